@@ -1,0 +1,2 @@
+/** JMH benchmarks of mesh4j's per-call path; they use only the public API. */
+package io.mesh4j.benchmarks;

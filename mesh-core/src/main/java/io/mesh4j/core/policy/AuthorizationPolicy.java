@@ -1,0 +1,43 @@
+package io.mesh4j.core.policy;
+
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Who may call a service, judged on the caller's verified identity. A call is refused when any
+ * {@code DENY} rule matches it, or when {@code ALLOW} policies exist for the service and none of
+ * their rules matches it.
+ */
+public record AuthorizationPolicy(
+    @Field(doc = "Name and namespace of this policy.", required = true) Metadata metadata,
+    @Field(doc = "The policy.", required = true) Spec spec)
+    implements MeshResource {
+
+  /** What a matching rule does. */
+  public enum Action {
+    /** Matching calls are allowed; once a service has an ALLOW policy, other calls are refused. */
+    ALLOW,
+    /** Matching calls are refused. */
+    DENY
+  }
+
+  /** The policy for one service. */
+  public record Spec(
+      @Field(
+              doc = "Service the policy protects, `name.namespace` (a bare `name` means the policy's namespace).",
+              required = true)
+          String service,
+      @Field(doc = "`ALLOW` or `DENY`.", defaultValue = "ALLOW") Action action,
+      @Field(doc = "Rules; any may match. An ALLOW policy without rules allows nothing.")
+          @Nullable List<Rule> rules) {}
+
+  /** Matches a call when every condition that is set holds; within a list, any entry may match. */
+  public record Rule(
+      @Field(doc = "Caller SPIFFE IDs, e.g. `spiffe://cluster.local/ns/shop/sa/frontend`; `*` suffix allowed.")
+          @Nullable List<String> principals,
+      @Field(doc = "Caller namespaces.") @Nullable List<String> namespaces,
+      @Field(doc = "gRPC methods `package.Service/Method`; `package.Service/*` for a whole service.")
+          @Nullable List<String> grpcMethods,
+      @Field(doc = "HTTP methods, e.g. `GET`.") @Nullable List<String> httpMethods,
+      @Field(doc = "HTTP paths; a trailing `*` matches any suffix.") @Nullable List<String> paths) {}
+}

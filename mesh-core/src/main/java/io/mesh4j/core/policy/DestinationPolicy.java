@@ -1,0 +1,125 @@
+package io.mesh4j.core.policy;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How calls to one destination service are protected and balanced: load balancing, circuit
+ * breaking, outlier ejection, rate limits and the retry budget. Breakers and outlier detection
+ * apply per subset and per endpoint respectively.
+ */
+public record DestinationPolicy(
+    @Field(doc = "Name and namespace of this policy.", required = true) Metadata metadata,
+    @Field(doc = "The policy.", required = true) Spec spec)
+    implements MeshResource {
+
+  /** The policy for one destination. */
+  public record Spec(
+      @Field(
+              doc = "Destination service, `name.namespace` (a bare `name` means the policy's namespace).",
+              required = true)
+          String destination,
+      @Field(doc = "How an endpoint is picked inside a subset.", defaultValue = "{}")
+          LoadBalancer loadBalancer,
+      @Field(doc = "Circuit breaking per subset; off unless set.") @Nullable CircuitBreaker circuitBreaker,
+      @Field(doc = "Ejection of failing endpoints; off unless set.")
+          @Nullable OutlierDetection outlierDetection,
+      @Field(doc = "Client-side token bucket for calls to this destination; off unless set.")
+          @Nullable RateLimit rateLimit,
+      @Field(doc = "Server-side token bucket for calls this service receives; off unless set.")
+          @Nullable RateLimit serverRateLimit,
+      @Field(doc = "Caps retries to a share of the request rate.", defaultValue = "{}")
+          RetryBudget retryBudget) {}
+
+  /** Load-balancing algorithms. */
+  public enum LbPolicy {
+    /** Power of two random choices, the one with fewer requests in flight wins. */
+    LEAST_REQUEST,
+    /** Each endpoint in turn. */
+    ROUND_ROBIN,
+    /** Consistent hashing of a header onto a ring. */
+    RING_HASH,
+    /** Consistent hashing of a header with Maglev's lookup table. */
+    MAGLEV
+  }
+
+  /** Endpoint choice inside a subset. */
+  public record LoadBalancer(
+      @Field(doc = "Algorithm.", defaultValue = "LEAST_REQUEST") LbPolicy policy,
+      @Field(doc = "Header hashed by `RING_HASH` and `MAGLEV`; required by them.")
+          @Nullable String hashHeader,
+      @Field(doc = "Prefer endpoints in the caller's zone while enough of them are healthy.",
+              defaultValue = "true")
+          Boolean zoneAware) {}
+
+  /** Sliding window kinds of the circuit breaker. */
+  public enum SlidingWindowType {
+    /** The last N calls. */
+    COUNT,
+    /** The calls of the last N seconds. */
+    TIME
+  }
+
+  /** Circuit breaker per subset (Resilience4j semantics). */
+  public record CircuitBreaker(
+      @Field(doc = "Failure rate (%) at or above which the breaker opens.", defaultValue = "50",
+              min = 1, max = 100)
+          Double failureRateThreshold,
+      @Field(doc = "Slow-call rate (%) at or above which the breaker opens.", defaultValue = "100",
+              min = 1, max = 100)
+          Double slowCallRateThreshold,
+      @Field(doc = "Calls slower than this count as slow.", defaultValue = "60s")
+          Duration slowCallDuration,
+      @Field(doc = "Calls needed in the window before rates are evaluated.", defaultValue = "20",
+              min = 1)
+          Integer minimumCalls,
+      @Field(doc = "`COUNT` (last N calls) or `TIME` (last N seconds).", defaultValue = "COUNT")
+          SlidingWindowType slidingWindowType,
+      @Field(doc = "N of the sliding window.", defaultValue = "100", min = 1)
+          Integer slidingWindowSize,
+      @Field(doc = "How long the breaker stays open before letting trial calls through.",
+              defaultValue = "30s")
+          Duration waitInOpenState,
+      @Field(doc = "Trial calls allowed while half-open.", defaultValue = "5", min = 1)
+          Integer permittedCallsInHalfOpen,
+      @Field(doc = "Limit of concurrent calls per subset; absent means no limit.", min = 1)
+          @Nullable Integer maxConcurrentRequests) {}
+
+  /** Ejection of misbehaving endpoints. */
+  public record OutlierDetection(
+      @Field(doc = "Consecutive failures that eject an endpoint.",
+              defaultValue = "5", min = 1)
+          Integer consecutiveFailures,
+      @Field(doc = "Failure rate (%) over an interval that ejects an endpoint; absent turns this check off.",
+              min = 1, max = 100)
+          @Nullable Double failurePercentageThreshold,
+      @Field(doc = "Calls an endpoint needs in an interval for its failure rate to count.",
+              defaultValue = "20", min = 1)
+          Integer failurePercentageMinimumCalls,
+      @Field(doc = "Length of the failure-rate interval.", defaultValue = "10s") Duration interval,
+      @Field(doc = "Ejection time is this times the number of times the endpoint was ejected.",
+              defaultValue = "30s")
+          Duration baseEjectionTime,
+      @Field(doc = "Upper bound of one ejection.", defaultValue = "300s") Duration maxEjectionTime,
+      @Field(doc = "At most this share (%) of a subset's endpoints is ejected at once.",
+              defaultValue = "10", min = 0, max = 100)
+          Double maxEjectionPercent) {}
+
+  /** A token bucket. */
+  public record RateLimit(
+      @Field(doc = "Sustained rate.", required = true, min = 0) Double requestsPerSecond,
+      @Field(doc = "Bucket size (calls admitted at once); absent means one second's worth, at least 1.",
+              min = 1)
+          @Nullable Integer burst) {}
+
+  /** Linkerd-style retry budget. */
+  public record RetryBudget(
+      @Field(doc = "Retries may add at most this share (%) of the request rate.", defaultValue = "20",
+              min = 0, max = 1000)
+          Double retryPercent,
+      @Field(doc = "Retries always allowed per second, whatever the request rate.",
+              defaultValue = "10", min = 0)
+          Integer minRetriesPerSecond,
+      @Field(doc = "Window over which requests and retries are counted.", defaultValue = "10s")
+          Duration window) {}
+}

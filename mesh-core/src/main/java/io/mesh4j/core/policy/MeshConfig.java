@@ -1,0 +1,43 @@
+package io.mesh4j.core.policy;
+
+import java.time.Duration;
+
+/** Mesh-wide settings: identity, mTLS mode, certificate lifetime, tracing and access logs. */
+public record MeshConfig(
+    @Field(doc = "Name and namespace of the settings.", required = true) Metadata metadata,
+    @Field(doc = "The settings.", defaultValue = "{}") Spec spec)
+    implements MeshResource {
+
+  /** Mutual TLS modes. */
+  public enum MtlsMode {
+    /** Only mTLS; plaintext and certificate-less callers are refused. */
+    STRICT,
+    /** mTLS and plaintext both accepted; plaintext callers are anonymous. */
+    PERMISSIVE,
+    /** Plaintext only. */
+    DISABLED
+  }
+
+  /** The settings. */
+  public record Spec(
+      @Field(doc = "Trust domain of SPIFFE identities.", defaultValue = "cluster.local")
+          String trustDomain,
+      @Field(doc = "`STRICT`, `PERMISSIVE` or `DISABLED`.", defaultValue = "PERMISSIVE")
+          MtlsMode mtls,
+      @Field(doc = "Lifetime of workload certificates.", defaultValue = "24h")
+          Duration certificateLifetime,
+      @Field(doc = "Distributed tracing.", defaultValue = "{}") Tracing tracing,
+      @Field(doc = "Access logs.", defaultValue = "{}") AccessLog accessLog) {}
+
+  /** Trace sampling. */
+  public record Tracing(
+      @Field(doc = "Share (%) of new traces sampled; callers' sampling decisions are kept.",
+              defaultValue = "1", min = 0, max = 100)
+          Double samplingPercent) {}
+
+  /** Access log lines. */
+  public record AccessLog(
+      @Field(doc = "Write one JSON line per call.", defaultValue = "false") Boolean enabled,
+      @Field(doc = "Share (%) of calls logged.", defaultValue = "100", min = 0, max = 100)
+          Double samplingPercent) {}
+}

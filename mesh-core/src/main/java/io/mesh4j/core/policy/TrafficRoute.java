@@ -1,0 +1,134 @@
+package io.mesh4j.core.policy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How calls to one destination service are routed: ordered rules (first match wins), each
+ * splitting traffic between labelled subsets by weight, with its timeout, retries, faults and
+ * mirroring.
+ */
+public record TrafficRoute(
+    @Field(doc = "Name and namespace of this route.", required = true) Metadata metadata,
+    @Field(doc = "The routing rules.", required = true) Spec spec)
+    implements MeshResource {
+
+  /** The routing rules for one destination. */
+  public record Spec(
+      @Field(
+              doc = "Destination service, `name.namespace` (a bare `name` means the route's namespace).",
+              required = true)
+          String destination,
+      @Field(doc = "Named groups of the destination's endpoints, selected by endpoint labels.")
+          @Nullable List<Subset> subsets,
+      @Field(doc = "Ordered rules; the first whose match fits a call routes it.", required = true)
+          List<Rule> rules) {}
+
+  /** A named group of endpoints: every endpoint whose labels include all of {@code labels}. */
+  public record Subset(
+      @Field(doc = "Name the rules' backends refer to, e.g. `v2`.", required = true) String name,
+      @Field(doc = "Labels an endpoint must carry to belong to the subset.", required = true)
+          Map<String, String> labels) {}
+
+  /** One routing rule. */
+  public record Rule(
+      @Field(doc = "Optional name, used in metrics and messages.") @Nullable String name,
+      @Field(doc = "Alternatives (any may match); absent or empty matches every call.")
+          @Nullable List<Match> matches,
+      @Field(doc = "Where matching calls go, split by weight.", required = true)
+          List<Backend> backends,
+      @Field(doc = "Overall deadline of a call, retries included; a caller's shorter deadline wins.")
+          @Nullable Duration timeout,
+      @Field(doc = "Retries; none unless set.") @Nullable Retry retries,
+      @Field(doc = "Fault injection for testing resilience.") @Nullable Fault fault,
+      @Field(doc = "Copies of calls sent to a shadow backend; responses are discarded.")
+          @Nullable Mirror mirror) {}
+
+  /** Conditions a call must all meet; absent conditions always hold. */
+  public record Match(
+      @Field(doc = "gRPC service and method.") @Nullable GrpcMatch grpc,
+      @Field(doc = "HTTP method, e.g. `GET`.") @Nullable String method,
+      @Field(doc = "HTTP path.") @Nullable StringMatch path,
+      @Field(doc = "Request headers (gRPC metadata); all must hold.") @Nullable List<HeaderMatch> headers) {}
+
+  /** Matches a gRPC call by its fully qualified service and its method name. */
+  public record GrpcMatch(
+      @Field(doc = "Fully qualified service, e.g. `shop.Catalog`; absent matches any.")
+          @Nullable String service,
+      @Field(doc = "Method name, e.g. `GetItem`; absent matches any.") @Nullable String method) {}
+
+  /** Exactly one of exact, prefix or regex. */
+  public record StringMatch(
+      @Field(doc = "The whole value.") @Nullable String exact,
+      @Field(doc = "The value's start.") @Nullable String prefix,
+      @Field(doc = "A Java regular expression the whole value must match.") @Nullable String regex) {}
+
+  /** Matches one header: exactly one of exact, prefix, regex or present. */
+  public record HeaderMatch(
+      @Field(doc = "Header name, case-insensitive.", required = true) String name,
+      @Field(doc = "The whole value.") @Nullable String exact,
+      @Field(doc = "The value's start.") @Nullable String prefix,
+      @Field(doc = "A Java regular expression the whole value must match.") @Nullable String regex,
+      @Field(doc = "`true`: the header must be present; `false`: it must be absent.")
+          @Nullable Boolean present) {}
+
+  /** A weighted share of a rule's traffic. */
+  public record Backend(
+      @Field(doc = "Subset name; absent means every endpoint of the destination.")
+          @Nullable String subset,
+      @Field(doc = "Relative weight; any size, 0 sends nothing.", defaultValue = "1", min = 0)
+          Integer weight) {}
+
+  /** Retry policy of a rule. */
+  public record Retry(
+      @Field(doc = "Total attempts including the first.", required = true, min = 1, max = 10)
+          Integer attempts,
+      @Field(doc = "Deadline of each attempt; absent means only the rule's timeout applies.")
+          @Nullable Duration perTryTimeout,
+      @Field(
+              doc = "Retryable outcomes: gRPC code names (`UNAVAILABLE`), HTTP statuses (`503`, `5xx`), "
+                  + "`connect-failure`, `per-try-timeout`.",
+              defaultValue = "[connect-failure, UNAVAILABLE, '503']")
+          List<String> retryOn,
+      @Field(doc = "Exponential backoff with full jitter between attempts.", defaultValue = "{}")
+          Backoff backoff,
+      @Field(doc = "Also retry non-idempotent calls (e.g. HTTP POST); only if replaying is safe.",
+              defaultValue = "false")
+          Boolean retryNonIdempotent) {}
+
+  /** Exponential backoff bounds. */
+  public record Backoff(
+      @Field(doc = "Backoff before the first retry.", defaultValue = "25ms") Duration base,
+      @Field(doc = "Upper bound of any backoff.", defaultValue = "250ms") Duration max) {}
+
+  /** Injected faults. */
+  public record Fault(
+      @Field(doc = "Delay a share of calls.") @Nullable Delay delay,
+      @Field(doc = "Fail a share of calls without sending them.") @Nullable Abort abort) {}
+
+  /** Delays a share of matching calls. */
+  public record Delay(
+      @Field(doc = "Share of calls to delay, 0-100.", required = true, min = 0, max = 100)
+          Double percent,
+      @Field(doc = "How long to delay them.", required = true) Duration duration) {}
+
+  /** Fails a share of matching calls with a status. */
+  public record Abort(
+      @Field(doc = "Share of calls to fail, 0-100.", required = true, min = 0, max = 100)
+          Double percent,
+      @Field(doc = "gRPC status code name for gRPC calls.", defaultValue = "UNAVAILABLE")
+          String grpcStatus,
+      @Field(doc = "HTTP status for HTTP calls.", defaultValue = "503", min = 100, max = 599)
+          Integer httpStatus) {}
+
+  /** Copies a share of calls to a shadow backend. */
+  public record Mirror(
+      @Field(doc = "Shadow service, `name.namespace`; absent means the route's destination.")
+          @Nullable String destination,
+      @Field(doc = "Subset of the shadow service; absent means all its endpoints.")
+          @Nullable String subset,
+      @Field(doc = "Share of calls to copy, 0-100.", defaultValue = "100", min = 0, max = 100)
+          Double percent) {}
+}
