@@ -11,15 +11,15 @@ import java.util.List;
  */
 public record ApplyResult(boolean applied, List<Problem> problems) {
 
-  private static final ApplyResult APPLIED = new ApplyResult(true, List.of());
+  private static final ApplyResult ACCEPTED = new ApplyResult(true, List.of());
 
   public ApplyResult {
     problems = List.copyOf(problems);
   }
 
   /** The set is in effect. */
-  public static ApplyResult applied() {
-    return APPLIED;
+  public static ApplyResult accepted() {
+    return ACCEPTED;
   }
 
   /** The set was refused; the previous one stays in effect. */
