@@ -74,11 +74,6 @@ final class Binder {
     this.problems = problems;
   }
 
-  /** Binds {@code node} as an instance of the record {@code type}; null if anything was wrong. */
-  <T extends Record> @Nullable T bindRecord(@Nullable Object node, Class<T> type, String path) {
-    return type.cast(bind(node, type, path));
-  }
-
   /** Binds a resource document's fields (everything but apiVersion, kind and status). */
   <T> @Nullable T bindResource(Map<String, @Nullable Object> document, Class<T> type) {
     return type.cast(bindFields(document, MODELS.get(type), ""));
@@ -108,10 +103,6 @@ final class Binder {
 
   private @Nullable Object bindFields(Map<String, @Nullable Object> fields, Model model, String path) {
     int before = problems.size();
-    Object[] args = new Object[model.components.length];
-    for (int i = 0; i < args.length; i++) {
-      args[i] = bindComponent(fields, model.components[i], path);
-    }
     for (String key : fields.keySet()) {
       if (!model.accepts(key)) {
         problems.add(
@@ -121,6 +112,10 @@ final class Binder {
                 "unknown field; allowed fields: " + String.join(", ", model.allowedNames()),
                 null));
       }
+    }
+    Object[] args = new Object[model.components.length];
+    for (int i = 0; i < args.length; i++) {
+      args[i] = bindComponent(fields, model.components[i], path);
     }
     return problems.size() > before ? null : model.construct(args);
   }
@@ -373,6 +368,16 @@ final class Binder {
       return Scalar.string(e.name());
     }
     return Scalar.string(value.toString());
+  }
+
+  /** The default of {@code component} of the record {@code type}, as its tree. */
+  static @Nullable Object defaultTree(Class<? extends Record> type, String component) {
+    for (ComponentModel c : MODELS.get(type).components) {
+      if (c.name().equals(component)) {
+        return c.defaultTree();
+      }
+    }
+    throw new IllegalArgumentException(type.getName() + " has no component " + component);
   }
 
   /** The components of a model record, in declaration order, with what binding needs of each. */

@@ -29,10 +29,9 @@ public final class PolicyReader {
 
   /** Reads every document of {@code yaml}; problems name documents as {@code input (document N)}. */
   public static ReadResult read(String yaml) {
-    List<MeshResource> resources = new ArrayList<>();
-    List<Problem> problems = new ArrayList<>();
-    readText("input", yaml, resources, problems);
-    return new ReadResult(resources, problems);
+    Reading reading = new Reading();
+    readText("input", yaml, reading);
+    return reading.result();
   }
 
   /**
@@ -41,8 +40,12 @@ public final class PolicyReader {
    * an unreadable file is a problem, not an exception.
    */
   public static ReadResult read(Path fileOrDirectory) {
-    List<MeshResource> resources = new ArrayList<>();
-    List<Problem> problems = new ArrayList<>();
+    return readPath(fileOrDirectory).result();
+  }
+
+  static Reading readPath(Path fileOrDirectory) {
+    Reading reading = new Reading();
+    List<Problem> problems = reading.problems;
     List<Path> files;
     if (Files.isDirectory(fileOrDirectory)) {
       try (Stream<Path> entries = Files.list(fileOrDirectory)) {
@@ -53,13 +56,13 @@ public final class PolicyReader {
                 .collect(Collectors.toList());
       } catch (IOException e) {
         problems.add(new Problem(fileOrDirectory.toString(), "", "cannot be listed: " + e, null));
-        return new ReadResult(resources, problems);
+        return reading;
       }
     } else if (Files.exists(fileOrDirectory)) {
       files = List.of(fileOrDirectory);
     } else {
       problems.add(new Problem(fileOrDirectory.toString(), "", "does not exist", null));
-      return new ReadResult(resources, problems);
+      return reading;
     }
     for (Path file : files) {
       String origin = String.valueOf(file.getFileName());
@@ -70,23 +73,22 @@ public final class PolicyReader {
         problems.add(new Problem(origin, "", "cannot be read: " + e, null));
         continue;
       }
-      readText(origin, text, resources, problems);
+      readText(origin, text, reading);
     }
-    return new ReadResult(resources, problems);
+    return reading;
   }
 
   /**
    * Normalizes code-built resources by the same rules as YAML: each is rendered to a tree and bound
    * again, so absent defaults are filled in, bounds are checked and service names are qualified.
    */
-  static ReadResult normalize(List<? extends @Nullable MeshResource> input) {
-    List<MeshResource> resources = new ArrayList<>();
-    List<Problem> problems = new ArrayList<>();
+  static Reading normalize(List<? extends @Nullable MeshResource> input) {
+    Reading reading = new Reading();
     for (int i = 0; i < input.size(); i++) {
       MeshResource resource = input.get(i);
       String origin = "resources[" + i + "]";
       if (resource == null) {
-        problems.add(new Problem(origin, "", "must not be null", null));
+        reading.problems.add(new Problem(origin, "", "must not be null", null));
         continue;
       }
       @SuppressWarnings("unchecked")
@@ -95,9 +97,9 @@ public final class PolicyReader {
       document.put("apiVersion", YamlTree.Scalar.string(MeshResource.API_VERSION));
       document.put("kind", YamlTree.Scalar.string(resource.kind()));
       document.putAll(fields);
-      bindDocument(document, origin + " (" + resource.kind() + ")", resources, problems);
+      bindDocument(document, origin + " (" + resource.kind() + ")", reading);
     }
-    return new ReadResult(resources, problems);
+    return reading;
   }
 
   private static boolean isPolicyFile(Path path) {
@@ -107,20 +109,28 @@ public final class PolicyReader {
         && Files.isRegularFile(path);
   }
 
-  private static void readText(
-      String origin, String text, List<MeshResource> resources, List<Problem> problems) {
+  /** Reads {@code yaml} keeping the input order of resources, for {@link PolicySet}. */
+  static Reading readString(String yaml) {
+    Reading reading = new Reading();
+    readText("input", yaml, reading);
+    return reading;
+  }
+
+  private static void readText(String origin, String text, Reading reading) {
+    List<Problem> problems = reading.problems;
     for (YamlTree.Document doc : YamlTree.documents(text)) {
       String where = origin + " (document " + doc.number() + ")";
       if (doc.error() != null) {
+        reading.order.add(where);
         problems.add(new Problem(where, "", doc.error(), null));
       } else {
-        bindDocument(doc.tree(), where, resources, problems);
+        bindDocument(doc.tree(), where, reading);
       }
     }
   }
 
-  private static void bindDocument(
-      @Nullable Object tree, String origin, List<MeshResource> resources, List<Problem> problems) {
+  private static void bindDocument(@Nullable Object tree, String origin, Reading reading) {
+    List<Problem> problems = reading.problems;
     if (!(tree instanceof Map<?, ?> map)) {
       problems.add(
           new Problem(
@@ -135,47 +145,60 @@ public final class PolicyReader {
 
     Object kindNode = document.get("kind");
     Class<? extends MeshResource> type = kindNode == null ? null : KINDS.get(kindNode.toString());
-    List<Problem> metadataProblems = new ArrayList<>();
-    Metadata metadata =
-        new Binder(origin, "", metadataProblems).bindRecord(document.get("metadata"), Metadata.class, "metadata");
-    String ref = type != null && metadata != null
-        ? type.getSimpleName() + " " + metadata.namespace() + "/" + metadata.name()
-        : origin;
+    // Name the resource from the raw tree, so that a problem in metadata itself (an unknown
+    // key, a bad label) is still reported against the resource rather than its file.
+    Object metadata = document.get("metadata");
+    Object name = metadata instanceof Map<?, ?> m ? m.get("name") : null;
+    Object namespaceNode = metadata instanceof Map<?, ?> m ? m.get("namespace") : null;
+    if (namespaceNode == null) {
+      namespaceNode = Binder.defaultTree(Metadata.class, "namespace");
+    }
+    String namespace = namespaceNode instanceof YamlTree.Scalar s ? s.text() : "";
+    boolean named = name instanceof YamlTree.Scalar n && !n.text().isEmpty() && !namespace.isEmpty();
+    String ref = type != null && named ? type.getSimpleName() + " " + namespace + "/" + name : origin;
+    reading.order.add(ref);
 
     int before = problems.size();
     Object apiVersion = document.get("apiVersion");
-    if (apiVersion == null) {
-      problems.add(new Problem(ref, "apiVersion", "is required", null));
-    } else if (!MeshResource.API_VERSION.equals(apiVersion.toString())) {
+    if (apiVersion == null || !MeshResource.API_VERSION.equals(apiVersion.toString())) {
       problems.add(
-          new Problem(ref, "apiVersion", "must be " + MeshResource.API_VERSION, Binder.describeNode(apiVersion)));
+          new Problem(
+              ref,
+              "apiVersion",
+              "must be " + MeshResource.API_VERSION,
+              apiVersion == null ? null : Binder.describeNode(apiVersion)));
     }
     if (kindNode == null) {
       problems.add(new Problem(ref, "kind", "is required", null));
     } else if (type == null) {
       problems.add(
-          new Problem(ref, "kind", "must be one of " + String.join(", ", KINDS.keySet()), Binder.describeNode(kindNode)));
+          new Problem(
+              ref,
+              "kind",
+              "must be one of " + String.join(", ", KINDS.keySet()),
+              Binder.describeNode(kindNode)));
+      return;
     }
     if (type == null) {
-      problems.addAll(metadataProblems);
       return;
     }
-    if (metadata == null) {
-      // Bind the rest anyway so every problem is reported at once; metadata's own problems are
-      // already known, and binding it again would only repeat them.
-      problems.addAll(metadataProblems);
-      List<Problem> rest = new ArrayList<>();
-      new Binder(origin, "", rest).bindResource(document, type);
-      for (Problem p : rest) {
-        if (!p.path().equals("metadata") && !p.path().startsWith("metadata.")) {
-          problems.add(p);
-        }
-      }
-      return;
-    }
-    MeshResource resource = new Binder(ref, metadata.namespace(), problems).bindResource(document, type);
+    MeshResource resource = new Binder(ref, namespace, problems).bindResource(document, type);
     if (resource != null && problems.size() == before) {
-      resources.add(resource);
+      reading.resources.add(resource);
+    }
+  }
+
+  /**
+   * What a read produced so far, plus how each document was named in input order, so that
+   * problems found later by the validator can be listed next to the reader's for the same input.
+   */
+  static final class Reading {
+    final List<MeshResource> resources = new ArrayList<>();
+    final List<Problem> problems = new ArrayList<>();
+    final List<String> order = new ArrayList<>();
+
+    ReadResult result() {
+      return new ReadResult(resources, problems);
     }
   }
 

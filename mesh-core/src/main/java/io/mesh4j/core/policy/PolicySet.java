@@ -3,6 +3,7 @@ package io.mesh4j.core.policy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -55,7 +56,7 @@ public final class PolicySet {
 
   /** The set described by {@code yaml}, or every problem that keeps it from being valid. */
   public static PolicyResult tryParse(String yaml) {
-    return validated(PolicyReader.read(yaml));
+    return validated(PolicyReader.readString(yaml));
   }
 
   /**
@@ -63,7 +64,7 @@ public final class PolicySet {
    * (see {@link PolicyReader#read(Path)}), or every problem that keeps it from being valid.
    */
   public static PolicyResult load(Path fileOrDirectory) {
-    return validated(PolicyReader.read(fileOrDirectory));
+    return validated(PolicyReader.readPath(fileOrDirectory));
   }
 
   /** The normalized set of {@code resources}, or every problem that keeps it from being valid. */
@@ -71,13 +72,20 @@ public final class PolicySet {
     return validated(PolicyReader.normalize(resources));
   }
 
-  private static PolicyResult validated(ReadResult read) {
-    List<Problem> problems = new ArrayList<>(read.problems());
-    problems.addAll(PolicyValidator.validate(read.resources()));
+  private static PolicyResult validated(PolicyReader.Reading read) {
+    List<Problem> problems = new ArrayList<>(read.problems);
+    problems.addAll(PolicyValidator.validate(read.resources));
     if (!problems.isEmpty()) {
+      // Stable: the reader's and the validator's problems about one input stay in their order.
+      problems.sort(Comparator.comparingInt(p -> rank(read.order, p.resource())));
       return PolicyResult.invalid(problems);
     }
-    return PolicyResult.valid(new PolicySet(0, read.resources()));
+    return PolicyResult.valid(new PolicySet(0, read.resources));
+  }
+
+  private static int rank(List<String> order, String resource) {
+    int i = order.indexOf(resource);
+    return i < 0 ? order.size() : i;
   }
 
   /** A monotonically increasing version; a source never delivers an older one after a newer. */

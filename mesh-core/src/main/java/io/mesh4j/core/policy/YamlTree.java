@@ -124,6 +124,16 @@ final class YamlTree {
     if (problem != null) {
       sb.append(": ").append(problem);
     }
+    Mark context = e.getContextMark();
+    if (e.getProblem() != null && e.getContext() != null && context != null && context != mark) {
+      sb.append(" (")
+          .append(e.getContext())
+          .append(" that starts at line ")
+          .append(context.getLine() + 1)
+          .append(", column ")
+          .append(context.getColumn() + 1)
+          .append(")");
+    }
     return sb.toString();
   }
 
