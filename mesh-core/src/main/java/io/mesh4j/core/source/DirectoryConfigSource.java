@@ -39,8 +39,8 @@ public final class DirectoryConfigSource implements ConfigSource {
 
   /** Quiet time after the last file event before the directory is read. */
   private static final Duration DEBOUNCE = Duration.ofMillis(150);
-  /** A burst of events never delays a read by more than this. */
-  private static final Duration MAX_DELAY = Duration.ofMillis(500);
+  /** A burst of events never delays a read by more than this many debounce periods. */
+  private static final int MAX_DEBOUNCE_ROUNDS = 4;
   /** How often a missing directory is looked for. */
   private static final Duration MISSING_POLL = Duration.ofMillis(200);
 
@@ -135,11 +135,13 @@ public final class DirectoryConfigSource implements ConfigSource {
         }
         WatchKey signalled = watchService.take();
         boolean valid = drain(signalled);
-        long deadline = System.nanoTime() + MAX_DELAY.toNanos();
+        // Counting quiet periods instead of reading a clock bounds the delay just as well.
         WatchKey more;
-        while (valid
-            && System.nanoTime() < deadline
-            && (more = watchService.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null) {
+        for (int round = 0;
+            valid
+                && round < MAX_DEBOUNCE_ROUNDS
+                && (more = watchService.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null;
+            round++) {
           valid = drain(more);
         }
         if (closed) {

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.mesh4j.core.policy.InvalidPolicyException;
 import io.mesh4j.core.policy.PolicySet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(10)
 class StaticConfigSourceTest {
 
   private static final String MESH =
