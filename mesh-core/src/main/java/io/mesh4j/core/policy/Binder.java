@@ -303,7 +303,8 @@ final class Binder {
     if (node instanceof List<?>) {
       return "a list";
     }
-    return node.toString();
+    String text = node.toString();
+    return text.isEmpty() ? "\"\"" : text;
   }
 
   private static String join(String parent, String name) {

@@ -70,6 +70,7 @@ public final class PolicyReader {
       try {
         text = Files.readString(file, StandardCharsets.UTF_8);
       } catch (IOException e) {
+        reading.order.add(origin);
         problems.add(new Problem(origin, "", "cannot be read: " + e, null));
         continue;
       }

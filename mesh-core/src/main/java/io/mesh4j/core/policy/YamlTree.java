@@ -108,6 +108,7 @@ final class YamlTree {
   private static Yaml yaml() {
     LoaderOptions options = new LoaderOptions();
     options.setAllowRecursiveKeys(false);
+    options.setMergeOnCompose(true);
     options.setMaxAliasesForCollections(50);
     options.setNestingDepthLimit(MAX_DEPTH);
     options.setCodePointLimit(4 * 1024 * 1024);

@@ -74,6 +74,44 @@ class PolicyReaderTest {
     assertThat(result.problems()).extracting(Problem::message).containsExactly("no-such-policy-dir: does not exist");
   }
 
+  @Test
+  void anchorsAndMergeKeysAreResolved() {
+    ReadResult result =
+        PolicyReader.read(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog
+              rules:
+                - matches: [{method: GET}]
+                  backends: &backends [{weight: 2}]
+                  retries: &retries {attempts: 3, perTryTimeout: 1s}
+                - backends: *backends
+                  retries:
+                    <<: *retries
+                    attempts: 2
+            """);
+    assertThat(result.problems()).isEmpty();
+    TrafficRoute.Rule second = ((TrafficRoute) result.resources().get(0)).spec().rules().get(1);
+    assertThat(second.backends()).containsExactly(new TrafficRoute.Backend(null, 2));
+    assertThat(second.retries().attempts()).isEqualTo(2);
+    assertThat(second.retries().perTryTimeout()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void recursiveAliasIsRefusedNotFollowed() {
+    ReadResult result =
+        PolicyReader.read(
+            "apiVersion: mesh4j.io/v1alpha1\nkind: MeshConfig\nmetadata: {name: m}\nspec: &loop {tracing: *loop}\n");
+    assertThat(result.resources()).isEmpty();
+    assertThat(result.problems()).singleElement().satisfies(p -> {
+      assertThat(p.resource()).isEqualTo("input (document 1)");
+      assertThat(p.expected()).startsWith("malformed YAML");
+    });
+  }
+
   @ParameterizedTest
   @CsvSource({"250ms,PT0.25S", "5s,PT5S", "1m,PT1M", "2h,PT2H", "1m30s,PT1M30S", "1h2m3s4ms,PT1H2M3.004S", "7us,PT0.000007S"})
   void durationsReadAsWritten(String text, String iso) {
