@@ -20,10 +20,13 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
   private final Map<EndpointKey, Entry> entries;
   private final LoadBalancer.Helper helper;
+  private final MeshLoadBalancer balancer;
 
-  EndpointPicker(Map<EndpointKey, Entry> entries, LoadBalancer.Helper helper) {
+  EndpointPicker(
+      Map<EndpointKey, Entry> entries, LoadBalancer.Helper helper, MeshLoadBalancer balancer) {
     this.entries = Map.copyOf(entries);
     this.helper = helper;
+    this.balancer = balancer;
   }
 
   @Override
@@ -37,11 +40,10 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
     }
     Entry entry = entries.get(chosen);
     if (entry == null) {
-      // The engine already knows an endpoint the channel has not been told about yet; failing as
-      // UNAVAILABLE lets the engine count it and retry elsewhere instead of hanging the call.
-      return PickResult.withError(
-          Status.UNAVAILABLE.withDescription(
-              "mesh4j: endpoint " + chosen + " has no connection in this channel yet"));
+      // The engine knows an endpoint the channel has not been told about yet: connect to it and
+      // let the attempt wait for the picker that includes it.
+      helper.getSynchronizationContext().execute(() -> balancer.ensureSubchannel(chosen));
+      return PickResult.withNoResult();
     }
     switch (entry.state()) {
       case READY:

@@ -5,15 +5,22 @@ import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Status;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keeps one subchannel per endpoint the resolver reported and publishes a picker that sends each
  * attempt to the subchannel of the endpoint the engine chose for it. It makes no choice of its
  * own: routing, balancing and ejection all happen in the engine before the pick.
+ *
+ * <p>An endpoint the engine chooses before the resolver has reported it (an update racing a call,
+ * or a mirror destination served by the same channel) gets a subchannel on demand; such
+ * subchannels live until the channel shuts down, while reported ones follow the resolver.
  *
  * <p>Confined to the channel's synchronization context, like every grpc-java load balancer; the
  * pickers it publishes are immutable and read concurrently by calls.
@@ -23,6 +30,7 @@ final class MeshLoadBalancer extends LoadBalancer {
   private final Helper helper;
   private final Map<EndpointKey, Subchannel> subchannels = new HashMap<>();
   private final Map<Subchannel, ConnectivityState> states = new HashMap<>();
+  private final Set<EndpointKey> onDemand = new HashSet<>();
   private Status lastResolutionError = Status.OK;
 
   MeshLoadBalancer(Helper helper) {
@@ -41,27 +49,20 @@ final class MeshLoadBalancer extends LoadBalancer {
     List<Subchannel> removed = new ArrayList<>();
     subchannels.entrySet().removeIf(
         e -> {
-          if (wanted.containsKey(e.getKey())) {
+          if (wanted.containsKey(e.getKey()) || onDemand.contains(e.getKey())) {
             return false;
           }
           removed.add(e.getValue());
           return true;
         });
     for (Map.Entry<EndpointKey, EquivalentAddressGroup> e : wanted.entrySet()) {
+      onDemand.remove(e.getKey());
       Subchannel existing = subchannels.get(e.getKey());
       if (existing != null) {
         existing.updateAddresses(List.of(e.getValue()));
         continue;
       }
-      Subchannel subchannel =
-          helper.createSubchannel(
-              CreateSubchannelArgs.newBuilder().setAddresses(e.getValue()).build());
-      subchannels.put(e.getKey(), subchannel);
-      states.put(subchannel, ConnectivityState.IDLE);
-      subchannel.start(info -> onSubchannelState(subchannel, info));
-      // Connect eagerly: the engine may choose any endpoint, and a warm connection keeps the first
-      // attempt to it from waiting for a handshake.
-      subchannel.requestConnection();
+      create(e.getKey(), e.getValue());
     }
     lastResolutionError = Status.OK;
     publish();
@@ -71,6 +72,34 @@ final class MeshLoadBalancer extends LoadBalancer {
       subchannel.shutdown();
     }
     return Status.OK;
+  }
+
+  /**
+   * Gives an endpoint the engine chose a subchannel if it has none yet; the picker calls this
+   * through the synchronization context and holds the attempt until the new picker is out.
+   */
+  void ensureSubchannel(EndpointKey key) {
+    if (subchannels.containsKey(key)) {
+      return;
+    }
+    onDemand.add(key);
+    create(
+        key,
+        new EquivalentAddressGroup(
+            new InetSocketAddress(key.address(), key.port()),
+            io.grpc.Attributes.newBuilder().set(EndpointKey.ATTRIBUTE, key).build()));
+    publish();
+  }
+
+  private void create(EndpointKey key, EquivalentAddressGroup group) {
+    Subchannel subchannel =
+        helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(group).build());
+    subchannels.put(key, subchannel);
+    states.put(subchannel, ConnectivityState.IDLE);
+    subchannel.start(info -> onSubchannelState(subchannel, info));
+    // Connect eagerly: the engine may choose any endpoint, and a warm connection keeps the first
+    // attempt to it from waiting for a handshake.
+    subchannel.requestConnection();
   }
 
   @Override
@@ -118,7 +147,7 @@ final class MeshLoadBalancer extends LoadBalancer {
         anyReady
             ? ConnectivityState.READY
             : anyConnecting ? ConnectivityState.CONNECTING : ConnectivityState.TRANSIENT_FAILURE;
-    helper.updateBalancingState(aggregate, new EndpointPicker(entries, helper));
+    helper.updateBalancingState(aggregate, new EndpointPicker(entries, helper, this));
   }
 
   @Override
@@ -128,6 +157,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     }
     subchannels.clear();
     states.clear();
+    onDemand.clear();
   }
 
   /** Fails every pick while the channel has no endpoints and a resolution error to report. */
