@@ -26,7 +26,7 @@ public record AuthorizationPolicy(
       @Field(
               doc = "Service the policy protects, `name.namespace` (a bare `name` means the policy's namespace).",
               required = true)
-          String service,
+          @ServiceName String service,
       @Field(doc = "`ALLOW` or `DENY`.", defaultValue = "ALLOW") Action action,
       @Field(doc = "Rules; any may match. An ALLOW policy without rules allows nothing.")
           @Nullable List<Rule> rules) {}

@@ -18,7 +18,7 @@ public record DestinationPolicy(
       @Field(
               doc = "Destination service, `name.namespace` (a bare `name` means the policy's namespace).",
               required = true)
-          String destination,
+          @ServiceName String destination,
       @Field(doc = "How an endpoint is picked inside a subset.", defaultValue = "{}")
           LoadBalancer loadBalancer,
       @Field(doc = "Circuit breaking per subset; off unless set.") @Nullable CircuitBreaker circuitBreaker,

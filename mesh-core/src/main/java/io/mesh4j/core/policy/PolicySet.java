@@ -1,13 +1,23 @@
 package io.mesh4j.core.policy;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable, validated set of mesh4j resources with its version. Every resource in a set has
  * passed validation, every field that has a default holds a value, and every service name is
  * fully qualified ({@code name.namespace}).
+ *
+ * <p>Sets are made from YAML ({@link #parse}, {@link #tryParse}, {@link #load}) or from records
+ * built in code ({@link #of}, {@link #tryOf}); both paths bind through the same rules, so a
+ * record built with nulls where the model has defaults ends up holding those defaults. The
+ * throwing factories suit code and tests; sources use the ones returning {@link PolicyResult}.
+ * Sets made here have version 0; sources assign increasing versions with {@link #withVersion}.
  *
  * <p>Thread-safe (immutable).
  */
@@ -25,6 +35,59 @@ public final class PolicySet {
     this.resources = List.copyOf(resources);
   }
 
+  /**
+   * The set described by {@code yaml} (one or more documents).
+   *
+   * @throws InvalidPolicyException listing every problem, if there is any
+   */
+  public static PolicySet parse(String yaml) {
+    return tryParse(yaml).orElseThrow();
+  }
+
+  /**
+   * The set of {@code resources}, normalized: defaults filled in where a field is null and service
+   * names qualified.
+   *
+   * @throws InvalidPolicyException listing every problem, if there is any
+   */
+  public static PolicySet of(MeshResource... resources) {
+    return tryOf(Arrays.asList(resources)).orElseThrow();
+  }
+
+  /** The set described by {@code yaml}, or every problem that keeps it from being valid. */
+  public static PolicyResult tryParse(String yaml) {
+    return validated(PolicyReader.readString(yaml));
+  }
+
+  /**
+   * The set read from a YAML file or from the {@code *.yaml} / {@code *.yml} files of a directory
+   * (see {@link PolicyReader#read(Path)}), or every problem that keeps it from being valid.
+   */
+  public static PolicyResult load(Path fileOrDirectory) {
+    return validated(PolicyReader.readPath(fileOrDirectory));
+  }
+
+  /** The normalized set of {@code resources}, or every problem that keeps it from being valid. */
+  public static PolicyResult tryOf(List<? extends @Nullable MeshResource> resources) {
+    return validated(PolicyReader.normalize(resources));
+  }
+
+  private static PolicyResult validated(PolicyReader.Reading read) {
+    List<Problem> problems = new ArrayList<>(read.problems);
+    problems.addAll(PolicyValidator.validate(read.resources));
+    if (!problems.isEmpty()) {
+      // Stable: the reader's and the validator's problems about one input stay in their order.
+      problems.sort(Comparator.comparingInt(p -> rank(read.order, p.resource())));
+      return PolicyResult.invalid(problems);
+    }
+    return PolicyResult.valid(new PolicySet(0, read.resources));
+  }
+
+  private static int rank(List<String> order, String resource) {
+    int i = order.indexOf(resource);
+    return i < 0 ? order.size() : i;
+  }
+
   /** A monotonically increasing version; a source never delivers an older one after a newer. */
   public long version() {
     return version;
@@ -40,18 +103,22 @@ public final class PolicySet {
     return resources;
   }
 
+  /** The routes, in the order they were read. */
   public List<TrafficRoute> routes() {
     return ofKind(TrafficRoute.class);
   }
 
+  /** The destination policies, in the order they were read. */
   public List<DestinationPolicy> destinationPolicies() {
     return ofKind(DestinationPolicy.class);
   }
 
+  /** The authorization policies, in the order they were read. */
   public List<AuthorizationPolicy> authorizationPolicies() {
     return ofKind(AuthorizationPolicy.class);
   }
 
+  /** The hand-written endpoint lists, in the order they were read. */
   public List<ServiceEndpoints> endpoints() {
     return ofKind(ServiceEndpoints.class);
   }

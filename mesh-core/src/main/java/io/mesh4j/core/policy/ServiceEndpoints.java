@@ -18,7 +18,7 @@ public record ServiceEndpoints(
       @Field(
               doc = "Service, `name.namespace` (a bare `name` means this resource's namespace).",
               required = true)
-          String service,
+          @ServiceName String service,
       @Field(doc = "Its endpoints.", required = true) List<Endpoint> endpoints) {}
 
   /** One endpoint. */

@@ -20,7 +20,7 @@ public record TrafficRoute(
       @Field(
               doc = "Destination service, `name.namespace` (a bare `name` means the route's namespace).",
               required = true)
-          String destination,
+          @ServiceName String destination,
       @Field(doc = "Named groups of the destination's endpoints, selected by endpoint labels.")
           @Nullable List<Subset> subsets,
       @Field(doc = "Ordered rules; the first whose match fits a call routes it.", required = true)
@@ -126,7 +126,7 @@ public record TrafficRoute(
   /** Copies a share of calls to a shadow backend. */
   public record Mirror(
       @Field(doc = "Shadow service, `name.namespace`; absent means the route's destination.")
-          @Nullable String destination,
+          @ServiceName @Nullable String destination,
       @Field(doc = "Subset of the shadow service; absent means all its endpoints.")
           @Nullable String subset,
       @Field(doc = "Share of calls to copy, 0-100.", defaultValue = "100", min = 0, max = 100)

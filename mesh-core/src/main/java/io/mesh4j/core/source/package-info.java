@@ -1,6 +1,10 @@
 /**
  * Where policy comes from: the {@link io.mesh4j.core.source.ConfigSource} SPI, and the static
- * and watched-directory sources. The controller stream implements the same SPI.
+ * and watched-directory sources. The controller stream implements the same SPI. Sources turn
+ * input into validated {@link io.mesh4j.core.policy.PolicySet}s through the policy package's
+ * factories, number them with increasing versions, and report refused input as {@link
+ * io.mesh4j.core.policy.Problem}s; the directory source runs one daemon thread,
+ * {@code mesh4j-config-watch}.
  */
 @NullMarked
 package io.mesh4j.core.source;

@@ -1,0 +1,204 @@
+package io.mesh4j.core;
+
+import io.mesh4j.core.call.Inbound;
+import io.mesh4j.core.call.Outbound;
+import io.mesh4j.core.engine.Events;
+import io.mesh4j.core.engine.snapshot.EngineContext;
+import io.mesh4j.core.engine.snapshot.OutboundEngine;
+import io.mesh4j.core.engine.snapshot.SnapshotCompiler;
+import io.mesh4j.core.engine.state.GuardRegistry;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.ConfigSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The mesh of one application: receives policy from its {@link ConfigSource}, compiles each
+ * policy set into an immutable snapshot off the call path, publishes it with one volatile write,
+ * and answers the source with an ACK or a NACK. A set that fails to compile, or that is older than
+ * the one in effect, is refused and the previous snapshot stays. Adapters reach the per-call
+ * engine through {@link #outbound()} and {@link #inbound()}.
+ *
+ * <p>Thread-safe. Policy updates are applied one at a time (on the source's thread, under a lock
+ * that no call ever takes); listeners are told after the lock is released. Until the first set
+ * arrives, every destination is unknown.
+ */
+public final class Mesh implements AutoCloseable {
+
+  private final Object updateLock = new Object();
+  private final Events events;
+  private final GuardRegistry registry;
+  private final SnapshotCompiler compiler;
+  private final OutboundEngine engine;
+  private final @Nullable ConfigSource source;
+  private volatile boolean closed;
+
+  private Mesh(Builder b) {
+    this.events = new Events(b.listeners);
+    Ticker ticker = b.ticker;
+    EngineContext ctx =
+        new EngineContext(ticker, b.random, events, b.localZone, ticker == Ticker.system());
+    this.registry = new GuardRegistry(updateLock);
+    this.compiler = new SnapshotCompiler(ctx, registry);
+    this.engine = new OutboundEngine(ctx);
+    this.source = b.source;
+  }
+
+  /** Starts configuring a mesh. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private void start() {
+    ConfigSource s = source;
+    if (s == null) {
+      return;
+    }
+    s.start(
+        new ConfigSource.Listener() {
+          @Override
+          public ApplyResult onUpdate(PolicySet policies) {
+            return apply(policies);
+          }
+
+          @Override
+          public void onRejected(List<Problem> problems) {
+            if (events.enabled()) {
+              events.snapshotRefused(-1, List.copyOf(problems));
+            }
+          }
+        });
+  }
+
+  private ApplyResult apply(PolicySet set) {
+    List<Problem> problems;
+    List<String> resets = List.of();
+    synchronized (updateLock) {
+      if (closed) {
+        problems = List.of(new Problem("mesh", "", "must not be closed", null));
+      } else if (set.version() < engine.snapshot().version()) {
+        problems =
+            List.of(
+                new Problem(
+                    "PolicySet",
+                    "version",
+                    "must not be older than the applied version " + engine.snapshot().version(),
+                    Long.toString(set.version())));
+      } else {
+        registry.begin();
+        SnapshotCompiler.Compiled compiled;
+        try {
+          compiled = compiler.compile(set);
+        } catch (RuntimeException e) {
+          registry.abort();
+          throw e;
+        }
+        problems = compiled.problems();
+        if (problems.isEmpty()) {
+          resets = registry.commit();
+          engine.publish(compiled.publish());
+        } else {
+          registry.abort();
+        }
+      }
+    }
+    if (events.enabled()) {
+      for (String key : resets) {
+        events.stateReset(key);
+      }
+      if (problems.isEmpty()) {
+        events.snapshotApplied(set.version());
+      } else {
+        events.snapshotRefused(set.version(), problems);
+      }
+    }
+    return problems.isEmpty() ? ApplyResult.accepted() : ApplyResult.refused(problems);
+  }
+
+  /** The client-side engine for adapters. */
+  public Outbound outbound() {
+    return engine;
+  }
+
+  /** The server-side engine for adapters. */
+  public Inbound inbound() {
+    return engine;
+  }
+
+  /** The version of the policy set in effect; 0 before the first one. */
+  public long appliedVersion() {
+    return engine.snapshot().version();
+  }
+
+  /**
+   * Stops the config source and releases all long-lived state. Calls planned afterwards see no
+   * destinations. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ConfigSource s = source;
+    if (s != null) {
+      s.close();
+    }
+    synchronized (updateLock) {
+      registry.clear();
+      engine.publish(io.mesh4j.core.engine.snapshot.MeshSnapshot.empty());
+    }
+  }
+
+  /** Configures a {@link Mesh}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable ConfigSource source;
+    private @Nullable String localZone;
+    private Ticker ticker = Ticker.system();
+    private MeshRandom random = MeshRandom.threadLocal();
+    private final List<MeshListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Where policy comes from; without one, every destination stays unknown. */
+    public Builder configSource(ConfigSource source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** The application's zone, for zone-aware load balancing; unknown by default. */
+    public Builder localZone(String zone) {
+      this.localZone = Objects.requireNonNull(zone, "zone");
+      return this;
+    }
+
+    /** The monotonic clock; {@link Ticker#system()} by default. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** The source of chance; {@link MeshRandom#threadLocal()} by default. */
+    public Builder random(MeshRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** Adds a listener; listeners are called in the order they were added. */
+    public Builder listener(MeshListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Builds the mesh and starts its config source, which may apply a first set at once. */
+    public Mesh build() {
+      Mesh mesh = new Mesh(this);
+      mesh.start();
+      return mesh;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.mesh4j.core.call;
+
+import io.mesh4j.core.MeshFailure;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One try of a call: either admitted, with the {@link Endpoint} to send it to and the permits it
+ * holds (breaker permission, concurrency slot, in-flight count), or refused by the mesh with a
+ * {@link MeshFailure}. An admitted attempt must be settled exactly once with its {@link Outcome};
+ * settling releases the permits, feeds the breaker and outlier detection, and answers whether to
+ * retry.
+ *
+ * <p>Thread-safe: the transport may settle from any thread. {@link #settle} is idempotent; only
+ * the first call has an effect.
+ */
+public interface Attempt {
+
+  /** Whether the mesh let this attempt go out. */
+  boolean admitted();
+
+  /**
+   * The endpoint to send the attempt to.
+   *
+   * @throws IllegalStateException if the attempt was refused
+   */
+  Endpoint endpoint();
+
+  /** The subset the endpoint was picked from, or null for all endpoints of the destination. */
+  @Nullable String subset();
+
+  /**
+   * Why the mesh refused the attempt.
+   *
+   * @throws IllegalStateException if the attempt was admitted
+   */
+  MeshFailure refusal();
+
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  int number();
+
+  /**
+   * How long this attempt may take: the per-try timeout bounded by what is left of the call's
+   * deadline; {@link Long#MAX_VALUE} when neither exists.
+   */
+  long timeoutNanos();
+
+  /**
+   * Reports how the attempt ended. The first call releases the permits and records the outcome;
+   * later calls return a {@link RetryDecision.Reason#ALREADY_SETTLED} stop. Settling a refused
+   * attempt records nothing and never retries.
+   */
+  RetryDecision settle(Outcome outcome);
+}

@@ -1,0 +1,13 @@
+package io.mesh4j.core.call;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where a copy of a call goes when the route mirrors it; the copy's response is discarded.
+ *
+ * <p>Immutable.
+ *
+ * @param destination the shadow service, {@code name.namespace}
+ * @param subset the shadow subset, or null for all of its endpoints
+ */
+public record MirrorTarget(String destination, @Nullable String subset) {}

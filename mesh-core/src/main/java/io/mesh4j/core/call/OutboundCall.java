@@ -1,0 +1,147 @@
+package io.mesh4j.core.call;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A transport-neutral view of one outgoing call: where it goes, what it calls, its headers,
+ * whether it may be replayed and how long the caller is willing to wait. Adapters usually
+ * implement this interface over their own request object, so that nothing is copied; {@link
+ * #builder(String)} makes a standalone one.
+ *
+ * <p>Implementations must not change while the engine plans the call. Methods other than {@link
+ * #destination()} return null when the piece does not apply (a gRPC call has no HTTP path).
+ */
+public interface OutboundCall {
+
+  /** The destination service, {@code name.namespace}. */
+  String destination();
+
+  /** The fully qualified gRPC service, e.g. {@code shop.Catalog}, or null for HTTP calls. */
+  default @Nullable String grpcService() {
+    return null;
+  }
+
+  /** The gRPC method name, e.g. {@code GetItem}, or null for HTTP calls. */
+  default @Nullable String grpcMethod() {
+    return null;
+  }
+
+  /** The HTTP method in upper case, e.g. {@code GET}, or null for gRPC calls. */
+  default @Nullable String httpMethod() {
+    return null;
+  }
+
+  /** The HTTP path without the query, e.g. {@code /items/42}, or null for gRPC calls. */
+  default @Nullable String path() {
+    return null;
+  }
+
+  /**
+   * The first value of a request header (gRPC metadata), or null when absent.
+   *
+   * @param lowerCaseName the header name in lower case
+   */
+  default @Nullable String header(String lowerCaseName) {
+    return null;
+  }
+
+  /** Whether replaying the call is safe; only idempotent calls are retried unless a rule allows. */
+  default boolean idempotent() {
+    return false;
+  }
+
+  /** Nanoseconds left until the caller's own deadline; {@link Long#MAX_VALUE} when it has none. */
+  default long timeRemainingNanos() {
+    return Long.MAX_VALUE;
+  }
+
+  /** Starts a standalone call description for {@code destination}. */
+  static Builder builder(String destination) {
+    return new Builder(destination);
+  }
+
+  /** Builds a standalone, immutable {@link OutboundCall}. Not thread-safe. */
+  final class Builder {
+    private final String destination;
+    private @Nullable String grpcService;
+    private @Nullable String grpcMethod;
+    private @Nullable String httpMethod;
+    private @Nullable String path;
+    private final Map<String, String> headers = new HashMap<>();
+    private boolean idempotent;
+    private long timeRemainingNanos = Long.MAX_VALUE;
+
+    private Builder(String destination) {
+      this.destination = destination;
+    }
+
+    /** A gRPC call of {@code service/method}. */
+    public Builder grpc(String service, String method) {
+      this.grpcService = service;
+      this.grpcMethod = method;
+      return this;
+    }
+
+    /** An HTTP call; GET, HEAD, PUT, DELETE and OPTIONS are marked idempotent. */
+    public Builder http(String method, String path) {
+      this.httpMethod = method.toUpperCase(Locale.ROOT);
+      this.path = path;
+      this.idempotent =
+          switch (this.httpMethod) {
+            case "GET", "HEAD", "PUT", "DELETE", "OPTIONS" -> true;
+            default -> false;
+          };
+      return this;
+    }
+
+    /** Adds a header; names are case-insensitive, the first value of a name wins. */
+    public Builder header(String name, String value) {
+      headers.putIfAbsent(name.toLowerCase(Locale.ROOT), value);
+      return this;
+    }
+
+    public Builder idempotent(boolean idempotent) {
+      this.idempotent = idempotent;
+      return this;
+    }
+
+    /** The caller's own deadline, as the time left. */
+    public Builder timeRemainingNanos(long nanos) {
+      this.timeRemainingNanos = nanos;
+      return this;
+    }
+
+    public OutboundCall build() {
+      return new SimpleOutboundCall(
+          destination,
+          grpcService,
+          grpcMethod,
+          httpMethod,
+          path,
+          Map.copyOf(headers),
+          idempotent,
+          timeRemainingNanos);
+    }
+  }
+}
+
+/** The standalone call description made by {@link OutboundCall.Builder}. */
+record SimpleOutboundCall(
+    String destination,
+    @Nullable String grpcService,
+    @Nullable String grpcMethod,
+    @Nullable String httpMethod,
+    @Nullable String path,
+    Map<String, String> headers,
+    boolean idempotent,
+    long timeRemainingNanos)
+    implements OutboundCall {
+
+  @Override
+  public @Nullable String header(String lowerCaseName) {
+    return headers.get(lowerCaseName);
+  }
+}

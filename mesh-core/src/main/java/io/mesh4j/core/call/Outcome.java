@@ -1,0 +1,143 @@
+package io.mesh4j.core.call;
+
+import java.time.Duration;
+
+/**
+ * How one attempt ended, in transport-neutral terms: a success, or a failure of some {@link Kind}
+ * with a code, plus the attempt's latency. Adapters report non-OK responses as {@link
+ * Kind#STATUS} failures; the engine decides which of them count against an endpoint's health
+ * (HTTP 5xx; gRPC {@code UNAVAILABLE}, {@code INTERNAL}, {@code UNKNOWN}, {@code DATA_LOSS},
+ * {@code DEADLINE_EXCEEDED}), so that a {@code NOT_FOUND} never ejects a healthy server.
+ *
+ * <p>Immutable.
+ */
+public final class Outcome {
+
+  /** What kind of end an attempt had. */
+  public enum Kind {
+    /** The response was OK. */
+    SUCCESS,
+    /** No connection could be made; the request was never sent. */
+    CONNECT_FAILURE,
+    /** The attempt's own timeout (per-try or overall) expired. */
+    TIMEOUT,
+    /** The connection or stream was reset after the request was sent. */
+    RESET,
+    /** The peer answered with a non-OK status: a gRPC code name or an HTTP status. */
+    STATUS,
+    /** The caller gave up; the attempt says nothing about the endpoint's health. */
+    CANCELLED
+  }
+
+  private final Kind kind;
+  private final String code;
+  private final int httpStatus;
+  private final long latencyNanos;
+  private final boolean serverFailure;
+
+  private Outcome(Kind kind, String code, long latencyNanos) {
+    this.kind = kind;
+    this.code = code;
+    this.httpStatus = kind == Kind.STATUS ? parseHttpStatus(code) : 0;
+    this.latencyNanos = latencyNanos;
+    this.serverFailure =
+        switch (kind) {
+          case SUCCESS, CANCELLED -> false;
+          case CONNECT_FAILURE, TIMEOUT, RESET -> true;
+          case STATUS -> httpStatus >= 500 || isServerGrpcCode(code);
+        };
+  }
+
+  /** A successful attempt. */
+  public static Outcome success(long latencyNanos) {
+    return new Outcome(Kind.SUCCESS, "", latencyNanos);
+  }
+
+  /** A successful attempt. */
+  public static Outcome success(Duration latency) {
+    return success(latency.toNanos());
+  }
+
+  /**
+   * A failed attempt.
+   *
+   * @param kind any kind but {@link Kind#SUCCESS}
+   * @param code for {@link Kind#STATUS}, the gRPC code name ({@code UNAVAILABLE}) or the decimal
+   *     HTTP status ({@code 503}); otherwise a free description, possibly empty
+   */
+  public static Outcome failure(Kind kind, String code, long latencyNanos) {
+    if (kind == Kind.SUCCESS) {
+      throw new IllegalArgumentException("use Outcome.success for successful attempts");
+    }
+    return new Outcome(kind, code, latencyNanos);
+  }
+
+  /** A failed attempt. */
+  public static Outcome failure(Kind kind, String code, Duration latency) {
+    return failure(kind, code, latency.toNanos());
+  }
+
+  /** The caller cancelled the attempt; it releases its permits and records nothing. */
+  public static Outcome cancelled(long latencyNanos) {
+    return new Outcome(Kind.CANCELLED, "", latencyNanos);
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The status code or description given at creation; empty for successes. */
+  public String code() {
+    return code;
+  }
+
+  /** The HTTP status if {@link #code()} is one, else 0. */
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  public long latencyNanos() {
+    return latencyNanos;
+  }
+
+  public boolean isSuccess() {
+    return kind == Kind.SUCCESS;
+  }
+
+  /**
+   * Whether this outcome counts against the endpoint and its subset (outlier detection, circuit
+   * breaking).
+   */
+  public boolean isServerFailure() {
+    return serverFailure;
+  }
+
+  private static int parseHttpStatus(String code) {
+    if (code.length() != 3) {
+      return 0;
+    }
+    int v = 0;
+    for (int i = 0; i < 3; i++) {
+      char c = code.charAt(i);
+      if (c < '0' || c > '9') {
+        return 0;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  private static boolean isServerGrpcCode(String code) {
+    return switch (code) {
+      case "UNAVAILABLE", "INTERNAL", "UNKNOWN", "DATA_LOSS", "DEADLINE_EXCEEDED" -> true;
+      default -> false;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return code.isEmpty()
+        ? kind + " after " + latencyNanos + "ns"
+        : kind + " " + code + " after " + latencyNanos + "ns";
+  }
+}

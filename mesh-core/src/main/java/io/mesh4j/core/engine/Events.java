@@ -1,0 +1,116 @@
+package io.mesh4j.core.engine;
+
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.policy.Problem;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans events out to the registered listeners, shielding the engine from them: a listener that
+ * throws is counted and logged once, and the event goes on to the others. Callers check {@link
+ * #enabled()} before computing an event's arguments, so that nothing is computed when nobody
+ * listens.
+ *
+ * <p>Thread-safe; immutable apart from the failure counters.
+ */
+public final class Events {
+
+  private static final Logger log = LoggerFactory.getLogger(Events.class);
+
+  private final MeshListener[] listeners;
+  private final AtomicBoolean[] logged;
+  private final AtomicLong failures = new AtomicLong();
+
+  public Events(List<MeshListener> listeners) {
+    this.listeners = listeners.toArray(new MeshListener[0]);
+    this.logged = new AtomicBoolean[this.listeners.length];
+    for (int i = 0; i < logged.length; i++) {
+      logged[i] = new AtomicBoolean();
+    }
+  }
+
+  /** No listeners at all. */
+  public static Events none() {
+    return new Events(List.of());
+  }
+
+  public boolean enabled() {
+    return listeners.length > 0;
+  }
+
+  /** How many times a listener has thrown. */
+  public long listenerFailures() {
+    return failures.get();
+  }
+
+  private interface Event {
+    void deliver(MeshListener l);
+  }
+
+  private void emit(Event e) {
+    for (int i = 0; i < listeners.length; i++) {
+      try {
+        e.deliver(listeners[i]);
+      } catch (RuntimeException | LinkageError ex) {
+        failures.incrementAndGet();
+        if (logged[i].compareAndSet(false, true)) {
+          log.warn(
+              "mesh4j: listener {} threw; its later failures are counted but not logged",
+              listeners[i].getClass().getName(),
+              ex);
+        }
+      }
+    }
+  }
+
+  public void snapshotApplied(long version) {
+    emit(l -> l.snapshotApplied(version));
+  }
+
+  public void snapshotRefused(long version, List<Problem> problems) {
+    emit(l -> l.snapshotRefused(version, problems));
+  }
+
+  public void stateReset(String key) {
+    emit(l -> l.stateReset(key));
+  }
+
+  public void breakerStateChanged(
+      String destination,
+      @Nullable String subset,
+      MeshListener.BreakerState from,
+      MeshListener.BreakerState to) {
+    emit(l -> l.breakerStateChanged(destination, subset, from, to));
+  }
+
+  public void endpointEjected(String destination, Endpoint endpoint, long nanos, String reason) {
+    emit(l -> l.endpointEjected(destination, endpoint, nanos, reason));
+  }
+
+  public void endpointReturned(String destination, Endpoint endpoint) {
+    emit(l -> l.endpointReturned(destination, endpoint));
+  }
+
+  public void retryScheduled(String destination, int nextAttempt, long backoff, Outcome outcome) {
+    emit(l -> l.retryScheduled(destination, nextAttempt, backoff, outcome));
+  }
+
+  public void retryBudgetExhausted(String destination) {
+    emit(l -> l.retryBudgetExhausted(destination));
+  }
+
+  public void callRefused(MeshFailure failure) {
+    emit(l -> l.callRefused(failure));
+  }
+
+  public void faultInjected(String destination, long delayNanos, boolean abort) {
+    emit(l -> l.faultInjected(destination, delayNanos, abort));
+  }
+}

@@ -1,0 +1,35 @@
+package io.mesh4j.core.engine.balance;
+
+import io.mesh4j.core.MeshRandom;
+
+/**
+ * Power of two random choices: of two distinct random candidates, the one with fewer requests in
+ * flight per unit of weight wins. Each random draw starts a scan that moves to the next eligible
+ * endpoint, so ejected or tried endpoints cost no extra draws. Stateless.
+ */
+public final class LeastRequestBalancer extends Balancer {
+
+  public static final LeastRequestBalancer INSTANCE = new LeastRequestBalancer();
+
+  private LeastRequestBalancer() {}
+
+  @Override
+  int pick(EndpointSet set, PickContext ctx, long now, int limit, boolean allowTried) {
+    MeshRandom random = ctx.random();
+    int a =
+        set.scan((int) random.nextLong(MeshRandom.Purpose.LOAD_BALANCE, limit), limit, -1,
+            allowTried, ctx, now);
+    if (a < 0 || limit == 1) {
+      return a;
+    }
+    int b =
+        set.scan((int) random.nextLong(MeshRandom.Purpose.LOAD_BALANCE, limit), limit, a,
+            allowTried, ctx, now);
+    if (b < 0) {
+      return a;
+    }
+    long loadA = (long) set.healths[a].inFlight.get() * set.weights[b];
+    long loadB = (long) set.healths[b].inFlight.get() * set.weights[a];
+    return loadB < loadA ? b : a;
+  }
+}

@@ -1,0 +1,199 @@
+package io.mesh4j.core.engine.resilience;
+
+import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.policy.DestinationPolicy.OutlierDetection;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The long-lived state of one endpoint of a destination: requests in flight (for least-request
+ * balancing) and outlier detection (consecutive failures, the failure share of the current
+ * interval, and the ejection). An ejection ends lazily: the first reader after its end time puts
+ * the endpoint back, so no timer is needed.
+ *
+ * <p>Thread-safe and lock-free. {@link #bind} is called by the snapshot publisher only.
+ */
+public final class EndpointHealth {
+
+  private static final long NOT_EJECTED = Long.MIN_VALUE;
+  private static final long ONE_FAILURE = 1L << 32;
+  private static final VarHandle EJECTED_UNTIL;
+  private static final VarHandle INTERVAL_START;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      EJECTED_UNTIL = l.findVarHandle(EndpointHealth.class, "ejectedUntil", long.class);
+      INTERVAL_START = l.findVarHandle(EndpointHealth.class, "intervalStart", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Requests in flight to this endpoint. */
+  public final AtomicInteger inFlight = new AtomicInteger();
+
+  private final @Nullable Config config;
+  private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  // failures in the high 32 bits, calls in the low 32 bits, so both move in one atomic add
+  private final AtomicLong intervalCounts = new AtomicLong();
+  private final AtomicInteger ejections = new AtomicInteger();
+  private volatile long ejectedUntil = NOT_EJECTED;
+  private volatile long intervalStart;
+  private volatile Binding binding;
+
+  /**
+   * @param policy the destination's outlier detection, or null when it is off
+   * @param now the ticker reading at creation
+   */
+  public EndpointHealth(@Nullable OutlierDetection policy, Endpoint endpoint, long now) {
+    this.config = policy == null ? null : new Config(policy);
+    this.intervalStart = now;
+    this.binding = new Binding(endpoint, null, new int[0]);
+  }
+
+  /** Where an endpoint sits in the current snapshot; replaced at each swap. */
+  private record Binding(Endpoint endpoint, @Nullable OutlierScope scope, int[] groups) {}
+
+  private static final class Config {
+    final int consecutiveFailures;
+    final double failurePercent;
+    final int minimumCalls;
+    final long intervalNanos;
+    final long baseEjectionNanos;
+    final long maxEjectionNanos;
+
+    Config(OutlierDetection p) {
+      consecutiveFailures = p.consecutiveFailures();
+      Double pct = p.failurePercentageThreshold();
+      failurePercent = pct == null ? -1 : pct;
+      minimumCalls = p.failurePercentageMinimumCalls();
+      intervalNanos = Math.max(1, p.interval().toNanos());
+      baseEjectionNanos = Math.max(1, p.baseEjectionTime().toNanos());
+      // as in gRPC (A50): an ejection lasts at most max(base, max), never less than the base
+      maxEjectionNanos = Math.max(baseEjectionNanos, p.maxEjectionTime().toNanos());
+    }
+  }
+
+  /** Ties this endpoint to the snapshot being published. */
+  public void bind(Endpoint endpoint, @Nullable OutlierScope scope, int[] groups) {
+    this.binding = new Binding(endpoint, scope, groups);
+  }
+
+  /** The endpoint as the current snapshot describes it. */
+  public Endpoint endpoint() {
+    return binding.endpoint();
+  }
+
+  /** Whether the endpoint may be picked now; ends an expired ejection on the way. */
+  public boolean available(long now) {
+    long until = ejectedUntil;
+    if (until == NOT_EJECTED) {
+      return true;
+    }
+    if (now - until < 0) {
+      return false;
+    }
+    if (EJECTED_UNTIL.compareAndSet(this, until, NOT_EJECTED)) {
+      Binding b = binding;
+      OutlierScope scope = b.scope();
+      if (scope != null && scope.events.enabled()) {
+        scope.events.endpointReturned(scope.destination, b.endpoint());
+      }
+    }
+    return true;
+  }
+
+  /** How many times the endpoint has been ejected without a quiet interval since. */
+  public int ejections() {
+    return ejections.get();
+  }
+
+  /** Records one attempt's result for outlier detection. */
+  public void record(boolean serverFailure, long now) {
+    Config c = config;
+    if (c == null) {
+      return;
+    }
+    long counts = 0;
+    rollInterval(c, now);
+    if (c.failurePercent > 0) {
+      counts = intervalCounts.addAndGet(serverFailure ? ONE_FAILURE + 1 : 1);
+    }
+    if (!serverFailure) {
+      if (consecutiveFailures.get() != 0) {
+        consecutiveFailures.set(0);
+      }
+      return;
+    }
+    int consecutive = consecutiveFailures.incrementAndGet();
+    if (consecutive >= c.consecutiveFailures) {
+      tryEject(c, now, consecutive + " consecutive failures");
+      return;
+    }
+    if (c.failurePercent > 0) {
+      long calls = counts & 0xffff_ffffL;
+      long failures = counts >>> 32;
+      if (calls >= c.minimumCalls && failures * 100.0 >= c.failurePercent * calls) {
+        tryEject(
+            c,
+            now,
+            "failure rate " + Math.round(failures * 100.0 / calls) + "% over " + calls + " calls");
+      }
+    }
+  }
+
+  private void rollInterval(Config c, long now) {
+    long start = intervalStart;
+    long elapsed = now - start;
+    if (elapsed < c.intervalNanos) {
+      return;
+    }
+    if (INTERVAL_START.compareAndSet(this, start, now)) {
+      intervalCounts.set(0);
+      // gRPC (A50) lowers the ejection multiplier by one for every interval spent un-ejected;
+      // an ejection restarts the interval at its end, so only un-ejected time counts here
+      if (ejectedUntil == NOT_EJECTED) {
+        long quiet = elapsed / c.intervalNanos;
+        for (; ; ) {
+          int e = ejections.get();
+          int lowered = (int) Math.max(0, e - quiet);
+          if (e == lowered || ejections.compareAndSet(e, lowered)) {
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  private void tryEject(Config c, long now, String reason) {
+    Binding b = binding;
+    OutlierScope scope = b.scope();
+    if (scope == null || !scope.gate.compareAndSet(false, true)) {
+      return;
+    }
+    long duration;
+    try {
+      if (!available(now) || !scope.roomFor(b.groups(), now)) {
+        return;
+      }
+      int n = ejections.incrementAndGet();
+      duration =
+          n > c.maxEjectionNanos / c.baseEjectionNanos
+              ? c.maxEjectionNanos
+              : Math.min(c.baseEjectionNanos * n, c.maxEjectionNanos);
+      ejectedUntil = now + duration;
+      intervalStart = now + duration;
+      consecutiveFailures.set(0);
+      intervalCounts.set(0);
+    } finally {
+      scope.gate.set(false);
+    }
+    if (scope.events.enabled()) {
+      scope.events.endpointEjected(scope.destination, b.endpoint(), duration, reason);
+    }
+  }
+}

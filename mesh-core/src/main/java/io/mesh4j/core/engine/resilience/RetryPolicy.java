@@ -1,0 +1,141 @@
+package io.mesh4j.core.engine.resilience;
+
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.policy.TrafficRoute;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A rule's retry policy compiled for the call path: attempts, per-try timeout, the {@code
+ * retryOn} list turned into flags and a short array of codes, and the backoff bounds.
+ *
+ * <p>Immutable.
+ */
+public final class RetryPolicy {
+
+  private static final Set<String> GRPC_CODES =
+      Set.of(
+          "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+          "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+          "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+          "UNAUTHENTICATED");
+
+  public final int maxAttempts;
+  public final long perTryTimeoutNanos;
+  public final long baseBackoffNanos;
+  public final long maxBackoffNanos;
+  public final boolean retryNonIdempotent;
+  private final boolean connectFailure;
+  private final boolean perTryTimeout;
+  private final boolean reset;
+  private final boolean any5xx;
+  private final boolean any4xx;
+  private final String[] codes;
+
+  private RetryPolicy(TrafficRoute.Retry r, List<String> codes, boolean[] flags) {
+    this.maxAttempts = r.attempts();
+    java.time.Duration perTry = r.perTryTimeout();
+    this.perTryTimeoutNanos = perTry == null ? Long.MAX_VALUE : perTry.toNanos();
+    this.baseBackoffNanos = Math.max(0, r.backoff().base().toNanos());
+    this.maxBackoffNanos = Math.max(baseBackoffNanos, r.backoff().max().toNanos());
+    this.retryNonIdempotent = r.retryNonIdempotent();
+    this.connectFailure = flags[0];
+    this.perTryTimeout = flags[1];
+    this.reset = flags[2];
+    this.any5xx = flags[3];
+    this.any4xx = flags[4];
+    this.codes = codes.toArray(new String[0]);
+  }
+
+  /**
+   * Compiles {@code retry}, adding a problem for every {@code retryOn} entry it cannot honour.
+   *
+   * @return the policy, or null when it had problems
+   */
+  public static @Nullable RetryPolicy compile(
+      TrafficRoute.Retry retry, String resource, String path, List<Problem> problems) {
+    boolean[] flags = new boolean[5];
+    List<String> codes = new ArrayList<>();
+    boolean ok = true;
+    List<String> retryOn = retry.retryOn();
+    for (int i = 0; i < retryOn.size(); i++) {
+      String token = retryOn.get(i).trim();
+      String lower = token.toLowerCase(Locale.ROOT);
+      switch (lower) {
+        case "connect-failure" -> flags[0] = true;
+        case "per-try-timeout" -> flags[1] = true;
+        case "reset" -> flags[2] = true;
+        case "5xx" -> flags[3] = true;
+        case "4xx" -> flags[4] = true;
+        default -> {
+          if (GRPC_CODES.contains(token) || isHttpStatus(token)) {
+            codes.add(token);
+          } else {
+            ok = false;
+            problems.add(
+                new Problem(
+                    resource,
+                    path + ".retryOn[" + i + "]",
+                    "must be a gRPC code name (UNAVAILABLE), an HTTP status (503), 5xx, 4xx,"
+                        + " connect-failure, per-try-timeout or reset",
+                    token));
+          }
+        }
+      }
+    }
+    return ok ? new RetryPolicy(retry, codes, flags) : null;
+  }
+
+  private static boolean isHttpStatus(String s) {
+    if (s.length() != 3) {
+      return false;
+    }
+    for (int i = 0; i < 3; i++) {
+      if (!Character.isDigit(s.charAt(i))) {
+        return false;
+      }
+    }
+    int v = Integer.parseInt(s);
+    return v >= 100 && v <= 599;
+  }
+
+  /** Whether {@code outcome} is listed in {@code retryOn}. */
+  public boolean retryable(Outcome outcome) {
+    return switch (outcome.kind()) {
+      case CONNECT_FAILURE -> connectFailure;
+      case TIMEOUT -> perTryTimeout;
+      case RESET -> reset;
+      case STATUS -> {
+        int http = outcome.httpStatus();
+        if ((any5xx && http >= 500 && http <= 599) || (any4xx && http >= 400 && http <= 499)) {
+          yield true;
+        }
+        String code = outcome.code();
+        for (String c : codes) {
+          if (c.equals(code)) {
+            yield true;
+          }
+        }
+        yield false;
+      }
+      case SUCCESS, CANCELLED -> false;
+    };
+  }
+
+  /**
+   * The backoff before retry number {@code retryNumber} (1 for the first retry): full jitter,
+   * uniform in {@code [0, min(max, base x 2^(retryNumber-1))]}.
+   */
+  public long backoffCap(int retryNumber) {
+    int shift = Math.min(retryNumber - 1, 62);
+    long cap = baseBackoffNanos;
+    if (cap > 0 && shift > 0) {
+      cap = cap > (maxBackoffNanos >> shift) ? maxBackoffNanos : cap << shift;
+    }
+    return Math.min(cap, maxBackoffNanos);
+  }
+}

@@ -1,0 +1,236 @@
+package io.mesh4j.core.engine.resilience;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.MeshListener.BreakerState;
+import io.mesh4j.core.Ticker;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.engine.Events;
+import io.mesh4j.core.policy.DestinationPolicy;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Admission for one destination subset: a Resilience4j circuit breaker driven through its
+ * low-level API ({@code tryAcquirePermission} / {@code onSuccess} / {@code onError} / {@code
+ * releasePermission}) plus a counter of concurrent requests.
+ *
+ * <p>The breaker's clock is the mesh's {@link Ticker}. Count-based windows use Resilience4j's
+ * {@code LOCK_FREE} synchronization. Time-based windows use it only when the mesh runs on the
+ * system ticker: in 2.4.0 the lock-free time window reads {@code System.nanoTime()} and ignores the
+ * configured clock, so with any other ticker the {@code SYNCHRONIZED} window (which honours the
+ * clock) keeps time-based breakers exact.
+ *
+ * <p>Breaker transitions are found by comparing states after each operation rather than through
+ * Resilience4j's event publisher, because one registered consumer makes it create an event object
+ * for every recorded call.
+ *
+ * <p>Thread-safe and lock-free (apart from the synchronized time window described above).
+ */
+public final class SubsetGuard {
+
+  /** The result of {@link #tryAcquire()}. */
+  public static final int ADMITTED = 0;
+
+  public static final int CIRCUIT_OPEN = 1;
+  public static final int MAX_CONCURRENCY = 2;
+
+  private static final RuntimeException RECORDED_FAILURE = new RecordedFailure();
+
+  private final String destination;
+  private final @Nullable String subset;
+  private final Events events;
+  private final @Nullable CircuitBreaker breaker;
+  private final DestinationPolicy.@Nullable CircuitBreaker policy;
+  private final int maxConcurrent;
+  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicReference<CircuitBreaker.State> lastState =
+      new AtomicReference<>(CircuitBreaker.State.CLOSED);
+
+  /**
+   * @param policy the destination's circuit breaker policy, or null when there is none
+   */
+  public SubsetGuard(
+      String destination,
+      @Nullable String subset,
+      DestinationPolicy.@Nullable CircuitBreaker policy,
+      Ticker ticker,
+      boolean systemTicker,
+      Events events) {
+    this.destination = destination;
+    this.subset = subset;
+    this.events = events;
+    this.policy = policy;
+    if (policy == null) {
+      this.breaker = null;
+      this.maxConcurrent = Integer.MAX_VALUE;
+      return;
+    }
+    Integer max = policy.maxConcurrentRequests();
+    this.maxConcurrent = max == null ? Integer.MAX_VALUE : max;
+    SlidingWindowType type =
+        policy.slidingWindowType() == DestinationPolicy.SlidingWindowType.TIME
+            ? SlidingWindowType.TIME_BASED
+            : SlidingWindowType.COUNT_BASED;
+    SlidingWindowSynchronizationStrategy sync =
+        type == SlidingWindowType.COUNT_BASED || systemTicker
+            ? SlidingWindowSynchronizationStrategy.LOCK_FREE
+            : SlidingWindowSynchronizationStrategy.SYNCHRONIZED;
+    CircuitBreakerConfig config =
+        CircuitBreakerConfig.custom()
+            .failureRateThreshold(policy.failureRateThreshold().floatValue())
+            .slowCallRateThreshold(policy.slowCallRateThreshold().floatValue())
+            .slowCallDurationThreshold(policy.slowCallDuration())
+            .slidingWindow(policy.slidingWindowSize(), policy.minimumCalls(), type, sync)
+            .waitDurationInOpenState(policy.waitInOpenState())
+            .permittedNumberOfCallsInHalfOpenState(policy.permittedCallsInHalfOpen())
+            .clock(new TickerClock(ticker))
+            .build();
+    this.breaker =
+        CircuitBreaker.of(subset == null ? destination : destination + "/" + subset, config);
+  }
+
+  /**
+   * Asks for one attempt's permits: the breaker's permission, then a concurrency slot.
+   *
+   * @return {@link #ADMITTED}, {@link #CIRCUIT_OPEN} or {@link #MAX_CONCURRENCY}
+   */
+  public int tryAcquire() {
+    CircuitBreaker b = breaker;
+    if (b != null) {
+      boolean permitted = b.tryAcquirePermission();
+      noticeTransition(b);
+      if (!permitted) {
+        return CIRCUIT_OPEN;
+      }
+    }
+    if (maxConcurrent != Integer.MAX_VALUE) {
+      if (active.incrementAndGet() > maxConcurrent) {
+        active.decrementAndGet();
+        if (b != null) {
+          b.releasePermission();
+        }
+        return MAX_CONCURRENCY;
+      }
+    }
+    return ADMITTED;
+  }
+
+  /** Gives back permits taken by {@link #tryAcquire()} for an attempt that never went out. */
+  public void release() {
+    if (maxConcurrent != Integer.MAX_VALUE) {
+      active.decrementAndGet();
+    }
+    CircuitBreaker b = breaker;
+    if (b != null) {
+      b.releasePermission();
+    }
+  }
+
+  /** Records how an admitted attempt ended and gives back its concurrency slot. */
+  public void settle(Outcome outcome) {
+    if (maxConcurrent != Integer.MAX_VALUE) {
+      active.decrementAndGet();
+    }
+    CircuitBreaker b = breaker;
+    if (b == null) {
+      return;
+    }
+    if (outcome.kind() == Outcome.Kind.CANCELLED) {
+      b.releasePermission();
+    } else if (outcome.isServerFailure()) {
+      b.onError(outcome.latencyNanos(), TimeUnit.NANOSECONDS, RECORDED_FAILURE);
+    } else {
+      b.onSuccess(outcome.latencyNanos(), TimeUnit.NANOSECONDS);
+    }
+    noticeTransition(b);
+  }
+
+  /** The breaker's state as listeners see it; CLOSED when there is no breaker. */
+  public BreakerState state() {
+    CircuitBreaker b = breaker;
+    return b == null ? BreakerState.CLOSED : map(b.getState());
+  }
+
+  /** Requests currently holding a concurrency slot. */
+  public int active() {
+    return active.get();
+  }
+
+  /** The failure for an attempt that {@link #tryAcquire()} refused with {@code code}. */
+  public MeshFailure refusal(int code) {
+    if (code == MAX_CONCURRENCY) {
+      return MeshFailure.of(
+          MeshFailure.Reason.MAX_CONCURRENCY,
+          destination,
+          subset,
+          maxConcurrent + " requests in flight");
+    }
+    return MeshFailure.of(MeshFailure.Reason.CIRCUIT_OPEN, destination, subset, openDetail());
+  }
+
+  private String openDetail() {
+    CircuitBreaker b = breaker;
+    DestinationPolicy.CircuitBreaker p = policy;
+    if (b == null || p == null) {
+      return "";
+    }
+    if (b.getState() == CircuitBreaker.State.HALF_OPEN) {
+      return "half-open, " + p.permittedCallsInHalfOpen() + " trial calls in flight";
+    }
+    CircuitBreaker.Metrics m = b.getMetrics();
+    float failureRate = m.getFailureRate();
+    float slowRate = m.getSlowCallRate();
+    if (failureRate >= p.failureRateThreshold()) {
+      return "failure rate " + Math.round(failureRate) + "% >= " + percent(p.failureRateThreshold());
+    }
+    if (slowRate >= p.slowCallRateThreshold()) {
+      return "slow-call rate "
+          + Math.round(slowRate)
+          + "% >= "
+          + percent(p.slowCallRateThreshold())
+          + " (slower than "
+          + p.slowCallDuration().toMillis()
+          + " ms)";
+    }
+    return "open";
+  }
+
+  private static String percent(double v) {
+    return v == Math.rint(v) ? (long) v + "%" : v + "%";
+  }
+
+  private void noticeTransition(CircuitBreaker b) {
+    CircuitBreaker.State now = b.getState();
+    CircuitBreaker.State before = lastState.get();
+    if (now != before && lastState.compareAndSet(before, now) && events.enabled()) {
+      BreakerState from = map(before);
+      BreakerState to = map(now);
+      if (from != to) {
+        events.breakerStateChanged(destination, subset, from, to);
+      }
+    }
+  }
+
+  private static BreakerState map(CircuitBreaker.State s) {
+    return switch (s) {
+      case OPEN, FORCED_OPEN -> BreakerState.OPEN;
+      case HALF_OPEN -> BreakerState.HALF_OPEN;
+      default -> BreakerState.CLOSED;
+    };
+  }
+
+  /** What the breaker is told about a failed attempt; carries no stack. */
+  private static final class RecordedFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RecordedFailure() {
+      super("attempt failed", null, false, false);
+    }
+  }
+}

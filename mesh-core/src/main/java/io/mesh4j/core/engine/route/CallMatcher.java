@@ -1,0 +1,88 @@
+package io.mesh4j.core.engine.route;
+
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.policy.TrafficRoute;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One compiled {@link TrafficRoute.Match}: every condition that is set must hold. Immutable.
+ *
+ * @throws java.util.regex.PatternSyntaxException from the constructor for an invalid expression
+ */
+final class CallMatcher {
+
+  private final @Nullable String grpcService;
+  private final @Nullable String grpcMethod;
+  private final boolean grpc;
+  private final @Nullable String httpMethod;
+  private final @Nullable StringMatcher path;
+  private final HeaderMatcher[] headers;
+
+  CallMatcher(TrafficRoute.Match m) {
+    TrafficRoute.GrpcMatch g = m.grpc();
+    this.grpc = g != null;
+    this.grpcService = g == null ? null : g.service();
+    this.grpcMethod = g == null ? null : g.method();
+    String method = m.method();
+    this.httpMethod = method == null ? null : method.toUpperCase(Locale.ROOT);
+    TrafficRoute.StringMatch p = m.path();
+    this.path = p == null ? null : StringMatcher.of(p.exact(), p.prefix(), p.regex());
+    List<TrafficRoute.HeaderMatch> hs = m.headers();
+    this.headers = new HeaderMatcher[hs == null ? 0 : hs.size()];
+    for (int i = 0; i < headers.length; i++) {
+      headers[i] = new HeaderMatcher(hs.get(i));
+    }
+  }
+
+  boolean matches(OutboundCall call) {
+    if (grpc) {
+      String service = call.grpcService();
+      if (service == null) {
+        return false;
+      }
+      if (grpcService != null && !grpcService.equals(service)) {
+        return false;
+      }
+      if (grpcMethod != null && !grpcMethod.equals(call.grpcMethod())) {
+        return false;
+      }
+    }
+    if (httpMethod != null && !httpMethod.equals(call.httpMethod())) {
+      return false;
+    }
+    if (path != null && !path.matches(call.path())) {
+      return false;
+    }
+    for (HeaderMatcher h : headers) {
+      if (!h.matches(call)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One compiled header condition. */
+  private static final class HeaderMatcher {
+    private final String name;
+    private final @Nullable StringMatcher value;
+    private final @Nullable Boolean present;
+
+    HeaderMatcher(TrafficRoute.HeaderMatch h) {
+      this.name = h.name().toLowerCase(Locale.ROOT);
+      this.value = StringMatcher.of(h.exact(), h.prefix(), h.regex());
+      this.present = h.present();
+    }
+
+    boolean matches(OutboundCall call) {
+      String v = call.header(name);
+      Boolean p = present;
+      if (p != null && p != (v != null)) {
+        return false;
+      }
+      StringMatcher m = value;
+      return m == null || m.matches(v);
+    }
+  }
+}

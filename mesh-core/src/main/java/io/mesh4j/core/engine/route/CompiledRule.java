@@ -1,0 +1,99 @@
+package io.mesh4j.core.engine.route;
+
+import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.call.MirrorTarget;
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.engine.fault.FaultPolicy;
+import io.mesh4j.core.engine.resilience.RetryPolicy;
+import io.mesh4j.core.policy.TrafficRoute;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One route rule compiled for the call path: its matchers, the backends with cumulative weights,
+ * and its per-call settings. Immutable; thread-safe.
+ */
+public final class CompiledRule {
+
+  public final String name;
+  private final CallMatcher[] matchers;
+  private final Backend[] backends;
+  private final long[] cumulative;
+  private final long totalWeight;
+  /** The rule's timeout in nanoseconds; {@link Long#MAX_VALUE} for none. */
+  public final long timeoutNanos;
+
+  public final @Nullable RetryPolicy retry;
+  public final @Nullable FaultPolicy fault;
+  public final @Nullable MirrorTarget mirror;
+  public final long mirrorPpm;
+
+  /**
+   * @param matches the rule's alternatives; null or empty matches every call
+   * @param backends the backends, parallel to {@code weights}
+   * @throws java.util.regex.PatternSyntaxException for an invalid expression
+   */
+  public CompiledRule(
+      String name,
+      @Nullable List<TrafficRoute.Match> matches,
+      Backend[] backends,
+      int[] weights,
+      long timeoutNanos,
+      @Nullable RetryPolicy retry,
+      @Nullable FaultPolicy fault,
+      @Nullable MirrorTarget mirror,
+      long mirrorPpm) {
+    this.name = name;
+    this.matchers = new CallMatcher[matches == null ? 0 : matches.size()];
+    for (int i = 0; i < matchers.length; i++) {
+      matchers[i] = new CallMatcher(matches.get(i));
+    }
+    this.backends = backends;
+    this.cumulative = new long[weights.length];
+    long sum = 0;
+    for (int i = 0; i < weights.length; i++) {
+      sum += Math.max(0, weights[i]);
+      cumulative[i] = sum;
+    }
+    this.totalWeight = sum;
+    this.timeoutNanos = timeoutNanos;
+    this.retry = retry;
+    this.fault = fault;
+    this.mirror = mirror;
+    this.mirrorPpm = mirrorPpm;
+  }
+
+  public boolean matches(OutboundCall call) {
+    if (matchers.length == 0) {
+      return true;
+    }
+    for (CallMatcher m : matchers) {
+      if (m.matches(call)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The backend for one call: one random draw against the cumulative weights.
+   *
+   * @return the backend, or null when every weight is zero
+   */
+  public @Nullable Backend pickBackend(MeshRandom random) {
+    int n = backends.length;
+    if (n == 1) {
+      return totalWeight > 0 ? backends[0] : null;
+    }
+    if (totalWeight <= 0) {
+      return null;
+    }
+    long r = random.nextLong(MeshRandom.Purpose.WEIGHTED_SPLIT, totalWeight);
+    for (int i = 0; i < n; i++) {
+      if (r < cumulative[i]) {
+        return backends[i];
+      }
+    }
+    return backends[n - 1];
+  }
+}

@@ -1,0 +1,254 @@
+package io.mesh4j.core.engine.snapshot;
+
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.MirrorTarget;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.call.RetryDecision;
+import io.mesh4j.core.engine.Events;
+import io.mesh4j.core.engine.balance.EndpointSet;
+import io.mesh4j.core.engine.balance.PickContext;
+import io.mesh4j.core.engine.fault.FaultPolicy;
+import io.mesh4j.core.engine.resilience.EndpointHealth;
+import io.mesh4j.core.engine.resilience.RetryBudget;
+import io.mesh4j.core.engine.resilience.RetryPolicy;
+import io.mesh4j.core.engine.resilience.SubsetGuard;
+import io.mesh4j.core.engine.resilience.TokenBucket;
+import io.mesh4j.core.engine.route.Backend;
+import io.mesh4j.core.engine.route.CompiledRule;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The plan of one call to a known destination. Kept small, because it is allocated for every
+ * call: everything that does not vary per call is reached through the rule and the destination.
+ *
+ * <p>Confined to the logical call: attempts are taken one after another. The attempts it hands out
+ * may be settled from other threads; they touch only atomics and immutable data of the plan.
+ */
+final class CallPlanImpl implements CallPlan, PickContext {
+
+  static final int DELAYED = 1;
+  static final int ABORTED = 2;
+  static final int MIRRORED = 4;
+
+  private final DestinationRuntime dest;
+  private final CompiledRule rule;
+  private final OutboundCall call;
+  private final @Nullable Backend backend;
+  private final long deadline;
+  private final int flags;
+  private int attempts;
+  private @Nullable AttemptImpl last;
+
+  CallPlanImpl(
+      DestinationRuntime dest,
+      CompiledRule rule,
+      OutboundCall call,
+      @Nullable Backend backend,
+      long deadline,
+      int flags) {
+    this.dest = dest;
+    this.rule = rule;
+    this.call = call;
+    this.backend = backend;
+    this.deadline = deadline;
+    this.flags = flags;
+  }
+
+  @Override
+  public String destination() {
+    return dest.name;
+  }
+
+  @Override
+  public String rule() {
+    return rule.name;
+  }
+
+  @Override
+  public @Nullable String subset() {
+    Backend b = backend;
+    return b == null ? null : b.name();
+  }
+
+  @Override
+  public long remainingNanos() {
+    if (deadline == Long.MAX_VALUE) {
+      return Long.MAX_VALUE;
+    }
+    return Math.max(0, deadline - dest.ctx.ticker().nanos());
+  }
+
+  @Override
+  public long faultDelayNanos() {
+    FaultPolicy f = rule.fault;
+    return (flags & DELAYED) != 0 && f != null ? f.delayNanos : 0;
+  }
+
+  @Override
+  public boolean faultAbort() {
+    return (flags & ABORTED) != 0;
+  }
+
+  @Override
+  public @Nullable MirrorTarget mirror() {
+    return (flags & MIRRORED) != 0 ? rule.mirror : null;
+  }
+
+  @Override
+  public MeshRandom random() {
+    return dest.ctx.random();
+  }
+
+  @Override
+  public OutboundCall call() {
+    return call;
+  }
+
+  @Override
+  public boolean alreadyTried(EndpointHealth endpoint) {
+    for (AttemptImpl a = last; a != null; a = a.previous) {
+      if (a.health == endpoint) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public Attempt nextAttempt() {
+    int number = ++attempts;
+    Backend b = backend;
+    String subset = b == null ? null : b.name();
+    if (number == 1 && (flags & ABORTED) != 0) {
+      FaultPolicy f = rule.fault;
+      return refuse(
+          MeshFailure.faultAbort(
+              dest.name,
+              subset,
+              f == null ? "UNAVAILABLE" : f.grpcStatus,
+              f == null ? 503 : f.httpStatus),
+          number);
+    }
+    long now = dest.ctx.ticker().nanos();
+    if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
+      return refuse(
+          MeshFailure.of(
+              MeshFailure.Reason.DEADLINE_EXCEEDED,
+              dest.name,
+              subset,
+              "before attempt " + number + " of rule " + rule.name),
+          number);
+    }
+    if (b == null) {
+      return refuse(
+          MeshFailure.of(
+              MeshFailure.Reason.NO_ENDPOINTS, dest.name, null, "every backend of rule " + rule.name
+                  + " has weight 0"),
+          number);
+    }
+    if (number == 1) {
+      TokenBucket limiter = dest.limiter;
+      if (limiter != null && !limiter.tryAcquire(now)) {
+        return refuse(
+            MeshFailure.of(
+                MeshFailure.Reason.RATE_LIMITED, dest.name, null, "client limit " + dest.limiterDetail),
+            number);
+      }
+      RetryBudget budget = dest.budget;
+      if (budget != null) {
+        budget.recordCall(now);
+      }
+    }
+    EndpointSet set = b.endpoints();
+    if (set.size() == 0) {
+      return refuse(MeshFailure.of(MeshFailure.Reason.NO_ENDPOINTS, dest.name, subset, ""), number);
+    }
+    int i = set.pick(this, now);
+    if (i < 0) {
+      return refuse(
+          MeshFailure.of(
+              MeshFailure.Reason.NO_HEALTHY_ENDPOINT,
+              dest.name,
+              subset,
+              set.unavailable(now) + " of " + set.size() + " ejected"),
+          number);
+    }
+    SubsetGuard guard = b.guard();
+    int admitted = guard.tryAcquire();
+    if (admitted != SubsetGuard.ADMITTED) {
+      return refuse(guard.refusal(admitted), number);
+    }
+    EndpointHealth h = set.health(i);
+    h.inFlight.incrementAndGet();
+    AttemptImpl a = new AttemptImpl(this, b, set.endpoint(i), h, number, last);
+    last = a;
+    return a;
+  }
+
+  private Attempt refuse(MeshFailure failure, int number) {
+    Events events = dest.ctx.events();
+    if (events.enabled()) {
+      events.callRefused(failure);
+    }
+    return AttemptImpl.refused(failure, number);
+  }
+
+  long perTryTimeout() {
+    RetryPolicy r = rule.retry;
+    long perTry = r == null ? Long.MAX_VALUE : r.perTryTimeoutNanos;
+    return Math.min(perTry, remainingNanos());
+  }
+
+  long now() {
+    return dest.ctx.ticker().nanos();
+  }
+
+  /** Whether and when to retry after attempt {@code number} ended with {@code outcome}. */
+  RetryDecision decide(Outcome outcome, int number, long now) {
+    switch (outcome.kind()) {
+      case SUCCESS:
+        return RetryDecision.stop(RetryDecision.Reason.SUCCEEDED);
+      case CANCELLED:
+        return RetryDecision.stop(RetryDecision.Reason.CANCELLED);
+      default:
+        break;
+    }
+    RetryPolicy r = rule.retry;
+    if (r == null) {
+      return RetryDecision.stop(RetryDecision.Reason.NO_RETRY_POLICY);
+    }
+    if (!r.retryable(outcome)) {
+      return RetryDecision.stop(RetryDecision.Reason.NOT_RETRYABLE);
+    }
+    // A connect failure means the request never left, so replaying it is always safe.
+    if (!call.idempotent()
+        && !r.retryNonIdempotent
+        && outcome.kind() != Outcome.Kind.CONNECT_FAILURE) {
+      return RetryDecision.stop(RetryDecision.Reason.NOT_IDEMPOTENT);
+    }
+    if (number >= r.maxAttempts) {
+      return RetryDecision.stop(RetryDecision.Reason.MAX_ATTEMPTS);
+    }
+    long cap = r.backoffCap(number);
+    long backoff = cap <= 0 ? 0 : dest.ctx.random().nextLong(MeshRandom.Purpose.JITTER, cap + 1);
+    if (deadline != Long.MAX_VALUE && now + backoff - deadline >= 0) {
+      return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
+    }
+    Events events = dest.ctx.events();
+    RetryBudget budget = dest.budget;
+    if (budget != null && !budget.tryRetry(now)) {
+      if (events.enabled()) {
+        events.retryBudgetExhausted(dest.name);
+      }
+      return RetryDecision.stop(RetryDecision.Reason.BUDGET_EXHAUSTED);
+    }
+    if (events.enabled()) {
+      events.retryScheduled(dest.name, number + 1, backoff, outcome);
+    }
+    return RetryDecision.retryAfter(backoff);
+  }
+}

@@ -1,0 +1,20 @@
+package io.mesh4j.core.engine.snapshot;
+
+import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.Ticker;
+import io.mesh4j.core.engine.Events;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What every part of the engine shares: time, chance, the listeners and the local zone.
+ * Immutable.
+ *
+ * @param localZone the application's zone, or null when unknown (zone awareness is then off)
+ * @param systemTicker whether {@code ticker} is the system's monotonic clock
+ */
+public record EngineContext(
+    Ticker ticker,
+    MeshRandom random,
+    Events events,
+    @Nullable String localZone,
+    boolean systemTicker) {}

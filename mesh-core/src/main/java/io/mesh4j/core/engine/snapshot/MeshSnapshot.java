@@ -1,0 +1,52 @@
+package io.mesh4j.core.engine.snapshot;
+
+import io.mesh4j.core.engine.resilience.TokenBucket;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One compiled policy version: destinations by name, and the server-side limiters by service.
+ * Published through one volatile field; a call reads it once.
+ *
+ * <p>Immutable; thread-safe.
+ */
+public final class MeshSnapshot {
+
+  private final long version;
+  private final Map<String, DestinationRuntime> destinations;
+  private final Map<String, InboundService> inbound;
+
+  MeshSnapshot(
+      long version,
+      Map<String, DestinationRuntime> destinations,
+      Map<String, InboundService> inbound) {
+    this.version = version;
+    this.destinations = Map.copyOf(destinations);
+    this.inbound = Map.copyOf(inbound);
+  }
+
+  /** The snapshot before any policy arrived: no destinations. */
+  public static MeshSnapshot empty() {
+    return new MeshSnapshot(0, Map.of(), Map.of());
+  }
+
+  public long version() {
+    return version;
+  }
+
+  @Nullable DestinationRuntime destination(String name) {
+    return destinations.get(name);
+  }
+
+  @Nullable InboundService inbound(String service) {
+    return inbound.get(service);
+  }
+
+  /** A service's server-side limiter and how messages describe it. */
+  record InboundService(TokenBucket limiter, String detail) {}
+
+  /** How many destinations the snapshot knows. */
+  public int destinationCount() {
+    return destinations.size();
+  }
+}

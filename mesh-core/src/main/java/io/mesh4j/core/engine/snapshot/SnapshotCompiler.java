@@ -1,0 +1,416 @@
+package io.mesh4j.core.engine.snapshot;
+
+import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.MirrorTarget;
+import io.mesh4j.core.engine.balance.EndpointSet;
+import io.mesh4j.core.engine.fault.FaultPolicy;
+import io.mesh4j.core.engine.resilience.EndpointHealth;
+import io.mesh4j.core.engine.resilience.OutlierScope;
+import io.mesh4j.core.engine.resilience.RetryBudget;
+import io.mesh4j.core.engine.resilience.RetryPolicy;
+import io.mesh4j.core.engine.resilience.SubsetGuard;
+import io.mesh4j.core.engine.resilience.TokenBucket;
+import io.mesh4j.core.engine.route.Backend;
+import io.mesh4j.core.engine.route.CompiledRule;
+import io.mesh4j.core.engine.state.GuardRegistry;
+import io.mesh4j.core.policy.DestinationPolicy;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.policy.ServiceEndpoints;
+import io.mesh4j.core.policy.TrafficRoute;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns a validated {@link PolicySet} into a {@link MeshSnapshot}: endpoints into arrays with
+ * their long-lived health, subsets into endpoint sets with balancers and guards, rules into
+ * matchers and cumulative weights. Whatever cannot be compiled (an unknown subset, a bad regular
+ * expression, consistent hashing without a header, an unknown {@code retryOn} entry) becomes a
+ * {@link Problem}, and the set is refused as a whole.
+ *
+ * <p>Confined to the mesh's update path (the registry checks it). A compile touches no state the
+ * call path reads until {@link Compiled#publish()} runs.
+ */
+public final class SnapshotCompiler {
+
+  private final EngineContext ctx;
+  private final GuardRegistry registry;
+
+  public SnapshotCompiler(EngineContext ctx, GuardRegistry registry) {
+    this.ctx = ctx;
+    this.registry = registry;
+  }
+
+  /** The result of one compile: a snapshot ready to publish, or the problems that refused it. */
+  public static final class Compiled {
+    private final @Nullable MeshSnapshot snapshot;
+    private final List<Problem> problems;
+    private final List<Runnable> bindings;
+
+    Compiled(@Nullable MeshSnapshot snapshot, List<Problem> problems, List<Runnable> bindings) {
+      this.snapshot = snapshot;
+      this.problems = List.copyOf(problems);
+      this.bindings = bindings;
+    }
+
+    public List<Problem> problems() {
+      return problems;
+    }
+
+    /**
+     * Binds long-lived state to the new snapshot's structure and returns the snapshot to
+     * publish. Call only when {@link #problems()} is empty, after the registry was committed.
+     */
+    public MeshSnapshot publish() {
+      MeshSnapshot s = snapshot;
+      if (s == null) {
+        throw new IllegalStateException("a refused compile cannot be published");
+      }
+      for (Runnable b : bindings) {
+        b.run();
+      }
+      return s;
+    }
+  }
+
+  /** Compiles {@code set}; the caller commits or aborts the registry according to the result. */
+  public Compiled compile(PolicySet set) {
+    List<Problem> problems = new ArrayList<>();
+    List<Runnable> bindings = new ArrayList<>();
+    long now = ctx.ticker().nanos();
+
+    Map<String, List<ServiceEndpoints.Endpoint>> endpoints = new LinkedHashMap<>();
+    for (ServiceEndpoints se : set.endpoints()) {
+      endpoints.computeIfAbsent(se.spec().service(), k -> new ArrayList<>())
+          .addAll(se.spec().endpoints());
+    }
+    Map<String, List<TrafficRoute>> routes = new LinkedHashMap<>();
+    for (TrafficRoute r : set.routes()) {
+      routes.computeIfAbsent(r.spec().destination(), k -> new ArrayList<>()).add(r);
+    }
+    Map<String, DestinationPolicy> policies = new LinkedHashMap<>();
+    Map<String, MeshSnapshot.InboundService> inbound = new HashMap<>();
+    for (DestinationPolicy p : set.destinationPolicies()) {
+      String dest = p.spec().destination();
+      if (policies.putIfAbsent(dest, p) != null) {
+        problems.add(
+            new Problem(
+                p.ref(),
+                "spec.destination",
+                "must be the only DestinationPolicy for its destination",
+                dest));
+        continue;
+      }
+      DestinationPolicy.RateLimit server = p.spec().serverRateLimit();
+      if (server != null) {
+        TokenBucket bucket =
+            registry.obtain(
+                "server limiter " + dest, server, TokenBucket.class, () -> TokenBucket.of(server, now));
+        inbound.put(dest, new MeshSnapshot.InboundService(bucket, describe(server)));
+      }
+    }
+
+    Set<String> names = new LinkedHashSet<>();
+    names.addAll(endpoints.keySet());
+    names.addAll(routes.keySet());
+    names.addAll(policies.keySet());
+    Map<String, DestinationRuntime> destinations = new HashMap<>();
+    for (String name : names) {
+      DestinationRuntime d =
+          compileDestination(
+              name,
+              endpoints.getOrDefault(name, List.of()),
+              routes.getOrDefault(name, List.of()),
+              policies.get(name),
+              now,
+              problems,
+              bindings);
+      if (d != null) {
+        destinations.put(name, d);
+      }
+    }
+    MeshSnapshot snapshot =
+        problems.isEmpty() ? new MeshSnapshot(set.version(), destinations, inbound) : null;
+    return new Compiled(snapshot, problems, bindings);
+  }
+
+  private @Nullable DestinationRuntime compileDestination(
+      String dest,
+      List<ServiceEndpoints.Endpoint> rawEndpoints,
+      List<TrafficRoute> routes,
+      @Nullable DestinationPolicy policy,
+      long now,
+      List<Problem> problems,
+      List<Runnable> bindings) {
+    DestinationPolicy.Spec spec = policy == null ? null : policy.spec();
+    DestinationPolicy.LoadBalancer lb = spec == null ? null : spec.loadBalancer();
+    DestinationPolicy.OutlierDetection od = spec == null ? null : spec.outlierDetection();
+    DestinationPolicy.CircuitBreaker cb = spec == null ? null : spec.circuitBreaker();
+    int before = problems.size();
+
+    if (lb != null
+        && (lb.policy() == DestinationPolicy.LbPolicy.RING_HASH
+            || lb.policy() == DestinationPolicy.LbPolicy.MAGLEV)
+        && (lb.hashHeader() == null || Objects.requireNonNull(lb.hashHeader()).isBlank())) {
+      problems.add(
+          new Problem(
+              Objects.requireNonNull(policy).ref(),
+              "spec.loadBalancer.hashHeader",
+              "is required by " + lb.policy(),
+              null));
+      // go on without it, so that one refusal names every problem of the set
+      lb = null;
+    }
+
+    // Endpoints, deduplicated by address and port (the first entry wins), local zone first.
+    Map<String, Endpoint> byAuthority = new LinkedHashMap<>();
+    for (ServiceEndpoints.Endpoint e : rawEndpoints) {
+      Map<String, String> labels = e.labels();
+      Endpoint ep =
+          new Endpoint(
+              e.address(),
+              e.port(),
+              labels == null ? Map.of() : labels,
+              e.zone(),
+              e.weight(),
+              e.identity());
+      byAuthority.putIfAbsent(ep.authority(), ep);
+    }
+    List<Endpoint> ordered = new ArrayList<>(byAuthority.values());
+    String zone = ctx.localZone();
+    if (zone != null) {
+      List<Endpoint> local = new ArrayList<>();
+      List<Endpoint> remote = new ArrayList<>();
+      for (Endpoint ep : ordered) {
+        (zone.equals(ep.zone()) ? local : remote).add(ep);
+      }
+      ordered = new ArrayList<>(local);
+      ordered.addAll(remote);
+    }
+    Map<Endpoint, EndpointHealth> health = new LinkedHashMap<>();
+    for (Endpoint ep : ordered) {
+      health.put(
+          ep,
+          registry.obtain(
+              "endpoint " + dest + "/" + ep.authority(),
+              od,
+              EndpointHealth.class,
+              () -> new EndpointHealth(od, ep, now)));
+    }
+
+    // Subsets named by the routes; one name means one label set per destination.
+    Map<String, Map<String, String>> subsetLabels = new LinkedHashMap<>();
+    for (TrafficRoute r : routes) {
+      List<TrafficRoute.Subset> subsets = r.spec().subsets();
+      if (subsets == null) {
+        continue;
+      }
+      for (int i = 0; i < subsets.size(); i++) {
+        TrafficRoute.Subset s = subsets.get(i);
+        Map<String, String> prev = subsetLabels.putIfAbsent(s.name(), s.labels());
+        if (prev != null && !prev.equals(s.labels())) {
+          problems.add(
+              new Problem(
+                  r.ref(),
+                  "spec.subsets[" + i + "].labels",
+                  "must equal the labels of subset " + s.name() + " defined earlier for " + dest,
+                  String.valueOf(s.labels())));
+        }
+      }
+    }
+
+    Map<String, Backend> backends = new LinkedHashMap<>();
+    List<EndpointHealth[]> groups = new ArrayList<>();
+    Backend all = backend(dest, null, ordered, health, lb, cb, zone, groups);
+    for (Map.Entry<String, Map<String, String>> s : subsetLabels.entrySet()) {
+      List<Endpoint> members = new ArrayList<>();
+      for (Endpoint ep : ordered) {
+        if (ep.labels().entrySet().containsAll(s.getValue().entrySet())) {
+          members.add(ep);
+        }
+      }
+      backends.put(s.getKey(), backend(dest, s.getKey(), members, health, lb, cb, zone, groups));
+    }
+
+    // Outlier detection sees each group (all endpoints, each subset) to cap its ejections.
+    OutlierScope scope =
+        od == null
+            ? null
+            : new OutlierScope(
+                dest, ctx.events(), groups.toArray(new EndpointHealth[0][]), od.maxEjectionPercent());
+    for (Map.Entry<Endpoint, EndpointHealth> e : health.entrySet()) {
+      List<Integer> memberOf = new ArrayList<>();
+      for (int g = 0; g < groups.size(); g++) {
+        for (EndpointHealth h : groups.get(g)) {
+          if (h == e.getValue()) {
+            memberOf.add(g);
+            break;
+          }
+        }
+      }
+      int[] ids = memberOf.stream().mapToInt(Integer::intValue).toArray();
+      Endpoint ep = e.getKey();
+      EndpointHealth h = e.getValue();
+      bindings.add(() -> h.bind(ep, scope, ids));
+    }
+
+    List<CompiledRule> rules = new ArrayList<>();
+    int ruleIndex = 0;
+    for (TrafficRoute r : routes) {
+      List<TrafficRoute.Rule> rs = r.spec().rules();
+      for (int i = 0; i < rs.size(); i++, ruleIndex++) {
+        CompiledRule cr =
+            compileRule(dest, r, rs.get(i), "spec.rules[" + i + "]", ruleIndex, all, backends,
+                problems);
+        if (cr != null) {
+          rules.add(cr);
+        }
+      }
+    }
+    CompiledRule defaultRule =
+        new CompiledRule(
+            "default", null, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null, null,
+            0);
+
+    RetryBudget budget =
+        spec == null
+            ? null
+            : registry.obtain(
+                "retry budget " + dest,
+                spec.retryBudget(),
+                RetryBudget.class,
+                () -> new RetryBudget(spec.retryBudget()));
+    DestinationPolicy.RateLimit rl = spec == null ? null : spec.rateLimit();
+    TokenBucket limiter =
+        rl == null
+            ? null
+            : registry.obtain(
+                "client limiter " + dest, rl, TokenBucket.class, () -> TokenBucket.of(rl, now));
+    if (problems.size() > before) {
+      return null;
+    }
+    return new DestinationRuntime(
+        dest,
+        ctx,
+        rules.toArray(new CompiledRule[0]),
+        defaultRule,
+        budget,
+        limiter,
+        rl == null ? "" : describe(rl));
+  }
+
+  private Backend backend(
+      String dest,
+      @Nullable String subset,
+      List<Endpoint> members,
+      Map<Endpoint, EndpointHealth> health,
+      DestinationPolicy.@Nullable LoadBalancer lb,
+      DestinationPolicy.@Nullable CircuitBreaker cb,
+      @Nullable String zone,
+      List<EndpointHealth[]> groups) {
+    Endpoint[] eps = members.toArray(new Endpoint[0]);
+    EndpointHealth[] hs = new EndpointHealth[eps.length];
+    int local = 0;
+    for (int i = 0; i < eps.length; i++) {
+      hs[i] = health.get(eps[i]);
+      if (zone != null && zone.equals(eps[i].zone())) {
+        local++;
+      }
+    }
+    groups.add(hs);
+    SubsetGuard guard =
+        registry.obtain(
+            subset == null ? "breaker " + dest : "breaker " + dest + "/" + subset,
+            cb,
+            SubsetGuard.class,
+            () -> new SubsetGuard(dest, subset, cb, ctx.ticker(), ctx.systemTicker(), ctx.events()));
+    return new Backend(subset, new EndpointSet(eps, hs, local, lb), guard);
+  }
+
+  private @Nullable CompiledRule compileRule(
+      String dest,
+      TrafficRoute route,
+      TrafficRoute.Rule rule,
+      String path,
+      int index,
+      Backend all,
+      Map<String, Backend> subsets,
+      List<Problem> problems) {
+    int before = problems.size();
+    List<TrafficRoute.Backend> bs = rule.backends();
+    Backend[] backends = new Backend[bs.size()];
+    int[] weights = new int[bs.size()];
+    for (int j = 0; j < bs.size(); j++) {
+      TrafficRoute.Backend b = bs.get(j);
+      String subset = b.subset();
+      Backend target = subset == null ? all : subsets.get(subset);
+      if (target == null) {
+        problems.add(
+            new Problem(
+                route.ref(),
+                path + ".backends[" + j + "].subset",
+                "must name a subset defined in spec.subsets",
+                subset));
+        continue;
+      }
+      backends[j] = target;
+      weights[j] = b.weight();
+    }
+    if (bs.isEmpty()) {
+      problems.add(new Problem(route.ref(), path + ".backends", "must not be empty", "[]"));
+    }
+    TrafficRoute.Retry retry = rule.retries();
+    RetryPolicy retryPolicy =
+        retry == null ? null : RetryPolicy.compile(retry, route.ref(), path + ".retries", problems);
+    TrafficRoute.Fault fault = rule.fault();
+    TrafficRoute.Mirror mirror = rule.mirror();
+    MirrorTarget mirrorTarget = null;
+    long mirrorPpm = 0;
+    if (mirror != null) {
+      String md = mirror.destination();
+      mirrorTarget = new MirrorTarget(md == null ? dest : md, mirror.subset());
+      mirrorPpm = FaultPolicy.ppm(mirror.percent());
+    }
+    Duration timeout = rule.timeout();
+    String name = rule.name() != null ? Objects.requireNonNull(rule.name()) : "rule-" + index;
+    if (problems.size() > before) {
+      return null;
+    }
+    try {
+      return new CompiledRule(
+          name,
+          rule.matches(),
+          backends,
+          weights,
+          timeout == null ? Long.MAX_VALUE : timeout.toNanos(),
+          retryPolicy,
+          fault == null ? null : new FaultPolicy(fault),
+          mirrorTarget,
+          mirrorPpm);
+    } catch (PatternSyntaxException e) {
+      problems.add(
+          new Problem(
+              route.ref(),
+              path + ".matches",
+              "regular expressions must compile: " + e.getDescription(),
+              e.getPattern()));
+      return null;
+    }
+  }
+
+  private static String describe(DestinationPolicy.RateLimit rl) {
+    Integer burst = rl.burst();
+    double rate = rl.requestsPerSecond();
+    String r = rate == Math.rint(rate) ? Long.toString((long) rate) : Double.toString(rate);
+    return burst == null ? r + "/s" : r + "/s, burst " + burst;
+  }
+}

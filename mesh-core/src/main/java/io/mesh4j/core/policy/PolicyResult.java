@@ -1,0 +1,63 @@
+package io.mesh4j.core.policy;
+
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Either a valid {@link PolicySet} or every problem that kept the input from being one. Errors are
+ * values here, so that sources can report them instead of catching exceptions.
+ *
+ * <p>Immutable.
+ */
+public final class PolicyResult {
+
+  private final @Nullable PolicySet policies;
+  private final List<Problem> problems;
+
+  private PolicyResult(@Nullable PolicySet policies, List<Problem> problems) {
+    this.policies = policies;
+    this.problems = List.copyOf(problems);
+  }
+
+  /** A valid set. */
+  public static PolicyResult valid(PolicySet policies) {
+    return new PolicyResult(policies, List.of());
+  }
+
+  /** Input that was refused; {@code problems} must not be empty. */
+  public static PolicyResult invalid(List<Problem> problems) {
+    if (problems.isEmpty()) {
+      throw new IllegalArgumentException("an invalid result needs at least one problem");
+    }
+    return new PolicyResult(null, problems);
+  }
+
+  /** True when this holds a policy set. */
+  public boolean isValid() {
+    return policies != null;
+  }
+
+  /** The set, when valid. */
+  public Optional<PolicySet> policies() {
+    return Optional.ofNullable(policies);
+  }
+
+  /** Every problem, in the order found; empty when valid. */
+  public List<Problem> problems() {
+    return problems;
+  }
+
+  /** The set, or an {@link InvalidPolicyException} listing every problem. */
+  public PolicySet orElseThrow() {
+    if (policies == null) {
+      throw new InvalidPolicyException(problems);
+    }
+    return policies;
+  }
+
+  @Override
+  public String toString() {
+    return policies != null ? "valid " + policies : "invalid " + problems;
+  }
+}

@@ -1,0 +1,498 @@
+package io.mesh4j.core.policy;
+
+import io.mesh4j.core.policy.DestinationPolicy.LbPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Semantic and cross-resource checks on resources that have already been bound (and so are
+ * normalized: defaults filled in, service names qualified). Everything is checked and every
+ * problem is returned; nothing stops at the first one.
+ *
+ * <p>Stateless and thread-safe; each call works on its own state.
+ */
+final class PolicyValidator {
+
+  /** The canonical gRPC status code names, in code order. */
+  static final List<String> GRPC_CODES =
+      List.of(
+          "OK",
+          "CANCELLED",
+          "UNKNOWN",
+          "INVALID_ARGUMENT",
+          "DEADLINE_EXCEEDED",
+          "NOT_FOUND",
+          "ALREADY_EXISTS",
+          "PERMISSION_DENIED",
+          "RESOURCE_EXHAUSTED",
+          "FAILED_PRECONDITION",
+          "ABORTED",
+          "OUT_OF_RANGE",
+          "UNIMPLEMENTED",
+          "INTERNAL",
+          "UNAVAILABLE",
+          "DATA_LOSS",
+          "UNAUTHENTICATED");
+
+  private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern HTTP_STATUS = Pattern.compile("[1-5][0-9][0-9]");
+  private static final Pattern DNS_LABEL = Pattern.compile(Binder.DNS_LABEL);
+  private static final Pattern SPIFFE_ID =
+      Pattern.compile("spiffe://[a-z0-9]([a-z0-9._-]*[a-z0-9])?(/[A-Za-z0-9._-]+)*");
+  private static final Pattern GRPC_METHOD =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*/(\\*|[A-Za-z_][A-Za-z0-9_]*)");
+
+  private static final String RETRY_ON_EXPECTED =
+      "must be a gRPC status name (e.g. UNAVAILABLE), a 3-digit HTTP status, 5xx, connect-failure"
+          + " or per-try-timeout";
+  private static final String SPIFFE_EXPECTED =
+      "must be a SPIFFE ID such as spiffe://cluster.local/ns/shop/sa/frontend";
+
+  private final List<Problem> problems = new ArrayList<>();
+  /** Every (destination service, subset) pair some backend or mirror refers to. */
+  private final Set<String> usedSubsets = new HashSet<>();
+
+  private PolicyValidator() {}
+
+  /** Every semantic and cross-resource problem of {@code resources}; empty when they are valid. */
+  static List<Problem> validate(List<MeshResource> resources) {
+    PolicyValidator v = new PolicyValidator();
+    v.run(resources);
+    return List.copyOf(v.problems);
+  }
+
+  private void run(List<MeshResource> resources) {
+    Map<String, MeshResource> byRef = new HashMap<>();
+    Map<String, TrafficRoute> routes = new HashMap<>();
+    List<TrafficRoute> allRoutes = new ArrayList<>();
+    Map<String, DestinationPolicy> destinationPolicies = new HashMap<>();
+    Map<String, ServiceEndpoints> endpointLists = new HashMap<>();
+    MeshConfig firstMeshConfig = null;
+    List<Runnable> afterwards = new ArrayList<>();
+
+    for (MeshResource resource : resources) {
+      String ref = resource.ref();
+      checkNamespace(resource);
+      if (byRef.putIfAbsent(ref, resource) != null) {
+        add(ref, "metadata.name", "must be unique per kind and namespace", resource.metadata().name());
+        continue;
+      }
+      if (resource instanceof TrafficRoute route) {
+        allRoutes.add(route);
+        checkRoute(route, routes, afterwards);
+        unique(routes, route.spec().destination(), route, "spec.destination", "the destination");
+      } else if (resource instanceof DestinationPolicy policy) {
+        checkDestinationPolicy(policy);
+        unique(destinationPolicies, policy.spec().destination(), policy, "spec.destination", "the destination");
+      } else if (resource instanceof AuthorizationPolicy policy) {
+        checkAuthorization(policy);
+      } else if (resource instanceof ServiceEndpoints endpoints) {
+        checkEndpoints(endpoints);
+        unique(endpointLists, endpoints.spec().service(), endpoints, "spec.service", "the service");
+      } else if (resource instanceof MeshConfig config) {
+        if (firstMeshConfig == null) {
+          firstMeshConfig = config;
+        } else {
+          add(ref, "", "must be the only MeshConfig; " + firstMeshConfig.ref() + " is defined too", null);
+        }
+      }
+    }
+    afterwards.forEach(Runnable::run);
+    allRoutes.forEach(this::checkSubsetsUsed);
+  }
+
+  private <R extends MeshResource> void unique(
+      Map<String, R> seen, String service, R resource, String path, String role) {
+    R first = seen.putIfAbsent(service, resource);
+    if (first != null) {
+      add(
+          resource.ref(),
+          path,
+          "must not be " + role + " of another " + resource.kind() + " (" + first.ref() + ")",
+          service);
+    }
+  }
+
+  private void checkNamespace(MeshResource resource) {
+    String namespace = resource.metadata().namespace();
+    if (!DNS_LABEL.matcher(namespace).matches()) {
+      add(resource.ref(), "metadata.namespace", "must be a DNS label (lowercase letters, digits and '-')", namespace);
+    }
+  }
+
+  // ---- TrafficRoute
+
+  private void checkRoute(TrafficRoute route, Map<String, TrafficRoute> routes, List<Runnable> afterwards) {
+    String ref = route.ref();
+    TrafficRoute.Spec spec = route.spec();
+    List<String> defined = subsetNames(spec);
+    Set<String> seen = new HashSet<>();
+    List<TrafficRoute.Subset> subsets = spec.subsets() == null ? List.of() : spec.subsets();
+    for (int i = 0; i < subsets.size(); i++) {
+      TrafficRoute.Subset subset = subsets.get(i);
+      String path = "spec.subsets[" + i + "]";
+      if (!seen.add(subset.name())) {
+        add(ref, path + ".name", "must be unique within the route", subset.name());
+      }
+      if (subset.labels().isEmpty()) {
+        add(ref, path + ".labels", "must not be empty", null);
+      }
+    }
+
+    int catchAll = -1;
+    for (int i = 0; i < spec.rules().size(); i++) {
+      TrafficRoute.Rule rule = spec.rules().get(i);
+      String path = "spec.rules[" + i + "]";
+      if (catchAll >= 0) {
+        add(ref, path, "can never match: " + ruleLabel(spec, catchAll) + " before it matches every call", null);
+      }
+      if (rule.matches() != null) {
+        for (int j = 0; j < rule.matches().size(); j++) {
+          checkMatch(ref, path + ".matches[" + j + "]", rule.matches().get(j));
+        }
+      }
+      if (catchAll < 0 && matchesEveryCall(rule)) {
+        catchAll = i;
+      }
+      checkBackends(ref, path, rule.backends(), spec.destination(), defined);
+      if (rule.retries() != null) {
+        checkRetry(ref, path, rule.retries(), rule.timeout());
+      }
+      if (rule.fault() != null) {
+        checkFault(ref, path + ".fault", rule.fault());
+      }
+      TrafficRoute.Mirror mirror = rule.mirror();
+      if (mirror != null && mirror.subset() != null) {
+        String target = mirror.destination() == null ? spec.destination() : mirror.destination();
+        String subset = mirror.subset();
+        usedSubsets.add(target + "#" + subset);
+        String mirrorPath = path + ".mirror.subset";
+        if (target.equals(spec.destination())) {
+          if (!defined.contains(subset)) {
+            add(ref, mirrorPath, "must name a subset defined in the route " + definedText(defined), subset);
+          }
+        } else {
+          afterwards.add(() -> checkMirrorTarget(ref, mirrorPath, target, subset, routes));
+        }
+      }
+    }
+  }
+
+  private void checkMirrorTarget(
+      String ref, String path, String target, String subset, Map<String, TrafficRoute> routes) {
+    TrafficRoute targetRoute = routes.get(target);
+    if (targetRoute == null) {
+      add(ref, path, "must name a subset of " + target + ", but no TrafficRoute defines subsets for it", subset);
+    } else if (!subsetNames(targetRoute.spec()).contains(subset)) {
+      add(
+          ref,
+          path,
+          "must name a subset defined in " + targetRoute.ref() + " " + definedText(subsetNames(targetRoute.spec())),
+          subset);
+    }
+  }
+
+  private void checkSubsetsUsed(TrafficRoute route) {
+    List<TrafficRoute.Subset> subsets = route.spec().subsets();
+    if (subsets == null) {
+      return;
+    }
+    for (int i = 0; i < subsets.size(); i++) {
+      String name = subsets.get(i).name();
+      if (!usedSubsets.contains(route.spec().destination() + "#" + name)) {
+        add(
+            route.ref(),
+            "spec.subsets[" + i + "].name",
+            "must be referred to by a backend or a mirror; no call can reach this subset",
+            name);
+      }
+    }
+  }
+
+  private void checkBackends(
+      String ref, String rulePath, List<TrafficRoute.Backend> backends, String destination, List<String> defined) {
+    String path = rulePath + ".backends";
+    if (backends.isEmpty()) {
+      add(ref, path, "must not be empty", null);
+      return;
+    }
+    boolean anyWeight = false;
+    for (int i = 0; i < backends.size(); i++) {
+      TrafficRoute.Backend backend = backends.get(i);
+      anyWeight |= backend.weight() > 0;
+      if (backend.subset() != null) {
+        usedSubsets.add(destination + "#" + backend.subset());
+        if (!defined.contains(backend.subset())) {
+          add(
+              ref,
+              path + "[" + i + "].subset",
+              "must name a subset defined in the route " + definedText(defined),
+              backend.subset());
+        }
+      }
+    }
+    if (!anyWeight) {
+      add(ref, path, "must have at least one weight above 0", null);
+    }
+  }
+
+  private void checkMatch(String ref, String path, TrafficRoute.Match match) {
+    if (match.method() != null && !HTTP_TOKEN.matcher(match.method()).matches()) {
+      add(ref, path + ".method", "must be an HTTP method token such as GET", match.method());
+    }
+    TrafficRoute.StringMatch p = match.path();
+    if (p != null) {
+      exactlyOne(ref, path + ".path", new String[] {"exact", "prefix", "regex"}, p.exact(), p.prefix(), p.regex());
+      checkRegex(ref, path + ".path.regex", p.regex());
+    }
+    if (match.headers() != null) {
+      for (int i = 0; i < match.headers().size(); i++) {
+        TrafficRoute.HeaderMatch h = match.headers().get(i);
+        String headerPath = path + ".headers[" + i + "]";
+        exactlyOne(
+            ref,
+            headerPath,
+            new String[] {"exact", "prefix", "regex", "present"},
+            h.exact(),
+            h.prefix(),
+            h.regex(),
+            h.present());
+        checkRegex(ref, headerPath + ".regex", h.regex());
+      }
+    }
+  }
+
+  private void exactlyOne(String ref, String path, String[] names, @Nullable Object... values) {
+    List<String> set = new ArrayList<>();
+    for (int i = 0; i < names.length; i++) {
+      if (values[i] != null) {
+        set.add(names[i]);
+      }
+    }
+    if (set.size() != 1) {
+      add(
+          ref,
+          path,
+          "must set exactly one of " + String.join(", ", names),
+          set.isEmpty() ? "none" : String.join(", ", set));
+    }
+  }
+
+  private void checkRegex(String ref, String path, @Nullable String regex) {
+    if (regex == null) {
+      return;
+    }
+    try {
+      Pattern.compile(regex);
+    } catch (PatternSyntaxException e) {
+      add(
+          ref,
+          path,
+          "must be a valid regular expression (" + e.getDescription() + " near index " + e.getIndex() + ")",
+          regex);
+    }
+  }
+
+  private static boolean matchesEveryCall(TrafficRoute.Rule rule) {
+    if (rule.matches() == null || rule.matches().isEmpty()) {
+      return true;
+    }
+    for (TrafficRoute.Match m : rule.matches()) {
+      boolean anyGrpc = m.grpc() == null || (m.grpc().service() == null && m.grpc().method() == null);
+      boolean noHeaders = m.headers() == null || m.headers().isEmpty();
+      if (anyGrpc && m.method() == null && m.path() == null && noHeaders) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void checkRetry(String ref, String rulePath, TrafficRoute.Retry retry, @Nullable Duration timeout) {
+    String path = rulePath + ".retries";
+    Duration perTry = retry.perTryTimeout();
+    if (perTry != null && timeout != null && perTry.compareTo(timeout) > 0) {
+      add(
+          ref,
+          path + ".perTryTimeout",
+          "must be <= the rule's timeout (" + Durations.format(timeout) + ")",
+          Durations.format(perTry));
+    }
+    TrafficRoute.Backoff backoff = retry.backoff();
+    if (backoff.base().compareTo(backoff.max()) > 0) {
+      add(
+          ref,
+          path + ".backoff.base",
+          "must be <= backoff.max (" + Durations.format(backoff.max()) + ")",
+          Durations.format(backoff.base()));
+    }
+    if (retry.retryOn().isEmpty()) {
+      add(ref, path + ".retryOn", "must not be empty", null);
+    }
+    for (int i = 0; i < retry.retryOn().size(); i++) {
+      String entry = retry.retryOn().get(i);
+      boolean valid =
+          GRPC_CODES.contains(entry)
+              || HTTP_STATUS.matcher(entry).matches()
+              || entry.equals("5xx")
+              || entry.equals("connect-failure")
+              || entry.equals("per-try-timeout");
+      if (!valid) {
+        add(ref, path + ".retryOn[" + i + "]", RETRY_ON_EXPECTED, entry);
+      }
+    }
+  }
+
+  private void checkFault(String ref, String path, TrafficRoute.Fault fault) {
+    if (fault.delay() == null && fault.abort() == null) {
+      add(ref, path, "must set delay, abort or both", null);
+    }
+    if (fault.abort() != null && !GRPC_CODES.contains(fault.abort().grpcStatus())) {
+      add(
+          ref,
+          path + ".abort.grpcStatus",
+          "must be one of " + String.join(", ", GRPC_CODES),
+          fault.abort().grpcStatus());
+    }
+  }
+
+  private static List<String> subsetNames(TrafficRoute.Spec spec) {
+    Set<String> names = new LinkedHashSet<>();
+    if (spec.subsets() != null) {
+      spec.subsets().forEach(s -> names.add(s.name()));
+    }
+    return List.copyOf(names);
+  }
+
+  private static String definedText(List<String> defined) {
+    return "(defined: " + (defined.isEmpty() ? "none" : String.join(", ", defined)) + ")";
+  }
+
+  private static String ruleLabel(TrafficRoute.Spec spec, int index) {
+    String name = spec.rules().get(index).name();
+    return "rules[" + index + "]" + (name == null ? "" : " (" + name + ")");
+  }
+
+  // ---- DestinationPolicy
+
+  private void checkDestinationPolicy(DestinationPolicy policy) {
+    String ref = policy.ref();
+    DestinationPolicy.Spec spec = policy.spec();
+    DestinationPolicy.LoadBalancer lb = spec.loadBalancer();
+    boolean hashing = lb.policy() == LbPolicy.RING_HASH || lb.policy() == LbPolicy.MAGLEV;
+    if (hashing && lb.hashHeader() == null) {
+      add(ref, "spec.loadBalancer.hashHeader", "is required when policy is " + lb.policy(), null);
+    } else if (!hashing && lb.hashHeader() != null) {
+      add(
+          ref,
+          "spec.loadBalancer.hashHeader",
+          "is only used by RING_HASH and MAGLEV, but policy is " + lb.policy(),
+          lb.hashHeader());
+    }
+    DestinationPolicy.OutlierDetection od = spec.outlierDetection();
+    if (od != null && od.baseEjectionTime().compareTo(od.maxEjectionTime()) > 0) {
+      add(
+          ref,
+          "spec.outlierDetection.baseEjectionTime",
+          "must be <= maxEjectionTime (" + Durations.format(od.maxEjectionTime()) + ")",
+          Durations.format(od.baseEjectionTime()));
+    }
+  }
+
+  // ---- AuthorizationPolicy
+
+  private void checkAuthorization(AuthorizationPolicy policy) {
+    String ref = policy.ref();
+    List<AuthorizationPolicy.Rule> rules = policy.spec().rules();
+    if ((rules == null || rules.isEmpty()) && policy.spec().action() == AuthorizationPolicy.Action.DENY) {
+      add(ref, "spec.rules", "must not be empty in a DENY policy, which would deny nothing", null);
+    }
+    if (rules == null) {
+      return;
+    }
+    for (int i = 0; i < rules.size(); i++) {
+      AuthorizationPolicy.Rule rule = rules.get(i);
+      String path = "spec.rules[" + i + "]";
+      each(rule.principals(), path + ".principals", (p, value) -> {
+        if (!isSpiffeId(value, true)) {
+          add(ref, p, SPIFFE_EXPECTED + " (a trailing * matches any suffix)", value);
+        }
+      });
+      each(rule.namespaces(), path + ".namespaces", (p, value) -> {
+        if (!DNS_LABEL.matcher(value).matches()) {
+          add(ref, p, "must be a namespace name (lowercase letters, digits and '-')", value);
+        }
+      });
+      each(rule.grpcMethods(), path + ".grpcMethods", (p, value) -> {
+        if (!GRPC_METHOD.matcher(value).matches()) {
+          add(ref, p, "must be package.Service/Method or package.Service/*", value);
+        }
+      });
+      each(rule.httpMethods(), path + ".httpMethods", (p, value) -> {
+        if (!HTTP_TOKEN.matcher(value).matches()) {
+          add(ref, p, "must be an HTTP method token such as GET", value);
+        }
+      });
+      each(rule.paths(), path + ".paths", (p, value) -> {
+        if (!value.startsWith("/")) {
+          add(ref, p, "must start with /", value);
+        }
+      });
+    }
+  }
+
+  private interface ItemCheck {
+    void check(String path, String value);
+  }
+
+  private static void each(@Nullable List<String> values, String path, ItemCheck check) {
+    if (values != null) {
+      for (int i = 0; i < values.size(); i++) {
+        check.check(path + "[" + i + "]", values.get(i));
+      }
+    }
+  }
+
+  static boolean isSpiffeId(String value, boolean allowWildcard) {
+    String id = value;
+    if (allowWildcard && id.endsWith("*")) {
+      id = id.substring(0, id.length() - 1);
+      if (id.endsWith("/")) {
+        id = id.substring(0, id.length() - 1);
+      }
+    }
+    return SPIFFE_ID.matcher(id).matches();
+  }
+
+  // ---- ServiceEndpoints
+
+  private void checkEndpoints(ServiceEndpoints endpoints) {
+    String ref = endpoints.ref();
+    Map<String, Integer> seen = new HashMap<>();
+    List<ServiceEndpoints.Endpoint> list = endpoints.spec().endpoints();
+    for (int i = 0; i < list.size(); i++) {
+      ServiceEndpoints.Endpoint e = list.get(i);
+      String path = "spec.endpoints[" + i + "]";
+      String key = e.address() + ":" + e.port();
+      Integer first = seen.putIfAbsent(key, i);
+      if (first != null) {
+        add(ref, path, "must be unique; spec.endpoints[" + first + "] has the same address and port", key);
+      }
+      if (e.identity() != null && !isSpiffeId(e.identity(), false)) {
+        add(ref, path + ".identity", SPIFFE_EXPECTED, e.identity());
+      }
+    }
+  }
+
+  private void add(String resource, String path, String expected, @Nullable String actual) {
+    problems.add(new Problem(resource, path, expected, actual));
+  }
+}

@@ -1,0 +1,139 @@
+package io.mesh4j.core.engine;
+
+import static io.mesh4j.core.testing.Policies.endpoints;
+import static io.mesh4j.core.testing.Policies.ep;
+import static io.mesh4j.core.testing.Policies.policy;
+import static io.mesh4j.core.testing.Policies.regex;
+import static io.mesh4j.core.testing.Policies.http;
+import static io.mesh4j.core.testing.Policies.route;
+import static io.mesh4j.core.testing.Policies.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.policy.DestinationPolicy.LbPolicy;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.policy.TestPolicySets;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.testing.FakeTicker;
+import io.mesh4j.core.testing.ManualConfigSource;
+import io.mesh4j.core.testing.MeshHarness;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class MeshTest {
+
+  private static final OutboundCall CALL =
+      OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").build();
+
+  @Test
+  void aSetThatFailsToCompileIsRefusedAndThePreviousSnapshotStays() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(endpoints("catalog.shop", ep("10.0.0.1")));
+
+      ApplyResult r =
+          h.tryApply(
+              endpoints("catalog.shop", ep("10.0.0.1")),
+              route("catalog.shop", List.of(), rule().backend("v9", 1).build()));
+
+      assertThat(r.applied()).isFalse();
+      assertThat(r.problems())
+          .extracting(Problem::message)
+          .containsExactly(
+              "TrafficRoute shop/catalog-shop: spec.rules[0].backends[0].subset: must name a subset"
+                  + " defined in spec.subsets, got v9");
+      assertThat(h.mesh.appliedVersion()).isEqualTo(1);
+      assertThat(h.attempt(CALL).admitted()).isTrue();
+      assertThat(h.events.snapshot()).anyMatch(l -> l.startsWith("refused 2"));
+    }
+  }
+
+  @Test
+  void invalidRegexAndMissingHashHeaderAreRefused() {
+    try (MeshHarness h = new MeshHarness()) {
+      ApplyResult r =
+          h.tryApply(
+              endpoints("catalog.shop", ep("10.0.0.1")),
+              route("catalog.shop", List.of(), rule().match(http(null, regex("/items/(["))).build()),
+              policy("catalog.shop").lb(LbPolicy.MAGLEV, null, false).build());
+      assertThat(r.problems())
+          .extracting(Problem::path)
+          .containsExactlyInAnyOrder("spec.loadBalancer.hashHeader", "spec.rules[0].matches");
+      assertThat(h.mesh.appliedVersion()).isZero();
+    }
+  }
+
+  @Test
+  void anOlderVersionIsRefused() {
+    FakeTicker ticker = new FakeTicker();
+    ManualConfigSource source = new ManualConfigSource();
+    try (Mesh mesh = Mesh.builder().configSource(source).ticker(ticker).build()) {
+      assertThat(source.push(TestPolicySets.of(5, endpoints("catalog.shop", ep("10.0.0.1")))).applied())
+          .isTrue();
+      ApplyResult old = source.push(TestPolicySets.of(4, endpoints("catalog.shop", ep("10.0.0.2"))));
+      assertThat(old.applied()).isFalse();
+      assertThat(old.problems().get(0).message())
+          .isEqualTo("PolicySet: version: must not be older than the applied version 5, got 4");
+      assertThat(mesh.outbound().plan(CALL).nextAttempt().endpoint().address())
+          .isEqualTo("10.0.0.1");
+    }
+  }
+
+  @Test
+  void aListenerThatThrowsNeverBreaksACall() {
+    AtomicInteger calls = new AtomicInteger();
+    MeshListener throwing =
+        new MeshListener() {
+          @Override
+          public void snapshotApplied(long version) {
+            calls.incrementAndGet();
+            throw new IllegalStateException("boom");
+          }
+
+          @Override
+          public void callRefused(MeshFailure failure) {
+            calls.incrementAndGet();
+            throw new IllegalStateException("boom");
+          }
+        };
+    ManualConfigSource source = new ManualConfigSource();
+    MeshHarness.RecordingListener after = new MeshHarness.RecordingListener();
+    try (Mesh mesh =
+        Mesh.builder().configSource(source).ticker(new FakeTicker()).listener(throwing).listener(after).build()) {
+      assertThat(source.push(TestPolicySets.of(1, endpoints("catalog.shop", ep("10.0.0.1")))).applied())
+          .isTrue();
+      var refused = mesh.outbound().plan(OutboundCall.builder("nope.shop").build()).nextAttempt();
+      assertThat(refused.refusal().getMessage())
+          .isEqualTo("mesh4j: unknown destination for nope.shop (not in policy version 1)");
+      assertThat(mesh.outbound().plan(CALL).nextAttempt().admitted()).isTrue();
+      assertThat(calls).hasValue(2);
+      assertThat(after.snapshot()).contains("applied 1");
+    }
+  }
+
+  @Test
+  void closeStopsTheSourceAndForgetsDestinations() {
+    ManualConfigSource source = new ManualConfigSource();
+    Mesh mesh = Mesh.builder().configSource(source).ticker(new FakeTicker()).build();
+    source.push(TestPolicySets.of(1, endpoints("catalog.shop", ep("10.0.0.1"))));
+    mesh.close();
+    mesh.close();
+    assertThat(source.closed()).isTrue();
+    assertThat(mesh.outbound().plan(CALL).nextAttempt().refusal().reason())
+        .isEqualTo(MeshFailure.Reason.UNKNOWN_DESTINATION);
+  }
+
+  @Test
+  void destinationWithoutEndpointsIsRefusedWithNoEndpoints() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(policy("catalog.shop").build());
+      var a = h.attempt(CALL);
+      assertThat(a.refusal().getMessage()).isEqualTo("mesh4j: no endpoints for catalog.shop");
+    }
+  }
+}
