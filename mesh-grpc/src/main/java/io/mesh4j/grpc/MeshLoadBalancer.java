@@ -143,6 +143,8 @@ final class MeshLoadBalancer extends LoadBalancer {
       anyConnecting |= state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE;
       entries.put(e.getKey(), new EndpointPicker.Entry(e.getValue(), state));
     }
+    // With no endpoint named yet the channel is waiting, not failing: the first pick connects.
+    anyConnecting |= entries.isEmpty();
     ConnectivityState aggregate =
         anyReady
             ? ConnectivityState.READY

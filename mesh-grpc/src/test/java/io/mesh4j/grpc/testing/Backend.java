@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,6 +49,7 @@ public final class Backend implements AutoCloseable {
             .addMethod(EchoService.UNARY, ServerCalls.asyncUnaryCall(this::unary))
             .addMethod(EchoService.OTHER, ServerCalls.asyncUnaryCall(this::unary))
             .addMethod(EchoService.STREAM, ServerCalls.asyncServerStreamingCall(this::stream))
+            .addMethod(EchoService.COLLECT, ServerCalls.asyncClientStreamingCall(this::collect))
             .build();
     try {
       this.server =
@@ -135,13 +137,39 @@ public final class Backend implements AutoCloseable {
     response.onCompleted();
   }
 
+  private StreamObserver<String> collect(StreamObserver<String> response) {
+    calls.incrementAndGet();
+    List<String> received = new ArrayList<>();
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(String value) {
+        received.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {
+        response.onNext(name + ":" + String.join(",", received));
+        response.onCompleted();
+      }
+    };
+  }
+
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     server.shutdown();
-    if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      timer.shutdownNow();
     }
-    timer.shutdownNow();
   }
 
   @Override

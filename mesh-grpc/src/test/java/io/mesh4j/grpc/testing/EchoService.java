@@ -35,10 +35,14 @@ public final class EchoService {
         }
       };
 
-  /** Answers with the name of the backend that served the call. */
+  /**
+   * Answers with the name of the backend that served the call. Marked idempotent, as a read is,
+   * so the mesh may replay it.
+   */
   public static final MethodDescriptor<String, String> UNARY =
       MethodDescriptor.<String, String>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
+          .setIdempotent(true)
           .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Unary"))
           .setRequestMarshaller(UTF8)
           .setResponseMarshaller(UTF8)
@@ -54,7 +58,17 @@ public final class EchoService {
   public static final MethodDescriptor<String, String> STREAM =
       MethodDescriptor.<String, String>newBuilder()
           .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+          .setIdempotent(true)
           .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Stream"))
+          .setRequestMarshaller(UTF8)
+          .setResponseMarshaller(UTF8)
+          .build();
+
+  /** Joins the messages the client streams, with commas, after the backend's name. */
+  public static final MethodDescriptor<String, String> COLLECT =
+      MethodDescriptor.<String, String>newBuilder()
+          .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+          .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Collect"))
           .setRequestMarshaller(UTF8)
           .setResponseMarshaller(UTF8)
           .build();
