@@ -1,17 +1,7 @@
 package io.mesh4j.grpc;
 
 import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
-import static io.mesh4j.grpc.testing.TestMesh.endpoint;
-import static io.mesh4j.core.testing.Policies.budget;
-import static io.mesh4j.core.testing.Policies.breaker;
-import static io.mesh4j.core.testing.Policies.endpoints;
-import static io.mesh4j.core.testing.Policies.grpc;
-import static io.mesh4j.core.testing.Policies.outliers;
-import static io.mesh4j.core.testing.Policies.policy;
-import static io.mesh4j.core.testing.Policies.retries;
-import static io.mesh4j.core.testing.Policies.route;
-import static io.mesh4j.core.testing.Policies.rule;
-import static io.mesh4j.core.testing.Policies.subset;
+import static io.mesh4j.grpc.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -24,8 +14,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.mesh4j.core.policy.ServiceEndpoints;
-import io.mesh4j.core.policy.TrafficRoute;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
@@ -48,12 +36,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Mesh channels against real gRPC servers on loopback. */
 class MeshChannelsTest {
 
+  /** A route sending every call to every endpoint of the destination. */
+  private static final String ROUTE_ALL = route("");
+
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
-  private final TestMesh mesh = new TestMesh();
+  private final TestMesh mesh = grpc.register(new TestMesh());
 
   private ManagedChannel channel() {
-    grpc.register(mesh);
     return grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
   }
 
@@ -65,8 +55,18 @@ class MeshChannelsTest {
     return ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, options, "hi");
   }
 
-  private static List<TrafficRoute.Subset> v1v2() {
-    return List.of(subset("v1", "version", "v1"), subset("v2", "version", "v2"));
+  /** A route with one rule for every call and every endpoint, plus {@code settings} of the rule. */
+  private static String route(String settings) {
+    return """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+          rules:
+            - backends: [{}]
+        """
+        + (settings.isEmpty() ? "" : "      " + settings + "\n");
   }
 
   @Test
@@ -76,8 +76,19 @@ class MeshChannelsTest {
     Backend b = grpc.backend("v1-b");
     Backend c = grpc.backend("v2");
     mesh.apply(
-        endpoints(CATALOG, endpoint(a, "v1"), endpoint(b, "v1"), endpoint(c, "v2")),
-        route(CATALOG, v1v2(), rule().backend("v1", 80).backend("v2", 20).build()));
+        endpoints(a, "v1", b, "v1", c, "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+              rules:
+                - backends: [{subset: v1, weight: 80}, {subset: v2, weight: 20}]
+            """);
     ManagedChannel channel = channel();
 
     Map<String, Integer> answers = new HashMap<>();
@@ -99,11 +110,24 @@ class MeshChannelsTest {
     Backend good2 = grpc.backend("good-2");
     Backend bad = grpc.backend("bad").failWith(Status.UNAVAILABLE.withDescription("down"));
     mesh.apply(
-        endpoints(CATALOG, endpoint(good1, "v1"), endpoint(good2, "v1"), endpoint(bad, "v1")),
-        route(CATALOG, List.of(), rule().retries(retries(3, "UNAVAILABLE")).build()),
-        policy(CATALOG)
-            .outliers(outliers(3, Duration.ofSeconds(30), Duration.ofSeconds(60), 50))
-            .build());
+        endpoints(good1, "v1", good2, "v1", bad, "v1")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              rules:
+                - backends: [{}]
+                  retries: {attempts: 3, retryOn: [UNAVAILABLE]}
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              outlierDetection: {consecutiveFailures: 3, baseEjectionTime: 30s, maxEjectionPercent: 50}
+            """);
     ManagedChannel channel = channel();
 
     for (int i = 0; i < 200; i++) {
@@ -123,9 +147,22 @@ class MeshChannelsTest {
   void openBreakerFailsCallsFastWithTheMeshMessageAndClosesAfterItsWait() {
     Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
     mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")),
-        route(CATALOG, List.of(), rule().build()),
-        policy(CATALOG).breaker(breaker(50, 10, 10, Duration.ofMillis(500), 1)).build());
+        endpoints(backend, "v1")
+            + ROUTE_ALL
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              circuitBreaker:
+                failureRateThreshold: 50
+                minimumCalls: 10
+                slidingWindowSize: 10
+                waitInOpenState: 500ms
+                permittedCallsInHalfOpen: 1
+            """);
     ManagedChannel channel = channel();
 
     for (int i = 0; i < 10; i++) {
@@ -160,8 +197,21 @@ class MeshChannelsTest {
   void flippingWeightsUnderConcurrentLoadMovesTrafficWithoutFailingACall() throws Exception {
     Backend v1 = grpc.backend("v1");
     Backend v2 = grpc.backend("v2");
-    ServiceEndpoints endpoints = endpoints(CATALOG, endpoint(v1, "v1"), endpoint(v2, "v2"));
-    mesh.apply(endpoints, route(CATALOG, v1v2(), rule().backend("v1", 100).backend("v2", 0).build()));
+    String split =
+        endpoints(v1, "v1", v2, "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+              rules:
+                - backends: [{subset: v1, weight: %d}, {subset: v2, weight: %d}]
+            """;
+    mesh.apply(split.formatted(100, 0));
     ManagedChannel channel = channel();
 
     int threads = 8;
@@ -187,7 +237,7 @@ class MeshChannelsTest {
     }
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> v1.calls() >= 500);
-      mesh.apply(endpoints, route(CATALOG, v1v2(), rule().backend("v1", 0).backend("v2", 100).build()));
+      mesh.apply(split.formatted(0, 100));
       int v1AtFlip = v1.calls();
       int v2AtFlip = v2.calls();
       await().atMost(Duration.ofSeconds(10)).until(() -> v2.calls() >= v2AtFlip + 500);
@@ -211,24 +261,27 @@ class MeshChannelsTest {
       backend.failWith(Status.UNAVAILABLE.withDescription("down"));
     }
     mesh.apply(
-        endpoints(
-            CATALOG,
-            endpoint(backends.get(0), "v1"),
-            endpoint(backends.get(1), "v1"),
-            endpoint(backends.get(2), "v1")),
-        route(
-            CATALOG,
-            List.of(),
-            rule()
-                .retries(
-                    new TrafficRoute.Retry(
-                        5,
-                        null,
-                        List.of("UNAVAILABLE"),
-                        new TrafficRoute.Backoff(Duration.ofMillis(1), Duration.ofMillis(5)),
-                        false))
-                .build()),
-        policy(CATALOG).budget(budget(20, 0, Duration.ofSeconds(10))).build());
+        endpoints(backends.get(0), "v1", backends.get(1), "v1", backends.get(2), "v1")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              rules:
+                - backends: [{}]
+                  retries:
+                    attempts: 5
+                    retryOn: [UNAVAILABLE]
+                    backoff: {base: 1ms, max: 5ms}
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              retryBudget: {retryPercent: 20, minRetriesPerSecond: 0, window: 10s}
+            """);
     ManagedChannel channel = channel();
 
     int calls = 100;
@@ -245,7 +298,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void callerDeadlineEndsASlowCall() {
     Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
-    mesh.apply(endpoints(CATALOG, endpoint(slow, "v1")), route(CATALOG, List.of(), rule().build()));
+    mesh.apply(endpoints(slow, "v1") + ROUTE_ALL);
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -261,9 +314,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void routeTimeoutEndsASlowCall() {
     Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
-    mesh.apply(
-        endpoints(CATALOG, endpoint(slow, "v1")),
-        route(CATALOG, List.of(), rule().timeout(Duration.ofMillis(200)).build()));
+    mesh.apply(endpoints(slow, "v1") + route("timeout: 200ms"));
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -280,19 +331,10 @@ class MeshChannelsTest {
     Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
     Backend fast = grpc.backend("fast");
     mesh.apply(
-        endpoints(CATALOG, endpoint(slow, "v1"), endpoint(fast, "v1")),
-        route(
-            CATALOG,
-            List.of(),
-            rule()
-                .retries(
-                    new TrafficRoute.Retry(
-                        2,
-                        Duration.ofMillis(150),
-                        List.of("per-try-timeout"),
-                        new TrafficRoute.Backoff(Duration.ofMillis(1), Duration.ofMillis(5)),
-                        false))
-                .build()));
+        endpoints(slow, "v1", fast, "v1")
+            + route(
+                "retries: {attempts: 2, perTryTimeout: 150ms, retryOn: [per-try-timeout],"
+                    + " backoff: {base: 1ms, max: 5ms}}"));
     ManagedChannel channel = channel();
 
     for (int i = 0; i < 10; i++) {
@@ -305,9 +347,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void injectedAbortFailsCallsWithoutSendingThem() {
     Backend backend = grpc.backend("only");
-    mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")),
-        route(CATALOG, List.of(), rule().abort(100).build()));
+    mesh.apply(endpoints(backend, "v1") + route("fault: {abort: {percent: 100}}"));
     ManagedChannel channel = channel();
 
     assertThatThrownBy(() -> call(channel))
@@ -326,8 +366,7 @@ class MeshChannelsTest {
   void injectedDelayHoldsCallsBeforeSendingThem() {
     Backend backend = grpc.backend("only");
     mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")),
-        route(CATALOG, List.of(), rule().delay(100, Duration.ofMillis(300)).build()));
+        endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 300ms}}"));
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -340,9 +379,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void injectedDelayLongerThanTheDeadlineEndsAtTheDeadline() {
     Backend backend = grpc.backend("only");
-    mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")),
-        route(CATALOG, List.of(), rule().delay(100, Duration.ofSeconds(5)).build()));
+    mesh.apply(endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 5s}}"));
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -361,12 +398,21 @@ class MeshChannelsTest {
     Backend v1 = grpc.backend("v1");
     Backend v2 = grpc.backend("v2");
     mesh.apply(
-        endpoints(CATALOG, endpoint(v1, "v1"), endpoint(v2, "v2")),
-        route(
-            CATALOG,
-            v1v2(),
-            rule().match(grpc(EchoService.SERVICE, "Stream")).backend("v2", 1).build(),
-            rule().backend("v1", 1).build()));
+        endpoints(v1, "v1", v2, "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+              rules:
+                - matches: [{grpc: {service: test.Echo, method: Stream}}]
+                  backends: [{subset: v2}]
+                - backends: [{subset: v1}]
+            """);
     ManagedChannel channel = channel();
 
     assertThat(stream(channel, 3)).containsExactly("v2#0", "v2#1", "v2#2");
@@ -379,8 +425,8 @@ class MeshChannelsTest {
     Backend broken = grpc.backend("broken").failWith(Status.UNAVAILABLE.withDescription("down"));
     Backend healthy = grpc.backend("healthy");
     mesh.apply(
-        endpoints(CATALOG, endpoint(broken, "v1"), endpoint(healthy, "v1")),
-        route(CATALOG, List.of(), rule().retries(retries(2, "UNAVAILABLE")).build()));
+        endpoints(broken, "v1", healthy, "v1")
+            + route("retries: {attempts: 2, retryOn: [UNAVAILABLE]}"));
     ManagedChannel channel = channel();
 
     for (int i = 0; i < 10; i++) {
@@ -393,8 +439,7 @@ class MeshChannelsTest {
   void streamFailingAfterAMessageIsNotRetried() {
     Backend backend = grpc.backend("only").breakStreamsAfter(2);
     mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")),
-        route(CATALOG, List.of(), rule().retries(retries(3, "UNAVAILABLE")).build()));
+        endpoints(backend, "v1") + route("retries: {attempts: 3, retryOn: [UNAVAILABLE]}"));
     ManagedChannel channel = channel();
 
     List<String> received = new ArrayList<>();
@@ -419,19 +464,9 @@ class MeshChannelsTest {
   void cancellingACallWaitingForItsRetryEndsItAtOnce() {
     Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
     mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")),
-        route(
-            CATALOG,
-            List.of(),
-            rule()
-                .retries(
-                    new TrafficRoute.Retry(
-                        3,
-                        null,
-                        List.of("UNAVAILABLE"),
-                        new TrafficRoute.Backoff(Duration.ofSeconds(10), Duration.ofSeconds(10)),
-                        false))
-                .build()));
+        endpoints(backend, "v1")
+            + route(
+                "retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 10s, max: 10s}}"));
     ManagedChannel channel = channel();
 
     ListenableFuture<String> future =
@@ -451,8 +486,7 @@ class MeshChannelsTest {
   void clientStreamingCallKeepsItsMessagesInOrderThroughAnInjectedDelay() throws Exception {
     Backend backend = grpc.backend("only");
     mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")),
-        route(CATALOG, List.of(), rule().delay(100, Duration.ofMillis(200)).build()));
+        endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 200ms}}"));
     ManagedChannel channel = channel();
 
     CompletableFuture<String> answer = new CompletableFuture<>();

@@ -1,10 +1,7 @@
 package io.mesh4j.grpc;
 
-import static io.mesh4j.core.testing.Policies.endpoints;
-import static io.mesh4j.core.testing.Policies.route;
-import static io.mesh4j.core.testing.Policies.rule;
 import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
-import static io.mesh4j.grpc.testing.TestMesh.endpoint;
+import static io.mesh4j.grpc.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,7 +17,6 @@ import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
 import io.mesh4j.grpc.testing.TestMesh;
-import java.util.List;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +41,15 @@ class MeshNameResolverProviderTest {
     TestMesh mesh = grpc.register(new TestMesh());
     Backend backend = grpc.backend("only");
     mesh.apply(
-        endpoints(CATALOG, endpoint(backend, "v1")), route(CATALOG, List.of(), rule().build()));
+        endpoints(backend, "v1")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              rules: [{backends: [{}]}]
+            """);
     MeshChannels.registerProviders();
     ManagedChannel channel =
         grpc.channel(

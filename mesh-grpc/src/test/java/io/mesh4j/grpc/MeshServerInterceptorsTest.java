@@ -1,6 +1,5 @@
 package io.mesh4j.grpc;
 
-import static io.mesh4j.core.testing.Policies.policy;
 import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,7 +28,15 @@ class MeshServerInterceptorsTest {
   void callsOverTheServerRateLimitFailWithResourceExhaustedAndTheMeshReason() {
     TestMesh server = grpc.register(new TestMesh());
     // A bucket of two that refills far slower than the test runs.
-    server.apply(policy(CATALOG).serverRateLimit(0.001, 2).build());
+    server.apply(
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: DestinationPolicy
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+          serverRateLimit: {requestsPerSecond: 0.001, burst: 2}
+        """);
     Backend backend =
         grpc.backend("limited", MeshServerInterceptors.forService(server.mesh(), CATALOG));
     ManagedChannel channel =
@@ -53,7 +60,14 @@ class MeshServerInterceptorsTest {
   @Timeout(30)
   void serviceWithoutALimitAdmitsEveryCall() {
     TestMesh server = grpc.register(new TestMesh());
-    server.apply(policy(CATALOG).build());
+    server.apply(
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: DestinationPolicy
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+        """);
     Backend backend =
         grpc.backend("open", MeshServerInterceptors.forService(server.mesh(), CATALOG));
     ManagedChannel channel =

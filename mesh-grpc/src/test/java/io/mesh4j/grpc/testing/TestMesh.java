@@ -6,26 +6,22 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.MeshRandom;
 import io.mesh4j.core.call.Endpoint;
-import io.mesh4j.core.policy.MeshResource;
-import io.mesh4j.core.policy.ServiceEndpoints;
-import io.mesh4j.core.policy.TestPolicySets;
 import io.mesh4j.core.source.ApplyResult;
-import io.mesh4j.core.testing.ManualConfigSource;
+import io.mesh4j.core.source.StaticConfigSource;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A real {@link Mesh} on the system clock, fed by a manual source, recording the events gRPC tests
- * check: ejections and breaker transitions. Chance is real except for backoff jitter, which always
- * takes the longest wait, so that a test knows how long a retry waits at least.
+ * A real {@link Mesh} on the system clock whose policy the test writes as YAML, recording the
+ * events gRPC tests check: ejections and breaker transitions. Chance is real except for backoff
+ * jitter, which always takes the longest wait, so that a test knows how long a retry waits.
  */
 public final class TestMesh implements AutoCloseable {
 
   /** The destination every test calls. */
   public static final String CATALOG = "catalog.shop";
 
-  private final ManualConfigSource source = new ManualConfigSource();
+  private final StaticConfigSource source = StaticConfigSource.empty();
   private final Recorder recorder = new Recorder();
   private final Mesh mesh =
       Mesh.builder()
@@ -37,17 +33,40 @@ public final class TestMesh implements AutoCloseable {
                       ? bound - 1
                       : MeshRandom.threadLocal().nextLong(purpose, bound))
           .build();
-  private long version;
 
   public Mesh mesh() {
     return mesh;
   }
 
-  /** Applies the resources as the next policy version; fails the test if refused. */
-  public TestMesh apply(MeshResource... resources) {
-    ApplyResult result = source.push(TestPolicySets.of(++version, resources));
+  /** Applies the policy {@code yaml} describes; fails the test if it is refused. */
+  public TestMesh apply(String yaml) {
+    ApplyResult result = source.push(yaml);
     assertThat(result.problems()).isEmpty();
     return this;
+  }
+
+  /**
+   * A {@code ServiceEndpoints} document for {@value #CATALOG}: pairs of a backend and the value of
+   * its {@code version} label.
+   */
+  public static String endpoints(Object... backendsAndVersions) {
+    StringBuilder yaml =
+        new StringBuilder(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: ServiceEndpoints
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              service: catalog.shop
+              endpoints:
+            """);
+    for (int i = 0; i < backendsAndVersions.length; i += 2) {
+      Backend backend = (Backend) backendsAndVersions[i];
+      yaml.append(
+          "    - {address: 127.0.0.1, port: %d, labels: {version: %s}}\n"
+              .formatted(backend.port(), backendsAndVersions[i + 1]));
+    }
+    return yaml.append("---\n").toString();
   }
 
   /** Endpoint addresses ({@code 127.0.0.1:port}) ejected so far, in order. */
@@ -58,12 +77,6 @@ public final class TestMesh implements AutoCloseable {
   /** Breaker transitions so far, as {@code FROM->TO}. */
   public List<String> breakerTransitions() {
     return recorder.breaker;
-  }
-
-  /** The endpoint of {@code backend}, labelled {@code version: <version>}. */
-  public static ServiceEndpoints.Endpoint endpoint(Backend backend, String version) {
-    return new ServiceEndpoints.Endpoint(
-        "127.0.0.1", backend.port(), Map.of("version", version), null, 1, null);
   }
 
   /** How the engine names {@code backend}'s endpoint in events. */
