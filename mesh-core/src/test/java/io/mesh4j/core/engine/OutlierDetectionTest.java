@@ -132,10 +132,6 @@ class OutlierDetectionTest {
       }
       h.apply(
           endpoints("catalog.shop", eps),
-          route(
-              "catalog.shop",
-              List.of(subset("v1", "version", "v1"), subset("v2", "version", "v2")),
-              rule().backend(null, 1).build()),
           policy("catalog.shop")
               .outliers(outliers(1, Duration.ofSeconds(30), Duration.ofSeconds(300), 25))
               .build());
@@ -172,7 +168,7 @@ class OutlierDetectionTest {
           route(
               "catalog.shop",
               List.of(subset("v1", "version", "v1"), subset("v2", "version", "v2")),
-              rule().backend("v1", 1).build()),
+              rule().backend("v1", 1).backend("v2", 0).build()),
           policy("catalog.shop")
               .outliers(outliers(1, Duration.ofSeconds(30), Duration.ofSeconds(300), 50))
               .build());

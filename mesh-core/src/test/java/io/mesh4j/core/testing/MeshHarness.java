@@ -8,6 +8,7 @@ import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.TestPolicySets;
 import io.mesh4j.core.source.ApplyResult;
 import java.util.ArrayList;
@@ -40,9 +41,12 @@ public final class MeshHarness implements AutoCloseable {
     this.mesh = b.build();
   }
 
-  /** Applies the resources as the next version and asserts that they were accepted. */
+  /**
+   * Validates the resources as the policy reader does, applies them as the next version and
+   * asserts that they were accepted.
+   */
   public MeshHarness apply(MeshResource... resources) {
-    ApplyResult r = source.push(TestPolicySets.of(++version, resources));
+    ApplyResult r = source.push(PolicySet.of(resources).withVersion(++version));
     assertThat(r.problems()).isEmpty();
     assertThat(r.applied()).isTrue();
     return this;

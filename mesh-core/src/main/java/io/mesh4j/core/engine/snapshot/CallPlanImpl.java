@@ -158,10 +158,7 @@ final class CallPlanImpl implements CallPlan, PickContext {
                 MeshFailure.Reason.RATE_LIMITED, dest.name, null, "client limit " + dest.limiterDetail),
             number);
       }
-      RetryBudget budget = dest.budget;
-      if (budget != null) {
-        budget.recordCall(now);
-      }
+      dest.budget.recordCall(now);
     }
     EndpointSet set = b.endpoints();
     if (set.size() == 0) {
@@ -240,7 +237,7 @@ final class CallPlanImpl implements CallPlan, PickContext {
     }
     Events events = dest.ctx.events();
     RetryBudget budget = dest.budget;
-    if (budget != null && !budget.tryRetry(now)) {
+    if (!budget.tryRetry(now)) {
       if (events.enabled()) {
         events.retryBudgetExhausted(dest.name);
       }

@@ -16,7 +16,7 @@ final class DestinationRuntime {
   final EngineContext ctx;
   private final CompiledRule[] rules;
   private final CompiledRule defaultRule;
-  final @Nullable RetryBudget budget;
+  final RetryBudget budget;
   final @Nullable TokenBucket limiter;
   final String limiterDetail;
 
@@ -25,7 +25,7 @@ final class DestinationRuntime {
       EngineContext ctx,
       CompiledRule[] rules,
       CompiledRule defaultRule,
-      @Nullable RetryBudget budget,
+      RetryBudget budget,
       @Nullable TokenBucket limiter,
       String limiterDetail) {
     this.name = name;

@@ -14,6 +14,7 @@ import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.policy.DestinationPolicy;
+import io.mesh4j.core.policy.Metadata;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.policy.ServiceEndpoints;
@@ -41,6 +42,20 @@ import org.jspecify.annotations.Nullable;
  * call path reads until {@link Compiled#publish()} runs.
  */
 public final class SnapshotCompiler {
+
+  /**
+   * What a destination without a {@link DestinationPolicy} gets: the model's own defaults (its
+   * load balancer and retry budget; guards that are "off unless set" stay off), obtained from the
+   * policy binder so that the defaults live in one place.
+   */
+  private static final DestinationPolicy.Spec DEFAULTS =
+      PolicySet.of(
+              new DestinationPolicy(
+                  Metadata.of("mesh4j-defaults", "defaults"),
+                  new DestinationPolicy.Spec("defaults", null, null, null, null, null, null)))
+          .destinationPolicies()
+          .get(0)
+          .spec();
 
   private final EngineContext ctx;
   private final GuardRegistry registry;
@@ -151,10 +166,10 @@ public final class SnapshotCompiler {
       long now,
       List<Problem> problems,
       List<Runnable> bindings) {
-    DestinationPolicy.Spec spec = policy == null ? null : policy.spec();
-    DestinationPolicy.LoadBalancer lb = spec == null ? null : spec.loadBalancer();
-    DestinationPolicy.OutlierDetection od = spec == null ? null : spec.outlierDetection();
-    DestinationPolicy.CircuitBreaker cb = spec == null ? null : spec.circuitBreaker();
+    DestinationPolicy.Spec spec = policy == null ? DEFAULTS : policy.spec();
+    DestinationPolicy.LoadBalancer lb = spec.loadBalancer();
+    DestinationPolicy.OutlierDetection od = spec.outlierDetection();
+    DestinationPolicy.CircuitBreaker cb = spec.circuitBreaker();
     int before = problems.size();
 
     if (lb != null
@@ -282,14 +297,12 @@ public final class SnapshotCompiler {
             0);
 
     RetryBudget budget =
-        spec == null
-            ? null
-            : registry.obtain(
-                "retry budget " + dest,
-                spec.retryBudget(),
-                RetryBudget.class,
-                () -> new RetryBudget(spec.retryBudget()));
-    DestinationPolicy.RateLimit rl = spec == null ? null : spec.rateLimit();
+        registry.obtain(
+            "retry budget " + dest,
+            spec.retryBudget(),
+            RetryBudget.class,
+            () -> new RetryBudget(spec.retryBudget()));
+    DestinationPolicy.RateLimit rl = spec.rateLimit();
     TokenBucket limiter =
         rl == null
             ? null
