@@ -143,6 +143,21 @@ class MeshChannelsTest {
   }
 
   @Test
+  @Timeout(30)
+  void endpointRefusingConnectionsIsRetriedElsewhereAsAConnectFailure() {
+    Backend down = grpc.backend("down");
+    Backend up = grpc.backend("up");
+    String config = endpoints(down, "v1", up, "v1");
+    down.close();
+    mesh.apply(config + route("retries: {attempts: 2, retryOn: [connect-failure]}"));
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(channel)).isEqualTo("up");
+    }
+  }
+
+  @Test
   @Timeout(60)
   void openBreakerFailsCallsFastWithTheMeshMessageAndClosesAfterItsWait() {
     Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
