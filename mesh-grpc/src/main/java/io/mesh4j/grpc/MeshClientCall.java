@@ -108,6 +108,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (appListener != null) {
       throw new IllegalStateException("call already started");
     }
+    synchronized (lock) {
+      if (cancelled) {
+        throw new IllegalStateException("call was cancelled");
+      }
+    }
     appListener = listener;
     appHeaders = headers;
     plan = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
@@ -344,7 +349,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       streaming = true;
       held.clear();
     }
-    Listener<RespT> listener = appListener();
+    Listener<RespT> listener = appListener;
+    if (listener == null) {
+      // Cancelled before it was started: there is nobody to tell.
+      return;
+    }
     Runnable deliver =
         () -> {
           if (heldHeaders != null) {

@@ -9,7 +9,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -472,6 +474,21 @@ class MeshChannelsTest {
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     assertThat(received).containsExactly("only#0", "only#1");
     assertThat(backend.calls()).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(30)
+  void callCancelledBeforeItStartsCannotBeStarted() {
+    Backend backend = grpc.backend("only");
+    mesh.apply(endpoints(backend, "v1") + ROUTE_ALL);
+    ManagedChannel channel = channel();
+
+    ClientCall<String, String> call = channel.newCall(EchoService.UNARY, CallOptions.DEFAULT);
+    call.cancel("changed my mind", null);
+
+    assertThatThrownBy(() -> call.start(new ClientCall.Listener<>() {}, new Metadata()))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(backend.calls()).isZero();
   }
 
   @Test
