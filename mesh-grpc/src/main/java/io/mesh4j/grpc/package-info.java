@@ -1,4 +1,12 @@
 /**
- * The gRPC data plane: maps the mesh-core engine onto grpc-java's own extension points (name resolver, load balancer, stream tracers, interceptors, credentials). Its code arrives with the gRPC data-plane work; until then the module only reserves its coordinates.
+ * The gRPC data plane: maps the mesh-core engine onto grpc-java's public extension points. The
+ * {@code mesh} name resolver reports a destination's endpoints, the {@code mesh4j_endpoint} load
+ * balancer keeps one subchannel per endpoint and sends each attempt where the engine chose, and
+ * the client interceptor plans every call, retries it and settles each attempt. The server
+ * interceptor admits incoming calls through the engine. This package talks only to mesh-core's
+ * public API and to {@code io.grpc}; it makes no routing or resilience decision of its own.
  */
+@NullMarked
 package io.mesh4j.grpc;
+
+import org.jspecify.annotations.NullMarked;

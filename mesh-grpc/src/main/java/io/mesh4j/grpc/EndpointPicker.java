@@ -1,0 +1,63 @@
+package io.mesh4j.grpc;
+
+import io.grpc.ConnectivityState;
+import io.grpc.LoadBalancer;
+import io.grpc.LoadBalancer.PickResult;
+import io.grpc.LoadBalancer.PickSubchannelArgs;
+import io.grpc.LoadBalancer.Subchannel;
+import io.grpc.Status;
+import java.util.Map;
+
+/**
+ * Hands each attempt the subchannel of the endpoint the engine chose for it (read from the
+ * attempt's call options). Immutable: the load balancer publishes a new picker whenever an
+ * endpoint or its connection state changes, so a pick reads one map and no lock.
+ */
+final class EndpointPicker extends LoadBalancer.SubchannelPicker {
+
+  /** One endpoint's subchannel and its connectivity state when the picker was made. */
+  record Entry(Subchannel subchannel, ConnectivityState state) {}
+
+  private final Map<EndpointKey, Entry> entries;
+  private final LoadBalancer.Helper helper;
+  private final MeshLoadBalancer balancer;
+
+  EndpointPicker(
+      Map<EndpointKey, Entry> entries, LoadBalancer.Helper helper, MeshLoadBalancer balancer) {
+    this.entries = Map.copyOf(entries);
+    this.helper = helper;
+    this.balancer = balancer;
+  }
+
+  @Override
+  public PickResult pickSubchannel(PickSubchannelArgs args) {
+    EndpointKey chosen = args.getCallOptions().getOption(EndpointKey.CHOSEN);
+    if (chosen == null) {
+      return PickResult.withError(
+          Status.INTERNAL.withDescription(
+              "mesh4j: call on a mesh channel was not planned by the mesh interceptor; build the"
+                  + " channel with MeshChannels.forService or add MeshGrpc.clientInterceptor"));
+    }
+    Entry entry = entries.get(chosen);
+    if (entry == null) {
+      // The engine knows an endpoint the channel has not been told about yet: connect to it and
+      // let the attempt wait for the picker that includes it.
+      helper.getSynchronizationContext().execute(() -> balancer.ensureSubchannel(chosen));
+      return PickResult.withNoResult();
+    }
+    switch (entry.state()) {
+      case READY:
+        return PickResult.withSubchannel(entry.subchannel());
+      case TRANSIENT_FAILURE:
+        return PickResult.withError(
+            Status.UNAVAILABLE.withDescription(
+                "mesh4j: cannot connect to endpoint " + chosen));
+      case IDLE:
+        helper.getSynchronizationContext().execute(entry.subchannel()::requestConnection);
+        return PickResult.withNoResult();
+      default:
+        // Connecting: the call waits in the channel until this picker is replaced.
+        return PickResult.withNoResult();
+    }
+  }
+}

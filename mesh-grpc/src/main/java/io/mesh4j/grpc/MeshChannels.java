@@ -1,0 +1,104 @@
+package io.mesh4j.grpc;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.NameResolverRegistry;
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.Ticker;
+import java.util.Objects;
+
+/**
+ * Channels whose calls are routed, balanced, retried and guarded by a {@link Mesh}.
+ *
+ * <pre>{@code
+ * ManagedChannel channel = MeshChannels.forService(mesh, "catalog.shop");
+ * CatalogGrpc.CatalogBlockingStub catalog = CatalogGrpc.newBlockingStub(channel);
+ * }</pre>
+ *
+ * <p>A mesh channel targets {@code mesh:///<destination>}: the {@code mesh} name resolver names the
+ * destination, the {@code mesh4j_endpoint} load balancer keeps a connection per endpoint, and the
+ * mesh interceptor plans every call with the engine, sends each attempt to the endpoint the engine
+ * chose, settles it, and retries when the engine says so. Calls the mesh refuses fail with the
+ * status the engine names ({@code UNAVAILABLE}, {@code RESOURCE_EXHAUSTED}, {@code
+ * DEADLINE_EXCEEDED}) and the engine's message as description.
+ *
+ * <p>The interceptor must be the channel's innermost one (the last added to the builder), so that
+ * other interceptors see each logical call once, not each attempt. Do not enable grpc-java's own
+ * retries on a mesh channel; the mesh retries with per-try timeouts and a budget. Thread-safe.
+ */
+public final class MeshChannels {
+
+  private MeshChannels() {}
+
+  /** A plaintext channel to {@code destination} ({@code name.namespace}). */
+  public static ManagedChannel forService(Mesh mesh, String destination) {
+    return builderForService(mesh, destination).build();
+  }
+
+  /**
+   * A plaintext channel builder for {@code destination}, for adding executors, interceptors
+   * (which then run before the mesh's) or limits before building.
+   */
+  public static ManagedChannelBuilder<?> builderForService(Mesh mesh, String destination) {
+    return builderForService(mesh, destination, InsecureChannelCredentials.create());
+  }
+
+  /** A channel builder for {@code destination} that connects with {@code credentials}. */
+  public static ManagedChannelBuilder<?> builderForService(
+      Mesh mesh, String destination, ChannelCredentials credentials) {
+    Objects.requireNonNull(mesh, "mesh");
+    Objects.requireNonNull(credentials, "credentials");
+    if (destination.isEmpty() || destination.contains("/")) {
+      throw new IllegalArgumentException(
+          "mesh4j: destination must be <service>.<namespace>, got '" + destination + "'");
+    }
+    registerProviders();
+    return Grpc.newChannelBuilder(MeshNameResolverProvider.SCHEME + ":///" + destination, credentials)
+        .setNameResolverArg(MeshNameResolverProvider.MESH, mesh)
+        .intercept(clientInterceptor(mesh));
+  }
+
+  /**
+   * The interceptor that puts a channel's calls under the mesh. Only needed for channels built by
+   * hand on a {@code mesh:///} target; {@link #builderForService} adds it already. The destination
+   * of each call is the channel's authority.
+   */
+  public static ClientInterceptor clientInterceptor(Mesh mesh) {
+    return new MeshClientInterceptor(mesh.outbound(), Ticker.system(), MeshTimer.get());
+  }
+
+  /**
+   * Registers the {@code mesh} name resolver and the {@code mesh4j_endpoint} load balancer with
+   * grpc-java's default registries, for class paths where service-loader files were lost (for
+   * example in shaded jars). Idempotent; the builders above call it.
+   */
+  public static void registerProviders() {
+    Registration.ensure();
+  }
+
+  /** Registers once per class loader; class initialization makes it thread-safe. */
+  private static final class Registration {
+    static {
+      NameResolverRegistry resolvers = NameResolverRegistry.getDefaultRegistry();
+      if (!(resolvers.getProviderForScheme(MeshNameResolverProvider.SCHEME)
+          instanceof MeshNameResolverProvider)) {
+        resolvers.register(new MeshNameResolverProvider());
+      }
+      LoadBalancerRegistry balancers = LoadBalancerRegistry.getDefaultRegistry();
+      if (!(balancers.getProvider(MeshLoadBalancerProvider.POLICY_NAME)
+          instanceof MeshLoadBalancerProvider)) {
+        balancers.register(new MeshLoadBalancerProvider());
+      }
+    }
+
+    private Registration() {}
+
+    /** Runs the static initializer on first use; nothing after. */
+    static void ensure() {}
+  }
+}

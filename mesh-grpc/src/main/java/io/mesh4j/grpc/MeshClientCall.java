@@ -1,0 +1,518 @@
+package io.mesh4j.grpc;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.Ticker;
+import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.Outbound;
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.RetryDecision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One logical call on a mesh channel. It plans the call with the engine when the application
+ * starts it, runs each admitted attempt as an underlying call pinned to the engine's endpoint,
+ * settles every attempt from its {@code onClose}, and starts the next attempt when the settle
+ * answer says to retry, after the engine's backoff.
+ *
+ * <p>Calls whose client sends a single message (unary and server streaming) are held back until
+ * the application half-closes, so each attempt can replay start, message and half-close. They are
+ * retried only until a response message reaches the application: response headers are held back
+ * with it, so an attempt that fails before its first message leaves no trace. Client and
+ * bidirectional streaming calls run as one attempt, started at once.
+ *
+ * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and backoff
+ * timers may run on different threads. Fields marked as guarded by {@code lock} are touched only
+ * under it. No application callback is ever invoked while it is held; underlying calls are, only
+ * for streaming calls, to keep their messages in order (they never wait on another thread).
+ */
+final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+
+  private final MethodDescriptor<ReqT, RespT> method;
+  private final CallOptions callOptions;
+  private final Channel next;
+  private final Outbound outbound;
+  private final String destination;
+  private final Ticker ticker;
+  private final ScheduledExecutorService scheduler;
+  private final boolean replayable;
+  private final Object lock = new Object();
+  private final AtomicBoolean finished = new AtomicBoolean();
+  // Retries start on the timer thread; they must carry the caller's context (its deadline,
+  // cancellation and tracing) as the first attempt does.
+  private final Context context = Context.current();
+
+  // Written by the application before the first attempt starts; starting an attempt (directly or
+  // through the timer's queue) publishes them to the threads that run later attempts.
+  private @Nullable Listener<RespT> appListener;
+  private @Nullable Metadata appHeaders;
+  private @Nullable CallPlan plan;
+  private @Nullable ReqT message;
+  private volatile boolean messageCompression;
+
+  // guarded by lock
+  private @Nullable ClientCall<ReqT, RespT> current;
+  // guarded by lock: messages of a streaming call sent before its attempt started (fault delay)
+  private final List<ReqT> held = new ArrayList<>();
+  // guarded by lock
+  private boolean halfClosed;
+  // guarded by lock: whether a streaming call's messages now go straight to the attempt
+  private boolean streaming;
+  // guarded by lock
+  private @Nullable ScheduledFuture<?> timer;
+  // guarded by lock
+  private int requested;
+  // guarded by lock
+  private boolean cancelled;
+
+  // Written only by the attempt that delivers the first response message.
+  private volatile boolean committed;
+
+  MeshClientCall(
+      MethodDescriptor<ReqT, RespT> method,
+      CallOptions callOptions,
+      Channel next,
+      Outbound outbound,
+      String destination,
+      Ticker ticker,
+      ScheduledExecutorService scheduler) {
+    this.method = method;
+    this.callOptions = callOptions;
+    this.next = next;
+    this.outbound = outbound;
+    this.destination = destination;
+    this.ticker = ticker;
+    this.scheduler = scheduler;
+    this.replayable = method.getType().clientSendsOneMessage();
+  }
+
+  @Override
+  public void start(Listener<RespT> listener, Metadata headers) {
+    if (appListener != null) {
+      throw new IllegalStateException("call already started");
+    }
+    synchronized (lock) {
+      if (cancelled) {
+        throw new IllegalStateException("call was cancelled");
+      }
+    }
+    appListener = listener;
+    appHeaders = headers;
+    plan = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
+    if (!replayable) {
+      begin();
+    }
+  }
+
+  @Override
+  public void request(int numMessages) {
+    ClientCall<ReqT, RespT> call;
+    synchronized (lock) {
+      requested += numMessages;
+      call = current;
+    }
+    if (call != null) {
+      call.request(numMessages);
+    }
+  }
+
+  @Override
+  public void sendMessage(ReqT message) {
+    if (replayable) {
+      if (this.message != null) {
+        throw new IllegalStateException(method.getType() + " call sends a single message");
+      }
+      this.message = message;
+      return;
+    }
+    // Forwarded under the lock so that messages held during a fault delay keep their order.
+    synchronized (lock) {
+      if (!streaming) {
+        held.add(message);
+      } else if (current != null) {
+        current.sendMessage(message);
+      }
+    }
+  }
+
+  @Override
+  public void halfClose() {
+    if (replayable) {
+      begin();
+      return;
+    }
+    synchronized (lock) {
+      halfClosed = true;
+      if (streaming && current != null) {
+        current.halfClose();
+      }
+    }
+  }
+
+  @Override
+  public void cancel(@Nullable String message, @Nullable Throwable cause) {
+    ClientCall<ReqT, RespT> call;
+    ScheduledFuture<?> pending;
+    synchronized (lock) {
+      if (cancelled) {
+        return;
+      }
+      cancelled = true;
+      call = current;
+      pending = timer;
+    }
+    if (call != null) {
+      // The attempt's onClose settles it as cancelled and finishes the call.
+      call.cancel(message, cause);
+      return;
+    }
+    if (pending != null) {
+      pending.cancel(false);
+    }
+    Status status = Status.CANCELLED.withDescription(message != null ? message : "call cancelled");
+    finish(cause != null ? status.withCause(cause) : status, new Metadata(), null);
+  }
+
+  @Override
+  public boolean isReady() {
+    ClientCall<ReqT, RespT> call = currentCall();
+    if (call != null) {
+      return call.isReady();
+    }
+    // Before the first attempt starts, a replayable call buffers its one message, so sending is
+    // never blocked.
+    return replayable && message == null;
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    messageCompression = enabled;
+    ClientCall<ReqT, RespT> call = currentCall();
+    if (call != null) {
+      call.setMessageCompression(enabled);
+    }
+  }
+
+  private @Nullable ClientCall<ReqT, RespT> currentCall() {
+    synchronized (lock) {
+      return current;
+    }
+  }
+
+  /** Starts the call after the fault delay the plan asks for, if any. */
+  private void begin() {
+    CallPlan p = plan();
+    long delay = p.faultDelayNanos();
+    if (delay <= 0) {
+      startAttempt();
+      return;
+    }
+    // A delay longer than the deadline ends at the deadline, where the engine refuses the attempt.
+    long wait = Math.min(delay, p.remainingNanos());
+    schedule(this::startAttemptOnTimer, wait);
+  }
+
+  private void schedule(Runnable task, long delayNanos) {
+    synchronized (lock) {
+      if (cancelled) {
+        return;
+      }
+      timer =
+          scheduler.schedule(context.wrap(task), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** On the timer thread nobody would see an exception, so it ends the call instead. */
+  private void startAttemptOnTimer() {
+    try {
+      startAttempt();
+    } catch (RuntimeException e) {
+      finish(
+          Status.INTERNAL.withDescription("mesh4j: could not start an attempt").withCause(e),
+          new Metadata(),
+          null);
+    }
+  }
+
+  private void startAttempt() {
+    synchronized (lock) {
+      timer = null;
+      if (cancelled) {
+        return;
+      }
+    }
+    CallPlan p = plan();
+    Attempt attempt = p.nextAttempt();
+    if (!attempt.admitted()) {
+      MeshFailure refusal = attempt.refusal();
+      finish(MeshStatus.of(refusal), new Metadata(), null);
+      return;
+    }
+    CallOptions options =
+        callOptions.withOption(
+            EndpointKey.CHOSEN,
+            new EndpointKey(attempt.endpoint().address(), attempt.endpoint().port()));
+    long timeout = attempt.timeoutNanos();
+    if (timeout != Long.MAX_VALUE) {
+      options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
+    }
+    AttemptTracer tracer = new AttemptTracer();
+    options = options.withStreamTracerFactory(tracer);
+    long startNanos = ticker.nanos();
+    ClientCall<ReqT, RespT> call;
+    try {
+      call = next.newCall(method, options);
+      // A fresh copy per attempt: the channel adds its own headers to the one it is given.
+      Metadata headers = new Metadata();
+      headers.merge(appHeaders());
+      call.start(new AttemptListener(attempt, tracer, startNanos), headers);
+    } catch (RuntimeException e) {
+      // The attempt holds permits; it must be settled even though it never went out.
+      attempt.settle(
+          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL", ticker.nanos() - startNanos));
+      throw e;
+    }
+    if (messageCompression) {
+      call.setMessageCompression(true);
+    }
+    if (replayable) {
+      int toRequest;
+      boolean cancelNow;
+      synchronized (lock) {
+        cancelNow = cancelled;
+        if (!cancelNow) {
+          current = call;
+        }
+        toRequest = requested;
+      }
+      if (cancelNow) {
+        call.cancel("call cancelled", null);
+        return;
+      }
+      if (toRequest > 0) {
+        call.request(toRequest);
+      }
+      ReqT m = message;
+      if (m != null) {
+        call.sendMessage(m);
+      }
+      call.halfClose();
+      return;
+    }
+    boolean cancelNow;
+    synchronized (lock) {
+      cancelNow = cancelled;
+      if (!cancelNow) {
+        current = call;
+        streaming = true;
+        if (requested > 0) {
+          call.request(requested);
+        }
+        for (ReqT m : held) {
+          call.sendMessage(m);
+        }
+        held.clear();
+        if (halfClosed) {
+          call.halfClose();
+        }
+      }
+    }
+    if (cancelNow) {
+      call.cancel("call cancelled", null);
+    }
+  }
+
+  /** Delivers the end of the call to the application, exactly once. */
+  private void finish(Status status, Metadata trailers, @Nullable Metadata heldHeaders) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    synchronized (lock) {
+      // Anything a streaming application still sends goes nowhere, as on a closed gRPC call.
+      streaming = true;
+      held.clear();
+    }
+    Listener<RespT> listener = appListener;
+    if (listener == null) {
+      // Cancelled before it was started: there is nobody to tell.
+      return;
+    }
+    Runnable deliver =
+        () -> {
+          if (heldHeaders != null) {
+            listener.onHeaders(heldHeaders);
+          }
+          listener.onClose(status, trailers);
+        };
+    Executor executor = callOptions.getExecutor();
+    if (executor != null) {
+      // Blocking stubs wait on their own executor, so the end must be handed to it.
+      executor.execute(deliver);
+    } else {
+      deliver.run();
+    }
+  }
+
+  private long timeRemainingNanos() {
+    Deadline deadline = callOptions.getDeadline();
+    Deadline contextDeadline = Context.current().getDeadline();
+    if (deadline == null || (contextDeadline != null && contextDeadline.isBefore(deadline))) {
+      deadline = contextDeadline;
+    }
+    return deadline == null ? Long.MAX_VALUE : Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
+  }
+
+  private CallPlan plan() {
+    CallPlan p = plan;
+    if (p == null) {
+      throw new IllegalStateException("call not started");
+    }
+    return p;
+  }
+
+  private Listener<RespT> appListener() {
+    Listener<RespT> l = appListener;
+    if (l == null) {
+      throw new IllegalStateException("call not started");
+    }
+    return l;
+  }
+
+  private Metadata appHeaders() {
+    Metadata h = appHeaders;
+    if (h == null) {
+      throw new IllegalStateException("call not started");
+    }
+    return h;
+  }
+
+  /**
+   * Learns from the transport whether an attempt's request went out and whether the server
+   * answered, which tells a connect failure and a reset apart from a status the server sent.
+   */
+  private static final class AttemptTracer extends ClientStreamTracer.Factory {
+    volatile boolean streamCreated;
+    volatile boolean serverAnswered;
+
+    @Override
+    public ClientStreamTracer newClientStreamTracer(
+        ClientStreamTracer.StreamInfo info, Metadata headers) {
+      return new ClientStreamTracer() {
+        @Override
+        public void streamCreated(io.grpc.Attributes transportAttrs, Metadata headers) {
+          streamCreated = true;
+        }
+
+        @Override
+        public void inboundHeaders() {
+          serverAnswered = true;
+        }
+
+        @Override
+        public void inboundTrailers(Metadata trailers) {
+          serverAnswered = true;
+        }
+      };
+    }
+  }
+
+  /** Receives one attempt's events; attempts run one after another, never overlapping. */
+  private final class AttemptListener extends Listener<RespT> {
+    private final Attempt attempt;
+    private final AttemptTracer tracer;
+    private final long startNanos;
+    private @Nullable Metadata heldHeaders;
+
+    AttemptListener(Attempt attempt, AttemptTracer tracer, long startNanos) {
+      this.attempt = attempt;
+      this.tracer = tracer;
+      this.startNanos = startNanos;
+    }
+
+    @Override
+    public void onHeaders(Metadata headers) {
+      if (committed) {
+        appListener().onHeaders(headers);
+      } else {
+        heldHeaders = headers;
+      }
+    }
+
+    @Override
+    public void onMessage(RespT message) {
+      if (!committed) {
+        // From here on the application has seen a response, so this attempt is final.
+        committed = true;
+        Metadata held = heldHeaders;
+        heldHeaders = null;
+        if (held != null) {
+          appListener().onHeaders(held);
+        }
+      }
+      appListener().onMessage(message);
+    }
+
+    @Override
+    public void onReady() {
+      appListener().onReady();
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      boolean wasCancelled;
+      synchronized (lock) {
+        current = null;
+        wasCancelled = cancelled;
+      }
+      long latency = ticker.nanos() - startNanos;
+      RetryDecision decision = attempt.settle(outcome(status, latency, wasCancelled));
+      if (decision.shouldRetry() && !committed && replayable && !wasCancelled) {
+        schedule(MeshClientCall.this::startAttemptOnTimer, decision.backoffNanos());
+        return;
+      }
+      Metadata held = heldHeaders;
+      heldHeaders = null;
+      finish(status, trailers, held);
+    }
+
+    private Outcome outcome(Status status, long latencyNanos, boolean wasCancelled) {
+      if (status.isOk()) {
+        return Outcome.success(latencyNanos);
+      }
+      if (wasCancelled || status.getCode() == Status.Code.CANCELLED) {
+        // Cancelled by the application or its context; says nothing about the endpoint.
+        return Outcome.cancelled(latencyNanos);
+      }
+      String code = status.getCode().name();
+      if (!tracer.streamCreated) {
+        // The request never left: the connection could not be made (or the pick failed).
+        return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code, latencyNanos);
+      }
+      if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !tracer.serverAnswered) {
+        return Outcome.failure(Outcome.Kind.TIMEOUT, code, latencyNanos);
+      }
+      if (!tracer.serverAnswered) {
+        // Sent, but the stream ended without a word from the server: the connection broke.
+        return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
+      }
+      return Outcome.failure(Outcome.Kind.STATUS, code, latencyNanos);
+    }
+  }
+}

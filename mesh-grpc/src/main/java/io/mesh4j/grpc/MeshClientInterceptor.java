@@ -1,0 +1,38 @@
+package io.mesh4j.grpc;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
+import io.mesh4j.core.Ticker;
+import io.mesh4j.core.call.Outbound;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Puts every call of a mesh channel under the engine's control: each call becomes a {@link
+ * MeshClientCall} that plans it, pins each attempt to the engine's endpoint and retries as the
+ * engine says. The destination is the channel's authority, which the {@code mesh} resolver sets
+ * to the target's service name.
+ *
+ * <p>Thread-safe (immutable).
+ */
+final class MeshClientInterceptor implements ClientInterceptor {
+
+  private final Outbound outbound;
+  private final Ticker ticker;
+  private final ScheduledExecutorService scheduler;
+
+  MeshClientInterceptor(Outbound outbound, Ticker ticker, ScheduledExecutorService scheduler) {
+    this.outbound = outbound;
+    this.ticker = ticker;
+    this.scheduler = scheduler;
+  }
+
+  @Override
+  public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+      MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+    return new MeshClientCall<>(
+        method, callOptions, next, outbound, next.authority(), ticker, scheduler);
+  }
+}

@@ -1,0 +1,178 @@
+package io.mesh4j.grpc;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.LoadBalancer;
+import io.grpc.Status;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Keeps one subchannel per endpoint the resolver reported and publishes a picker that sends each
+ * attempt to the subchannel of the endpoint the engine chose for it. It makes no choice of its
+ * own: routing, balancing and ejection all happen in the engine before the pick.
+ *
+ * <p>An endpoint the engine chooses before the resolver has reported it (an update racing a call,
+ * or a mirror destination served by the same channel) gets a subchannel on demand; such
+ * subchannels live until the channel shuts down, while reported ones follow the resolver.
+ *
+ * <p>Confined to the channel's synchronization context, like every grpc-java load balancer; the
+ * pickers it publishes are immutable and read concurrently by calls.
+ */
+final class MeshLoadBalancer extends LoadBalancer {
+
+  private final Helper helper;
+  private final Map<EndpointKey, Subchannel> subchannels = new HashMap<>();
+  private final Map<Subchannel, ConnectivityState> states = new HashMap<>();
+  private final Set<EndpointKey> onDemand = new HashSet<>();
+  private Status lastResolutionError = Status.OK;
+
+  MeshLoadBalancer(Helper helper) {
+    this.helper = helper;
+  }
+
+  @Override
+  public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
+    Map<EndpointKey, EquivalentAddressGroup> wanted = new HashMap<>();
+    for (EquivalentAddressGroup group : resolved.getAddresses()) {
+      EndpointKey key = group.getAttributes().get(EndpointKey.ATTRIBUTE);
+      if (key != null) {
+        wanted.put(key, group);
+      }
+    }
+    List<Subchannel> removed = new ArrayList<>();
+    subchannels.entrySet().removeIf(
+        e -> {
+          if (wanted.containsKey(e.getKey()) || onDemand.contains(e.getKey())) {
+            return false;
+          }
+          removed.add(e.getValue());
+          return true;
+        });
+    for (Map.Entry<EndpointKey, EquivalentAddressGroup> e : wanted.entrySet()) {
+      onDemand.remove(e.getKey());
+      Subchannel existing = subchannels.get(e.getKey());
+      if (existing != null) {
+        existing.updateAddresses(List.of(e.getValue()));
+        continue;
+      }
+      create(e.getKey(), e.getValue());
+    }
+    lastResolutionError = Status.OK;
+    publish();
+    // Shut down after the new picker is out, so no call is handed a subchannel being closed.
+    for (Subchannel subchannel : removed) {
+      states.remove(subchannel);
+      subchannel.shutdown();
+    }
+    return Status.OK;
+  }
+
+  /**
+   * Gives an endpoint the engine chose a subchannel if it has none yet; the picker calls this
+   * through the synchronization context and holds the attempt until the new picker is out.
+   */
+  void ensureSubchannel(EndpointKey key) {
+    if (subchannels.containsKey(key)) {
+      return;
+    }
+    onDemand.add(key);
+    create(
+        key,
+        new EquivalentAddressGroup(
+            new InetSocketAddress(key.address(), key.port()),
+            io.grpc.Attributes.newBuilder().set(EndpointKey.ATTRIBUTE, key).build()));
+    publish();
+  }
+
+  private void create(EndpointKey key, EquivalentAddressGroup group) {
+    Subchannel subchannel =
+        helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(group).build());
+    subchannels.put(key, subchannel);
+    states.put(subchannel, ConnectivityState.IDLE);
+    subchannel.start(info -> onSubchannelState(subchannel, info));
+    // Connect eagerly: the engine may choose any endpoint, and a warm connection keeps the first
+    // attempt to it from waiting for a handshake.
+    subchannel.requestConnection();
+  }
+
+  @Override
+  public void handleNameResolutionError(Status error) {
+    lastResolutionError = error;
+    if (subchannels.isEmpty()) {
+      helper.updateBalancingState(
+          ConnectivityState.TRANSIENT_FAILURE, new FixedErrorPicker(error));
+    }
+  }
+
+  private void onSubchannelState(Subchannel subchannel, ConnectivityStateInfo info) {
+    if (!states.containsKey(subchannel)) {
+      return;
+    }
+    ConnectivityState state = info.getState();
+    if (state == ConnectivityState.SHUTDOWN) {
+      return;
+    }
+    states.put(subchannel, state);
+    if (state == ConnectivityState.IDLE) {
+      // A connection that went idle (server GOAWAY, idle timeout) is re-opened at once, because
+      // the engine keeps choosing this endpoint while it is healthy.
+      subchannel.requestConnection();
+    }
+    publish();
+  }
+
+  private void publish() {
+    if (subchannels.isEmpty() && !lastResolutionError.isOk()) {
+      helper.updateBalancingState(
+          ConnectivityState.TRANSIENT_FAILURE, new FixedErrorPicker(lastResolutionError));
+      return;
+    }
+    Map<EndpointKey, EndpointPicker.Entry> entries = new HashMap<>();
+    boolean anyReady = false;
+    boolean anyConnecting = false;
+    for (Map.Entry<EndpointKey, Subchannel> e : subchannels.entrySet()) {
+      ConnectivityState state = states.get(e.getValue());
+      anyReady |= state == ConnectivityState.READY;
+      anyConnecting |= state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE;
+      entries.put(e.getKey(), new EndpointPicker.Entry(e.getValue(), state));
+    }
+    // With no endpoint named yet the channel is waiting, not failing: the first pick connects.
+    anyConnecting |= entries.isEmpty();
+    ConnectivityState aggregate =
+        anyReady
+            ? ConnectivityState.READY
+            : anyConnecting ? ConnectivityState.CONNECTING : ConnectivityState.TRANSIENT_FAILURE;
+    helper.updateBalancingState(aggregate, new EndpointPicker(entries, helper, this));
+  }
+
+  @Override
+  public void shutdown() {
+    for (Subchannel subchannel : subchannels.values()) {
+      subchannel.shutdown();
+    }
+    subchannels.clear();
+    states.clear();
+    onDemand.clear();
+  }
+
+  /** Fails every pick while the channel has no endpoints and a resolution error to report. */
+  private static final class FixedErrorPicker extends SubchannelPicker {
+    private final PickResult result;
+
+    FixedErrorPicker(Status error) {
+      this.result = PickResult.withError(error);
+    }
+
+    @Override
+    public PickResult pickSubchannel(PickSubchannelArgs args) {
+      return result;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.mesh4j.grpc;
+
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
+import io.grpc.Status;
+import io.mesh4j.core.Mesh;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.util.Collection;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code mesh} name-resolver scheme: {@code mesh:///catalog.shop} resolves to the endpoints
+ * the {@link Mesh} knows for destination {@code catalog.shop} and selects the {@link
+ * MeshLoadBalancerProvider#POLICY_NAME mesh4j_endpoint} load balancer. The mesh is passed per
+ * channel with {@code ManagedChannelBuilder.setNameResolverArg(MeshNameResolverProvider.MESH,
+ * mesh)}; {@link MeshChannels} does that, and also adds the interceptor the channel needs.
+ *
+ * <p>Registered through {@link java.util.ServiceLoader}, and explicitly by {@link MeshChannels}.
+ * A target without a mesh argument fails resolution with a status that says so.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class MeshNameResolverProvider extends NameResolverProvider {
+
+  /** The URI scheme. */
+  public static final String SCHEME = "mesh";
+
+  /** The name-resolver argument carrying the {@link Mesh} a channel resolves against. */
+  public static final NameResolver.Args.Key<Mesh> MESH = NameResolver.Args.Key.create("mesh4j.mesh");
+
+  /** Creates the provider; called by {@link java.util.ServiceLoader}. */
+  public MeshNameResolverProvider() {}
+
+  @Override
+  public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
+    if (!SCHEME.equals(targetUri.getScheme())) {
+      return null;
+    }
+    String path = targetUri.getPath();
+    String destination = path == null ? "" : path.startsWith("/") ? path.substring(1) : path;
+    if (destination.isEmpty() || destination.contains("/")) {
+      throw new IllegalArgumentException(
+          "mesh4j: target must be mesh:///<service>.<namespace>, got " + targetUri);
+    }
+    Mesh mesh = args.getArg(MESH);
+    return new MeshNameResolver(destination, mesh, args);
+  }
+
+  @Override
+  public String getDefaultScheme() {
+    return SCHEME;
+  }
+
+  @Override
+  protected boolean isAvailable() {
+    return true;
+  }
+
+  @Override
+  protected int priority() {
+    // Below DNS (5): the registry's default scheme follows the highest priority, and targets
+    // without a scheme must keep resolving through DNS.
+    return 3;
+  }
+
+  @Override
+  public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
+    return List.of(InetSocketAddress.class);
+  }
+}

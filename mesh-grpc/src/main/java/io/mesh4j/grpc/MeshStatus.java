@@ -1,0 +1,22 @@
+package io.mesh4j.grpc;
+
+import io.grpc.Status;
+import io.mesh4j.core.MeshFailure;
+
+/** Turns the engine's refusals into the gRPC status a caller sees. Stateless. */
+final class MeshStatus {
+
+  private MeshStatus() {}
+
+  /** The status the engine asks for, described by the engine's own message. */
+  static Status of(MeshFailure failure) {
+    Status.Code code;
+    try {
+      code = Status.Code.valueOf(failure.grpcStatus());
+    } catch (IllegalArgumentException e) {
+      // Validation only accepts gRPC code names; anything else is a mesh bug, shown as such.
+      code = Status.Code.INTERNAL;
+    }
+    return Status.fromCode(code).withDescription(failure.getMessage());
+  }
+}

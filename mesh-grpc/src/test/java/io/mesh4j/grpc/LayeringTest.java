@@ -1,0 +1,41 @@
+package io.mesh4j.grpc;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The adapter proves that mesh-core's public API is enough for a transport, and that grpc-java's
+ * public API is enough for the mesh: it reaches into neither side's internals.
+ */
+class LayeringTest {
+
+  private final JavaClasses adapter =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.mesh4j.grpc");
+
+  @Test
+  void adapterUsesOnlyThePublicApiOfMeshCore() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.mesh4j.core.engine..", "io.mesh4j.core.internal..")
+        .check(adapter);
+  }
+
+  @Test
+  void adapterUsesOnlyThePublicApiOfGrpcJava() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.grpc.internal..", "io.grpc.netty..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveSimpleNameStartingWith("Internal")
+        .check(adapter);
+  }
+}

@@ -1,0 +1,557 @@
+package io.mesh4j.grpc;
+
+import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
+import static io.mesh4j.grpc.testing.TestMesh.endpoints;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.mesh4j.grpc.testing.Backend;
+import io.mesh4j.grpc.testing.EchoService;
+import io.mesh4j.grpc.testing.GrpcExtension;
+import io.mesh4j.grpc.testing.TestMesh;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Mesh channels against real gRPC servers on loopback. */
+class MeshChannelsTest {
+
+  /** A route sending every call to every endpoint of the destination. */
+  private static final String ROUTE_ALL = route("");
+
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
+  private final TestMesh mesh = grpc.register(new TestMesh());
+
+  private ManagedChannel channel() {
+    return grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
+  }
+
+  private static String call(ManagedChannel channel) {
+    return ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, CallOptions.DEFAULT, "hi");
+  }
+
+  private static String call(ManagedChannel channel, CallOptions options) {
+    return ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, options, "hi");
+  }
+
+  /** A route with one rule for every call and every endpoint, plus {@code settings} of the rule. */
+  private static String route(String settings) {
+    return """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+          rules:
+            - backends: [{}]
+        """
+        + (settings.isEmpty() ? "" : "      " + settings + "\n");
+  }
+
+  @Test
+  @Timeout(60)
+  void weightedRouteSplitsCallsEightyTwentyAndSpreadsThemEvenlyInsideTheSubset() {
+    Backend a = grpc.backend("v1-a");
+    Backend b = grpc.backend("v1-b");
+    Backend c = grpc.backend("v2");
+    mesh.apply(
+        endpoints(a, "v1", b, "v1", c, "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+              rules:
+                - backends: [{subset: v1, weight: 80}, {subset: v2, weight: 20}]
+            """);
+    ManagedChannel channel = channel();
+
+    Map<String, Integer> answers = new HashMap<>();
+    int total = 10_000;
+    for (int i = 0; i < total; i++) {
+      answers.merge(call(channel), 1, Integer::sum);
+    }
+
+    int v1 = answers.getOrDefault("v1-a", 0) + answers.getOrDefault("v1-b", 0);
+    assertThat(v1 + answers.getOrDefault("v2", 0)).isEqualTo(total);
+    assertThat(v1 / (double) total).isCloseTo(0.80, within(0.02));
+    assertThat(answers.getOrDefault("v1-a", 0) / (double) v1).isCloseTo(0.5, within(0.05));
+  }
+
+  @Test
+  @Timeout(60)
+  void retriesHideAnEndpointThatAlwaysFailsUntilOutlierDetectionEjectsIt() {
+    Backend good1 = grpc.backend("good-1");
+    Backend good2 = grpc.backend("good-2");
+    Backend bad = grpc.backend("bad").failWith(Status.UNAVAILABLE.withDescription("down"));
+    mesh.apply(
+        endpoints(good1, "v1", good2, "v1", bad, "v1")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              rules:
+                - backends: [{}]
+                  retries: {attempts: 3, retryOn: [UNAVAILABLE]}
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              outlierDetection: {consecutiveFailures: 3, baseEjectionTime: 30s, maxEjectionPercent: 50}
+            """);
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 200; i++) {
+      assertThat(call(channel)).startsWith("good-");
+    }
+
+    assertThat(mesh.ejected()).containsExactly(TestMesh.authority(bad));
+    int badCallsAfterEjection = bad.calls();
+    for (int i = 0; i < 100; i++) {
+      assertThat(call(channel)).startsWith("good-");
+    }
+    assertThat(bad.calls()).isEqualTo(badCallsAfterEjection);
+  }
+
+  @Test
+  @Timeout(30)
+  void endpointRefusingConnectionsIsRetriedElsewhereAsAConnectFailure() {
+    Backend down = grpc.backend("down");
+    Backend up = grpc.backend("up");
+    String config = endpoints(down, "v1", up, "v1");
+    down.close();
+    mesh.apply(config + route("retries: {attempts: 2, retryOn: [connect-failure]}"));
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(channel)).isEqualTo("up");
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void openBreakerFailsCallsFastWithTheMeshMessageAndClosesAfterItsWait() {
+    Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
+    mesh.apply(
+        endpoints(backend, "v1")
+            + ROUTE_ALL
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              circuitBreaker:
+                failureRateThreshold: 50
+                minimumCalls: 10
+                slidingWindowSize: 10
+                waitInOpenState: 500ms
+                permittedCallsInHalfOpen: 1
+            """);
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 10; i++) {
+      assertThatThrownBy(() -> call(channel))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getDescription()).isEqualTo("down"));
+    }
+    assertThat(backend.calls()).isEqualTo(10);
+
+    assertThatThrownBy(() -> call(channel))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("mesh4j: circuit open for " + CATALOG);
+            });
+    assertThat(backend.calls()).isEqualTo(10);
+
+    backend.failWith(Status.OK);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(() -> call(channel).equals("only"));
+    assertThat(mesh.breakerTransitions()).contains("CLOSED->OPEN", "HALF_OPEN->CLOSED");
+  }
+
+  @Test
+  @Timeout(60)
+  void flippingWeightsUnderConcurrentLoadMovesTrafficWithoutFailingACall() throws Exception {
+    Backend v1 = grpc.backend("v1");
+    Backend v2 = grpc.backend("v2");
+    String split =
+        endpoints(v1, "v1", v2, "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+              rules:
+                - backends: [{subset: v1, weight: %d}, {subset: v2, weight: %d}]
+            """;
+    mesh.apply(split.formatted(100, 0));
+    ManagedChannel channel = channel();
+
+    int threads = 8;
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger calls = new AtomicInteger();
+    for (int t = 0; t < threads; t++) {
+      Thread worker =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  try {
+                    call(channel);
+                    calls.incrementAndGet();
+                  } catch (RuntimeException e) {
+                    failures.add(e);
+                  }
+                }
+              });
+      workers.add(worker);
+      worker.start();
+    }
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> v1.calls() >= 500);
+      mesh.apply(split.formatted(0, 100));
+      int v1AtFlip = v1.calls();
+      int v2AtFlip = v2.calls();
+      await().atMost(Duration.ofSeconds(10)).until(() -> v2.calls() >= v2AtFlip + 500);
+      // Calls planned before the flip may still land on v1: at most one per worker.
+      assertThat(v1.calls() - v1AtFlip).isLessThanOrEqualTo(threads);
+      assertThat(v2AtFlip).isZero();
+    } finally {
+      running.set(false);
+      for (Thread worker : workers) {
+        worker.join(TimeUnit.SECONDS.toMillis(10));
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  @Timeout(60)
+  void retryBudgetBoundsAttemptsWhenEveryEndpointFails() {
+    List<Backend> backends = grpc.backends("a", "b", "c");
+    for (Backend backend : backends) {
+      backend.failWith(Status.UNAVAILABLE.withDescription("down"));
+    }
+    mesh.apply(
+        endpoints(backends.get(0), "v1", backends.get(1), "v1", backends.get(2), "v1")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              rules:
+                - backends: [{}]
+                  retries:
+                    attempts: 5
+                    retryOn: [UNAVAILABLE]
+                    backoff: {base: 1ms, max: 5ms}
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              retryBudget: {retryPercent: 20, minRetriesPerSecond: 0, window: 10s}
+            """);
+    ManagedChannel channel = channel();
+
+    int calls = 100;
+    for (int i = 0; i < calls; i++) {
+      assertThatThrownBy(() -> call(channel)).isInstanceOf(StatusRuntimeException.class);
+    }
+
+    int attempts = backends.stream().mapToInt(Backend::calls).sum();
+    // Without the budget, 5 attempts per call would make 500.
+    assertThat(attempts).isBetween(calls + 1, calls + calls * 20 / 100 + 1);
+  }
+
+  @Test
+  @Timeout(30)
+  void callerDeadlineEndsASlowCall() {
+    Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
+    mesh.apply(endpoints(slow, "v1") + ROUTE_ALL);
+    ManagedChannel channel = channel();
+
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () -> call(channel, CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  @Timeout(30)
+  void routeTimeoutEndsASlowCall() {
+    Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
+    mesh.apply(endpoints(slow, "v1") + route("timeout: 200ms"));
+    ManagedChannel channel = channel();
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> call(channel))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  @Timeout(30)
+  void perTryTimeoutMovesASlowAttemptToAnotherEndpoint() {
+    Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
+    Backend fast = grpc.backend("fast");
+    mesh.apply(
+        endpoints(slow, "v1", fast, "v1")
+            + route(
+                "retries: {attempts: 2, perTryTimeout: 150ms, retryOn: [per-try-timeout],"
+                    + " backoff: {base: 1ms, max: 5ms}}"));
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(call(channel)).isEqualTo("fast");
+    }
+    assertThat(slow.calls()).isPositive();
+  }
+
+  @Test
+  @Timeout(30)
+  void injectedAbortFailsCallsWithoutSendingThem() {
+    Backend backend = grpc.backend("only");
+    mesh.apply(endpoints(backend, "v1") + route("fault: {abort: {percent: 100}}"));
+    ManagedChannel channel = channel();
+
+    assertThatThrownBy(() -> call(channel))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("mesh4j: injected fault for " + CATALOG);
+            });
+    assertThat(backend.calls()).isZero();
+  }
+
+  @Test
+  @Timeout(30)
+  void injectedDelayHoldsCallsBeforeSendingThem() {
+    Backend backend = grpc.backend("only");
+    mesh.apply(
+        endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 300ms}}"));
+    ManagedChannel channel = channel();
+
+    long start = System.nanoTime();
+    assertThat(call(channel)).isEqualTo("only");
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  @Timeout(30)
+  void injectedDelayLongerThanTheDeadlineEndsAtTheDeadline() {
+    Backend backend = grpc.backend("only");
+    mesh.apply(endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 5s}}"));
+    ManagedChannel channel = channel();
+
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () -> call(channel, CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(backend.calls()).isZero();
+  }
+
+  @Test
+  @Timeout(30)
+  void serverStreamingCallsAreRoutedByMethod() {
+    Backend v1 = grpc.backend("v1");
+    Backend v2 = grpc.backend("v2");
+    mesh.apply(
+        endpoints(v1, "v1", v2, "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: v2, labels: {version: v2}}
+              rules:
+                - matches: [{grpc: {service: test.Echo, method: Stream}}]
+                  backends: [{subset: v2}]
+                - backends: [{subset: v1}]
+            """);
+    ManagedChannel channel = channel();
+
+    assertThat(stream(channel, 3)).containsExactly("v2#0", "v2#1", "v2#2");
+    assertThat(call(channel)).isEqualTo("v1");
+  }
+
+  @Test
+  @Timeout(30)
+  void streamFailingBeforeItsFirstMessageIsRetried() {
+    Backend broken = grpc.backend("broken").failWith(Status.UNAVAILABLE.withDescription("down"));
+    Backend healthy = grpc.backend("healthy");
+    mesh.apply(
+        endpoints(broken, "v1", healthy, "v1")
+            + route("retries: {attempts: 2, retryOn: [UNAVAILABLE]}"));
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(stream(channel, 2)).containsExactly("healthy#0", "healthy#1");
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void streamFailingAfterAMessageIsNotRetried() {
+    Backend backend = grpc.backend("only").breakStreamsAfter(2);
+    mesh.apply(
+        endpoints(backend, "v1") + route("retries: {attempts: 3, retryOn: [UNAVAILABLE]}"));
+    ManagedChannel channel = channel();
+
+    List<String> received = new ArrayList<>();
+    assertThatThrownBy(
+            () -> {
+              Iterator<String> it =
+                  ClientCalls.blockingServerStreamingCall(
+                      channel, EchoService.STREAM, CallOptions.DEFAULT, "5");
+              while (it.hasNext()) {
+                received.add(it.next());
+              }
+            })
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(received).containsExactly("only#0", "only#1");
+    assertThat(backend.calls()).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(30)
+  void callCancelledBeforeItStartsCannotBeStarted() {
+    Backend backend = grpc.backend("only");
+    mesh.apply(endpoints(backend, "v1") + ROUTE_ALL);
+    ManagedChannel channel = channel();
+
+    ClientCall<String, String> call = channel.newCall(EchoService.UNARY, CallOptions.DEFAULT);
+    call.cancel("changed my mind", null);
+
+    assertThatThrownBy(() -> call.start(new ClientCall.Listener<>() {}, new Metadata()))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(backend.calls()).isZero();
+  }
+
+  @Test
+  @Timeout(30)
+  void cancellingACallWaitingForItsRetryEndsItAtOnce() {
+    Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
+    mesh.apply(
+        endpoints(backend, "v1")
+            + route(
+                "retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 10s, max: 10s}}"));
+    ManagedChannel channel = channel();
+
+    ListenableFuture<String> future =
+        ClientCalls.futureUnaryCall(channel.newCall(EchoService.UNARY, CallOptions.DEFAULT), "hi");
+    await().atMost(Duration.ofSeconds(5)).until(() -> backend.calls() == 1);
+    future.cancel(true);
+
+    assertThat(future).isCancelled();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> backend.calls() == 1);
+  }
+
+  @Test
+  @Timeout(30)
+  void clientStreamingCallKeepsItsMessagesInOrderThroughAnInjectedDelay() throws Exception {
+    Backend backend = grpc.backend("only");
+    mesh.apply(
+        endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 200ms}}"));
+    ManagedChannel channel = channel();
+
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    StreamObserver<String> requests =
+        ClientCalls.asyncClientStreamingCall(
+            channel.newCall(EchoService.COLLECT, CallOptions.DEFAULT),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(String value) {
+                answer.complete(value);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+    for (String m : List.of("a", "b", "c")) {
+      requests.onNext(m);
+    }
+    requests.onCompleted();
+
+    assertThat(answer.get(5, TimeUnit.SECONDS)).isEqualTo("only:a,b,c");
+  }
+
+  private static List<String> stream(ManagedChannel channel, int count) {
+    List<String> out = new ArrayList<>();
+    ClientCalls.blockingServerStreamingCall(
+            channel, EchoService.STREAM, CallOptions.DEFAULT, Integer.toString(count))
+        .forEachRemaining(out::add);
+    return out;
+  }
+}
