@@ -30,7 +30,10 @@ public final class MeshFailure extends RuntimeException {
     RATE_LIMITED("rate limited", "RESOURCE_EXHAUSTED", 429),
     /** An injected abort fault. */
     FAULT_ABORT("injected fault", "UNAVAILABLE", 503),
-    /** The destination's retry budget has no room for another retry. */
+    /**
+     * The destination's retry budget has no room for another retry. Reported to listeners; the
+     * caller gets the last attempt's own error, which says more than this.
+     */
     RETRY_BUDGET_EXHAUSTED("retry budget exhausted", "UNAVAILABLE", 503),
     /** The call's deadline passed before another attempt could start. */
     DEADLINE_EXCEEDED("deadline exceeded", "DEADLINE_EXCEEDED", 504);

@@ -66,10 +66,10 @@ public abstract class MeshListener {
   public void retryScheduled(
       String destination, int nextAttempt, long backoffNanos, Outcome outcome) {}
 
-  /** A retry was refused because the destination's retry budget was spent. */
-  public void retryBudgetExhausted(String destination) {}
-
-  /** The mesh refused a call or an attempt on its own (rate limit, breaker, fault, ...). */
+  /**
+   * The mesh refused a call, an attempt or a retry on its own (rate limit, breaker, fault, spent
+   * retry budget, ...); {@link MeshFailure#reason()} says which.
+   */
   public void callRefused(MeshFailure failure) {}
 
   /**

@@ -102,10 +102,6 @@ public final class Events {
     emit(l -> l.retryScheduled(destination, nextAttempt, backoff, outcome));
   }
 
-  public void retryBudgetExhausted(String destination) {
-    emit(l -> l.retryBudgetExhausted(destination));
-  }
-
   public void callRefused(MeshFailure failure) {
     emit(l -> l.callRefused(failure));
   }

@@ -62,7 +62,10 @@ class RetryBudgetTest {
       double amplification = attempts / (double) calls;
       assertThat(retries).isBetween(2099L, 2100L); // 20% of 10,000 + 10/s x 10 s
       assertThat(amplification).isBetween(1.2099, 1.21);
-      assertThat(h.events.snapshot()).contains("budget exhausted catalog.shop");
+      assertThat(h.events.snapshot())
+          .contains(
+              "refused call: mesh4j: retry budget exhausted for catalog.shop (retry 1 of rule rule-0"
+                  + " refused)");
     }
   }
 

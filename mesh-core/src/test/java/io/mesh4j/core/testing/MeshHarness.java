@@ -108,11 +108,6 @@ public final class MeshHarness implements AutoCloseable {
     }
 
     @Override
-    public synchronized void retryBudgetExhausted(String destination) {
-      lines.add("budget exhausted " + destination);
-    }
-
-    @Override
     public synchronized void callRefused(io.mesh4j.core.MeshFailure failure) {
       lines.add("refused call: " + failure.getMessage());
     }

@@ -331,7 +331,12 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
     RetryBudget budget = dest.budget;
     if (!budget.tryRetry(now)) {
       if (events.enabled()) {
-        events.retryBudgetExhausted(dest.name);
+        events.callRefused(
+            MeshFailure.of(
+                MeshFailure.Reason.RETRY_BUDGET_EXHAUSTED,
+                dest.name,
+                subset(),
+                "retry " + number + " of rule " + rule.name + " refused"));
       }
       return RetryDecision.stop(RetryDecision.Reason.BUDGET_EXHAUSTED);
     }
