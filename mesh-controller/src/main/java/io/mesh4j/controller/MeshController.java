@@ -1,0 +1,137 @@
+package io.mesh4j.controller;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.mesh4j.controller.serve.AdminServer;
+import io.mesh4j.controller.serve.PolicyStreamService;
+import io.mesh4j.controller.serve.SnapshotDistributor;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.source.DirectoryConfigSource;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running controller: reads the world from its input, serves the control stream on one port
+ * and the admin endpoint on another. In local mode the input is a directory of mesh4j YAML,
+ * watched through mesh-core's {@link DirectoryConfigSource}, so the controller reads, validates
+ * and refuses files exactly as an application reading the same directory would; endpoints come
+ * from {@code ServiceEndpoints} resources in it.
+ *
+ * <p>Thread-safe. {@link #close} stops everything it started.
+ */
+public final class MeshController implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(MeshController.class);
+
+  /**
+   * Where a local-mode controller reads and listens.
+   *
+   * @param configDir the watched directory of mesh4j YAML
+   * @param grpcAddress where applications connect (port 0 picks a free one)
+   * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
+   */
+  public record LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {}
+
+  private final SnapshotDistributor distributor;
+  private final ConfigSource input;
+  private final Server server;
+  private final AdminServer admin;
+
+  private MeshController(SnapshotDistributor distributor, ConfigSource input, Server server, AdminServer admin) {
+    this.distributor = distributor;
+    this.input = input;
+    this.server = server;
+    this.admin = admin;
+  }
+
+  /**
+   * Starts a local-mode controller: reads the directory (a missing or invalid one is reported in
+   * the status and the log, and watched until it is good), then opens both ports.
+   *
+   * @throws IOException if a port cannot be bound or the directory cannot be watched
+   */
+  public static MeshController startLocal(LocalOptions options) throws IOException {
+    SnapshotDistributor distributor = new SnapshotDistributor(InstantSource.system());
+    DirectoryConfigSource input = DirectoryConfigSource.watching(options.configDir());
+    Server server = null;
+    AdminServer admin = null;
+    try {
+      input.start(
+          new ConfigSource.Listener() {
+            @Override
+            public ApplyResult onUpdate(PolicySet policies) {
+              distributor.serve(policies);
+              return ApplyResult.accepted();
+            }
+
+            @Override
+            public void onRejected(List<Problem> problems) {
+              distributor.refuse(problems);
+            }
+          });
+      server =
+          NettyServerBuilder.forAddress(options.grpcAddress(), InsecureServerCredentials.create())
+              .addService(PolicyStreamService.definition(distributor))
+              .build()
+              .start();
+      admin = AdminServer.start(options.adminAddress(), distributor, input::describe);
+      log.info("mesh4j controller serving {} on {} (admin on port {})", input.describe(), server.getListenSockets(), admin.port());
+      return new MeshController(distributor, input, server, admin);
+    } catch (IOException | RuntimeException e) {
+      if (server != null) {
+        server.shutdownNow();
+      }
+      input.close();
+      distributor.close();
+      throw e;
+    }
+  }
+
+  /** The port applications connect to. */
+  public int grpcPort() {
+    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  /** The admin endpoint's port. */
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /** What the controller serves and knows about connected applications. */
+  public SnapshotDistributor distributor() {
+    return distributor;
+  }
+
+  /** Blocks until the gRPC server stops. */
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** Closes the streams (applications keep what they hold and reconnect), then everything else. */
+  @Override
+  public void close() {
+    input.close();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    admin.close();
+    distributor.close();
+  }
+}
