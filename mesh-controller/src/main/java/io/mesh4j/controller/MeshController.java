@@ -11,12 +11,17 @@ import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.core.source.DirectoryConfigSource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mesh4j.controller.kubernetes.KubernetesWorld;
+import io.mesh4j.controller.kubernetes.Leadership;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * and the admin endpoint on another. In local mode the input is a directory of mesh4j YAML,
  * watched through mesh-core's {@link DirectoryConfigSource}, so the controller reads, validates
  * and refuses files exactly as an application reading the same directory would; endpoints come
- * from {@code ServiceEndpoints} resources in it.
+ * from {@code ServiceEndpoints} resources in it. In Kubernetes mode the input is the cluster (see
+ * {@link KubernetesWorld}); from there on both modes share the resolver and the distributor.
  *
  * <p>Thread-safe. {@link #close} stops everything it started.
  */
@@ -42,16 +48,76 @@ public final class MeshController implements AutoCloseable {
    */
   public record LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {}
 
+  /**
+   * Where a Kubernetes-mode controller reads, listens and competes for leadership.
+   *
+   * @param client the API client; the controller closes its informers, not the client
+   * @param leaseNamespace namespace of the Lease that elects the status writer
+   * @param leaseName name of that Lease
+   * @param identity this replica's name in the Lease, e.g. the Pod name
+   * @param leaseDuration how long a lease lasts without renewal; a new leader takes over within it
+   * @param grpcAddress where applications connect (port 0 picks a free one)
+   * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
+   */
+  public record KubernetesOptions(
+      KubernetesClient client,
+      String leaseNamespace,
+      String leaseName,
+      String identity,
+      Duration leaseDuration,
+      InetSocketAddress grpcAddress,
+      InetSocketAddress adminAddress) {}
+
   private final SnapshotDistributor distributor;
-  private final ConfigSource input;
+  private final List<AutoCloseable> inputs;
   private final Server server;
   private final AdminServer admin;
+  private final BooleanSupplier leader;
 
-  private MeshController(SnapshotDistributor distributor, ConfigSource input, Server server, AdminServer admin) {
+  private MeshController(
+      SnapshotDistributor distributor, List<AutoCloseable> inputs, Server server, AdminServer admin, BooleanSupplier leader) {
     this.distributor = distributor;
-    this.input = input;
+    this.inputs = inputs;
     this.server = server;
     this.admin = admin;
+    this.leader = leader;
+  }
+
+  /**
+   * Starts a Kubernetes-mode controller: fills the informer caches, serves the first world, then
+   * opens both ports and starts competing for the status-writing lease.
+   *
+   * @throws IOException if a port cannot be bound
+   */
+  public static MeshController startKubernetes(KubernetesOptions options) throws IOException {
+    SnapshotDistributor distributor = new SnapshotDistributor(InstantSource.system());
+    Leadership leadership = new Leadership();
+    KubernetesWorld world = new KubernetesWorld(options.client(), distributor, leadership::isLeader);
+    Server server = null;
+    try {
+      world.start();
+      server = grpcServer(options.grpcAddress(), distributor);
+      AdminServer admin = AdminServer.start(options.adminAddress(), distributor, () -> "kubernetes");
+      leadership.start(
+          options.client(), options.leaseNamespace(), options.leaseName(), options.identity(), options.leaseDuration(), world::rewriteStatus);
+      log.info("mesh4j controller {} serving Kubernetes on {} (admin on port {})", options.identity(), server.getListenSockets(), admin.port());
+      return new MeshController(distributor, List.of(leadership, world), server, admin, leadership::isLeader);
+    } catch (IOException | RuntimeException e) {
+      if (server != null) {
+        server.shutdownNow();
+      }
+      leadership.close();
+      world.close();
+      distributor.close();
+      throw e;
+    }
+  }
+
+  private static Server grpcServer(InetSocketAddress address, SnapshotDistributor distributor) throws IOException {
+    return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
+        .addService(PolicyStreamService.definition(distributor))
+        .build()
+        .start();
   }
 
   /**
@@ -79,14 +145,10 @@ public final class MeshController implements AutoCloseable {
               distributor.refuse(problems);
             }
           });
-      server =
-          NettyServerBuilder.forAddress(options.grpcAddress(), InsecureServerCredentials.create())
-              .addService(PolicyStreamService.definition(distributor))
-              .build()
-              .start();
+      server = grpcServer(options.grpcAddress(), distributor);
       admin = AdminServer.start(options.adminAddress(), distributor, input::describe);
       log.info("mesh4j controller serving {} on {} (admin on port {})", input.describe(), server.getListenSockets(), admin.port());
-      return new MeshController(distributor, input, server, admin);
+      return new MeshController(distributor, List.of(input), server, admin, () -> false);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
@@ -112,6 +174,11 @@ public final class MeshController implements AutoCloseable {
     return distributor;
   }
 
+  /** Whether this replica writes status now (always false in local mode, which has none to write). */
+  public boolean isLeader() {
+    return leader.getAsBoolean();
+  }
+
   /** Blocks until the gRPC server stops. */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
@@ -120,7 +187,13 @@ public final class MeshController implements AutoCloseable {
   /** Closes the streams (applications keep what they hold and reconnect), then everything else. */
   @Override
   public void close() {
-    input.close();
+    for (AutoCloseable input : inputs) {
+      try {
+        input.close();
+      } catch (Exception e) {
+        log.warn("Closing {} failed", input, e);
+      }
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -79,12 +79,25 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   /** The world applications are served from now on; valid by construction (a {@link PolicySet}). */
   public void serve(PolicySet accepted) {
+    serve(accepted, List.of());
+  }
+
+  /**
+   * The world applications are served from now on, assembled from parts of which some were
+   * refused: {@code problems} become the named resources' conditions, while {@code accepted}
+   * (which holds the last good version of each refused resource, if any) is served.
+   */
+  public void serve(PolicySet accepted, List<Problem> problems) {
     updates.execute(
         () -> {
           world = accepted;
-          conditions = PolicyResolver.conditions(accepted, List.of());
+          conditions = PolicyResolver.conditions(accepted, problems);
           ready = true;
-          log.info("Serving policy version {} ({} resources) to {} scopes", accepted.version(), accepted.resources().size(), scopes.size());
+          if (problems.isEmpty()) {
+            log.info("Serving policy version {} ({} resources) to {} scopes", accepted.version(), accepted.resources().size(), scopes.size());
+          } else {
+            log.warn("Serving policy version {} ({} resources) to {} scopes; refused: {}", accepted.version(), accepted.resources().size(), scopes.size(), problems);
+          }
           for (Map.Entry<Scope, Shared> e : scopes.entrySet()) {
             recompute(e.getKey(), e.getValue());
           }
