@@ -1,11 +1,18 @@
 package io.mesh4j.controller;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code mesh-controller} command. Runs until the process is stopped; a shutdown hook closes
@@ -18,19 +25,54 @@ import picocli.CommandLine.Option;
     description = {
       "Streams resolved mesh4j policy to applications over gRPC (protocol mesh4j.v1).",
       "",
-      "Local mode (the only mode of this build): watches a directory of mesh4j YAML, the same",
-      "documents an application can read itself; endpoints come from ServiceEndpoints resources.",
-      "Invalid edits are never sent: the last good policy keeps being served and the problems",
-      "(resource, field path, value) appear in the log and on the admin endpoint.",
+      "Modes:",
+      "  local       watches --config-dir, a directory of mesh4j YAML (the same documents an",
+      "              application can read itself); endpoints come from ServiceEndpoints resources.",
+      "  kubernetes  watches mesh4j custom resources, ConfigMaps labelled mesh4j.io/config=true,",
+      "              Services, EndpointSlices and Pods through the in-cluster (or kubeconfig)",
+      "              credentials; the replica holding the Lease writes each resource's Accepted",
+      "              condition; every replica serves streams.",
+      "",
+      "Invalid input is never sent: the last good version keeps being served and the problems",
+      "(resource, field path, value) appear in the log, on the admin endpoint and, in kubernetes",
+      "mode, in the custom resource's status.",
       "",
       "Admin endpoint: /status (applications, versions, NACKs, resource conditions),",
       "/metrics (Prometheus), /healthz, /readyz."
     })
 public final class MeshControllerMain implements Callable<Integer> {
 
-  @Option(names = "--config-dir", required = true, paramLabel = "DIR",
-      description = "Directory of mesh4j YAML (*.yaml, *.yml) to watch.")
-  Path configDir = Path.of(".");
+  /** Where the world comes from. */
+  enum Mode {
+    local,
+    kubernetes
+  }
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "local",
+      description = "local or kubernetes (default: ${DEFAULT-VALUE}).")
+  Mode mode = Mode.local;
+
+  @Option(names = "--config-dir", paramLabel = "DIR",
+      description = "local mode: directory of mesh4j YAML (*.yaml, *.yml) to watch.")
+  @Nullable Path configDir;
+
+  @Option(names = "--lease-namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE:-mesh4j-system}",
+      description = "kubernetes mode: namespace of the leader-election Lease (default: ${DEFAULT-VALUE}).")
+  String leaseNamespace = "mesh4j-system";
+
+  @Option(names = "--lease-name", paramLabel = "NAME", defaultValue = "mesh4j-controller",
+      description = "kubernetes mode: name of the Lease (default: ${DEFAULT-VALUE}).")
+  String leaseName = "mesh4j-controller";
+
+  @Option(names = "--lease-duration", paramLabel = "SECONDS", defaultValue = "15",
+      description = "kubernetes mode: lease duration; a new leader takes over within it (default: ${DEFAULT-VALUE}).")
+  int leaseSeconds = 15;
+
+  @Option(names = "--identity", paramLabel = "NAME", defaultValue = "${env:POD_NAME:-${env:HOSTNAME:-mesh4j-controller}}",
+      description = "kubernetes mode: this replica's name in the Lease (default: ${DEFAULT-VALUE}).")
+  String identity = "mesh4j-controller";
+
+  @Spec CommandSpec spec;
 
   @Option(names = "--address", paramLabel = "HOST", defaultValue = "0.0.0.0",
       description = "Address applications connect to (default: ${DEFAULT-VALUE}).")
@@ -55,13 +97,34 @@ public final class MeshControllerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    MeshController controller =
-        MeshController.startLocal(
-            new MeshController.LocalOptions(
-                configDir,
-                new InetSocketAddress(address, port),
-                new InetSocketAddress(adminAddress, adminPort)));
-    Runtime.getRuntime().addShutdownHook(new Thread(controller::close, "mesh4j-controller-shutdown"));
+    InetSocketAddress grpc = new InetSocketAddress(address, port);
+    InetSocketAddress admin = new InetSocketAddress(adminAddress, adminPort);
+    MeshController controller;
+    KubernetesClient client = null;
+    if (mode == Mode.local) {
+      Path dir = configDir;
+      if (dir == null) {
+        throw new ParameterException(spec.commandLine(), "--config-dir is required in local mode");
+      }
+      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin));
+    } else {
+      client = new KubernetesClientBuilder().build();
+      controller =
+          MeshController.startKubernetes(
+              new MeshController.KubernetesOptions(
+                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin));
+    }
+    KubernetesClient c = client;
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  controller.close();
+                  if (c != null) {
+                    c.close();
+                  }
+                },
+                "mesh4j-controller-shutdown"));
     controller.awaitTermination();
     return 0;
   }

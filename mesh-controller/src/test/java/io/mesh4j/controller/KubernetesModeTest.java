@@ -147,6 +147,47 @@ class KubernetesModeTest {
         .extracting(TrafficRoute.Backend::weight).containsExactly(90, 10);
   }
 
+  @Test
+  void documentsInALabelledConfigMapAreServedLikeCustomResources() throws IOException {
+    client.configMaps().inNamespace("shop").resource(
+        new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+            .withNewMetadata().withName("catalog-policy").withNamespace("shop")
+                .addToLabels("mesh4j.io/config", "true").endMetadata()
+            .addToData("policy.yaml", """
+                apiVersion: mesh4j.io/v1alpha1
+                kind: DestinationPolicy
+                metadata: {name: catalog, namespace: shop}
+                spec:
+                  destination: catalog
+                  loadBalancer: {policy: ROUND_ROBIN}
+                """)
+            .build()).create();
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty() && !app.current().destinationPolicies().isEmpty());
+
+    assertThat(app.current().destinationPolicies().get(0).spec().loadBalancer().policy())
+        .isEqualTo(io.mesh4j.core.policy.DestinationPolicy.LbPolicy.ROUND_ROBIN);
+  }
+
+  @Test
+  void exactlyOneOfTwoControllersLeadsAndTheOtherTakesOverWhenItStops() throws IOException {
+    MeshController a = start("controller-a");
+    controller = a;
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+    MeshController b = start("controller-b");
+    toClose.add(b);
+    // b keeps trying for longer than a renewal period, and never leads while a does.
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> a.isLeader() && !b.isLeader());
+
+    a.close();
+    controller = null;
+
+    await().atMost(Duration.ofSeconds(3)).until(b::isLeader);
+  }
+
   // --- fixtures
 
   private MeshController start(String identity) throws IOException {
