@@ -23,22 +23,24 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = MeshControllerMain.Version.class,
     description = {
-      "Streams resolved mesh4j policy to applications over gRPC (protocol mesh4j.v1).",
+      "Streams resolved mesh4j policy to applications over gRPC (mesh4j.v1).",
       "",
       "Modes:",
-      "  local       watches --config-dir, a directory of mesh4j YAML (the same documents an",
-      "              application can read itself); endpoints come from ServiceEndpoints resources.",
-      "  kubernetes  watches mesh4j custom resources, ConfigMaps labelled mesh4j.io/config=true,",
-      "              Services, EndpointSlices and Pods through the in-cluster (or kubeconfig)",
-      "              credentials; the replica holding the Lease writes each resource's Accepted",
-      "              condition; every replica serves streams.",
+      "  local       watches --config-dir, a directory of the same mesh4j YAML",
+      "              an application can read itself; endpoints come from",
+      "              ServiceEndpoints resources in it.",
+      "  kubernetes  watches mesh4j custom resources, ConfigMaps labelled",
+      "              mesh4j.io/config=true, Services, EndpointSlices and Pods;",
+      "              the replica holding the Lease writes each resource's",
+      "              Accepted condition; every replica serves streams.",
       "",
-      "Invalid input is never sent: the last good version keeps being served and the problems",
-      "(resource, field path, value) appear in the log, on the admin endpoint and, in kubernetes",
-      "mode, in the custom resource's status.",
+      "Invalid input is never sent: the last good version keeps being served,",
+      "and the problems (resource, field path, value) appear in the log, on",
+      "the admin endpoint and, in kubernetes mode, in the resource's status.",
       "",
-      "Admin endpoint: /status (applications, versions, NACKs, resource conditions),",
-      "/metrics (Prometheus), /healthz, /readyz."
+      "Admin endpoint: /status (applications, versions, NACKs, resource",
+      "conditions), /metrics (Prometheus), /healthz, /readyz.",
+      ""
     })
 public final class MeshControllerMain implements Callable<Integer> {
 

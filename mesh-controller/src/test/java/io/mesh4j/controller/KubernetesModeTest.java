@@ -55,7 +55,7 @@ class KubernetesModeTest {
   @BeforeEach
   void installCrdsAndWorkloads() throws IOException {
     for (String crd : List.of("trafficroutes", "destinationpolicies", "authorizationpolicies", "meshconfigs")) {
-      try (InputStream in = getClass().getResourceAsStream("/META-INF/fabric8/" + crd + ".mesh4j.io-v1.yml")) {
+      try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("deploy", "crds", crd + ".yaml"))) {
         client.resource(Serialization.unmarshal(in, CustomResourceDefinition.class)).create();
       }
     }

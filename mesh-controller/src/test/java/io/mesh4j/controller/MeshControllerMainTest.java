@@ -20,9 +20,9 @@ class MeshControllerMainTest {
     assertThat(out.toString())
         .contains("Usage: mesh-controller")
         .contains("local       watches --config-dir")
-        .contains("kubernetes  watches mesh4j custom resources")
+        .contains("kubernetes  watches mesh4j custom resources, ConfigMaps labelled")
         .contains("--mode=MODE", "--config-dir=DIR", "--port=PORT", "--admin-port=PORT", "--lease-name=NAME", "--identity=NAME")
-        .contains("/status (applications, versions, NACKs, resource conditions)");
+        .contains("Admin endpoint: /status (applications, versions, NACKs, resource");
   }
 
   @Test
