@@ -194,6 +194,7 @@ public final class MeshController implements AutoCloseable {
         log.warn("Closing {} failed", input, e);
       }
     }
+    distributor.endStreams();
     server.shutdown();
     try {
       if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -173,6 +173,24 @@ class KubernetesModeTest {
   }
 
   @Test
+  void annotationChurnOnAPodSendsApplicationsNothing() throws IOException {
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty() && statusOf("frontend").inSync());
+    long pushes = controller.distributor().pushCount();
+    long computed = controller.distributor().computeCount();
+
+    client.pods().inNamespace("shop").withName("catalog-v1-abc")
+        .edit(p -> new PodBuilder(p).editMetadata().addToAnnotations("autoscaler/last-seen", "12:00:01").endMetadata().build());
+
+    // The world was rebuilt and the application's snapshot recomputed, but it had not changed.
+    await().atMost(Duration.ofSeconds(5)).until(() -> controller.distributor().computeCount() > computed);
+    assertThat(controller.distributor().pushCount()).isEqualTo(pushes);
+    assertThat(app.applied).hasSize(1);
+  }
+
+  @Test
   void exactlyOneOfTwoControllersLeadsAndTheOtherTakesOverWhenItStops() throws IOException {
     MeshController a = start("controller-a");
     controller = a;

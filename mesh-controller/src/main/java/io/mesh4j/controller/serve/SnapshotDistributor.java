@@ -349,7 +349,35 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
   }
 
-  /** Stops the update thread; streams are closed by the server. */
+  /**
+   * Ends every stream cleanly, so applications reconnect (to this replica once it is back, or to
+   * another) at once instead of waiting for the server to cut them off; they keep what they hold.
+   */
+  public void endStreams() {
+    try {
+      updates
+          .submit(
+              () -> {
+                for (Session session : sessions.values()) {
+                  try {
+                    session.out.onCompleted();
+                  } catch (RuntimeException e) {
+                    log.debug("Stream of {} was already gone: {}", session.name(), e.toString());
+                  }
+                }
+                log.info("Ended {} streams", sessions.size());
+              })
+          .get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("Could not end every stream cleanly: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Already closed.
+    }
+  }
+
+  /** Stops the update thread; call {@link #endStreams} first to let applications go cleanly. */
   @Override
   public void close() {
     updates.shutdown();
