@@ -30,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * and the admin endpoint on another. In local mode the input is a directory of mesh4j YAML,
  * watched through mesh-core's {@link DirectoryConfigSource}, so the controller reads, validates
  * and refuses files exactly as an application reading the same directory would; endpoints come
- * from {@code ServiceEndpoints} resources in it. In Kubernetes mode the input is the cluster (see
+ * from {@code ServiceEndpoints} resources in it. The directory is judged as one unit, like a
+ * commit: an edit that leaves any file invalid is refused as a whole and the last good state of
+ * the directory keeps being served (the Kubernetes mode, where resources are written one at a
+ * time by different teams, judges each resource on its own instead). In Kubernetes mode the input is the cluster (see
  * {@link KubernetesWorld}); from there on both modes share the resolver and the distributor.
  *
  * <p>Thread-safe. {@link #close} stops everything it started.

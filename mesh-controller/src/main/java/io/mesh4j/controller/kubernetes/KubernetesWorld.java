@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,10 +69,11 @@ public final class KubernetesWorld implements AutoCloseable {
   private final AtomicBoolean dirty = new AtomicBoolean();
   private final Map<String, SharedIndexInformer<GenericKubernetesResource>> custom = new LinkedHashMap<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private SharedIndexInformer<ConfigMap> configMaps;
-  private SharedIndexInformer<Service> services;
-  private SharedIndexInformer<EndpointSlice> slices;
-  private SharedIndexInformer<Pod> pods;
+  // Set once by start(), before the first rebuild is submitted (which orders the writes).
+  private @Nullable SharedIndexInformer<ConfigMap> configMaps;
+  private @Nullable SharedIndexInformer<Service> services;
+  private @Nullable SharedIndexInformer<EndpointSlice> slices;
+  private @Nullable SharedIndexInformer<Pod> pods;
 
   // Confined to the rebuild thread.
   private Map<String, MeshResource> lastGood = Map.of();
@@ -148,7 +150,7 @@ public final class KubernetesWorld implements AutoCloseable {
           documents.add(new WorldAssembler.Document(ref, asDocument(e.getKey(), r)));
         }
       }
-      for (ConfigMap cm : configMaps.getStore().list()) {
+      for (ConfigMap cm : cached(configMaps)) {
         if (cm.getData() == null) {
           continue;
         }
@@ -166,7 +168,7 @@ public final class KubernetesWorld implements AutoCloseable {
       WorldAssembler.Assembly policyOnly = WorldAssembler.assemble(documents, List.of(), lastGood);
       String trustDomain = policyOnly.world().meshConfig().map(m -> m.spec().trustDomain()).orElse("cluster.local");
       List<ServiceEndpoints> endpoints =
-          EndpointDiscovery.discover(services.getStore().list(), slices.getStore().list(), pods.getStore().list(), trustDomain);
+          EndpointDiscovery.discover(cached(services), cached(slices), cached(pods), trustDomain);
       WorldAssembler.Assembly assembly = WorldAssembler.assemble(documents, endpoints, lastGood);
       lastGood = assembly.byRef();
       PolicySet world = assembly.world().withVersion(++version);
@@ -175,6 +177,13 @@ public final class KubernetesWorld implements AutoCloseable {
     } catch (RuntimeException e) {
       log.error("Rebuilding the world failed; the last good world stays served", e);
     }
+  }
+
+  private static <T> List<T> cached(@Nullable SharedIndexInformer<T> informer) {
+    if (informer == null) {
+      throw new IllegalStateException("informers are not started");
+    }
+    return informer.getStore().list();
   }
 
   private static String asDocument(String kind, GenericKubernetesResource r) {
