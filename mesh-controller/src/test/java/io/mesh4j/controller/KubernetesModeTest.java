@@ -206,12 +206,33 @@ class KubernetesModeTest {
     await().atMost(Duration.ofSeconds(3)).until(b::isLeader);
   }
 
+  @Test
+  void aLeaderThatDiesWithoutReleasingItsLeaseIsReplacedWithinTheLeaseTime() throws IOException {
+    // A's own client: closing it cuts A off from the API server the way a crash would, so A can
+    // neither renew nor release its lease.
+    KubernetesClient clientOfA = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
+    MeshController a = start("controller-a", clientOfA);
+    toClose.add(a);
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+    MeshController b = start("controller-b", client);
+    controller = b;
+
+    clientOfA.close();
+
+    // Lease time (3 s) plus one retry period of the elector.
+    await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
+  }
+
   // --- fixtures
 
   private MeshController start(String identity) throws IOException {
+    return start(identity, client);
+  }
+
+  private MeshController start(String identity, KubernetesClient apiClient) throws IOException {
     return MeshController.startKubernetes(
         new MeshController.KubernetesOptions(
-            client, "mesh4j-system", "mesh4j-controller", identity, Duration.ofSeconds(3),
+            apiClient, "mesh4j-system", "mesh4j-controller", identity, Duration.ofSeconds(3),
             new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)));
   }
 
