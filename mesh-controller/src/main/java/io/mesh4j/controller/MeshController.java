@@ -95,7 +95,7 @@ public final class MeshController implements AutoCloseable {
   public static MeshController startKubernetes(KubernetesOptions options) throws IOException {
     SnapshotDistributor distributor = new SnapshotDistributor(InstantSource.system());
     Leadership leadership = new Leadership();
-    KubernetesWorld world = new KubernetesWorld(options.client(), distributor, leadership::isLeader);
+    KubernetesWorld world = new KubernetesWorld(options.client(), distributor, leadership::isLeader, InstantSource.system());
     Server server = null;
     try {
       world.start();

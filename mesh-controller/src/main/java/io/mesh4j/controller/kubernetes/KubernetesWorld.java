@@ -59,6 +59,7 @@ public final class KubernetesWorld implements AutoCloseable {
   private final KubernetesClient client;
   private final SnapshotDistributor distributor;
   private final BooleanSupplier isLeader;
+  private final java.time.InstantSource clock;
   private final ExecutorService rebuilds =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -82,11 +83,14 @@ public final class KubernetesWorld implements AutoCloseable {
 
   /**
    * @param isLeader whether this replica may write status now; read on every rebuild
+   * @param clock wall time for the conditions' {@code lastTransitionTime}
    */
-  public KubernetesWorld(KubernetesClient client, SnapshotDistributor distributor, BooleanSupplier isLeader) {
+  public KubernetesWorld(
+      KubernetesClient client, SnapshotDistributor distributor, BooleanSupplier isLeader, java.time.InstantSource clock) {
     this.client = client;
     this.distributor = distributor;
     this.isLeader = isLeader;
+    this.clock = clock;
   }
 
   /** The API coordinates of a mesh4j kind. */
@@ -222,7 +226,7 @@ public final class KubernetesWorld implements AutoCloseable {
       condition.put("reason", c.reason());
       condition.put("message", c.accepted() ? "served to applications" : c.message());
       condition.put("observedGeneration", r.getMetadata().getGeneration());
-      condition.put("lastTransitionTime", java.time.Instant.now().toString());
+      condition.put("lastTransitionTime", clock.instant().toString());
       try {
         client.genericKubernetesResources(context(kind))
             .inNamespace(r.getMetadata().getNamespace())
