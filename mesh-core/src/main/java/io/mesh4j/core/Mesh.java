@@ -4,6 +4,7 @@ import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.engine.Events;
 import io.mesh4j.core.engine.snapshot.EngineContext;
+import io.mesh4j.core.engine.snapshot.MeshSnapshot;
 import io.mesh4j.core.engine.snapshot.OutboundEngine;
 import io.mesh4j.core.engine.snapshot.SnapshotCompiler;
 import io.mesh4j.core.engine.state.GuardRegistry;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The mesh of one application: receives policy from its {@link ConfigSource}, compiles each
@@ -28,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * arrives, every destination is unknown.
  */
 public final class Mesh implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Mesh.class);
 
   private final Object updateLock = new Object();
   private final Events events;
@@ -90,15 +95,17 @@ public final class Mesh implements AutoCloseable {
                     Long.toString(set.version())));
       } else {
         registry.begin();
-        SnapshotCompiler.Compiled compiled;
+        SnapshotCompiler.Compiled compiled = null;
         try {
           compiled = compiler.compile(set);
+          problems = compiled.problems();
         } catch (RuntimeException e) {
-          registry.abort();
-          throw e;
+          // a defect in the compiler must cost one update, never the running configuration
+          log.error("mesh4j: compiling policy version {} failed; it is refused", set.version(), e);
+          problems =
+              List.of(new Problem("PolicySet", "", "must compile, but the engine failed: " + e, null));
         }
-        problems = compiled.problems();
-        if (problems.isEmpty()) {
+        if (compiled != null && problems.isEmpty()) {
           resets = registry.commit();
           engine.publish(compiled.publish());
         } else {
@@ -150,7 +157,7 @@ public final class Mesh implements AutoCloseable {
     }
     synchronized (updateLock) {
       registry.clear();
-      engine.publish(io.mesh4j.core.engine.snapshot.MeshSnapshot.empty());
+      engine.publish(MeshSnapshot.empty());
     }
   }
 

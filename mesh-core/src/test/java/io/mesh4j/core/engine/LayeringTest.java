@@ -1,0 +1,100 @@
+package io.mesh4j.core.engine;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethod;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Checks the fences of the per-call engine (principles 1, 10 and 11). */
+@Timeout(60)
+class LayeringTest {
+
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.mesh4j.core");
+  }
+
+  @Test
+  void theEngineKnowsNoTransport() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.mesh4j.core.engine..", "io.mesh4j.core.call..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.grpc..", "okhttp3..")
+        .check(classes);
+  }
+
+  @Test
+  void theCallApiDependsOnNoEngineType() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.mesh4j.core.call")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.mesh4j.core.engine..")
+        .check(classes);
+  }
+
+  @Test
+  void noPublicSignatureOfThePublicApiMentionsTheEngine() {
+    methods()
+        .that()
+        .arePublic()
+        .and()
+        .areDeclaredInClassesThat()
+        .resideInAnyPackage("io.mesh4j.core", "io.mesh4j.core.call")
+        .should(
+            new ArchCondition<JavaMethod>("mention no io.mesh4j.core.engine type") {
+              @Override
+              public void check(JavaMethod m, ConditionEvents events) {
+                boolean bad = isEngine(m.getRawReturnType());
+                for (JavaClass p : m.getRawParameterTypes()) {
+                  bad |= isEngine(p);
+                }
+                if (bad) {
+                  events.add(SimpleConditionEvent.violated(m, m.getFullName()));
+                }
+              }
+            })
+        .check(classes);
+  }
+
+  private static boolean isEngine(JavaClass c) {
+    return c.getPackageName().startsWith("io.mesh4j.core.engine");
+  }
+
+  @Test
+  void onlyTheDefaultTickerAndRandomReadTheSystemClockAndThreadLocalRandom() {
+    noClasses()
+        .that()
+        .doNotHaveFullyQualifiedName("io.mesh4j.core.SystemTicker")
+        .should()
+        .callMethod(System.class, "nanoTime")
+        .orShould()
+        .callMethod(System.class, "currentTimeMillis")
+        .check(classes);
+    noClasses()
+        .that()
+        .doNotHaveFullyQualifiedName("io.mesh4j.core.ThreadLocalMeshRandom")
+        .should()
+        .callMethod(ThreadLocalRandom.class, "current")
+        .check(classes);
+  }
+}
