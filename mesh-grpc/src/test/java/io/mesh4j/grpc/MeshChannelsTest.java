@@ -9,9 +9,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -616,6 +619,36 @@ class MeshChannelsTest {
         attempt.settle(Outcome.cancelled(0));
       }
     }
+  }
+
+  @Test
+  @Timeout(30)
+  void interceptorsAddedToTheBuilderSeeEachLogicalCallOnce() {
+    Backend broken = grpc.backend("broken").failWith(Status.UNAVAILABLE.withDescription("down"));
+    Backend healthy = grpc.backend("healthy");
+    mesh.apply(
+        endpoints(broken, "v1", healthy, "v1")
+            + route("retries: {attempts: 2, retryOn: [UNAVAILABLE]}"));
+    AtomicInteger seen = new AtomicInteger();
+    ClientInterceptor counting =
+        new ClientInterceptor() {
+          @Override
+          public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+              MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+            seen.incrementAndGet();
+            return next.newCall(method, callOptions);
+          }
+        };
+    ManagedChannel channel =
+        grpc.channel(
+            MeshChannels.builderForService(mesh.mesh(), CATALOG).intercept(counting).build());
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(channel)).isEqualTo("healthy");
+    }
+
+    assertThat(broken.calls()).isPositive();
+    assertThat(seen).hasValue(20);
   }
 
   private static List<String> stream(ManagedChannel channel, int count) {
