@@ -44,7 +44,7 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
       return PickResult.withError(
           Status.INTERNAL.withDescription(
               "mesh4j: call on a mesh channel was not planned by the mesh interceptor; build the"
-                  + " channel with MeshChannels.forService or add MeshGrpc.clientInterceptor"));
+                  + " channel with MeshChannels.forService or add MeshChannels.clientInterceptor"));
     }
     Entry entry = entries.get(chosen);
     if (entry == null) {

@@ -40,6 +40,7 @@ final class MeshLoadBalancer extends LoadBalancer {
   private final long idleNanos;
   private SynchronizationContext.@Nullable ScheduledHandle sweep;
   private Status lastResolutionError = Status.OK;
+  private boolean shutdown;
 
   /**
    * @param idleNanos how long an on-demand subchannel may go without a pick before it is shut down
@@ -92,7 +93,8 @@ final class MeshLoadBalancer extends LoadBalancer {
    * through the synchronization context and holds the attempt until the new picker is out.
    */
   void ensureSubchannel(EndpointKey key) {
-    if (subchannels.containsKey(key)) {
+    // A stale picker may ask after the channel let go of this balancer.
+    if (shutdown || subchannels.containsKey(key)) {
       return;
     }
     onDemand.add(key);
@@ -209,6 +211,7 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   @Override
   public void shutdown() {
+    shutdown = true;
     for (Subchannel subchannel : subchannels.values()) {
       subchannel.shutdown();
     }
