@@ -70,6 +70,9 @@ class DeadlineAndRetryTest {
     try (MeshHarness h = mesh(new ScriptedRandom(), rule().build(), 1)) {
       assertThat(h.plan(call().build()).remainingNanos()).isEqualTo(Long.MAX_VALUE);
       assertThat(h.plan(call().timeRemainingNanos(7).build()).remainingNanos()).isEqualTo(7);
+      CallPlan farOff = h.plan(call().timeRemainingNanos(Long.MAX_VALUE - 1).build());
+      assertThat(farOff.remainingNanos()).isEqualTo(Long.MAX_VALUE);
+      assertThat(farOff.nextAttempt().admitted()).isTrue();
     }
   }
 

@@ -129,6 +129,56 @@ class MeshTest {
   }
 
   @Test
+  void policyReadFromYamlRoutesCallsEndToEnd() {
+    String yaml =
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog
+          subsets:
+            - {name: v1, labels: {version: v1}}
+            - {name: v2, labels: {version: v2}}
+          rules:
+            - name: canary-header
+              matches: [{headers: [{name: x-canary, exact: "true"}]}]
+              backends: [{subset: v2}]
+            - name: default
+              timeout: 2s
+              retries: {attempts: 3, perTryTimeout: 500ms, retryOn: [UNAVAILABLE, connect-failure]}
+              backends: [{subset: v1, weight: 80}, {subset: v2, weight: 20}]
+        ---
+        apiVersion: mesh4j.io/v1alpha1
+        kind: ServiceEndpoints
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          service: catalog
+          endpoints:
+            - {address: 127.0.0.1, port: 9101, labels: {version: v1}}
+            - {address: 127.0.0.1, port: 9103, labels: {version: v2}}
+        """;
+    try (Mesh mesh =
+        Mesh.builder()
+            .configSource(io.mesh4j.core.source.StaticConfigSource.parse(yaml))
+            .ticker(new FakeTicker())
+            .build()) {
+      var canary =
+          mesh.outbound()
+              .plan(OutboundCall.builder("catalog.shop").http("GET", "/items").header("X-Canary", "true").build());
+      assertThat(canary.rule()).isEqualTo("canary-header");
+      assertThat(canary.nextAttempt().endpoint().port()).isEqualTo(9103);
+
+      var normal = mesh.outbound().plan(OutboundCall.builder("catalog.shop").http("GET", "/items").build());
+      assertThat(normal.rule()).isEqualTo("default");
+      assertThat(normal.remainingNanos()).isEqualTo(2_000_000_000L);
+      var first = normal.nextAttempt();
+      assertThat(first.timeoutNanos()).isEqualTo(500_000_000L);
+      assertThat(first.endpoint().labels()).containsEntry("version", normal.subset());
+    }
+  }
+
+  @Test
   void destinationWithoutEndpointsIsRefusedWithNoEndpoints() {
     try (MeshHarness h = new MeshHarness()) {
       h.apply(policy("catalog.shop").build());

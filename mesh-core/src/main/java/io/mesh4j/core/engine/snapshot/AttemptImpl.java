@@ -12,9 +12,10 @@ import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One attempt: admitted (holding the subset guard's permits and the endpoint's in-flight count)
- * or refused. Attempts of one call are chained newest first, which is how a retry knows the
- * endpoints already tried without a collection.
+ * One attempt after the first (the plan is its own first attempt), or any refused attempt:
+ * admitted (holding the subset guard's permits and the endpoint's in-flight count) or refused.
+ * Retries of one call are chained newest first, which is how a later retry knows the endpoints
+ * already tried without a collection.
  *
  * <p>Thread-safe: settling is guarded by a compare-and-set so that it takes effect once.
  */
@@ -120,13 +121,7 @@ final class AttemptImpl implements Attempt {
     if (p == null || b == null || h == null) {
       return RetryDecision.stop(RetryDecision.Reason.REFUSED);
     }
-    long now = p.now();
-    h.inFlight.decrementAndGet();
-    b.guard().settle(outcome);
-    if (outcome.kind() != Outcome.Kind.CANCELLED) {
-      h.record(outcome.isServerFailure(), now);
-    }
-    return p.decide(outcome, number, now);
+    return p.settleAttempt(b, h, number, outcome);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.mesh4j.core.MeshFailure;
 import io.mesh4j.core.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.OutboundCall;
@@ -19,16 +20,34 @@ import io.mesh4j.core.engine.resilience.SubsetGuard;
 import io.mesh4j.core.engine.resilience.TokenBucket;
 import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The plan of one call to a known destination. Kept small, because it is allocated for every
  * call: everything that does not vary per call is reached through the rule and the destination.
  *
+ * <p>The plan is also its own first attempt: when the first attempt is admitted, {@link
+ * #nextAttempt()} returns the plan itself, seen through {@link Attempt}, so that the common call
+ * (one attempt) allocates one object. Retries and refusals are separate objects. The plan's
+ * {@link Attempt} methods are meaningful only after {@link #nextAttempt()} returned it.
+ *
  * <p>Confined to the logical call: attempts are taken one after another. The attempts it hands out
  * may be settled from other threads; they touch only atomics and immutable data of the plan.
  */
-final class CallPlanImpl implements CallPlan, PickContext {
+final class CallPlanImpl implements CallPlan, Attempt, PickContext {
+
+  private static final VarHandle FIRST_SETTLED;
+
+  static {
+    try {
+      FIRST_SETTLED =
+          MethodHandles.lookup().findVarHandle(CallPlanImpl.class, "firstSettled", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   static final int DELAYED = 1;
   static final int ABORTED = 2;
@@ -42,6 +61,9 @@ final class CallPlanImpl implements CallPlan, PickContext {
   private final int flags;
   private int attempts;
   private @Nullable AttemptImpl last;
+  private @Nullable Endpoint firstEndpoint;
+  private @Nullable EndpointHealth firstHealth;
+  private volatile int firstSettled;
 
   CallPlanImpl(
       DestinationRuntime dest,
@@ -110,6 +132,9 @@ final class CallPlanImpl implements CallPlan, PickContext {
 
   @Override
   public boolean alreadyTried(EndpointHealth endpoint) {
+    if (firstHealth == endpoint) {
+      return true;
+    }
     for (AttemptImpl a = last; a != null; a = a.previous) {
       if (a.health == endpoint) {
         return true;
@@ -181,9 +206,76 @@ final class CallPlanImpl implements CallPlan, PickContext {
     }
     EndpointHealth h = set.health(i);
     h.inFlight.incrementAndGet();
+    if (number == 1) {
+      firstEndpoint = set.endpoint(i);
+      firstHealth = h;
+      return this;
+    }
     AttemptImpl a = new AttemptImpl(this, b, set.endpoint(i), h, number, last);
     last = a;
     return a;
+  }
+
+  // The plan seen as its own first attempt.
+
+  @Override
+  public boolean admitted() {
+    return true;
+  }
+
+  @Override
+  public Endpoint endpoint() {
+    Endpoint e = firstEndpoint;
+    if (e == null) {
+      throw new IllegalStateException("the first attempt has not been taken");
+    }
+    return e;
+  }
+
+  @Override
+  public MeshFailure refusal() {
+    throw new IllegalStateException("the attempt was admitted");
+  }
+
+  @Override
+  public int number() {
+    return 1;
+  }
+
+  @Override
+  public long timeoutNanos() {
+    return perTryTimeout();
+  }
+
+  @Override
+  public RetryDecision settle(Outcome outcome) {
+    EndpointHealth h = firstHealth;
+    Backend b = backend;
+    if (h == null || b == null) {
+      throw new IllegalStateException("the first attempt has not been taken");
+    }
+    if (!FIRST_SETTLED.compareAndSet(this, 0, 1)) {
+      return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
+    }
+    return settleAttempt(b, h, 1, outcome);
+  }
+
+  /** Releases an admitted attempt's permits, records its outcome and decides the retry. */
+  RetryDecision settleAttempt(Backend b, EndpointHealth h, int number, Outcome outcome) {
+    long now = now();
+    h.inFlight.decrementAndGet();
+    b.guard().settle(outcome);
+    if (outcome.kind() != Outcome.Kind.CANCELLED) {
+      h.record(outcome.isServerFailure(), now);
+    }
+    return decide(outcome, number, now);
+  }
+
+  @Override
+  public String toString() {
+    Endpoint e = firstEndpoint;
+    return "CallPlan{" + dest.name + ", rule " + rule.name + ", subset " + subset()
+        + (e == null ? "" : ", attempt#1 -> " + e.authority()) + ", attempts " + attempts + "}";
   }
 
   private Attempt refuse(MeshFailure failure, int number) {

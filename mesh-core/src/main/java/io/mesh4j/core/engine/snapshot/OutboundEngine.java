@@ -19,6 +19,8 @@ import io.mesh4j.core.engine.route.CompiledRule;
  */
 public final class OutboundEngine implements Outbound, Inbound {
 
+  private static final long NO_DEADLINE_BEYOND = 100L * 365 * 24 * 3600 * 1_000_000_000L;
+
   private final EngineContext ctx;
   private volatile MeshSnapshot snapshot = MeshSnapshot.empty();
 
@@ -53,7 +55,9 @@ public final class OutboundEngine implements Outbound, Inbound {
     long now = ctx.ticker().nanos();
     Backend backend = rule.pickBackend(random);
     long timeout = Math.min(rule.timeoutNanos, call.timeRemainingNanos());
-    long deadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : now + Math.max(0, timeout);
+    // Deadlines further out than a century are treated as none: adding them to the ticker could
+    // overflow, and ticker comparisons are only safe for differences below 2^63.
+    long deadline = timeout >= NO_DEADLINE_BEYOND ? Long.MAX_VALUE : now + Math.max(0, timeout);
     int flags = 0;
     FaultPolicy fault = rule.fault;
     if (fault != null) {
