@@ -1,4 +1,11 @@
 /**
- * The control plane: watches mesh4j resources (Kubernetes or a local directory), resolves per-application snapshots and streams them. Its code arrives with the controller work; until then the module only reserves its coordinates.
+ * The mesh4j control plane: {@link io.mesh4j.controller.MeshController} reads the world (a local
+ * directory of the same YAML applications read), resolves what each connected application needs
+ * and streams it as versioned snapshots; {@link io.mesh4j.controller.MeshControllerMain} is the
+ * command line. Resolution lives in {@code resolve}, serving and the admin endpoint in {@code
+ * serve}.
  */
+@NullMarked
 package io.mesh4j.controller;
+
+import org.jspecify.annotations.NullMarked;

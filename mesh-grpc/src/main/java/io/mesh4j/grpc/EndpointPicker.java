@@ -15,8 +15,16 @@ import java.util.Map;
  */
 final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
-  /** One endpoint's subchannel and its connectivity state when the picker was made. */
-  record Entry(Subchannel subchannel, ConnectivityState state) {}
+  /** One endpoint's subchannel, its connectivity state when the picker was made, and its usage. */
+  record Entry(Subchannel subchannel, ConnectivityState state, Usage usage) {}
+
+  /**
+   * Whether an endpoint was picked since the load balancer last looked. Shared by every picker of
+   * the endpoint; a pick writes only when the flag is down, so busy endpoints cost a read.
+   */
+  static final class Usage {
+    volatile boolean picked;
+  }
 
   private final Map<EndpointKey, Entry> entries;
   private final LoadBalancer.Helper helper;
@@ -36,7 +44,7 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
       return PickResult.withError(
           Status.INTERNAL.withDescription(
               "mesh4j: call on a mesh channel was not planned by the mesh interceptor; build the"
-                  + " channel with MeshChannels.forService or add MeshGrpc.clientInterceptor"));
+                  + " channel with MeshChannels.forService or add MeshChannels.clientInterceptor"));
     }
     Entry entry = entries.get(chosen);
     if (entry == null) {
@@ -44,6 +52,10 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
       // let the attempt wait for the picker that includes it.
       helper.getSynchronizationContext().execute(() -> balancer.ensureSubchannel(chosen));
       return PickResult.withNoResult();
+    }
+    Usage usage = entry.usage();
+    if (!usage.picked) {
+      usage.picked = true;
     }
     switch (entry.state()) {
       case READY:

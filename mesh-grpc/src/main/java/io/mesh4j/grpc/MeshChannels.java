@@ -27,9 +27,11 @@ import java.util.Objects;
  * status the engine names ({@code UNAVAILABLE}, {@code RESOURCE_EXHAUSTED}, {@code
  * DEADLINE_EXCEEDED}) and the engine's message as description.
  *
- * <p>The interceptor must be the channel's innermost one (the last added to the builder), so that
- * other interceptors see each logical call once, not each attempt. Do not enable grpc-java's own
- * retries on a mesh channel; the mesh retries with per-try timeouts and a budget. Thread-safe.
+ * <p>The mesh interceptor must be the channel's innermost one, so that other interceptors see each
+ * logical call once, not each attempt. grpc-java runs the interceptor added first last, so {@link
+ * #builderForService} adds it before anything else; on a hand-built channel, add it first. Do not
+ * enable grpc-java's own retries on a mesh channel; the mesh retries with per-try timeouts and a
+ * budget. Thread-safe.
  */
 public final class MeshChannels {
 

@@ -5,6 +5,7 @@ import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Status;
+import io.grpc.SynchronizationContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,15 +13,19 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps one subchannel per endpoint the resolver reported and publishes a picker that sends each
  * attempt to the subchannel of the endpoint the engine chose for it. It makes no choice of its
  * own: routing, balancing and ejection all happen in the engine before the pick.
  *
- * <p>An endpoint the engine chooses before the resolver has reported it (an update racing a call,
- * or a mirror destination served by the same channel) gets a subchannel on demand; such
- * subchannels live until the channel shuts down, while reported ones follow the resolver.
+ * <p>An endpoint the engine chooses that the resolver has not reported (an update racing a call,
+ * or any endpoint while the resolver reports none) gets a subchannel on demand. Reported
+ * subchannels follow the resolver; on-demand ones are shut down once a whole idle period passes
+ * without a pick, so endpoints that left the policy do not keep connections (or reconnect attempts
+ * to dead addresses) for the life of the channel.
  *
  * <p>Confined to the channel's synchronization context, like every grpc-java load balancer; the
  * pickers it publishes are immutable and read concurrently by calls.
@@ -31,10 +36,18 @@ final class MeshLoadBalancer extends LoadBalancer {
   private final Map<EndpointKey, Subchannel> subchannels = new HashMap<>();
   private final Map<Subchannel, ConnectivityState> states = new HashMap<>();
   private final Set<EndpointKey> onDemand = new HashSet<>();
+  private final Map<EndpointKey, EndpointPicker.Usage> usage = new HashMap<>();
+  private final long idleNanos;
+  private SynchronizationContext.@Nullable ScheduledHandle sweep;
   private Status lastResolutionError = Status.OK;
+  private boolean shutdown;
 
-  MeshLoadBalancer(Helper helper) {
+  /**
+   * @param idleNanos how long an on-demand subchannel may go without a pick before it is shut down
+   */
+  MeshLoadBalancer(Helper helper, long idleNanos) {
     this.helper = helper;
+    this.idleNanos = idleNanos;
   }
 
   @Override
@@ -71,6 +84,7 @@ final class MeshLoadBalancer extends LoadBalancer {
       states.remove(subchannel);
       subchannel.shutdown();
     }
+    usage.keySet().retainAll(subchannels.keySet());
     return Status.OK;
   }
 
@@ -79,10 +93,22 @@ final class MeshLoadBalancer extends LoadBalancer {
    * through the synchronization context and holds the attempt until the new picker is out.
    */
   void ensureSubchannel(EndpointKey key) {
-    if (subchannels.containsKey(key)) {
+    // A stale picker may ask after the channel let go of this balancer.
+    if (shutdown || subchannels.containsKey(key)) {
       return;
     }
     onDemand.add(key);
+    if (sweep == null) {
+      sweep =
+          helper
+              .getSynchronizationContext()
+              .scheduleWithFixedDelay(
+                  this::closeIdle,
+                  idleNanos,
+                  idleNanos,
+                  TimeUnit.NANOSECONDS,
+                  helper.getScheduledExecutorService());
+    }
     create(
         key,
         new EquivalentAddressGroup(
@@ -91,10 +117,40 @@ final class MeshLoadBalancer extends LoadBalancer {
     publish();
   }
 
+  /** Shuts down on-demand subchannels that saw no pick since the previous run. */
+  private void closeIdle() {
+    List<Subchannel> idle = new ArrayList<>();
+    for (EndpointKey key : List.copyOf(onDemand)) {
+      EndpointPicker.Usage u = usage.get(key);
+      if (u != null && u.picked) {
+        u.picked = false;
+        continue;
+      }
+      onDemand.remove(key);
+      usage.remove(key);
+      Subchannel subchannel = subchannels.remove(key);
+      if (subchannel != null) {
+        states.remove(subchannel);
+        idle.add(subchannel);
+      }
+    }
+    if (idle.isEmpty()) {
+      return;
+    }
+    publish();
+    for (Subchannel subchannel : idle) {
+      subchannel.shutdown();
+    }
+  }
+
   private void create(EndpointKey key, EquivalentAddressGroup group) {
     Subchannel subchannel =
         helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(group).build());
     subchannels.put(key, subchannel);
+    EndpointPicker.Usage fresh = new EndpointPicker.Usage();
+    // A new subchannel counts as used for its first period, however long its connection takes.
+    fresh.picked = true;
+    usage.put(key, fresh);
     states.put(subchannel, ConnectivityState.IDLE);
     subchannel.start(info -> onSubchannelState(subchannel, info));
     // Connect eagerly: the engine may choose any endpoint, and a warm connection keeps the first
@@ -141,7 +197,8 @@ final class MeshLoadBalancer extends LoadBalancer {
       ConnectivityState state = states.get(e.getValue());
       anyReady |= state == ConnectivityState.READY;
       anyConnecting |= state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE;
-      entries.put(e.getKey(), new EndpointPicker.Entry(e.getValue(), state));
+      entries.put(
+          e.getKey(), new EndpointPicker.Entry(e.getValue(), state, usage.get(e.getKey())));
     }
     // With no endpoint named yet the channel is waiting, not failing: the first pick connects.
     anyConnecting |= entries.isEmpty();
@@ -154,12 +211,18 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   @Override
   public void shutdown() {
+    shutdown = true;
     for (Subchannel subchannel : subchannels.values()) {
       subchannel.shutdown();
     }
     subchannels.clear();
     states.clear();
     onDemand.clear();
+    usage.clear();
+    if (sweep != null) {
+      sweep.cancel();
+      sweep = null;
+    }
   }
 
   /** Fails every pick while the channel has no endpoints and a resolution error to report. */

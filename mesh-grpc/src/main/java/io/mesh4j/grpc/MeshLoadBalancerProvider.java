@@ -4,6 +4,7 @@ import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolver.ConfigOrError;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code mesh4j_endpoint} load-balancing policy: sends each attempt to the endpoint the mesh
@@ -18,8 +19,22 @@ public final class MeshLoadBalancerProvider extends LoadBalancerProvider {
   /** The policy name used in service configs. */
   public static final String POLICY_NAME = "mesh4j_endpoint";
 
+  /** How long a connection to an endpoint the resolver did not report may go unused. */
+  static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(5);
+
+  private final String policyName;
+  private final long idleNanos;
+
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
-  public MeshLoadBalancerProvider() {}
+  public MeshLoadBalancerProvider() {
+    this(POLICY_NAME, IDLE_NANOS);
+  }
+
+  /** A provider under another name and idle period, for tests that must not wait minutes. */
+  MeshLoadBalancerProvider(String policyName, long idleNanos) {
+    this.policyName = policyName;
+    this.idleNanos = idleNanos;
+  }
 
   @Override
   public boolean isAvailable() {
@@ -33,16 +48,16 @@ public final class MeshLoadBalancerProvider extends LoadBalancerProvider {
 
   @Override
   public String getPolicyName() {
-    return POLICY_NAME;
+    return policyName;
   }
 
   @Override
   public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
-    return new MeshLoadBalancer(helper);
+    return new MeshLoadBalancer(helper, idleNanos);
   }
 
   @Override
   public ConfigOrError parseLoadBalancingPolicyConfig(Map<String, ?> rawConfig) {
-    return ConfigOrError.fromConfig(POLICY_NAME);
+    return ConfigOrError.fromConfig(policyName);
   }
 }

@@ -2,7 +2,6 @@ package io.mesh4j.grpc;
 
 import io.grpc.NameResolver;
 import io.grpc.NameResolverProvider;
-import io.grpc.Status;
 import io.mesh4j.core.Mesh;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

@@ -9,13 +9,19 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.call.Outcome;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
@@ -545,6 +551,104 @@ class MeshChannelsTest {
     requests.onCompleted();
 
     assertThat(answer.get(5, TimeUnit.SECONDS)).isEqualTo("only:a,b,c");
+  }
+
+  @Test
+  @Timeout(60)
+  void everyAttemptGivesItsPermitBackHoweverTheCallEnds() throws Exception {
+    Backend backend = grpc.backend("only");
+    mesh.apply(
+        endpoints(backend, "v1")
+            + route("retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 1ms, max: 2ms}}")
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              circuitBreaker: {minimumCalls: 1000, slidingWindowSize: 1000, maxConcurrentRequests: 3}
+            """);
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 10; i++) {
+      call(channel);
+    }
+    backend.failWith(Status.UNAVAILABLE);
+    for (int i = 0; i < 5; i++) {
+      assertThatThrownBy(() -> call(channel)).isInstanceOf(StatusRuntimeException.class);
+    }
+    backend.failWith(Status.OK).answerAfter(Duration.ofSeconds(2));
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(
+              () -> call(channel, CallOptions.DEFAULT.withDeadlineAfter(100, TimeUnit.MILLISECONDS)))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    }
+    int before = backend.calls();
+    ListenableFuture<String> cancelled =
+        ClientCalls.futureUnaryCall(channel.newCall(EchoService.UNARY, CallOptions.DEFAULT), "hi");
+    await().atMost(Duration.ofSeconds(5)).until(() -> backend.calls() > before);
+    cancelled.cancel(true);
+    backend.answerAfter(Duration.ZERO).breakStreamsAfter(1);
+    assertThatThrownBy(() -> stream(channel, 3)).isInstanceOf(StatusRuntimeException.class);
+
+    // The destination admits three attempts at once; all three must be free again.
+    await().atMost(Duration.ofSeconds(5)).until(() -> freeAttempts() == 3);
+  }
+
+  /** Takes attempts until the mesh refuses one, gives them back, and says how many it got. */
+  private int freeAttempts() {
+    List<Attempt> taken = new ArrayList<>();
+    try {
+      while (taken.size() < 10) {
+        Attempt attempt =
+            mesh.mesh()
+                .outbound()
+                .plan(OutboundCall.builder(CATALOG).grpc(EchoService.SERVICE, "Unary").build())
+                .nextAttempt();
+        if (!attempt.admitted()) {
+          break;
+        }
+        taken.add(attempt);
+      }
+      return taken.size();
+    } finally {
+      for (Attempt attempt : taken) {
+        attempt.settle(Outcome.cancelled(0));
+      }
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void interceptorsAddedToTheBuilderSeeEachLogicalCallOnce() {
+    Backend broken = grpc.backend("broken").failWith(Status.UNAVAILABLE.withDescription("down"));
+    Backend healthy = grpc.backend("healthy");
+    mesh.apply(
+        endpoints(broken, "v1", healthy, "v1")
+            + route("retries: {attempts: 2, retryOn: [UNAVAILABLE]}"));
+    AtomicInteger seen = new AtomicInteger();
+    ClientInterceptor counting =
+        new ClientInterceptor() {
+          @Override
+          public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+              MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+            seen.incrementAndGet();
+            return next.newCall(method, callOptions);
+          }
+        };
+    ManagedChannel channel =
+        grpc.channel(
+            MeshChannels.builderForService(mesh.mesh(), CATALOG).intercept(counting).build());
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(channel)).isEqualTo("healthy");
+    }
+
+    assertThat(broken.calls()).isPositive();
+    assertThat(seen).hasValue(20);
   }
 
   private static List<String> stream(ManagedChannel channel, int count) {

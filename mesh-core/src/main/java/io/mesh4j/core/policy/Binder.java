@@ -27,8 +27,12 @@ import org.jspecify.annotations.Nullable;
  * back into trees, so code-built records are normalized by the same rules as YAML.
  *
  * <p>An instance binds one resource and collects every problem it meets instead of stopping at
- * the first; a value whose subtree had a problem binds to null. Not thread-safe; the per-class
- * model it reads is shared and immutable.
+ * the first. Problems come in two strengths, so that semantic checks can still judge a refused
+ * resource: an <em>unbound</em> problem leaves no value, so its parents bind to null; a
+ * <em>refused</em> problem is reported but leaves a value the checks can read: an out-of-bounds
+ * number keeps its value, an unknown field is ignored, and an unreadable enum or duration in an
+ * optional field without a default is absent. Either way the resource as a whole is refused. Not
+ * thread-safe; the per-class model it reads is shared and immutable.
  */
 final class Binder {
 
@@ -62,6 +66,8 @@ final class Binder {
   private final String resource;
   private final String namespace;
   private final List<Problem> problems;
+  /** How many of {@link #problems} left no value; the others left the record buildable. */
+  private int unbound;
 
   /**
    * @param resource how problems name the resource being bound
@@ -74,7 +80,10 @@ final class Binder {
     this.problems = problems;
   }
 
-  /** Binds a resource document's fields (everything but apiVersion, kind and status). */
+  /**
+   * Binds a resource document's fields (everything but apiVersion, kind and status); null when a
+   * problem left no value. A non-null result may still have refused problems.
+   */
   <T> @Nullable T bindResource(Map<String, @Nullable Object> document, Class<T> type) {
     return type.cast(bindFields(document, MODELS.get(type), ""));
   }
@@ -102,22 +111,18 @@ final class Binder {
   }
 
   private @Nullable Object bindFields(Map<String, @Nullable Object> fields, Model model, String path) {
-    int before = problems.size();
+    int before = unbound;
     for (String key : fields.keySet()) {
       if (!model.accepts(key)) {
-        problems.add(
-            new Problem(
-                resource,
-                join(path, key),
-                "unknown field; allowed fields: " + String.join(", ", model.allowedNames()),
-                null));
+        String allowed = String.join(", ", model.allowedNames());
+        refuse(join(path, key), "unknown field; allowed fields: " + allowed, null);
       }
     }
     Object[] args = new Object[model.components.length];
     for (int i = 0; i < args.length; i++) {
       args[i] = bindComponent(fields, model.components[i], path);
     }
-    return problems.size() > before ? null : model.construct(args);
+    return unbound > before ? null : model.construct(args);
   }
 
   private @Nullable Object bindComponent(
@@ -133,9 +138,12 @@ final class Binder {
         return null;
       }
     }
-    int before = problems.size();
+    int before = unbound;
     Object value = bind(node, component.type(), path);
-    if (problems.size() > before || value == null) {
+    if (unbound > before) {
+      if (component.absentWhenUnreadable()) {
+        unbound = before; // still reported; absent is a state the semantic checks know
+      }
       return null;
     }
     if (value instanceof Number number) {
@@ -151,15 +159,16 @@ final class Binder {
         return text.indexOf('.') < 0 ? text + "." + namespace : text;
       }
     }
-    return problems.size() > before ? null : value;
+    return value;
   }
 
+  /** Refuses a number out of its bounds but keeps it bound, so checks of its neighbours still run. */
   private void checkBounds(Number number, Field field, String path) {
     double v = number.doubleValue();
     boolean hasMin = field.min() != Double.NEGATIVE_INFINITY;
     boolean hasMax = field.max() != Double.POSITIVE_INFINITY;
     if ((hasMin && v < field.min()) || (hasMax && v > field.max())) {
-      problems.add(new Problem(resource, path, boundsText(field), render(number)));
+      refuse(path, boundsText(field), render(number));
     }
   }
 
@@ -183,7 +192,7 @@ final class Binder {
     if (!(node instanceof List<?> items)) {
       return fail(path, "must be a list", node);
     }
-    int before = problems.size();
+    int before = unbound;
     List<Object> out = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       String itemPath = path + "[" + i + "]";
@@ -193,14 +202,14 @@ final class Binder {
         out.add(value);
       }
     }
-    return problems.size() > before ? null : List.copyOf(out);
+    return unbound > before ? null : List.copyOf(out);
   }
 
   private @Nullable Object bindStringMap(@Nullable Object node, String path) {
     if (!(node instanceof Map<?, ?> entries)) {
       return fail(path, "must be a mapping of strings", node);
     }
-    int before = problems.size();
+    int before = unbound;
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<?, ?> e : entries.entrySet()) {
       String key = (String) e.getKey();
@@ -210,7 +219,7 @@ final class Binder {
         fail(join(path, key), "must be a string", e.getValue());
       }
     }
-    return problems.size() > before ? null : Collections.unmodifiableMap(out);
+    return unbound > before ? null : Collections.unmodifiableMap(out);
   }
 
   private @Nullable Object bindScalar(Scalar scalar, Class<?> type, String path) {
@@ -290,9 +299,16 @@ final class Binder {
         .collect(Collectors.joining(", "));
   }
 
+  /** A problem that leaves no value at {@code path}; returns that (null) value. */
   private @Nullable Object fail(String path, String expected, @Nullable Object actual) {
-    problems.add(new Problem(resource, path, expected, actual == null ? null : describeNode(actual)));
+    refuse(path, expected, actual == null ? null : describeNode(actual));
+    unbound++;
     return null;
+  }
+
+  /** A problem that refuses the resource but leaves the value at {@code path} usable. */
+  private void refuse(String path, String expected, @Nullable String actual) {
+    problems.add(new Problem(resource, path, expected, actual));
   }
 
   /** How a tree node appears after "got" in a message. */
@@ -396,6 +412,16 @@ final class Binder {
 
     Type type() {
       return component.getGenericType();
+    }
+
+    /**
+     * Whether an unreadable value is reported and then treated as absent. Only for optional enums
+     * and durations without a default: absent is a state every check of them already handles,
+     * whereas a default could make a sibling check complain about a value nobody wrote.
+     */
+    boolean absentWhenUnreadable() {
+      Class<?> raw = component.getType();
+      return !field.required() && defaultTree == null && (raw == Duration.class || raw.isEnum());
     }
 
     @Nullable Object get(Record record) {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -184,8 +185,12 @@ public final class PolicyReader {
       return;
     }
     MeshResource resource = new Binder(ref, namespace, problems).bindResource(document, type);
-    if (resource != null && problems.size() == before) {
-      reading.resources.add(resource);
+    if (resource != null) {
+      reading.bound.add(resource);
+      if (problems.size() > before) {
+        List<Problem> own = problems.subList(before, problems.size());
+        reading.refused.put(resource, own.stream().map(Problem::path).toList());
+      }
     }
   }
 
@@ -194,12 +199,20 @@ public final class PolicyReader {
    * problems found later by the validator can be listed next to the reader's for the same input.
    */
   static final class Reading {
-    final List<MeshResource> resources = new ArrayList<>();
+    /** Every resource whose record could be built, in input order; the semantic checks see these. */
+    final List<MeshResource> bound = new ArrayList<>();
+    /** The bound resources that had problems all the same, with those problems' paths. */
+    final Map<MeshResource, List<String>> refused = new IdentityHashMap<>();
     final List<Problem> problems = new ArrayList<>();
     final List<String> order = new ArrayList<>();
 
+    /** The bound resources without any problem: the only ones that may reach a policy set. */
+    List<MeshResource> resources() {
+      return bound.stream().filter(r -> !refused.containsKey(r)).toList();
+    }
+
     ReadResult result() {
-      return new ReadResult(resources, problems);
+      return new ReadResult(resources(), problems);
     }
   }
 

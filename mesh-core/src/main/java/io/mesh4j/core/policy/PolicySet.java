@@ -74,13 +74,13 @@ public final class PolicySet {
 
   private static PolicyResult validated(PolicyReader.Reading read) {
     List<Problem> problems = new ArrayList<>(read.problems);
-    problems.addAll(PolicyValidator.validate(read.resources));
+    problems.addAll(PolicyValidator.validate(read.bound, read.refused));
     if (!problems.isEmpty()) {
       // Stable: the reader's and the validator's problems about one input stay in their order.
       problems.sort(Comparator.comparingInt(p -> rank(read.order, p.resource())));
       return PolicyResult.invalid(problems);
     }
-    return PolicyResult.valid(new PolicySet(0, read.resources));
+    return PolicyResult.valid(new PolicySet(0, read.resources()));
   }
 
   private static int rank(List<String> order, String resource) {

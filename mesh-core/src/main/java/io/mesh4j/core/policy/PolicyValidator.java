@@ -18,6 +18,11 @@ import org.jspecify.annotations.Nullable;
  * normalized: defaults filled in, service names qualified). Everything is checked and every
  * problem is returned; nothing stops at the first one.
  *
+ * <p>Resources the binder refused but could still build are checked too, so one pass shows every
+ * error. A problem here is left out when the binder already refused a value at or under its path:
+ * such a check judged a value the user must change anyway (a refused negative weight would
+ * otherwise also leave "no weight above 0").
+ *
  * <p>Stateless and thread-safe; each call works on its own state.
  */
 final class PolicyValidator {
@@ -60,12 +65,20 @@ final class PolicyValidator {
   private final List<Problem> problems = new ArrayList<>();
   /** Every (destination service, subset) pair some backend or mirror refers to. */
   private final Set<String> usedSubsets = new HashSet<>();
+  /** By resource ref: the paths the binder already refused. */
+  private final Map<String, List<String>> refusedPaths = new HashMap<>();
+  private final Map<MeshResource, List<String>> refused;
 
-  private PolicyValidator() {}
+  private PolicyValidator(Map<MeshResource, List<String>> refused) {
+    this.refused = refused;
+  }
 
-  /** Every semantic and cross-resource problem of {@code resources}; empty when they are valid. */
-  static List<Problem> validate(List<MeshResource> resources) {
-    PolicyValidator v = new PolicyValidator();
+  /**
+   * Every semantic and cross-resource problem of {@code resources}; empty when they are valid.
+   * {@code refused} holds, for the resources the binder refused yet built, its problems' paths.
+   */
+  static List<Problem> validate(List<MeshResource> resources, Map<MeshResource, List<String>> refused) {
+    PolicyValidator v = new PolicyValidator(refused);
     v.run(resources);
     return List.copyOf(v.problems);
   }
@@ -86,6 +99,7 @@ final class PolicyValidator {
         add(ref, "metadata.name", "must be unique per kind and namespace", resource.metadata().name());
         continue;
       }
+      refusedPaths.put(ref, refused.getOrDefault(resource, List.of()));
       if (resource instanceof TrafficRoute route) {
         allRoutes.add(route);
         checkRoute(route, routes, afterwards);
@@ -493,6 +507,11 @@ final class PolicyValidator {
   }
 
   private void add(String resource, String path, String expected, @Nullable String actual) {
+    for (String taken : refusedPaths.getOrDefault(resource, List.of())) {
+      if (taken.equals(path) || taken.startsWith(path + ".") || taken.startsWith(path + "[")) {
+        return; // this check judged a value the binder already refused
+      }
+    }
     problems.add(new Problem(resource, path, expected, actual));
   }
 }

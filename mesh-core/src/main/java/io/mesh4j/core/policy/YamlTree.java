@@ -1,12 +1,14 @@
 package io.mesh4j.core.policy;
 
 import java.io.StringReader;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -18,6 +20,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Turns YAML text into a plain tree: {@code Map<String, Object>} (insertion-ordered), {@code
@@ -103,6 +106,51 @@ final class YamlTree {
       throw new MalformedSnippetException("not a single YAML value: " + text);
     }
     return docs.isEmpty() ? null : docs.get(0).tree();
+  }
+
+  /**
+   * The YAML text of a tree made of maps, lists and {@link Scalar}s, in block style. A string
+   * scalar that YAML would otherwise read as a number or a boolean is quoted, so reading the text
+   * back gives the same tree.
+   */
+  static String emit(Object tree) {
+    DumperOptions options = new DumperOptions();
+    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    options.setIndicatorIndent(0);
+    options.setWidth(Integer.MAX_VALUE);
+    StringWriter out = new StringWriter();
+    new Yaml(options).serialize(node(tree, new Resolver()), out);
+    return out.toString();
+  }
+
+  private static Node node(@Nullable Object tree, Resolver resolver) {
+    if (tree instanceof Map<?, ?> map) {
+      List<NodeTuple> tuples = new ArrayList<>();
+      map.forEach(
+          (k, v) ->
+              tuples.add(
+                  new NodeTuple(
+                      new ScalarNode(Tag.STR, String.valueOf(k), null, null, DumperOptions.ScalarStyle.PLAIN),
+                      node(v, resolver))));
+      return new MappingNode(Tag.MAP, tuples, DumperOptions.FlowStyle.BLOCK);
+    }
+    if (tree instanceof List<?> list) {
+      List<Node> items = new ArrayList<>();
+      for (Object item : list) {
+        items.add(node(item, resolver));
+      }
+      return new SequenceNode(Tag.SEQ, items, DumperOptions.FlowStyle.BLOCK);
+    }
+    if (tree == null) {
+      return new ScalarNode(Tag.NULL, "null", null, null, DumperOptions.ScalarStyle.PLAIN);
+    }
+    Scalar scalar = (Scalar) tree;
+    // A number or boolean keeps the tag its text resolves to, so it is written plain.
+    Tag tag =
+        scalar.kind() == Scalar.Kind.STRING
+            ? Tag.STR
+            : resolver.resolve(org.yaml.snakeyaml.nodes.NodeId.scalar, scalar.text(), true);
+    return new ScalarNode(tag, scalar.text(), null, null, DumperOptions.ScalarStyle.PLAIN);
   }
 
   private static Yaml yaml() {

@@ -33,6 +33,28 @@ class PolicyReaderTest {
   }
 
   @Test
+  void resourceWithAnOutOfBoundsValueIsRefusedEvenThoughItsSemanticChecksRun() {
+    String yaml =
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog
+          rules:
+            - matches: [{path: {regex: "("}}]
+              backends: [{weight: -5}]
+            - backends: [{}]
+        """;
+    assertThat(PolicyReader.read(yaml).resources()).isEmpty();
+    PolicyResult result = PolicySet.tryParse(yaml);
+    assertThat(result.isValid()).isFalse();
+    assertThat(result.problems())
+        .extracting(Problem::path)
+        .containsExactly("spec.rules[0].backends[0].weight", "spec.rules[0].matches[0].path.regex");
+  }
+
+  @Test
   void malformedYamlNamesTheDocumentAndPosition() {
     ReadResult result = PolicyReader.read("kind: MeshConfig\n---\nkind: [MeshConfig\n");
     assertThat(result.problems())

@@ -1,9 +1,11 @@
 package io.mesh4j.grpc.testing;
 
+import io.grpc.Attributes;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
@@ -30,6 +32,7 @@ public final class Backend implements AutoCloseable {
   private final Server server;
   private final ScheduledExecutorService timer;
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
   private volatile Status failWith = Status.OK;
   private volatile Duration delay = Duration.ZERO;
   private volatile int streamFailAfter = -1;
@@ -56,6 +59,19 @@ public final class Backend implements AutoCloseable {
           NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
               .directExecutor()
               .addService(ServerInterceptors.intercept(service, interceptors))
+              .addTransportFilter(
+                  new ServerTransportFilter() {
+                    @Override
+                    public Attributes transportReady(Attributes attributes) {
+                      connections.incrementAndGet();
+                      return attributes;
+                    }
+
+                    @Override
+                    public void transportTerminated(Attributes attributes) {
+                      connections.decrementAndGet();
+                    }
+                  })
               .build()
               .start();
     } catch (IOException e) {
@@ -76,6 +92,11 @@ public final class Backend implements AutoCloseable {
   /** Calls received so far, failed ones included. */
   public int calls() {
     return calls.get();
+  }
+
+  /** Client connections open right now. */
+  public int connections() {
+    return connections.get();
   }
 
   /** From now on every call fails with {@code status}; {@link Status#OK} restores answers. */

@@ -1,0 +1,142 @@
+package io.mesh4j.controller;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code mesh-controller} command. Runs until the process is stopped; a shutdown hook closes
+ * the streams so applications reconnect promptly to another replica.
+ */
+@Command(
+    name = "mesh-controller",
+    mixinStandardHelpOptions = true,
+    versionProvider = MeshControllerMain.Version.class,
+    description = {
+      "Streams resolved mesh4j policy to applications over gRPC (mesh4j.v1).",
+      "",
+      "Modes:",
+      "  local       watches --config-dir, a directory of the same mesh4j YAML",
+      "              an application can read itself; endpoints come from",
+      "              ServiceEndpoints resources in it.",
+      "  kubernetes  watches mesh4j custom resources, ConfigMaps labelled",
+      "              mesh4j.io/config=true, Services, EndpointSlices and Pods;",
+      "              the replica holding the Lease writes each resource's",
+      "              Accepted condition; every replica serves streams.",
+      "",
+      "Invalid input is never sent: the last good version keeps being served,",
+      "and the problems (resource, field path, value) appear in the log, on",
+      "the admin endpoint and, in kubernetes mode, in the resource's status.",
+      "",
+      "Admin endpoint: /status (applications, versions, NACKs, resource",
+      "conditions), /metrics (Prometheus), /healthz, /readyz.",
+      ""
+    })
+public final class MeshControllerMain implements Callable<Integer> {
+
+  /** Where the world comes from. */
+  enum Mode {
+    local,
+    kubernetes
+  }
+
+  @Option(names = "--mode", paramLabel = "MODE", defaultValue = "local",
+      description = "local or kubernetes (default: ${DEFAULT-VALUE}).")
+  Mode mode = Mode.local;
+
+  @Option(names = "--config-dir", paramLabel = "DIR",
+      description = "local mode: directory of mesh4j YAML (*.yaml, *.yml) to watch.")
+  @Nullable Path configDir;
+
+  @Option(names = "--lease-namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE:-mesh4j-system}",
+      description = "kubernetes mode: namespace of the leader-election Lease (default: ${DEFAULT-VALUE}).")
+  String leaseNamespace = "mesh4j-system";
+
+  @Option(names = "--lease-name", paramLabel = "NAME", defaultValue = "mesh4j-controller",
+      description = "kubernetes mode: name of the Lease (default: ${DEFAULT-VALUE}).")
+  String leaseName = "mesh4j-controller";
+
+  @Option(names = "--lease-duration", paramLabel = "SECONDS", defaultValue = "15",
+      description = "kubernetes mode: lease duration; a new leader takes over within it (default: ${DEFAULT-VALUE}).")
+  int leaseSeconds = 15;
+
+  @Option(names = "--identity", paramLabel = "NAME", defaultValue = "${env:POD_NAME:-${env:HOSTNAME:-mesh4j-controller}}",
+      description = "kubernetes mode: this replica's name in the Lease (default: ${DEFAULT-VALUE}).")
+  String identity = "mesh4j-controller";
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--address", paramLabel = "HOST", defaultValue = "0.0.0.0",
+      description = "Address applications connect to (default: ${DEFAULT-VALUE}).")
+  String address = "0.0.0.0";
+
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "15010",
+      description = "Port of the policy stream (default: ${DEFAULT-VALUE}).")
+  int port = 15010;
+
+  @Option(names = "--admin-address", paramLabel = "HOST", defaultValue = "127.0.0.1",
+      description = "Address of the admin endpoint; loopback unless a probe needs it (default: ${DEFAULT-VALUE}).")
+  String adminAddress = "127.0.0.1";
+
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "15014",
+      description = "Port of the admin endpoint (default: ${DEFAULT-VALUE}).")
+  int adminPort = 15014;
+
+  /** Runs the command line; exits with its status. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new MeshControllerMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    InetSocketAddress grpc = new InetSocketAddress(address, port);
+    InetSocketAddress admin = new InetSocketAddress(adminAddress, adminPort);
+    MeshController controller;
+    KubernetesClient client = null;
+    if (mode == Mode.local) {
+      Path dir = configDir;
+      if (dir == null) {
+        throw new ParameterException(spec.commandLine(), "--config-dir is required in local mode");
+      }
+      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin));
+    } else {
+      client = new KubernetesClientBuilder().build();
+      controller =
+          MeshController.startKubernetes(
+              new MeshController.KubernetesOptions(
+                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin));
+    }
+    KubernetesClient c = client;
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  controller.close();
+                  if (c != null) {
+                    c.close();
+                  }
+                },
+                "mesh4j-controller-shutdown"));
+    controller.awaitTermination();
+    return 0;
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = MeshControllerMain.class.getPackage().getImplementationVersion();
+      return new String[] {"mesh-controller " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

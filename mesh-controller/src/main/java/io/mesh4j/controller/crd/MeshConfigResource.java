@@ -1,0 +1,16 @@
+package io.mesh4j.controller.crd;
+
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.Version;
+import io.mesh4j.core.policy.MeshConfig;
+
+/** The {@code MeshConfig} custom resource; its CRD is generated from {@link MeshConfig.Spec}. */
+@Group("mesh4j.io")
+@Version("v1alpha1")
+@Kind("MeshConfig")
+@Plural("meshconfigs")
+public class MeshConfigResource extends CustomResource<MeshConfig.Spec, ResourceStatus> implements Namespaced {}

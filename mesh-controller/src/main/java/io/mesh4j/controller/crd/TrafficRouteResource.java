@@ -1,0 +1,19 @@
+package io.mesh4j.controller.crd;
+
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.Version;
+import io.mesh4j.core.policy.TrafficRoute;
+
+/**
+ * The {@code TrafficRoute} custom resource; its CRD is generated from the model's {@link
+ * TrafficRoute.Spec}.
+ */
+@Group("mesh4j.io")
+@Version("v1alpha1")
+@Kind("TrafficRoute")
+@Plural("trafficroutes")
+public class TrafficRouteResource extends CustomResource<TrafficRoute.Spec, ResourceStatus> implements Namespaced {}

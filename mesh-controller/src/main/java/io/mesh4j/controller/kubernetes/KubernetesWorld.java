@@ -1,0 +1,289 @@
+package io.mesh4j.controller.kubernetes;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.mesh4j.controller.resolve.PolicyResolver;
+import io.mesh4j.controller.resolve.ResourceCondition;
+import io.mesh4j.controller.resolve.WorldAssembler;
+import io.mesh4j.controller.serve.SnapshotDistributor;
+import io.mesh4j.core.policy.MeshConfig;
+import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.ServiceEndpoints;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes input: informers on the mesh4j custom resources, on ConfigMaps labelled {@code
+ * mesh4j.io/config: "true"} (each {@code *.yaml}/{@code *.yml} entry holds mesh4j documents),
+ * and on Services, EndpointSlices and Pods. On any change the whole cached state is assembled
+ * again (level-triggered: which event arrived does not matter), judged resource by resource with
+ * mesh-core's reader and validator, and handed to the {@link SnapshotDistributor}, which pushes
+ * only what changed. Then the {@code Accepted} condition of every custom resource is written to
+ * its status, by the leader only and only when it changed.
+ *
+ * <p>Threading: informer callbacks only mark the state dirty; one thread, {@code
+ * mesh4j-controller-watch}, rebuilds, so a burst of events costs one rebuild and nothing waits
+ * on a timer (an endpoint removal is never delayed by debouncing). Objects from informer caches
+ * are never modified.
+ */
+public final class KubernetesWorld implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(KubernetesWorld.class);
+
+  /** The label that marks ConfigMaps carrying mesh4j documents. */
+  public static final String CONFIG_LABEL = "mesh4j.io/config";
+
+  /** The kinds served as custom resources; endpoints come from EndpointSlices instead. */
+  static final List<String> KINDS = List.of("TrafficRoute", "DestinationPolicy", "AuthorizationPolicy", "MeshConfig");
+
+  private final KubernetesClient client;
+  private final SnapshotDistributor distributor;
+  private final BooleanSupplier isLeader;
+  private final java.time.InstantSource clock;
+  private final ExecutorService rebuilds =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "mesh4j-controller-watch");
+            t.setDaemon(true);
+            return t;
+          });
+  private final AtomicBoolean dirty = new AtomicBoolean();
+  private final Map<String, SharedIndexInformer<GenericKubernetesResource>> custom = new LinkedHashMap<>();
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  // Set once by start(), before the first rebuild is submitted (which orders the writes).
+  private @Nullable SharedIndexInformer<ConfigMap> configMaps;
+  private @Nullable SharedIndexInformer<Service> services;
+  private @Nullable SharedIndexInformer<EndpointSlice> slices;
+  private @Nullable SharedIndexInformer<Pod> pods;
+
+  // Confined to the rebuild thread.
+  private Map<String, MeshResource> lastGood = Map.of();
+  private final Map<String, ResourceCondition> written = new LinkedHashMap<>();
+  private long version;
+
+  /**
+   * @param isLeader whether this replica may write status now; read on every rebuild
+   * @param clock wall time for the conditions' {@code lastTransitionTime}
+   */
+  public KubernetesWorld(
+      KubernetesClient client, SnapshotDistributor distributor, BooleanSupplier isLeader, java.time.InstantSource clock) {
+    this.client = client;
+    this.distributor = distributor;
+    this.isLeader = isLeader;
+    this.clock = clock;
+  }
+
+  /** The API coordinates of a mesh4j kind. */
+  static ResourceDefinitionContext context(String kind) {
+    return new ResourceDefinitionContext.Builder()
+        .withGroup("mesh4j.io")
+        .withVersion("v1alpha1")
+        .withKind(kind)
+        .withPlural(plural(kind))
+        .withNamespaced(true)
+        .build();
+  }
+
+  /** The resource name of a mesh4j kind, as its CRD declares it. */
+  static String plural(String kind) {
+    String lower = kind.toLowerCase(java.util.Locale.ROOT);
+    return lower.endsWith("y") ? lower.substring(0, lower.length() - 1) + "ies" : lower + "s";
+  }
+
+  /** Starts the informers and waits until their caches are filled, then serves the first world. */
+  public void start() {
+    ResourceEventHandler<Object> handler = new Changed();
+    for (String kind : KINDS) {
+      SharedIndexInformer<GenericKubernetesResource> i =
+          client.genericKubernetesResources(context(kind)).inAnyNamespace().inform(cast(handler));
+      custom.put(kind, i);
+      informers.add(i);
+    }
+    configMaps = client.configMaps().inAnyNamespace().withLabel(CONFIG_LABEL, "true").inform(cast(handler));
+    services = client.services().inAnyNamespace().inform(cast(handler));
+    slices = client.discovery().v1().endpointSlices().inAnyNamespace().inform(cast(handler));
+    pods = client.pods().inAnyNamespace().inform(cast(handler));
+    informers.addAll(List.of(configMaps, services, slices, pods));
+    markDirty();
+  }
+
+  /** Writes every condition again; called when this replica becomes the leader. */
+  public void rewriteStatus() {
+    rebuilds.execute(
+        () -> {
+          written.clear();
+          markDirty();
+        });
+  }
+
+  private void markDirty() {
+    if (dirty.compareAndSet(false, true)) {
+      rebuilds.execute(this::rebuild);
+    }
+  }
+
+  private void rebuild() {
+    dirty.set(false);
+    try {
+      List<WorldAssembler.Document> documents = new ArrayList<>();
+      Map<String, GenericKubernetesResource> customByRef = new LinkedHashMap<>();
+      for (Map.Entry<String, SharedIndexInformer<GenericKubernetesResource>> e : custom.entrySet()) {
+        for (GenericKubernetesResource r : e.getValue().getStore().list()) {
+          String ref = e.getKey() + " " + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+          customByRef.put(ref, r);
+          documents.add(new WorldAssembler.Document(ref, asDocument(e.getKey(), r)));
+        }
+      }
+      for (ConfigMap cm : cached(configMaps)) {
+        if (cm.getData() == null) {
+          continue;
+        }
+        cm.getData().entrySet().stream()
+            .filter(d -> d.getKey().endsWith(".yaml") || d.getKey().endsWith(".yml"))
+            .sorted(Map.Entry.comparingByKey())
+            .forEach(
+                d ->
+                    documents.add(
+                        new WorldAssembler.Document(
+                            "ConfigMap " + cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName() + " " + d.getKey(),
+                            d.getValue())));
+      }
+      // The trust domain comes from the world itself; discover endpoints once it is known.
+      WorldAssembler.Assembly policyOnly = WorldAssembler.assemble(documents, List.of(), lastGood);
+      String trustDomain = policyOnly.world().meshConfig().map(m -> m.spec().trustDomain()).orElse("cluster.local");
+      List<ServiceEndpoints> endpoints =
+          EndpointDiscovery.discover(cached(services), cached(slices), cached(pods), trustDomain);
+      WorldAssembler.Assembly assembly = WorldAssembler.assemble(documents, endpoints, lastGood);
+      lastGood = assembly.byRef();
+      PolicySet world = assembly.world().withVersion(++version);
+      distributor.serve(world, assembly.problems());
+      writeStatus(PolicyResolver.conditions(world, assembly.problems()), customByRef);
+    } catch (RuntimeException e) {
+      log.error("Rebuilding the world failed; the last good world stays served", e);
+    }
+  }
+
+  private static <T> List<T> cached(@Nullable SharedIndexInformer<T> informer) {
+    if (informer == null) {
+      throw new IllegalStateException("informers are not started");
+    }
+    return informer.getStore().list();
+  }
+
+  private static String asDocument(String kind, GenericKubernetesResource r) {
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("name", r.getMetadata().getName());
+    metadata.put("namespace", r.getMetadata().getNamespace());
+    if (r.getMetadata().getLabels() != null && !r.getMetadata().getLabels().isEmpty()) {
+      metadata.put("labels", r.getMetadata().getLabels());
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("apiVersion", MeshResource.API_VERSION);
+    doc.put("kind", kind);
+    doc.put("metadata", metadata);
+    Object spec = r.getAdditionalProperties().get("spec");
+    if (spec != null) {
+      doc.put("spec", spec);
+    } else if (kind.equals(MeshConfig.class.getSimpleName())) {
+      doc.put("spec", Map.of());
+    }
+    return Serialization.asYaml(doc);
+  }
+
+  private void writeStatus(List<ResourceCondition> conditions, Map<String, GenericKubernetesResource> customByRef) {
+    if (!isLeader.getAsBoolean()) {
+      return;
+    }
+    for (ResourceCondition c : conditions) {
+      GenericKubernetesResource r = customByRef.get(c.resource());
+      if (r == null || c.equals(written.get(c.resource()))) {
+        continue;
+      }
+      String kind = c.resource().substring(0, c.resource().indexOf(' '));
+      Map<String, Object> condition = new LinkedHashMap<>();
+      condition.put("type", ResourceCondition.TYPE);
+      condition.put("status", c.accepted() ? "True" : "False");
+      condition.put("reason", c.reason());
+      condition.put("message", c.accepted() ? "served to applications" : c.message());
+      condition.put("observedGeneration", r.getMetadata().getGeneration());
+      condition.put("lastTransitionTime", clock.instant().toString());
+      try {
+        client.genericKubernetesResources(context(kind))
+            .inNamespace(r.getMetadata().getNamespace())
+            .withName(r.getMetadata().getName())
+            .editStatus(
+                current -> {
+                  GenericKubernetesResource copy = Serialization.clone(current);
+                  copy.setAdditionalProperty("status", Map.of("conditions", List.of(condition)));
+                  return copy;
+                });
+        written.put(c.resource(), c);
+        log.info("{}: Accepted={} {}", c.resource(), c.accepted() ? "True" : "False", c.message());
+      } catch (RuntimeException e) {
+        // The next rebuild tries again, since nothing was recorded as written.
+        log.warn("Could not write the status of {}: {}", c.resource(), e.toString());
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> ResourceEventHandler<T> cast(ResourceEventHandler<Object> handler) {
+    return (ResourceEventHandler<T>) handler;
+  }
+
+  @Override
+  public void close() {
+    for (SharedIndexInformer<?> i : informers) {
+      i.close();
+    }
+    rebuilds.shutdownNow();
+    try {
+      rebuilds.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Any change anywhere: rebuild from the caches. */
+  private final class Changed implements ResourceEventHandler<Object> {
+    @Override
+    public void onAdd(Object obj) {
+      markDirty();
+    }
+
+    @Override
+    public void onUpdate(Object oldObj, Object newObj) {
+      if (oldObj instanceof HasMetadata o && newObj instanceof HasMetadata n
+          && java.util.Objects.equals(o.getMetadata().getResourceVersion(), n.getMetadata().getResourceVersion())) {
+        // A resync: nothing changed.
+        return;
+      }
+      markDirty();
+    }
+
+    @Override
+    public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
+      markDirty();
+    }
+  }
+}

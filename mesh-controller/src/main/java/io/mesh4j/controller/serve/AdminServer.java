@@ -1,0 +1,180 @@
+package io.mesh4j.controller.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.mesh4j.controller.resolve.ResourceCondition;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The operator's view of the controller over plain HTTP:
+ *
+ * <ul>
+ *   <li>{@code /status}: JSON with every connected application (the version it was sent, the
+ *       version it applied, its last NACK with the reasons, when it last synced) and the {@code
+ *       Accepted} condition of every resource;
+ *   <li>{@code /metrics}: Prometheus text with NACKs (in total and per application), pushes,
+ *       snapshot computations and connected applications;
+ *   <li>{@code /healthz}: liveness, always 200 while the process serves HTTP;
+ *   <li>{@code /readyz}: 200 once a world is served, 503 before.
+ * </ul>
+ *
+ * <p>Meant for loopback or a cluster-internal port; it serves no secrets but has no
+ * authentication. Requests are handled on one daemon thread, {@code mesh4j-controller-admin};
+ * everything it reads is published thread-safely by the {@link SnapshotDistributor}.
+ */
+public final class AdminServer implements AutoCloseable {
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final SnapshotDistributor distributor;
+  private final Supplier<String> mode;
+
+  private AdminServer(HttpServer server, ExecutorService executor, SnapshotDistributor distributor, Supplier<String> mode) {
+    this.server = server;
+    this.executor = executor;
+    this.distributor = distributor;
+    this.mode = mode;
+  }
+
+  /**
+   * Starts serving on {@code address} (port 0 picks a free one).
+   *
+   * @param mode describes where the world comes from, for {@code /status}
+   * @throws IOException if the address cannot be bound
+   */
+  public static AdminServer start(InetSocketAddress address, SnapshotDistributor distributor, Supplier<String> mode)
+      throws IOException {
+    HttpServer server = HttpServer.create(address, 0);
+    ExecutorService executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "mesh4j-controller-admin");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    AdminServer admin = new AdminServer(server, executor, distributor, mode);
+    server.createContext("/status", admin::status);
+    server.createContext("/metrics", admin::metrics);
+    server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
+    server.createContext(
+        "/readyz",
+        ex -> {
+          boolean ready = distributor.isReady();
+          respond(ex, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "no policy served yet\n");
+        });
+    server.start();
+    return admin;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private void status(HttpExchange ex) throws IOException {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("mode", mode.get());
+    List<Object> apps = new ArrayList<>();
+    for (ApplicationStatus a : distributor.applications()) {
+      Map<String, Object> app = new LinkedHashMap<>();
+      app.put("application", a.application());
+      app.put("namespace", a.namespace());
+      app.put("identity", a.identity());
+      app.put("peer", a.peer());
+      app.put("scope", a.scope());
+      app.put("sentVersion", a.sentVersion());
+      app.put("ackedVersion", a.ackedVersion());
+      app.put("ackedHash", a.ackedHash());
+      app.put("inSync", a.inSync());
+      app.put("lastSync", a.lastSync() == null ? null : a.lastSync().toString());
+      ApplicationStatus.Nack nack = a.lastNack();
+      if (nack != null) {
+        Map<String, Object> n = new LinkedHashMap<>();
+        n.put("version", nack.version());
+        n.put("hash", nack.hash());
+        n.put("reasons", nack.reasons());
+        n.put("at", nack.at().toString());
+        app.put("lastNack", n);
+      } else {
+        app.put("lastNack", null);
+      }
+      apps.add(app);
+    }
+    doc.put("applications", apps);
+    List<Object> resources = new ArrayList<>();
+    for (ResourceCondition c : distributor.conditions()) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("resource", c.resource());
+      r.put("type", ResourceCondition.TYPE);
+      r.put("status", c.accepted() ? "True" : "False");
+      r.put("reason", c.reason());
+      r.put("message", c.message());
+      resources.add(r);
+    }
+    doc.put("resources", resources);
+    respond(ex, 200, "application/json", Json.write(doc) + "\n");
+  }
+
+  private void metrics(HttpExchange ex) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# HELP mesh4j_controller_nacks_total Snapshots refused by applications.\n");
+    sb.append("# TYPE mesh4j_controller_nacks_total counter\n");
+    sb.append("mesh4j_controller_nacks_total ").append(distributor.nackCount()).append('\n');
+    sb.append("# HELP mesh4j_controller_application_nacks_total Snapshots refused, per application.\n");
+    sb.append("# TYPE mesh4j_controller_application_nacks_total counter\n");
+    distributor.nacksByApplication().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> {
+              String[] key = e.getKey().split("/", 2);
+              sb.append("mesh4j_controller_application_nacks_total{namespace=\"")
+                  .append(label(key[0]))
+                  .append("\",application=\"")
+                  .append(label(key.length > 1 ? key[1] : ""))
+                  .append("\"} ")
+                  .append(e.getValue())
+                  .append('\n');
+            });
+    sb.append("# HELP mesh4j_controller_pushes_total Snapshots sent to applications.\n");
+    sb.append("# TYPE mesh4j_controller_pushes_total counter\n");
+    sb.append("mesh4j_controller_pushes_total ").append(distributor.pushCount()).append('\n');
+    sb.append("# HELP mesh4j_controller_snapshot_computations_total Snapshots computed, one per scope and change.\n");
+    sb.append("# TYPE mesh4j_controller_snapshot_computations_total counter\n");
+    sb.append("mesh4j_controller_snapshot_computations_total ").append(distributor.computeCount()).append('\n');
+    sb.append("# HELP mesh4j_controller_connected_applications Applications with an open stream.\n");
+    sb.append("# TYPE mesh4j_controller_connected_applications gauge\n");
+    sb.append("mesh4j_controller_connected_applications ").append(distributor.applications().size()).append('\n');
+    respond(ex, 200, "text/plain; version=0.0.4", sb.toString());
+  }
+
+  private static String label(String value) {
+    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  private static void respond(HttpExchange ex, int code, String type, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** Stops serving. */
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

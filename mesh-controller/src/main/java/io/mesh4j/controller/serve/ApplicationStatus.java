@@ -1,0 +1,55 @@
+package io.mesh4j.controller.serve;
+
+import java.time.Instant;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one connected application holds, as operators see it (like {@code istioctl proxy-status}).
+ *
+ * <p>Immutable.
+ *
+ * @param session the stream's number, unique while the controller runs
+ * @param application the name the application introduced itself with
+ * @param namespace its namespace
+ * @param identity its SPIFFE ID, empty if it gave none
+ * @param peer its network address
+ * @param scope the services it calls and serves
+ * @param sentVersion the number of the latest version it was sent (or confirmed), 0 if none
+ * @param ackedVersion the number of the latest version it applied, 0 if none
+ * @param ackedHash the content hash of that version, empty if none
+ * @param lastNack its latest refusal, or null if it never refused a version on this stream
+ * @param lastSync when it last applied, confirmed or refused a version, or null if it has not yet
+ */
+public record ApplicationStatus(
+    long session,
+    String application,
+    String namespace,
+    String identity,
+    String peer,
+    String scope,
+    long sentVersion,
+    long ackedVersion,
+    String ackedHash,
+    @Nullable Nack lastNack,
+    @Nullable Instant lastSync) {
+
+  /**
+   * A refused version.
+   *
+   * @param version its number
+   * @param hash its content hash
+   * @param reasons every problem the application named
+   * @param at when the refusal arrived
+   */
+  public record Nack(long version, String hash, List<String> reasons, Instant at) {
+    public Nack {
+      reasons = List.copyOf(reasons);
+    }
+  }
+
+  /** Whether the application applied the latest version it was sent. */
+  public boolean inSync() {
+    return sentVersion != 0 && sentVersion == ackedVersion;
+  }
+}

@@ -1,0 +1,321 @@
+package io.mesh4j.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.mesh4j.controller.serve.ApplicationStatus;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.ServiceEndpoints;
+import io.mesh4j.core.policy.TrafficRoute;
+import io.mesh4j.core.source.ControllerConfigSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The controller against fabric8's mock API server in CRUD mode, with a real application on loopback. */
+@EnableKubernetesMockClient(crud = true)
+@Timeout(60)
+class KubernetesModeTest {
+
+  static final ResourceDefinitionContext ROUTES =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("mesh4j.io")
+          .withVersion("v1alpha1")
+          .withKind("TrafficRoute")
+          .withPlural("trafficroutes")
+          .withNamespaced(true)
+          .build();
+
+  KubernetesClient client;
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private @Nullable MeshController controller;
+
+  @BeforeEach
+  void installCrdsAndWorkloads() throws IOException {
+    for (String crd : List.of("trafficroutes", "destinationpolicies", "authorizationpolicies", "meshconfigs")) {
+      try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("deploy", "crds", crd + ".yaml"))) {
+        client.resource(Serialization.unmarshal(in, CustomResourceDefinition.class)).create();
+      }
+    }
+    client.services().inNamespace("shop").resource(
+        new ServiceBuilder().withNewMetadata().withName("catalog").withNamespace("shop").endMetadata()
+            .withNewSpec().addNewPort().withPort(8080).endPort().endSpec().build()).create();
+    pod("catalog-v1-abc", "v1");
+    pod("catalog-v2-def", "v2");
+    client.discovery().v1().endpointSlices().inNamespace("shop").resource(
+        new EndpointSliceBuilder()
+            .withNewMetadata().withName("catalog-x1").withNamespace("shop")
+                .addToLabels("kubernetes.io/service-name", "catalog").endMetadata()
+            .withAddressType("IPv4")
+            .addNewPort().withPort(8080).endPort()
+            .addToEndpoints(endpoint("10.1.0.1", "catalog-v1-abc", "zone-a"), endpoint("10.1.0.2", "catalog-v2-def", "zone-b"))
+            .build()).create();
+    client.genericKubernetesResources(ROUTES).inNamespace("shop").resource(route(90, 10)).create();
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+    if (controller != null) {
+      controller.close();
+    }
+  }
+
+  @Test
+  void connectedApplicationReceivesEndpointsSubsetsAndIdentitiesResolvedFromTheCluster() throws IOException {
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty() && !app.current().endpoints().isEmpty());
+
+    PolicySet set = app.current();
+    assertThat(set.routes().get(0).spec().subsets()).extracting(TrafficRoute.Subset::name).containsExactly("v1", "v2");
+    assertThat(set.endpoints().get(0).spec().service()).isEqualTo("catalog.shop");
+    assertThat(set.endpoints().get(0).spec().endpoints())
+        .extracting(ServiceEndpoints.Endpoint::address, e -> e.labels().get("version"), ServiceEndpoints.Endpoint::zone,
+            ServiceEndpoints.Endpoint::identity)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("10.1.0.1", "v1", "zone-a", "spiffe://cluster.local/ns/shop/sa/catalog"),
+            org.assertj.core.groups.Tuple.tuple("10.1.0.2", "v2", "zone-b", "spiffe://cluster.local/ns/shop/sa/catalog"));
+  }
+
+  @Test
+  void changedRouteWeightsArriveAndAreAckedWithinOneSecondAndADeletedPodsEndpointDisappears() throws IOException {
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    ControllerConfigSource source = connect(app);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty() && statusOf("frontend").inSync());
+    long before = source.status().version();
+
+    editRoute(50, 50);
+
+    await().atMost(Duration.ofSeconds(1))
+        .until(() -> statusOf("frontend").ackedVersion() > before && statusOf("frontend").ackedVersion() == source.status().version());
+    assertThat(app.current().routes().get(0).spec().rules().get(0).backends())
+        .extracting(TrafficRoute.Backend::weight).containsExactly(50, 50);
+
+    client.pods().inNamespace("shop").withName("catalog-v2-def").delete();
+
+    await().atMost(Duration.ofSeconds(2))
+        .until(() -> app.current().endpoints().get(0).spec().endpoints().size() == 1);
+    assertThat(app.current().endpoints().get(0).spec().endpoints())
+        .extracting(ServiceEndpoints.Endpoint::address).containsExactly("10.1.0.1");
+  }
+
+  @Test
+  void invalidResourceGetsAcceptedFalseWithTheFieldPathAndIsNeverSent() throws IOException {
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.isLeader() && statusOf("frontend").inSync());
+    await().atMost(Duration.ofSeconds(5)).until(() -> "True".equals(acceptedStatus()));
+    int applied = app.applied.size();
+
+    editRoute(-5, 10);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> "False".equals(acceptedStatus()));
+    Map<String, Object> condition = acceptedCondition();
+    assertThat(condition.get("reason")).isEqualTo("Invalid");
+    assertThat((String) condition.get("message")).isEqualTo("spec.rules[0].backends[0].weight: must be >= 0, got -5");
+    assertThat(app.applied).hasSize(applied);
+    assertThat(app.current().routes().get(0).spec().rules().get(0).backends())
+        .extracting(TrafficRoute.Backend::weight).containsExactly(90, 10);
+  }
+
+  @Test
+  void documentsInALabelledConfigMapAreServedLikeCustomResources() throws IOException {
+    client.configMaps().inNamespace("shop").resource(
+        new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+            .withNewMetadata().withName("catalog-policy").withNamespace("shop")
+                .addToLabels("mesh4j.io/config", "true").endMetadata()
+            .addToData("policy.yaml", """
+                apiVersion: mesh4j.io/v1alpha1
+                kind: DestinationPolicy
+                metadata: {name: catalog, namespace: shop}
+                spec:
+                  destination: catalog
+                  loadBalancer: {policy: ROUND_ROBIN}
+                """)
+            .build()).create();
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty() && !app.current().destinationPolicies().isEmpty());
+
+    assertThat(app.current().destinationPolicies().get(0).spec().loadBalancer().policy())
+        .isEqualTo(io.mesh4j.core.policy.DestinationPolicy.LbPolicy.ROUND_ROBIN);
+  }
+
+  @Test
+  void annotationChurnOnAPodSendsApplicationsNothing() throws IOException {
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty() && statusOf("frontend").inSync());
+    long pushes = controller.distributor().pushCount();
+    long computed = controller.distributor().computeCount();
+
+    client.pods().inNamespace("shop").withName("catalog-v1-abc")
+        .edit(p -> new PodBuilder(p).editMetadata().addToAnnotations("autoscaler/last-seen", "12:00:01").endMetadata().build());
+
+    // The world was rebuilt and the application's snapshot recomputed, but it had not changed.
+    await().atMost(Duration.ofSeconds(5)).until(() -> controller.distributor().computeCount() > computed);
+    assertThat(controller.distributor().pushCount()).isEqualTo(pushes);
+    assertThat(app.applied).hasSize(1);
+  }
+
+  @Test
+  void exactlyOneOfTwoControllersLeadsAndTheOtherTakesOverWhenItStops() throws IOException {
+    MeshController a = start("controller-a");
+    controller = a;
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+    MeshController b = start("controller-b");
+    toClose.add(b);
+    // b keeps trying for longer than a renewal period, and never leads while a does.
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> a.isLeader() && !b.isLeader());
+
+    a.close();
+    controller = null;
+
+    await().atMost(Duration.ofSeconds(3)).until(b::isLeader);
+  }
+
+  @Test
+  void aLeaderThatDiesWithoutReleasingItsLeaseIsReplacedWithinTheLeaseTime() throws IOException {
+    // A's own client: closing it cuts A off from the API server the way a crash would, so A can
+    // neither renew nor release its lease.
+    KubernetesClient clientOfA = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
+    MeshController a = start("controller-a", clientOfA);
+    toClose.add(a);
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+    MeshController b = start("controller-b", client);
+    controller = b;
+
+    clientOfA.close();
+
+    // Lease time (3 s) plus one retry period of the elector.
+    await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
+  }
+
+  // --- fixtures
+
+  private MeshController start(String identity) throws IOException {
+    return start(identity, client);
+  }
+
+  private MeshController start(String identity, KubernetesClient apiClient) throws IOException {
+    return MeshController.startKubernetes(
+        new MeshController.KubernetesOptions(
+            apiClient, "mesh4j-system", "mesh4j-controller", identity, Duration.ofSeconds(3),
+            new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)));
+  }
+
+  private ControllerConfigSource connect(RecordingApplication app) {
+    ControllerConfigSource source =
+        ControllerConfigSource.builder("127.0.0.1:" + controller.grpcPort())
+            .application("frontend")
+            .namespace("shop")
+            .calls("catalog")
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .random(new SplittableRandom(42))
+            .build();
+    toClose.add(source);
+    source.start(app);
+    return source;
+  }
+
+  private ApplicationStatus statusOf(String application) {
+    return controller.distributor().applications().stream()
+        .filter(a -> a.application().equals(application))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("not connected: " + application));
+  }
+
+  /** Changes only the spec, as {@code kubectl edit} would; the controller may be writing status meanwhile. */
+  private void editRoute(int v1, int v2) {
+    Object spec = route(v1, v2).getAdditionalProperties().get("spec");
+    client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog")
+        .edit(r -> {
+          GenericKubernetesResource copy = Serialization.clone(r);
+          copy.setAdditionalProperty("spec", spec);
+          return copy;
+        });
+  }
+
+  private @Nullable String acceptedStatus() {
+    Map<String, Object> c = acceptedCondition();
+    return c == null ? null : (String) c.get("status");
+  }
+
+  @SuppressWarnings("unchecked")
+  private @Nullable Map<String, Object> acceptedCondition() {
+    GenericKubernetesResource r = client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog").get();
+    Object status = r.getAdditionalProperties().get("status");
+    if (!(status instanceof Map<?, ?> s) || !(s.get("conditions") instanceof List<?> list) || list.isEmpty()) {
+      return null;
+    }
+    return (Map<String, Object>) list.get(0);
+  }
+
+  private void pod(String name, String version) {
+    client.pods().inNamespace("shop").resource(
+        new PodBuilder()
+            .withNewMetadata().withName(name).withNamespace("shop")
+                .addToLabels("app", "catalog").addToLabels("version", version).endMetadata()
+            .withNewSpec().withServiceAccountName("catalog").addNewContainer().withName("app").withImage("catalog").endContainer().endSpec()
+            .build()).create();
+  }
+
+  private static io.fabric8.kubernetes.api.model.discovery.v1.Endpoint endpoint(String ip, String pod, String zone) {
+    return new EndpointBuilder()
+        .addToAddresses(ip)
+        .withNewConditions().withReady(true).endConditions()
+        .withNewTargetRef().withKind("Pod").withName(pod).withNamespace("shop").endTargetRef()
+        .withZone(zone)
+        .build();
+  }
+
+  private static GenericKubernetesResource route(int v1, int v2) {
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion("mesh4j.io/v1alpha1")
+        .withKind("TrafficRoute")
+        .withNewMetadata().withName("catalog").withNamespace("shop").endMetadata()
+        .addToAdditionalProperties(
+            "spec",
+            Map.of(
+                "destination", "catalog",
+                "subsets", List.of(
+                    Map.of("name", "v1", "labels", Map.of("version", "v1")),
+                    Map.of("name", "v2", "labels", Map.of("version", "v2"))),
+                "rules", List.of(Map.of("backends", List.of(
+                    Map.of("subset", "v1", "weight", v1),
+                    Map.of("subset", "v2", "weight", v2))))))
+        .build();
+  }
+}

@@ -1,0 +1,81 @@
+package io.mesh4j.grpc;
+
+import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
+import static io.mesh4j.grpc.testing.TestMesh.endpoints;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCalls;
+import io.mesh4j.grpc.testing.Backend;
+import io.mesh4j.grpc.testing.EchoService;
+import io.mesh4j.grpc.testing.GrpcExtension;
+import io.mesh4j.grpc.testing.TestMesh;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The endpoint load balancer's connection management, against real servers on loopback. */
+class MeshLoadBalancerTest {
+
+  private static final String ROUTE_ALL =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: TrafficRoute
+      metadata: {name: catalog, namespace: shop}
+      spec:
+        destination: catalog.shop
+        rules: [{backends: [{}]}]
+      """;
+
+  @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
+
+  @Test
+  @Timeout(60)
+  void connectionToAnEndpointTheEngineStoppedChoosingIsClosedAfterAnIdlePeriod() {
+    String policy = "mesh4j_endpoint_short_idle";
+    MeshLoadBalancerProvider provider =
+        new MeshLoadBalancerProvider(policy, TimeUnit.SECONDS.toNanos(1));
+    LoadBalancerRegistry.getDefaultRegistry().register(provider);
+    grpc.register(() -> LoadBalancerRegistry.getDefaultRegistry().deregister(provider));
+    TestMesh mesh = grpc.register(new TestMesh());
+    Backend old = grpc.backend("old");
+    Backend replacement = grpc.backend("replacement");
+    mesh.apply(endpoints(old, "v1") + ROUTE_ALL);
+    MeshChannels.registerProviders();
+    ManagedChannel channel =
+        grpc.channel(
+            Grpc.newChannelBuilder("mesh:///" + CATALOG, InsecureChannelCredentials.create())
+                .setNameResolverArg(MeshNameResolverProvider.MESH, mesh.mesh())
+                .intercept(MeshChannels.clientInterceptor(mesh.mesh()))
+                // The resolver's service config would select the standard provider.
+                .disableServiceConfigLookUp()
+                .defaultLoadBalancingPolicy(policy)
+                .build());
+    assertThat(call(channel)).isEqualTo("old");
+    assertThat(old.connections()).isEqualTo(1);
+
+    mesh.apply(endpoints(replacement, "v1") + ROUTE_ALL);
+
+    // grpc-java closes a shut-down subchannel's connection five seconds later, for picks in flight.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () -> {
+              assertThat(call(channel)).isEqualTo("replacement");
+              assertThat(old.connections()).isZero();
+            });
+    assertThat(replacement.connections()).isEqualTo(1);
+  }
+
+  private static String call(ManagedChannel channel) {
+    return ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, CallOptions.DEFAULT, "hi");
+  }
+}
