@@ -80,6 +80,34 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void timeWindowBreakerFollowsTheInjectedClock() {
+    DestinationPolicy.CircuitBreaker cb =
+        new DestinationPolicy.CircuitBreaker(
+            50.0, 100.0, Duration.ofSeconds(60), 4, DestinationPolicy.SlidingWindowType.TIME, 10,
+            Duration.ofSeconds(5), 1, null);
+    try (MeshHarness h = v2Mesh(cb)) {
+      // three failures, then the window (10 s) moves past them: they no longer count
+      for (int i = 0; i < 3; i++) {
+        h.attempt(CALL).settle(FAIL);
+      }
+      h.ticker.advance(Duration.ofSeconds(11));
+      for (int i = 0; i < 3; i++) {
+        h.attempt(CALL).settle(Outcome.success(1000));
+      }
+      h.attempt(CALL).settle(FAIL);
+      assertThat(h.attempt(CALL).admitted()).as("1 failure in 4 calls").isTrue();
+
+      for (int i = 0; i < 4; i++) {
+        h.attempt(CALL).settle(FAIL);
+      }
+      Attempt refused = h.attempt(CALL);
+      assertThat(refused.refusal().reason()).isEqualTo(MeshFailure.Reason.CIRCUIT_OPEN);
+      h.ticker.advance(Duration.ofSeconds(5).plusMillis(1));
+      assertThat(h.attempt(CALL).admitted()).isTrue();
+    }
+  }
+
+  @Test
   void breakerStaysClosedBelowThreshold() {
     try (MeshHarness h = v2Mesh(breaker(50, 10, 10, Duration.ofSeconds(30), 2))) {
       for (int i = 0; i < 100; i++) {
