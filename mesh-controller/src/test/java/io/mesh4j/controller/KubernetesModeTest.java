@@ -257,15 +257,27 @@ class KubernetesModeTest {
         .orElseThrow(() -> new AssertionError("not connected: " + application));
   }
 
-  /** Changes only the spec, as {@code kubectl edit} would; the controller may be writing status meanwhile. */
+  /**
+   * Replaces the spec as {@code kubectl edit} would. The controller may write status between the
+   * read and the write, which the API server answers with a conflict; like kubectl, read again.
+   */
   private void editRoute(int v1, int v2) {
     Object spec = route(v1, v2).getAdditionalProperties().get("spec");
-    client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog")
-        .edit(r -> {
-          GenericKubernetesResource copy = Serialization.clone(r);
-          copy.setAdditionalProperty("spec", spec);
-          return copy;
-        });
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog")
+            .edit(r -> {
+              GenericKubernetesResource copy = Serialization.clone(r);
+              copy.setAdditionalProperty("spec", spec);
+              return copy;
+            });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private @Nullable String acceptedStatus() {

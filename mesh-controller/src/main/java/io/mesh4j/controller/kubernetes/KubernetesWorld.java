@@ -68,6 +68,9 @@ public final class KubernetesWorld implements AutoCloseable {
             return t;
           });
   private final AtomicBoolean dirty = new AtomicBoolean();
+  // Events from the first informers arrive while the others are still listing; one rebuild at
+  // the end of start() covers them all.
+  private volatile boolean started;
   private final Map<String, SharedIndexInformer<GenericKubernetesResource>> custom = new LinkedHashMap<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   // Set once by start(), before the first rebuild is submitted (which orders the writes).
@@ -124,6 +127,7 @@ public final class KubernetesWorld implements AutoCloseable {
     slices = client.discovery().v1().endpointSlices().inAnyNamespace().inform(cast(handler));
     pods = client.pods().inAnyNamespace().inform(cast(handler));
     informers.addAll(List.of(configMaps, services, slices, pods));
+    started = true;
     markDirty();
   }
 
@@ -137,7 +141,7 @@ public final class KubernetesWorld implements AutoCloseable {
   }
 
   private void markDirty() {
-    if (dirty.compareAndSet(false, true)) {
+    if (started && dirty.compareAndSet(false, true)) {
       rebuilds.execute(this::rebuild);
     }
   }
