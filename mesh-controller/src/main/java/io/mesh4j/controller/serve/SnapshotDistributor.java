@@ -234,6 +234,7 @@ public final class SnapshotDistributor implements AutoCloseable {
       // It already holds this content, under its number or ours, whichever is higher.
       Version current = held.getNumber() >= shared.snapshot.getVersion().getNumber() ? held : shared.snapshot.getVersion();
       session.sent = current;
+      session.resources = refs(shared.snapshot);
       session.acked = current;
       session.lastSync = clock.instant();
       out.onNext(ServerMessage.newBuilder().setCurrent(Current.newBuilder().setVersion(current)).build());
@@ -333,6 +334,7 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   private void push(Session session, Snapshot snapshot) {
     session.sent = snapshot.getVersion();
+    session.resources = refs(snapshot);
     pushes.incrementAndGet();
     try {
       session.out.onNext(ServerMessage.newBuilder().setSnapshot(snapshot).build());
@@ -341,6 +343,14 @@ public final class SnapshotDistributor implements AutoCloseable {
       log.debug("Could not send to {}: {}", session.name(), e.toString());
     }
     publish(session);
+  }
+
+  private static List<String> refs(Snapshot snapshot) {
+    List<String> out = new ArrayList<>(snapshot.getResourcesCount());
+    for (io.mesh4j.core.internal.wire.Resource r : snapshot.getResourcesList()) {
+      out.add(r.getRef());
+    }
+    return List.copyOf(out);
   }
 
   private void publish(Session session) {
@@ -406,6 +416,7 @@ public final class SnapshotDistributor implements AutoCloseable {
     final Scope scope;
     final StreamObserver<ServerMessage> out;
     @Nullable Version sent;
+    List<String> resources = List.of();
     @Nullable Version acked;
     ApplicationStatus.@Nullable Nack lastNack;
     java.time.@Nullable Instant lastSync;
@@ -435,6 +446,7 @@ public final class SnapshotDistributor implements AutoCloseable {
           peer,
           scope.toString(),
           sent == null ? 0 : sent.getNumber(),
+          resources,
           acked == null ? 0 : acked.getNumber(),
           acked == null ? "" : acked.getHash(),
           lastNack,
