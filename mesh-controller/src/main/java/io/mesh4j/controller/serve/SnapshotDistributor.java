@@ -71,6 +71,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private final AtomicLong snapshotsComputed = new AtomicLong();
   private volatile List<ResourceCondition> conditions = List.of();
   private volatile boolean ready;
+  private volatile Runnable onNack = () -> {};
 
   /** @param clock wall time for "last synced" */
   public SnapshotDistributor(InstantSource clock) {
@@ -115,6 +116,14 @@ public final class SnapshotDistributor implements AutoCloseable {
           conditions = PolicyResolver.conditions(served, problems);
           log.warn("Refused policy input; still serving version {}: {}", served.version(), problems);
         });
+  }
+
+  /**
+   * Called on the update thread after every NACK, once {@link #applications} shows it; for
+   * inputs that surface refusals in the refused resources' status. Must be fast and not throw.
+   */
+  public void onNack(Runnable listener) {
+    this.onNack = listener;
   }
 
   /** Whether a world has been served yet; before that, applications would receive nothing useful. */
@@ -279,6 +288,11 @@ public final class SnapshotDistributor implements AutoCloseable {
     log.warn("{} refused version {} and keeps {}: {}", session.name(), Snapshots.describe(version),
         session.acked == null ? "nothing" : Snapshots.describe(session.acked), reasons);
     publish(session);
+    try {
+      onNack.run();
+    } catch (RuntimeException e) {
+      log.error("A NACK listener failed", e);
+    }
   }
 
   private void onClosed(long id, String why) {
