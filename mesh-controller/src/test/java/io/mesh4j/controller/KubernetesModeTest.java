@@ -148,6 +148,35 @@ class KubernetesModeTest {
   }
 
   @Test
+  void aRouteThatAnApplicationRefusesShowsAppliedFalseWithTheApplicationsReason() throws IOException {
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.isLeader() && statusOf("frontend").inSync());
+    app.refuseWithProblem(
+        p -> p.routes().get(0).spec().rules().get(0).backends().get(0).weight() == 70
+            ? new io.mesh4j.core.policy.Problem("TrafficRoute shop/catalog", "spec.rules[0]", "must compile in this engine", null)
+            : null);
+
+    editRoute(70, 30);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> condition("Applied") != null);
+    Map<String, Object> applied = condition("Applied");
+    assertThat(applied.get("status")).isEqualTo("False");
+    assertThat(applied.get("reason")).isEqualTo("RefusedByApplication");
+    assertThat((String) applied.get("message"))
+        .matches("shop/frontend refused version \\d+: spec\\.rules\\[0\\]: must compile in this engine");
+    assertThat(condition("Accepted").get("status")).isEqualTo("True");
+    assertThat(statusOf("frontend").lastNack().reasons())
+        .containsExactly("TrafficRoute shop/catalog: spec.rules[0]: must compile in this engine");
+
+    // Once the application applies a later version, the refusal is over.
+    app.refuseWithProblem(p -> null);
+    editRoute(60, 40);
+    await().atMost(Duration.ofSeconds(5)).until(() -> condition("Applied") == null);
+  }
+
+  @Test
   void documentsInALabelledConfigMapAreServedLikeCustomResources() throws IOException {
     client.configMaps().inNamespace("shop").resource(
         new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
@@ -257,15 +286,41 @@ class KubernetesModeTest {
         .orElseThrow(() -> new AssertionError("not connected: " + application));
   }
 
-  /** Changes only the spec, as {@code kubectl edit} would; the controller may be writing status meanwhile. */
+  /**
+   * Replaces the spec as {@code kubectl edit} would. The controller may write status between the
+   * read and the write, which the API server answers with a conflict; like kubectl, read again.
+   */
   private void editRoute(int v1, int v2) {
     Object spec = route(v1, v2).getAdditionalProperties().get("spec");
-    client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog")
-        .edit(r -> {
-          GenericKubernetesResource copy = Serialization.clone(r);
-          copy.setAdditionalProperty("spec", spec);
-          return copy;
-        });
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog")
+            .edit(r -> {
+              GenericKubernetesResource copy = Serialization.clone(r);
+              copy.setAdditionalProperty("spec", spec);
+              return copy;
+            });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private @Nullable Map<String, Object> condition(String type) {
+    GenericKubernetesResource r = client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog").get();
+    Object status = r.getAdditionalProperties().get("status");
+    if (!(status instanceof Map<?, ?> s) || !(s.get("conditions") instanceof List<?> list)) {
+      return null;
+    }
+    return list.stream()
+        .map(c -> (Map<String, Object>) c)
+        .filter(c -> type.equals(c.get("type")))
+        .findFirst()
+        .orElse(null);
   }
 
   private @Nullable String acceptedStatus() {

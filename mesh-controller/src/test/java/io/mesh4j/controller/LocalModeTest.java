@@ -82,6 +82,8 @@ class LocalModeTest {
     await().atMost(Duration.ofSeconds(5))
         .until(() -> statusOf("frontend").ackedVersion() == source.status().version());
     assertThat(app.current().version()).isEqualTo(source.status().version());
+    assertThat(statusOf("frontend").resources())
+        .containsExactly("MeshConfig mesh4j-system/mesh", "ServiceEndpoints shop/catalog", "TrafficRoute shop/catalog");
   }
 
   @Test

@@ -17,18 +17,27 @@ final class RecordingApplication implements ConfigSource.Listener {
 
   final List<PolicySet> applied = new CopyOnWriteArrayList<>();
   final List<List<Problem>> rejected = new CopyOnWriteArrayList<>();
-  private volatile Function<PolicySet, @Nullable String> refuseWhen = p -> null;
+  private volatile Function<PolicySet, @Nullable Problem> refuseWhen = p -> null;
 
   /** From now on, refuse a set when {@code rule} returns a reason for it. */
   void refuseWhen(Function<PolicySet, @Nullable String> rule) {
+    this.refuseWhen =
+        p -> {
+          String reason = rule.apply(p);
+          return reason == null ? null : new Problem("policy version " + p.version(), "", reason, null);
+        };
+  }
+
+  /** From now on, refuse a set with the problem {@code rule} returns for it, as an engine would. */
+  void refuseWithProblem(Function<PolicySet, @Nullable Problem> rule) {
     this.refuseWhen = rule;
   }
 
   @Override
   public ApplyResult onUpdate(PolicySet policies) {
-    String reason = refuseWhen.apply(policies);
-    if (reason != null) {
-      return ApplyResult.refused(List.of(new Problem("policy version " + policies.version(), "", reason, null)));
+    Problem problem = refuseWhen.apply(policies);
+    if (problem != null) {
+      return ApplyResult.refused(List.of(problem));
     }
     applied.add(policies);
     return ApplyResult.accepted();

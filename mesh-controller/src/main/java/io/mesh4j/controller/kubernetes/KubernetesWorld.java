@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mesh4j.controller.resolve.PolicyResolver;
 import io.mesh4j.controller.resolve.ResourceCondition;
 import io.mesh4j.controller.resolve.WorldAssembler;
+import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.MeshResource;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * again (level-triggered: which event arrived does not matter), judged resource by resource with
  * mesh-core's reader and validator, and handed to the {@link SnapshotDistributor}, which pushes
  * only what changed. Then the {@code Accepted} condition of every custom resource is written to
- * its status, by the leader only and only when it changed.
+ * its status, with an {@code Applied=False} condition while applications refuse it (their NACKs
+ * name the resource), by the leader only and only when it changed.
  *
  * <p>Threading: informer callbacks only mark the state dirty; one thread, {@code
  * mesh4j-controller-watch}, rebuilds, so a burst of events costs one rebuild and nothing waits
@@ -68,6 +70,9 @@ public final class KubernetesWorld implements AutoCloseable {
             return t;
           });
   private final AtomicBoolean dirty = new AtomicBoolean();
+  // Events from the first informers arrive while the others are still listing; one rebuild at
+  // the end of start() covers them all.
+  private volatile boolean started;
   private final Map<String, SharedIndexInformer<GenericKubernetesResource>> custom = new LinkedHashMap<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   // Set once by start(), before the first rebuild is submitted (which orders the writes).
@@ -78,7 +83,8 @@ public final class KubernetesWorld implements AutoCloseable {
 
   // Confined to the rebuild thread.
   private Map<String, MeshResource> lastGood = Map.of();
-  private final Map<String, ResourceCondition> written = new LinkedHashMap<>();
+  /** What was last written per resource, without timestamps, so unchanged status is not rewritten. */
+  private final Map<String, List<Map<String, Object>>> written = new LinkedHashMap<>();
   private long version;
 
   /**
@@ -91,6 +97,7 @@ public final class KubernetesWorld implements AutoCloseable {
     this.distributor = distributor;
     this.isLeader = isLeader;
     this.clock = clock;
+    distributor.onNack(this::markDirty);
   }
 
   /** The API coordinates of a mesh4j kind. */
@@ -124,6 +131,7 @@ public final class KubernetesWorld implements AutoCloseable {
     slices = client.discovery().v1().endpointSlices().inAnyNamespace().inform(cast(handler));
     pods = client.pods().inAnyNamespace().inform(cast(handler));
     informers.addAll(List.of(configMaps, services, slices, pods));
+    started = true;
     markDirty();
   }
 
@@ -137,7 +145,7 @@ public final class KubernetesWorld implements AutoCloseable {
   }
 
   private void markDirty() {
-    if (dirty.compareAndSet(false, true)) {
+    if (started && dirty.compareAndSet(false, true)) {
       rebuilds.execute(this::rebuild);
     }
   }
@@ -177,7 +185,7 @@ public final class KubernetesWorld implements AutoCloseable {
       lastGood = assembly.byRef();
       PolicySet world = assembly.world().withVersion(++version);
       distributor.serve(world, assembly.problems());
-      writeStatus(PolicyResolver.conditions(world, assembly.problems()), customByRef);
+      writeStatus(PolicyResolver.conditions(world, assembly.problems()), refusals(distributor.applications()), customByRef);
     } catch (RuntimeException e) {
       log.error("Rebuilding the world failed; the last good world stays served", e);
     }
@@ -210,23 +218,71 @@ public final class KubernetesWorld implements AutoCloseable {
     return Serialization.asYaml(doc);
   }
 
-  private void writeStatus(List<ResourceCondition> conditions, Map<String, GenericKubernetesResource> customByRef) {
+  /**
+   * What applications currently refuse, by resource: NACK reasons of the version each application
+   * was last sent that name a resource ({@code Kind namespace/name: ...}), prefixed with who
+   * refused. A refusal ends when the application applies a later version.
+   */
+  static Map<String, List<String>> refusals(List<ApplicationStatus> applications) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (ApplicationStatus a : applications) {
+      ApplicationStatus.Nack nack = a.lastNack();
+      if (nack == null || nack.version() != a.sentVersion() || a.ackedVersion() == a.sentVersion()) {
+        continue;
+      }
+      for (String reason : nack.reasons()) {
+        int colon = reason.indexOf(": ");
+        if (colon > 0) {
+          out.computeIfAbsent(reason.substring(0, colon), k -> new ArrayList<>())
+              .add(a.namespace() + "/" + a.application() + " refused version " + nack.version() + ": " + reason.substring(colon + 2));
+        }
+      }
+    }
+    return out;
+  }
+
+  private void writeStatus(
+      List<ResourceCondition> conditions,
+      Map<String, List<String>> refusals,
+      Map<String, GenericKubernetesResource> customByRef) {
     if (!isLeader.getAsBoolean()) {
       return;
     }
     for (ResourceCondition c : conditions) {
       GenericKubernetesResource r = customByRef.get(c.resource());
-      if (r == null || c.equals(written.get(c.resource()))) {
+      if (r == null) {
         continue;
       }
+      List<Map<String, Object>> desired = new ArrayList<>();
+      Map<String, Object> accepted = new LinkedHashMap<>();
+      accepted.put("type", ResourceCondition.TYPE);
+      accepted.put("status", c.accepted() ? "True" : "False");
+      accepted.put("reason", c.reason());
+      accepted.put("message", c.accepted() ? "served to applications" : c.message());
+      accepted.put("observedGeneration", r.getMetadata().getGeneration());
+      desired.add(accepted);
+      List<String> refused = refusals.get(c.resource());
+      if (refused != null) {
+        // Accepted says what the controller made of the resource; this says what applications did with it.
+        Map<String, Object> applied = new LinkedHashMap<>();
+        applied.put("type", "Applied");
+        applied.put("status", "False");
+        applied.put("reason", "RefusedByApplication");
+        applied.put("message", String.join("\n", refused));
+        applied.put("observedGeneration", r.getMetadata().getGeneration());
+        desired.add(applied);
+      }
+      if (desired.equals(written.get(c.resource()))) {
+        continue;
+      }
+      String now = clock.instant().toString();
+      List<Map<String, Object>> stamped = new ArrayList<>();
+      for (Map<String, Object> d : desired) {
+        Map<String, Object> withTime = new LinkedHashMap<>(d);
+        withTime.put("lastTransitionTime", now);
+        stamped.add(withTime);
+      }
       String kind = c.resource().substring(0, c.resource().indexOf(' '));
-      Map<String, Object> condition = new LinkedHashMap<>();
-      condition.put("type", ResourceCondition.TYPE);
-      condition.put("status", c.accepted() ? "True" : "False");
-      condition.put("reason", c.reason());
-      condition.put("message", c.accepted() ? "served to applications" : c.message());
-      condition.put("observedGeneration", r.getMetadata().getGeneration());
-      condition.put("lastTransitionTime", clock.instant().toString());
       try {
         client.genericKubernetesResources(context(kind))
             .inNamespace(r.getMetadata().getNamespace())
@@ -234,11 +290,12 @@ public final class KubernetesWorld implements AutoCloseable {
             .editStatus(
                 current -> {
                   GenericKubernetesResource copy = Serialization.clone(current);
-                  copy.setAdditionalProperty("status", Map.of("conditions", List.of(condition)));
+                  copy.setAdditionalProperty("status", Map.of("conditions", stamped));
                   return copy;
                 });
-        written.put(c.resource(), c);
-        log.info("{}: Accepted={} {}", c.resource(), c.accepted() ? "True" : "False", c.message());
+        written.put(c.resource(), desired);
+        log.info("{}: Accepted={} {}{}", c.resource(), c.accepted() ? "True" : "False", c.message(),
+            refused == null ? "" : "; refused by applications: " + refused);
       } catch (RuntimeException e) {
         // The next rebuild tries again, since nothing was recorded as written.
         log.warn("Could not write the status of {}: {}", c.resource(), e.toString());

@@ -19,8 +19,8 @@ import java.util.function.Supplier;
  * The operator's view of the controller over plain HTTP:
  *
  * <ul>
- *   <li>{@code /status}: JSON with every connected application (the version it was sent, the
- *       version it applied, its last NACK with the reasons, when it last synced) and the {@code
+ *   <li>{@code /status}: JSON with every connected application (the version it was sent and the
+ *       resources in it, the version it applied, its last NACK with the reasons, when it last synced) and the {@code
  *       Accepted} condition of every resource;
  *   <li>{@code /metrics}: Prometheus text with NACKs (in total and per application), pushes,
  *       snapshot computations and connected applications;
@@ -94,6 +94,7 @@ public final class AdminServer implements AutoCloseable {
       app.put("peer", a.peer());
       app.put("scope", a.scope());
       app.put("sentVersion", a.sentVersion());
+      app.put("resources", a.resources());
       app.put("ackedVersion", a.ackedVersion());
       app.put("ackedHash", a.ackedHash());
       app.put("inSync", a.inSync());

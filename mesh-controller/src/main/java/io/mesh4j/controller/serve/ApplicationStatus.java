@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param peer its network address
  * @param scope the services it calls and serves
  * @param sentVersion the number of the latest version it was sent (or confirmed), 0 if none
+ * @param resources the resources of that version, {@code Kind namespace/name}, endpoints included
  * @param ackedVersion the number of the latest version it applied, 0 if none
  * @param ackedHash the content hash of that version, empty if none
  * @param lastNack its latest refusal, or null if it never refused a version on this stream
@@ -29,6 +30,7 @@ public record ApplicationStatus(
     String peer,
     String scope,
     long sentVersion,
+    List<String> resources,
     long ackedVersion,
     String ackedHash,
     @Nullable Nack lastNack,
@@ -46,6 +48,10 @@ public record ApplicationStatus(
     public Nack {
       reasons = List.copyOf(reasons);
     }
+  }
+
+  public ApplicationStatus {
+    resources = List.copyOf(resources);
   }
 
   /** Whether the application applied the latest version it was sent. */

@@ -71,6 +71,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private final AtomicLong snapshotsComputed = new AtomicLong();
   private volatile List<ResourceCondition> conditions = List.of();
   private volatile boolean ready;
+  private volatile Runnable onNack = () -> {};
 
   /** @param clock wall time for "last synced" */
   public SnapshotDistributor(InstantSource clock) {
@@ -115,6 +116,14 @@ public final class SnapshotDistributor implements AutoCloseable {
           conditions = PolicyResolver.conditions(served, problems);
           log.warn("Refused policy input; still serving version {}: {}", served.version(), problems);
         });
+  }
+
+  /**
+   * Called on the update thread after every NACK, once {@link #applications} shows it; for
+   * inputs that surface refusals in the refused resources' status. Must be fast and not throw.
+   */
+  public void onNack(Runnable listener) {
+    this.onNack = listener;
   }
 
   /** Whether a world has been served yet; before that, applications would receive nothing useful. */
@@ -234,6 +243,7 @@ public final class SnapshotDistributor implements AutoCloseable {
       // It already holds this content, under its number or ours, whichever is higher.
       Version current = held.getNumber() >= shared.snapshot.getVersion().getNumber() ? held : shared.snapshot.getVersion();
       session.sent = current;
+      session.resources = refs(shared.snapshot);
       session.acked = current;
       session.lastSync = clock.instant();
       out.onNext(ServerMessage.newBuilder().setCurrent(Current.newBuilder().setVersion(current)).build());
@@ -278,6 +288,11 @@ public final class SnapshotDistributor implements AutoCloseable {
     log.warn("{} refused version {} and keeps {}: {}", session.name(), Snapshots.describe(version),
         session.acked == null ? "nothing" : Snapshots.describe(session.acked), reasons);
     publish(session);
+    try {
+      onNack.run();
+    } catch (RuntimeException e) {
+      log.error("A NACK listener failed", e);
+    }
   }
 
   private void onClosed(long id, String why) {
@@ -333,6 +348,7 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   private void push(Session session, Snapshot snapshot) {
     session.sent = snapshot.getVersion();
+    session.resources = refs(snapshot);
     pushes.incrementAndGet();
     try {
       session.out.onNext(ServerMessage.newBuilder().setSnapshot(snapshot).build());
@@ -341,6 +357,14 @@ public final class SnapshotDistributor implements AutoCloseable {
       log.debug("Could not send to {}: {}", session.name(), e.toString());
     }
     publish(session);
+  }
+
+  private static List<String> refs(Snapshot snapshot) {
+    List<String> out = new ArrayList<>(snapshot.getResourcesCount());
+    for (io.mesh4j.core.internal.wire.Resource r : snapshot.getResourcesList()) {
+      out.add(r.getRef());
+    }
+    return List.copyOf(out);
   }
 
   private void publish(Session session) {
@@ -406,6 +430,7 @@ public final class SnapshotDistributor implements AutoCloseable {
     final Scope scope;
     final StreamObserver<ServerMessage> out;
     @Nullable Version sent;
+    List<String> resources = List.of();
     @Nullable Version acked;
     ApplicationStatus.@Nullable Nack lastNack;
     java.time.@Nullable Instant lastSync;
@@ -435,6 +460,7 @@ public final class SnapshotDistributor implements AutoCloseable {
           peer,
           scope.toString(),
           sent == null ? 0 : sent.getNumber(),
+          resources,
           acked == null ? 0 : acked.getNumber(),
           acked == null ? "" : acked.getHash(),
           lastNack,
