@@ -1,7 +1,6 @@
 package io.mesh4j.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -27,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -277,6 +278,11 @@ class KubernetesModeTest {
     toClose.add(source);
     source.start(app);
     return source;
+  }
+
+  /** Waits tolerate an application that has not connected yet (statusOf throws until it has). */
+  private static ConditionFactory await() {
+    return Awaitility.await().ignoreExceptionsInstanceOf(AssertionError.class);
   }
 
   private ApplicationStatus statusOf(String application) {
