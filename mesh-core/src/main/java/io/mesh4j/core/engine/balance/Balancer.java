@@ -18,4 +18,26 @@ public abstract class Balancer {
   boolean zoneRestrictable() {
     return true;
   }
+
+  /**
+   * Walks a hash ring or lookup table from {@code start}, wrapping once, to the first eligible
+   * owner, so a key whose endpoint is ejected or already tried moves to its next neighbour only.
+   *
+   * @return the endpoint index, or -1 when no owner qualifies
+   */
+  static int firstEligibleOwner(
+      int[] owners, int start, EndpointSet set, PickContext ctx, long now, boolean allowTried) {
+    int n = owners.length;
+    for (int k = 0; k < n; k++) {
+      int p = start + k;
+      if (p >= n) {
+        p -= n;
+      }
+      int owner = owners[p];
+      if (set.eligible(owner, allowTried, ctx, now)) {
+        return owner;
+      }
+    }
+    return -1;
+  }
 }

@@ -61,17 +61,7 @@ public final class MaglevBalancer extends Balancer {
     }
     int m = table.length;
     int slot = (int) Math.floorMod(Hashing.hash(key), (long) m);
-    for (int k = 0; k < m; k++) {
-      int s = slot + k;
-      if (s >= m) {
-        s -= m;
-      }
-      int owner = table[s];
-      if (set.eligible(owner, allowTried, ctx, now)) {
-        return owner;
-      }
-    }
-    return -1;
+    return firstEligibleOwner(table, slot, set, ctx, now, allowTried);
   }
 
   @Override

@@ -66,18 +66,7 @@ public final class RingHashBalancer extends Balancer {
     if (pos < 0) {
       pos = -pos - 1;
     }
-    int n = points.length;
-    for (int k = 0; k < n; k++) {
-      int p = pos + k;
-      if (p >= n) {
-        p -= n;
-      }
-      int owner = owners[p];
-      if (set.eligible(owner, allowTried, ctx, now)) {
-        return owner;
-      }
-    }
-    return -1;
+    return firstEligibleOwner(owners, pos, set, ctx, now, allowTried);
   }
 
   @Override
