@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -159,7 +160,7 @@ public final class GrpcLoopbackBenchmark {
               long refused = events.refused.sum();
               Measurement m = drive(t, concurrency, options.seconds(), payload);
               level.add(new Row(t.name, concurrency, round, m.histogram, m.errors, m.seconds,
-                  events.retries.sum() - retries, events.refused.sum() - refused));
+                  m.cpuNanos, events.retries.sum() - retries, events.refused.sum() - refused));
             }
           }
           print(out, level);
@@ -294,6 +295,7 @@ public final class GrpcLoopbackBenchmark {
     Recorder recorder = new Recorder(3);
     LongAdder errors = new LongAdder();
     CountDownLatch done = new CountDownLatch(concurrency);
+    long cpuStart = processCpuNanos();
     long start = System.nanoTime();
     long end = start + TimeUnit.SECONDS.toNanos(seconds);
     for (int i = 0; i < concurrency; i++) {
@@ -304,7 +306,20 @@ public final class GrpcLoopbackBenchmark {
     if (!done.await(seconds + CALL_DEADLINE_SECONDS + 5, TimeUnit.SECONDS)) {
       throw new IllegalStateException(target.name + ": calls still outstanding after their deadline");
     }
-    return new Measurement(recorder.getIntervalHistogram(), errors.sum(), (end - start) / 1e9);
+    long cpu = processCpuNanos() - cpuStart;
+    return new Measurement(recorder.getIntervalHistogram(), errors.sum(), (end - start) / 1e9, cpu);
+  }
+
+  /**
+   * CPU time of the whole process (client, server, GC, JIT), or -1 where the JVM does not tell.
+   * Only one channel runs at a time, so per call it charges each row with its own work; unlike
+   * wall-clock figures it barely moves when other processes take the cores.
+   */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
   }
 
   /** One of the closed loop's outstanding calls: each completion starts the next call. */
@@ -370,56 +385,38 @@ public final class GrpcLoopbackBenchmark {
 
   private static void print(PrintStream out, List<Row> rows) {
     out.println();
-    out.printf(Locale.ROOT, "concurrency %d (latency in microseconds)%n", rows.get(0).concurrency());
-    out.println("| round | channel | calls | calls/s | p50 | p90 | p99 | p99.9 | failed+retried | p50 ratio | p99 ratio | calls/s ratio |");
-    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    Histogram allPlain = null;
-    Histogram allMesh = null;
-    double plainSeconds = 0;
-    double meshSeconds = 0;
+    out.printf(Locale.ROOT, "concurrency %d (latency in microseconds; CPU = process CPU time per call)%n",
+        rows.get(0).concurrency());
+    out.println("| round | channel | calls | calls/s | p50 | p90 | p99 | p99.9 | CPU us/call | failed+retried"
+        + " | p50 ratio | p99 ratio | calls/s ratio | CPU ratio |");
+    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Row r : rows) {
       Row plain = rows.stream()
           .filter(p -> p.channel().equals(PLAIN) && p.round() == r.round()).findFirst().orElseThrow();
-      printRow(out, String.valueOf(r.round()), r.channel(), r.histogram(), r.seconds(),
-          r.errorsSeenByMesh(), r.channel().equals(MESH) ? plain.histogram() : null, plain.seconds());
-      if (r.channel().equals(PLAIN)) {
-        allPlain = merge(allPlain, r.histogram());
-        plainSeconds += r.seconds();
-      } else {
-        allMesh = merge(allMesh, r.histogram());
-        meshSeconds += r.seconds();
-      }
+      printRow(out, String.valueOf(r.round()), r, r.channel().equals(MESH) ? plain : null);
     }
-    long plainErrors = rows.stream().filter(r -> r.channel().equals(PLAIN)).mapToLong(Row::errorsSeenByMesh).sum();
-    long meshErrors = rows.stream().filter(r -> r.channel().equals(MESH)).mapToLong(Row::errorsSeenByMesh).sum();
-    printRow(out, "all", PLAIN, allPlain, plainSeconds, plainErrors, null, plainSeconds);
-    printRow(out, "all", MESH, allMesh, meshSeconds, meshErrors, allPlain, plainSeconds);
+    Row allPlain = Row.merge(rows.stream().filter(r -> r.channel().equals(PLAIN)).toList());
+    printRow(out, "all", allPlain, null);
+    printRow(out, "all", Row.merge(rows.stream().filter(r -> r.channel().equals(MESH)).toList()), allPlain);
   }
 
-  private static Histogram merge(Histogram into, Histogram h) {
-    if (into == null) {
-      return h.copy();
-    }
-    into.add(h);
-    return into;
-  }
-
-  private static void printRow(PrintStream out, String round, String channel, Histogram h,
-      double seconds, long errors, Histogram plain, double plainSeconds) {
-    double rate = h.getTotalCount() / seconds;
+  /** Prints {@code r}, with its ratios to {@code plain} unless that is null (a plain row). */
+  private static void printRow(PrintStream out, String round, Row r, Row plain) {
     String ratios = plain == null
-        ? "| | | |"
-        : String.format(Locale.ROOT, "| %.3f | %.3f | %.3f |",
-            (double) h.getValueAtPercentile(50) / plain.getValueAtPercentile(50),
-            (double) h.getValueAtPercentile(99) / plain.getValueAtPercentile(99),
-            rate / (plain.getTotalCount() / plainSeconds));
-    out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d %s%n",
-        round, channel, h.getTotalCount(), rate, micros(h, 50), micros(h, 90), micros(h, 99),
-        micros(h, 99.9), errors, ratios);
+        ? "| | | | |"
+        : String.format(Locale.ROOT, "| %.3f | %.3f | %.3f | %.3f |",
+            (double) r.latencyNanos(50) / plain.latencyNanos(50),
+            (double) r.latencyNanos(99) / plain.latencyNanos(99),
+            r.throughput() / plain.throughput(),
+            r.cpuNanosPerCall() / plain.cpuNanosPerCall());
+    out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d %s%n",
+        round, r.channel(), r.histogram().getTotalCount(), r.throughput(), micros(r, 50),
+        micros(r, 90), micros(r, 99), micros(r, 99.9), r.cpuNanosPerCall() / 1000.0,
+        r.errorsSeenByMesh(), ratios);
   }
 
-  private static double micros(Histogram h, double percentile) {
-    return h.getValueAtPercentile(percentile) / 1000.0;
+  private static double micros(Row r, double percentile) {
+    return r.latencyNanos(percentile) / 1000.0;
   }
 
   /** A channel under test; with several plain channels, calls go round-robin over them. */
@@ -441,7 +438,7 @@ public final class GrpcLoopbackBenchmark {
     }
   }
 
-  private record Measurement(Histogram histogram, long errors, double seconds) {}
+  private record Measurement(Histogram histogram, long errors, double seconds, long cpuNanos) {}
 
   /**
    * One measured row.
@@ -452,11 +449,27 @@ public final class GrpcLoopbackBenchmark {
    * @param histogram latencies (ns) of the calls that completed inside the window
    * @param errors calls that failed, as the application saw them
    * @param seconds length of the window
+   * @param cpuNanos CPU time the whole process used during the window, or -1 if unknown
    * @param retries retries the mesh scheduled during the row (0 for a healthy loopback)
    * @param refused calls the mesh refused during the row
    */
   public record Row(String channel, int concurrency, int round, Histogram histogram, long errors,
-      double seconds, long retries, long refused) {
+      double seconds, long cpuNanos, long retries, long refused) {
+
+    /** The rows of one channel pooled: histograms added, calls, time and CPU summed. */
+    static Row merge(List<Row> rows) {
+      Histogram h = rows.get(0).histogram().copy();
+      rows.stream().skip(1).forEach(r -> h.add(r.histogram()));
+      return new Row(rows.get(0).channel(), rows.get(0).concurrency(), 0, h,
+          rows.stream().mapToLong(Row::errors).sum(), rows.stream().mapToDouble(Row::seconds).sum(),
+          rows.stream().mapToLong(Row::cpuNanos).sum(), rows.stream().mapToLong(Row::retries).sum(),
+          rows.stream().mapToLong(Row::refused).sum());
+    }
+
+    /** Process CPU time per completed call, in nanoseconds. */
+    public double cpuNanosPerCall() {
+      return (double) cpuNanos / Math.max(1, histogram.getTotalCount());
+    }
 
     /** Calls completed per second of window. */
     public double throughput() {
