@@ -1,6 +1,8 @@
 package io.mesh4j.benchmarks;
 
 import io.grpc.CallOptions;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -20,6 +22,7 @@ import io.mesh4j.grpc.MeshChannels;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -160,7 +163,7 @@ public final class GrpcLoopbackBenchmark {
               long refused = events.refused.sum();
               Measurement m = drive(t, concurrency, options.seconds(), payload);
               level.add(new Row(t.name, concurrency, round, m.histogram, m.errors, m.seconds,
-                  m.cpuNanos, events.retries.sum() - retries, events.refused.sum() - refused));
+                  m.cpuNanos, m.allocatedBytes, events.retries.sum() - retries, events.refused.sum() - refused));
             }
           }
           print(out, level);
@@ -296,6 +299,7 @@ public final class GrpcLoopbackBenchmark {
     LongAdder errors = new LongAdder();
     CountDownLatch done = new CountDownLatch(concurrency);
     long cpuStart = processCpuNanos();
+    long allocatedStart = allocatedBytes();
     long start = System.nanoTime();
     long end = start + TimeUnit.SECONDS.toNanos(seconds);
     for (int i = 0; i < concurrency; i++) {
@@ -307,7 +311,20 @@ public final class GrpcLoopbackBenchmark {
       throw new IllegalStateException(target.name + ": calls still outstanding after their deadline");
     }
     long cpu = processCpuNanos() - cpuStart;
-    return new Measurement(recorder.getIntervalHistogram(), errors.sum(), (end - start) / 1e9, cpu);
+    long allocated = allocatedBytes() - allocatedStart;
+    return new Measurement(
+        recorder.getIntervalHistogram(), errors.sum(), (end - start) / 1e9, cpu, allocated);
+  }
+
+  /**
+   * Bytes allocated so far by the process's live threads, or -1 where the JVM does not tell. Like
+   * CPU time, a per-call figure that does not depend on the machine's load.
+   */
+  private static long allocatedBytes() {
+    return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+            && threads.isThreadAllocatedMemoryEnabled()
+        ? threads.getTotalThreadAllocatedBytes()
+        : -1;
   }
 
   /**
@@ -385,11 +402,11 @@ public final class GrpcLoopbackBenchmark {
 
   private static void print(PrintStream out, List<Row> rows) {
     out.println();
-    out.printf(Locale.ROOT, "concurrency %d (latency in microseconds; CPU = process CPU time per call)%n",
+    out.printf(Locale.ROOT, "concurrency %d (latency in microseconds; CPU and alloc = whole process, per call)%n",
         rows.get(0).concurrency());
-    out.println("| round | channel | calls | calls/s | p50 | p90 | p99 | p99.9 | CPU us/call | failed+retried"
-        + " | p50 ratio | p99 ratio | calls/s ratio | CPU ratio |");
-    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    out.println("| round | channel | calls | calls/s | p50 | p90 | p99 | p99.9 | CPU us/call | alloc B/call"
+        + " | failed+retried | p50 ratio | p99 ratio | calls/s ratio | CPU ratio |");
+    out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Row r : rows) {
       Row plain = rows.stream()
           .filter(p -> p.channel().equals(PLAIN) && p.round() == r.round()).findFirst().orElseThrow();
@@ -409,10 +426,10 @@ public final class GrpcLoopbackBenchmark {
             (double) r.latencyNanos(99) / plain.latencyNanos(99),
             r.throughput() / plain.throughput(),
             r.cpuNanosPerCall() / plain.cpuNanosPerCall());
-    out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %d %s%n",
+    out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f | %d %s%n",
         round, r.channel(), r.histogram().getTotalCount(), r.throughput(), micros(r, 50),
         micros(r, 90), micros(r, 99), micros(r, 99.9), r.cpuNanosPerCall() / 1000.0,
-        r.errorsSeenByMesh(), ratios);
+        r.allocatedBytesPerCall(), r.errorsSeenByMesh(), ratios);
   }
 
   private static double micros(Row r, double percentile) {
@@ -438,7 +455,8 @@ public final class GrpcLoopbackBenchmark {
     }
   }
 
-  private record Measurement(Histogram histogram, long errors, double seconds, long cpuNanos) {}
+  private record Measurement(
+      Histogram histogram, long errors, double seconds, long cpuNanos, long allocatedBytes) {}
 
   /**
    * One measured row.
@@ -450,11 +468,12 @@ public final class GrpcLoopbackBenchmark {
    * @param errors calls that failed, as the application saw them
    * @param seconds length of the window
    * @param cpuNanos CPU time the whole process used during the window, or -1 if unknown
+   * @param allocatedBytes bytes the process allocated during the window, or -1 if unknown
    * @param retries retries the mesh scheduled during the row (0 for a healthy loopback)
    * @param refused calls the mesh refused during the row
    */
   public record Row(String channel, int concurrency, int round, Histogram histogram, long errors,
-      double seconds, long cpuNanos, long retries, long refused) {
+      double seconds, long cpuNanos, long allocatedBytes, long retries, long refused) {
 
     /** The rows of one channel pooled: histograms added, calls, time and CPU summed. */
     static Row merge(List<Row> rows) {
@@ -462,8 +481,14 @@ public final class GrpcLoopbackBenchmark {
       rows.stream().skip(1).forEach(r -> h.add(r.histogram()));
       return new Row(rows.get(0).channel(), rows.get(0).concurrency(), 0, h,
           rows.stream().mapToLong(Row::errors).sum(), rows.stream().mapToDouble(Row::seconds).sum(),
-          rows.stream().mapToLong(Row::cpuNanos).sum(), rows.stream().mapToLong(Row::retries).sum(),
+          rows.stream().mapToLong(Row::cpuNanos).sum(),
+          rows.stream().mapToLong(Row::allocatedBytes).sum(), rows.stream().mapToLong(Row::retries).sum(),
           rows.stream().mapToLong(Row::refused).sum());
+    }
+
+    /** Bytes allocated by the process per completed call. */
+    public double allocatedBytesPerCall() {
+      return (double) allocatedBytes / Math.max(1, histogram.getTotalCount());
     }
 
     /** Process CPU time per completed call, in nanoseconds. */
@@ -580,22 +605,51 @@ public final class GrpcLoopbackBenchmark {
     }
   }
 
-  /** Byte arrays as they are, so neither row spends time on serialization the other does not. */
+  /**
+   * Byte arrays as they are, so neither row spends time on serialization the other does not. Like
+   * grpc-java's protobuf marshaller, it tells gRPC the message's length and writes it out in one
+   * piece, so the transport does not copy it through stream buffers: without that, buffer copies
+   * would be most of a 100-byte call's cost and hide what the rows differ in.
+   */
   enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     INSTANCE;
 
     @Override
     public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
+      return new BytesStream(value);
     }
 
     @Override
     public byte[] parse(InputStream stream) {
       try {
+        if (stream instanceof KnownLength) {
+          byte[] bytes = new byte[stream.available()];
+          if (stream.readNBytes(bytes, 0, bytes.length) == bytes.length && stream.read() == -1) {
+            return bytes;
+          }
+          throw new IOException("message shorter or longer than its known length");
+        }
         return stream.readAllBytes();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+  }
+
+  /** A message's bytes with their length known and drainable in one write. */
+  private static final class BytesStream extends ByteArrayInputStream
+      implements KnownLength, Drainable {
+
+    BytesStream(byte[] bytes) {
+      super(bytes);
+    }
+
+    @Override
+    public synchronized int drainTo(OutputStream target) throws IOException {
+      int n = count - pos;
+      target.write(buf, pos, n);
+      pos = count;
+      return n;
     }
   }
 }
