@@ -36,6 +36,7 @@ public final class Mesh implements AutoCloseable {
 
   private final Object updateLock = new Object();
   private final Events events;
+  private final Ticker ticker;
   private final GuardRegistry registry;
   private final SnapshotCompiler compiler;
   private final OutboundEngine engine;
@@ -45,6 +46,7 @@ public final class Mesh implements AutoCloseable {
   private Mesh(Builder b) {
     this.events = new Events(b.listeners);
     Ticker ticker = b.ticker;
+    this.ticker = ticker;
     EngineContext ctx =
         new EngineContext(ticker, b.random, events, b.localZone, ticker == Ticker.system());
     this.registry = new GuardRegistry(updateLock);
@@ -134,6 +136,15 @@ public final class Mesh implements AutoCloseable {
   /** The server-side engine for adapters. */
   public Inbound inbound() {
     return engine;
+  }
+
+  /**
+   * The monotonic clock every decision of this mesh reads (deadlines, ejections, breaker waits).
+   * Adapters measure attempt latencies with it, so that the latencies they report and the times
+   * the engine compares them with come from one clock, fake or real.
+   */
+  public Ticker ticker() {
+    return ticker;
   }
 
   /** The version of the policy set in effect; 0 before the first one. */

@@ -249,6 +249,15 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
 
   @Override
   public RetryDecision settle(Outcome outcome) {
+    return settleFirst(outcome, true);
+  }
+
+  @Override
+  public RetryDecision settleFinal(Outcome outcome) {
+    return settleFirst(outcome, false);
+  }
+
+  private RetryDecision settleFirst(Outcome outcome, boolean replayable) {
     EndpointHealth h = firstHealth;
     Backend b = backend;
     if (h == null || b == null) {
@@ -257,18 +266,22 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
     if (!FIRST_SETTLED.compareAndSet(this, 0, 1)) {
       return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
     }
-    return settleAttempt(b, h, 1, outcome);
+    return settleAttempt(b, h, 1, outcome, replayable);
   }
 
-  /** Releases an admitted attempt's permits, records its outcome and decides the retry. */
-  RetryDecision settleAttempt(Backend b, EndpointHealth h, int number, Outcome outcome) {
+  /**
+   * Releases an admitted attempt's permits, records its outcome and decides the retry; a call the
+   * adapter cannot replay is not considered for one.
+   */
+  RetryDecision settleAttempt(
+      Backend b, EndpointHealth h, int number, Outcome outcome, boolean replayable) {
     long now = now();
     h.inFlight.decrementAndGet();
     b.guard().settle(outcome);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
       h.record(outcome.isServerFailure(), now);
     }
-    return decide(outcome, number, now);
+    return decide(outcome, number, now, replayable);
   }
 
   @Override
@@ -297,7 +310,7 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   }
 
   /** Whether and when to retry after attempt {@code number} ended with {@code outcome}. */
-  RetryDecision decide(Outcome outcome, int number, long now) {
+  RetryDecision decide(Outcome outcome, int number, long now, boolean replayable) {
     switch (outcome.kind()) {
       case SUCCESS:
         return RetryDecision.stop(RetryDecision.Reason.SUCCEEDED);
@@ -305,6 +318,11 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
         return RetryDecision.stop(RetryDecision.Reason.CANCELLED);
       default:
         break;
+    }
+    // Checked before everything else: a retry the adapter cannot perform must neither take room
+    // from the budget nor be announced to listeners as scheduled.
+    if (!replayable) {
+      return RetryDecision.stop(RetryDecision.Reason.NOT_REPLAYABLE);
     }
     RetryPolicy r = rule.retry;
     if (r == null) {
