@@ -481,7 +481,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         wasCancelled = cancelled;
       }
       long latency = ticker.nanos() - startNanos;
-      RetryDecision decision = attempt.settle(outcome(status, latency, wasCancelled));
+      Outcome outcome = outcome(status, latency, wasCancelled);
+      // Once a response message reached the application, or for a streamed request that was not
+      // kept, the call cannot be replayed: the engine must not spend budget on a retry.
+      RetryDecision decision =
+          committed || !replayable ? attempt.settleFinal(outcome) : attempt.settle(outcome);
       if (decision.shouldRetry() && !committed && replayable && !wasCancelled) {
         schedule(MeshClientCall.this::startAttemptOnTimer, decision.backoffNanos());
         return;
