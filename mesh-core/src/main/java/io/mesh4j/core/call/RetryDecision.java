@@ -34,6 +34,8 @@ public final class RetryDecision {
      * considered and no budget was spent.
      */
     NOT_REPLAYABLE,
+    /** The attempt carried a mirror copy, which is never retried. */
+    MIRROR,
     /** The attempt was refused by the mesh; a refusal is final for the call. */
     REFUSED,
     /** The attempt had been settled before; this answer repeats nothing. */

@@ -64,6 +64,7 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   private @Nullable Endpoint firstEndpoint;
   private @Nullable EndpointHealth firstHealth;
   private volatile int firstSettled;
+  private boolean mirrorTaken;
 
   CallPlanImpl(
       DestinationRuntime dest,
@@ -118,6 +119,58 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   @Override
   public @Nullable MirrorTarget mirror() {
     return (flags & MIRRORED) != 0 ? rule.mirror : null;
+  }
+
+  @Override
+  public @Nullable Attempt mirrorAttempt() {
+    if ((flags & MIRRORED) == 0 || mirrorTaken) {
+      return null;
+    }
+    mirrorTaken = true;
+    MirrorTarget target = rule.mirror;
+    if (target == null) {
+      return null;
+    }
+    String shadow = target.destination();
+    String subset = target.subset();
+    Backend b = rule.mirrorBackend();
+    if (b == null) {
+      return refuse(
+          MeshFailure.of(
+              MeshFailure.Reason.UNKNOWN_DESTINATION,
+              shadow,
+              subset,
+              "mirror of rule " + rule.name + " of " + dest.name),
+          1);
+    }
+    long now = now();
+    EndpointSet set = b.endpoints();
+    if (set.size() == 0) {
+      return refuse(
+          MeshFailure.of(
+              MeshFailure.Reason.NO_ENDPOINTS, shadow, subset, "mirror of rule " + rule.name),
+          1);
+    }
+    MirrorAttempt copy = new MirrorAttempt(dest.ctx, b, call, remainingNanos());
+    int i = set.pick(copy, now);
+    if (i < 0) {
+      return refuse(
+          MeshFailure.of(
+              MeshFailure.Reason.NO_HEALTHY_ENDPOINT,
+              shadow,
+              subset,
+              set.unavailable(now) + " of " + set.size() + " ejected"),
+          1);
+    }
+    SubsetGuard guard = b.guard();
+    int admitted = guard.tryAcquire();
+    if (admitted != SubsetGuard.ADMITTED) {
+      return refuse(guard.refusal(admitted), 1);
+    }
+    EndpointHealth h = set.health(i);
+    h.inFlight.incrementAndGet();
+    copy.admit(set.endpoint(i), h);
+    return copy;
   }
 
   @Override
