@@ -44,6 +44,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
+  /** Runs a task on the thread that hands it over. */
+  private static final Executor DIRECT = Runnable::run;
+
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
   private final Channel next;
@@ -313,6 +316,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         call.sendMessage(m);
       }
       call.halfClose();
+      // After the call is on its way, so that the copy never delays it.
+      if (attempt.number() == 1 && m != null && method.getType() == MethodDescriptor.MethodType.UNARY) {
+        sendMirrorCopy(p, m);
+      }
       return;
     }
     boolean cancelNow;
@@ -335,6 +342,53 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     if (cancelNow) {
       call.cancel("call cancelled", null);
+    }
+  }
+
+  /**
+   * Sends the copy of a mirrored unary call, fire and forget: the response is discarded, and
+   * nothing about the copy reaches the application or changes the call. The copy runs in a fork
+   * of the caller's context, so that it keeps the context's values but not its cancellation (a
+   * server handler's context ends with the handler); it is bounded by the call's deadline
+   * instead, through the engine's timeout for the copy. Its callbacks run on the transport's
+   * thread: they only settle, and a blocking stub's executor stops running tasks once the call
+   * it waits for is over.
+   */
+  private void sendMirrorCopy(CallPlan p, ReqT request) {
+    Attempt copy = p.mirrorAttempt();
+    if (copy == null || !copy.admitted()) {
+      // The engine reported the refusal to listeners; the call goes on without a copy.
+      return;
+    }
+    AttemptTracer tracer = new AttemptTracer();
+    long startNanos = ticker.nanos();
+    Context forked = context.fork();
+    Context previous = forked.attach();
+    try {
+      CallOptions options =
+          callOptions
+              .withExecutor(DIRECT)
+              .withOption(
+                  EndpointKey.CHOSEN,
+                  new EndpointKey(copy.endpoint().address(), copy.endpoint().port()))
+              .withStreamTracerFactory(tracer);
+      long timeout = copy.timeoutNanos();
+      if (timeout != Long.MAX_VALUE) {
+        options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
+      }
+      ClientCall<ReqT, RespT> call = next.newCall(method, options);
+      Metadata headers = new Metadata();
+      headers.merge(appHeaders());
+      call.start(new MirrorListener(copy, tracer, startNanos), headers);
+      call.request(1);
+      call.sendMessage(request);
+      call.halfClose();
+    } catch (RuntimeException e) {
+      // The copy must never fail the call; it must still give its permits back.
+      copy.settle(
+          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL", ticker.nanos() - startNanos));
+    } finally {
+      forked.detach(previous);
     }
   }
 
@@ -496,26 +550,50 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
 
     private Outcome outcome(Status status, long latencyNanos, boolean wasCancelled) {
-      if (status.isOk()) {
-        return Outcome.success(latencyNanos);
-      }
-      if (wasCancelled || status.getCode() == Status.Code.CANCELLED) {
-        // Cancelled by the application or its context; says nothing about the endpoint.
-        return Outcome.cancelled(latencyNanos);
-      }
-      String code = status.getCode().name();
-      if (!tracer.streamCreated) {
-        // The request never left: the connection could not be made (or the pick failed).
-        return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code, latencyNanos);
-      }
-      if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !tracer.serverAnswered) {
-        return Outcome.failure(Outcome.Kind.TIMEOUT, code, latencyNanos);
-      }
-      if (!tracer.serverAnswered) {
-        // Sent, but the stream ended without a word from the server: the connection broke.
-        return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
-      }
-      return Outcome.failure(Outcome.Kind.STATUS, code, latencyNanos);
+      return classify(status, latencyNanos, wasCancelled, tracer);
     }
+  }
+
+  /** Settles a mirror copy when it ends; its response is dropped unread. */
+  private final class MirrorListener extends Listener<RespT> {
+    private final Attempt copy;
+    private final AttemptTracer tracer;
+    private final long startNanos;
+
+    MirrorListener(Attempt copy, AttemptTracer tracer, long startNanos) {
+      this.copy = copy;
+      this.tracer = tracer;
+      this.startNanos = startNanos;
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      copy.settle(classify(status, ticker.nanos() - startNanos, false, tracer));
+    }
+  }
+
+  /** Turns how an attempt closed into the engine's outcome. */
+  private static Outcome classify(
+      Status status, long latencyNanos, boolean wasCancelled, AttemptTracer tracer) {
+    if (status.isOk()) {
+      return Outcome.success(latencyNanos);
+    }
+    if (wasCancelled || status.getCode() == Status.Code.CANCELLED) {
+      // Cancelled by the application or its context; says nothing about the endpoint.
+      return Outcome.cancelled(latencyNanos);
+    }
+    String code = status.getCode().name();
+    if (!tracer.streamCreated) {
+      // The request never left: the connection could not be made (or the pick failed).
+      return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code, latencyNanos);
+    }
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !tracer.serverAnswered) {
+      return Outcome.failure(Outcome.Kind.TIMEOUT, code, latencyNanos);
+    }
+    if (!tracer.serverAnswered) {
+      // Sent, but the stream ended without a word from the server: the connection broke.
+      return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
+    }
+    return Outcome.failure(Outcome.Kind.STATUS, code, latencyNanos);
   }
 }

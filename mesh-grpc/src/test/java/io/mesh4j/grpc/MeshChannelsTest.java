@@ -658,4 +658,159 @@ class MeshChannelsTest {
         .forEachRemaining(out::add);
     return out;
   }
+
+  /**
+   * Endpoints {@code primary} (label v1) and {@code shadow} (label shadow); calls go to v1 and
+   * {@code percent} of them are copied to the shadow subset, plus {@code policy} for the
+   * destination (may be empty).
+   */
+  private void mirrorPolicy(Backend primary, Backend shadow, int percent, String policy) {
+    mesh.apply(
+        endpoints(primary, "v1", shadow, "shadow")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: shadow, labels: {version: shadow}}
+              rules:
+                - backends: [{subset: v1}]
+                  mirror: {subset: shadow, percent: %d}
+            """
+                .formatted(percent)
+            + policy);
+  }
+
+  @Test
+  @Timeout(60)
+  void everyUnaryCallIsCopiedToTheShadowSubsetAndOnlyThePrimaryAnswers() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow");
+    mirrorPolicy(primary, shadow, 100, "");
+    ManagedChannel channel = channel();
+
+    int calls = 50;
+    for (int i = 0; i < calls; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() == calls);
+    assertThat(primary.calls()).isEqualTo(calls);
+  }
+
+  @Test
+  @Timeout(60)
+  void slowShadowDoesNotSlowThePrimaryCalls() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow").answerAfter(Duration.ofSeconds(2));
+    mirrorPolicy(primary, shadow, 100, "");
+    ManagedChannel channel = channel();
+    call(channel); // connections are up before anything is timed
+
+    long slowest = 0;
+    for (int i = 0; i < 20; i++) {
+      long start = System.nanoTime();
+      assertThat(call(channel)).isEqualTo("primary");
+      slowest = Math.max(slowest, System.nanoTime() - start);
+    }
+
+    // Each copy takes two seconds; a primary call that waited for one would take as long.
+    assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofSeconds(1));
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() == 21);
+  }
+
+  @Test
+  @Timeout(60)
+  void failingOrUnreachableShadowNeverFailsThePrimary() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow").failWith(Status.INTERNAL.withDescription("broken"));
+    mirrorPolicy(primary, shadow, 100, "");
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 30; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() == 30);
+
+    shadow.close();
+    for (int i = 0; i < 30; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+    assertThat(primary.calls()).isEqualTo(60);
+  }
+
+  @Test
+  @Timeout(60)
+  void fiftyPercentMirrorCopiesAboutHalfOfTheCalls() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow");
+    mirrorPolicy(primary, shadow, 50, "");
+    ManagedChannel channel = channel();
+
+    int calls = 400;
+    for (int i = 0; i < calls; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+
+    // 200 expected; the bounds are six standard deviations away.
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() >= 140);
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> shadow.calls() <= 260);
+  }
+
+  @Test
+  @Timeout(60)
+  void copyStillRunningAtThePrimaryDeadlineIsCancelledAndGivesItsPermitBack() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow").answerAfter(Duration.ofSeconds(20));
+    mirrorPolicy(
+        primary,
+        shadow,
+        100,
+        """
+        ---
+        apiVersion: mesh4j.io/v1alpha1
+        kind: DestinationPolicy
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+          circuitBreaker: {minimumCalls: 1000, slidingWindowSize: 1000, maxConcurrentRequests: 1}
+        """);
+    ManagedChannel channel = channel();
+
+    long start = System.nanoTime();
+    assertThat(call(channel, CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS)))
+        .isEqualTo("primary");
+    await().atMost(Duration.ofSeconds(5)).until(() -> shadow.calls() == 1);
+
+    // The shadow subset admits one copy at a time; its slot is free again once the copy is cut
+    // off at the call's deadline, long before the shadow would answer.
+    await().atMost(Duration.ofSeconds(5)).until(this::shadowSlotFree);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  /** Whether the engine would admit a mirror copy now; gives back whatever it took. */
+  private boolean shadowSlotFree() {
+    io.mesh4j.core.call.CallPlan plan =
+        mesh.mesh()
+            .outbound()
+            .plan(OutboundCall.builder(CATALOG).grpc(EchoService.SERVICE, "Unary").build());
+    Attempt primary = plan.nextAttempt();
+    Attempt copy = plan.mirrorAttempt();
+    try {
+      return copy != null && copy.admitted();
+    } finally {
+      if (primary.admitted()) {
+        primary.settle(Outcome.cancelled(0));
+      }
+      if (copy != null) {
+        copy.settle(Outcome.cancelled(0));
+      }
+    }
+  }
 }
