@@ -278,6 +278,65 @@ class MeshChannelsTest {
 
   @Test
   @Timeout(60)
+  void removingAnEndpointUnderLoadFailsNoCallSendsItNothingNewAndLetsItsSlowCallFinish()
+      throws Exception {
+    Backend a = grpc.backend("a");
+    Backend b = grpc.backend("b");
+    Backend removed = grpc.backend("removed");
+    mesh.apply(endpoints(a, "v1", b, "v1", removed, "v1") + ROUTE_ALL);
+    ManagedChannel channel = channel();
+
+    int threads = 4;
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    for (int t = 0; t < threads; t++) {
+      Thread worker =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  try {
+                    call(channel);
+                  } catch (RuntimeException e) {
+                    failures.add(e);
+                  }
+                }
+              });
+      workers.add(worker);
+      worker.start();
+    }
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> removed.calls() >= 20);
+      removed.answerAfter(Duration.ofSeconds(2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> removed.active() >= 1);
+
+      mesh.apply(endpoints(a, "v1", b, "v1") + ROUTE_ALL);
+      int removedAtUpdate = removed.calls();
+      int othersAtUpdate = a.calls() + b.calls();
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> a.calls() + b.calls() >= othersAtUpdate + 500);
+      // Calls planned before the update may still reach it: at most one per worker.
+      assertThat(removed.calls() - removedAtUpdate).isLessThanOrEqualTo(threads);
+      int removedAfterDrain = removed.calls();
+      // Its slow calls, in flight when it was removed, are answered, not cut off.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> removed.active() == 0 && removed.answered() == removed.calls());
+      await()
+          .during(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> removed.calls() == removedAfterDrain);
+    } finally {
+      running.set(false);
+      for (Thread worker : workers) {
+        worker.join(TimeUnit.SECONDS.toMillis(10));
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  @Timeout(60)
   void retryBudgetBoundsAttemptsWhenEveryEndpointFails() {
     List<Backend> backends = grpc.backends("a", "b", "c");
     for (Backend backend : backends) {

@@ -78,4 +78,29 @@ class MeshLoadBalancerTest {
   private static String call(ManagedChannel channel) {
     return ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, CallOptions.DEFAULT, "hi");
   }
+
+  @Test
+  @Timeout(60)
+  void channelConnectsToEveryEndpointBeforeItsFirstCallAndLetsRemovedEndpointsGo() {
+    TestMesh mesh = grpc.register(new TestMesh());
+    Backend a = grpc.backend("a");
+    Backend b = grpc.backend("b");
+    Backend c = grpc.backend("c");
+    mesh.apply(endpoints(a, "v1", b, "v1") + ROUTE_ALL);
+    ManagedChannel channel = grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
+
+    channel.getState(true);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> a.connections() == 1 && b.connections() == 1);
+    assertThat(a.calls() + b.calls()).isZero();
+
+    mesh.apply(endpoints(a, "v1", c, "v1") + ROUTE_ALL);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> c.connections() == 1);
+    assertThat(c.calls()).isZero();
+    // grpc-java closes a shut-down subchannel's connection five seconds later, for picks in flight.
+    await().atMost(Duration.ofSeconds(20)).until(() -> b.connections() == 0);
+    assertThat(a.connections()).isEqualTo(1);
+  }
 }
