@@ -35,7 +35,12 @@ import org.jspecify.annotations.Nullable;
  * the application half-closes, so each attempt can replay start, message and half-close. They are
  * retried only until a response message reaches the application: response headers are held back
  * with it, so an attempt that fails before its first message leaves no trace. Client and
- * bidirectional streaming calls run as one attempt, started at once.
+ * bidirectional streaming calls run as one attempt, started at once. An attempt that cannot be
+ * retried for these reasons is settled as final, so the engine spends no retry budget on it.
+ *
+ * <p>A mirrored unary call also sends the engine's mirror copy once its first attempt is on its
+ * way: fire and forget, bounded by the call's deadline, its response dropped and its outcome
+ * settled with the engine.
  *
  * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and backoff
  * timers may run on different threads. Fields marked as guarded by {@code lock} are touched only
