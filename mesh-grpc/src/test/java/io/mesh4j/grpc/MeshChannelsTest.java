@@ -543,6 +543,37 @@ class MeshChannelsTest {
 
   @Test
   @Timeout(30)
+  void streamFailingAfterAMessageSchedulesNoRetryAndLeavesTheBudgetToOtherCalls() {
+    Backend backend = grpc.backend("only").breakStreamsAfter(1);
+    mesh.apply(
+        endpoints(backend, "v1")
+            + route("retries: {attempts: 2, retryOn: [UNAVAILABLE], backoff: {base: 1ms, max: 2ms}}")
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              retryBudget: {retryPercent: 10, minRetriesPerSecond: 0, window: 60s}
+            """);
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 10; i++) {
+      assertThatThrownBy(() -> stream(channel, 3)).isInstanceOf(StatusRuntimeException.class);
+    }
+    assertThat(mesh.retriesScheduled()).isEmpty();
+
+    // Eleven calls in the window leave room for one retry, unless the streams had spent it.
+    backend.failWith(Status.UNAVAILABLE.withDescription("down"));
+    int before = backend.calls();
+    assertThatThrownBy(() -> call(channel)).isInstanceOf(StatusRuntimeException.class);
+    assertThat(backend.calls() - before).isEqualTo(2);
+    assertThat(mesh.retriesScheduled()).containsExactly(CATALOG + "#2");
+  }
+
+  @Test
+  @Timeout(30)
   void callCancelledBeforeItStartsCannotBeStarted() {
     Backend backend = grpc.backend("only");
     mesh.apply(endpoints(backend, "v1") + ROUTE_ALL);
