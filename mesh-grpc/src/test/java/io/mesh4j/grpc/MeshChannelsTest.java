@@ -574,6 +574,55 @@ class MeshChannelsTest {
 
   @Test
   @Timeout(30)
+  void attemptLatencyIsMeasuredOnTheMeshTicker() {
+    Backend backend = grpc.backend("only");
+    // Every reading is five seconds after the previous one, so each attempt lasts seconds on the
+    // mesh's clock while it takes milliseconds on the system's.
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    io.mesh4j.core.source.StaticConfigSource source =
+        io.mesh4j.core.source.StaticConfigSource.empty();
+    io.mesh4j.core.Mesh slowClock =
+        grpc.register(
+            io.mesh4j.core.Mesh.builder()
+                .configSource(source)
+                .ticker(() -> now.addAndGet(TimeUnit.SECONDS.toNanos(5)))
+                .build());
+    assertThat(
+            source
+                .push(
+                    endpoints(backend, "v1")
+                        + ROUTE_ALL
+                        + """
+                        ---
+                        apiVersion: mesh4j.io/v1alpha1
+                        kind: DestinationPolicy
+                        metadata: {name: catalog, namespace: shop}
+                        spec:
+                          destination: catalog.shop
+                          circuitBreaker:
+                            slowCallRateThreshold: 50
+                            slowCallDuration: 1s
+                            minimumCalls: 2
+                            slidingWindowSize: 2
+                            waitInOpenState: 1000h
+                        """)
+                .problems())
+        .isEmpty();
+    ManagedChannel channel = grpc.channel(MeshChannels.forService(slowClock, CATALOG));
+
+    assertThat(call(channel)).isEqualTo("only");
+    assertThat(call(channel)).isEqualTo("only");
+
+    // Both calls were slow on the mesh's clock, so the breaker opened on its slow-call rate.
+    assertThatThrownBy(() -> call(channel))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).contains("slow-call rate"));
+    assertThat(backend.calls()).isEqualTo(2);
+  }
+
+  @Test
+  @Timeout(30)
   void callCancelledBeforeItStartsCannotBeStarted() {
     Backend backend = grpc.backend("only");
     mesh.apply(endpoints(backend, "v1") + ROUTE_ALL);
