@@ -57,8 +57,8 @@ public interface CallPlan {
    * gets no injected fault, is not mirrored again, and does not count against the shadow
    * destination's client rate limit or retry budget, which bound the calls the application makes.
    *
-   * <p>A copy the mesh cannot send is a refused attempt (unknown shadow, no endpoints, all
-   * ejected, circuit open, ...), reported to listeners through {@code callRefused} like any
+   * <p>A copy the mesh cannot send is a refused attempt (unknown shadow, the call's deadline
+   * already passed, no endpoints, all ejected, circuit open, ...), reported to listeners through {@code callRefused} like any
    * refusal; the adapter drops it. Same threading as {@link #nextAttempt()}.
    */
   @Nullable Attempt mirrorAttempt();

@@ -229,4 +229,29 @@ class FaultAndMirrorTest {
       assertThat(third.mirrorAttempt().admitted()).isTrue();
     }
   }
+
+  @Test
+  void mirrorCopyTimesOutWithTheCallAndIsRefusedOnceTheDeadlineHasPassed() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          endpoints("shadow.shop", ep("10.0.9.1")),
+          route(
+              "catalog.shop",
+              List.of(),
+              rule().timeout(Duration.ofSeconds(1)).mirror("shadow.shop", null, 100).build()));
+      CallPlan plan = h.plan(CALL);
+      plan.nextAttempt();
+      h.ticker.advance(Duration.ofMillis(400));
+      Attempt copy = plan.mirrorAttempt();
+      assertThat(copy.timeoutNanos()).isEqualTo(Duration.ofMillis(600).toNanos());
+
+      CallPlan late = h.plan(CALL);
+      late.nextAttempt();
+      h.ticker.advance(Duration.ofSeconds(1));
+      Attempt lateCopy = late.mirrorAttempt();
+      assertThat(lateCopy.admitted()).isFalse();
+      assertThat(lateCopy.refusal().reason()).isEqualTo(MeshFailure.Reason.DEADLINE_EXCEEDED);
+    }
+  }
 }

@@ -133,25 +133,24 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
     }
     String shadow = target.destination();
     String subset = target.subset();
+    String copyOf = "mirror of rule " + rule.name + " of " + dest.name;
     Backend b = rule.mirrorBackend();
     if (b == null) {
       return refuse(
-          MeshFailure.of(
-              MeshFailure.Reason.UNKNOWN_DESTINATION,
-              shadow,
-              subset,
-              "mirror of rule " + rule.name + " of " + dest.name),
-          1);
+          MeshFailure.of(MeshFailure.Reason.UNKNOWN_DESTINATION, shadow, subset, copyOf), 1);
+    }
+    long timeout = remainingNanos();
+    if (timeout == 0) {
+      // A copy with no time left would only time out and count against a healthy shadow.
+      return refuse(
+          MeshFailure.of(MeshFailure.Reason.DEADLINE_EXCEEDED, shadow, subset, copyOf), 1);
     }
     long now = now();
     EndpointSet set = b.endpoints();
     if (set.size() == 0) {
-      return refuse(
-          MeshFailure.of(
-              MeshFailure.Reason.NO_ENDPOINTS, shadow, subset, "mirror of rule " + rule.name),
-          1);
+      return refuse(MeshFailure.of(MeshFailure.Reason.NO_ENDPOINTS, shadow, subset, copyOf), 1);
     }
-    MirrorAttempt copy = new MirrorAttempt(dest.ctx, b, call, remainingNanos());
+    MirrorAttempt copy = new MirrorAttempt(dest.ctx, b, call, timeout);
     int i = set.pick(copy, now);
     if (i < 0) {
       return refuse(
@@ -159,7 +158,7 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
               MeshFailure.Reason.NO_HEALTHY_ENDPOINT,
               shadow,
               subset,
-              set.unavailable(now) + " of " + set.size() + " ejected"),
+              copyOf + ", " + set.unavailable(now) + " of " + set.size() + " ejected"),
           1);
     }
     SubsetGuard guard = b.guard();
