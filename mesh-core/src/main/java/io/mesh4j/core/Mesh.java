@@ -1,8 +1,10 @@
 package io.mesh4j.core;
 
+import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.engine.Events;
+import io.mesh4j.core.engine.SerialQueue;
 import io.mesh4j.core.engine.snapshot.EngineContext;
 import io.mesh4j.core.engine.snapshot.MeshSnapshot;
 import io.mesh4j.core.engine.snapshot.OutboundEngine;
@@ -15,6 +17,9 @@ import io.mesh4j.core.source.ConfigSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,15 +41,19 @@ public final class Mesh implements AutoCloseable {
 
   private final Object updateLock = new Object();
   private final Events events;
+  private final Ticker ticker;
   private final GuardRegistry registry;
   private final SnapshotCompiler compiler;
   private final OutboundEngine engine;
   private final @Nullable ConfigSource source;
+  private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
+  private final SerialQueue notifications = new SerialQueue();
   private volatile boolean closed;
 
   private Mesh(Builder b) {
     this.events = new Events(b.listeners);
     Ticker ticker = b.ticker;
+    this.ticker = ticker;
     EngineContext ctx =
         new EngineContext(ticker, b.random, events, b.localZone, ticker == Ticker.system());
     this.registry = new GuardRegistry(updateLock);
@@ -113,6 +122,9 @@ public final class Mesh implements AutoCloseable {
         }
       }
     }
+    if (problems.isEmpty()) {
+      notifyWatches();
+    }
     if (events.enabled()) {
       for (String key : resets) {
         events.stateReset(key);
@@ -134,6 +146,101 @@ public final class Mesh implements AutoCloseable {
   /** The server-side engine for adapters. */
   public Inbound inbound() {
     return engine;
+  }
+
+  /**
+   * The monotonic clock every decision of this mesh reads (deadlines, ejections, breaker waits).
+   * Adapters measure attempt latencies with it, so that the latencies they report and the times
+   * the engine compares them with come from one clock, fake or real.
+   */
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /**
+   * The endpoints of {@code destination} in the policy in effect, local zone first, as an
+   * immutable list; empty when the destination is unknown or has none. For adapters that keep
+   * connections ahead of calls; the per-call path never needs it, since every attempt names its
+   * endpoint. Thread-safe; one volatile read.
+   */
+  public List<Endpoint> endpoints(String destination) {
+    return engine.snapshot().endpoints(Objects.requireNonNull(destination, "destination"));
+  }
+
+  /**
+   * Tells {@code watcher} the endpoints of {@code destination} now, and again after every policy
+   * update that changes them (an update that leaves them equal is not reported), until the
+   * returned watch is closed. Closing the mesh reports an empty list.
+   *
+   * <p>The watcher is called with the same lists {@link #endpoints} returns, one call at a time
+   * per mesh and in the order the policy was applied, on the thread that applied the policy or
+   * registered the watch, never while the mesh holds a lock. Like a {@link MeshListener} it must
+   * be fast, must not block and must not apply policy; reading the mesh is fine. A watcher that
+   * throws is logged and keeps its registration.
+   */
+  public EndpointWatch watchEndpoints(String destination, Consumer<List<Endpoint>> watcher) {
+    EndpointWatch watch =
+        new EndpointWatch(
+            Objects.requireNonNull(destination, "destination"),
+            Objects.requireNonNull(watcher, "watcher"));
+    watches.add(watch);
+    notifications.execute(watch::deliver);
+    return watch;
+  }
+
+  private void notifyWatches() {
+    for (EndpointWatch watch : watches) {
+      notifications.execute(watch::deliver);
+    }
+  }
+
+  /**
+   * A registration made by {@link #watchEndpoints}; closing it stops the calls to its watcher
+   * (a call already running finishes). Thread-safe; closing is idempotent.
+   */
+  public final class EndpointWatch implements AutoCloseable {
+    private final String destination;
+    private final Consumer<List<Endpoint>> watcher;
+    private volatile boolean watching = true;
+    // Confined to the notification queue.
+    private @Nullable List<Endpoint> last;
+
+    private EndpointWatch(String destination, Consumer<List<Endpoint>> watcher) {
+      this.destination = destination;
+      this.watcher = watcher;
+    }
+
+    /** The destination watched. */
+    public String destination() {
+      return destination;
+    }
+
+    /**
+     * Runs in the notification queue; reads the snapshot in effect at that moment, so a watcher
+     * that falls behind skips straight to the newest list.
+     */
+    private void deliver() {
+      if (!watching) {
+        return;
+      }
+      List<Endpoint> now = endpoints(destination);
+      List<Endpoint> before = last;
+      if (before != null && (before == now || before.equals(now))) {
+        return;
+      }
+      last = now;
+      try {
+        watcher.accept(now);
+      } catch (RuntimeException e) {
+        log.warn("mesh4j: endpoint watcher for {} threw", destination, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      watching = false;
+      watches.remove(this);
+    }
   }
 
   /** The version of the policy set in effect; 0 before the first one. */
@@ -159,6 +266,7 @@ public final class Mesh implements AutoCloseable {
       registry.clear();
       engine.publish(MeshSnapshot.empty());
     }
+    notifyWatches();
   }
 
   /** Configures a {@link Mesh}. Not thread-safe. */

@@ -9,7 +9,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.NameResolverRegistry;
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.Ticker;
 import java.util.Objects;
 
 /**
@@ -71,7 +70,7 @@ public final class MeshChannels {
    * of each call is the channel's authority.
    */
   public static ClientInterceptor clientInterceptor(Mesh mesh) {
-    return new MeshClientInterceptor(mesh.outbound(), Ticker.system(), MeshTimer.get());
+    return new MeshClientInterceptor(mesh.outbound(), mesh.ticker(), MeshTimer.get());
   }
 
   /**

@@ -35,7 +35,12 @@ import org.jspecify.annotations.Nullable;
  * the application half-closes, so each attempt can replay start, message and half-close. They are
  * retried only until a response message reaches the application: response headers are held back
  * with it, so an attempt that fails before its first message leaves no trace. Client and
- * bidirectional streaming calls run as one attempt, started at once.
+ * bidirectional streaming calls run as one attempt, started at once. An attempt that cannot be
+ * retried for these reasons is settled as final, so the engine spends no retry budget on it.
+ *
+ * <p>A mirrored unary call also sends the engine's mirror copy once its first attempt is on its
+ * way: fire and forget, bounded by the call's deadline, its response dropped and its outcome
+ * settled with the engine.
  *
  * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and backoff
  * timers may run on different threads. Fields marked as guarded by {@code lock} are touched only
@@ -43,6 +48,9 @@ import org.jspecify.annotations.Nullable;
  * for streaming calls, to keep their messages in order (they never wait on another thread).
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+
+  /** Runs a task on the thread that hands it over. */
+  private static final Executor DIRECT = Runnable::run;
 
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
@@ -313,6 +321,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         call.sendMessage(m);
       }
       call.halfClose();
+      // After the call is on its way, so that the copy never delays it.
+      if (attempt.number() == 1 && m != null && method.getType() == MethodDescriptor.MethodType.UNARY) {
+        sendMirrorCopy(p, m);
+      }
       return;
     }
     boolean cancelNow;
@@ -335,6 +347,53 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     if (cancelNow) {
       call.cancel("call cancelled", null);
+    }
+  }
+
+  /**
+   * Sends the copy of a mirrored unary call, fire and forget: the response is discarded, and
+   * nothing about the copy reaches the application or changes the call. The copy runs in a fork
+   * of the caller's context, so that it keeps the context's values but not its cancellation (a
+   * server handler's context ends with the handler); it is bounded by the call's deadline
+   * instead, through the engine's timeout for the copy. Its callbacks run on the transport's
+   * thread: they only settle, and a blocking stub's executor stops running tasks once the call
+   * it waits for is over.
+   */
+  private void sendMirrorCopy(CallPlan p, ReqT request) {
+    Attempt copy = p.mirrorAttempt();
+    if (copy == null || !copy.admitted()) {
+      // The engine reported the refusal to listeners; the call goes on without a copy.
+      return;
+    }
+    AttemptTracer tracer = new AttemptTracer();
+    long startNanos = ticker.nanos();
+    Context forked = context.fork();
+    Context previous = forked.attach();
+    try {
+      CallOptions options =
+          callOptions
+              .withExecutor(DIRECT)
+              .withOption(
+                  EndpointKey.CHOSEN,
+                  new EndpointKey(copy.endpoint().address(), copy.endpoint().port()))
+              .withStreamTracerFactory(tracer);
+      long timeout = copy.timeoutNanos();
+      if (timeout != Long.MAX_VALUE) {
+        options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
+      }
+      ClientCall<ReqT, RespT> call = next.newCall(method, options);
+      Metadata headers = new Metadata();
+      headers.merge(appHeaders());
+      call.start(new MirrorListener(copy, tracer, startNanos), headers);
+      call.request(1);
+      call.sendMessage(request);
+      call.halfClose();
+    } catch (RuntimeException e) {
+      // The copy must never fail the call; it must still give its permits back.
+      copy.settle(
+          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL", ticker.nanos() - startNanos));
+    } finally {
+      forked.detach(previous);
     }
   }
 
@@ -481,7 +540,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         wasCancelled = cancelled;
       }
       long latency = ticker.nanos() - startNanos;
-      RetryDecision decision = attempt.settle(outcome(status, latency, wasCancelled));
+      Outcome outcome = outcome(status, latency, wasCancelled);
+      // Once a response message reached the application, or for a streamed request that was not
+      // kept, the call cannot be replayed: the engine must not spend budget on a retry.
+      RetryDecision decision =
+          committed || !replayable ? attempt.settleFinal(outcome) : attempt.settle(outcome);
       if (decision.shouldRetry() && !committed && replayable && !wasCancelled) {
         schedule(MeshClientCall.this::startAttemptOnTimer, decision.backoffNanos());
         return;
@@ -492,26 +555,50 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
 
     private Outcome outcome(Status status, long latencyNanos, boolean wasCancelled) {
-      if (status.isOk()) {
-        return Outcome.success(latencyNanos);
-      }
-      if (wasCancelled || status.getCode() == Status.Code.CANCELLED) {
-        // Cancelled by the application or its context; says nothing about the endpoint.
-        return Outcome.cancelled(latencyNanos);
-      }
-      String code = status.getCode().name();
-      if (!tracer.streamCreated) {
-        // The request never left: the connection could not be made (or the pick failed).
-        return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code, latencyNanos);
-      }
-      if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !tracer.serverAnswered) {
-        return Outcome.failure(Outcome.Kind.TIMEOUT, code, latencyNanos);
-      }
-      if (!tracer.serverAnswered) {
-        // Sent, but the stream ended without a word from the server: the connection broke.
-        return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
-      }
-      return Outcome.failure(Outcome.Kind.STATUS, code, latencyNanos);
+      return classify(status, latencyNanos, wasCancelled, tracer);
     }
+  }
+
+  /** Settles a mirror copy when it ends; its response is dropped unread. */
+  private final class MirrorListener extends Listener<RespT> {
+    private final Attempt copy;
+    private final AttemptTracer tracer;
+    private final long startNanos;
+
+    MirrorListener(Attempt copy, AttemptTracer tracer, long startNanos) {
+      this.copy = copy;
+      this.tracer = tracer;
+      this.startNanos = startNanos;
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      copy.settle(classify(status, ticker.nanos() - startNanos, false, tracer));
+    }
+  }
+
+  /** Turns how an attempt closed into the engine's outcome. */
+  private static Outcome classify(
+      Status status, long latencyNanos, boolean wasCancelled, AttemptTracer tracer) {
+    if (status.isOk()) {
+      return Outcome.success(latencyNanos);
+    }
+    if (wasCancelled || status.getCode() == Status.Code.CANCELLED) {
+      // Cancelled by the application or its context; says nothing about the endpoint.
+      return Outcome.cancelled(latencyNanos);
+    }
+    String code = status.getCode().name();
+    if (!tracer.streamCreated) {
+      // The request never left: the connection could not be made (or the pick failed).
+      return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code, latencyNanos);
+    }
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !tracer.serverAnswered) {
+      return Outcome.failure(Outcome.Kind.TIMEOUT, code, latencyNanos);
+    }
+    if (!tracer.serverAnswered) {
+      // Sent, but the stream ended without a word from the server: the connection broke.
+      return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
+    }
+    return Outcome.failure(Outcome.Kind.STATUS, code, latencyNanos);
   }
 }

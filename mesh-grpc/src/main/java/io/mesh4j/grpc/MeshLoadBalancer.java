@@ -21,8 +21,13 @@ import org.jspecify.annotations.Nullable;
  * attempt to the subchannel of the endpoint the engine chose for it. It makes no choice of its
  * own: routing, balancing and ejection all happen in the engine before the pick.
  *
+ * <p>Reported endpoints are connected at once. An endpoint that leaves the resolver's report is
+ * drained: the new picker no longer has it, so only attempts the engine planned before the update
+ * can still name it, and its subchannel is shut down after that picker is out; grpc-java lets
+ * the streams already open on it finish.
+ *
  * <p>An endpoint the engine chooses that the resolver has not reported (an update racing a call,
- * or any endpoint while the resolver reports none) gets a subchannel on demand. Reported
+ * or the shadow of a mirror on another destination) gets a subchannel on demand. Reported
  * subchannels follow the resolver; on-demand ones are shut down once a whole idle period passes
  * without a pick, so endpoints that left the policy do not keep connections (or reconnect attempts
  * to dead addresses) for the life of the channel.

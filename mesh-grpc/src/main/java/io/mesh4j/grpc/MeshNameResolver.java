@@ -1,20 +1,29 @@
 package io.mesh4j.grpc;
 
+import io.grpc.Attributes;
+import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.StatusOr;
+import io.grpc.SynchronizationContext;
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.call.Endpoint;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Resolves {@code mesh:///<destination>}: reports the destination as the channel's authority and
- * selects the {@code mesh4j_endpoint} load balancer through the service config. Endpoints need not
- * be listed: the engine names one for every attempt, and the load balancer connects to each
- * endpoint the first time it is named.
+ * Resolves {@code mesh:///<destination>}: reports the destination as the channel's authority,
+ * selects the {@code mesh4j_endpoint} load balancer through the service config, and reports the
+ * destination's endpoints as the channel's addresses, again after every policy update that
+ * changes them. The load balancer connects to each reported endpoint ahead of the first call and
+ * shuts down the subchannels of endpoints that left, once no new attempt can be sent there.
  *
- * <p>Used by the channel from its synchronization context.
+ * <p>The mesh tells the resolver about changes on the thread that applied the policy; the
+ * resolver hands them to the channel's synchronization context, where everything else it does
+ * runs, as grpc-java requires of {@link NameResolver.Listener2}.
  */
 final class MeshNameResolver extends NameResolver {
 
@@ -26,12 +35,16 @@ final class MeshNameResolver extends NameResolver {
   private final String destination;
   private final @Nullable Mesh mesh;
   private final Args args;
+  private final SynchronizationContext syncContext;
+  // Confined to the synchronization context.
   private @Nullable Listener2 listener;
+  private Mesh.@Nullable EndpointWatch watch;
 
   MeshNameResolver(String destination, @Nullable Mesh mesh, Args args) {
     this.destination = destination;
     this.mesh = mesh;
     this.args = args;
+    this.syncContext = args.getSynchronizationContext();
   }
 
   @Override
@@ -42,21 +55,9 @@ final class MeshNameResolver extends NameResolver {
   @Override
   public void start(Listener2 listener) {
     this.listener = listener;
-    resolve();
-  }
-
-  @Override
-  public void refresh() {
-    resolve();
-  }
-
-  private void resolve() {
-    Listener2 l = listener;
-    if (l == null) {
-      return;
-    }
-    if (mesh == null) {
-      l.onError(
+    Mesh m = mesh;
+    if (m == null) {
+      listener.onError(
           Status.FAILED_PRECONDITION.withDescription(
               "mesh4j: no Mesh for mesh:///"
                   + destination
@@ -65,10 +66,35 @@ final class MeshNameResolver extends NameResolver {
                   + "\") or pass setNameResolverArg(MeshNameResolverProvider.MESH, mesh)"));
       return;
     }
+    // The watch reports the current endpoints at once, then every change.
+    watch = m.watchEndpoints(destination, endpoints -> syncContext.execute(() -> report(endpoints)));
+  }
+
+  @Override
+  public void refresh() {
+    Mesh m = mesh;
+    if (m != null && listener != null) {
+      report(m.endpoints(destination));
+    }
+  }
+
+  private void report(List<Endpoint> endpoints) {
+    Listener2 l = listener;
+    if (l == null) {
+      return;
+    }
+    List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) {
+      EndpointKey key = new EndpointKey(e.address(), e.port());
+      groups.add(
+          new EquivalentAddressGroup(
+              new InetSocketAddress(e.address(), e.port()),
+              Attributes.newBuilder().set(EndpointKey.ATTRIBUTE, key).build()));
+    }
     ConfigOrError config = args.getServiceConfigParser().parseServiceConfig(SERVICE_CONFIG);
     l.onResult2(
         ResolutionResult.newBuilder()
-            .setAddressesOrError(StatusOr.fromValue(List.of()))
+            .setAddressesOrError(StatusOr.fromValue(groups))
             .setServiceConfig(config)
             .build());
   }
@@ -76,5 +102,10 @@ final class MeshNameResolver extends NameResolver {
   @Override
   public void shutdown() {
     listener = null;
+    Mesh.EndpointWatch w = watch;
+    watch = null;
+    if (w != null) {
+      w.close();
+    }
   }
 }

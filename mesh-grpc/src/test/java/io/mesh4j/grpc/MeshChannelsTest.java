@@ -278,6 +278,65 @@ class MeshChannelsTest {
 
   @Test
   @Timeout(60)
+  void removingAnEndpointUnderLoadFailsNoCallSendsItNothingNewAndLetsItsSlowCallFinish()
+      throws Exception {
+    Backend a = grpc.backend("a");
+    Backend b = grpc.backend("b");
+    Backend removed = grpc.backend("removed");
+    mesh.apply(endpoints(a, "v1", b, "v1", removed, "v1") + ROUTE_ALL);
+    ManagedChannel channel = channel();
+
+    int threads = 4;
+    List<Thread> workers = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    for (int t = 0; t < threads; t++) {
+      Thread worker =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  try {
+                    call(channel);
+                  } catch (RuntimeException e) {
+                    failures.add(e);
+                  }
+                }
+              });
+      workers.add(worker);
+      worker.start();
+    }
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> removed.calls() >= 20);
+      removed.answerAfter(Duration.ofSeconds(2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> removed.active() >= 1);
+
+      mesh.apply(endpoints(a, "v1", b, "v1") + ROUTE_ALL);
+      int removedAtUpdate = removed.calls();
+      int othersAtUpdate = a.calls() + b.calls();
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> a.calls() + b.calls() >= othersAtUpdate + 500);
+      // Calls planned before the update may still reach it: at most one per worker.
+      assertThat(removed.calls() - removedAtUpdate).isLessThanOrEqualTo(threads);
+      int removedAfterDrain = removed.calls();
+      // Its slow calls, in flight when it was removed, are answered, not cut off.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> removed.active() == 0 && removed.answered() == removed.calls());
+      await()
+          .during(Duration.ofMillis(500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> removed.calls() == removedAfterDrain);
+    } finally {
+      running.set(false);
+      for (Thread worker : workers) {
+        worker.join(TimeUnit.SECONDS.toMillis(10));
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
+  @Timeout(60)
   void retryBudgetBoundsAttemptsWhenEveryEndpointFails() {
     List<Backend> backends = grpc.backends("a", "b", "c");
     for (Backend backend : backends) {
@@ -484,6 +543,86 @@ class MeshChannelsTest {
 
   @Test
   @Timeout(30)
+  void streamFailingAfterAMessageSchedulesNoRetryAndLeavesTheBudgetToOtherCalls() {
+    Backend backend = grpc.backend("only").breakStreamsAfter(1);
+    mesh.apply(
+        endpoints(backend, "v1")
+            + route("retries: {attempts: 2, retryOn: [UNAVAILABLE], backoff: {base: 1ms, max: 2ms}}")
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              retryBudget: {retryPercent: 10, minRetriesPerSecond: 0, window: 60s}
+            """);
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 10; i++) {
+      assertThatThrownBy(() -> stream(channel, 3)).isInstanceOf(StatusRuntimeException.class);
+    }
+    assertThat(mesh.retriesScheduled()).isEmpty();
+
+    // Eleven calls in the window leave room for one retry, unless the streams had spent it.
+    backend.failWith(Status.UNAVAILABLE.withDescription("down"));
+    int before = backend.calls();
+    assertThatThrownBy(() -> call(channel)).isInstanceOf(StatusRuntimeException.class);
+    assertThat(backend.calls() - before).isEqualTo(2);
+    assertThat(mesh.retriesScheduled()).containsExactly(CATALOG + "#2");
+  }
+
+  @Test
+  @Timeout(30)
+  void attemptLatencyIsMeasuredOnTheMeshTicker() {
+    Backend backend = grpc.backend("only");
+    // Every reading is five seconds after the previous one, so each attempt lasts seconds on the
+    // mesh's clock while it takes milliseconds on the system's.
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    io.mesh4j.core.source.StaticConfigSource source =
+        io.mesh4j.core.source.StaticConfigSource.empty();
+    io.mesh4j.core.Mesh slowClock =
+        grpc.register(
+            io.mesh4j.core.Mesh.builder()
+                .configSource(source)
+                .ticker(() -> now.addAndGet(TimeUnit.SECONDS.toNanos(5)))
+                .build());
+    assertThat(
+            source
+                .push(
+                    endpoints(backend, "v1")
+                        + ROUTE_ALL
+                        + """
+                        ---
+                        apiVersion: mesh4j.io/v1alpha1
+                        kind: DestinationPolicy
+                        metadata: {name: catalog, namespace: shop}
+                        spec:
+                          destination: catalog.shop
+                          circuitBreaker:
+                            slowCallRateThreshold: 50
+                            slowCallDuration: 1s
+                            minimumCalls: 2
+                            slidingWindowSize: 2
+                            waitInOpenState: 1000h
+                        """)
+                .problems())
+        .isEmpty();
+    ManagedChannel channel = grpc.channel(MeshChannels.forService(slowClock, CATALOG));
+
+    assertThat(call(channel)).isEqualTo("only");
+    assertThat(call(channel)).isEqualTo("only");
+
+    // Both calls were slow on the mesh's clock, so the breaker opened on its slow-call rate.
+    assertThatThrownBy(() -> call(channel))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).contains("slow-call rate"));
+    assertThat(backend.calls()).isEqualTo(2);
+  }
+
+  @Test
+  @Timeout(30)
   void callCancelledBeforeItStartsCannotBeStarted() {
     Backend backend = grpc.backend("only");
     mesh.apply(endpoints(backend, "v1") + ROUTE_ALL);
@@ -657,5 +796,160 @@ class MeshChannelsTest {
             channel, EchoService.STREAM, CallOptions.DEFAULT, Integer.toString(count))
         .forEachRemaining(out::add);
     return out;
+  }
+
+  /**
+   * Endpoints {@code primary} (label v1) and {@code shadow} (label shadow); calls go to v1 and
+   * {@code percent} of them are copied to the shadow subset, plus {@code policy} for the
+   * destination (may be empty).
+   */
+  private void mirrorPolicy(Backend primary, Backend shadow, int percent, String policy) {
+    mesh.apply(
+        endpoints(primary, "v1", shadow, "shadow")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              subsets:
+                - {name: v1, labels: {version: v1}}
+                - {name: shadow, labels: {version: shadow}}
+              rules:
+                - backends: [{subset: v1}]
+                  mirror: {subset: shadow, percent: %d}
+            """
+                .formatted(percent)
+            + policy);
+  }
+
+  @Test
+  @Timeout(60)
+  void everyUnaryCallIsCopiedToTheShadowSubsetAndOnlyThePrimaryAnswers() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow");
+    mirrorPolicy(primary, shadow, 100, "");
+    ManagedChannel channel = channel();
+
+    int calls = 50;
+    for (int i = 0; i < calls; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() == calls);
+    assertThat(primary.calls()).isEqualTo(calls);
+  }
+
+  @Test
+  @Timeout(60)
+  void slowShadowDoesNotSlowThePrimaryCalls() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow").answerAfter(Duration.ofSeconds(2));
+    mirrorPolicy(primary, shadow, 100, "");
+    ManagedChannel channel = channel();
+    call(channel); // connections are up before anything is timed
+
+    long slowest = 0;
+    for (int i = 0; i < 20; i++) {
+      long start = System.nanoTime();
+      assertThat(call(channel)).isEqualTo("primary");
+      slowest = Math.max(slowest, System.nanoTime() - start);
+    }
+
+    // Each copy takes two seconds; a primary call that waited for one would take as long.
+    assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofSeconds(1));
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() == 21);
+  }
+
+  @Test
+  @Timeout(60)
+  void failingOrUnreachableShadowNeverFailsThePrimary() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow").failWith(Status.INTERNAL.withDescription("broken"));
+    mirrorPolicy(primary, shadow, 100, "");
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 30; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() == 30);
+
+    shadow.close();
+    for (int i = 0; i < 30; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+    assertThat(primary.calls()).isEqualTo(60);
+  }
+
+  @Test
+  @Timeout(60)
+  void fiftyPercentMirrorCopiesAboutHalfOfTheCalls() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow");
+    mirrorPolicy(primary, shadow, 50, "");
+    ManagedChannel channel = channel();
+
+    int calls = 400;
+    for (int i = 0; i < calls; i++) {
+      assertThat(call(channel)).isEqualTo("primary");
+    }
+
+    // 200 expected; the bounds are six standard deviations away.
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.calls() >= 140);
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> shadow.calls() <= 260);
+  }
+
+  @Test
+  @Timeout(60)
+  void copyStillRunningAtThePrimaryDeadlineIsCancelledAndGivesItsPermitBack() {
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow").answerAfter(Duration.ofSeconds(20));
+    mirrorPolicy(
+        primary,
+        shadow,
+        100,
+        """
+        ---
+        apiVersion: mesh4j.io/v1alpha1
+        kind: DestinationPolicy
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+          circuitBreaker: {minimumCalls: 1000, slidingWindowSize: 1000, maxConcurrentRequests: 1}
+        """);
+    ManagedChannel channel = channel();
+
+    long start = System.nanoTime();
+    assertThat(call(channel, CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS)))
+        .isEqualTo("primary");
+    await().atMost(Duration.ofSeconds(5)).until(() -> shadow.calls() == 1);
+
+    // The shadow subset admits one copy at a time; its slot is free again once the copy is cut
+    // off at the call's deadline, long before the shadow would answer.
+    await().atMost(Duration.ofSeconds(5)).until(this::shadowSlotFree);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+  }
+
+  /** Whether the engine would admit a mirror copy now; gives back whatever it took. */
+  private boolean shadowSlotFree() {
+    io.mesh4j.core.call.CallPlan plan =
+        mesh.mesh()
+            .outbound()
+            .plan(OutboundCall.builder(CATALOG).grpc(EchoService.SERVICE, "Unary").build());
+    Attempt primary = plan.nextAttempt();
+    Attempt copy = plan.mirrorAttempt();
+    try {
+      return copy != null && copy.admitted();
+    } finally {
+      if (primary.admitted()) {
+        primary.settle(Outcome.cancelled(0));
+      }
+      if (copy != null) {
+        copy.settle(Outcome.cancelled(0));
+      }
+    }
   }
 }

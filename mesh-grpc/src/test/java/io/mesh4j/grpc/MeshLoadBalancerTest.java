@@ -78,4 +78,85 @@ class MeshLoadBalancerTest {
   private static String call(ManagedChannel channel) {
     return ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, CallOptions.DEFAULT, "hi");
   }
+
+  @Test
+  @Timeout(60)
+  void channelConnectsToEveryEndpointBeforeItsFirstCallAndLetsRemovedEndpointsGo() {
+    TestMesh mesh = grpc.register(new TestMesh());
+    Backend a = grpc.backend("a");
+    Backend b = grpc.backend("b");
+    Backend c = grpc.backend("c");
+    mesh.apply(endpoints(a, "v1", b, "v1") + ROUTE_ALL);
+    ManagedChannel channel = grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
+
+    channel.getState(true);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> a.connections() == 1 && b.connections() == 1);
+    assertThat(a.calls() + b.calls()).isZero();
+
+    mesh.apply(endpoints(a, "v1", c, "v1") + ROUTE_ALL);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> c.connections() == 1);
+    assertThat(c.calls()).isZero();
+    // grpc-java closes a shut-down subchannel's connection five seconds later, for picks in flight.
+    await().atMost(Duration.ofSeconds(20)).until(() -> b.connections() == 0);
+    assertThat(a.connections()).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(60)
+  void connectionOpenedOnDemandForAMirrorShadowIsClosedAfterAnIdlePeriod() {
+    String policy = "mesh4j_endpoint_short_idle_mirror";
+    MeshLoadBalancerProvider provider =
+        new MeshLoadBalancerProvider(policy, TimeUnit.SECONDS.toNanos(1));
+    LoadBalancerRegistry.getDefaultRegistry().register(provider);
+    grpc.register(() -> LoadBalancerRegistry.getDefaultRegistry().deregister(provider));
+    TestMesh mesh = grpc.register(new TestMesh());
+    Backend primary = grpc.backend("primary");
+    Backend shadow = grpc.backend("shadow");
+    String shadowEndpoints =
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: ServiceEndpoints
+        metadata: {name: shadow, namespace: shop}
+        spec:
+          service: shadow.shop
+          endpoints:
+            - {address: 127.0.0.1, port: %d}
+        ---
+        """
+            .formatted(shadow.port());
+    String mirrored =
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+          rules: [{backends: [{}], mirror: {destination: shadow.shop, percent: 100}}]
+        """;
+    mesh.apply(endpoints(primary, "v1") + shadowEndpoints + mirrored);
+    MeshChannels.registerProviders();
+    ManagedChannel channel =
+        grpc.channel(
+            Grpc.newChannelBuilder("mesh:///" + CATALOG, InsecureChannelCredentials.create())
+                .setNameResolverArg(MeshNameResolverProvider.MESH, mesh.mesh())
+                .intercept(MeshChannels.clientInterceptor(mesh.mesh()))
+                .disableServiceConfigLookUp()
+                .defaultLoadBalancingPolicy(policy)
+                .build());
+    assertThat(call(channel)).isEqualTo("primary");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> shadow.calls() == 1 && shadow.connections() == 1);
+
+    mesh.apply(endpoints(primary, "v1") + shadowEndpoints + ROUTE_ALL);
+    assertThat(call(channel)).isEqualTo("primary");
+
+    // The shadow is not one of the channel's endpoints, so only the idle sweep lets it go.
+    await().atMost(Duration.ofSeconds(20)).until(() -> shadow.connections() == 0);
+    assertThat(primary.connections()).isEqualTo(1);
+    assertThat(shadow.calls()).isEqualTo(1);
+  }
 }

@@ -50,4 +50,18 @@ public interface Attempt {
    * attempt records nothing and never retries.
    */
   RetryDecision settle(Outcome outcome);
+
+  /**
+   * Reports how the attempt ended when the adapter could not replay the call whatever the engine
+   * decided: part of the response already reached the application, or the request was streamed
+   * and not kept. It releases the permits and records the outcome exactly as {@link #settle}
+   * does (the endpoint's health and the breaker learn from it), but considers no retry: it never
+   * takes room from the retry budget and never reports a scheduled retry. It answers a {@link
+   * RetryDecision.Reason#SUCCEEDED} or {@link RetryDecision.Reason#CANCELLED} stop for those
+   * outcomes and a {@link RetryDecision.Reason#NOT_REPLAYABLE} stop for failures.
+   *
+   * <p>Shares {@link #settle}'s once-only guard: whichever of the two is called first takes
+   * effect, later calls return a {@link RetryDecision.Reason#ALREADY_SETTLED} stop.
+   */
+  RetryDecision settleFinal(Outcome outcome);
 }

@@ -42,6 +42,28 @@ public interface CallPlan {
   @Nullable MirrorTarget mirror();
 
   /**
+   * The attempt that carries the mirror copy of this call, or null when the call is not mirrored
+   * or its copy was taken already. The adapter sends the copy once, when the call's first attempt
+   * goes out, and discards the response; the copy must never delay or fail the call.
+   *
+   * <p>An admitted copy is pinned to an endpoint of the shadow destination and subset, chosen by
+   * the shadow destination's load balancer (ejected endpoints skipped), and holds the shadow
+   * subset's permits: breaker permission, concurrency slot, in-flight count. Its {@link
+   * Attempt#timeoutNanos()} is what is left of this call's deadline, so a copy outliving the call's
+   * deadline is cut off. Settling it feeds the shadow endpoint's outlier detection and the shadow
+   * subset's breaker like any attempt, because the copy is real load on real endpoints and says as
+   * much about their health as any call; the guards keep copies away from a broken or saturated
+   * shadow. It never retries (every settle answers a {@link RetryDecision.Reason#MIRROR} stop),
+   * gets no injected fault, is not mirrored again, and does not count against the shadow
+   * destination's client rate limit or retry budget, which bound the calls the application makes.
+   *
+   * <p>A copy the mesh cannot send is a refused attempt (unknown shadow, the call's deadline
+   * already passed, no endpoints, all ejected, circuit open, ...), reported to listeners through {@code callRefused} like any
+   * refusal; the adapter drops it. Same threading as {@link #nextAttempt()}.
+   */
+  @Nullable Attempt mirrorAttempt();
+
+  /**
    * The next attempt: admitted with an endpoint, or refused with the reason. The first call
    * gives the first attempt; each later call gives a retry and should follow a settle answer that
    * said to retry. A retry avoids endpoints already tried while another healthy one exists.

@@ -3,7 +3,8 @@ package io.mesh4j.core.call;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where a copy of a call goes when the route mirrors it; the copy's response is discarded.
+ * Where a copy of a call goes when the route mirrors it; the copy's response is discarded. The
+ * copy itself is sent through the attempt {@link CallPlan#mirrorAttempt()} hands out.
  *
  * <p>Immutable.
  *

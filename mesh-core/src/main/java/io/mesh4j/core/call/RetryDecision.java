@@ -28,6 +28,14 @@ public final class RetryDecision {
     DEADLINE,
     /** The destination's retry budget has no room. */
     BUDGET_EXHAUSTED,
+    /**
+     * The adapter settled the attempt with {@link Attempt#settleFinal}: it cannot replay the call
+     * (a response already reached the application, or the request was streamed), so no retry was
+     * considered and no budget was spent.
+     */
+    NOT_REPLAYABLE,
+    /** The attempt carried a mirror copy, which is never retried. */
+    MIRROR,
     /** The attempt was refused by the mesh; a refusal is final for the call. */
     REFUSED,
     /** The attempt had been settled before; this answer repeats nothing. */

@@ -2,6 +2,10 @@ package io.mesh4j.core.engine;
 
 import static io.mesh4j.core.testing.Policies.endpoints;
 import static io.mesh4j.core.testing.Policies.ep;
+import static io.mesh4j.core.testing.Policies.outliers;
+import static io.mesh4j.core.testing.Policies.policy;
+import static io.mesh4j.core.testing.Policies.retries;
+import static io.mesh4j.core.testing.Policies.subset;
 import static io.mesh4j.core.testing.Policies.route;
 import static io.mesh4j.core.testing.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,10 +17,13 @@ import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.RetryDecision;
 import io.mesh4j.core.testing.MeshHarness;
 import io.mesh4j.core.testing.ScriptedRandom;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -91,6 +98,160 @@ class FaultAndMirrorTest {
         }
       }
       assertThat(mirrored / 100_000.0).isCloseTo(0.25, within(0.005));
+    }
+  }
+
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
+
+  @Test
+  void mirrorCopyIsPinnedToAnEndpointOfTheShadowSubsetAndTakenOnce() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints(
+              "catalog.shop",
+              ep("10.0.0.1", Map.of("version", "v1")),
+              ep("10.0.0.2", Map.of("version", "shadow"))),
+          route(
+              "catalog.shop",
+              List.of(subset("v1", "version", "v1"), subset("shadow", "version", "shadow")),
+              rule()
+                  .backend("v1", 1)
+                  .retries(retries(3, "UNAVAILABLE"))
+                  .mirror(null, "shadow", 100)
+                  .build()));
+      for (int i = 0; i < 20; i++) {
+        CallPlan plan = h.plan(CALL);
+        Attempt primary = plan.nextAttempt();
+        assertThat(primary.endpoint().address()).isEqualTo("10.0.0.1");
+        Attempt copy = plan.mirrorAttempt();
+        assertThat(copy).isNotNull();
+        assertThat(copy.admitted()).isTrue();
+        assertThat(copy.endpoint().address()).isEqualTo("10.0.0.2");
+        assertThat(copy.subset()).isEqualTo("shadow");
+        assertThat(plan.mirrorAttempt()).isNull();
+
+        RetryDecision d = copy.settle(FAIL);
+        assertThat(d.shouldRetry()).isFalse();
+        assertThat(d.reason()).isEqualTo(RetryDecision.Reason.MIRROR);
+        assertThat(copy.settle(FAIL).reason()).isEqualTo(RetryDecision.Reason.ALREADY_SETTLED);
+        primary.settle(Outcome.success(1000));
+      }
+      assertThat(h.events.snapshot()).noneMatch(line -> line.startsWith("retry "));
+    }
+  }
+
+  @Test
+  void callThatIsNotMirroredHasNoMirrorAttempt() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          route("catalog.shop", List.of(), rule().mirror("shadow.shop", null, 0).build()));
+      CallPlan plan = h.plan(CALL);
+      assertThat(plan.mirror()).isNull();
+      assertThat(plan.mirrorAttempt()).isNull();
+    }
+  }
+
+  @Test
+  void failingMirrorCopiesEjectTheShadowEndpointAndLaterCopiesAreRefusedWhileCallsGoOn() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          endpoints("shadow.shop", ep("10.0.9.1")),
+          route("catalog.shop", List.of(), rule().mirror("shadow.shop", null, 100).build()),
+          policy("shadow.shop")
+              .outliers(outliers(2, Duration.ofSeconds(30), Duration.ofSeconds(300), 100))
+              .build());
+      for (int i = 0; i < 2; i++) {
+        CallPlan plan = h.plan(CALL);
+        plan.nextAttempt().settle(Outcome.success(1000));
+        Attempt copy = plan.mirrorAttempt();
+        assertThat(copy.endpoint().address()).isEqualTo("10.0.9.1");
+        copy.settle(FAIL);
+      }
+      assertThat(h.events.snapshot()).anyMatch(line -> line.startsWith("ejected 10.0.9.1:8080"));
+
+      CallPlan plan = h.plan(CALL);
+      Attempt primary = plan.nextAttempt();
+      assertThat(primary.admitted()).isTrue();
+      Attempt copy = plan.mirrorAttempt();
+      assertThat(copy.admitted()).isFalse();
+      assertThat(copy.refusal().reason()).isEqualTo(MeshFailure.Reason.NO_HEALTHY_ENDPOINT);
+      assertThat(copy.refusal().destination()).isEqualTo("shadow.shop");
+      assertThat(copy.settle(FAIL).reason()).isEqualTo(RetryDecision.Reason.REFUSED);
+    }
+  }
+
+  @Test
+  void mirrorCopyToADestinationTheSnapshotDoesNotKnowIsRefused() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          route("catalog.shop", List.of(), rule().mirror("ghost.shop", null, 100).build()));
+      CallPlan plan = h.plan(CALL);
+      assertThat(plan.nextAttempt().admitted()).isTrue();
+      Attempt copy = plan.mirrorAttempt();
+      assertThat(copy.admitted()).isFalse();
+      assertThat(copy.refusal().reason()).isEqualTo(MeshFailure.Reason.UNKNOWN_DESTINATION);
+      assertThat(h.events.snapshot())
+          .anyMatch(line -> line.startsWith("refused call:") && line.contains("ghost.shop"));
+    }
+  }
+
+  @Test
+  void mirrorCopyHoldsTheShadowsConcurrencySlotUntilSettled() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          endpoints("shadow.shop", ep("10.0.9.1")),
+          route("catalog.shop", List.of(), rule().mirror("shadow.shop", null, 100).build()),
+          policy("shadow.shop")
+              .breaker(
+                  new io.mesh4j.core.policy.DestinationPolicy.CircuitBreaker(
+                      50.0, 100.0, Duration.ofSeconds(60), 1000,
+                      io.mesh4j.core.policy.DestinationPolicy.SlidingWindowType.COUNT, 1000,
+                      Duration.ofSeconds(5), 1, 1))
+              .build());
+      CallPlan first = h.plan(CALL);
+      first.nextAttempt();
+      Attempt held = first.mirrorAttempt();
+      assertThat(held.admitted()).isTrue();
+
+      CallPlan second = h.plan(CALL);
+      second.nextAttempt();
+      Attempt refused = second.mirrorAttempt();
+      assertThat(refused.admitted()).isFalse();
+      assertThat(refused.refusal().reason()).isEqualTo(MeshFailure.Reason.MAX_CONCURRENCY);
+
+      held.settle(Outcome.success(1000));
+      CallPlan third = h.plan(CALL);
+      third.nextAttempt();
+      assertThat(third.mirrorAttempt().admitted()).isTrue();
+    }
+  }
+
+  @Test
+  void mirrorCopyTimesOutWithTheCallAndIsRefusedOnceTheDeadlineHasPassed() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          endpoints("shadow.shop", ep("10.0.9.1")),
+          route(
+              "catalog.shop",
+              List.of(),
+              rule().timeout(Duration.ofSeconds(1)).mirror("shadow.shop", null, 100).build()));
+      CallPlan plan = h.plan(CALL);
+      plan.nextAttempt();
+      h.ticker.advance(Duration.ofMillis(400));
+      Attempt copy = plan.mirrorAttempt();
+      assertThat(copy.timeoutNanos()).isEqualTo(Duration.ofMillis(600).toNanos());
+
+      CallPlan late = h.plan(CALL);
+      late.nextAttempt();
+      h.ticker.advance(Duration.ofSeconds(1));
+      Attempt lateCopy = late.mirrorAttempt();
+      assertThat(lateCopy.admitted()).isFalse();
+      assertThat(lateCopy.refusal().reason()).isEqualTo(MeshFailure.Reason.DEADLINE_EXCEEDED);
     }
   }
 }

@@ -117,6 +117,16 @@ class MeshTest {
   }
 
   @Test
+  void meshExposesTheTickerItWasBuiltWith() {
+    FakeTicker ticker = new FakeTicker();
+    try (Mesh mesh = Mesh.builder().ticker(ticker).build();
+        Mesh defaulted = Mesh.builder().build()) {
+      assertThat(mesh.ticker()).isSameAs(ticker);
+      assertThat(defaulted.ticker()).isSameAs(io.mesh4j.core.Ticker.system());
+    }
+  }
+
+  @Test
   void closeStopsTheSourceAndForgetsDestinations() {
     ManualConfigSource source = new ManualConfigSource();
     Mesh mesh = Mesh.builder().configSource(source).ticker(new FakeTicker()).build();

@@ -81,6 +81,56 @@ class RetryBudgetTest {
   }
 
   @Test
+  void attemptSettledAsNotReplayableSpendsNoBudgetAndSchedulesNoRetry() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2"), ep("10.0.0.3")),
+          route("catalog.shop", List.of(), rule().retries(retries(3, "UNAVAILABLE")).build()),
+          // room for exactly one retry in the window: 10% of 10 calls, nothing per second
+          policy("catalog.shop").budget(budget(10, 0, Duration.ofSeconds(10))).build());
+
+      for (int i = 0; i < 10; i++) {
+        RetryDecision d = h.plan(CALL).nextAttempt().settleFinal(FAIL);
+        assertThat(d.shouldRetry()).isFalse();
+        assertThat(d.reason()).isEqualTo(RetryDecision.Reason.NOT_REPLAYABLE);
+      }
+      assertThat(h.events.snapshot()).noneMatch(line -> line.startsWith("retry "));
+      assertThat(h.events.snapshot()).noneMatch(line -> line.contains("retry budget exhausted"));
+
+      // the budget's one retry is still there for a call that can be replayed
+      RetryDecision replayable = h.plan(CALL).nextAttempt().settle(FAIL);
+      assertThat(replayable.shouldRetry()).isTrue();
+      assertThat(h.events.snapshot()).contains("retry catalog.shop attempt 2");
+    }
+  }
+
+  @Test
+  void notReplayableSettleStillFeedsOutlierDetectionAndTakesEffectOnce() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          route("catalog.shop", List.of(), rule().retries(retries(3, "UNAVAILABLE")).build()),
+          policy("catalog.shop")
+              .outliers(
+                  io.mesh4j.core.testing.Policies.outliers(
+                      2, Duration.ofSeconds(30), Duration.ofSeconds(300), 100))
+              .build());
+
+      CallPlan plan = h.plan(CALL);
+      Attempt first = plan.nextAttempt();
+      assertThat(first.settleFinal(FAIL).reason()).isEqualTo(RetryDecision.Reason.NOT_REPLAYABLE);
+      assertThat(first.settle(FAIL).reason()).isEqualTo(RetryDecision.Reason.ALREADY_SETTLED);
+      Attempt second = h.plan(CALL).nextAttempt();
+      assertThat(second.settleFinal(Outcome.success(1000)).reason())
+          .isEqualTo(RetryDecision.Reason.SUCCEEDED);
+      h.plan(CALL).nextAttempt().settleFinal(FAIL);
+      h.plan(CALL).nextAttempt().settleFinal(FAIL);
+
+      assertThat(h.events.snapshot()).anyMatch(line -> line.startsWith("ejected 10.0.0.1:8080"));
+    }
+  }
+
+  @Test
   void budgetWindowSlides() {
     RetryBudget b = new RetryBudget(budget(10, 0, Duration.ofSeconds(10)));
     long t = 1_000_000_000_000L;

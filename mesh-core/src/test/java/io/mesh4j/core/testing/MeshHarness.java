@@ -108,6 +108,12 @@ public final class MeshHarness implements AutoCloseable {
     }
 
     @Override
+    public synchronized void retryScheduled(
+        String destination, int nextAttempt, long backoffNanos, io.mesh4j.core.call.Outcome o) {
+      lines.add("retry " + destination + " attempt " + nextAttempt);
+    }
+
+    @Override
     public synchronized void callRefused(io.mesh4j.core.MeshFailure failure) {
       lines.add("refused call: " + failure.getMessage());
     }

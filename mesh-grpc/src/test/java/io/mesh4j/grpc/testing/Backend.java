@@ -32,6 +32,8 @@ public final class Backend implements AutoCloseable {
   private final Server server;
   private final ScheduledExecutorService timer;
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicInteger answered = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
   private volatile Status failWith = Status.OK;
   private volatile Duration delay = Duration.ZERO;
@@ -94,6 +96,16 @@ public final class Backend implements AutoCloseable {
     return calls.get();
   }
 
+  /** Unary calls received and not yet answered. */
+  public int active() {
+    return active.get();
+  }
+
+  /** Unary calls answered with OK so far. */
+  public int answered() {
+    return answered.get();
+  }
+
   /** Client connections open right now. */
   public int connections() {
     return connections.get();
@@ -125,17 +137,21 @@ public final class Backend implements AutoCloseable {
       return;
     }
     Duration d = delay;
+    active.incrementAndGet();
     if (d.isZero()) {
+      answer(response);
+    } else {
+      timer.schedule(() -> answer(response), d.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void answer(StreamObserver<String> response) {
+    try {
       response.onNext(name);
       response.onCompleted();
-    } else {
-      timer.schedule(
-          () -> {
-            response.onNext(name);
-            response.onCompleted();
-          },
-          d.toNanos(),
-          TimeUnit.NANOSECONDS);
+      answered.incrementAndGet();
+    } finally {
+      active.decrementAndGet();
     }
   }
 

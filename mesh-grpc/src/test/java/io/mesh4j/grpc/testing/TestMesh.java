@@ -74,6 +74,11 @@ public final class TestMesh implements AutoCloseable {
     return recorder.ejected;
   }
 
+  /** Retries the engine scheduled so far, as {@code destination#attempt}. */
+  public List<String> retriesScheduled() {
+    return recorder.retries;
+  }
+
   /** Breaker transitions so far, as {@code FROM->TO}. */
   public List<String> breakerTransitions() {
     return recorder.breaker;
@@ -92,6 +97,13 @@ public final class TestMesh implements AutoCloseable {
   private static final class Recorder extends MeshListener {
     final List<String> ejected = new CopyOnWriteArrayList<>();
     final List<String> breaker = new CopyOnWriteArrayList<>();
+    final List<String> retries = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void retryScheduled(
+        String destination, int nextAttempt, long backoffNanos, io.mesh4j.core.call.Outcome o) {
+      retries.add(destination + "#" + nextAttempt);
+    }
 
     @Override
     public void endpointEjected(

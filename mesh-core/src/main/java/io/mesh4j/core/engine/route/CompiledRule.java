@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One route rule compiled for the call path: its matchers, the backends with cumulative weights,
- * and its per-call settings. Immutable; thread-safe.
+ * and its per-call settings. Immutable once its snapshot is published (the mirror's backend is
+ * bound just before); thread-safe.
  */
 public final class CompiledRule {
 
@@ -27,6 +28,9 @@ public final class CompiledRule {
   public final @Nullable FaultPolicy fault;
   public final @Nullable MirrorTarget mirror;
   public final long mirrorPpm;
+  // Written once by the compiler after every destination is compiled and before the snapshot is
+  // published; the snapshot's volatile publication makes it visible to calls.
+  private @Nullable Backend mirrorBackend;
 
   /**
    * @param matches the rule's alternatives; null or empty matches every call
@@ -61,6 +65,16 @@ public final class CompiledRule {
     this.fault = fault;
     this.mirror = mirror;
     this.mirrorPpm = mirrorPpm;
+  }
+
+  /** Names the backend mirror copies go to; called by the compiler before publication only. */
+  public void bindMirror(Backend backend) {
+    this.mirrorBackend = backend;
+  }
+
+  /** The backend mirror copies go to, or null when the shadow is not in the snapshot. */
+  public @Nullable Backend mirrorBackend() {
+    return mirrorBackend;
   }
 
   public boolean matches(OutboundCall call) {

@@ -112,6 +112,15 @@ final class AttemptImpl implements Attempt {
 
   @Override
   public RetryDecision settle(Outcome outcome) {
+    return settle(outcome, true);
+  }
+
+  @Override
+  public RetryDecision settleFinal(Outcome outcome) {
+    return settle(outcome, false);
+  }
+
+  private RetryDecision settle(Outcome outcome, boolean replayable) {
     if (!SETTLED.compareAndSet(this, 0, 1)) {
       return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
     }
@@ -121,7 +130,7 @@ final class AttemptImpl implements Attempt {
     if (p == null || b == null || h == null) {
       return RetryDecision.stop(RetryDecision.Reason.REFUSED);
     }
-    return p.settleAttempt(b, h, number, outcome);
+    return p.settleAttempt(b, h, number, outcome, replayable);
   }
 
   @Override

@@ -64,6 +64,7 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   private @Nullable Endpoint firstEndpoint;
   private @Nullable EndpointHealth firstHealth;
   private volatile int firstSettled;
+  private boolean mirrorTaken;
 
   CallPlanImpl(
       DestinationRuntime dest,
@@ -118,6 +119,57 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   @Override
   public @Nullable MirrorTarget mirror() {
     return (flags & MIRRORED) != 0 ? rule.mirror : null;
+  }
+
+  @Override
+  public @Nullable Attempt mirrorAttempt() {
+    if ((flags & MIRRORED) == 0 || mirrorTaken) {
+      return null;
+    }
+    mirrorTaken = true;
+    MirrorTarget target = rule.mirror;
+    if (target == null) {
+      return null;
+    }
+    String shadow = target.destination();
+    String subset = target.subset();
+    String copyOf = "mirror of rule " + rule.name + " of " + dest.name;
+    Backend b = rule.mirrorBackend();
+    if (b == null) {
+      return refuse(
+          MeshFailure.of(MeshFailure.Reason.UNKNOWN_DESTINATION, shadow, subset, copyOf), 1);
+    }
+    long timeout = remainingNanos();
+    if (timeout == 0) {
+      // A copy with no time left would only time out and count against a healthy shadow.
+      return refuse(
+          MeshFailure.of(MeshFailure.Reason.DEADLINE_EXCEEDED, shadow, subset, copyOf), 1);
+    }
+    long now = now();
+    EndpointSet set = b.endpoints();
+    if (set.size() == 0) {
+      return refuse(MeshFailure.of(MeshFailure.Reason.NO_ENDPOINTS, shadow, subset, copyOf), 1);
+    }
+    MirrorAttempt copy = new MirrorAttempt(dest.ctx, b, call, timeout);
+    int i = set.pick(copy, now);
+    if (i < 0) {
+      return refuse(
+          MeshFailure.of(
+              MeshFailure.Reason.NO_HEALTHY_ENDPOINT,
+              shadow,
+              subset,
+              copyOf + ", " + set.unavailable(now) + " of " + set.size() + " ejected"),
+          1);
+    }
+    SubsetGuard guard = b.guard();
+    int admitted = guard.tryAcquire();
+    if (admitted != SubsetGuard.ADMITTED) {
+      return refuse(guard.refusal(admitted), 1);
+    }
+    EndpointHealth h = set.health(i);
+    h.inFlight.incrementAndGet();
+    copy.admit(set.endpoint(i), h);
+    return copy;
   }
 
   @Override
@@ -249,6 +301,15 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
 
   @Override
   public RetryDecision settle(Outcome outcome) {
+    return settleFirst(outcome, true);
+  }
+
+  @Override
+  public RetryDecision settleFinal(Outcome outcome) {
+    return settleFirst(outcome, false);
+  }
+
+  private RetryDecision settleFirst(Outcome outcome, boolean replayable) {
     EndpointHealth h = firstHealth;
     Backend b = backend;
     if (h == null || b == null) {
@@ -257,18 +318,22 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
     if (!FIRST_SETTLED.compareAndSet(this, 0, 1)) {
       return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
     }
-    return settleAttempt(b, h, 1, outcome);
+    return settleAttempt(b, h, 1, outcome, replayable);
   }
 
-  /** Releases an admitted attempt's permits, records its outcome and decides the retry. */
-  RetryDecision settleAttempt(Backend b, EndpointHealth h, int number, Outcome outcome) {
+  /**
+   * Releases an admitted attempt's permits, records its outcome and decides the retry; a call the
+   * adapter cannot replay is not considered for one.
+   */
+  RetryDecision settleAttempt(
+      Backend b, EndpointHealth h, int number, Outcome outcome, boolean replayable) {
     long now = now();
     h.inFlight.decrementAndGet();
     b.guard().settle(outcome);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
       h.record(outcome.isServerFailure(), now);
     }
-    return decide(outcome, number, now);
+    return decide(outcome, number, now, replayable);
   }
 
   @Override
@@ -297,7 +362,7 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   }
 
   /** Whether and when to retry after attempt {@code number} ended with {@code outcome}. */
-  RetryDecision decide(Outcome outcome, int number, long now) {
+  RetryDecision decide(Outcome outcome, int number, long now, boolean replayable) {
     switch (outcome.kind()) {
       case SUCCESS:
         return RetryDecision.stop(RetryDecision.Reason.SUCCEEDED);
@@ -305,6 +370,11 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
         return RetryDecision.stop(RetryDecision.Reason.CANCELLED);
       default:
         break;
+    }
+    // Checked before everything else: a retry the adapter cannot perform must neither take room
+    // from the budget nor be announced to listeners as scheduled.
+    if (!replayable) {
+      return RetryDecision.stop(RetryDecision.Reason.NOT_REPLAYABLE);
     }
     RetryPolicy r = rule.retry;
     if (r == null) {

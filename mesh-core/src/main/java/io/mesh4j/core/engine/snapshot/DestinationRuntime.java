@@ -1,9 +1,13 @@
 package io.mesh4j.core.engine.snapshot;
 
+import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.engine.resilience.RetryBudget;
 import io.mesh4j.core.engine.resilience.TokenBucket;
+import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +23,12 @@ final class DestinationRuntime {
   final RetryBudget budget;
   final @Nullable TokenBucket limiter;
   final String limiterDetail;
+  /** Every endpoint of the destination, local zone first; what {@code Mesh.endpoints} answers. */
+  final List<Endpoint> endpoints;
+  /** All endpoints as one backend; where mirror copies without a subset go. */
+  final Backend all;
+  /** The named subsets; read when mirrors are resolved, never on the call path. */
+  final Map<String, Backend> subsets;
 
   DestinationRuntime(
       String name,
@@ -27,14 +37,27 @@ final class DestinationRuntime {
       CompiledRule defaultRule,
       RetryBudget budget,
       @Nullable TokenBucket limiter,
-      String limiterDetail) {
+      String limiterDetail,
+      List<Endpoint> endpoints,
+      Backend all,
+      Map<String, Backend> subsets) {
     this.name = name;
+    this.endpoints = List.copyOf(endpoints);
+    this.all = all;
+    this.subsets = Map.copyOf(subsets);
     this.ctx = ctx;
     this.rules = rules;
     this.defaultRule = defaultRule;
     this.budget = budget;
     this.limiter = limiter;
     this.limiterDetail = limiterDetail;
+  }
+
+  /** Every rule of the destination, the default rule last. */
+  CompiledRule[] allRules() {
+    CompiledRule[] out = java.util.Arrays.copyOf(rules, rules.length + 1);
+    out[rules.length] = defaultRule;
+    return out;
   }
 
   /** The first rule that matches, or the default rule (all endpoints) when none does. */

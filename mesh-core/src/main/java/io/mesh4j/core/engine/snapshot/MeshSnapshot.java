@@ -1,6 +1,8 @@
 package io.mesh4j.core.engine.snapshot;
 
+import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.engine.resilience.TokenBucket;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -44,6 +46,15 @@ public final class MeshSnapshot {
 
   /** A service's server-side limiter and how messages describe it. */
   record InboundService(TokenBucket limiter, String detail) {}
+
+  /**
+   * Every endpoint of {@code destination}, local zone first, as an immutable list; empty when the
+   * snapshot does not know the destination.
+   */
+  public List<Endpoint> endpoints(String destination) {
+    DestinationRuntime d = destinations.get(destination);
+    return d == null ? List.of() : d.endpoints;
+  }
 
   /** How many destinations the snapshot knows. */
   public int destinationCount() {

@@ -57,6 +57,11 @@ final class RefusedPlan implements CallPlan {
   }
 
   @Override
+  public @Nullable Attempt mirrorAttempt() {
+    return null;
+  }
+
+  @Override
   public Attempt nextAttempt() {
     if (events.enabled()) {
       events.callRefused(failure);

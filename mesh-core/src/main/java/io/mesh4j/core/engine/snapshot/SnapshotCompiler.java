@@ -153,6 +153,9 @@ public final class SnapshotCompiler {
         destinations.put(name, d);
       }
     }
+    if (problems.isEmpty()) {
+      bindMirrors(destinations);
+    }
     MeshSnapshot snapshot =
         problems.isEmpty() ? new MeshSnapshot(set.version(), destinations, inbound) : null;
     return new Compiled(snapshot, problems, bindings);
@@ -318,7 +321,35 @@ public final class SnapshotCompiler {
         defaultRule,
         budget,
         limiter,
-        rl == null ? "" : describe(rl));
+        rl == null ? "" : describe(rl),
+        ordered,
+        all,
+        backends);
+  }
+
+  /**
+   * Points every mirroring rule at the backend its copies go to, once all destinations are
+   * compiled (a rule may mirror into any of them). A shadow the snapshot does not know stays
+   * unbound, and its copies are refused when taken.
+   */
+  private static void bindMirrors(Map<String, DestinationRuntime> destinations) {
+    for (DestinationRuntime d : destinations.values()) {
+      for (CompiledRule rule : d.allRules()) {
+        MirrorTarget target = rule.mirror;
+        if (target == null) {
+          continue;
+        }
+        DestinationRuntime shadow = destinations.get(target.destination());
+        if (shadow == null) {
+          continue;
+        }
+        String subset = target.subset();
+        Backend b = subset == null ? shadow.all : shadow.subsets.get(subset);
+        if (b != null) {
+          rule.bindMirror(b);
+        }
+      }
+    }
   }
 
   private Backend backend(
