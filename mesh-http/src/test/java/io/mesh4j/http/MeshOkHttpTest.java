@@ -15,9 +15,11 @@ import io.mesh4j.http.testing.TestMesh;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -313,5 +315,35 @@ class MeshOkHttpTest {
         .isEqualTo("200 plain");
     assertThat(server.getAllServeEvents().get(0).getRequest().getHeader("Host"))
         .isEqualTo("127.0.0.1:" + server.port());
+  }
+
+  @Test
+  @Timeout(30)
+  void http2WithPriorKnowledgeGoesThroughTheMesh() throws IOException {
+    WireMockServer v1 = servers.start("v1");
+    WireMockServer v2 = servers.start("v2");
+    mesh.apply(endpoints(v1.port(), "v1", v2.port(), "v1") + route(""));
+    OkHttpClient h2 =
+        MeshOkHttp.install(
+                mesh.mesh(),
+                new OkHttpClient.Builder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)))
+            .build();
+    try {
+      for (int i = 0; i < 20; i++) {
+        try (Response response =
+            h2.newCall(new Request.Builder().url("http://catalog.shop/items").build()).execute()) {
+          assertThat(response.protocol()).isEqualTo(Protocol.H2_PRIOR_KNOWLEDGE);
+          assertThat(response.body().string()).isIn("v1", "v2");
+        }
+      }
+      assertThat(served(v1) + served(v2)).isEqualTo(20);
+      // HTTP/2 carries the logical name as :authority
+      WireMockServer any = served(v1) > 0 ? v1 : v2;
+      assertThat(any.getAllServeEvents().get(0).getRequest().getAbsoluteUrl())
+          .startsWith("http://catalog.shop/items");
+    } finally {
+      h2.dispatcher().executorService().shutdown();
+      h2.connectionPool().evictAll();
+    }
   }
 }
