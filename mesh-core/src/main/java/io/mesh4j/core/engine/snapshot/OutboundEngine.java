@@ -40,6 +40,11 @@ public final class OutboundEngine implements Outbound, Inbound {
   }
 
   @Override
+  public boolean knows(String destination) {
+    return snapshot.destination(destination) != null;
+  }
+
+  @Override
   public CallPlan plan(OutboundCall call) {
     MeshSnapshot s = snapshot;
     DestinationRuntime d = s.destination(call.destination());
