@@ -42,12 +42,16 @@ final class MeshInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
+    if (!outbound.knows(request.url().host())) {
+      // Not a mesh destination: the request is none of the mesh's business.
+      return chain.proceed(request);
+    }
     CallPlan plan = outbound.plan(describe(chain, request));
     sleep(plan.faultDelayNanos());
     Attempt attempt = plan.nextAttempt();
     if (!attempt.admitted()
         && attempt.refusal().reason() == MeshFailure.Reason.UNKNOWN_DESTINATION) {
-      // Not a mesh destination: the request is none of the mesh's business.
+      // The destination left the policy between the two looks: treat it as a foreign host.
       return chain.proceed(request);
     }
     RequestBody body = request.body();
@@ -79,6 +83,11 @@ final class MeshInterceptor implements Interceptor {
         sleep(decision.backoffNanos());
         attempt = plan.nextAttempt();
         continue;
+      } catch (RuntimeException | Error e) {
+        // A later interceptor broke; the attempt's permits must still be released.
+        attempt.settle(
+            Outcome.failure(Outcome.Kind.RESET, e.getClass().getSimpleName(), ticker.nanos() - start));
+        throw e;
       }
       long latency = ticker.nanos() - start;
       int code = response.code();

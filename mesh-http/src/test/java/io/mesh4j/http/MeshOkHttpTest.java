@@ -346,4 +346,61 @@ class MeshOkHttpTest {
       h2.connectionPool().evictAll();
     }
   }
+
+  @Test
+  @Timeout(30)
+  void refusedConnectionIsRetriedElsewhereAsAConnectFailure() throws IOException {
+    WireMockServer down = servers.start("down");
+    WireMockServer up = servers.start("up");
+    int downPort = down.port();
+    down.stop();
+    mesh.apply(
+        endpoints(downPort, "v1", up.port(), "v1")
+            + route("retries: {attempts: 2, retryOn: [connect-failure], backoff: {base: 1ms, max: 2ms}}"));
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(getBody("/items")).isEqualTo("200 up");
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void oneShotBodyIsNeverReplayed() throws IOException {
+    WireMockServer bad = servers.start(aResponse().withStatus(503).withBody("down"));
+    WireMockServer good = servers.start("good");
+    mesh.apply(
+        endpoints(bad.port(), "v1", good.port(), "v1")
+            + route(
+                "retries: {attempts: 3, retryOn: [5xx], retryNonIdempotent: true,"
+                    + " backoff: {base: 1ms, max: 2ms}}"));
+    RequestBody oneShot =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return MediaType.get("text/plain");
+          }
+
+          @Override
+          public boolean isOneShot() {
+            return true;
+          }
+
+          @Override
+          public void writeTo(okio.BufferedSink sink) throws IOException {
+            sink.writeUtf8("once");
+          }
+        };
+
+    int failed = 0;
+    for (int i = 0; i < 30; i++) {
+      String result =
+          body(new Request.Builder().url("http://catalog.shop/orders").post(oneShot).build());
+      if (result.startsWith("503")) {
+        failed++;
+      }
+    }
+    assertThat(failed).isPositive();
+    assertThat(served(bad)).isEqualTo(failed);
+    assertThat(served(good) + served(bad)).isEqualTo(30);
+  }
 }
