@@ -36,7 +36,9 @@ public final class MeshFailure extends RuntimeException {
      */
     RETRY_BUDGET_EXHAUSTED("retry budget exhausted", "UNAVAILABLE", 503),
     /** The call's deadline passed before another attempt could start. */
-    DEADLINE_EXCEEDED("deadline exceeded", "DEADLINE_EXCEEDED", 504);
+    DEADLINE_EXCEEDED("deadline exceeded", "DEADLINE_EXCEEDED", 504),
+    /** An {@code AuthorizationPolicy} refused an incoming call. */
+    DENIED("denied", "PERMISSION_DENIED", 403);
 
     private final String phrase;
     private final String grpcStatus;

@@ -1,4 +1,9 @@
 /**
- * The HTTP data plane: an OkHttp interceptor and a servlet filter that map the mesh-core engine onto HTTP. Its code arrives with the HTTP data-plane work; until then the module only reserves its coordinates.
+ * The HTTP data plane: {@link io.mesh4j.http.MeshOkHttp} puts OkHttp clients under the mesh and
+ * {@link io.mesh4j.http.MeshServletFilter} applies the mesh's server-side rules to servlet-based
+ * servers. Every decision is made by {@code mesh-core}; these types only map it onto HTTP.
  */
+@NullMarked
 package io.mesh4j.http;
+
+import org.jspecify.annotations.NullMarked;

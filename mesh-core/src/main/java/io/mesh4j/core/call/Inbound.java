@@ -1,9 +1,9 @@
 package io.mesh4j.core.call;
 
 /**
- * The server-side engine an adapter calls for every incoming request. Today it applies the
- * service's {@code serverRateLimit}; authorization joins it later. Obtained from {@code
- * Mesh.inbound()}.
+ * The server-side engine an adapter calls for every incoming request: authorization by the
+ * {@code AuthorizationPolicy} resources, then the service's {@code serverRateLimit}. Obtained from
+ * {@code Mesh.inbound()}.
  *
  * <p>Thread-safe and lock-free.
  */
@@ -14,4 +14,14 @@ public interface Inbound {
    * without a server-side limit admits every call.
    */
   Admission admit(String service);
+
+  /**
+   * Authorizes, then admits or refuses, one incoming call. The call is refused with {@link
+   * io.mesh4j.core.MeshFailure.Reason#DENIED} when a {@code DENY} rule matches it, or when the
+   * service has {@code ALLOW} policies and none of their rules matches it; the message names the
+   * policy (or policies) responsible, e.g. {@code AuthorizationPolicy shop/pricing-readers}. An
+   * authorized call then takes a token from the service's server-side limit, if it has one; a
+   * denied call takes none.
+   */
+  Admission admit(InboundCall call);
 }

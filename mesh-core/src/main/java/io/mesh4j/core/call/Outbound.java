@@ -14,4 +14,12 @@ public interface Outbound {
    * gets a plan whose first attempt is refused with the reason.
    */
   CallPlan plan(OutboundCall call);
+
+  /**
+   * Whether the current policy knows {@code destination} (it has endpoints, routes or a policy).
+   * Adapters that see all of an application's traffic, such as an HTTP client interceptor, ask
+   * this first and leave calls to other hosts alone, so that those raise no refusal events. One
+   * volatile read and one hash lookup; no allocation.
+   */
+  boolean knows(String destination);
 }

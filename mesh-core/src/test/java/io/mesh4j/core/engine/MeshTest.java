@@ -127,6 +127,17 @@ class MeshTest {
   }
 
   @Test
+  void knowsOnlyDestinationsOfTheCurrentPolicy() {
+    ManualConfigSource source = new ManualConfigSource();
+    try (Mesh mesh = Mesh.builder().configSource(source).ticker(new FakeTicker()).build()) {
+      assertThat(mesh.outbound().knows("catalog.shop")).isFalse();
+      source.push(TestPolicySets.of(1, endpoints("catalog.shop", ep("10.0.0.1"))));
+      assertThat(mesh.outbound().knows("catalog.shop")).isTrue();
+      assertThat(mesh.outbound().knows("example.com")).isFalse();
+    }
+  }
+
+  @Test
   void closeStopsTheSourceAndForgetsDestinations() {
     ManualConfigSource source = new ManualConfigSource();
     Mesh mesh = Mesh.builder().configSource(source).ticker(new FakeTicker()).build();

@@ -1,13 +1,15 @@
 package io.mesh4j.core.engine.snapshot;
 
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.resilience.TokenBucket;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One compiled policy version: destinations by name, and the server-side limiters by service.
+ * One compiled policy version: destinations by name, and the server-side limiters and
+ * authorization policies by service.
  * Published through one volatile field; a call reads it once.
  *
  * <p>Immutable; thread-safe.
@@ -17,19 +19,22 @@ public final class MeshSnapshot {
   private final long version;
   private final Map<String, DestinationRuntime> destinations;
   private final Map<String, InboundService> inbound;
+  private final Map<String, ServiceAuthorization> authorization;
 
   MeshSnapshot(
       long version,
       Map<String, DestinationRuntime> destinations,
-      Map<String, InboundService> inbound) {
+      Map<String, InboundService> inbound,
+      Map<String, ServiceAuthorization> authorization) {
     this.version = version;
     this.destinations = Map.copyOf(destinations);
     this.inbound = Map.copyOf(inbound);
+    this.authorization = Map.copyOf(authorization);
   }
 
   /** The snapshot before any policy arrived: no destinations. */
   public static MeshSnapshot empty() {
-    return new MeshSnapshot(0, Map.of(), Map.of());
+    return new MeshSnapshot(0, Map.of(), Map.of(), Map.of());
   }
 
   public long version() {
@@ -42,6 +47,11 @@ public final class MeshSnapshot {
 
   @Nullable InboundService inbound(String service) {
     return inbound.get(service);
+  }
+
+  /** The compiled authorization policies of {@code service}, or null when it has none. */
+  @Nullable ServiceAuthorization authorization(String service) {
+    return authorization.get(service);
   }
 
   /** A service's server-side limiter and how messages describe it. */

@@ -5,8 +5,10 @@ import io.mesh4j.core.MeshRandom;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.Inbound;
+import io.mesh4j.core.call.InboundCall;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.fault.FaultPolicy;
 import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
@@ -35,6 +37,11 @@ public final class OutboundEngine implements Outbound, Inbound {
 
   public MeshSnapshot snapshot() {
     return snapshot;
+  }
+
+  @Override
+  public boolean knows(String destination) {
+    return snapshot.destination(destination) != null;
   }
 
   @Override
@@ -80,7 +87,29 @@ public final class OutboundEngine implements Outbound, Inbound {
   }
 
   @Override
+  public Admission admit(InboundCall call) {
+    MeshSnapshot s = snapshot;
+    String service = call.service();
+    ServiceAuthorization authz = s.authorization(service);
+    if (authz != null) {
+      String denied = authz.deny(call);
+      if (denied != null) {
+        MeshFailure f = MeshFailure.of(MeshFailure.Reason.DENIED, service, null, denied);
+        if (ctx.events().enabled()) {
+          ctx.events().callRefused(f);
+        }
+        return Admission.refused(f);
+      }
+    }
+    return limit(s, service);
+  }
+
+  @Override
   public Admission admit(String service) {
+    return limit(snapshot, service);
+  }
+
+  private Admission limit(MeshSnapshot snapshot, String service) {
     MeshSnapshot.InboundService in = snapshot.inbound(service);
     if (in == null || in.limiter().tryAcquire(ctx.ticker().nanos())) {
       return Admission.admitted();

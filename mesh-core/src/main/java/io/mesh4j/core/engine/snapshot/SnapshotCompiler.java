@@ -2,6 +2,7 @@ package io.mesh4j.core.engine.snapshot;
 
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MirrorTarget;
+import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.balance.EndpointSet;
 import io.mesh4j.core.engine.fault.FaultPolicy;
 import io.mesh4j.core.engine.resilience.EndpointHealth;
@@ -157,7 +158,11 @@ public final class SnapshotCompiler {
       bindMirrors(destinations);
     }
     MeshSnapshot snapshot =
-        problems.isEmpty() ? new MeshSnapshot(set.version(), destinations, inbound) : null;
+        problems.isEmpty() ? new MeshSnapshot(
+                set.version(),
+                destinations,
+                inbound,
+                ServiceAuthorization.compile(set.authorizationPolicies())) : null;
     return new Compiled(snapshot, problems, bindings);
   }
 

@@ -1,0 +1,97 @@
+package io.mesh4j.core.call;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One incoming call as the server-side engine sees it: the service it is addressed to, the
+ * caller's verified identity, and what it asks for (an HTTP method and path, or a gRPC method).
+ * Adapters build one per request and pass it to {@link Inbound#admit(InboundCall)}.
+ *
+ * <p>Immutable.
+ */
+public final class InboundCall {
+
+  private final String service;
+  private final @Nullable String peer;
+  private final @Nullable String httpMethod;
+  private final @Nullable String path;
+  private final @Nullable String grpcMethod;
+
+  private InboundCall(Builder b) {
+    this.service = b.service;
+    this.peer = b.peer;
+    this.httpMethod = b.httpMethod;
+    this.path = b.path;
+    this.grpcMethod = b.grpcMethod;
+  }
+
+  /** Starts describing a call to {@code service} ({@code name.namespace}). */
+  public static Builder builder(String service) {
+    return new Builder(service);
+  }
+
+  /** The service called, {@code name.namespace}. */
+  public String service() {
+    return service;
+  }
+
+  /**
+   * The caller's verified SPIFFE ID, e.g. {@code spiffe://cluster.local/ns/shop/sa/frontend}, or
+   * null when the caller is not authenticated.
+   */
+  public @Nullable String peer() {
+    return peer;
+  }
+
+  /** The HTTP method in upper case, or null for a call that is not plain HTTP. */
+  public @Nullable String httpMethod() {
+    return httpMethod;
+  }
+
+  /** The HTTP path, or null for a call that is not plain HTTP. */
+  public @Nullable String path() {
+    return path;
+  }
+
+  /** The gRPC method, {@code package.Service/Method}, or null for a call that is not gRPC. */
+  public @Nullable String grpcMethod() {
+    return grpcMethod;
+  }
+
+  /** Builds an {@link InboundCall}. Not thread-safe. */
+  public static final class Builder {
+    private final String service;
+    private @Nullable String peer;
+    private @Nullable String httpMethod;
+    private @Nullable String path;
+    private @Nullable String grpcMethod;
+
+    private Builder(String service) {
+      this.service = Objects.requireNonNull(service, "service");
+    }
+
+    /** The caller's verified SPIFFE ID; null (the default) for an unauthenticated caller. */
+    public Builder peer(@Nullable String spiffeId) {
+      this.peer = spiffeId;
+      return this;
+    }
+
+    /** An HTTP request of {@code method} on {@code path}. */
+    public Builder http(String method, String path) {
+      this.httpMethod = method.toUpperCase(java.util.Locale.ROOT);
+      this.path = path;
+      return this;
+    }
+
+    /** A gRPC call of {@code fullMethodName}, {@code package.Service/Method}. */
+    public Builder grpc(String fullMethodName) {
+      this.grpcMethod = fullMethodName;
+      return this;
+    }
+
+    public InboundCall build() {
+      return new InboundCall(this);
+    }
+  }
+}

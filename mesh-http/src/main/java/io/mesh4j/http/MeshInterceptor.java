@@ -1,0 +1,174 @@
+package io.mesh4j.http;
+
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.Ticker;
+import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.Outbound;
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.RetryDecision;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+
+
+/**
+ * The mesh as an OkHttp application interceptor: plans each call with the engine, sends every
+ * admitted attempt to its endpoint with one {@code proceed}, settles it, and retries when the
+ * engine says so. Stateless; one instance serves any number of concurrent calls.
+ */
+final class MeshInterceptor implements Interceptor {
+
+  private final Outbound outbound;
+  private final Ticker ticker;
+
+  MeshInterceptor(Outbound outbound, Ticker ticker) {
+    this.outbound = outbound;
+    this.ticker = ticker;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    if (!outbound.knows(request.url().host())) {
+      // Not a mesh destination: the request is none of the mesh's business.
+      return chain.proceed(request);
+    }
+    CallPlan plan = outbound.plan(describe(chain, request));
+    sleep(plan.faultDelayNanos());
+    Attempt attempt = plan.nextAttempt();
+    if (!attempt.admitted()
+        && attempt.refusal().reason() == MeshFailure.Reason.UNKNOWN_DESTINATION) {
+      // The destination left the policy between the two looks: treat it as a foreign host.
+      return chain.proceed(request);
+    }
+    RequestBody body = request.body();
+    boolean replayable = body == null || !body.isOneShot();
+    @Nullable IOException lastError = null;
+    while (true) {
+      if (!attempt.admitted()) {
+        throw new MeshHttpException(attempt.refusal(), lastError);
+      }
+      Endpoint endpoint = attempt.endpoint();
+      Request sent = pointAt(request, endpoint);
+      Chain attemptChain = withTimeout(chain, attempt.timeoutNanos());
+      long start = ticker.nanos();
+      Response response;
+      RetryDecision decision;
+      try {
+        response = attemptChain.proceed(sent);
+      } catch (IOException e) {
+        long latency = ticker.nanos() - start;
+        if (chain.call().isCanceled()) {
+          attempt.settle(Outcome.cancelled(latency));
+          throw e;
+        }
+        decision = attempt.settle(outcome(e, latency));
+        if (!decision.shouldRetry() || !replayable) {
+          throw e;
+        }
+        lastError = e;
+        sleep(decision.backoffNanos());
+        attempt = plan.nextAttempt();
+        continue;
+      } catch (RuntimeException | Error e) {
+        // A later interceptor broke; the attempt's permits must still be released.
+        attempt.settle(
+            Outcome.failure(Outcome.Kind.RESET, e.getClass().getSimpleName(), ticker.nanos() - start));
+        throw e;
+      }
+      long latency = ticker.nanos() - start;
+      int code = response.code();
+      decision =
+          attempt.settle(
+              code >= 400
+                  ? Outcome.failure(Outcome.Kind.STATUS, Integer.toString(code), latency)
+                  : Outcome.success(latency));
+      if (!decision.shouldRetry() || !replayable) {
+        return response;
+      }
+      response.close();
+      lastError = null;
+      sleep(decision.backoffNanos());
+      attempt = plan.nextAttempt();
+    }
+  }
+
+  private static OutboundCall describe(Chain chain, Request request) {
+    HttpUrl url = request.url();
+    OutboundCall.Builder call =
+        OutboundCall.builder(url.host()).http(request.method(), url.encodedPath());
+    for (int i = 0, n = request.headers().size(); i < n; i++) {
+      call.header(request.headers().name(i), request.headers().value(i));
+    }
+    long callTimeout = chain.call().timeout().timeoutNanos();
+    if (callTimeout > 0) {
+      call.timeRemainingNanos(callTimeout);
+    }
+    return call.build();
+  }
+
+  /** The request sent to {@code endpoint}, still naming the logical host in {@code Host}. */
+  private static Request pointAt(Request request, Endpoint endpoint) {
+    HttpUrl url = request.url();
+    Request.Builder sent =
+        request.newBuilder().url(url.newBuilder().host(endpoint.address()).port(endpoint.port()).build());
+    if (request.header("Host") == null) {
+      boolean defaultPort = url.port() == HttpUrl.defaultPort(url.scheme());
+      sent.header("Host", defaultPort ? url.host() : url.host() + ":" + url.port());
+    }
+    return sent.build();
+  }
+
+  /** The chain whose connect, write and read timeouts are the attempt's per-try timeout. */
+  private static Chain withTimeout(Chain chain, long timeoutNanos) {
+    if (timeoutNanos == Long.MAX_VALUE) {
+      return chain;
+    }
+    int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+    return chain
+        .withConnectTimeout(millis, TimeUnit.MILLISECONDS)
+        .withWriteTimeout(millis, TimeUnit.MILLISECONDS)
+        .withReadTimeout(millis, TimeUnit.MILLISECONDS);
+  }
+
+  private static Outcome outcome(IOException e, long latency) {
+    String what = e.getClass().getSimpleName();
+    if (e instanceof ConnectException
+        || e instanceof NoRouteToHostException
+        || e instanceof UnknownHostException) {
+      return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, what, latency);
+    }
+    if (e instanceof SocketTimeoutException || e instanceof InterruptedIOException) {
+      return Outcome.failure(Outcome.Kind.TIMEOUT, what, latency);
+    }
+    return Outcome.failure(Outcome.Kind.RESET, what, latency);
+  }
+
+  private static void sleep(long nanos) throws InterruptedIOException {
+    if (nanos <= 0) {
+      return;
+    }
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException ie = new InterruptedIOException("interrupted while waiting to retry");
+      ie.initCause(e);
+      throw ie;
+    }
+  }
+
+}

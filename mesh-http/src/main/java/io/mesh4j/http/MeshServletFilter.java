@@ -1,0 +1,89 @@
+package io.mesh4j.http;
+
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.Admission;
+import io.mesh4j.core.call.Inbound;
+import io.mesh4j.core.call.InboundCall;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The mesh's server side for servlet-based servers (Tomcat, Jetty, Spring MVC): every request to
+ * the service is authorized by the mesh's {@code AuthorizationPolicy} resources and then admitted
+ * by the service's {@code serverRateLimit} before the application sees it. A denied request is
+ * answered {@code 403}, a rate-limited one {@code 429}; the plain-text body is the engine's
+ * message, which names the policy or the limit, e.g. {@code mesh4j: denied for pricing.shop
+ * (AuthorizationPolicy shop/pricing-readers denies spiffe://...)}.
+ *
+ * <pre>{@code
+ * context.addFilter(new FilterHolder(MeshServletFilter.forService(mesh, "pricing.shop")), "/*",
+ *     EnumSet.of(DispatcherType.REQUEST));
+ * }</pre>
+ *
+ * <p>Thread-safe; one instance serves all requests. Requests that are not HTTP pass through.
+ */
+public final class MeshServletFilter implements Filter {
+
+  private final Inbound inbound;
+  private final String service;
+  private final PeerIdentityResolver peers;
+
+  private MeshServletFilter(Inbound inbound, String service, PeerIdentityResolver peers) {
+    this.inbound = inbound;
+    this.service = Objects.requireNonNull(service, "service");
+    this.peers = Objects.requireNonNull(peers, "peers");
+  }
+
+  /**
+   * A filter for {@code service} ({@code name.namespace}) that takes the caller's identity from
+   * the verified client certificate ({@link PeerIdentityResolver#clientCertificate()}).
+   */
+  public static MeshServletFilter forService(Mesh mesh, String service) {
+    return forService(mesh, service, PeerIdentityResolver.clientCertificate());
+  }
+
+  /** A filter for {@code service} that takes the caller's identity from {@code peers}. */
+  public static MeshServletFilter forService(
+      Mesh mesh, String service, PeerIdentityResolver peers) {
+    return new MeshServletFilter(mesh.inbound(), service, peers);
+  }
+
+  @Override
+  public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    if (!(request instanceof HttpServletRequest http)
+        || !(response instanceof HttpServletResponse httpResponse)) {
+      chain.doFilter(request, response);
+      return;
+    }
+    InboundCall call =
+        InboundCall.builder(service)
+            .peer(peers.peer(http))
+            .http(http.getMethod(), http.getRequestURI())
+            .build();
+    Admission admission = inbound.admit(call);
+    if (admission.isAdmitted()) {
+      chain.doFilter(request, response);
+      return;
+    }
+    refuse(httpResponse, admission.refusal());
+  }
+
+  private static void refuse(HttpServletResponse response, MeshFailure failure)
+      throws IOException {
+    byte[] body = (failure.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
+    response.setStatus(failure.httpStatus());
+    response.setContentType("text/plain;charset=utf-8");
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
+  }
+}

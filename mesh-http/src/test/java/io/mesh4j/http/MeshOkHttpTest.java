@@ -1,0 +1,406 @@
+package io.mesh4j.http;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static io.mesh4j.http.testing.TestMesh.endpoints;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.http.testing.Servers;
+import io.mesh4j.http.testing.TestMesh;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class MeshOkHttpTest {
+
+  private final TestMesh mesh = new TestMesh();
+  private final Servers servers = new Servers();
+  private final OkHttpClient client = MeshOkHttp.client(mesh.mesh());
+
+  @AfterEach
+  void tearDown() {
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+    servers.close();
+    mesh.close();
+  }
+
+  private static String route(String settings) {
+    return """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+          rules:
+            - backends: [{}]
+        """
+        + (settings.isEmpty() ? "" : "      " + settings + "\n");
+  }
+
+  private static final String SUBSETS =
+      "  subsets:\n"
+          + "    - {name: v1, labels: {version: v1}}\n"
+          + "    - {name: v2, labels: {version: v2}}\n";
+
+  private Response get(String path) throws IOException {
+    return client.newCall(new Request.Builder().url("http://catalog.shop" + path).build()).execute();
+  }
+
+  private String body(Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      return response.code() + " " + response.body().string();
+    }
+  }
+
+  private String getBody(String path) throws IOException {
+    return body(new Request.Builder().url("http://catalog.shop" + path).build());
+  }
+
+  private static int served(WireMockServer server) {
+    return server.countRequestsMatching(anyRequestedFor(anyUrl()).build()).getCount();
+  }
+
+  @Test
+  @Timeout(120)
+  void weightedRouteSplitsFiveThousandRequestsSeventyThirty() throws IOException {
+    WireMockServer a = servers.start("v1-a");
+    WireMockServer b = servers.start("v1-b");
+    WireMockServer c = servers.start("v2");
+    mesh.apply(
+        endpoints(a.port(), "v1", b.port(), "v1", c.port(), "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+            """
+            + SUBSETS
+            + """
+              rules:
+                - backends: [{subset: v1, weight: 70}, {subset: v2, weight: 30}]
+            """);
+
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 5000; i++) {
+      counts.merge(getBody("/items"), 1, Integer::sum);
+    }
+
+    int v1 = counts.getOrDefault("200 v1-a", 0) + counts.getOrDefault("200 v1-b", 0);
+    int v2 = counts.getOrDefault("200 v2", 0);
+    assertThat(v1 + v2).isEqualTo(5000);
+    assertThat(v1 / 5000.0).isBetween(0.68, 0.72);
+    assertThat(counts.get("200 v1-a")).isPositive();
+    assertThat(counts.get("200 v1-b")).isPositive();
+    // The Host header keeps the logical name while the URL points at the endpoint.
+    assertThat(a.getAllServeEvents().get(0).getRequest().getHeader("Host")).isEqualTo("catalog.shop");
+  }
+
+  @Test
+  @Timeout(60)
+  void failingServerIsRetriedAroundAndEjected() throws IOException {
+    WireMockServer good1 = servers.start("good-1");
+    WireMockServer good2 = servers.start("good-2");
+    WireMockServer bad = servers.start(aResponse().withStatus(503).withBody("down"));
+    mesh.apply(
+        endpoints(good1.port(), "v1", good2.port(), "v1", bad.port(), "v1")
+            + route("retries: {attempts: 3, retryOn: [5xx], backoff: {base: 1ms, max: 2ms}}")
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              outlierDetection: {consecutiveFailures: 3, baseEjectionTime: 30s, maxEjectionPercent: 50}
+            """);
+
+    for (int i = 0; i < 200; i++) {
+      assertThat(getBody("/items")).startsWith("200 good-");
+    }
+    assertThat(mesh.ejected()).containsExactly("127.0.0.1:" + bad.port());
+    int badAfterEjection = served(bad);
+    for (int i = 0; i < 50; i++) {
+      assertThat(getBody("/items")).startsWith("200 good-");
+    }
+    assertThat(served(bad)).isEqualTo(badAfterEjection);
+  }
+
+  private Request post() {
+    return new Request.Builder()
+        .url("http://catalog.shop/orders")
+        .post(RequestBody.create("{}", MediaType.get("application/json")))
+        .build();
+  }
+
+  @Test
+  @Timeout(60)
+  void postIsNotRetriedUnlessTheRouteAllowsIt() throws IOException {
+    WireMockServer good = servers.start("good");
+    WireMockServer bad = servers.start(aResponse().withStatus(503).withBody("down"));
+    String eps = endpoints(good.port(), "v1", bad.port(), "v1");
+    mesh.apply(eps + route("retries: {attempts: 3, retryOn: [5xx], backoff: {base: 1ms, max: 2ms}}"));
+
+    int failed = 0;
+    for (int i = 0; i < 40; i++) {
+      if (body(post()).startsWith("503")) {
+        failed++;
+      }
+    }
+    assertThat(failed).isPositive();
+    assertThat(served(bad)).isEqualTo(failed);
+    assertThat(served(good) + served(bad)).isEqualTo(40);
+
+    mesh.apply(
+        eps
+            + route(
+                "retries: {attempts: 3, retryOn: [5xx], retryNonIdempotent: true,"
+                    + " backoff: {base: 1ms, max: 2ms}}"));
+    for (int i = 0; i < 40; i++) {
+      assertThat(body(post())).isEqualTo("200 good");
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void openBreakerFailsFastWithTheMeshMessageAndRecoversAfterItsWait() throws IOException {
+    WireMockServer server = servers.start(aResponse().withStatus(503).withBody("down"));
+    mesh.apply(
+        endpoints(server.port(), "v1")
+            + route("")
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              circuitBreaker:
+                failureRateThreshold: 50
+                minimumCalls: 10
+                slidingWindowSize: 10
+                waitInOpenState: 500ms
+                permittedCallsInHalfOpen: 1
+            """);
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(getBody("/items")).isEqualTo("503 down");
+    }
+    assertThatThrownBy(() -> get("/items"))
+        .isInstanceOfSatisfying(
+            MeshHttpException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(MeshFailure.Reason.CIRCUIT_OPEN);
+              assertThat(e.destination()).isEqualTo(TestMesh.CATALOG);
+              assertThat(e).hasMessageStartingWith("mesh4j: circuit open for catalog.shop");
+            });
+    assertThat(served(server)).isEqualTo(10);
+
+    Servers.answer(server, aResponse().withStatus(200).withBody("up"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
+        .until(() -> getBody("/items").equals("200 up"));
+    assertThat(mesh.breakerTransitions()).contains("CLOSED->OPEN", "HALF_OPEN->CLOSED");
+  }
+
+  @Test
+  @Timeout(60)
+  void perTryTimeoutMovesASlowAttemptToAnotherServer() throws IOException {
+    WireMockServer slow = servers.start(aResponse().withStatus(200).withBody("slow").withFixedDelay(3000));
+    WireMockServer fast = servers.start("fast");
+    mesh.apply(
+        endpoints(slow.port(), "v1", fast.port(), "v1")
+            + route(
+                "retries: {attempts: 2, perTryTimeout: 200ms, retryOn: [per-try-timeout],"
+                    + " backoff: {base: 1ms, max: 5ms}}"));
+
+    for (int i = 0; i < 10; i++) {
+      long start = System.nanoTime();
+      assertThat(getBody("/items")).isEqualTo("200 fast");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> served(slow) > 0);
+  }
+
+  @Test
+  @Timeout(60)
+  void overallTimeoutEndsTheCall() {
+    WireMockServer slow = servers.start(aResponse().withStatus(200).withBody("slow").withFixedDelay(3000));
+    mesh.apply(endpoints(slow.port(), "v1") + route("timeout: 200ms"));
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> get("/items")).isInstanceOf(IOException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
+  }
+
+  @Test
+  @Timeout(60)
+  void headerAndPathPrefixRoutesPickTheirSubsets() throws IOException {
+    WireMockServer v1 = servers.start("v1");
+    WireMockServer v2 = servers.start("v2");
+    mesh.apply(
+        endpoints(v1.port(), "v1", v2.port(), "v2")
+            + """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+            """
+            + SUBSETS
+            + """
+              rules:
+                - name: canary
+                  matches: [{headers: [{name: x-canary, exact: "true"}]}]
+                  backends: [{subset: v2}]
+                - name: beta
+                  matches: [{path: {prefix: /beta/}}]
+                  backends: [{subset: v2}]
+                - backends: [{subset: v1}]
+            """);
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(getBody("/items")).isEqualTo("200 v1");
+      assertThat(body(new Request.Builder().url("http://catalog.shop/items").header("x-canary", "true").build()))
+          .isEqualTo("200 v2");
+      assertThat(body(new Request.Builder().url("http://catalog.shop/items").header("x-canary", "false").build()))
+          .isEqualTo("200 v1");
+      assertThat(getBody("/beta/items")).isEqualTo("200 v2");
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void injectedAbortFailsWithoutSending() {
+    WireMockServer server = servers.start("only");
+    mesh.apply(endpoints(server.port(), "v1") + route("fault: {abort: {percent: 100, httpStatus: 418}}"));
+
+    assertThatThrownBy(() -> get("/items"))
+        .isInstanceOfSatisfying(
+            MeshHttpException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(MeshFailure.Reason.FAULT_ABORT);
+              assertThat(e.httpStatus()).isEqualTo(418);
+              assertThat(e).hasMessageStartingWith("mesh4j: injected fault for catalog.shop");
+            });
+    assertThat(served(server)).isZero();
+  }
+
+  @Test
+  @Timeout(30)
+  void hostsOutsideTheMeshPassThroughUntouched() throws IOException {
+    WireMockServer server = servers.start("plain");
+    mesh.apply(endpoints(server.port(), "v1") + route(""));
+
+    assertThat(body(new Request.Builder().url("http://127.0.0.1:" + server.port() + "/x").build()))
+        .isEqualTo("200 plain");
+    assertThat(server.getAllServeEvents().get(0).getRequest().getHeader("Host"))
+        .isEqualTo("127.0.0.1:" + server.port());
+  }
+
+  @Test
+  @Timeout(30)
+  void http2WithPriorKnowledgeGoesThroughTheMesh() throws IOException {
+    WireMockServer v1 = servers.start("v1");
+    WireMockServer v2 = servers.start("v2");
+    mesh.apply(endpoints(v1.port(), "v1", v2.port(), "v1") + route(""));
+    OkHttpClient h2 =
+        MeshOkHttp.install(
+                mesh.mesh(),
+                new OkHttpClient.Builder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)))
+            .build();
+    try {
+      for (int i = 0; i < 20; i++) {
+        try (Response response =
+            h2.newCall(new Request.Builder().url("http://catalog.shop/items").build()).execute()) {
+          assertThat(response.protocol()).isEqualTo(Protocol.H2_PRIOR_KNOWLEDGE);
+          assertThat(response.body().string()).isIn("v1", "v2");
+        }
+      }
+      assertThat(served(v1) + served(v2)).isEqualTo(20);
+      // HTTP/2 carries the logical name as :authority
+      WireMockServer any = served(v1) > 0 ? v1 : v2;
+      assertThat(any.getAllServeEvents().get(0).getRequest().getAbsoluteUrl())
+          .startsWith("http://catalog.shop/items");
+    } finally {
+      h2.dispatcher().executorService().shutdown();
+      h2.connectionPool().evictAll();
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void refusedConnectionIsRetriedElsewhereAsAConnectFailure() throws IOException {
+    WireMockServer down = servers.start("down");
+    WireMockServer up = servers.start("up");
+    int downPort = down.port();
+    down.stop();
+    mesh.apply(
+        endpoints(downPort, "v1", up.port(), "v1")
+            + route("retries: {attempts: 2, retryOn: [connect-failure], backoff: {base: 1ms, max: 2ms}}"));
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(getBody("/items")).isEqualTo("200 up");
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void oneShotBodyIsNeverReplayed() throws IOException {
+    WireMockServer bad = servers.start(aResponse().withStatus(503).withBody("down"));
+    WireMockServer good = servers.start("good");
+    mesh.apply(
+        endpoints(bad.port(), "v1", good.port(), "v1")
+            + route(
+                "retries: {attempts: 3, retryOn: [5xx], retryNonIdempotent: true,"
+                    + " backoff: {base: 1ms, max: 2ms}}"));
+    RequestBody oneShot =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return MediaType.get("text/plain");
+          }
+
+          @Override
+          public boolean isOneShot() {
+            return true;
+          }
+
+          @Override
+          public void writeTo(okio.BufferedSink sink) throws IOException {
+            sink.writeUtf8("once");
+          }
+        };
+
+    int failed = 0;
+    for (int i = 0; i < 30; i++) {
+      String result =
+          body(new Request.Builder().url("http://catalog.shop/orders").post(oneShot).build());
+      if (result.startsWith("503")) {
+        failed++;
+      }
+    }
+    assertThat(failed).isPositive();
+    assertThat(served(bad)).isEqualTo(failed);
+    assertThat(served(good) + served(bad)).isEqualTo(30);
+  }
+}

@@ -1,0 +1,102 @@
+package io.mesh4j.http.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.StaticConfigSource;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A real {@link Mesh} on the system clock whose policy the test writes as YAML, recording
+ * ejections and breaker transitions. Backoff jitter always takes the longest wait; other draws
+ * are real.
+ */
+public final class TestMesh implements AutoCloseable {
+
+  /** The destination every test calls. */
+  public static final String CATALOG = "catalog.shop";
+
+  private final StaticConfigSource source = StaticConfigSource.empty();
+  private final Recorder recorder = new Recorder();
+  private final Mesh mesh =
+      Mesh.builder()
+          .configSource(source)
+          .listener(recorder)
+          .random(
+              (purpose, bound) ->
+                  purpose == MeshRandom.Purpose.JITTER
+                      ? bound - 1
+                      : MeshRandom.threadLocal().nextLong(purpose, bound))
+          .build();
+
+  public Mesh mesh() {
+    return mesh;
+  }
+
+  /** Applies the policy {@code yaml} describes; fails the test if it is refused. */
+  public TestMesh apply(String yaml) {
+    ApplyResult result = source.push(yaml);
+    assertThat(result.problems()).isEmpty();
+    return this;
+  }
+
+  /**
+   * A {@code ServiceEndpoints} document for {@value #CATALOG}: pairs of a port on 127.0.0.1 and
+   * the value of its {@code version} label.
+   */
+  public static String endpoints(Object... portsAndVersions) {
+    StringBuilder yaml =
+        new StringBuilder(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: ServiceEndpoints
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              service: catalog.shop
+              endpoints:
+            """);
+    for (int i = 0; i < portsAndVersions.length; i += 2) {
+      yaml.append(
+          "    - {address: 127.0.0.1, port: %d, labels: {version: %s}}\n"
+              .formatted((Integer) portsAndVersions[i], portsAndVersions[i + 1]));
+    }
+    return yaml.append("---\n").toString();
+  }
+
+  /** Endpoint addresses ({@code 127.0.0.1:port}) ejected so far, in order. */
+  public List<String> ejected() {
+    return recorder.ejected;
+  }
+
+  /** Breaker transitions so far, as {@code FROM->TO}. */
+  public List<String> breakerTransitions() {
+    return recorder.breaker;
+  }
+
+  @Override
+  public void close() {
+    mesh.close();
+  }
+
+  private static final class Recorder extends MeshListener {
+    final List<String> ejected = new CopyOnWriteArrayList<>();
+    final List<String> breaker = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void endpointEjected(
+        String destination, Endpoint endpoint, long durationNanos, String reason) {
+      ejected.add(endpoint.authority());
+    }
+
+    @Override
+    public void breakerStateChanged(
+        String destination, String subset, BreakerState from, BreakerState to) {
+      breaker.add(from + "->" + to);
+    }
+  }
+}
