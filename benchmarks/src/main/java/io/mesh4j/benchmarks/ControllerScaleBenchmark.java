@@ -65,7 +65,7 @@ import org.HdrHistogram.Histogram;
  * is what a real application has too.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar
- * io.mesh4j.benchmarks.ControllerScaleBenchmark --apps 1000 --edits 5}.
+ * io.mesh4j.benchmarks.ControllerScaleBenchmark --apps 1000 --warmup 2 --edits 5}.
  */
 public final class ControllerScaleBenchmark {
 
@@ -73,10 +73,12 @@ public final class ControllerScaleBenchmark {
    * What to run.
    *
    * @param apps how many applications connect
+   * @param warmupEdits how many route-weight edits are made first and not measured, so the
+   *     measured ones run on compiled code in both JVMs
    * @param edits how many route-weight edits are measured
    * @param controllerHeap the controller JVM's {@code -Xmx}, e.g. {@code 512m}
    */
-  public record Options(int apps, int edits, String controllerHeap) {}
+  public record Options(int apps, int warmupEdits, int edits, String controllerHeap) {}
 
   /**
    * What was measured.
@@ -138,25 +140,30 @@ public final class ControllerScaleBenchmark {
     this.adminPort = freePort();
   }
 
-  /** Runs with {@code --apps N} (default 1000), {@code --edits N} (default 5), {@code --controller-heap SIZE} (default 512m). */
+  /**
+   * Runs with {@code --apps N} (default 1000), {@code --warmup N} unmeasured edits (default 2),
+   * {@code --edits N} measured edits (default 5) and {@code --controller-heap SIZE} (default 512m).
+   */
   public static void main(String[] args) throws Exception {
     // A thousand sources logging every connection and apply would measure the console.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     int apps = 1000;
+    int warmup = 2;
     int edits = 5;
     String heap = "512m";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--apps" -> apps = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--edits" -> edits = Integer.parseInt(args[++i]);
         case "--controller-heap" -> heap = args[++i];
         default -> {
-          System.err.println("usage: ControllerScaleBenchmark [--apps N] [--edits N] [--controller-heap SIZE]");
+          System.err.println("usage: ControllerScaleBenchmark [--apps N] [--warmup N] [--edits N] [--controller-heap SIZE]");
           System.exit(2);
         }
       }
     }
-    Result r = run(new Options(apps, edits, heap), System.out);
+    Result r = run(new Options(apps, warmup, edits, heap), System.out);
     report(r, System.out);
     System.exit(r.missedApplies() == 0 ? 0 : 1);
   }
@@ -233,7 +240,8 @@ public final class ControllerScaleBenchmark {
       Histogram ackLatency = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
       List<Long> lastAck = new ArrayList<>();
       int missed = 0;
-      for (int e = 1; e <= options.edits(); e++) {
+      for (int e = 1; e <= options.warmupEdits() + options.edits(); e++) {
+        boolean measured = e > options.warmupEdits();
         int v1 = 50 + e;
         Instant writtenAt = Instant.now();
         long written = System.nanoTime();
@@ -245,19 +253,30 @@ public final class ControllerScaleBenchmark {
           Matcher m = LAST_SYNC.matcher(adminGet("/status").body());
           while (m.find()) {
             long micros = Math.max(0, ChronoUnit.MICROS.between(writtenAt, Instant.parse(m.group(1))));
-            ackLatency.recordValue(micros);
+            if (measured) {
+              ackLatency.recordValue(micros);
+            }
             lastAckMicros = Math.max(lastAckMicros, micros);
           }
         }
+        long lastApplyMicros = -1;
         for (int i = 0; i < n; i++) {
           if (appliedWeight.get(i) == v1) {
-            latency.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(appliedAt.get(i) - written)));
-          } else {
+            long micros = Math.max(0, TimeUnit.NANOSECONDS.toMicros(appliedAt.get(i) - written));
+            lastApplyMicros = Math.max(lastApplyMicros, micros);
+            if (measured) {
+              latency.recordValue(micros);
+            }
+          } else if (measured) {
             missed++;
           }
         }
+        out.printf("edit %d%s: last apply %d ms, last ACK received %d ms%n", e, measured ? "" : " (warm-up)",
+            TimeUnit.MICROSECONDS.toMillis(lastApplyMicros), TimeUnit.MICROSECONDS.toMillis(lastAckMicros));
+        if (!measured) {
+          continue;
+        }
         lastAck.add(lastAckMicros < 0 ? -1 : TimeUnit.MICROSECONDS.toMillis(lastAckMicros));
-        out.printf("edit %d: p50 %.1f ms, max %.1f ms so far%n", e, latency.getValueAtPercentile(50) / 1000.0, latency.getMaxValue() / 1000.0);
       }
       return new Result(n, options.edits(), latency, ackLatency, List.copyOf(lastAck), missed, heapBefore, heapAfter, rssBefore, rssAfter);
     } finally {
