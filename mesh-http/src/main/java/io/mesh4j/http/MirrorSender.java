@@ -115,7 +115,7 @@ final class MirrorSender {
     }
   }
 
-  /** The client copies go through, derived from the settings of the client {@code chain} runs in. */
+  /** The client copies go through, derived from the settings of the client {@code chain} is in. */
   private OkHttpClient client(Interceptor.Chain chain) {
     OkHttpClient current = client;
     if (current != null && current.connectionPool() == chain.getConnectionPool()) {

@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SpiffeIds {
 
-  /** The {@code GeneralName} tag of a {@code uniformResourceIdentifier} subject alternative name. */
+  /** The {@code GeneralName} tag of a {@code uniformResourceIdentifier} alternative name. */
   private static final int URI_SAN = 6;
 
   private SpiffeIds() {}
