@@ -27,16 +27,19 @@ import org.jspecify.annotations.Nullable;
 /**
  * The mesh as an OkHttp application interceptor: plans each call with the engine, sends every
  * admitted attempt to its endpoint with one {@code proceed}, settles it, and retries when the
- * engine says so. Stateless; one instance serves any number of concurrent calls.
+ * engine says so. A mirrored call's copy is handed to a {@link MirrorSender} as its first attempt
+ * goes out. Thread-safe; one instance serves any number of concurrent calls.
  */
 final class MeshInterceptor implements Interceptor {
 
   private final Outbound outbound;
   private final Ticker ticker;
+  private final MirrorSender mirrors;
 
   MeshInterceptor(Outbound outbound, Ticker ticker) {
     this.outbound = outbound;
     this.ticker = ticker;
+    this.mirrors = new MirrorSender(ticker, MeshInterceptor::kind);
   }
 
   @Override
@@ -57,6 +60,7 @@ final class MeshInterceptor implements Interceptor {
     RequestBody body = request.body();
     boolean replayable = body == null || !body.isOneShot();
     @Nullable IOException lastError = null;
+    boolean first = true;
     while (true) {
       if (!attempt.admitted()) {
         throw new MeshHttpException(attempt.refusal(), lastError);
@@ -64,6 +68,10 @@ final class MeshInterceptor implements Interceptor {
       Endpoint endpoint = attempt.endpoint();
       Request sent = pointAt(request, endpoint);
       Chain attemptChain = withTimeout(chain, attempt.timeoutNanos());
+      if (first) {
+        first = false;
+        mirror(chain, plan, request, replayable && (body == null || !body.isDuplex()));
+      }
       long start = ticker.nanos();
       Response response;
       RetryDecision decision;
@@ -106,6 +114,23 @@ final class MeshInterceptor implements Interceptor {
     }
   }
 
+  /**
+   * Sends the call's mirror copy, if the plan has one, when the first attempt goes out. A body
+   * that cannot be written twice cannot be copied; then the copy's attempt is never taken, so it
+   * holds nothing.
+   */
+  private void mirror(Chain chain, CallPlan plan, Request request, boolean copyable) {
+    if (!copyable || plan.mirror() == null) {
+      return;
+    }
+    Attempt copy = plan.mirrorAttempt();
+    if (copy == null || !copy.admitted()) {
+      // The engine reported the refusal to listeners; the call goes on without a copy.
+      return;
+    }
+    mirrors.send(chain, copy, pointAt(request, copy.endpoint()));
+  }
+
   private static OutboundCall describe(Chain chain, Request request) {
     HttpUrl url = request.url();
     OutboundCall.Builder call =
@@ -145,16 +170,20 @@ final class MeshInterceptor implements Interceptor {
   }
 
   private static Outcome outcome(IOException e, long latency) {
-    String what = e.getClass().getSimpleName();
+    return Outcome.failure(kind(e), e.getClass().getSimpleName(), latency);
+  }
+
+  /** How the engine should count a failed attempt, from the exception OkHttp threw. */
+  static Outcome.Kind kind(Exception e) {
     if (e instanceof ConnectException
         || e instanceof NoRouteToHostException
         || e instanceof UnknownHostException) {
-      return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, what, latency);
+      return Outcome.Kind.CONNECT_FAILURE;
     }
     if (e instanceof SocketTimeoutException || e instanceof InterruptedIOException) {
-      return Outcome.failure(Outcome.Kind.TIMEOUT, what, latency);
+      return Outcome.Kind.TIMEOUT;
     }
-    return Outcome.failure(Outcome.Kind.RESET, what, latency);
+    return Outcome.Kind.RESET;
   }
 
   private static void sleep(long nanos) throws InterruptedIOException {

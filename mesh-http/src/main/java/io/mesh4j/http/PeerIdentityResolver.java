@@ -1,10 +1,8 @@
 package io.mesh4j.http;
 
+import io.mesh4j.core.call.SpiffeIds;
 import jakarta.servlet.http.HttpServletRequest;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.Collection;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,30 +24,11 @@ public interface PeerIdentityResolver {
    * certificates and trust the mesh's CA for this identity to mean anything.
    */
   static PeerIdentityResolver clientCertificate() {
-    return request -> {
-      Object chain = request.getAttribute("jakarta.servlet.request.X509Certificate");
-      if (!(chain instanceof X509Certificate[] certs) || certs.length == 0) {
-        return null;
-      }
-      try {
-        Collection<List<?>> sans = certs[0].getSubjectAlternativeNames();
-        if (sans == null) {
-          return null;
-        }
-        for (List<?> san : sans) {
-          // type 6 is uniformResourceIdentifier
-          if (san.size() >= 2
-              && Integer.valueOf(6).equals(san.get(0))
-              && san.get(1) instanceof String uri
-              && uri.startsWith("spiffe://")) {
-            return uri;
-          }
-        }
-      } catch (CertificateParsingException e) {
-        return null;
-      }
-      return null;
-    };
+    return request ->
+        request.getAttribute("jakarta.servlet.request.X509Certificate")
+                instanceof X509Certificate[] chain
+            ? SpiffeIds.fromChain(chain)
+            : null;
   }
 
   /**

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
 import io.mesh4j.core.MeshFailure;
 import io.mesh4j.http.testing.Servers;
 import io.mesh4j.http.testing.TestMesh;
@@ -402,5 +403,131 @@ class MeshOkHttpTest {
     assertThat(failed).isPositive();
     assertThat(served(bad)).isEqualTo(failed);
     assertThat(served(good) + served(bad)).isEqualTo(30);
+  }
+
+  private static final String MIRRORED =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: TrafficRoute
+      metadata: {name: catalog, namespace: shop}
+      spec:
+        destination: catalog.shop
+        subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: shadow, labels: {version: shadow}}
+        rules:
+          - backends: [{subset: v1}]
+            mirror: {subset: shadow, percent: 100}
+      """;
+
+  @Test
+  @Timeout(60)
+  void mirroredCallsSendACopyToTheShadowKeepingTheLogicalHost() throws IOException {
+    WireMockServer primary = servers.start("v1");
+    WireMockServer shadow = servers.start("shadow");
+    mesh.apply(endpoints(primary.port(), "v1", shadow.port(), "shadow") + MIRRORED);
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(getBody("/items/" + i)).isEqualTo("200 v1");
+    }
+    assertThat(
+            body(
+                new Request.Builder()
+                    .url("http://catalog.shop/items")
+                    .post(RequestBody.create("{\"id\":7}", MediaType.get("application/json")))
+                    .build()))
+        .isEqualTo("200 v1");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> served(shadow) == 11);
+    assertThat(served(primary)).isEqualTo(11);
+    var copies = shadow.getAllServeEvents();
+    assertThat(copies).allSatisfy(
+        e -> assertThat(e.getRequest().getHeader("Host")).isEqualTo("catalog.shop"));
+    assertThat(copies)
+        .anySatisfy(
+            e -> {
+              assertThat(e.getRequest().getMethod().getName()).isEqualTo("POST");
+              assertThat(e.getRequest().getBodyAsString()).isEqualTo("{\"id\":7}");
+            });
+  }
+
+  @Test
+  @Timeout(60)
+  void oneShotBodiesAreNotMirrored() throws IOException {
+    WireMockServer primary = servers.start("v1");
+    WireMockServer shadow = servers.start("shadow");
+    mesh.apply(endpoints(primary.port(), "v1", shadow.port(), "shadow") + MIRRORED);
+
+    assertThat(body(new Request.Builder().url("http://catalog.shop/upload").post(oneShot()).build()))
+        .isEqualTo("200 v1");
+    // The GET afterwards is copied; the shadow must see that copy and nothing else for a while.
+    assertThat(getBody("/items")).isEqualTo("200 v1");
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> served(shadow) == 1);
+    assertThat(shadow.getAllServeEvents())
+        .extracting(e -> e.getRequest().getUrl())
+        .containsExactly("/items");
+  }
+
+  @Test
+  @Timeout(60)
+  void slowShadowDoesNotSlowThePrimary() throws IOException {
+    WireMockServer primary = servers.start("v1");
+    WireMockServer shadow = servers.start(aResponse().withStatus(200).withFixedDelay(2000));
+    mesh.apply(endpoints(primary.port(), "v1", shadow.port(), "shadow") + MIRRORED);
+
+    for (int i = 0; i < 10; i++) {
+      long start = System.nanoTime();
+      assertThat(getBody("/items")).isEqualTo("200 v1");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(900));
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> served(shadow) == 10);
+  }
+
+  @Test
+  @Timeout(60)
+  void failingShadowNeverFailsThePrimary() throws IOException {
+    WireMockServer primary = servers.start("v1");
+    WireMockServer shadow = servers.start(aResponse().withStatus(500));
+    WireMockServer broken =
+        servers.start(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
+    mesh.apply(
+        endpoints(primary.port(), "v1", shadow.port(), "shadow", broken.port(), "shadow")
+            + MIRRORED);
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(getBody("/items")).isEqualTo("200 v1");
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> served(shadow) + served(broken) == 20);
+
+    // An unreachable shadow fails nothing either.
+    shadow.stop();
+    broken.stop();
+    for (int i = 0; i < 5; i++) {
+      assertThat(getBody("/items")).isEqualTo("200 v1");
+    }
+    assertThat(served(primary)).isEqualTo(25);
+  }
+
+  /** A body OkHttp may write only once, as a streamed upload is. */
+  private static RequestBody oneShot() {
+    return new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return MediaType.get("application/octet-stream");
+      }
+
+      @Override
+      public void writeTo(okio.BufferedSink sink) throws IOException {
+        sink.writeUtf8("upload");
+      }
+
+      @Override
+      public boolean isOneShot() {
+        return true;
+      }
+    };
   }
 }
