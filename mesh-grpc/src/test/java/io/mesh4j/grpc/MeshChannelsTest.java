@@ -1,7 +1,7 @@
 package io.mesh4j.grpc;
 
-import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
-import static io.mesh4j.grpc.testing.TestMesh.endpoints;
+import static io.mesh4j.core.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -25,7 +25,7 @@ import io.mesh4j.core.call.Outcome;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
-import io.mesh4j.grpc.testing.TestMesh;
+import io.mesh4j.core.testing.TestMesh;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,7 +84,7 @@ class MeshChannelsTest {
     Backend b = grpc.backend("v1-b");
     Backend c = grpc.backend("v2");
     mesh.apply(
-        endpoints(a, "v1", b, "v1", c, "v2")
+        endpoints(a.port(), "v1", b.port(), "v1", c.port(), "v2")
             + """
             apiVersion: mesh4j.io/v1alpha1
             kind: TrafficRoute
@@ -118,7 +118,7 @@ class MeshChannelsTest {
     Backend good2 = grpc.backend("good-2");
     Backend bad = grpc.backend("bad").failWith(Status.UNAVAILABLE.withDescription("down"));
     mesh.apply(
-        endpoints(good1, "v1", good2, "v1", bad, "v1")
+        endpoints(good1.port(), "v1", good2.port(), "v1", bad.port(), "v1")
             + """
             apiVersion: mesh4j.io/v1alpha1
             kind: TrafficRoute
@@ -142,7 +142,7 @@ class MeshChannelsTest {
       assertThat(call(channel)).startsWith("good-");
     }
 
-    assertThat(mesh.ejected()).containsExactly(TestMesh.authority(bad));
+    assertThat(mesh.ejected()).containsExactly(TestMesh.authority(bad.port()));
     int badCallsAfterEjection = bad.calls();
     for (int i = 0; i < 100; i++) {
       assertThat(call(channel)).startsWith("good-");
@@ -155,7 +155,7 @@ class MeshChannelsTest {
   void endpointRefusingConnectionsIsRetriedElsewhereAsAConnectFailure() {
     Backend down = grpc.backend("down");
     Backend up = grpc.backend("up");
-    String config = endpoints(down, "v1", up, "v1");
+    String config = endpoints(down.port(), "v1", up.port(), "v1");
     down.close();
     mesh.apply(config + route("retries: {attempts: 2, retryOn: [connect-failure]}"));
     ManagedChannel channel = channel();
@@ -170,7 +170,7 @@ class MeshChannelsTest {
   void openBreakerFailsCallsFastWithTheMeshMessageAndClosesAfterItsWait() {
     Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
     mesh.apply(
-        endpoints(backend, "v1")
+        endpoints(backend.port(), "v1")
             + ROUTE_ALL
             + """
             ---
@@ -221,7 +221,7 @@ class MeshChannelsTest {
     Backend v1 = grpc.backend("v1");
     Backend v2 = grpc.backend("v2");
     String split =
-        endpoints(v1, "v1", v2, "v2")
+        endpoints(v1.port(), "v1", v2.port(), "v2")
             + """
             apiVersion: mesh4j.io/v1alpha1
             kind: TrafficRoute
@@ -283,7 +283,7 @@ class MeshChannelsTest {
     Backend a = grpc.backend("a");
     Backend b = grpc.backend("b");
     Backend removed = grpc.backend("removed");
-    mesh.apply(endpoints(a, "v1", b, "v1", removed, "v1") + ROUTE_ALL);
+    mesh.apply(endpoints(a.port(), "v1", b.port(), "v1", removed.port(), "v1") + ROUTE_ALL);
     ManagedChannel channel = channel();
 
     int threads = 4;
@@ -310,7 +310,7 @@ class MeshChannelsTest {
       removed.answerAfter(Duration.ofSeconds(2));
       await().atMost(Duration.ofSeconds(10)).until(() -> removed.active() >= 1);
 
-      mesh.apply(endpoints(a, "v1", b, "v1") + ROUTE_ALL);
+      mesh.apply(endpoints(a.port(), "v1", b.port(), "v1") + ROUTE_ALL);
       int removedAtUpdate = removed.calls();
       int othersAtUpdate = a.calls() + b.calls();
 
@@ -343,7 +343,7 @@ class MeshChannelsTest {
       backend.failWith(Status.UNAVAILABLE.withDescription("down"));
     }
     mesh.apply(
-        endpoints(backends.get(0), "v1", backends.get(1), "v1", backends.get(2), "v1")
+        endpoints(backends.get(0).port(), "v1", backends.get(1).port(), "v1", backends.get(2).port(), "v1")
             + """
             apiVersion: mesh4j.io/v1alpha1
             kind: TrafficRoute
@@ -380,7 +380,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void callerDeadlineEndsASlowCall() {
     Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
-    mesh.apply(endpoints(slow, "v1") + ROUTE_ALL);
+    mesh.apply(endpoints(slow.port(), "v1") + ROUTE_ALL);
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -396,7 +396,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void routeTimeoutEndsASlowCall() {
     Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
-    mesh.apply(endpoints(slow, "v1") + route("timeout: 200ms"));
+    mesh.apply(endpoints(slow.port(), "v1") + route("timeout: 200ms"));
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -413,7 +413,7 @@ class MeshChannelsTest {
     Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
     Backend fast = grpc.backend("fast");
     mesh.apply(
-        endpoints(slow, "v1", fast, "v1")
+        endpoints(slow.port(), "v1", fast.port(), "v1")
             + route(
                 "retries: {attempts: 2, perTryTimeout: 150ms, retryOn: [per-try-timeout],"
                     + " backoff: {base: 1ms, max: 5ms}}"));
@@ -429,7 +429,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void injectedAbortFailsCallsWithoutSendingThem() {
     Backend backend = grpc.backend("only");
-    mesh.apply(endpoints(backend, "v1") + route("fault: {abort: {percent: 100}}"));
+    mesh.apply(endpoints(backend.port(), "v1") + route("fault: {abort: {percent: 100}}"));
     ManagedChannel channel = channel();
 
     assertThatThrownBy(() -> call(channel))
@@ -448,7 +448,7 @@ class MeshChannelsTest {
   void injectedDelayHoldsCallsBeforeSendingThem() {
     Backend backend = grpc.backend("only");
     mesh.apply(
-        endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 300ms}}"));
+        endpoints(backend.port(), "v1") + route("fault: {delay: {percent: 100, duration: 300ms}}"));
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -461,7 +461,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void injectedDelayLongerThanTheDeadlineEndsAtTheDeadline() {
     Backend backend = grpc.backend("only");
-    mesh.apply(endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 5s}}"));
+    mesh.apply(endpoints(backend.port(), "v1") + route("fault: {delay: {percent: 100, duration: 5s}}"));
     ManagedChannel channel = channel();
 
     long start = System.nanoTime();
@@ -480,7 +480,7 @@ class MeshChannelsTest {
     Backend v1 = grpc.backend("v1");
     Backend v2 = grpc.backend("v2");
     mesh.apply(
-        endpoints(v1, "v1", v2, "v2")
+        endpoints(v1.port(), "v1", v2.port(), "v2")
             + """
             apiVersion: mesh4j.io/v1alpha1
             kind: TrafficRoute
@@ -507,7 +507,7 @@ class MeshChannelsTest {
     Backend broken = grpc.backend("broken").failWith(Status.UNAVAILABLE.withDescription("down"));
     Backend healthy = grpc.backend("healthy");
     mesh.apply(
-        endpoints(broken, "v1", healthy, "v1")
+        endpoints(broken.port(), "v1", healthy.port(), "v1")
             + route("retries: {attempts: 2, retryOn: [UNAVAILABLE]}"));
     ManagedChannel channel = channel();
 
@@ -521,7 +521,7 @@ class MeshChannelsTest {
   void streamFailingAfterAMessageIsNotRetried() {
     Backend backend = grpc.backend("only").breakStreamsAfter(2);
     mesh.apply(
-        endpoints(backend, "v1") + route("retries: {attempts: 3, retryOn: [UNAVAILABLE]}"));
+        endpoints(backend.port(), "v1") + route("retries: {attempts: 3, retryOn: [UNAVAILABLE]}"));
     ManagedChannel channel = channel();
 
     List<String> received = new ArrayList<>();
@@ -546,7 +546,7 @@ class MeshChannelsTest {
   void streamFailingAfterAMessageSchedulesNoRetryAndLeavesTheBudgetToOtherCalls() {
     Backend backend = grpc.backend("only").breakStreamsAfter(1);
     mesh.apply(
-        endpoints(backend, "v1")
+        endpoints(backend.port(), "v1")
             + route("retries: {attempts: 2, retryOn: [UNAVAILABLE], backoff: {base: 1ms, max: 2ms}}")
             + """
             ---
@@ -590,7 +590,7 @@ class MeshChannelsTest {
     assertThat(
             source
                 .push(
-                    endpoints(backend, "v1")
+                    endpoints(backend.port(), "v1")
                         + ROUTE_ALL
                         + """
                         ---
@@ -625,7 +625,7 @@ class MeshChannelsTest {
   @Timeout(30)
   void callCancelledBeforeItStartsCannotBeStarted() {
     Backend backend = grpc.backend("only");
-    mesh.apply(endpoints(backend, "v1") + ROUTE_ALL);
+    mesh.apply(endpoints(backend.port(), "v1") + ROUTE_ALL);
     ManagedChannel channel = channel();
 
     ClientCall<String, String> call = channel.newCall(EchoService.UNARY, CallOptions.DEFAULT);
@@ -641,7 +641,7 @@ class MeshChannelsTest {
   void cancellingACallWaitingForItsRetryEndsItAtOnce() {
     Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
     mesh.apply(
-        endpoints(backend, "v1")
+        endpoints(backend.port(), "v1")
             + route(
                 "retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 10s, max: 10s}}"));
     ManagedChannel channel = channel();
@@ -663,7 +663,7 @@ class MeshChannelsTest {
   void clientStreamingCallKeepsItsMessagesInOrderThroughAnInjectedDelay() throws Exception {
     Backend backend = grpc.backend("only");
     mesh.apply(
-        endpoints(backend, "v1") + route("fault: {delay: {percent: 100, duration: 200ms}}"));
+        endpoints(backend.port(), "v1") + route("fault: {delay: {percent: 100, duration: 200ms}}"));
     ManagedChannel channel = channel();
 
     CompletableFuture<String> answer = new CompletableFuture<>();
@@ -697,7 +697,7 @@ class MeshChannelsTest {
   void everyAttemptGivesItsPermitBackHoweverTheCallEnds() throws Exception {
     Backend backend = grpc.backend("only");
     mesh.apply(
-        endpoints(backend, "v1")
+        endpoints(backend.port(), "v1")
             + route("retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 1ms, max: 2ms}}")
             + """
             ---
@@ -766,7 +766,7 @@ class MeshChannelsTest {
     Backend broken = grpc.backend("broken").failWith(Status.UNAVAILABLE.withDescription("down"));
     Backend healthy = grpc.backend("healthy");
     mesh.apply(
-        endpoints(broken, "v1", healthy, "v1")
+        endpoints(broken.port(), "v1", healthy.port(), "v1")
             + route("retries: {attempts: 2, retryOn: [UNAVAILABLE]}"));
     AtomicInteger seen = new AtomicInteger();
     ClientInterceptor counting =
@@ -805,7 +805,7 @@ class MeshChannelsTest {
    */
   private void mirrorPolicy(Backend primary, Backend shadow, int percent, String policy) {
     mesh.apply(
-        endpoints(primary, "v1", shadow, "shadow")
+        endpoints(primary.port(), "v1", shadow.port(), "shadow")
             + """
             apiVersion: mesh4j.io/v1alpha1
             kind: TrafficRoute

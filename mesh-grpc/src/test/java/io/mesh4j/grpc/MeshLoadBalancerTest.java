@@ -1,7 +1,7 @@
 package io.mesh4j.grpc;
 
-import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
-import static io.mesh4j.grpc.testing.TestMesh.endpoints;
+import static io.mesh4j.core.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,7 +14,7 @@ import io.grpc.stub.ClientCalls;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
-import io.mesh4j.grpc.testing.TestMesh;
+import io.mesh4j.core.testing.TestMesh;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class MeshLoadBalancerTest {
     TestMesh mesh = grpc.register(new TestMesh());
     Backend old = grpc.backend("old");
     Backend replacement = grpc.backend("replacement");
-    mesh.apply(endpoints(old, "v1") + ROUTE_ALL);
+    mesh.apply(endpoints(old.port(), "v1") + ROUTE_ALL);
     MeshChannels.registerProviders();
     ManagedChannel channel =
         grpc.channel(
@@ -61,7 +61,7 @@ class MeshLoadBalancerTest {
     assertThat(call(channel)).isEqualTo("old");
     assertThat(old.connections()).isEqualTo(1);
 
-    mesh.apply(endpoints(replacement, "v1") + ROUTE_ALL);
+    mesh.apply(endpoints(replacement.port(), "v1") + ROUTE_ALL);
 
     // grpc-java closes a shut-down subchannel's connection five seconds later, for picks in flight.
     await()
@@ -86,7 +86,7 @@ class MeshLoadBalancerTest {
     Backend a = grpc.backend("a");
     Backend b = grpc.backend("b");
     Backend c = grpc.backend("c");
-    mesh.apply(endpoints(a, "v1", b, "v1") + ROUTE_ALL);
+    mesh.apply(endpoints(a.port(), "v1", b.port(), "v1") + ROUTE_ALL);
     ManagedChannel channel = grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
 
     channel.getState(true);
@@ -95,7 +95,7 @@ class MeshLoadBalancerTest {
         .until(() -> a.connections() == 1 && b.connections() == 1);
     assertThat(a.calls() + b.calls()).isZero();
 
-    mesh.apply(endpoints(a, "v1", c, "v1") + ROUTE_ALL);
+    mesh.apply(endpoints(a.port(), "v1", c.port(), "v1") + ROUTE_ALL);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> c.connections() == 1);
     assertThat(c.calls()).isZero();
@@ -136,7 +136,7 @@ class MeshLoadBalancerTest {
           destination: catalog.shop
           rules: [{backends: [{}], mirror: {destination: shadow.shop, percent: 100}}]
         """;
-    mesh.apply(endpoints(primary, "v1") + shadowEndpoints + mirrored);
+    mesh.apply(endpoints(primary.port(), "v1") + shadowEndpoints + mirrored);
     MeshChannels.registerProviders();
     ManagedChannel channel =
         grpc.channel(
@@ -151,7 +151,7 @@ class MeshLoadBalancerTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> shadow.calls() == 1 && shadow.connections() == 1);
 
-    mesh.apply(endpoints(primary, "v1") + shadowEndpoints + ROUTE_ALL);
+    mesh.apply(endpoints(primary.port(), "v1") + shadowEndpoints + ROUTE_ALL);
     assertThat(call(channel)).isEqualTo("primary");
 
     // The shadow is not one of the channel's endpoints, so only the idle sweep lets it go.

@@ -1,7 +1,7 @@
 package io.mesh4j.grpc;
 
-import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
-import static io.mesh4j.grpc.testing.TestMesh.endpoints;
+import static io.mesh4j.core.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +16,7 @@ import io.grpc.stub.ClientCalls;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
-import io.mesh4j.grpc.testing.TestMesh;
+import io.mesh4j.core.testing.TestMesh;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,7 +41,7 @@ class MeshNameResolverProviderTest {
     TestMesh mesh = grpc.register(new TestMesh());
     Backend backend = grpc.backend("only");
     mesh.apply(
-        endpoints(backend, "v1")
+        endpoints(backend.port(), "v1")
             + """
             apiVersion: mesh4j.io/v1alpha1
             kind: TrafficRoute

@@ -1,6 +1,6 @@
 package io.mesh4j.grpc;
 
-import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.CATALOG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +17,7 @@ import io.grpc.stub.MetadataUtils;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
-import io.mesh4j.grpc.testing.TestMesh;
+import io.mesh4j.core.testing.TestMesh;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;

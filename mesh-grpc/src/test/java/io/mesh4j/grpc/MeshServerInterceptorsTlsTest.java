@@ -1,6 +1,6 @@
 package io.mesh4j.grpc;
 
-import static io.mesh4j.grpc.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.CATALOG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,7 +20,7 @@ import io.grpc.stub.ServerCalls;
 import io.mesh4j.core.call.SpiffeIds;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
-import io.mesh4j.grpc.testing.TestMesh;
+import io.mesh4j.core.testing.TestMesh;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.security.KeyStore;

@@ -2,7 +2,7 @@ package io.mesh4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.http.testing.TestMesh;
+import io.mesh4j.core.testing.TestMesh;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;

@@ -1,4 +1,4 @@
-package io.mesh4j.http.testing;
+package io.mesh4j.core.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,15 +6,17 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.MeshRandom;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.StaticConfigSource;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A real {@link Mesh} on the system clock whose policy the test writes as YAML, recording
- * ejections and breaker transitions. Backoff jitter always takes the longest wait; other draws
- * are real.
+ * A real {@link Mesh} on the system clock whose policy an adapter's loopback test writes as YAML,
+ * recording ejections, breaker transitions and scheduled retries. Chance is real except for
+ * backoff jitter, which always takes the longest wait, so that a test knows how long a retry
+ * waits.
  */
 public final class TestMesh implements AutoCloseable {
 
@@ -68,9 +70,19 @@ public final class TestMesh implements AutoCloseable {
     return yaml.append("---\n").toString();
   }
 
+  /** How the engine names the endpoint on 127.0.0.1:{@code port} in events. */
+  public static String authority(int port) {
+    return "127.0.0.1:" + port;
+  }
+
   /** Endpoint addresses ({@code 127.0.0.1:port}) ejected so far, in order. */
   public List<String> ejected() {
     return recorder.ejected;
+  }
+
+  /** Retries the engine scheduled so far, as {@code destination#attempt}. */
+  public List<String> retriesScheduled() {
+    return recorder.retries;
   }
 
   /** Breaker transitions so far, as {@code FROM->TO}. */
@@ -86,6 +98,13 @@ public final class TestMesh implements AutoCloseable {
   private static final class Recorder extends MeshListener {
     final List<String> ejected = new CopyOnWriteArrayList<>();
     final List<String> breaker = new CopyOnWriteArrayList<>();
+    final List<String> retries = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void retryScheduled(
+        String destination, int nextAttempt, long backoffNanos, Outcome outcome) {
+      retries.add(destination + "#" + nextAttempt);
+    }
 
     @Override
     public void endpointEjected(
