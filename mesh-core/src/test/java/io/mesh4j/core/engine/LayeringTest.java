@@ -42,6 +42,18 @@ class LayeringTest {
   }
 
   @Test
+  void onlyTheMicrometerBindingKnowsMicrometer() {
+    // micrometer-core is an optional dependency: any other use would fail without it at run time
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.mesh4j.core.telemetry.micrometer..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.micrometer..")
+        .check(classes);
+  }
+
+  @Test
   void theCallApiDependsOnNoEngineType() {
     noClasses()
         .that()

@@ -13,6 +13,7 @@ import io.mesh4j.core.policy.TestPolicySets;
 import io.mesh4j.core.source.ApplyResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A mesh on a fake ticker and scripted randomness, fed by a manual source, with a recording
@@ -32,9 +33,26 @@ public final class MeshHarness implements AutoCloseable {
   }
 
   public MeshHarness(ScriptedRandom random, String localZone) {
+    this(random, localZone, ticker -> null);
+  }
+
+  /**
+   * A harness with one more listener after the recording one, made from the harness's own ticker
+   * so that a listener that measures time agrees with the mesh.
+   */
+  public MeshHarness(Function<FakeTicker, MeshListener> listener) {
+    this(new ScriptedRandom(), null, listener);
+  }
+
+  private MeshHarness(
+      ScriptedRandom random, String localZone, Function<FakeTicker, MeshListener> listener) {
     this.random = random;
     Mesh.Builder b =
         Mesh.builder().configSource(source).ticker(ticker).random(random).listener(events);
+    MeshListener extra = listener.apply(ticker);
+    if (extra != null) {
+      b.listener(extra);
+    }
     if (localZone != null) {
       b.localZone(localZone);
     }
