@@ -56,6 +56,9 @@ import org.jspecify.annotations.Nullable;
  * because its destination is unknown is tagged {@code destination=unknown}: that name comes from
  * the caller, not from the policy, so it would make the tag's values unbounded.
  *
+ * <p>Bind one instance per registry: a second one would share the first one's counters, but the
+ * registry keeps the first one's config gauges.
+ *
  * <p>Thread-safe. Each meter is registered once, on first use, and then found in a map keyed by
  * its tag values, so an event costs one map lookup and one increment. Per-call request counts
  * and latencies are not recorded here (see the package documentation).
@@ -177,7 +180,8 @@ public final class MeshMetrics extends MeshListener {
   public void endpointEjected(
       String destination, Endpoint endpoint, long durationNanos, String reason) {
     // Neither the endpoint nor the free-text reason becomes a tag: both are unbounded.
-    perDestination(ejections, "mesh4j.ejections", "Endpoints ejected by outlier detection", destination)
+    perDestination(
+            ejections, "mesh4j.ejections", "Endpoints ejected by outlier detection", destination)
         .increment();
   }
 
@@ -243,7 +247,11 @@ public final class MeshMetrics extends MeshListener {
       c =
           cache.computeIfAbsent(
               destination,
-              d -> Counter.builder(name).description(description).tag("destination", d).register(registry));
+              d ->
+                  Counter.builder(name)
+                      .description(description)
+                      .tag("destination", d)
+                      .register(registry));
     }
     return c;
   }
