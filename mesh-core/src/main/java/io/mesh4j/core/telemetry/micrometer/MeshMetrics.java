@@ -82,10 +82,9 @@ public final class MeshMetrics extends MeshListener {
   private final ConcurrentMap<SubsetKey, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
   private final Counter configRefusals;
 
-  // Written only on the config thread; volatile because the registry reads them on its own.
-  private volatile long appliedVersion;
-  private volatile long appliedAtNanos;
-  private volatile boolean applied;
+  // One immutable value, so that a scrape never pairs one version with another's time; written
+  // on the config thread, read on the registry's.
+  private volatile @Nullable Applied applied;
 
   private MeshMetrics(MeterRegistry registry, Ticker ticker) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -125,9 +124,7 @@ public final class MeshMetrics extends MeshListener {
 
   @Override
   public void snapshotApplied(long version) {
-    appliedAtNanos = ticker.nanos();
-    appliedVersion = version;
-    applied = true;
+    applied = new Applied(version, ticker.nanos());
   }
 
   @Override
@@ -277,11 +274,13 @@ public final class MeshMetrics extends MeshListener {
   }
 
   private double version() {
-    return applied ? appliedVersion : Double.NaN;
+    Applied a = applied;
+    return a == null ? Double.NaN : a.version();
   }
 
   private double secondsSinceApplied() {
-    return applied ? (ticker.nanos() - appliedAtNanos) / 1e9 : Double.NaN;
+    Applied a = applied;
+    return a == null ? Double.NaN : (ticker.nanos() - a.atNanos()) / 1e9;
   }
 
   private static int gaugeValue(BreakerState state) {
@@ -310,6 +309,8 @@ public final class MeshMetrics extends MeshListener {
       this.tag = tag;
     }
   }
+
+  private record Applied(long version, long atNanos) {}
 
   private record RefusalKey(String destination, MeshFailure.Reason reason) {}
 
