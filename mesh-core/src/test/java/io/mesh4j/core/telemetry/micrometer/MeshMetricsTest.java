@@ -26,9 +26,14 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -245,5 +250,44 @@ class MeshMetricsTest {
           .isZero();
       assertThat(h.attempt(CALL).admitted()).isTrue();
     }
+  }
+
+  @Test
+  void eventsFromManyThreadsAreAllCountedOnOneMeter() throws Exception {
+    MeshMetrics metrics = MeshMetrics.bindTo(registry, () -> 0L);
+    MeshFailure limited =
+        MeshFailure.of(MeshFailure.Reason.RATE_LIMITED, "catalog.shop", null, "client limit");
+    int threads = 4;
+    int perThread = 10_000;
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < perThread; i++) {
+                    metrics.retryScheduled("catalog.shop", 2, 0, FAIL);
+                    metrics.callRefused(limited);
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(count("mesh4j.retries", "destination", "catalog.shop"))
+        .isEqualTo(threads * perThread);
+    assertThat(count("mesh4j.refusals", "destination", "catalog.shop", "reason", "rate_limited"))
+        .isEqualTo(threads * perThread);
+    assertThat(registry.find("mesh4j.retries").meters()).hasSize(1);
+    assertThat(registry.find("mesh4j.refusals").meters()).hasSize(1);
   }
 }
