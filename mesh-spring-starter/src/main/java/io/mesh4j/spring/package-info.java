@@ -1,4 +1,9 @@
 /**
- * Spring Boot wiring for mesh4j: auto-configuration from mesh4j.* properties, annotations and the actuator endpoint. Its code arrives with the starter work; until then the module only reserves its coordinates.
+ * Spring Boot wiring for mesh4j. {@link io.mesh4j.spring.MeshAutoConfiguration} builds one
+ * {@link io.mesh4j.core.Mesh} bean from the {@code mesh4j.*} properties ({@link
+ * io.mesh4j.spring.MeshProperties}) and closes it with the context.
  */
+@NullMarked
 package io.mesh4j.spring;
+
+import org.jspecify.annotations.NullMarked;
