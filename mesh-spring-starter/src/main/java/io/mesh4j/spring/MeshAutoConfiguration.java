@@ -6,10 +6,12 @@ import io.mesh4j.core.source.ControllerConfigSource;
 import io.mesh4j.core.source.DirectoryConfigSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 
 /**
  * Builds the application's one {@link Mesh} from {@link MeshProperties}: from the controller
@@ -34,6 +36,19 @@ public class MeshAutoConfiguration {
       builder.localZone(zone);
     }
     return builder.build();
+  }
+
+  /**
+   * Injects {@link MeshClient} fields. Static, as post-processors must be, so that registering
+   * it does not instantiate this configuration early.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public static MeshClientPostProcessor meshClientPostProcessor(
+      ObjectProvider<Mesh> mesh, ResourceLoader resourceLoader) {
+    ClassLoader loader = resourceLoader.getClassLoader();
+    return new MeshClientPostProcessor(
+        mesh, loader != null ? loader : MeshAutoConfiguration.class.getClassLoader());
   }
 
   static ConfigSource configSource(MeshProperties properties) {

@@ -1,7 +1,9 @@
 /**
  * Spring Boot wiring for mesh4j. {@link io.mesh4j.spring.MeshAutoConfiguration} builds one
  * {@link io.mesh4j.core.Mesh} bean from the {@code mesh4j.*} properties ({@link
- * io.mesh4j.spring.MeshProperties}) and closes it with the context.
+ * io.mesh4j.spring.MeshProperties}) and closes it with the context; {@link
+ * io.mesh4j.spring.MeshClient} fields receive gRPC channels and OkHttp clients on that mesh, for
+ * whichever of {@code mesh-grpc} and {@code mesh-http} the application brings.
  */
 @NullMarked
 package io.mesh4j.spring;
