@@ -5,6 +5,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
@@ -31,6 +32,7 @@ public class MeshClientPostProcessor implements BeanPostProcessor, DisposableBea
   private final ClassLoader classLoader;
   private final Map<String, Object> channels = new ConcurrentHashMap<>();
   private @Nullable Object okHttp;
+  private final Set<String> destinations = ConcurrentHashMap.newKeySet();
 
   /**
    * A post-processor that looks the mesh up only when the first annotated field needs it, so that
@@ -54,6 +56,9 @@ public class MeshClientPostProcessor implements BeanPostProcessor, DisposableBea
   private void inject(Object bean, String beanName, Field field) {
     String destination = field.getAnnotation(MeshClient.class).value();
     String type = field.getType().getName();
+    if (!destination.isBlank()) {
+      destinations.add(destination);
+    }
     Object client;
     if (type.equals(CHANNEL) || type.equals(MANAGED_CHANNEL)) {
       require(beanName, field, "io.mesh4j.grpc.MeshChannels", "mesh-grpc");
@@ -72,6 +77,11 @@ public class MeshClientPostProcessor implements BeanPostProcessor, DisposableBea
     }
     ReflectionUtils.makeAccessible(field);
     ReflectionUtils.setField(field, bean, client);
+  }
+
+  /** The destinations {@link MeshClient} fields named so far, for the actuator endpoint. */
+  Set<String> destinations() {
+    return Set.copyOf(destinations);
   }
 
   private synchronized Object okHttp() {
