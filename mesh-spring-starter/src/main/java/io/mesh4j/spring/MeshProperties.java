@@ -30,6 +30,12 @@ public class MeshProperties {
   /** The application's zone, for zone-aware load balancing. */
   private @Nullable String localZone;
 
+  /**
+   * The service this application serves ({@code name.namespace}); in a servlet web application
+   * it registers the mesh's servlet filter for it.
+   */
+  private @Nullable String service;
+
   private final Controller controller = new Controller();
 
   /** Directory of policy YAML files. */
@@ -80,6 +86,16 @@ public class MeshProperties {
   /** Sets the application's zone. */
   public void setLocalZone(@Nullable String localZone) {
     this.localZone = localZone;
+  }
+
+  /** The service this application serves, or null. */
+  public @Nullable String getService() {
+    return service;
+  }
+
+  /** Sets the service this application serves. */
+  public void setService(@Nullable String service) {
+    this.service = service;
   }
 
   /** The {@code mesh4j.controller.*} properties. */
