@@ -93,6 +93,23 @@ class MeshActuatorTest {
                     .hasSingleBean(MeshHealthIndicator.class));
   }
 
+  @Test
+  void theEndpointListsTheDestinationsMeshClientFieldsName(@TempDir Path dir) {
+    runner
+        .withPropertyValues("mesh4j.config-dir=" + dir)
+        .withUserConfiguration(PricingCaller.class)
+        .run(
+            context ->
+                assertThat(context.getBean(MeshEndpoint.class).mesh().destinations())
+                    .containsOnlyKeys("pricing.shop"));
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class PricingCaller {
+    @MeshClient("pricing.shop")
+    okhttp3.OkHttpClient client;
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class MeshWithoutSource {
     // no config source: every destination stays unknown and the version stays 0
