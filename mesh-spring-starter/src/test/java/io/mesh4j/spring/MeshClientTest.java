@@ -52,7 +52,7 @@ class MeshClientTest {
         }
       };
 
-  private static final MethodDescriptor<String, String> HELLO =
+  static final MethodDescriptor<String, String> HELLO =
       MethodDescriptor.<String, String>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
           .setFullMethodName("test.Greeter/Hello")
