@@ -1,4 +1,16 @@
 /**
- * Spring Boot wiring for mesh4j: auto-configuration from mesh4j.* properties, annotations and the actuator endpoint. Its code arrives with the starter work; until then the module only reserves its coordinates.
+ * Spring Boot wiring for mesh4j. {@link io.mesh4j.spring.MeshAutoConfiguration} builds one
+ * {@link io.mesh4j.core.Mesh} bean from the {@code mesh4j.*} properties ({@link
+ * io.mesh4j.spring.MeshProperties}) and closes it with the context; {@link
+ * io.mesh4j.spring.MeshClient} fields receive gRPC channels and OkHttp clients on that mesh, for
+ * whichever of {@code mesh-grpc} and {@code mesh-http} the application brings. In a servlet web
+ * application with {@code mesh4j.service} set, {@link io.mesh4j.spring.MeshServletAutoConfiguration}
+ * registers the mesh's servlet filter for that service. With the actuator,
+ * {@link io.mesh4j.spring.MeshActuatorAutoConfiguration} adds the {@code mesh} endpoint ({@link
+ * io.mesh4j.spring.MeshEndpoint}) and a health indicator ({@link
+ * io.mesh4j.spring.MeshHealthIndicator}).
  */
+@NullMarked
 package io.mesh4j.spring;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,81 @@
+package io.mesh4j.spring;
+
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.core.source.DirectoryConfigSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * Builds the application's one {@link Mesh} from {@link MeshProperties}: from the controller
+ * when {@code mesh4j.controller.address} is set, otherwise from the watched {@code
+ * mesh4j.config-dir}. A {@code Mesh} bean of the application's own replaces it. The mesh is
+ * closed with the context, which stops its config source.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(MeshProperties.class)
+public class MeshAutoConfiguration {
+
+  /** Creates the auto-configuration; Spring calls it. */
+  public MeshAutoConfiguration() {}
+
+  /** The mesh, closed (and its config source stopped) when the context closes. */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public Mesh mesh(MeshProperties properties) {
+    Mesh.Builder builder = Mesh.builder().configSource(configSource(properties));
+    String zone = properties.getLocalZone();
+    if (zone != null && !zone.isBlank()) {
+      builder.localZone(zone);
+    }
+    return builder.build();
+  }
+
+  /**
+   * Injects {@link MeshClient} fields. Static, as post-processors must be, so that registering
+   * it does not instantiate this configuration early.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public static MeshClientPostProcessor meshClientPostProcessor(
+      ObjectProvider<Mesh> mesh, ResourceLoader resourceLoader) {
+    ClassLoader loader = resourceLoader.getClassLoader();
+    return new MeshClientPostProcessor(
+        mesh, loader != null ? loader : MeshAutoConfiguration.class.getClassLoader());
+  }
+
+  static ConfigSource configSource(MeshProperties properties) {
+    String address = properties.getController().getAddress();
+    if (address != null && !address.isBlank()) {
+      String application = properties.getApplication();
+      String namespace = properties.getNamespace();
+      // name the properties rather than the builder methods, since properties are what users set
+      if (application == null || application.isBlank()) {
+        throw new IllegalStateException("mesh4j.controller.address needs mesh4j.application");
+      }
+      if (namespace == null || namespace.isBlank()) {
+        throw new IllegalStateException("mesh4j.controller.address needs mesh4j.namespace");
+      }
+      ControllerConfigSource.Builder controller =
+          ControllerConfigSource.builder(address).application(application).namespace(namespace);
+      if (!properties.getCalls().isEmpty()) {
+        controller.calls(properties.getCalls());
+      }
+      return controller.build();
+    }
+    try {
+      return DirectoryConfigSource.watching(properties.getConfigDir());
+    } catch (IOException e) {
+      // a file system without a watch service is a deployment error the application cannot fix
+      throw new UncheckedIOException(
+          "cannot watch mesh4j.config-dir " + properties.getConfigDir(), e);
+    }
+  }
+}

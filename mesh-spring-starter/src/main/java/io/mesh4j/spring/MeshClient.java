@@ -1,0 +1,33 @@
+package io.mesh4j.spring;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a field to receive a client that calls through the application's {@link
+ * io.mesh4j.core.Mesh}, injected before the bean's init methods run.
+ *
+ * <ul>
+ *   <li>{@code io.grpc.Channel} or {@code io.grpc.ManagedChannel} (needs {@code mesh-grpc}): a
+ *       channel for the destination {@link #value()}, as {@code MeshChannels.forService} builds
+ *       it. Fields naming the same destination share one channel, which is shut down when the
+ *       context closes.
+ *   <li>{@code okhttp3.OkHttpClient} (needs {@code mesh-http}): the context's one mesh client
+ *       ({@code MeshOkHttp.client}). OkHttp takes the destination from each request's host, so
+ *       {@link #value()} only documents which service the field calls and may be left empty.
+ * </ul>
+ *
+ * <p>A field of any other type, or of a type whose adapter is not on the class path, fails the
+ * context at start-up rather than leaving the field null.
+ */
+@Target(ElementType.FIELD)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface MeshClient {
+
+  /** The destination, {@code name.namespace}, for example {@code catalog.shop}. */
+  String value() default "";
+}

@@ -1,0 +1,122 @@
+package io.mesh4j.spring;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code mesh4j.*} properties that choose where the application's {@link
+ * io.mesh4j.core.Mesh} takes its policy from. With {@code mesh4j.controller.address} set the
+ * policy comes from the controller; otherwise it is read from (and watched in) {@code
+ * mesh4j.config-dir}.
+ */
+@ConfigurationProperties("mesh4j")
+public class MeshProperties {
+
+  /** Directory of policy YAML files, watched for changes; used when no controller is set. */
+  private Path configDir = Path.of("mesh");
+
+  /** This application's name, as the controller knows it. */
+  private @Nullable String application;
+
+  /** This application's namespace, as the controller knows it. */
+  private @Nullable String namespace;
+
+  /** The services this application calls, so the controller sends only their policy. */
+  private List<String> calls = new ArrayList<>();
+
+  /** The application's zone, for zone-aware load balancing. */
+  private @Nullable String localZone;
+
+  /**
+   * The service this application serves ({@code name.namespace}); in a servlet web application
+   * it registers the mesh's servlet filter for it.
+   */
+  private @Nullable String service;
+
+  private final Controller controller = new Controller();
+
+  /** Directory of policy YAML files. */
+  public Path getConfigDir() {
+    return configDir;
+  }
+
+  /** Sets the directory of policy YAML files. */
+  public void setConfigDir(Path configDir) {
+    this.configDir = configDir;
+  }
+
+  /** This application's name for the controller, or null. */
+  public @Nullable String getApplication() {
+    return application;
+  }
+
+  /** Sets this application's name for the controller. */
+  public void setApplication(@Nullable String application) {
+    this.application = application;
+  }
+
+  /** This application's namespace for the controller, or null. */
+  public @Nullable String getNamespace() {
+    return namespace;
+  }
+
+  /** Sets this application's namespace for the controller. */
+  public void setNamespace(@Nullable String namespace) {
+    this.namespace = namespace;
+  }
+
+  /** The services this application calls. */
+  public List<String> getCalls() {
+    return calls;
+  }
+
+  /** Sets the services this application calls. */
+  public void setCalls(List<String> calls) {
+    this.calls = calls;
+  }
+
+  /** The application's zone, or null when unknown. */
+  public @Nullable String getLocalZone() {
+    return localZone;
+  }
+
+  /** Sets the application's zone. */
+  public void setLocalZone(@Nullable String localZone) {
+    this.localZone = localZone;
+  }
+
+  /** The service this application serves, or null. */
+  public @Nullable String getService() {
+    return service;
+  }
+
+  /** Sets the service this application serves. */
+  public void setService(@Nullable String service) {
+    this.service = service;
+  }
+
+  /** The {@code mesh4j.controller.*} properties. */
+  public Controller getController() {
+    return controller;
+  }
+
+  /** The {@code mesh4j.controller.*} properties. */
+  public static class Controller {
+
+    /** The controller's gRPC target, for example {@code dns:///mesh-controller:7443}. */
+    private @Nullable String address;
+
+    /** The controller's gRPC target, or null to read policy from the config directory. */
+    public @Nullable String getAddress() {
+      return address;
+    }
+
+    /** Sets the controller's gRPC target. */
+    public void setAddress(@Nullable String address) {
+      this.address = address;
+    }
+  }
+}
