@@ -21,13 +21,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,10 +103,10 @@ class ControllerRestartUnderLoadTest {
   void restartUnderASteadyStreamOfCallsFailsNoCallAndResumesAtTheSameVersion() throws Exception {
     Backend v1 = backend();
     Backend v2 = backend();
-    write("mesh.yaml", MESH);
+    write("mesh.yaml", LocalDirectory.MESH);
     write("catalog-endpoints.yaml", endpoints(v1.port(), v2.port()));
     write("catalog.yaml", route(50, 50));
-    int port = freePort();
+    int port = LocalDirectory.freePort();
     controller = startController(port);
 
     ControllerConfigSource source =
@@ -244,26 +240,10 @@ class ControllerRestartUnderLoadTest {
   }
 
   private void write(String name, String yaml) throws IOException {
-    // Written beside and moved into place, so the watcher never reads half a file.
-    Path tmp = dir.resolve("." + name + ".tmp");
-    Files.writeString(tmp, yaml);
-    Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    LocalDirectory.write(dir, name, yaml);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 
-  private static final String MESH =
-      """
-      apiVersion: mesh4j.io/v1alpha1
-      kind: MeshConfig
-      metadata: {name: mesh, namespace: mesh4j-system}
-      spec:
-        mtls: PERMISSIVE
-      """;
 
   private static String route(int v1, int v2) {
     return """

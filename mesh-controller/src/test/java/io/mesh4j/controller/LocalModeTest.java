@@ -8,14 +8,12 @@ import io.mesh4j.core.policy.TrafficRoute;
 import io.mesh4j.core.source.ControllerConfigSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +40,7 @@ class LocalModeTest {
 
   @BeforeEach
   void writeWorld() throws IOException {
-    write("mesh.yaml", MESH);
+    write("mesh.yaml", LocalDirectory.MESH);
     write("catalog.yaml", catalogRoute(90, 10));
     write("catalog-endpoints.yaml", catalogEndpoints("10.0.0.1", "10.0.0.2"));
     write("pricing.yaml", pricingRoute(100));
@@ -210,7 +208,7 @@ class LocalModeTest {
 
   @Test
   void afterAControllerRestartTheApplicationResumesAtTheSameVersionWithoutReapplying() throws Exception {
-    int port = freePort();
+    int port = LocalDirectory.freePort();
     controller = startController(port);
     RecordingApplication app = new RecordingApplication();
     ControllerConfigSource source = connect("frontend", app, "catalog");
@@ -239,7 +237,7 @@ class LocalModeTest {
 
   @Test
   void applicationStartsFromItsCachedSnapshotWhileTheControllerIsDown() throws Exception {
-    int port = freePort();
+    int port = LocalDirectory.freePort();
     controller = startController(port);
     Path cache = appState.resolve("snapshot.pb");
     RecordingApplication first = new RecordingApplication();
@@ -324,18 +322,9 @@ class LocalModeTest {
   }
 
   private void write(String name, String yaml) throws IOException {
-    // Written beside and moved into place, as editors and ConfigMap volumes do, so the watcher
-    // never reads half a file.
-    Path tmp = dir.resolve("." + name + ".tmp");
-    Files.writeString(tmp, yaml);
-    Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    LocalDirectory.write(dir, name, yaml);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 
   private static List<Integer> weights(io.mesh4j.core.policy.PolicySet set) {
     return set.routes().stream()
@@ -345,14 +334,6 @@ class LocalModeTest {
         .toList();
   }
 
-  private static final String MESH =
-      """
-      apiVersion: mesh4j.io/v1alpha1
-      kind: MeshConfig
-      metadata: {name: mesh, namespace: mesh4j-system}
-      spec:
-        mtls: PERMISSIVE
-      """;
 
   private static String catalogRoute(int v1, int v2) {
     return """
