@@ -10,6 +10,8 @@ import io.mesh4j.core.engine.snapshot.MeshSnapshot;
 import io.mesh4j.core.engine.snapshot.OutboundEngine;
 import io.mesh4j.core.engine.snapshot.SnapshotCompiler;
 import io.mesh4j.core.engine.state.GuardRegistry;
+import io.mesh4j.core.identity.WorkloadIdentity;
+import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
@@ -46,6 +48,7 @@ public final class Mesh implements AutoCloseable {
   private final SnapshotCompiler compiler;
   private final OutboundEngine engine;
   private final @Nullable ConfigSource source;
+  private final WorkloadIdentity identity;
   private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
   private final SerialQueue notifications = new SerialQueue();
   private volatile boolean closed;
@@ -54,6 +57,7 @@ public final class Mesh implements AutoCloseable {
     this.events = new Events(b.listeners);
     Ticker ticker = b.ticker;
     this.ticker = ticker;
+    this.identity = b.identity;
     EngineContext ctx =
         new EngineContext(ticker, b.random, events, b.localZone, ticker == Ticker.system());
     this.registry = new GuardRegistry(updateLock);
@@ -146,6 +150,22 @@ public final class Mesh implements AutoCloseable {
   /** The server-side engine for adapters. */
   public Inbound inbound() {
     return engine;
+  }
+
+  /**
+   * The mesh-wide settings in force (mTLS mode, trust domain, tracing, access logs); every field
+   * at its default until a {@code MeshConfig} arrives. One volatile read.
+   */
+  public MeshConfig.Spec settings() {
+    return engine.snapshot().settings();
+  }
+
+  /**
+   * The workload's identity: the certificate it presents and the roots it trusts. Pending (no
+   * material) unless the builder was given one or a certificate source fills it.
+   */
+  public WorkloadIdentity identity() {
+    return identity;
   }
 
   /**
@@ -276,6 +296,7 @@ public final class Mesh implements AutoCloseable {
     private Ticker ticker = Ticker.system();
     private MeshRandom random = MeshRandom.threadLocal();
     private final List<MeshListener> listeners = new ArrayList<>();
+    private WorkloadIdentity identity = WorkloadIdentity.pending();
 
     private Builder() {}
 
@@ -300,6 +321,12 @@ public final class Mesh implements AutoCloseable {
     /** The source of chance; {@link MeshRandom#threadLocal()} by default. */
     public Builder random(MeshRandom random) {
       this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** The workload identity transports use for mTLS; pending (no material) by default. */
+    public Builder identity(WorkloadIdentity identity) {
+      this.identity = Objects.requireNonNull(identity, "identity");
       return this;
     }
 

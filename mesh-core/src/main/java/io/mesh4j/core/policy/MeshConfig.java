@@ -29,6 +29,20 @@ public record MeshConfig(
       @Field(doc = "Distributed tracing.", defaultValue = "{}") Tracing tracing,
       @Field(doc = "Access logs.", defaultValue = "{}") AccessLog accessLog) {}
 
+  /** The settings in force when a set has no {@link MeshConfig}: every field at its default. */
+  public static Spec defaults() {
+    return Defaults.SPEC;
+  }
+
+  private static final class Defaults {
+    static final Spec SPEC =
+        PolicySet.parse(
+                "apiVersion: mesh4j.io/v1alpha1\nkind: MeshConfig\nmetadata: {name: mesh}\n")
+            .meshConfig()
+            .orElseThrow()
+            .spec();
+  }
+
   /** Trace sampling. */
   public record Tracing(
       @Field(doc = "Share (%) of new traces sampled; callers' sampling decisions are kept.",

@@ -14,6 +14,8 @@ import io.mesh4j.core.MeshFailure;
 import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.policy.DestinationPolicy.LbPolicy;
+import io.mesh4j.core.policy.MeshConfig;
+import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.policy.TestPolicySets;
 import io.mesh4j.core.source.ApplyResult;
@@ -81,6 +83,26 @@ class MeshTest {
           .isEqualTo("PolicySet: version: must not be older than the applied version 5, got 4");
       assertThat(mesh.outbound().plan(CALL).nextAttempt().endpoint().address())
           .isEqualTo("10.0.0.1");
+    }
+  }
+
+  @Test
+  void settingsAreTheDefaultsUntilAMeshConfigArrivesAndFollowIt() {
+    try (MeshHarness h = new MeshHarness()) {
+      assertThat(h.mesh.settings().mtls()).isEqualTo(MeshConfig.MtlsMode.PERMISSIVE);
+      assertThat(h.mesh.settings().trustDomain()).isEqualTo("cluster.local");
+      h.source.push(
+          PolicySet.parse(
+              """
+              apiVersion: mesh4j.io/v1alpha1
+              kind: MeshConfig
+              metadata: {name: mesh}
+              spec: {mtls: STRICT, trustDomain: example.org, tracing: {samplingPercent: 5}}
+              """));
+      assertThat(h.mesh.settings().mtls()).isEqualTo(MeshConfig.MtlsMode.STRICT);
+      assertThat(h.mesh.settings().trustDomain()).isEqualTo("example.org");
+      assertThat(h.mesh.settings().tracing().samplingPercent()).isEqualTo(5.0);
+      assertThat(h.mesh.identity().current()).isNull();
     }
   }
 

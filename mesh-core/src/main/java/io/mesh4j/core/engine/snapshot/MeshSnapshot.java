@@ -3,6 +3,7 @@ package io.mesh4j.core.engine.snapshot;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.resilience.TokenBucket;
+import io.mesh4j.core.policy.MeshConfig;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -20,13 +21,16 @@ public final class MeshSnapshot {
   private final Map<String, DestinationRuntime> destinations;
   private final Map<String, InboundService> inbound;
   private final Map<String, ServiceAuthorization> authorization;
+  private final MeshConfig.Spec settings;
 
   MeshSnapshot(
       long version,
       Map<String, DestinationRuntime> destinations,
       Map<String, InboundService> inbound,
-      Map<String, ServiceAuthorization> authorization) {
+      Map<String, ServiceAuthorization> authorization,
+      MeshConfig.Spec settings) {
     this.version = version;
+    this.settings = settings;
     this.destinations = Map.copyOf(destinations);
     this.inbound = Map.copyOf(inbound);
     this.authorization = Map.copyOf(authorization);
@@ -34,11 +38,16 @@ public final class MeshSnapshot {
 
   /** The snapshot before any policy arrived: no destinations. */
   public static MeshSnapshot empty() {
-    return new MeshSnapshot(0, Map.of(), Map.of(), Map.of());
+    return new MeshSnapshot(0, Map.of(), Map.of(), Map.of(), MeshConfig.defaults());
   }
 
   public long version() {
     return version;
+  }
+
+  /** The mesh-wide settings of this version; every field at its default when none were given. */
+  public MeshConfig.Spec settings() {
+    return settings;
   }
 
   @Nullable DestinationRuntime destination(String name) {

@@ -15,6 +15,7 @@ import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.policy.DestinationPolicy;
+import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.Metadata;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
@@ -162,7 +163,8 @@ public final class SnapshotCompiler {
                 set.version(),
                 destinations,
                 inbound,
-                ServiceAuthorization.compile(set.authorizationPolicies())) : null;
+                ServiceAuthorization.compile(set.authorizationPolicies()),
+                set.meshConfig().map(MeshConfig::spec).orElseGet(MeshConfig::defaults)) : null;
     return new Compiled(snapshot, problems, bindings);
   }
 
