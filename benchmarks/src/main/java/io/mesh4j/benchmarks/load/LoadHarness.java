@@ -1,0 +1,728 @@
+package io.mesh4j.benchmarks.load;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.xds.XdsNameResolverProvider;
+import io.mesh4j.benchmarks.load.MeshPolicies.Feature;
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.core.telemetry.micrometer.MeshMetrics;
+import io.mesh4j.grpc.MeshChannels;
+import io.mesh4j.http.MeshOkHttp;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The comparative loopback benchmark: one run, one machine, every row measured against the same
+ * echo server, each with its ratio to plain grpc-java (the floor).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.load.LoadHarness [--quick]
+ * </pre>
+ *
+ * <p>The harness (this JVM) is the client of every row. It starts, each in its own process so
+ * that their CPU time is measured apart: the echo server ({@link BenchServer}, a JVM), the xDS
+ * control plane ({@link XdsControlPlane}, a JVM) and, when HAProxy is installed, two pairs of
+ * HAProxy sidecars (clear-text HTTP/2 and TLS between the proxies). Rows:
+ *
+ * <ul>
+ *   <li>{@code grpc-plain}: a plain grpc-java channel, the floor;
+ *   <li>{@code mesh4j-all}: a mesh4j channel with every client feature on (routing with a
+ *       weighted split, timeout and retries, least-request balancing, outlier detection, retry
+ *       budget, circuit breaker, Micrometer metrics);
+ *   <li>{@code mesh4j-bare}, {@code mesh4j-routing}, {@code mesh4j-retries}, {@code
+ *       mesh4j-breaker}, {@code mesh4j-metrics}: no feature, then each feature alone;
+ *   <li>{@code grpc-xds}: grpc-java's own proxyless xDS client with the same policy as far as xDS
+ *       can say it, the proxyless anchor;
+ *   <li>{@code sidecar-h2c}, {@code sidecar-tls}: a plain channel through two HAProxy sidecars, the
+ *       sidecar anchor;
+ *   <li>{@code grpc-mtls}, {@code mesh4j-mtls}: plain grpc-java and mesh4j-all, both with mTLS;
+ *   <li>{@code okhttp-plain}, {@code okhttp-mesh4j}: OkHttp without and with the mesh (all
+ *       features) against the server's HTTP/1.1 port.
+ * </ul>
+ *
+ * <p>Each mode (closed loop at each {@code --concurrency}, open loop at each {@code --rate}) warms
+ * every row up, then runs {@code --rounds} rounds of every row, forwards in odd rounds and
+ * backwards in even ones, so that drift in the machine's load hits rows alike. A row's figures pool
+ * its rounds. Only one row runs at a time, so each process's CPU time during a row is that row's.
+ * Every call has a 10 s deadline and every loop a bounded drain, so a run always ends.
+ */
+public final class LoadHarness {
+
+  /** The floor every ratio is taken to. */
+  public static final String FLOOR = "grpc-plain";
+
+  /** mesh4j with every client feature on. */
+  public static final String MESH_ALL = "mesh4j-all";
+
+  /** grpc-java's proxyless xDS client. */
+  public static final String XDS = "grpc-xds";
+
+  /** Two HAProxy sidecars, clear-text HTTP/2 between them. */
+  public static final String SIDECAR_H2C = "sidecar-h2c";
+
+  /** Two HAProxy sidecars, TLS between them. */
+  public static final String SIDECAR_TLS = "sidecar-tls";
+
+  static final long CALL_DEADLINE_SECONDS = 10;
+
+  private static final AtomicInteger XDS_SCHEMES = new AtomicInteger();
+
+  private LoadHarness() {}
+
+  /** Runs the benchmark with the options in {@code args} (see {@link HarnessOptions#parse}). */
+  public static void main(String[] args) throws Exception {
+    HarnessOptions options = HarnessOptions.parse(args);
+    // Bounded by construction; this only guards against a bug in the harness itself.
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep((long) (options.expectedSeconds(20) * 1000) + 300_000);
+        System.err.println("load harness overran its time; exiting");
+        System.exit(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "bench-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    Report report = run(options, System.out);
+    System.exit(report.clean() ? 0 : 1);
+  }
+
+  /**
+   * Starts every process and client, runs every mode, prints the tables to {@code out}, writes
+   * them to {@code <results>/<date>.md} when a results directory is given, and stops everything it
+   * started.
+   */
+  public static Report run(HarnessOptions options, PrintStream out) throws Exception {
+    String loadBefore = loadAverage();
+    Path work = Files.createTempDirectory("mesh4j-bench");
+    ConcurrentLinkedDeque<AutoCloseable> resources = new ConcurrentLinkedDeque<>();
+    try {
+      Path certs = work.resolve("certs");
+      BenchCertificates.write(certs, List.of("localhost", "echo.bench", "echo-tls.bench"));
+      ChildProcess server = register(resources, ChildProcess.startJvm("server", BenchServer.class,
+          // nodelay: the JDK's HTTP server writes headers and body apart; with Nagle's algorithm
+          // on, the client's delayed ACK would add 40 ms to every OkHttp call.
+          List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC", "-Dsun.net.httpserver.nodelay=true"),
+          List.of(certs.toString()), 60));
+      int grpcPort = server.readyValue("grpc");
+      int tlsPort = server.readyValue("grpcTls");
+      int httpPort = server.readyValue("http");
+      byte[] payload = new byte[options.payloadBytes()];
+      Arrays.fill(payload, (byte) 'x');
+
+      Environment env = new Environment(server, new ArrayList<>(), new ArrayList<>());
+      List<RowDef> all = rows(options, env, resources, work, certs, grpcPort, tlsPort, httpPort,
+          payload);
+      List<RowDef> selected = select(all, options.rows());
+      List<Opened> opened = new ArrayList<>();
+      List<String[]> skipped = new ArrayList<>();
+      for (RowDef def : selected) {
+        if (def.skipReason() != null) {
+          skipped.add(new String[] {def.name(), def.skipReason()});
+          continue;
+        }
+        opened.add(register(resources, def.opener().open()).named(def));
+      }
+      List<ModeResult> modes = new ArrayList<>();
+      for (int c : options.concurrency()) {
+        modes.add(runMode("closed loop, " + c + " calls outstanding", opened, env, options,
+            t -> Load.closed(t, c, options.warmupSeconds()),
+            t -> Load.closed(t, c, options.seconds()), skipped));
+      }
+      for (int rate : options.rates()) {
+        modes.add(runMode("open loop, " + rate + " calls/s", opened, env, options,
+            t -> Load.open(t, rate, options.warmupSeconds()),
+            t -> Load.open(t, rate, options.seconds()), skipped));
+      }
+      Report report = new Report(modes);
+      String markdown = Tables.markdown(report, options, machine(loadBefore, loadAverage()));
+      out.print(markdown);
+      out.flush();
+      if (options.results() != null) {
+        Files.createDirectories(options.results());
+        Path file = options.results().resolve(LocalDate.now(ZoneOffset.UTC) + ".md");
+        Files.writeString(file, markdown);
+        out.println("written to " + file);
+      }
+      return report;
+    } finally {
+      List<AutoCloseable> reversed = new ArrayList<>(resources);
+      Collections.reverse(reversed);
+      for (AutoCloseable r : reversed) {
+        try {
+          r.close();
+        } catch (Exception e) {
+          out.println("cleanup: " + e);
+        }
+      }
+      deleteTree(work);
+    }
+  }
+
+  /** Every row the harness knows, in table order; rows it cannot run carry the reason. */
+  private static List<RowDef> rows(HarnessOptions options, Environment env,
+      ConcurrentLinkedDeque<AutoCloseable> resources, Path work, Path certs, int grpcPort,
+      int tlsPort, int httpPort, byte[] payload) {
+    Set<Feature> allFeatures = EnumSet.allOf(Feature.class);
+    List<RowDef> rows = new ArrayList<>();
+    rows.add(new RowDef(FLOOR, "plain grpc-java channel, clear text", null, () ->
+        grpc(NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build(), null,
+            payload)));
+    rows.add(new RowDef(MESH_ALL, "mesh4j channel, every client feature on (routing, retries,"
+        + " balancing/outlier/budget, breaker, metrics)", null, () ->
+        meshGrpc("echo", grpcPort, allFeatures, true, InsecureChannelCredentials.create(), payload)));
+    rows.add(new RowDef("mesh4j-bare", "mesh4j channel, endpoint only, no feature", null, () ->
+        meshGrpc("echo", grpcPort, Set.of(), false, InsecureChannelCredentials.create(), payload)));
+    rows.add(new RowDef("mesh4j-routing", "mesh4j, routing alone: header rule + 90/10 split", null,
+        () -> meshGrpc("echo", grpcPort, Set.of(Feature.ROUTING), false,
+            InsecureChannelCredentials.create(), payload)));
+    rows.add(new RowDef("mesh4j-retries", "mesh4j, timeout and retries alone", null, () ->
+        meshGrpc("echo", grpcPort, Set.of(Feature.RETRIES), false,
+            InsecureChannelCredentials.create(), payload)));
+    rows.add(new RowDef("mesh4j-breaker", "mesh4j, circuit breaker alone", null, () ->
+        meshGrpc("echo", grpcPort, Set.of(Feature.BREAKER), false,
+            InsecureChannelCredentials.create(), payload)));
+    rows.add(new RowDef("mesh4j-metrics", "mesh4j, Micrometer metrics (MeshMetrics) alone", null,
+        () -> meshGrpc("echo", grpcPort, Set.of(), true, InsecureChannelCredentials.create(),
+            payload)));
+    // Tracing has no public API on this branch yet; the row becomes a RowDef like the one above,
+    // with the tracer's 1% sampler on the mesh builder, once it has.
+    rows.add(RowDef.skipped("mesh4j-tracing-1%",
+        "not measured: mesh4j has no tracing API on this branch yet"));
+    rows.add(new RowDef(XDS, "grpc-java proxyless xDS client (grpc-xds), java-control-plane ADS:"
+        + " weighted clusters 90/10, retry policy, least-request, outlier detection", null,
+        () -> xds(env, resources, grpcPort, payload)));
+    Optional<Path> haproxy = HaProxySidecars.findExecutable();
+    for (boolean tls : new boolean[] {false, true}) {
+      String name = tls ? SIDECAR_TLS : SIDECAR_H2C;
+      String what = "plain channel -> HAProxy -> HAProxy -> server, HTTP/2, "
+          + (tls ? "TLS" : "clear text") + " between the proxies";
+      if (!options.sidecars()) {
+        rows.add(RowDef.skipped(name, "not measured: switched off with --no-sidecars"));
+      } else if (haproxy.isEmpty()) {
+        rows.add(RowDef.skipped(name, "not measured: HAProxy is not installed"
+            + " (benchmarks/scripts/install-haproxy.sh installs it)"));
+      } else {
+        rows.add(new RowDef(name, what, null, () -> {
+          HaProxySidecars sidecars = register(resources,
+              HaProxySidecars.start(haproxy.get(), work.resolve("haproxy"), certs, grpcPort, tls));
+          env.proxies().addAll(sidecars.processes());
+          return grpc(NettyChannelBuilder.forAddress("127.0.0.1", sidecars.clientPort())
+              .usePlaintext().build(), null, payload);
+        }));
+      }
+    }
+    rows.add(new RowDef("grpc-mtls", "plain grpc-java channel with mTLS", null, () ->
+        grpc(Grpc.newChannelBuilderForAddress("127.0.0.1", tlsPort, clientTls(certs)).build(), null,
+            payload)));
+    rows.add(new RowDef("mesh4j-mtls", "mesh4j-all with mTLS (the channel's TLS credentials)",
+        "grpc-mtls", () -> meshGrpc("echo-tls", tlsPort, allFeatures, true, clientTls(certs),
+            payload)));
+    rows.add(new RowDef("okhttp-plain", "plain OkHttp 5, HTTP/1.1 PUT", null, () ->
+        okHttp(null, HttpUrl.get("http://127.0.0.1:" + httpPort + "/echo"), payload)));
+    rows.add(new RowDef("okhttp-mesh4j", "OkHttp 5 with the mesh4j interceptor, every feature on",
+        "okhttp-plain", () -> {
+          Events events = new Events();
+          Mesh mesh = mesh(MeshPolicies.yaml("echo-http", httpPort, allFeatures, "5xx"), events,
+              true);
+          return okHttp(mesh, HttpUrl.get("http://echo-http.bench/echo"), payload)
+              .withEvents(events);
+        }));
+    return rows;
+  }
+
+  private static List<RowDef> select(List<RowDef> all, List<String> names) {
+    if (names.isEmpty()) {
+      return all;
+    }
+    List<String> known = all.stream().map(RowDef::name).toList();
+    for (String n : names) {
+      if (!known.contains(n)) {
+        throw new IllegalArgumentException(
+            "option --rows: unknown row '" + n + "', expected some of " + known);
+      }
+    }
+    return all.stream().filter(r -> r.name().equals(FLOOR) || names.contains(r.name())).toList();
+  }
+
+  /** A loop over one target: a closed or an open loop of a given length. */
+  @FunctionalInterface
+  private interface Driver {
+    Load.Result drive(Load.Target target) throws InterruptedException;
+  }
+
+  private static ModeResult runMode(String mode, List<Opened> rows, Environment env,
+      HarnessOptions options, Driver warmup, Driver measure, List<String[]> skipped)
+      throws InterruptedException {
+    if (options.warmupSeconds() > 0) {
+      for (Opened row : rows) {
+        warmup.drive(row.target());
+      }
+    }
+    Map<String, List<Sample>> samples = new LinkedHashMap<>();
+    rows.forEach(r -> samples.put(r.name(), new ArrayList<>()));
+    for (int round = 1; round <= options.rounds(); round++) {
+      List<Opened> order = new ArrayList<>(rows);
+      if (round % 2 == 0) {
+        Collections.reverse(order);
+      }
+      for (Opened row : order) {
+        samples.get(row.name()).add(measure(row, env, measure));
+      }
+    }
+    List<RowResult> results = new ArrayList<>();
+    for (Opened row : rows) {
+      results.add(RowResult.pool(row.name(), row.what(), row.baseline(), samples.get(row.name())));
+    }
+    return new ModeResult(mode, results, skipped);
+  }
+
+  private static Sample measure(Opened row, Environment env, Driver driver)
+      throws InterruptedException {
+    long clientCpu = clientCpuNanos();
+    long allocated = allocatedBytes();
+    long server = env.server().cpuNanos();
+    long proxies = sumCpu(env.proxies());
+    long controlPlane = sumCpu(env.controlPlanes());
+    long retries = row.events() == null ? 0 : row.events().retries.sum();
+    long refused = row.events() == null ? 0 : row.events().refused.sum();
+    Load.Result result = driver.drive(row.target());
+    return new Sample(result.histogram(), result.errors(), result.firstError(), result.seconds(),
+        clientCpuNanos() - clientCpu, allocatedBytes() - allocated,
+        env.server().cpuNanos() - server, sumCpu(env.proxies()) - proxies,
+        sumCpu(env.controlPlanes()) - controlPlane,
+        row.events() == null ? 0 : row.events().retries.sum() - retries,
+        row.events() == null ? 0 : row.events().refused.sum() - refused);
+  }
+
+  private static long sumCpu(List<ChildProcess> processes) {
+    long sum = 0;
+    for (ChildProcess p : processes) {
+      sum += Math.max(0, p.cpuNanos());
+    }
+    return sum;
+  }
+
+  /** This JVM's CPU time from {@code /proc}, as for the other processes; the MXBean elsewhere. */
+  static long clientCpuNanos() {
+    long nanos = ProcessCpu.nanos(ProcessHandle.current().pid());
+    if (nanos >= 0) {
+      return nanos;
+    }
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
+  }
+
+  /** Bytes this JVM's live threads have allocated so far, or -1 where the JVM does not tell. */
+  static long allocatedBytes() {
+    return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+            && threads.isThreadAllocatedMemoryEnabled()
+        ? threads.getTotalThreadAllocatedBytes()
+        : -1;
+  }
+
+  // ---- targets
+
+  private static Opened grpc(ManagedChannel channel, Events events, byte[] payload) {
+    Channel c = channel;
+    Load.Target target = call -> ClientCalls.asyncUnaryCall(
+        c.newCall(Echo.METHOD,
+            CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)),
+        payload, call);
+    return new Opened(target, events, () -> {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    });
+  }
+
+  private static Opened meshGrpc(String name, int port, Set<Feature> features, boolean metrics,
+      ChannelCredentials credentials, byte[] payload) throws InterruptedException {
+    Events events = new Events();
+    Mesh mesh = mesh(MeshPolicies.yaml(name, port, features, "UNAVAILABLE"), events, metrics);
+    ManagedChannel channel =
+        MeshChannels.builderForService(mesh, name + ".bench", credentials).build();
+    Opened grpc = grpc(channel, events, payload);
+    return grpc.alsoClosing(mesh);
+  }
+
+  private static Mesh mesh(String yaml, Events events, boolean metrics)
+      throws InterruptedException {
+    StaticConfigSource source = StaticConfigSource.parse(yaml);
+    Mesh.Builder builder = Mesh.builder().configSource(source).listener(events);
+    if (metrics) {
+      builder.listener(MeshMetrics.bindTo(new SimpleMeterRegistry()));
+    }
+    Mesh mesh = builder.build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (mesh.appliedVersion() <= 0) {
+      if (System.nanoTime() > deadline) {
+        mesh.close();
+        throw new IllegalStateException(
+            "the mesh did not apply the benchmark's policy within 10 s:\n" + yaml);
+      }
+      Thread.sleep(5);
+    }
+    return mesh;
+  }
+
+  private static Opened xds(Environment env, ConcurrentLinkedDeque<AutoCloseable> resources,
+      int grpcPort, byte[] payload) throws IOException, InterruptedException {
+    ChildProcess controlPlane = register(resources, ChildProcess.startJvm("xds-control-plane",
+        XdsControlPlane.class, List.of("-Xms128m", "-Xmx128m", "-XX:+UseParallelGC"),
+        List.of(Integer.toString(grpcPort)), 60));
+    env.controlPlanes().add(controlPlane);
+    // A scheme of our own with the bootstrap given directly: no process-wide property or file,
+    // so several runs in one JVM (the tests) each reach their own control plane.
+    String scheme = "xds-bench" + XDS_SCHEMES.incrementAndGet();
+    XdsNameResolverProvider provider = XdsNameResolverProvider.createForTest(
+        scheme, XdsControlPlane.bootstrap(controlPlane.readyValue("xds")));
+    NameResolverRegistry.getDefaultRegistry().register(provider);
+    ManagedChannel channel = Grpc.newChannelBuilder(
+        scheme + ":///" + XdsControlPlane.TARGET, InsecureChannelCredentials.create()).build();
+    return grpc(channel, null, payload)
+        .alsoClosing(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
+  }
+
+  private static ChannelCredentials clientTls(Path certs) throws IOException {
+    return TlsChannelCredentials.newBuilder()
+        .keyManager(certs.resolve(BenchCertificates.CLIENT_CERT).toFile(),
+            certs.resolve(BenchCertificates.CLIENT_KEY).toFile())
+        .trustManager(certs.resolve(BenchCertificates.CA).toFile())
+        .build();
+  }
+
+  private static Opened okHttp(Mesh mesh, HttpUrl url, byte[] payload) {
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequests(OPEN_CALLS);
+    dispatcher.setMaxRequestsPerHost(OPEN_CALLS);
+    OkHttpClient.Builder builder = new OkHttpClient.Builder()
+        .dispatcher(dispatcher)
+        .connectionPool(new ConnectionPool(64, 5, TimeUnit.MINUTES))
+        .callTimeout(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .retryOnConnectionFailure(false);
+    OkHttpClient client = mesh == null ? builder.build() : MeshOkHttp.install(mesh, builder).build();
+    Request request = new Request.Builder().url(url)
+        .put(RequestBody.create(payload, MediaType.get("application/octet-stream")))
+        .build();
+    Load.Target target = call -> client.newCall(request).enqueue(call);
+    Opened opened = new Opened(target, null, () -> {
+      client.dispatcher().cancelAll();
+      client.dispatcher().executorService().shutdown();
+      client.connectionPool().evictAll();
+    });
+    return mesh == null ? opened : opened.alsoClosing(mesh);
+  }
+
+  /** OkHttp's dispatcher limits, raised so an open loop is not queued by the client itself. */
+  private static final int OPEN_CALLS = Load.OPEN_LOOP_MAX_OUTSTANDING;
+
+  private static <T extends AutoCloseable> T register(
+      ConcurrentLinkedDeque<AutoCloseable> resources, T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  // ---- environment
+
+  private static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return parts[0] + ", " + parts[1] + ", " + parts[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static Machine machine(String loadBefore, String loadAfter) {
+    String cpu = "unknown";
+    String memory = "unknown";
+    try {
+      cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name")).findFirst()
+          .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+      memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
+          .filter(l -> l.startsWith("MemTotal")).findFirst()
+          .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / (1024 * 1024) + " GB")
+          .orElse(memory);
+    } catch (IOException | RuntimeException e) {
+      // not Linux: leave unknown
+    }
+    String haproxy = HaProxySidecars.findExecutable().map(LoadHarness::haproxyVersion)
+        .orElse("not installed");
+    return new Machine(Runtime.getRuntime().availableProcessors(), cpu, memory,
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
+        haproxy, loadBefore, loadAfter,
+        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+            + " UTC");
+  }
+
+  private static String haproxyVersion(Path haproxy) {
+    try {
+      Process p = new ProcessBuilder(haproxy.toString(), "-v").redirectErrorStream(true).start();
+      String first = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("");
+      p.waitFor(5, TimeUnit.SECONDS);
+      return first.replace("HAProxy version ", "").split(" ")[0];
+    } catch (IOException | InterruptedException e) {
+      return "unknown";
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory; the OS cleans it eventually
+    }
+  }
+
+  // ---- data
+
+  /** The processes whose CPU time each row charges: the server, every proxy, every control plane. */
+  private record Environment(ChildProcess server, List<ChildProcess> proxies,
+      List<ChildProcess> controlPlanes) {}
+
+  /** Opens a row's client (and whatever it needs). */
+  @FunctionalInterface
+  private interface Opener {
+    Opened open() throws Exception;
+  }
+
+  /** A row the harness knows; {@code skipReason} is set when it cannot run here. */
+  private record RowDef(String name, String what, String baseline, Opener opener,
+      String skipReason) {
+    RowDef(String name, String what, String baseline, Opener opener) {
+      this(name, what, baseline, opener, null);
+    }
+
+    static RowDef skipped(String name, String reason) {
+      return new RowDef(name, null, null, null, reason);
+    }
+  }
+
+  /** A row's client, ready to call. */
+  private record Opened(String name, String what, String baseline, Load.Target target,
+      Events events, AutoCloseable closer) implements AutoCloseable {
+    Opened(Load.Target target, Events events, AutoCloseable closer) {
+      this(null, null, null, target, events, closer);
+    }
+
+    Opened named(RowDef def) {
+      return new Opened(def.name(), def.what(), def.baseline(), target, events, closer);
+    }
+
+    Opened withEvents(Events e) {
+      return new Opened(name, what, baseline, target, e, closer);
+    }
+
+    Opened alsoClosing(AutoCloseable other) {
+      AutoCloseable first = closer;
+      return new Opened(name, what, baseline, target, events, () -> {
+        try {
+          first.close();
+        } finally {
+          other.close();
+        }
+      });
+    }
+
+    @Override
+    public void close() throws Exception {
+      closer.close();
+    }
+  }
+
+  /** Counts what a mesh did besides sending each call once. */
+  private static final class Events extends MeshListener {
+    final LongAdder retries = new LongAdder();
+    final LongAdder refused = new LongAdder();
+
+    @Override
+    public void retryScheduled(String destination, int nextAttempt, long backoffNanos,
+        Outcome outcome) {
+      retries.increment();
+    }
+
+    @Override
+    public void callRefused(MeshFailure failure) {
+      refused.increment();
+    }
+  }
+
+  /**
+   * The machine and its load, for the report.
+   *
+   * @param processors processors the JVM sees
+   * @param cpu the CPU model
+   * @param memory total memory
+   * @param java the JVM's name and version
+   * @param haproxy HAProxy's version, or "not installed"
+   * @param loadBefore load averages (1, 5, 15 min) before the run
+   * @param loadAfter load averages after the run
+   * @param time when the run ended
+   */
+  public record Machine(int processors, String cpu, String memory, String java, String haproxy,
+      String loadBefore, String loadAfter, String time) {}
+
+  /**
+   * One measured round of one row.
+   *
+   * @param histogram latencies (ns) of the calls that succeeded in the window
+   * @param errors failed (or dropped) calls
+   * @param firstError the first failure, or null
+   * @param seconds the window's length
+   * @param clientCpuNanos the client JVM's CPU time during the window
+   * @param clientAllocatedBytes bytes the client JVM allocated during the window
+   * @param serverCpuNanos the server JVM's CPU time
+   * @param proxyCpuNanos every HAProxy's CPU time, summed
+   * @param controlPlaneCpuNanos the xDS control plane's CPU time
+   * @param retries retries the mesh scheduled
+   * @param refused calls the mesh refused
+   */
+  public record Sample(Histogram histogram, long errors, String firstError, double seconds,
+      long clientCpuNanos, long clientAllocatedBytes, long serverCpuNanos, long proxyCpuNanos,
+      long controlPlaneCpuNanos, long retries, long refused) {}
+
+  /**
+   * A row's rounds pooled: histograms added, everything else summed.
+   *
+   * @param name the row's name
+   * @param what what the row measures
+   * @param baseline the row its own-kind ratio is taken to (besides the floor), or null
+   * @param rounds the row's rounds, in the order they ran
+   * @param pooled the rounds together
+   */
+  public record RowResult(String name, String what, String baseline, List<Sample> rounds,
+      Sample pooled) {
+
+    static RowResult pool(String name, String what, String baseline, List<Sample> rounds) {
+      Histogram h = rounds.get(0).histogram().copy();
+      rounds.stream().skip(1).forEach(s -> h.add(s.histogram()));
+      String firstError = rounds.stream().map(Sample::firstError).filter(e -> e != null)
+          .findFirst().orElse(null);
+      Sample pooled = new Sample(h, rounds.stream().mapToLong(Sample::errors).sum(), firstError,
+          rounds.stream().mapToDouble(Sample::seconds).sum(),
+          rounds.stream().mapToLong(Sample::clientCpuNanos).sum(),
+          rounds.stream().mapToLong(Sample::clientAllocatedBytes).sum(),
+          rounds.stream().mapToLong(Sample::serverCpuNanos).sum(),
+          rounds.stream().mapToLong(Sample::proxyCpuNanos).sum(),
+          rounds.stream().mapToLong(Sample::controlPlaneCpuNanos).sum(),
+          rounds.stream().mapToLong(Sample::retries).sum(),
+          rounds.stream().mapToLong(Sample::refused).sum());
+      return new RowResult(name, what, baseline, List.copyOf(rounds), pooled);
+    }
+
+    /** Calls that succeeded in the windows. */
+    public long calls() {
+      return pooled.histogram().getTotalCount();
+    }
+
+    /** Calls per second of window. */
+    public double throughput() {
+      return calls() / pooled.seconds();
+    }
+
+    /** Latency at {@code percentile} (0-100), in nanoseconds. */
+    public long latencyNanos(double percentile) {
+      return pooled.histogram().getValueAtPercentile(percentile);
+    }
+
+    /** CPU seconds per 10,000 calls for {@code cpuNanos} spent over this row's calls. */
+    double perTenThousand(long cpuNanos) {
+      return cpuNanos / 1e9 / Math.max(1, calls()) * 10_000;
+    }
+
+    /** The client JVM's CPU seconds per 10,000 calls. */
+    public double clientCpu() {
+      return perTenThousand(pooled.clientCpuNanos());
+    }
+
+    /** Every measured process's CPU seconds per 10,000 calls, summed. */
+    public double totalCpu() {
+      return perTenThousand(pooled.clientCpuNanos() + pooled.serverCpuNanos()
+          + pooled.proxyCpuNanos() + pooled.controlPlaneCpuNanos());
+    }
+
+    /** Bytes the client JVM allocated per call. */
+    public double allocatedPerCall() {
+      return (double) pooled.clientAllocatedBytes() / Math.max(1, calls());
+    }
+
+    /** Failures, retries and refusals together: anything that makes the row not a clean one. */
+    public long anomalies() {
+      return pooled.errors() + pooled.retries() + pooled.refused();
+    }
+  }
+
+  /**
+   * One mode's rows.
+   *
+   * @param mode e.g. "closed loop, 8 calls outstanding"
+   * @param rows the rows that ran, in table order
+   * @param skipped rows that did not run: {name, reason}
+   */
+  public record ModeResult(String mode, List<RowResult> rows, List<String[]> skipped) {
+
+    /** The row named {@code name}, if it ran. */
+    public Optional<RowResult> row(String name) {
+      return rows.stream().filter(r -> r.name().equals(name)).findFirst();
+    }
+  }
+
+  /**
+   * A whole run.
+   *
+   * @param modes every mode, in the order they ran
+   */
+  public record Report(List<ModeResult> modes) {
+
+    /** Whether every call of every row succeeded without a retry or refusal. */
+    public boolean clean() {
+      return modes.stream().flatMap(m -> m.rows().stream()).allMatch(r -> r.anomalies() == 0);
+    }
+  }
+}
