@@ -18,14 +18,17 @@ import java.util.Locale;
  * @param rows the rows to run (by name), empty for all; the floor always runs
  * @param sidecars whether to run the HAProxy rows when HAProxy is installed
  * @param results directory for {@code <date>.md}, or null to print only
+ * @param profileRow a row whose first measured window is recorded with JDK Flight Recorder, or
+ *     null
+ * @param profileFile where that recording goes
  */
 public record HarnessOptions(double seconds, double warmupSeconds, int rounds,
     List<Integer> concurrency, List<Integer> rates, int payloadBytes, List<String> rows,
-    boolean sidecars, Path results) {
+    boolean sidecars, Path results, String profileRow, Path profileFile) {
 
   private static final String USAGE = "options: --seconds S --warmup S --rounds N --concurrency"
       + " C[,C...] --rate R[,R...] --payload BYTES --rows NAME[,NAME...] --no-sidecars"
-      + " --results DIR --no-results --quick";
+      + " --results DIR --no-results --quick --profile ROW --profile-file FILE.jfr";
 
   /** Checks every value and names the first bad one. */
   public HarnessOptions {
@@ -68,6 +71,8 @@ public record HarnessOptions(double seconds, double warmupSeconds, int rounds,
     List<String> rows = List.of();
     boolean sidecars = true;
     Path results = Path.of("benchmarks", "results");
+    String profileRow = null;
+    Path profileFile = Path.of("profile.jfr");
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       switch (name) {
@@ -101,11 +106,13 @@ public record HarnessOptions(double seconds, double warmupSeconds, int rounds,
         case "--rows" -> rows = Arrays.stream(value.split(",")).map(String::trim)
             .filter(s -> !s.isEmpty()).toList();
         case "--results" -> results = Path.of(value);
+        case "--profile" -> profileRow = value;
+        case "--profile-file" -> profileFile = Path.of(value);
         default -> throw new IllegalArgumentException("unknown option '" + name + "'; " + USAGE);
       }
     }
     return new HarnessOptions(seconds, warmup, rounds, concurrency, rates, payload, rows,
-        sidecars, results);
+        sidecars, results, profileRow, profileFile);
   }
 
   /** The run's length in seconds, not counting process start-up. */

@@ -44,6 +44,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
@@ -157,6 +159,12 @@ public final class LoadHarness {
       List<RowDef> all = rows(options, env, resources, work, certs, grpcPort, tlsPort, httpPort,
           payload);
       List<RowDef> selected = select(all, options.rows());
+      if (options.profileRow() != null
+          && selected.stream().noneMatch(r -> r.name().equals(options.profileRow()))) {
+        throw new IllegalArgumentException("option --profile: no row '" + options.profileRow()
+            + "' in this run, expected one of "
+            + selected.stream().map(RowDef::name).toList());
+      }
       List<Opened> opened = new ArrayList<>();
       List<String[]> skipped = new ArrayList<>();
       for (RowDef def : selected) {
@@ -167,17 +175,22 @@ public final class LoadHarness {
         opened.add(register(resources, def.opener().open()).named(def));
       }
       List<ModeResult> modes = new ArrayList<>();
+      boolean[] profiled = {false};
       for (int c : options.concurrency()) {
         modes.add(runMode("closed loop, " + c + " calls outstanding", opened, env, options,
             t -> Load.closed(t, c, options.warmupSeconds()),
-            t -> Load.closed(t, c, options.seconds()), skipped));
+            t -> Load.closed(t, c, options.seconds()), skipped, profiled));
       }
       for (int rate : options.rates()) {
         modes.add(runMode("open loop, " + rate + " calls/s", opened, env, options,
             t -> Load.open(t, rate, options.warmupSeconds()),
-            t -> Load.open(t, rate, options.seconds()), skipped));
+            t -> Load.open(t, rate, options.seconds()), skipped, profiled));
       }
       Report report = new Report(modes);
+      if (profiled[0]) {
+        out.println("JFR recording of " + options.profileRow() + "'s first window: "
+            + options.profileFile());
+      }
       String markdown = Tables.markdown(report, options, machine(loadBefore, loadAverage()));
       out.print(markdown);
       out.flush();
@@ -295,8 +308,8 @@ public final class LoadHarness {
   }
 
   private static ModeResult runMode(String mode, List<Opened> rows, Environment env,
-      HarnessOptions options, Driver warmup, Driver measure, List<String[]> skipped)
-      throws InterruptedException {
+      HarnessOptions options, Driver warmup, Driver measure, List<String[]> skipped,
+      boolean[] profiled) throws InterruptedException, IOException {
     if (options.warmupSeconds() > 0) {
       for (Opened row : rows) {
         warmup.drive(row.target());
@@ -310,7 +323,13 @@ public final class LoadHarness {
         Collections.reverse(order);
       }
       for (Opened row : order) {
+        boolean profile = row.name().equals(options.profileRow()) && !profiled[0];
+        Recording recording = profile ? startRecording() : null;
         samples.get(row.name()).add(measure(row, env, measure));
+        if (recording != null) {
+          profiled[0] = true;
+          stopRecording(recording, options.profileFile());
+        }
       }
     }
     List<RowResult> results = new ArrayList<>();
@@ -318,6 +337,28 @@ public final class LoadHarness {
       results.add(RowResult.pool(row.name(), row.what(), row.baseline(), samples.get(row.name())));
     }
     return new ModeResult(mode, results, skipped);
+  }
+
+  /** JFR's "profile" settings (method samples every 10 ms or so, allocation samples). */
+  private static Recording startRecording() throws IOException {
+    try {
+      Recording recording = new Recording(Configuration.getConfiguration("profile"));
+      recording.setName("mesh4j-bench");
+      recording.start();
+      return recording;
+    } catch (java.text.ParseException e) {
+      throw new IOException("the JDK's 'profile' JFR settings could not be read", e);
+    }
+  }
+
+  private static void stopRecording(Recording recording, Path file) throws IOException {
+    recording.stop();
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    recording.dump(file);
+    recording.close();
   }
 
   private static Sample measure(Opened row, Environment env, Driver driver)

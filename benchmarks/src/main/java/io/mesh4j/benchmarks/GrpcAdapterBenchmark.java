@@ -1,0 +1,127 @@
+package io.mesh4j.benchmarks;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.mesh4j.benchmarks.load.Echo;
+import io.mesh4j.benchmarks.load.MeshPolicies;
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.grpc.MeshChannels;
+import java.net.InetSocketAddress;
+import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * One blocking unary echo call through the gRPC adapter, against the same call without the mesh.
+ *
+ * <ul>
+ *   <li>{@code transport=IN_PROCESS}: grpc-java's in-process transport, no sockets; the mesh
+ *       channel is that transport with {@link MeshChannels#clientInterceptor} in front, so the
+ *       difference is the interceptor, the engine's plan and settle and the client call wrapper,
+ *       with no network noise. The in-process channel has no {@code mesh} resolver, so the
+ *       adapter's picker is not on this path.
+ *   <li>{@code transport=NETTY}: a real loopback connection; the mesh channel is {@link
+ *       MeshChannels#forService}, so the interceptor and the {@code mesh4j_endpoint} picker are
+ *       both on the path.
+ * </ul>
+ *
+ * <p>The mesh's policy has every client feature on (routing with a weighted split, timeout and
+ * retries, least-request, outlier detection, retry budget, circuit breaker).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class GrpcAdapterBenchmark {
+
+  /** Which transport carries the call. */
+  public enum Transport {
+    /** grpc-java's in-process transport. */
+    IN_PROCESS,
+    /** Netty on 127.0.0.1. */
+    NETTY
+  }
+
+  @Param({"IN_PROCESS", "NETTY"})
+  Transport transport;
+
+  @Param({"false", "true"})
+  boolean mesh;
+
+  private Server server;
+  private Mesh meshInstance;
+  private StaticConfigSource source;
+  private ManagedChannel channel;
+  private final byte[] payload = new byte[100];
+
+  /** Starts the server and the channel for this trial. */
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    String name = "grpc-adapter-benchmark-" + System.nanoTime();
+    int port = 0;
+    if (transport == Transport.IN_PROCESS) {
+      server = InProcessServerBuilder.forName(name).directExecutor().addService(Echo.service())
+          .build().start();
+    } else {
+      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          .directExecutor().addService(Echo.service()).build().start();
+      port = server.getPort();
+    }
+    if (mesh) {
+      // The in-process row never connects to this port; the policy only needs an endpoint.
+      source = StaticConfigSource.parse(MeshPolicies.yaml("echo", port == 0 ? 1 : port,
+          EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE"));
+      meshInstance = Mesh.builder().configSource(source).build();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (meshInstance.appliedVersion() <= 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+    }
+    if (transport == Transport.IN_PROCESS) {
+      InProcessChannelBuilder builder = InProcessChannelBuilder.forName(name).directExecutor();
+      if (mesh) {
+        // The authority names the destination, as the mesh resolver would set it.
+        builder.overrideAuthority("echo.bench").intercept(MeshChannels.clientInterceptor(meshInstance));
+      }
+      channel = builder.build();
+    } else {
+      channel = mesh
+          ? MeshChannels.forService(meshInstance, "echo.bench")
+          : NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+    call();
+  }
+
+  /** One blocking unary call. */
+  @Benchmark
+  public byte[] call() {
+    return ClientCalls.blockingUnaryCall(channel, Echo.METHOD,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), payload);
+  }
+
+  /** Stops what {@link #setUp} started. */
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    if (meshInstance != null) {
+      meshInstance.close();
+      source.close();
+    }
+  }
+}
