@@ -339,11 +339,14 @@ public final class LoadHarness {
     return new ModeResult(mode, results, skipped);
   }
 
-  /** JFR's "profile" settings (method samples every 10 ms or so, allocation samples). */
+  /** JFR's "profile" settings (allocation samples, locks) with CPU samples every millisecond. */
   private static Recording startRecording() throws IOException {
     try {
       Recording recording = new Recording(Configuration.getConfiguration("profile"));
       recording.setName("mesh4j-bench");
+      // Every millisecond rather than the profile's 10 ms: a window of a few seconds then holds
+      // thousands of samples even when other processes take most of the cores.
+      recording.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(1));
       recording.start();
       return recording;
     } catch (java.text.ParseException e) {

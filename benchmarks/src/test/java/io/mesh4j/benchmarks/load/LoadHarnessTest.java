@@ -31,7 +31,7 @@ class LoadHarnessTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     Report report;
     try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-      report = LoadHarness.run(HarnessOptions.parse("--seconds", "0.4", "--warmup", "0.3",
+      report = LoadHarness.run(HarnessOptions.parse("--seconds", "0.3", "--warmup", "0.2",
           "--rounds", "1", "--concurrency", "2", "--rate", "200", "--no-sidecars",
           "--results", results.toString()), out);
     }
@@ -75,7 +75,7 @@ class LoadHarnessTest {
     assumeTrue(HaProxySidecars.findExecutable().isPresent(), "HAProxy is not installed");
     Report report;
     try (PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
-      report = LoadHarness.run(HarnessOptions.parse("--seconds", "1", "--warmup", "0.3",
+      report = LoadHarness.run(HarnessOptions.parse("--seconds", "0.6", "--warmup", "0.2",
           "--rounds", "1", "--concurrency", "2", "--rate", "none", "--rows",
           "sidecar-h2c,sidecar-tls", "--no-results"), out);
     }
