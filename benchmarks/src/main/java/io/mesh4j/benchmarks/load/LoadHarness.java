@@ -311,7 +311,11 @@ public final class LoadHarness {
       HarnessOptions options, Driver warmup, Driver measure, List<String[]> skipped,
       boolean[] profiled) throws InterruptedException, IOException {
     if (options.warmupSeconds() > 0) {
-      for (Opened row : rows) {
+      // Backwards, so the first row measured (the floor) is the one warmed up last: a row whose
+      // warm-up lies many rows back measured slower in its first window in every trial run.
+      List<Opened> backwards = new ArrayList<>(rows);
+      Collections.reverse(backwards);
+      for (Opened row : backwards) {
         warmup.drive(row.target());
       }
     }
@@ -615,8 +619,17 @@ public final class LoadHarness {
     }
 
     @Override
-    public void close() throws Exception {
-      closer.close();
+    public void close() throws IOException {
+      try {
+        closer.close();
+      } catch (IOException | RuntimeException e) {
+        throw e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while closing row " + name, e);
+      } catch (Exception e) {
+        throw new IOException("could not close row " + name, e);
+      }
     }
   }
 
