@@ -51,20 +51,21 @@ public record HarnessOptions(double seconds, double warmupSeconds, int rounds,
         "bytes in [0, 1048576]");
   }
 
-  /** The defaults: about 8 minutes for every row in both modes. */
+  /** The defaults: about 7 minutes for every row in both modes. */
   public static HarnessOptions defaults() {
     return parse();
   }
 
   /**
-   * Parses the command line. Defaults: {@code --seconds 5 --warmup 2 --rounds 2 --concurrency 8
-   * --rate 2000 --payload 100 --results benchmarks/results}; {@code --quick} is {@code --seconds 1
-   * --warmup 1 --rounds 1}.
+   * Parses the command line. Defaults: {@code --seconds 4 --warmup 2 --rounds 3 --concurrency 8
+   * --rate 2000 --payload 100 --results benchmarks/results}, no profile; {@code --quick} is {@code
+   * --seconds 1 --warmup 1 --rounds 1}; {@code --profile ROW} records that row's first measured
+   * window with JFR into {@code --profile-file} [profile.jfr].
    */
   public static HarnessOptions parse(String... args) {
-    double seconds = 5;
+    double seconds = 4;
     double warmup = 2;
-    int rounds = 2;
+    int rounds = 3;
     List<Integer> concurrency = List.of(8);
     List<Integer> rates = List.of(2000);
     int payload = 100;
