@@ -146,8 +146,12 @@ public final class LoadHarness {
       BenchCertificates.write(certs, List.of("localhost", "echo.bench", "echo-tls.bench"));
       ChildProcess server = register(resources, ChildProcess.startJvm("server", BenchServer.class,
           // nodelay: the JDK's HTTP server writes headers and body apart; with Nagle's algorithm
-          // on, the client's delayed ACK would add 40 ms to every OkHttp call.
-          List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC", "-Dsun.net.httpserver.nodelay=true"),
+          // on, the client's delayed ACK would add 40 ms to every OkHttp call. idleInterval: the
+          // server closes keep-alive connections idle for 30 s by default, and an OkHttp row's
+          // pooled connections sit idle that long while the other rows run; reusing one the
+          // server has just closed fails the call with a reset.
+          List.of("-Xms256m", "-Xmx256m", "-XX:+UseParallelGC", "-Dsun.net.httpserver.nodelay=true",
+              "-Dsun.net.httpserver.idleInterval=3600"),
           List.of(certs.toString()), 60));
       int grpcPort = server.readyValue("grpc");
       int tlsPort = server.readyValue("grpcTls");
@@ -493,6 +497,8 @@ public final class LoadHarness {
     OkHttpClient.Builder builder = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
         .connectionPool(new ConnectionPool(64, 5, TimeUnit.MINUTES))
+        // Both OkHttp rows alike: no silent retry of a failed connection by OkHttp itself (the
+        // mesh's install turns it off too, since the mesh decides retries).
         .callTimeout(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
         .retryOnConnectionFailure(false);
     OkHttpClient client = mesh == null ? builder.build() : MeshOkHttp.install(mesh, builder).build();
