@@ -53,7 +53,7 @@ public final class BenchServer {
         .addService(Echo.service())
         .build()
         .start();
-    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
     http.createContext("/echo", BenchServer::echo);
     // A small pool, so one slow exchange does not hold up the others' keep-alive connections.
     http.setExecutor(Executors.newFixedThreadPool(4, r -> {

@@ -491,12 +491,16 @@ public final class LoadHarness {
   }
 
   private static Opened okHttp(Mesh mesh, HttpUrl url, byte[] payload) {
+    // At most as many calls in flight as the pool keeps connections (HTTP/1.1: one call per
+    // connection); more queue in the dispatcher, and an open loop charges them the wait. Without
+    // the bound a stall made OkHttp open hundreds of connections, and the echo server closed the
+    // idle ones beyond its limit under OkHttp's feet (resets).
     Dispatcher dispatcher = new Dispatcher();
-    dispatcher.setMaxRequests(OPEN_CALLS);
-    dispatcher.setMaxRequestsPerHost(OPEN_CALLS);
+    dispatcher.setMaxRequests(OKHTTP_CONNECTIONS);
+    dispatcher.setMaxRequestsPerHost(OKHTTP_CONNECTIONS);
     OkHttpClient.Builder builder = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
-        .connectionPool(new ConnectionPool(64, 5, TimeUnit.MINUTES))
+        .connectionPool(new ConnectionPool(OKHTTP_CONNECTIONS, 5, TimeUnit.MINUTES))
         // Both OkHttp rows alike: no silent retry of a failed connection by OkHttp itself (the
         // mesh's install turns it off too, since the mesh decides retries).
         .callTimeout(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
@@ -514,8 +518,8 @@ public final class LoadHarness {
     return mesh == null ? opened : opened.alsoClosing(mesh);
   }
 
-  /** OkHttp's dispatcher limits, raised so an open loop is not queued by the client itself. */
-  private static final int OPEN_CALLS = Load.OPEN_LOOP_MAX_OUTSTANDING;
+  /** OkHttp rows' calls in flight and pooled connections, well below the server's 200 idle. */
+  private static final int OKHTTP_CONNECTIONS = 64;
 
   private static <T extends AutoCloseable> T register(
       ConcurrentLinkedDeque<AutoCloseable> resources, T resource) {
