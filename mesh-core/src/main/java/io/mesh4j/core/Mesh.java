@@ -230,6 +230,18 @@ public final class Mesh implements AutoCloseable {
   }
 
   /**
+   * The SPIFFE ID the policy in force requires of the endpoint at {@code address:port}, over all
+   * destinations; null when no destination names one for it, or when two destinations name
+   * different ones (then none is enforced). TLS trust managers use it to verify the server a
+   * connection reached. One volatile read and one map lookup.
+   */
+  public @Nullable String endpointIdentity(String address, int port) {
+    Objects.requireNonNull(address, "address");
+    String authority = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+    return engine.snapshot().endpointIdentity(authority);
+  }
+
+  /**
    * Tells {@code watcher} the endpoints of {@code destination} now, and again after every policy
    * update that changes them (an update that leaves them equal is not reported), until the
    * returned watch is closed. Closing the mesh reports an empty list.

@@ -154,6 +154,22 @@ public final class MeshTls {
     };
   }
 
+  /**
+   * The identities every endpoint of the mesh must present, looked up by address and port over
+   * all destinations in the policy in force ({@link Mesh#endpointIdentity}); for clients that
+   * serve several destinations, such as one OkHttp client. An endpoint without an identity in
+   * the policy is accepted with any ID of the trust domain.
+   *
+   * @throws IllegalStateException when this {@code MeshTls} was not made by {@link #forMesh}
+   */
+  public MeshTrustManager.ExpectedPeer expectedPeers() {
+    Mesh m = mesh;
+    if (m == null) {
+      throw new IllegalStateException("mesh4j: expectedPeers() needs a MeshTls made by forMesh(mesh)");
+    }
+    return (host, port) -> host == null ? null : m.endpointIdentity(host, port);
+  }
+
   /** A TLS context for dialling, presenting the workload's certificate. */
   public SSLContext clientContext(MeshTrustManager.ExpectedPeer expected) {
     return context(clientTrustManager(expected));
