@@ -68,7 +68,8 @@ public final class MeshChannels {
    * any ID of the trust domain when the policy names none. Host names are never checked. The
    * channel presents the workload's current certificate at every handshake, so certificate
    * rotation needs no new channel; live connections keep the certificate they started with.
-   * Calls still carry the destination as the channel's authority.
+   * The mesh still plans every call for {@code destination} (the channel's authority); the
+   * {@code :authority} header servers see is the endpoint's {@code address:port}.
    */
   public static ManagedChannelBuilder<?> builderForService(
       Mesh mesh, String destination, MeshTls tls) {
