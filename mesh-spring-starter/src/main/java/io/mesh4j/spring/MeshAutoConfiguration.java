@@ -26,15 +26,19 @@ public class MeshAutoConfiguration {
   /** Creates the auto-configuration; Spring calls it. */
   public MeshAutoConfiguration() {}
 
-  /** The mesh, closed (and its config source stopped) when the context closes. */
+  /**
+   * The mesh, closed (and its config source stopped) when the context closes. {@link
+   * MeshBuilderCustomizer} beans adjust the builder first.
+   */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
-  public Mesh mesh(MeshProperties properties) {
+  public Mesh mesh(MeshProperties properties, ObjectProvider<MeshBuilderCustomizer> customizers) {
     Mesh.Builder builder = Mesh.builder().configSource(configSource(properties));
     String zone = properties.getLocalZone();
     if (zone != null && !zone.isBlank()) {
       builder.localZone(zone);
     }
+    customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
   }
 

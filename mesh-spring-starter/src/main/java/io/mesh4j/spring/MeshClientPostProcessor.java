@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanCreationException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -17,22 +19,31 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * Injects the fields annotated with {@link MeshClient}: gRPC channels per destination and the
- * shared OkHttp client, built on demand from the context's {@link Mesh}, and released when the
- * context closes. Registered by {@link MeshAutoConfiguration}.
+ * Injects the fields annotated with {@link MeshClient}: gRPC channels per destination, generated
+ * stubs on them, the shared OkHttp client and {@code RestClient}s on it, built on demand from the
+ * context's {@link Mesh}, and released when the context closes. Registered by {@link
+ * MeshAutoConfiguration}.
  */
-public class MeshClientPostProcessor implements BeanPostProcessor, DisposableBean {
+public class MeshClientPostProcessor
+    implements BeanPostProcessor, BeanFactoryAware, DisposableBean {
 
-  // compared by name so that neither grpc-java nor OkHttp is loaded unless the application uses it
+  // compared by name so that neither grpc-java, OkHttp nor spring-web is loaded unless used
   private static final String CHANNEL = "io.grpc.Channel";
   private static final String MANAGED_CHANNEL = "io.grpc.ManagedChannel";
+  private static final String ABSTRACT_STUB = "io.grpc.stub.AbstractStub";
   private static final String OK_HTTP_CLIENT = "okhttp3.OkHttpClient";
+  private static final String REST_CLIENT = "org.springframework.web.client.RestClient";
+  private static final String EXPECTED =
+      "the type must be io.grpc.Channel, io.grpc.ManagedChannel, a generated gRPC stub"
+          + " (FooGrpc.FooBlockingStub, FooStub, FooFutureStub), okhttp3.OkHttpClient or"
+          + " org.springframework.web.client.RestClient";
 
   private final ObjectProvider<Mesh> mesh;
   private final ClassLoader classLoader;
   private final Map<String, Object> channels = new ConcurrentHashMap<>();
   private @Nullable Object okHttp;
   private final Set<String> destinations = ConcurrentHashMap.newKeySet();
+  private @Nullable BeanFactory beanFactory;
 
   /**
    * A post-processor that looks the mesh up only when the first annotated field needs it, so that
@@ -41,6 +52,11 @@ public class MeshClientPostProcessor implements BeanPostProcessor, DisposableBea
   public MeshClientPostProcessor(ObjectProvider<Mesh> mesh, ClassLoader classLoader) {
     this.mesh = mesh;
     this.classLoader = classLoader;
+  }
+
+  @Override
+  public void setBeanFactory(BeanFactory beanFactory) {
+    this.beanFactory = beanFactory;
   }
 
   @Override
@@ -55,28 +71,60 @@ public class MeshClientPostProcessor implements BeanPostProcessor, DisposableBea
 
   private void inject(Object bean, String beanName, Field field) {
     String destination = field.getAnnotation(MeshClient.class).value();
-    String type = field.getType().getName();
+    Class<?> type = field.getType();
+    String name = type.getName();
     if (!destination.isBlank()) {
       destinations.add(destination);
     }
     Object client;
-    if (type.equals(CHANNEL) || type.equals(MANAGED_CHANNEL)) {
-      require(beanName, field, "io.mesh4j.grpc.MeshChannels", "mesh-grpc");
-      if (destination.isBlank()) {
-        throw new BeanCreationException(
-            beanName, "@MeshClient on " + field + " must name the destination");
+    if (name.equals(CHANNEL) || name.equals(MANAGED_CHANNEL)) {
+      client = channel(beanName, field, destination);
+    } else if (isStub(type)) {
+      Object channel = channel(beanName, field, destination);
+      try {
+        client = GrpcClients.stub(channel, type);
+      } catch (IllegalArgumentException e) {
+        throw new BeanCreationException(beanName, "@MeshClient on " + field + ": " + e.getMessage());
       }
-      client = channels.computeIfAbsent(destination, d -> GrpcClients.channel(mesh.getObject(), d));
-    } else if (type.equals(OK_HTTP_CLIENT)) {
+    } else if (name.equals(OK_HTTP_CLIENT)) {
       require(beanName, field, "io.mesh4j.http.MeshOkHttp", "mesh-http");
       client = okHttp();
+    } else if (name.equals(REST_CLIENT)) {
+      require(beanName, field, "io.mesh4j.http.MeshOkHttp", "mesh-http");
+      BeanFactory beans = beanFactory;
+      if (beans == null) {
+        throw new BeanCreationException(beanName, "@MeshClient on " + field + ": no bean factory");
+      }
+      client = RestClients.client(beans, okHttp(), destination);
     } else {
       throw new BeanCreationException(
-          beanName,
-          "@MeshClient on " + field + ": the type must be Channel, ManagedChannel or OkHttpClient");
+          beanName, "@MeshClient on " + field + " (type " + name + "): " + EXPECTED);
     }
     ReflectionUtils.makeAccessible(field);
     ReflectionUtils.setField(field, bean, client);
+  }
+
+  /** The shared channel of the field's destination, made on first use. */
+  private Object channel(String beanName, Field field, String destination) {
+    require(beanName, field, "io.mesh4j.grpc.MeshChannels", "mesh-grpc");
+    if (destination.isBlank()) {
+      throw new BeanCreationException(
+          beanName,
+          "@MeshClient on "
+              + field
+              + " must name the destination, e.g. @MeshClient(\"catalog.shop\")");
+    }
+    return channels.computeIfAbsent(destination, d -> GrpcClients.channel(mesh.getObject(), d));
+  }
+
+  /** Whether {@code type} extends grpc-java's {@code AbstractStub}, compared by name. */
+  private static boolean isStub(Class<?> type) {
+    for (Class<?> c = type.getSuperclass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals(ABSTRACT_STUB)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The destinations {@link MeshClient} fields named so far, for the actuator endpoint. */

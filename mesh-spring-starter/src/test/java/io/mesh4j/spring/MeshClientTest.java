@@ -154,7 +154,9 @@ class MeshClientTest {
                 assertThat(context)
                     .hasFailed()
                     .getFailure()
-                    .hasMessageContaining("Channel, ManagedChannel or OkHttpClient"));
+                    .hasMessageContaining("WrongType.notAClient")
+                    .hasMessageContaining("type java.lang.String")
+                    .hasMessageContaining("a generated gRPC stub"));
   }
 
   @Configuration(proxyBeanMethods = false)
