@@ -4,12 +4,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mesh4j.controller.MeshController;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.samples.shop.catalog.CatalogApplication;
-import io.mesh4j.samples.shop.catalog.CatalogGrpcServer;
 import io.mesh4j.samples.shop.catalog.CatalogService;
 import io.mesh4j.samples.shop.frontend.FrontendApplication;
 import io.mesh4j.samples.shop.frontend.ProductController;
 import io.mesh4j.samples.shop.pricing.PricingApplication;
 import io.mesh4j.samples.shop.pricing.PricingController;
+import io.mesh4j.spring.MeshGrpcServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -91,8 +91,8 @@ final class Shop implements AutoCloseable {
     ExecutorService starter = Executors.newFixedThreadPool(5);
     List<Future<ConfigurableApplicationContext>> starting = new ArrayList<>();
     try {
-      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v1", "--catalog.grpc.port=0")));
-      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v2", "--catalog.grpc.port=0")));
+      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v1", "--mesh4j.grpc.port=0")));
+      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v2", "--mesh4j.grpc.port=0")));
       starting.add(starter.submit(() -> run(PricingApplication.builder(), common, "--pricing.instance=pricing-a", "--server.port=0")));
       starting.add(starter.submit(() -> run(PricingApplication.builder(), common, "--pricing.instance=pricing-b", "--server.port=0")));
       // the frontend starts alongside; it has no endpoints until endpoints.yaml is written below
@@ -121,7 +121,7 @@ final class Shop implements AutoCloseable {
         frontend = c;
       } else if (c.getBeanNamesForType(CatalogService.class).length > 0) {
         CatalogService service = c.getBean(CatalogService.class);
-        int port = c.getBean(CatalogGrpcServer.class).port();
+        int port = c.getEnvironment().getRequiredProperty(MeshGrpcServer.LOCAL_PORT_PROPERTY, Integer.class);
         catalogs.put(service.instance(), service);
         ports.add(port);
         catalogEndpoints.append("    - {address: 127.0.0.1, port: ").append(port)

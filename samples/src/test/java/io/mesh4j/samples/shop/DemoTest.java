@@ -43,6 +43,7 @@ class DemoTest {
             new ShopDemo.Options(Duration.ofSeconds(3), 4, false),
             new PrintStream(console, true, StandardCharsets.UTF_8));
     String printed = console.toString(StandardCharsets.UTF_8);
+    System.out.println(printed); // the plain per-second lines and the summary, for the CI log
 
     assertThat(report.phases()).hasSize(6);
     assertThat(report.phases()).allSatisfy(p -> assertThat(p.problems()).as(p.title() + "\n" + printed).isEmpty());

@@ -3,11 +3,10 @@ package io.mesh4j.samples.shop.catalog;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The catalog: a Spring Boot application without a web server that serves {@code shop.Catalog}
- * over gRPC on {@code catalog.grpc.port}, as version {@code catalog.version}. Its settings are in
+ * over gRPC on {@code mesh4j.grpc.port}, as version {@code catalog.version}. Its settings are in
  * {@code catalog.properties}.
  */
 @SpringBootApplication
@@ -18,11 +17,10 @@ public class CatalogApplication {
 
   /**
    * Runs one catalog until the process is stopped, e.g. {@code --catalog.version=v2
-   * --catalog.grpc.port=9102}.
+   * --mesh4j.grpc.port=9102}. Without a web server nothing else would keep the JVM running.
    */
-  public static void main(String[] args) throws InterruptedException {
-    ConfigurableApplicationContext context = builder().run(args);
-    context.getBean(CatalogGrpcServer.class).awaitTermination();
+  public static void main(String[] args) {
+    builder().properties("spring.main.keep-alive=true").run(args);
   }
 
   /** The application with its own configuration file, so it can share a JVM with the others. */

@@ -4,15 +4,18 @@ import io.grpc.stub.StreamObserver;
 import io.mesh4j.samples.shop.catalog.api.CatalogGrpc;
 import io.mesh4j.samples.shop.catalog.api.Item;
 import io.mesh4j.samples.shop.catalog.api.ItemRequest;
+import io.mesh4j.spring.MeshGrpcService;
 import java.util.concurrent.atomic.LongAdder;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.stereotype.Component;
+
 
 /**
  * {@code shop.Catalog}: names an item and says which version and instance answered, so callers
- * (and the demo) can see which subset the mesh picked. It knows nothing of mesh4j.
+ * (and the demo) can see which subset the mesh picked. The starter serves it on the mesh-managed
+ * gRPC server ({@code mesh4j.grpc.*}) behind the mesh's server interceptor for {@code
+ * mesh4j.service}, which applies the service's authorization and server-side rate limit.
  */
-@Component
+@MeshGrpcService
 public class CatalogService extends CatalogGrpc.CatalogImplBase {
 
   private final String version;
