@@ -41,7 +41,7 @@ final class TrafficDriver implements AutoCloseable {
     this.http =
         new OkHttpClient.Builder()
             .connectionPool(new ConnectionPool(concurrency, 30, TimeUnit.SECONDS))
-            .callTimeout(Duration.ofSeconds(10))
+            .callTimeout(Duration.ofSeconds(30))
             .build();
     for (int i = 0; i < concurrency; i++) {
       Thread user = new Thread(this::browse, "shop-user-" + i);

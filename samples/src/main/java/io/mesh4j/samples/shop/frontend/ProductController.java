@@ -43,7 +43,7 @@ public class ProductController {
   public ResponseEntity<Map<String, Object>> product(@PathVariable String id) {
     Item item;
     try {
-      item = catalog.withDeadlineAfter(5, TimeUnit.SECONDS).getItem(ItemRequest.newBuilder().setId(id).build());
+      item = catalog.withDeadlineAfter(8, TimeUnit.SECONDS).getItem(ItemRequest.newBuilder().setId(id).build());
     } catch (StatusRuntimeException e) {
       return ResponseEntity.status(HttpStatus.BAD_GATEWAY)
           .body(Map.of("id", id, "error", "catalog.shop failed: " + e.getStatus().getCode() + ": "
