@@ -11,6 +11,9 @@ import io.mesh4j.samples.shop.pricing.PricingApplication;
 import io.mesh4j.samples.shop.pricing.PricingController;
 import io.mesh4j.spring.MeshGrpcServer;
 import java.io.IOException;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,6 +215,31 @@ final class Shop implements AutoCloseable {
     long applied = mesh.appliedVersion();
     write(file, after);
     await("the frontend to apply the edit of " + file, () -> mesh.appliedVersion() > applied);
+  }
+
+  /**
+   * Writes {@code content} as {@code file} into the controller's directory, waits until the
+   * controller's admin endpoint ({@code /status}) reports {@code expectedProblem}, then removes
+   * the file again. Returns the status text that carried the problem.
+   */
+  String refusedEdit(String file, String content, String expectedProblem, OkHttpClient http)
+      throws IOException, InterruptedException {
+    write(file, content);
+    try {
+      Request status = new Request.Builder().url("http://127.0.0.1:" + controller.adminPort() + "/status").build();
+      String[] seen = {""};
+      await("the controller to refuse " + file + " with \"" + expectedProblem + "\"", () -> {
+        try (Response response = http.newCall(status).execute()) {
+          seen[0] = response.body().string();
+          return seen[0].contains(expectedProblem);
+        } catch (IOException e) {
+          return false;
+        }
+      });
+      return seen[0];
+    } finally {
+      Files.deleteIfExists(configDir.resolve(file));
+    }
   }
 
   /** Replaces a file in one step, so the watcher never reads half of it. */

@@ -1,8 +1,11 @@
 package io.mesh4j.samples.shop;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,9 +56,9 @@ public final class ShopDemo {
       }
     }
 
-    /** The README's demo: 6-second phases, 4 users, a redrawn screen when stdout is a terminal. */
+    /** The README's demo: 5-second phases, 4 users, a redrawn screen when stdout is a terminal. */
     public static Options readme() {
-      return new Options(Duration.ofSeconds(6), 4, stdoutIsTerminal());
+      return new Options(Duration.ofSeconds(5), 4, stdoutIsTerminal());
     }
   }
 
@@ -116,9 +119,10 @@ public final class ShopDemo {
    * @param phases every phase, in order
    * @param total every user-facing call from the first to the last, between phases included
    * @param ports every port the shop listened on
+   * @param refusal how the controller's status reported the refused edit
    * @param seconds the demo's run time, start-up and shut-down included
    */
-  public record Report(List<PhaseResult> phases, Tally total, List<Integer> ports, double seconds) {
+  public record Report(List<PhaseResult> phases, Tally total, List<Integer> ports, String refusal, double seconds) {
 
     /** Whether every phase behaved and no user-facing call failed. */
     public boolean allAsExpected() {
@@ -152,6 +156,7 @@ public final class ShopDemo {
   private final LiveConsole console;
   private final List<String> footer = new ArrayList<>();
   private volatile String phaseTitle = "starting";
+  private volatile String refusal = "";
 
   private ShopDemo(Options options, PrintStream out) {
     this.options = options;
@@ -163,7 +168,13 @@ public final class ShopDemo {
   public static void main(String[] args) throws Exception {
     quietLogging();
     Path template = Path.of(args.length > 0 ? args[0] : "samples/mesh");
-    Report report = run(template, Options.readme(), System.out);
+    Options options = Options.readme();
+    // Maven in batch mode strips escape sequences from System.out; the redrawn view needs the
+    // terminal itself (this stream stays open: it is the process's standard output)
+    PrintStream out = options.ansi()
+        ? new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8)
+        : System.out;
+    Report report = run(template, options, out);
     if (!report.allAsExpected()) {
       throw new IllegalStateException("the demo did not behave as described; see the summary above");
     }
@@ -252,7 +263,7 @@ public final class ShopDemo {
       }
       total = driver.total();
     }
-    Report report = new Report(List.copyOf(results), total, ports, seconds(start));
+    Report report = new Report(List.copyOf(results), total, ports, refusal, seconds(start));
     summary(report);
     return report;
   }
@@ -285,8 +296,14 @@ public final class ShopDemo {
               near(p, "v2", 50, problems);
               none(p.users().degraded(), "pages without a price", problems);
             }),
-        new PhaseSpec("all to v2 (0/100)", "every page from catalog v2",
-            (shop, driver) -> shop.edit("catalog.yaml", ShopDemo::allToV2), SPLIT_PAGES, null,
+        new PhaseSpec("all to v2 (0/100)", "every page from catalog v2; a broken edit is refused and changes nothing",
+            (shop, driver) -> {
+              shop.edit("catalog.yaml", ShopDemo::allToV2);
+              shop.refusedEdit("broken.yaml", BROKEN_EDIT, BROKEN_PROBLEM, driver.http());
+              refusal = "the controller refused broken.yaml: " + BROKEN_PROBLEM;
+              console.phase(refusal);
+            },
+            SPLIT_PAGES, null,
             (p, problems) -> {
               none(p.users().byVersion().getOrDefault("v1", 0L), "pages from catalog v1", problems);
               none(p.users().degraded(), "pages without a price", problems);
@@ -351,6 +368,22 @@ public final class ShopDemo {
     spec.checks().check(partial, problems);
     return new PhaseResult(title, spec.expectation(), partial.seconds(), users, mesh, received, List.copyOf(problems));
   }
+
+  /** A route with a negative weight, which the controller must refuse as a whole. */
+  private static final String BROKEN_EDIT =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: TrafficRoute
+      metadata: {name: search, namespace: shop}
+      spec:
+        destination: search
+        rules:
+          - backends:
+              - weight: -5
+      """;
+
+  /** How the controller names the broken edit's problem. */
+  static final String BROKEN_PROBLEM = "spec.rules[0].backends[0].weight: must be >= 0, got -5";
 
   /** Catalog weights 90/10 -> 50/50. */
   static String fiftyFifty(String yaml) {
@@ -435,6 +468,9 @@ public final class ShopDemo {
     out.println("Summary (pages are user-facing calls to the frontend; retries, ejections and breakers are the frontend's mesh)");
     out.println(HEADER);
     report.phases().forEach(p -> out.println(row(p)));
+    if (!report.refusal().isEmpty()) {
+      out.println(report.refusal() + " (and kept serving the last good version)");
+    }
     for (PhaseResult p : report.phases()) {
       p.problems().forEach(problem -> out.println("  phase " + p.title() + ": " + problem));
     }

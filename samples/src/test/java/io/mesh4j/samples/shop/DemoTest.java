@@ -33,7 +33,7 @@ class DemoTest {
   }
 
   @Test
-  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  @Timeout(value = 360, unit = TimeUnit.SECONDS)
   void everyPhaseBehavesAsDescribedAndNoUserCallFails() throws Exception {
     Set<Thread> before = liveNonDaemonThreads();
     ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -68,6 +68,7 @@ class DemoTest {
     assertThat(allDown.breakerTransitions("pricing.shop", "open")).as(printed).isPositive();
     assertThat(allDown.users().failed()).isZero();
     assertThat(recovery.breakerAtEnd("pricing.shop")).isEqualTo("closed");
+    assertThat(report.refusal()).contains(ShopDemo.BROKEN_PROBLEM);
     assertThat(printed).contains("Summary").contains("every phase behaved as expected");
 
     // nothing left behind: the applications' and the controller's threads end, their ports are free
