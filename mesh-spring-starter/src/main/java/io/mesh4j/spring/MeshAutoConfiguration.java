@@ -86,6 +86,16 @@ public class MeshAutoConfiguration {
         mesh, loader != null ? loader : MeshAutoConfiguration.class.getClassLoader());
   }
 
+  /**
+   * Resolves {@link MeshClient} constructor and {@code @Bean} method parameters. Static, as
+   * bean-factory post-processors must be.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public static MeshClientParameters meshClientParameters() {
+    return new MeshClientParameters();
+  }
+
   static ConfigSource configSource(MeshProperties properties) {
     String address = properties.getController().getAddress();
     if (address != null && !address.isBlank()) {

@@ -70,48 +70,56 @@ public class MeshClientPostProcessor
   }
 
   private void inject(Object bean, String beanName, Field field) {
-    String destination = field.getAnnotation(MeshClient.class).value();
-    Class<?> type = field.getType();
-    String name = type.getName();
-    if (!destination.isBlank()) {
-      destinations.add(destination);
-    }
-    Object client;
-    if (name.equals(CHANNEL) || name.equals(MANAGED_CHANNEL)) {
-      client = channel(beanName, field, destination);
-    } else if (isStub(type)) {
-      Object channel = channel(beanName, field, destination);
-      try {
-        client = GrpcClients.stub(channel, type);
-      } catch (IllegalArgumentException e) {
-        throw new BeanCreationException(beanName, "@MeshClient on " + field + ": " + e.getMessage());
-      }
-    } else if (name.equals(OK_HTTP_CLIENT)) {
-      require(beanName, field, "io.mesh4j.http.MeshOkHttp", "mesh-http");
-      client = okHttp();
-    } else if (name.equals(REST_CLIENT)) {
-      require(beanName, field, "io.mesh4j.http.MeshOkHttp", "mesh-http");
-      BeanFactory beans = beanFactory;
-      if (beans == null) {
-        throw new BeanCreationException(beanName, "@MeshClient on " + field + ": no bean factory");
-      }
-      client = RestClients.client(beans, okHttp(), destination);
-    } else {
-      throw new BeanCreationException(
-          beanName, "@MeshClient on " + field + " (type " + name + "): " + EXPECTED);
-    }
+    Object client =
+        client(field.getAnnotation(MeshClient.class), field.getType(), field.toString(), beanName);
     ReflectionUtils.makeAccessible(field);
     ReflectionUtils.setField(field, bean, client);
   }
 
+  /**
+   * The client a {@link MeshClient} of {@code type} gets; {@code where} names the field or
+   * parameter in error messages.
+   *
+   * @throws BeanCreationException when the type is not supported or its adapter is missing
+   */
+  Object client(MeshClient annotation, Class<?> type, String where, String beanName) {
+    String destination = annotation.value();
+    String name = type.getName();
+    if (!destination.isBlank()) {
+      destinations.add(destination);
+    }
+    if (name.equals(CHANNEL) || name.equals(MANAGED_CHANNEL)) {
+      return channel(beanName, where, destination);
+    } else if (isStub(type)) {
+      Object channel = channel(beanName, where, destination);
+      try {
+        return GrpcClients.stub(channel, type);
+      } catch (IllegalArgumentException e) {
+        throw new BeanCreationException(beanName, "@MeshClient on " + where + ": " + e.getMessage());
+      }
+    } else if (name.equals(OK_HTTP_CLIENT)) {
+      require(beanName, where, "io.mesh4j.http.MeshOkHttp", "mesh-http");
+      return okHttp();
+    } else if (name.equals(REST_CLIENT)) {
+      require(beanName, where, "io.mesh4j.http.MeshOkHttp", "mesh-http");
+      BeanFactory beans = beanFactory;
+      if (beans == null) {
+        throw new BeanCreationException(beanName, "@MeshClient on " + where + ": no bean factory");
+      }
+      return RestClients.client(beans, okHttp(), destination);
+    }
+    throw new BeanCreationException(
+        beanName, "@MeshClient on " + where + " (type " + name + "): " + EXPECTED);
+  }
+
   /** The shared channel of the field's destination, made on first use. */
-  private Object channel(String beanName, Field field, String destination) {
-    require(beanName, field, "io.mesh4j.grpc.MeshChannels", "mesh-grpc");
+  private Object channel(String beanName, String where, String destination) {
+    require(beanName, where, "io.mesh4j.grpc.MeshChannels", "mesh-grpc");
     if (destination.isBlank()) {
       throw new BeanCreationException(
           beanName,
           "@MeshClient on "
-              + field
+              + where
               + " must name the destination, e.g. @MeshClient(\"catalog.shop\")");
     }
     return channels.computeIfAbsent(destination, d -> GrpcClients.channel(mesh.getObject(), d));
@@ -141,10 +149,10 @@ public class MeshClientPostProcessor
     return client;
   }
 
-  private void require(String beanName, Field field, String className, String module) {
+  private void require(String beanName, String where, String className, String module) {
     if (!ClassUtils.isPresent(className, classLoader)) {
       throw new BeanCreationException(
-          beanName, "@MeshClient on " + field + " needs " + module + " on the class path");
+          beanName, "@MeshClient on " + where + " needs " + module + " on the class path");
     }
   }
 

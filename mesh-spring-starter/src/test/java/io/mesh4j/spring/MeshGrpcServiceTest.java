@@ -25,6 +25,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -120,6 +121,37 @@ class MeshGrpcServiceTest {
               assertThat(callers.async.getChannel()).isSameAs(callers.blocking.getChannel());
               assertThat(callers.channel).isSameAs(callers.blocking.getChannel());
             });
+  }
+
+  @Test
+  void aBeanMethodParameterGetsAStub() {
+    runner()
+        .withUserConfiguration(Greeter.class, BeanMethodCaller.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              pointAtServer(
+                  dir, context.getBean(Mesh.class), context.getBean(MeshGrpcServer.class).port());
+              GreeterGrpc.GreeterBlockingStub stub =
+                  context.getBean(GreeterGrpc.GreeterBlockingStub.class);
+              assertThat(stub.withDeadlineAfter(10, TimeUnit.SECONDS).hello(hello("p")).getMessage())
+                  .isEqualTo("hello p");
+            });
+  }
+
+  @Test
+  void aStubTypeWithoutFactoryFailsStartUpNamingTheParameter() {
+    runner()
+        .withUserConfiguration(WrongParameter.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .hasMessageContaining("@MeshClient on parameter")
+                    .hasMessageContaining(
+                        "has no public static factory taking an io.grpc.Channel and returning"
+                            + " FakeStub"));
   }
 
   @Test
@@ -304,6 +336,35 @@ class MeshGrpcServiceTest {
 
     @MeshClient("greeter.test")
     ManagedChannel channel;
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class BeanMethodCaller {
+    @Bean
+    GreeterGrpc.GreeterBlockingStub greeter(
+        @MeshClient("greeter.test") GreeterGrpc.GreeterBlockingStub stub) {
+      return stub;
+    }
+  }
+
+  /** A stub class written by hand: its enclosing class has no factory for it. */
+  static final class FakeStub extends io.grpc.stub.AbstractBlockingStub<FakeStub> {
+    FakeStub(io.grpc.Channel channel, io.grpc.CallOptions options) {
+      super(channel, options);
+    }
+
+    @Override
+    protected FakeStub build(io.grpc.Channel channel, io.grpc.CallOptions options) {
+      return new FakeStub(channel, options);
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class WrongParameter {
+    @Bean
+    String greeter(@MeshClient("greeter.test") FakeStub stub) {
+      return "never";
+    }
   }
 
   @Configuration(proxyBeanMethods = false)
