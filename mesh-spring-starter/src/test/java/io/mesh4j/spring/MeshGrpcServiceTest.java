@@ -190,6 +190,43 @@ class MeshGrpcServiceTest {
   }
 
   @Test
+  void customizersAdjustTheServerAndTheMeshEndpointShowsIt() {
+    runner()
+        .withConfiguration(AutoConfigurations.of(MeshActuatorAutoConfiguration.class))
+        .withPropertyValues("management.endpoints.web.exposure.include=mesh")
+        .withUserConfiguration(Greeter.class)
+        .withBean(
+            MeshGrpcServerCustomizer.class,
+            () ->
+                builder ->
+                    builder.addService(
+                        io.grpc.ServerServiceDefinition.builder("test.Extra").build()))
+        .run(
+            context -> {
+              MeshGrpcServer server = context.getBean(MeshGrpcServer.class);
+              assertThat(server.services())
+                  .containsExactlyInAnyOrder("mesh4j.test.Greeter", "test.Extra");
+              assertThat(context.getBean(MeshEndpoint.class).mesh().grpcServer())
+                  .isEqualTo(
+                      new MeshEndpoint.GrpcServerDescriptor(server.port(), server.services()));
+            });
+  }
+
+  @Test
+  void withoutMeshGrpcAStubFieldFailsStartUpNamingTheModule() {
+    runner()
+        .withClassLoader(new FilteredClassLoader("io.mesh4j.grpc"))
+        .withUserConfiguration(Callers.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .hasMessageContaining("Callers.blocking")
+                    .hasMessageContaining("needs mesh-grpc on the class path"));
+  }
+
+  @Test
   void withoutAnnotatedServicesNoServerRuns() {
     runner()
         .run(
