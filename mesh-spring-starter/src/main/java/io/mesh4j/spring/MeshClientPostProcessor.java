@@ -12,9 +12,11 @@ import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.BeanNameAware;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -25,7 +27,7 @@ import org.springframework.util.ReflectionUtils;
  * MeshAutoConfiguration}.
  */
 public class MeshClientPostProcessor
-    implements BeanPostProcessor, BeanFactoryAware, DisposableBean {
+    implements BeanPostProcessor, BeanFactoryAware, BeanNameAware, DisposableBean {
 
   // compared by name so that neither grpc-java, OkHttp nor spring-web is loaded unless used
   private static final String CHANNEL = "io.grpc.Channel";
@@ -44,6 +46,8 @@ public class MeshClientPostProcessor
   private @Nullable Object okHttp;
   private final Set<String> destinations = ConcurrentHashMap.newKeySet();
   private @Nullable BeanFactory beanFactory;
+  private @Nullable String beanName;
+  private volatile boolean closesBeforeMesh;
 
   /**
    * A post-processor that looks the mesh up only when the first annotated field needs it, so that
@@ -52,6 +56,11 @@ public class MeshClientPostProcessor
   public MeshClientPostProcessor(ObjectProvider<Mesh> mesh, ClassLoader classLoader) {
     this.mesh = mesh;
     this.classLoader = classLoader;
+  }
+
+  @Override
+  public void setBeanName(String name) {
+    this.beanName = name;
   }
 
   @Override
@@ -122,7 +131,26 @@ public class MeshClientPostProcessor
               + where
               + " must name the destination, e.g. @MeshClient(\"catalog.shop\")");
     }
+    closeBeforeMesh();
     return channels.computeIfAbsent(destination, d -> GrpcClients.channel(mesh.getObject(), d));
+  }
+
+  /**
+   * Makes the context destroy this post-processor, and so shut the channels down, before any
+   * {@link Mesh} bean closes. A mesh that closes first empties every channel's endpoints, and
+   * grpc-java then holds the dropped connections for five more seconds, delaying every shutdown.
+   */
+  private void closeBeforeMesh() {
+    if (closesBeforeMesh) {
+      return;
+    }
+    closesBeforeMesh = true;
+    String self = beanName;
+    if (self != null && beanFactory instanceof ConfigurableListableBeanFactory factory) {
+      for (String meshBean : factory.getBeanNamesForType(Mesh.class, false, false)) {
+        factory.registerDependentBean(meshBean, self);
+      }
+    }
   }
 
   /** Whether {@code type} extends grpc-java's {@code AbstractStub}, compared by name. */
