@@ -279,6 +279,23 @@ class MeshGrpcServiceTest {
   }
 
   @Test
+  void aPortInUseFailsStartUpNamingTheAddressAndTheProperties() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      runner()
+          .withPropertyValues("mesh4j.grpc.port=" + taken.getLocalPort())
+          .withUserConfiguration(Greeter.class)
+          .run(
+              context ->
+                  assertThat(context.getStartupFailure())
+                      .hasStackTraceContaining(
+                          "mesh4j: cannot start the gRPC server on /127.0.0.1:"
+                              + taken.getLocalPort()
+                              + " (mesh4j.grpc.address/mesh4j.grpc.port)"));
+    }
+  }
+
+  @Test
   void aNegativePortIsRefusedWithTheProperty() {
     runner()
         .withPropertyValues("mesh4j.grpc.port=-1")
