@@ -17,7 +17,6 @@ import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,8 +53,6 @@ public final class Mesh implements AutoCloseable {
   private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
   private final SerialQueue notifications = new SerialQueue();
   private volatile boolean closed;
-  // ticker reading when the version in effect was applied; read only by status()
-  private volatile long appliedAtNanos;
 
   private Mesh(Builder b) {
     this.events = new Events(b.listeners);
@@ -268,6 +265,9 @@ public final class Mesh implements AutoCloseable {
     }
   }
 
+  // ticker reading when the version in effect was applied; read only by status()
+  private volatile long appliedAtNanos;
+
   /**
    * The policy version in effect, how long ago it was applied, and every destination it knows
    * with its endpoints, subsets, breaker states and ejections. For operators; it walks the whole
@@ -279,7 +279,7 @@ public final class Mesh implements AutoCloseable {
     long version = snapshot.version();
     return new MeshStatus(
         version,
-        version == 0 ? null : Duration.ofNanos(Math.max(0, now - appliedAtNanos)),
+        version == 0 ? null : java.time.Duration.ofNanos(Math.max(0, now - appliedAtNanos)),
         SnapshotStatus.destinations(snapshot, now));
   }
 

@@ -7,8 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a field to receive a client that calls through the application's {@link
- * io.mesh4j.core.Mesh}, injected before the bean's init methods run.
+ * Marks a field, or a parameter of a constructor or {@code @Bean} method, to receive a client
+ * that calls through the application's {@link io.mesh4j.core.Mesh}. Fields are injected before
+ * the bean's init methods run; parameters are resolved as {@code @Value} parameters are.
  *
  * <ul>
  *   <li>{@code io.grpc.Channel} or {@code io.grpc.ManagedChannel} (needs {@code mesh-grpc}): a
@@ -30,7 +31,7 @@ import java.lang.annotation.Target;
  * <p>A field of any other type, or of a type whose adapter is not on the class path, fails the
  * context at start-up rather than leaving the field null.
  */
-@Target(ElementType.FIELD)
+@Target({ElementType.FIELD, ElementType.PARAMETER})
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 public @interface MeshClient {

@@ -4,6 +4,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.grpc.MeshServerInterceptors;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -41,7 +42,13 @@ public class MeshGrpcAutoConfiguration {
       ApplicationContext context,
       Mesh mesh,
       MeshProperties properties,
-      ServerCredentials meshGrpcServerCredentials) {
-    return new MeshGrpcServer(context, mesh, properties, meshGrpcServerCredentials);
+      ServerCredentials meshGrpcServerCredentials,
+      ObjectProvider<MeshGrpcServerCustomizer> customizers) {
+    return new MeshGrpcServer(
+        context,
+        mesh,
+        properties,
+        meshGrpcServerCredentials,
+        customizers.orderedStream().toList());
   }
 }

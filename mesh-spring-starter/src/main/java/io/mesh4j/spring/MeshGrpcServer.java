@@ -47,6 +47,7 @@ public class MeshGrpcServer implements SmartLifecycle {
   private final Mesh mesh;
   private final MeshProperties properties;
   private final ServerCredentials credentials;
+  private final List<MeshGrpcServerCustomizer> customizers;
   private volatile @Nullable Server server;
   private volatile List<String> services = List.of();
 
@@ -61,10 +62,21 @@ public class MeshGrpcServer implements SmartLifecycle {
       Mesh mesh,
       MeshProperties properties,
       ServerCredentials credentials) {
+    this(context, mesh, properties, credentials, List.of());
+  }
+
+  /** A server whose builder {@code customizers} adjust, in order, before it starts. */
+  public MeshGrpcServer(
+      ApplicationContext context,
+      Mesh mesh,
+      MeshProperties properties,
+      ServerCredentials credentials,
+      List<MeshGrpcServerCustomizer> customizers) {
     this.context = context;
     this.mesh = mesh;
     this.properties = properties;
     this.credentials = credentials;
+    this.customizers = List.copyOf(customizers);
   }
 
   @Override
@@ -83,6 +95,7 @@ public class MeshGrpcServer implements SmartLifecycle {
             : new InetSocketAddress(grpc.getAddress(), grpc.getPort());
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials);
     definitions.values().forEach(builder::addService);
+    customizers.forEach(c -> c.customize(builder));
     Server started;
     try {
       started = builder.build().start();
@@ -95,7 +108,9 @@ public class MeshGrpcServer implements SmartLifecycle {
           e);
     }
     server = started;
-    services = List.copyOf(definitions.keySet());
+    List<String> names = new ArrayList<>();
+    started.getServices().forEach(d -> names.add(d.getServiceDescriptor().getName()));
+    services = List.copyOf(names);
     int port = port();
     if (context instanceof ConfigurableApplicationContext configurable) {
       MutablePropertySources sources = configurable.getEnvironment().getPropertySources();
@@ -202,6 +217,6 @@ public class MeshGrpcServer implements SmartLifecycle {
 
   /** The gRPC service names served, empty when the server does not run. */
   public List<String> services() {
-    return server == null ? List.of() : new ArrayList<>(services);
+    return server == null ? List.of() : services;
   }
 }

@@ -25,6 +25,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -123,6 +124,37 @@ class MeshGrpcServiceTest {
   }
 
   @Test
+  void aBeanMethodParameterGetsAStub() {
+    runner()
+        .withUserConfiguration(Greeter.class, BeanMethodCaller.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              pointAtServer(
+                  dir, context.getBean(Mesh.class), context.getBean(MeshGrpcServer.class).port());
+              GreeterGrpc.GreeterBlockingStub stub =
+                  context.getBean(GreeterGrpc.GreeterBlockingStub.class);
+              assertThat(stub.withDeadlineAfter(10, TimeUnit.SECONDS).hello(hello("p")).getMessage())
+                  .isEqualTo("hello p");
+            });
+  }
+
+  @Test
+  void aStubTypeWithoutFactoryFailsStartUpNamingTheParameter() {
+    runner()
+        .withUserConfiguration(WrongParameter.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .hasMessageContaining("@MeshClient on parameter")
+                    .hasMessageContaining(
+                        "has no public static factory taking an io.grpc.Channel and returning"
+                            + " FakeStub"));
+  }
+
+  @Test
   void closingTheContextLetsACallInFlightFinishThenStopsTheServer() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     List<String> answers = new CopyOnWriteArrayList<>();
@@ -155,6 +187,43 @@ class MeshGrpcServiceTest {
             });
     await().atMost(Duration.ofSeconds(20)).until(() -> !answers.isEmpty());
     assertThat(answers).containsExactly("hello slow");
+  }
+
+  @Test
+  void customizersAdjustTheServerAndTheMeshEndpointShowsIt() {
+    runner()
+        .withConfiguration(AutoConfigurations.of(MeshActuatorAutoConfiguration.class))
+        .withPropertyValues("management.endpoints.web.exposure.include=mesh")
+        .withUserConfiguration(Greeter.class)
+        .withBean(
+            MeshGrpcServerCustomizer.class,
+            () ->
+                builder ->
+                    builder.addService(
+                        io.grpc.ServerServiceDefinition.builder("test.Extra").build()))
+        .run(
+            context -> {
+              MeshGrpcServer server = context.getBean(MeshGrpcServer.class);
+              assertThat(server.services())
+                  .containsExactlyInAnyOrder("mesh4j.test.Greeter", "test.Extra");
+              assertThat(context.getBean(MeshEndpoint.class).mesh().grpcServer())
+                  .isEqualTo(
+                      new MeshEndpoint.GrpcServerDescriptor(server.port(), server.services()));
+            });
+  }
+
+  @Test
+  void withoutMeshGrpcAStubFieldFailsStartUpNamingTheModule() {
+    runner()
+        .withClassLoader(new FilteredClassLoader("io.mesh4j.grpc"))
+        .withUserConfiguration(Callers.class)
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .hasMessageContaining("Callers.blocking")
+                    .hasMessageContaining("needs mesh-grpc on the class path"));
   }
 
   @Test
@@ -207,6 +276,23 @@ class MeshGrpcServiceTest {
             "mesh4j.config-dir=" + dir, "mesh4j.grpc.port=0", "mesh4j.grpc.address=127.0.0.1")
         .withUserConfiguration(NamedGreeter.class)
         .run(context -> assertThat(context.getBean(MeshGrpcServer.class).port()).isPositive());
+  }
+
+  @Test
+  void aPortInUseFailsStartUpNamingTheAddressAndTheProperties() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      runner()
+          .withPropertyValues("mesh4j.grpc.port=" + taken.getLocalPort())
+          .withUserConfiguration(Greeter.class)
+          .run(
+              context ->
+                  assertThat(context.getStartupFailure())
+                      .hasStackTraceContaining(
+                          "mesh4j: cannot start the gRPC server on /127.0.0.1:"
+                              + taken.getLocalPort()
+                              + " (mesh4j.grpc.address/mesh4j.grpc.port)"));
+    }
   }
 
   @Test
@@ -304,6 +390,35 @@ class MeshGrpcServiceTest {
 
     @MeshClient("greeter.test")
     ManagedChannel channel;
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class BeanMethodCaller {
+    @Bean
+    GreeterGrpc.GreeterBlockingStub greeter(
+        @MeshClient("greeter.test") GreeterGrpc.GreeterBlockingStub stub) {
+      return stub;
+    }
+  }
+
+  /** A stub class written by hand: its enclosing class has no factory for it. */
+  static final class FakeStub extends io.grpc.stub.AbstractBlockingStub<FakeStub> {
+    FakeStub(io.grpc.Channel channel, io.grpc.CallOptions options) {
+      super(channel, options);
+    }
+
+    @Override
+    protected FakeStub build(io.grpc.Channel channel, io.grpc.CallOptions options) {
+      return new FakeStub(channel, options);
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class WrongParameter {
+    @Bean
+    String greeter(@MeshClient("greeter.test") FakeStub stub) {
+      return "never";
+    }
   }
 
   @Configuration(proxyBeanMethods = false)

@@ -107,6 +107,22 @@ class MeshRestClientTest {
   }
 
   @Test
+  void aConstructorParameterGetsARestClientToo() {
+    runner()
+        .withUserConfiguration(ConstructorCaller.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              Mesh mesh = context.getBean(Mesh.class);
+              await()
+                  .atMost(Duration.ofSeconds(20))
+                  .until(() -> !mesh.endpoints("pricing.shop").isEmpty());
+              assertThat(context.getBean(ConstructorCaller.class).price("7"))
+                  .isEqualTo("GET /price/7 host=pricing.shop body=");
+            });
+  }
+
+  @Test
   void theRestClientSharesTheMeshOkHttpClient() {
     runner()
         .run(
@@ -128,6 +144,19 @@ class MeshRestClientTest {
                     .getFailure()
                     .hasMessageContaining("PricingCaller.rest")
                     .hasMessageContaining("needs mesh-http on the class path"));
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class ConstructorCaller {
+    private final RestClient rest;
+
+    ConstructorCaller(@MeshClient("pricing.shop") RestClient rest) {
+      this.rest = rest;
+    }
+
+    String price(String id) {
+      return rest.get().uri("/price/{id}", id).retrieve().body(String.class);
+    }
   }
 
   @Configuration(proxyBeanMethods = false)

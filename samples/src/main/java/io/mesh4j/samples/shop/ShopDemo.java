@@ -340,11 +340,13 @@ public final class ShopDemo {
     String title = n + "/" + of + " " + spec.title();
     phaseTitle = "phase " + title + ": " + spec.expectation();
     console.phase(phaseTitle);
+    // the mesh reacts to the phase's change within milliseconds (an ejection, a breaker closing),
+    // so its meters are read before the change; users' pages count from after it
+    MeshReadings before = MeshReadings.read(shop.frontendMeters());
+    Map<String, Long> receivedBefore = received(shop);
     spec.before().run(shop, driver);
     // calls planned before the change took effect count in the total, not in this phase
     driver.nextPhase();
-    MeshReadings before = MeshReadings.read(shop.frontendMeters());
-    Map<String, Long> receivedBefore = received(shop);
     long start = System.nanoTime();
     long minimum = options.phaseLength().toNanos();
     long maximum = minimum + TimeUnit.SECONDS.toNanos(30);
