@@ -189,6 +189,7 @@ public final class ShopDemo {
     System.setProperty("shop.log.level", "WARN");
     // Maven's own SLF4J provider is visible to the demo under exec:java; name the shop's
     System.setProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider");
+    System.setProperty("slf4j.internal.verbosity", "WARN");
     System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
     if (!SLF4JBridgeHandler.isInstalled()) {
       SLF4JBridgeHandler.removeHandlersForRootLogger();
