@@ -9,6 +9,7 @@ import io.mesh4j.core.engine.snapshot.EngineContext;
 import io.mesh4j.core.engine.snapshot.MeshSnapshot;
 import io.mesh4j.core.engine.snapshot.OutboundEngine;
 import io.mesh4j.core.engine.snapshot.SnapshotCompiler;
+import io.mesh4j.core.engine.snapshot.SnapshotStatus;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.policy.MeshConfig;
@@ -153,6 +154,7 @@ public final class Mesh implements AutoCloseable {
         if (compiled != null && problems.isEmpty()) {
           resets = registry.commit();
           engine.publish(compiled.publish());
+          appliedAtNanos = ticker.nanos();
         } else {
           registry.abort();
         }
@@ -315,6 +317,24 @@ public final class Mesh implements AutoCloseable {
       watching = false;
       watches.remove(this);
     }
+  }
+
+  // ticker reading when the version in effect was applied; read only by status()
+  private volatile long appliedAtNanos;
+
+  /**
+   * The policy version in effect, how long ago it was applied, and every destination it knows
+   * with its endpoints, subsets, breaker states and ejections. For operators; it walks the whole
+   * snapshot and allocates, so it is no call-path API. Thread-safe.
+   */
+  public MeshStatus status() {
+    MeshSnapshot snapshot = engine.snapshot();
+    long now = ticker.nanos();
+    long version = snapshot.version();
+    return new MeshStatus(
+        version,
+        version == 0 ? null : java.time.Duration.ofNanos(Math.max(0, now - appliedAtNanos)),
+        SnapshotStatus.destinations(snapshot, now));
   }
 
   /** The version of the policy set in effect; 0 before the first one. */

@@ -96,6 +96,11 @@ public final class MeshSnapshot {
     return d == null ? List.of() : d.endpoints;
   }
 
+  /** Every destination's runtime, for status reads off the call path. */
+  java.util.Collection<DestinationRuntime> destinationRuntimes() {
+    return destinations.values();
+  }
+
   /** How many destinations the snapshot knows. */
   public int destinationCount() {
     return destinations.size();
