@@ -212,6 +212,36 @@ class CertificateIssuanceTest {
   }
 
   @Test
+  void aRequestSignedByAnotherKeyIsAnInvalidArgument() throws Exception {
+    // The request carries one key but is signed with another: no proof of possession.
+    byte[] mine = Csr.create(Csr.generateKeyPair());
+    byte[] other = Csr.create(Csr.generateKeyPair());
+    org.bouncycastle.pkcs.PKCS10CertificationRequest a = new org.bouncycastle.pkcs.PKCS10CertificationRequest(mine);
+    org.bouncycastle.pkcs.PKCS10CertificationRequest b = new org.bouncycastle.pkcs.PKCS10CertificationRequest(other);
+    byte[] forged =
+        new org.bouncycastle.asn1.pkcs.CertificationRequest(
+                a.toASN1Structure().getCertificationRequestInfo(),
+                b.getSignatureAlgorithm(),
+                b.toASN1Structure().getSignature())
+            .getEncoded();
+    try (ControllerCertificateIssuer issuer = issuer(FRONTEND_TOKEN, controller.grpcPort())) {
+      assertThatThrownBy(() -> issuer.issue(forged))
+          .isInstanceOfSatisfying(
+              IssuanceException.class,
+              e -> {
+                assertThat(e.retryable()).isFalse();
+                assertThat(e.getMessage())
+                    .isEqualTo(
+                        "mesh4j: the controller at 127.0.0.1:" + controller.grpcPort()
+                            + " refused the certificate request (INVALID_ARGUMENT: mesh4j: certificate"
+                            + " request from " + FRONTEND + " refused: the certificate request's signature"
+                            + " does not verify with its public key (no proof of possession of the private key))");
+              });
+    }
+    assertThat(metrics()).contains("mesh4j_controller_certificate_refusals_total{reason=\"invalid_csr\"} 1\n");
+  }
+
+  @Test
   void aControllerThatIsDownIsARetryableFailureAndTheRootSurvivesARestart() throws Exception {
     int port = controller.grpcPort();
     X509Certificate root = controller.certificateAuthority().signingRoot().certificate();
