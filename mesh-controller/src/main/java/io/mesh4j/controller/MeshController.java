@@ -2,10 +2,13 @@ package io.mesh4j.controller;
 
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mesh4j.controller.ca.CertificateSigningService;
 import io.mesh4j.controller.ca.IssuanceMetrics;
 import io.mesh4j.controller.ca.RootStore;
+import io.mesh4j.controller.ca.ServingCertificate;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import io.mesh4j.controller.serve.AdminServer;
 import io.mesh4j.core.identity.CertificateAuthority;
@@ -19,7 +22,9 @@ import io.mesh4j.core.source.DirectoryConfigSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mesh4j.controller.kubernetes.KubernetesWorld;
 import io.mesh4j.controller.kubernetes.Leadership;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +53,9 @@ public final class MeshController implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MeshController.class);
 
+  /** How long the controller's TLS serving certificate lasts; a restart signs a new one. */
+  private static final Duration SERVING_LIFETIME = Duration.ofDays(90);
+
   /**
    * Where a local-mode controller reads and listens.
    *
@@ -74,8 +82,21 @@ public final class MeshController implements AutoCloseable {
    *
    * @param roots where the CA root is loaded from, or generated into on first start
    * @param authenticator how callers' bearer tokens are checked
+   * @param tlsNames when not empty, the whole gRPC port (policy stream and certificate service)
+   *     is served over TLS with a certificate from the CA root naming these DNS names and IP
+   *     addresses, so bearer tokens never cross the network in clear; workloads trust the root
    */
-  public record CertificateOptions(RootStore roots, WorkloadAuthenticator authenticator) {}
+  public record CertificateOptions(RootStore roots, WorkloadAuthenticator authenticator, List<String> tlsNames) {
+
+    public CertificateOptions {
+      tlsNames = List.copyOf(tlsNames);
+    }
+
+    /** A certificate authority on a plaintext port (loopback only: tokens travel in clear). */
+    public CertificateOptions(RootStore roots, WorkloadAuthenticator authenticator) {
+      this(roots, authenticator, List.of());
+    }
+  }
 
   /**
    * Where a Kubernetes-mode controller reads, listens and competes for leadership.
@@ -170,8 +191,19 @@ public final class MeshController implements AutoCloseable {
   private static Server grpcServer(
       InetSocketAddress address, SnapshotDistributor distributor, @Nullable CertificateSigningService certificates)
       throws IOException {
+    ServerCredentials credentials = InsecureServerCredentials.create();
+    if (certificates != null && certificates.serving() != null) {
+      ServingCertificate serving = certificates.serving();
+      credentials =
+          TlsServerCredentials.newBuilder()
+              .keyManager(
+                  new ByteArrayInputStream(serving.chainPem().getBytes(StandardCharsets.US_ASCII)),
+                  new ByteArrayInputStream(serving.keyPem().getBytes(StandardCharsets.US_ASCII)))
+              .build();
+      log.info("Serving gRPC over TLS with {}", serving);
+    }
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
+        NettyServerBuilder.forAddress(address, credentials)
             .addService(PolicyStreamService.definition(distributor));
     if (certificates != null) {
       builder.addService(certificates.definition());
@@ -186,8 +218,12 @@ public final class MeshController implements AutoCloseable {
       return null;
     }
     RootStore.Stored root = options.roots().loadOrCreate(distributor.settings().trustDomain());
+    ServingCertificate serving =
+        options.tlsNames().isEmpty()
+            ? null
+            : ServingCertificate.issue(root.signing(), options.tlsNames(), SERVING_LIFETIME, InstantSource.system());
     CertificateSigningService service =
-        new CertificateSigningService(root, options.authenticator(), distributor::settings, metrics, InstantSource.system());
+        new CertificateSigningService(root, options.authenticator(), distributor::settings, metrics, InstantSource.system(), serving);
     log.info("Certificate authority: root {} from {}, callers checked by {}",
         root.signing().certificate().getSubjectX500Principal(), options.roots().describe(), options.authenticator());
     return service;

@@ -10,6 +10,8 @@ import io.mesh4j.controller.ca.TokenFileAuthenticator;
 import io.mesh4j.controller.ca.TokenReviewAuthenticator;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -107,6 +109,12 @@ public final class MeshControllerMain implements Callable<Integer> {
       description = "kubernetes mode: audience workloads' projected tokens must carry (default: ${DEFAULT-VALUE}).")
   String tokenAudience = "mesh4j-controller";
 
+  @Option(names = "--tls-name", paramLabel = "NAME", split = ",",
+      description = "Serve --port over TLS with a certificate from the CA root naming these DNS names"
+          + " or IP addresses (repeatable or comma-separated), e.g. localhost,127.0.0.1 or"
+          + " mesh4j-controller.mesh4j-system.svc. Needs the certificate authority.")
+  List<String> tlsNames = new ArrayList<>();
+
   @Option(names = "--ca-root-days", paramLabel = "DAYS", defaultValue = "365",
       description = "Lifetime of a generated CA root (default: ${DEFAULT-VALUE}).")
   int caRootDays = 365;
@@ -158,7 +166,10 @@ public final class MeshControllerMain implements Callable<Integer> {
         certificates =
             new MeshController.CertificateOptions(
                 new SecretRootStore(client, caNamespace, secret, rootLifetime(), InstantSource.system()),
-                new TokenReviewAuthenticator(client, tokenAudience));
+                new TokenReviewAuthenticator(client, tokenAudience),
+                tlsNames);
+      } else if (!tlsNames.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--tls-name needs the certificate authority (--ca-secret)");
       }
       controller =
           MeshController.startKubernetes(
@@ -188,6 +199,9 @@ public final class MeshControllerMain implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--ca-secret is for kubernetes mode; local mode uses --ca-dir");
     }
     if (dir == null && tokens == null) {
+      if (!tlsNames.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--tls-name needs the certificate authority (--ca-dir and --token-file)");
+      }
       return null;
     }
     if (dir == null || tokens == null) {
@@ -198,7 +212,7 @@ public final class MeshControllerMain implements Callable<Integer> {
     }
     try {
       return new MeshController.CertificateOptions(
-          new DirectoryRootStore(dir, rootLifetime(), InstantSource.system()), TokenFileAuthenticator.load(tokens));
+          new DirectoryRootStore(dir, rootLifetime(), InstantSource.system()), TokenFileAuthenticator.load(tokens), tlsNames);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--token-file: " + e.getMessage());
     }

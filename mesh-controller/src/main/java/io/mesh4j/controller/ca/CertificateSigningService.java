@@ -79,23 +79,32 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
   private final Supplier<MeshConfig.Spec> settings;
   private final IssuanceMetrics metrics;
   private final InstantSource clock;
+  private final @Nullable ServingCertificate serving;
   private volatile @Nullable Authority authority;
 
   /**
    * @param root the CA root (and any other trusted roots) loaded from its store
    * @param settings the mesh settings in force, read at every request
+   * @param serving the controller's TLS serving certificate, or null when the port is plaintext
    */
   public CertificateSigningService(
       RootStore.Stored root,
       WorkloadAuthenticator authenticator,
       Supplier<MeshConfig.Spec> settings,
       IssuanceMetrics metrics,
-      InstantSource clock) {
+      InstantSource clock,
+      @Nullable ServingCertificate serving) {
     this.root = Objects.requireNonNull(root, "root");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.serving = serving;
+  }
+
+  /** The controller's TLS serving certificate from this authority's root, or null for plaintext. */
+  public @Nullable ServingCertificate serving() {
+    return serving;
   }
 
   /** The service with the interceptor that hands it the caller's bearer token and address. */
