@@ -5,6 +5,8 @@ import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -23,7 +25,6 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -112,10 +113,8 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
     ServerInterceptor credentials =
         new ServerInterceptor() {
           @Override
-          public <ReqT, RespT> io.grpc.ServerCall.Listener<ReqT> interceptCall(
-              io.grpc.ServerCall<ReqT, RespT> call,
-              Metadata headers,
-              io.grpc.ServerCallHandler<ReqT, RespT> next) {
+          public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+              ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
             SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
             Context context =
                 Context.current()
@@ -319,6 +318,6 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
   @Override
   public String toString() {
     return "CertificateSigningService{" + authenticator + ", root "
-        + root.signing().certificate().getSubjectX500Principal().getName().toLowerCase(Locale.ROOT) + "}";
+        + root.signing().certificate().getSubjectX500Principal() + "}";
   }
 }
