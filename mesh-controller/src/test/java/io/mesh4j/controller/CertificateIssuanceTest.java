@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A workload asks a local-mode controller for its certificate over real gRPC on 127.0.0.1,
  * authenticated by a bootstrap token: what is issued, what is refused, what is counted.
  */
-@Timeout(60)
+@Timeout(120)
 class CertificateIssuanceTest {
 
   private static final String FRONTEND_TOKEN = "frontend-0123456789abcdef";
@@ -102,7 +102,8 @@ class CertificateIssuanceTest {
     Files.writeString(file, token + "\n");
     return ControllerCertificateIssuer.builder("127.0.0.1:" + port)
         .tokenFile(file)
-        .timeout(Duration.ofSeconds(5))
+        // Generous: a loaded build machine can take seconds to answer a first call.
+        .timeout(Duration.ofSeconds(30))
         .build();
   }
 
@@ -262,7 +263,7 @@ class CertificateIssuanceTest {
       // The channel reconnects after its backoff, as a rotator's next attempt would.
       CertificateIssuer.Issued issued =
           await()
-              .atMost(Duration.ofSeconds(30))
+              .atMost(Duration.ofSeconds(60))
               .ignoreExceptionsInstanceOf(IssuanceException.class)
               .until(() -> issuer.issue(Csr.create(Csr.generateKeyPair())), i -> true);
       assertThat(issued.chain().get(1)).isEqualTo(root);
@@ -272,10 +273,10 @@ class CertificateIssuanceTest {
   }
 
   private String metrics() throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     return http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.adminPort() + "/metrics"))
-                .timeout(Duration.ofSeconds(5))
+                .timeout(Duration.ofSeconds(30))
                 .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();

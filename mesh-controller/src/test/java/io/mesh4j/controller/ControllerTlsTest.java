@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * trust the CA root get certificates and policy; plaintext clients and clients trusting another
  * root get nothing (a client trusting another root stops at the handshake, before its token).
  */
-@Timeout(60)
+@Timeout(120)
 class ControllerTlsTest {
 
   private static final String TOKEN = "frontend-0123456789abcdef";
@@ -70,7 +70,7 @@ class ControllerTlsTest {
 
   private ControllerCertificateIssuer issuer(Path roots) {
     ControllerCertificateIssuer.Builder b =
-        ControllerCertificateIssuer.builder("127.0.0.1:" + controller.grpcPort()).tokenFile(tokenFile).timeout(Duration.ofSeconds(5));
+        ControllerCertificateIssuer.builder("127.0.0.1:" + controller.grpcPort()).tokenFile(tokenFile).timeout(Duration.ofSeconds(30));
     if (roots != null) {
       b.trustedRoots(roots);
     }

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * world and the Secret, a scripted TokenReview answer).
  */
 @EnableKubernetesMockClient(crud = true)
-@Timeout(90)
+@Timeout(120)
 class KubernetesIssuanceTest {
 
   KubernetesMockServer server;
@@ -90,7 +90,7 @@ class KubernetesIssuanceTest {
 
   private ControllerCertificateIssuer issuer(String token) throws Exception {
     Path file = Files.writeString(dir.resolve(token), token);
-    return ControllerCertificateIssuer.builder("127.0.0.1:" + controller.grpcPort()).tokenFile(file).timeout(Duration.ofSeconds(10)).build();
+    return ControllerCertificateIssuer.builder("127.0.0.1:" + controller.grpcPort()).tokenFile(file).timeout(Duration.ofSeconds(30)).build();
   }
 
   @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The names a certificate request may carry: none, or exactly the caller's SPIFFE ID. */
-@Timeout(10)
+@Timeout(30)
 class CertificateRequestNamesTest {
 
   private static final String ME = "spiffe://cluster.local/ns/shop/sa/frontend";
