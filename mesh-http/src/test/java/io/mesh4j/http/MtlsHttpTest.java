@@ -245,6 +245,86 @@ class MtlsHttpTest {
     assertThat(catalog.refusals()).isEmpty();
   }
 
+  @Test
+  @Timeout(120)
+  void caRootRotationWithOverlapUnderLoadFailsNoRequest() throws Exception {
+    Duration lifetime = Duration.ofSeconds(6);
+    MtlsWorkload catalog = workload(CATALOG_ID, lifetime).apply(meshConfig("STRICT"));
+    int port = server(catalog);
+    MtlsWorkload web =
+        workload(WEB_ID, lifetime)
+            .apply(meshConfig("STRICT") + endpoints("catalog.shop", CATALOG_ID, port));
+    OkHttpClient client = client(web);
+    X509Certificate oldRoot = ca.signingRoot().certificate();
+    CertificateAuthority.Root newRoot =
+        CertificateAuthority.Root.generate("cluster.local", Duration.ofDays(30), Clock.systemUTC());
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    AtomicBoolean running = new AtomicBoolean(true);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  try {
+                    assertThat(get(client, "/items")).isEqualTo("catalog:/items");
+                    ok.incrementAndGet();
+                  } catch (Throwable e) {
+                    failed.incrementAndGet();
+                    firstFailure.compareAndSet(null, e);
+                  }
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      threads.add(t);
+    }
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() > 20);
+      ca.beginRotation(newRoot);
+      everyoneRenews(web, catalog);
+      ca.promote();
+      everyoneRenews(web, catalog);
+      assertThat(web.mesh().identity().require().chain().get(1)).isEqualTo(newRoot.certificate());
+      ca.retire(oldRoot);
+      everyoneRenews(web, catalog);
+      assertThat(catalog.mesh().identity().require().trustBundle())
+          .containsExactly(newRoot.certificate());
+      int before = ok.get();
+      await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > before + 50);
+    } finally {
+      running.set(false);
+      for (Thread t : threads) {
+        t.join(10_000);
+      }
+    }
+    assertThat(firstFailure.get()).as("first failed request").isNull();
+    assertThat(failed).hasValue(0);
+    System.out.printf("CA root rotation under OkHttp load: %d requests, 0 failed%n", ok.get());
+    assertThat(web.refusals()).isEmpty();
+    assertThat(catalog.refusals()).isEmpty();
+  }
+
+  private static void everyoneRenews(MtlsWorkload... workloads) {
+    int[] start = new int[workloads.length];
+    for (int i = 0; i < workloads.length; i++) {
+      start[i] = workloads[i].renewals();
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              for (int i = 0; i < workloads.length; i++) {
+                if (workloads[i].renewals() <= start[i]) {
+                  return false;
+                }
+              }
+              return true;
+            });
+  }
+
   // ---- acceptance 3: bad inputs refused with a clear message and counted
 
   @Test
