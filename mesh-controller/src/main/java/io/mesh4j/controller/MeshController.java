@@ -2,8 +2,16 @@ package io.mesh4j.controller;
 
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.mesh4j.controller.ca.CertificateSigningService;
+import io.mesh4j.controller.ca.IssuanceMetrics;
+import io.mesh4j.controller.ca.RootStore;
+import io.mesh4j.controller.ca.ServingCertificate;
+import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import io.mesh4j.controller.serve.AdminServer;
+import io.mesh4j.core.identity.CertificateAuthority;
 import io.mesh4j.controller.serve.PolicyStreamService;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.core.policy.PolicySet;
@@ -14,7 +22,9 @@ import io.mesh4j.core.source.DirectoryConfigSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mesh4j.controller.kubernetes.KubernetesWorld;
 import io.mesh4j.controller.kubernetes.Leadership;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +32,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,14 +53,50 @@ public final class MeshController implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MeshController.class);
 
+  /** How long the controller's TLS serving certificate lasts; a restart signs a new one. */
+  private static final Duration SERVING_LIFETIME = Duration.ofDays(90);
+
   /**
    * Where a local-mode controller reads and listens.
    *
    * @param configDir the watched directory of mesh4j YAML
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
+   * @param certificates the certificate authority to host, or null for none
    */
-  public record LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {}
+  public record LocalOptions(
+      Path configDir,
+      InetSocketAddress grpcAddress,
+      InetSocketAddress adminAddress,
+      @Nullable CertificateOptions certificates) {
+
+    /** Options for a controller without a certificate authority. */
+    public LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {
+      this(configDir, grpcAddress, adminAddress, null);
+    }
+  }
+
+  /**
+   * The certificate authority a controller hosts: it serves {@code mesh4j.v1.CertificateService}
+   * on the same port as the policy stream.
+   *
+   * @param roots where the CA root is loaded from, or generated into on first start
+   * @param authenticator how callers' bearer tokens are checked
+   * @param tlsNames when not empty, the whole gRPC port (policy stream and certificate service)
+   *     is served over TLS with a certificate from the CA root naming these DNS names and IP
+   *     addresses, so bearer tokens never cross the network in clear; workloads trust the root
+   */
+  public record CertificateOptions(RootStore roots, WorkloadAuthenticator authenticator, List<String> tlsNames) {
+
+    public CertificateOptions {
+      tlsNames = List.copyOf(tlsNames);
+    }
+
+    /** A certificate authority on a plaintext port (loopback only: tokens travel in clear). */
+    public CertificateOptions(RootStore roots, WorkloadAuthenticator authenticator) {
+      this(roots, authenticator, List.of());
+    }
+  }
 
   /**
    * Where a Kubernetes-mode controller reads, listens and competes for leadership.
@@ -61,6 +108,7 @@ public final class MeshController implements AutoCloseable {
    * @param leaseDuration how long a lease lasts without renewal; a new leader takes over within it
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
+   * @param certificates the certificate authority to host, or null for none
    */
   public record KubernetesOptions(
       KubernetesClient client,
@@ -69,21 +117,42 @@ public final class MeshController implements AutoCloseable {
       String identity,
       Duration leaseDuration,
       InetSocketAddress grpcAddress,
-      InetSocketAddress adminAddress) {}
+      InetSocketAddress adminAddress,
+      @Nullable CertificateOptions certificates) {
+
+    /** Options for a controller without a certificate authority. */
+    public KubernetesOptions(
+        KubernetesClient client,
+        String leaseNamespace,
+        String leaseName,
+        String identity,
+        Duration leaseDuration,
+        InetSocketAddress grpcAddress,
+        InetSocketAddress adminAddress) {
+      this(client, leaseNamespace, leaseName, identity, leaseDuration, grpcAddress, adminAddress, null);
+    }
+  }
 
   private final SnapshotDistributor distributor;
   private final List<AutoCloseable> inputs;
   private final Server server;
   private final AdminServer admin;
   private final BooleanSupplier leader;
+  private final @Nullable CertificateSigningService certificates;
 
   private MeshController(
-      SnapshotDistributor distributor, List<AutoCloseable> inputs, Server server, AdminServer admin, BooleanSupplier leader) {
+      SnapshotDistributor distributor,
+      List<AutoCloseable> inputs,
+      Server server,
+      AdminServer admin,
+      BooleanSupplier leader,
+      @Nullable CertificateSigningService certificates) {
     this.distributor = distributor;
     this.inputs = inputs;
     this.server = server;
     this.admin = admin;
     this.leader = leader;
+    this.certificates = certificates;
   }
 
   /**
@@ -99,12 +168,15 @@ public final class MeshController implements AutoCloseable {
     Server server = null;
     try {
       world.start();
-      server = grpcServer(options.grpcAddress(), distributor);
-      AdminServer admin = AdminServer.start(options.adminAddress(), distributor, () -> "kubernetes");
+      IssuanceMetrics metrics = new IssuanceMetrics();
+      CertificateSigningService certificates = certificates(options.certificates(), distributor, metrics);
+      server = grpcServer(options.grpcAddress(), distributor, certificates);
+      AdminServer admin =
+          AdminServer.start(options.adminAddress(), distributor, () -> "kubernetes", certificates == null ? null : metrics);
       leadership.start(
           options.client(), options.leaseNamespace(), options.leaseName(), options.identity(), options.leaseDuration(), world::rewriteStatus);
       log.info("mesh4j controller {} serving Kubernetes on {} (admin on port {})", options.identity(), server.getListenSockets(), admin.port());
-      return new MeshController(distributor, List.of(leadership, world), server, admin, leadership::isLeader);
+      return new MeshController(distributor, List.of(leadership, world), server, admin, leadership::isLeader, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
@@ -116,11 +188,45 @@ public final class MeshController implements AutoCloseable {
     }
   }
 
-  private static Server grpcServer(InetSocketAddress address, SnapshotDistributor distributor) throws IOException {
-    return NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
-        .addService(PolicyStreamService.definition(distributor))
-        .build()
-        .start();
+  private static Server grpcServer(
+      InetSocketAddress address, SnapshotDistributor distributor, @Nullable CertificateSigningService certificates)
+      throws IOException {
+    ServerCredentials credentials = InsecureServerCredentials.create();
+    if (certificates != null && certificates.serving() != null) {
+      ServingCertificate serving = certificates.serving();
+      credentials =
+          TlsServerCredentials.newBuilder()
+              .keyManager(
+                  new ByteArrayInputStream(serving.chainPem().getBytes(StandardCharsets.US_ASCII)),
+                  new ByteArrayInputStream(serving.keyPem().getBytes(StandardCharsets.US_ASCII)))
+              .build();
+      log.info("Serving gRPC over TLS with {}", serving);
+    }
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(address, credentials)
+            .addService(PolicyStreamService.definition(distributor));
+    if (certificates != null) {
+      builder.addService(certificates.definition());
+    }
+    return builder.build().start();
+  }
+
+  /** Loads or creates the CA root for the trust domain of the world just served. */
+  private static @Nullable CertificateSigningService certificates(
+      @Nullable CertificateOptions options, SnapshotDistributor distributor, IssuanceMetrics metrics) {
+    if (options == null) {
+      return null;
+    }
+    RootStore.Stored root = options.roots().loadOrCreate(distributor.settings().trustDomain());
+    ServingCertificate serving =
+        options.tlsNames().isEmpty()
+            ? null
+            : ServingCertificate.issue(root.signing(), options.tlsNames(), SERVING_LIFETIME, InstantSource.system());
+    CertificateSigningService service =
+        new CertificateSigningService(root, options.authenticator(), distributor::settings, metrics, InstantSource.system(), serving);
+    log.info("Certificate authority: root {} from {}, callers checked by {}",
+        root.signing().certificate().getSubjectX500Principal(), options.roots().describe(), options.authenticator());
+    return service;
   }
 
   /**
@@ -148,10 +254,12 @@ public final class MeshController implements AutoCloseable {
               distributor.refuse(problems);
             }
           });
-      server = grpcServer(options.grpcAddress(), distributor);
-      admin = AdminServer.start(options.adminAddress(), distributor, input::describe);
+      IssuanceMetrics metrics = new IssuanceMetrics();
+      CertificateSigningService certificates = certificates(options.certificates(), distributor, metrics);
+      server = grpcServer(options.grpcAddress(), distributor, certificates);
+      admin = AdminServer.start(options.adminAddress(), distributor, input::describe, certificates == null ? null : metrics);
       log.info("mesh4j controller serving {} on {} (admin on port {})", input.describe(), server.getListenSockets(), admin.port());
-      return new MeshController(distributor, List.of(input), server, admin, () -> false);
+      return new MeshController(distributor, List.of(input), server, admin, () -> false, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
@@ -180,6 +288,15 @@ public final class MeshController implements AutoCloseable {
   /** Whether this replica writes status now (always false in local mode, which has none to write). */
   public boolean isLeader() {
     return leader.getAsBoolean();
+  }
+
+  /**
+   * The certificate authority in force (its trust bundle is what workloads trust), or null when
+   * this controller hosts none.
+   */
+  public @Nullable CertificateAuthority certificateAuthority() {
+    CertificateSigningService c = certificates;
+    return c == null ? null : c.authority();
   }
 
   /** Blocks until the gRPC server stops. */

@@ -4,7 +4,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import io.mesh4j.controller.ca.DirectoryRootStore;
+import io.mesh4j.controller.ca.SecretRootStore;
+import io.mesh4j.controller.ca.TokenFileAuthenticator;
+import io.mesh4j.controller.ca.TokenReviewAuthenticator;
 import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,6 +44,11 @@ import picocli.CommandLine.Spec;
       "Invalid input is never sent: the last good version keeps being served,",
       "and the problems (resource, field path, value) appear in the log, on",
       "the admin endpoint and, in kubernetes mode, in the resource's status.",
+      "",
+      "Certificate authority (optional): signs workload certificates",
+      "(mesh4j.v1.CertificateService on --port) for the ServiceAccount the",
+      "caller's bearer token proves: local mode with --ca-dir and --token-file,",
+      "kubernetes mode with --ca-secret (TokenReview for --token-audience).",
       "",
       "Admin endpoint: /status (applications, versions, NACKs, resource",
       "conditions), /metrics (Prometheus), /healthz, /readyz.",
@@ -74,6 +86,39 @@ public final class MeshControllerMain implements Callable<Integer> {
       description = "kubernetes mode: this replica's name in the Lease (default: ${DEFAULT-VALUE}).")
   String identity = "mesh4j-controller";
 
+  @Option(names = "--ca-dir", paramLabel = "DIR",
+      description = "local mode: run the certificate authority with its root in DIR (ca.key, ca.crt,"
+          + " optional bundle.crt); generated there on first start. Needs --token-file.")
+  @Nullable Path caDir;
+
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "local mode: bootstrap tokens, one '<token> <namespace>/<serviceAccount>' per line;"
+          + " re-read when it changes.")
+  @Nullable Path tokenFile;
+
+  @Option(names = "--ca-secret", paramLabel = "NAME",
+      description = "kubernetes mode: run the certificate authority with its root in this Secret of"
+          + " --ca-namespace (created on first start), e.g. mesh4j-ca.")
+  @Nullable String caSecret;
+
+  @Option(names = "--ca-namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE:-mesh4j-system}",
+      description = "kubernetes mode: namespace of the CA Secret (default: ${DEFAULT-VALUE}).")
+  String caNamespace = "mesh4j-system";
+
+  @Option(names = "--token-audience", paramLabel = "AUDIENCE", defaultValue = "mesh4j-controller",
+      description = "kubernetes mode: audience workloads' projected tokens must carry (default: ${DEFAULT-VALUE}).")
+  String tokenAudience = "mesh4j-controller";
+
+  @Option(names = "--tls-name", paramLabel = "NAME", split = ",",
+      description = "Serve --port over TLS with a certificate from the CA root naming these DNS names"
+          + " or IP addresses (repeatable or comma-separated), e.g. localhost,127.0.0.1 or"
+          + " mesh4j-controller.mesh4j-system.svc. Needs the certificate authority.")
+  List<String> tlsNames = new ArrayList<>();
+
+  @Option(names = "--ca-root-days", paramLabel = "DAYS", defaultValue = "365",
+      description = "Lifetime of a generated CA root (default: ${DEFAULT-VALUE}).")
+  int caRootDays = 365;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--address", paramLabel = "HOST", defaultValue = "0.0.0.0",
@@ -108,13 +153,28 @@ public final class MeshControllerMain implements Callable<Integer> {
       if (dir == null) {
         throw new ParameterException(spec.commandLine(), "--config-dir is required in local mode");
       }
-      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin));
+      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin, localCertificates()));
     } else {
+      if (caDir != null || tokenFile != null) {
+        throw new ParameterException(
+            spec.commandLine(), "--ca-dir and --token-file are for local mode; kubernetes mode uses --ca-secret");
+      }
       client = new KubernetesClientBuilder().build();
+      MeshController.CertificateOptions certificates = null;
+      String secret = caSecret;
+      if (secret != null) {
+        certificates =
+            new MeshController.CertificateOptions(
+                new SecretRootStore(client, caNamespace, secret, rootLifetime(), InstantSource.system()),
+                new TokenReviewAuthenticator(client, tokenAudience),
+                tlsNames);
+      } else if (!tlsNames.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--tls-name needs the certificate authority (--ca-secret)");
+      }
       controller =
           MeshController.startKubernetes(
               new MeshController.KubernetesOptions(
-                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin));
+                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin, certificates));
     }
     KubernetesClient c = client;
     Runtime.getRuntime()
@@ -129,6 +189,40 @@ public final class MeshControllerMain implements Callable<Integer> {
                 "mesh4j-controller-shutdown"));
     controller.awaitTermination();
     return 0;
+  }
+
+  /** The local-mode certificate authority, when --ca-dir is given. */
+  private MeshController.@Nullable CertificateOptions localCertificates() {
+    Path dir = caDir;
+    Path tokens = tokenFile;
+    if (caSecret != null) {
+      throw new ParameterException(spec.commandLine(), "--ca-secret is for kubernetes mode; local mode uses --ca-dir");
+    }
+    if (dir == null && tokens == null) {
+      if (!tlsNames.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--tls-name needs the certificate authority (--ca-dir and --token-file)");
+      }
+      return null;
+    }
+    if (dir == null || tokens == null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          (dir == null ? "--token-file needs --ca-dir" : "--ca-dir needs --token-file")
+              + ": the certificate authority signs only for callers with a listed token");
+    }
+    try {
+      return new MeshController.CertificateOptions(
+          new DirectoryRootStore(dir, rootLifetime(), InstantSource.system()), TokenFileAuthenticator.load(tokens), tlsNames);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--token-file: " + e.getMessage());
+    }
+  }
+
+  private Duration rootLifetime() {
+    if (caRootDays <= 0) {
+      throw new ParameterException(spec.commandLine(), "--ca-root-days: " + caRootDays + " is not a positive number of days");
+    }
+    return Duration.ofDays(caRootDays);
   }
 
   /** The version from the jar's manifest. */

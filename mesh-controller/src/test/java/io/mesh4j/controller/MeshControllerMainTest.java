@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class MeshControllerMainTest {
@@ -34,5 +37,39 @@ class MeshControllerMainTest {
 
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).contains("--config-dir is required in local mode");
+  }
+
+  private static String errorOf(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new MeshControllerMain()).setErr(new PrintWriter(err));
+    assertThat(cli.execute(args)).isEqualTo(2);
+    return err.toString();
+  }
+
+  @Test
+  void helpListsTheCertificateAuthorityOptions() {
+    StringWriter out = new StringWriter();
+    new CommandLine(new MeshControllerMain()).setOut(new PrintWriter(out)).execute("--help");
+    assertThat(out.toString())
+        .contains("--ca-dir=DIR", "--token-file=FILE", "--ca-secret=NAME", "--ca-namespace=NS", "--token-audience=AUDIENCE", "--tls-name=NAME", "--ca-root-days=DAYS")
+        .contains("Certificate authority (optional): signs workload certificates");
+  }
+
+  @Test
+  void certificateAuthorityOptionsThatDoNotGoTogetherAreRefused(@TempDir Path dir) throws Exception {
+    String config = dir.toString();
+    assertThat(errorOf("--config-dir=" + config, "--ca-dir=" + dir.resolve("ca")))
+        .contains("--ca-dir needs --token-file: the certificate authority signs only for callers with a listed token");
+    assertThat(errorOf("--config-dir=" + config, "--token-file=" + dir.resolve("t")))
+        .contains("--token-file needs --ca-dir");
+    assertThat(errorOf("--config-dir=" + config, "--tls-name=localhost"))
+        .contains("--tls-name needs the certificate authority (--ca-dir and --token-file)");
+    assertThat(errorOf("--config-dir=" + config, "--ca-secret=mesh4j-ca"))
+        .contains("--ca-secret is for kubernetes mode; local mode uses --ca-dir");
+    Path tokens = Files.writeString(dir.resolve("tokens"), "short shop/frontend\n");
+    assertThat(errorOf("--config-dir=" + config, "--ca-dir=" + dir.resolve("ca"), "--token-file=" + tokens))
+        .contains("--token-file: token file " + tokens + " line 1: the token has 5 characters; expected at least 16");
+    assertThat(errorOf("--config-dir=" + config, "--ca-dir=" + dir.resolve("ca"), "--token-file=" + tokens, "--ca-root-days=0"))
+        .contains("--ca-root-days: 0 is not a positive number of days");
   }
 }

@@ -9,6 +9,7 @@ import io.mesh4j.core.engine.snapshot.EngineContext;
 import io.mesh4j.core.engine.snapshot.MeshSnapshot;
 import io.mesh4j.core.engine.snapshot.OutboundEngine;
 import io.mesh4j.core.engine.snapshot.SnapshotCompiler;
+import io.mesh4j.core.engine.snapshot.SnapshotStatus;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.policy.MeshConfig;
@@ -52,6 +53,7 @@ public final class Mesh implements AutoCloseable {
   private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
   private final SerialQueue notifications = new SerialQueue();
   private volatile boolean closed;
+  private final MeshListener identityEvents;
 
   private Mesh(Builder b) {
     this.events = new Events(b.listeners);
@@ -64,6 +66,37 @@ public final class Mesh implements AutoCloseable {
     this.compiler = new SnapshotCompiler(ctx, registry);
     this.engine = new OutboundEngine(ctx);
     this.source = b.source;
+    this.identityEvents = new IdentityEvents(events);
+  }
+
+  /** Forwards identity events only; see {@link #events()}. */
+  private static final class IdentityEvents extends MeshListener {
+    private final Events events;
+
+    IdentityEvents(Events events) {
+      this.events = events;
+    }
+
+    @Override
+    public void certificateRenewed(String spiffeId, java.time.Instant notAfter) {
+      events.certificateRenewed(spiffeId, notAfter);
+    }
+
+    @Override
+    public void certificateRenewalFailed(
+        String message, boolean retryable, java.time.@Nullable Instant notAfter) {
+      events.certificateRenewalFailed(message, retryable, notAfter);
+    }
+
+    @Override
+    public void certificateExpiring(String spiffeId, java.time.Instant notAfter) {
+      events.certificateExpiring(spiffeId, notAfter);
+    }
+
+    @Override
+    public void tlsRefused(io.mesh4j.core.identity.TlsRefusal refusal) {
+      events.tlsRefused(refusal);
+    }
   }
 
   /** Starts configuring a mesh. */
@@ -121,6 +154,7 @@ public final class Mesh implements AutoCloseable {
         if (compiled != null && problems.isEmpty()) {
           resets = registry.commit();
           engine.publish(compiled.publish());
+          appliedAtNanos = ticker.nanos();
         } else {
           registry.abort();
         }
@@ -169,6 +203,16 @@ public final class Mesh implements AutoCloseable {
   }
 
   /**
+   * A listener that forwards the identity events ({@code certificate*} and {@code tlsRefused})
+   * to this mesh's listeners, each shielded from the others. Identity components outside the
+   * engine report through it: the TLS managers of {@code MeshTls} and a {@code
+   * CertificateRotator}. Engine events sent here are ignored: only the engine reports those.
+   */
+  public MeshListener events() {
+    return identityEvents;
+  }
+
+  /**
    * The monotonic clock every decision of this mesh reads (deadlines, ejections, breaker waits).
    * Adapters measure attempt latencies with it, so that the latencies they report and the times
    * the engine compares them with come from one clock, fake or real.
@@ -185,6 +229,18 @@ public final class Mesh implements AutoCloseable {
    */
   public List<Endpoint> endpoints(String destination) {
     return engine.snapshot().endpoints(Objects.requireNonNull(destination, "destination"));
+  }
+
+  /**
+   * The SPIFFE ID the policy in force requires of the endpoint at {@code address:port}, over all
+   * destinations; null when no destination names one for it, or when two destinations name
+   * different ones (then none is enforced). TLS trust managers use it to verify the server a
+   * connection reached. One volatile read and one map lookup.
+   */
+  public @Nullable String endpointIdentity(String address, int port) {
+    Objects.requireNonNull(address, "address");
+    String authority = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+    return engine.snapshot().endpointIdentity(authority);
   }
 
   /**
@@ -261,6 +317,24 @@ public final class Mesh implements AutoCloseable {
       watching = false;
       watches.remove(this);
     }
+  }
+
+  // ticker reading when the version in effect was applied; read only by status()
+  private volatile long appliedAtNanos;
+
+  /**
+   * The policy version in effect, how long ago it was applied, and every destination it knows
+   * with its endpoints, subsets, breaker states and ejections. For operators; it walks the whole
+   * snapshot and allocates, so it is no call-path API. Thread-safe.
+   */
+  public MeshStatus status() {
+    MeshSnapshot snapshot = engine.snapshot();
+    long now = ticker.nanos();
+    long version = snapshot.version();
+    return new MeshStatus(
+        version,
+        version == 0 ? null : java.time.Duration.ofNanos(Math.max(0, now - appliedAtNanos)),
+        SnapshotStatus.destinations(snapshot, now));
   }
 
   /** The version of the policy set in effect; 0 before the first one. */

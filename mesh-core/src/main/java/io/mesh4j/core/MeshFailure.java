@@ -38,7 +38,12 @@ public final class MeshFailure extends RuntimeException {
     /** The call's deadline passed before another attempt could start. */
     DEADLINE_EXCEEDED("deadline exceeded", "DEADLINE_EXCEEDED", 504),
     /** An {@code AuthorizationPolicy} refused an incoming call. */
-    DENIED("denied", "PERMISSION_DENIED", 403);
+    DENIED("denied", "PERMISSION_DENIED", 403),
+    /**
+     * Mutual TLS is {@code STRICT} and an incoming call has no verified identity (it came over
+     * plaintext, or without a client certificate).
+     */
+    UNAUTHENTICATED("unauthenticated call", "UNAUTHENTICATED", 401);
 
     private final String phrase;
     private final String grpcStatus;

@@ -2,7 +2,9 @@ package io.mesh4j.core;
 
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.identity.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
+import java.time.Instant;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -77,4 +79,30 @@ public abstract class MeshListener {
    * and/or an abort.
    */
   public void faultInjected(String destination, long delayNanos, boolean abort) {}
+
+  /**
+   * The workload received a new certificate and put it in force.
+   *
+   * @param spiffeId the identity it proves
+   * @param notAfter when it expires
+   */
+  public void certificateRenewed(String spiffeId, Instant notAfter) {}
+
+  /**
+   * An attempt to obtain a certificate failed; the current one (if any) stays in force.
+   *
+   * @param message what failed and why, starting with {@code mesh4j:}
+   * @param retryable whether the rotator will try again (after a backoff)
+   * @param notAfter when the certificate in force expires, or null when there is none
+   */
+  public void certificateRenewalFailed(String message, boolean retryable, @Nullable Instant notAfter) {}
+
+  /**
+   * The certificate in force is close to expiry and no renewal has succeeded: an alarm. Reported
+   * once per certificate when it enters the alarm window, then after every failed renewal.
+   */
+  public void certificateExpiring(String spiffeId, Instant notAfter) {}
+
+  /** The mesh's TLS code refused a peer (a handshake) or a call (how it arrived). */
+  public void tlsRefused(TlsRefusal refusal) {}
 }

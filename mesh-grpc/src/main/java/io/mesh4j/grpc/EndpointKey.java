@@ -2,6 +2,8 @@ package io.mesh4j.grpc;
 
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
+import io.grpc.EquivalentAddressGroup;
+import java.net.InetSocketAddress;
 
 /**
  * Names one endpoint of a destination the way the engine names it ({@code address:port}), so the
@@ -15,6 +17,23 @@ record EndpointKey(String address, int port) {
 
   /** Tags each resolved address group with the endpoint it stands for. */
   static final Attributes.Key<EndpointKey> ATTRIBUTE = Attributes.Key.create("mesh4j.endpoint");
+
+  /** Tells the load balancer whether subchannels take the endpoint as authority (TLS channels). */
+  static final Attributes.Key<Boolean> PER_ENDPOINT_AUTHORITY =
+      Attributes.Key.create("mesh4j.perEndpointAuthority");
+
+  /**
+   * The address group of {@code key}; with {@code perEndpointAuthority}, its connection's
+   * authority is the endpoint itself, so a TLS handshake knows which endpoint it verifies.
+   */
+  static EquivalentAddressGroup group(EndpointKey key, boolean perEndpointAuthority) {
+    Attributes.Builder attrs = Attributes.newBuilder().set(ATTRIBUTE, key);
+    if (perEndpointAuthority) {
+      attrs.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, key.toString());
+    }
+    return new EquivalentAddressGroup(
+        new InetSocketAddress(key.address(), key.port()), attrs.build());
+  }
 
   @Override
   public String toString() {

@@ -7,6 +7,7 @@ import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.Status;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hands each attempt the subchannel of the endpoint the engine chose for it (read from the
@@ -15,8 +16,12 @@ import java.util.Map;
  */
 final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
-  /** One endpoint's subchannel, its connectivity state when the picker was made, and its usage. */
-  record Entry(Subchannel subchannel, ConnectivityState state, Usage usage) {}
+  /**
+   * One endpoint's subchannel, its connectivity state when the picker was made, its usage, and
+   * why its last connection attempt failed (null unless it is failing).
+   */
+  record Entry(
+      Subchannel subchannel, ConnectivityState state, Usage usage, @Nullable Status failure) {}
 
   /**
    * Whether an endpoint was picked since the load balancer last looked. Shared by every picker of
@@ -35,6 +40,23 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
     this.entries = Map.copyOf(entries);
     this.helper = helper;
     this.balancer = balancer;
+  }
+
+  /** The failure in words: the status description, else the innermost cause's message. */
+  private static String why(@Nullable Status failure) {
+    if (failure == null) {
+      return "";
+    }
+    String text = null;
+    for (Throwable c = failure.getCause(); c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        text = c.getMessage();
+      }
+    }
+    if (text == null) {
+      text = failure.getDescription();
+    }
+    return text == null ? " (" + failure.getCode() + ")" : " (" + text + ")";
   }
 
   @Override
@@ -62,8 +84,10 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
         return PickResult.withSubchannel(entry.subchannel());
       case TRANSIENT_FAILURE:
         return PickResult.withError(
-            Status.UNAVAILABLE.withDescription(
-                "mesh4j: cannot connect to endpoint " + chosen));
+            Status.UNAVAILABLE
+                .withDescription(
+                    "mesh4j: cannot connect to endpoint " + chosen + why(entry.failure()))
+                .withCause(entry.failure() == null ? null : entry.failure().getCause()));
       case IDLE:
         helper.getSynchronizationContext().execute(entry.subchannel()::requestConnection);
         return PickResult.withNoResult();

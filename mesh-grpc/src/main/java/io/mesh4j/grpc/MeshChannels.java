@@ -8,7 +8,9 @@ import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.NameResolverRegistry;
+import io.grpc.TlsChannelCredentials;
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.tls.MeshTls;
 import java.util.Objects;
 
 /**
@@ -47,6 +49,38 @@ public final class MeshChannels {
    */
   public static ManagedChannelBuilder<?> builderForService(Mesh mesh, String destination) {
     return builderForService(mesh, destination, InsecureChannelCredentials.create());
+  }
+
+  /**
+   * A mutual-TLS channel to {@code destination}, presenting the mesh's workload certificate and
+   * verifying each endpoint by the SPIFFE ID the policy gives it; see {@link
+   * #builderForService(Mesh, String, MeshTls)}.
+   */
+  public static ManagedChannel forServiceWithMtls(Mesh mesh, String destination) {
+    return builderForService(mesh, destination, MeshTls.forMesh(mesh)).build();
+  }
+
+  /**
+   * A mutual-TLS channel builder for {@code destination}. Each endpoint gets its own connection
+   * whose authority is the endpoint's {@code address:port}; the TLS handshake therefore knows
+   * which endpoint it dials, and {@code tls}'s trust manager requires the certificate to carry
+   * that endpoint's SPIFFE ID from the policy ({@code ServiceEndpoints} {@code identity}), or
+   * any ID of the trust domain when the policy names none. Host names are never checked. The
+   * channel presents the workload's current certificate at every handshake, so certificate
+   * rotation needs no new channel; live connections keep the certificate they started with.
+   * The mesh still plans every call for {@code destination} (the channel's authority); the
+   * {@code :authority} header servers see is the endpoint's {@code address:port}.
+   */
+  public static ManagedChannelBuilder<?> builderForService(
+      Mesh mesh, String destination, MeshTls tls) {
+    Objects.requireNonNull(tls, "tls");
+    ChannelCredentials credentials =
+        TlsChannelCredentials.newBuilder()
+            .keyManager(tls.keyManager())
+            .trustManager(tls.clientTrustManager(tls.expectedPeers(destination)))
+            .build();
+    return builderForService(mesh, destination, credentials)
+        .setNameResolverArg(MeshNameResolverProvider.PER_ENDPOINT_AUTHORITY, true);
   }
 
   /** A channel builder for {@code destination} that connects with {@code credentials}. */

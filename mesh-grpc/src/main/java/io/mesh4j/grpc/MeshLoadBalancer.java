@@ -6,7 +6,6 @@ import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,12 +39,15 @@ final class MeshLoadBalancer extends LoadBalancer {
   private final Helper helper;
   private final Map<EndpointKey, Subchannel> subchannels = new HashMap<>();
   private final Map<Subchannel, ConnectivityState> states = new HashMap<>();
+  // Why each failing subchannel failed, so the caller's status can say it (e.g. a TLS refusal).
+  private final Map<Subchannel, Status> failures = new HashMap<>();
   private final Set<EndpointKey> onDemand = new HashSet<>();
   private final Map<EndpointKey, EndpointPicker.Usage> usage = new HashMap<>();
   private final long idleNanos;
   private SynchronizationContext.@Nullable ScheduledHandle sweep;
   private Status lastResolutionError = Status.OK;
   private boolean shutdown;
+  private boolean perEndpointAuthority;
 
   /**
    * @param idleNanos how long an on-demand subchannel may go without a pick before it is shut down
@@ -57,6 +59,8 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   @Override
   public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
+    perEndpointAuthority =
+        Boolean.TRUE.equals(resolved.getAttributes().get(EndpointKey.PER_ENDPOINT_AUTHORITY));
     Map<EndpointKey, EquivalentAddressGroup> wanted = new HashMap<>();
     for (EquivalentAddressGroup group : resolved.getAddresses()) {
       EndpointKey key = group.getAttributes().get(EndpointKey.ATTRIBUTE);
@@ -87,6 +91,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     // Shut down after the new picker is out, so no call is handed a subchannel being closed.
     for (Subchannel subchannel : removed) {
       states.remove(subchannel);
+      failures.remove(subchannel);
       subchannel.shutdown();
     }
     usage.keySet().retainAll(subchannels.keySet());
@@ -114,11 +119,7 @@ final class MeshLoadBalancer extends LoadBalancer {
                   TimeUnit.NANOSECONDS,
                   helper.getScheduledExecutorService());
     }
-    create(
-        key,
-        new EquivalentAddressGroup(
-            new InetSocketAddress(key.address(), key.port()),
-            io.grpc.Attributes.newBuilder().set(EndpointKey.ATTRIBUTE, key).build()));
+    create(key, EndpointKey.group(key, perEndpointAuthority));
     publish();
   }
 
@@ -136,6 +137,7 @@ final class MeshLoadBalancer extends LoadBalancer {
       Subchannel subchannel = subchannels.remove(key);
       if (subchannel != null) {
         states.remove(subchannel);
+        failures.remove(subchannel);
         idle.add(subchannel);
       }
     }
@@ -181,6 +183,11 @@ final class MeshLoadBalancer extends LoadBalancer {
       return;
     }
     states.put(subchannel, state);
+    if (state == ConnectivityState.TRANSIENT_FAILURE) {
+      failures.put(subchannel, info.getStatus());
+    } else if (state == ConnectivityState.READY) {
+      failures.remove(subchannel);
+    }
     if (state == ConnectivityState.IDLE) {
       // A connection that went idle (server GOAWAY, idle timeout) is re-opened at once, because
       // the engine keeps choosing this endpoint while it is healthy.
@@ -203,7 +210,9 @@ final class MeshLoadBalancer extends LoadBalancer {
       anyReady |= state == ConnectivityState.READY;
       anyConnecting |= state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE;
       entries.put(
-          e.getKey(), new EndpointPicker.Entry(e.getValue(), state, usage.get(e.getKey())));
+          e.getKey(),
+          new EndpointPicker.Entry(
+              e.getValue(), state, usage.get(e.getKey()), failures.get(e.getValue())));
     }
     // With no endpoint named yet the channel is waiting, not failing: the first pick connects.
     anyConnecting |= entries.isEmpty();
@@ -222,6 +231,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     }
     subchannels.clear();
     states.clear();
+    failures.clear();
     onDemand.clear();
     usage.clear();
     if (sweep != null) {

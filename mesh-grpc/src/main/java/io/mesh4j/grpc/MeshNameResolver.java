@@ -40,7 +40,11 @@ final class MeshNameResolver extends NameResolver {
   private @Nullable Listener2 listener;
   private Mesh.@Nullable EndpointWatch watch;
 
-  MeshNameResolver(String destination, @Nullable Mesh mesh, Args args) {
+  private final boolean perEndpointAuthority;
+
+  MeshNameResolver(
+      String destination, @Nullable Mesh mesh, Args args, boolean perEndpointAuthority) {
+    this.perEndpointAuthority = perEndpointAuthority;
     this.destination = destination;
     this.mesh = mesh;
     this.args = args;
@@ -86,16 +90,17 @@ final class MeshNameResolver extends NameResolver {
     List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) {
       EndpointKey key = new EndpointKey(e.address(), e.port());
-      groups.add(
-          new EquivalentAddressGroup(
-              new InetSocketAddress(e.address(), e.port()),
-              Attributes.newBuilder().set(EndpointKey.ATTRIBUTE, key).build()));
+      groups.add(EndpointKey.group(key, perEndpointAuthority));
     }
     ConfigOrError config = args.getServiceConfigParser().parseServiceConfig(SERVICE_CONFIG);
     l.onResult2(
         ResolutionResult.newBuilder()
             .setAddressesOrError(StatusOr.fromValue(groups))
             .setServiceConfig(config)
+            .setAttributes(
+                Attributes.newBuilder()
+                    .set(EndpointKey.PER_ENDPOINT_AUTHORITY, perEndpointAuthority)
+                    .build())
             .build());
   }
 

@@ -30,6 +30,16 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
   /** The name-resolver argument carrying the {@link Mesh} a channel resolves against. */
   public static final NameResolver.Args.Key<Mesh> MESH = NameResolver.Args.Key.create("mesh4j.mesh");
 
+  /**
+   * The name-resolver argument that, when {@code true}, gives each endpoint's connection the
+   * endpoint's own {@code address:port} as authority. TLS channels need it: the authority is the
+   * peer host and port of the TLS engine, which the mesh's trust manager uses to find the SPIFFE
+   * ID the endpoint must present. {@link MeshChannels#builderForService(Mesh, String,
+   * io.mesh4j.core.tls.MeshTls)} sets it.
+   */
+  public static final NameResolver.Args.Key<Boolean> PER_ENDPOINT_AUTHORITY =
+      NameResolver.Args.Key.create("mesh4j.perEndpointAuthority");
+
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
   public MeshNameResolverProvider() {}
 
@@ -45,7 +55,8 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
           "mesh4j: target must be mesh:///<service>.<namespace>, got " + targetUri);
     }
     Mesh mesh = args.getArg(MESH);
-    return new MeshNameResolver(destination, mesh, args);
+    return new MeshNameResolver(
+        destination, mesh, args, Boolean.TRUE.equals(args.getArg(PER_ENDPOINT_AUTHORITY)));
   }
 
   @Override

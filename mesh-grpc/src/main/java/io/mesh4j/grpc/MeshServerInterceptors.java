@@ -1,5 +1,6 @@
 package io.mesh4j.grpc;
 
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -8,7 +9,11 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;
+import java.security.cert.Certificate;
 import java.util.Objects;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Server-side interceptors that let the mesh admit or refuse incoming calls. Every call is
@@ -18,6 +23,12 @@ import java.util.Objects;
  * status the engine names ({@code PERMISSION_DENIED} for a denial, {@code RESOURCE_EXHAUSTED} for
  * a rate limit) and the engine's message, which names the policy or the limit, as its
  * description.
+ *
+ * <p>Under {@code mtls: STRICT} (read from the policy in force, per call) a call without a
+ * verified peer identity is refused first, with {@code UNAUTHENTICATED} and a message saying
+ * whether it came over plaintext or without a client certificate. Identities claimed in request
+ * headers are ignored unless a {@link PeerIdentityResolver#fromHeader} resolver is chosen
+ * explicitly.
  *
  * <p>Add the interceptor with {@code ServerInterceptors.intercept(service, interceptor)} or
  * {@code ServerBuilder.intercept(interceptor)}.
@@ -48,6 +59,20 @@ public final class MeshServerInterceptors {
     return new Admit(mesh.inbound(), service, peers);
   }
 
+  /** How the call arrived, for the engine's STRICT check and its message. */
+  static InboundCall.Transport transport(ServerCall<?, ?> call, @Nullable String peer) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session == null) {
+      return InboundCall.Transport.PLAINTEXT;
+    }
+    try {
+      Certificate[] certs = session.getPeerCertificates();
+      return certs.length > 0 ? InboundCall.Transport.MUTUAL_TLS : InboundCall.Transport.TLS;
+    } catch (SSLPeerUnverifiedException e) {
+      return InboundCall.Transport.TLS;
+    }
+  }
+
   /** Asks the engine once per call; the engine's answer is lock-free. */
   private static final class Admit implements ServerInterceptor {
     private final Inbound inbound;
@@ -63,9 +88,11 @@ public final class MeshServerInterceptors {
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      String peer = peers.peer(call, headers);
       InboundCall inboundCall =
           InboundCall.builder(service)
-              .peer(peers.peer(call, headers))
+              .peer(peer)
+              .transport(transport(call, peer))
               .grpc(call.getMethodDescriptor().getFullMethodName())
               .build();
       Admission admission = inbound.admit(inboundCall);

@@ -35,8 +35,18 @@ final class MeshInterceptor implements Interceptor {
   private final Outbound outbound;
   private final Ticker ticker;
   private final MirrorSender mirrors;
+  private final boolean https;
 
   MeshInterceptor(Outbound outbound, Ticker ticker) {
+    this(outbound, ticker, false);
+  }
+
+  /**
+   * @param https send every attempt to its endpoint over {@code https} (mutual TLS), whatever
+   *     the scheme the application wrote
+   */
+  MeshInterceptor(Outbound outbound, Ticker ticker, boolean https) {
+    this.https = https;
     this.outbound = outbound;
     this.ticker = ticker;
     this.mirrors = new MirrorSender(ticker, MeshInterceptor::kind);
@@ -146,10 +156,13 @@ final class MeshInterceptor implements Interceptor {
   }
 
   /** The request sent to {@code endpoint}, still naming the logical host in {@code Host}. */
-  private static Request pointAt(Request request, Endpoint endpoint) {
+  private Request pointAt(Request request, Endpoint endpoint) {
     HttpUrl url = request.url();
-    Request.Builder sent =
-        request.newBuilder().url(url.newBuilder().host(endpoint.address()).port(endpoint.port()).build());
+    HttpUrl.Builder target = url.newBuilder().host(endpoint.address()).port(endpoint.port());
+    if (https) {
+      target.scheme("https");
+    }
+    Request.Builder sent = request.newBuilder().url(target.build());
     if (request.header("Host") == null) {
       boolean defaultPort = url.port() == HttpUrl.defaultPort(url.scheme());
       sent.header("Host", defaultPort ? url.host() : url.host() + ":" + url.port());

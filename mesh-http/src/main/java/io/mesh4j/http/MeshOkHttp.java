@@ -2,6 +2,9 @@ package io.mesh4j.http;
 
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.Ticker;
+import io.mesh4j.core.tls.MeshTls;
+import io.mesh4j.core.tls.MeshTrustManager;
+import java.util.Objects;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
@@ -35,6 +38,33 @@ public final class MeshOkHttp {
    */
   public static OkHttpClient.Builder install(Mesh mesh, OkHttpClient.Builder builder) {
     return builder.addInterceptor(interceptor(mesh)).retryOnConnectionFailure(false);
+  }
+
+  /**
+   * Like {@link #install(Mesh, OkHttpClient.Builder)}, with mutual TLS to mesh destinations: each
+   * attempt goes to its endpoint over {@code https} (the application keeps writing {@code
+   * http://catalog.shop/...}), presenting the workload's current certificate, and the server
+   * must present the SPIFFE ID the policy gives that endpoint (any ID of the trust domain when
+   * it names none). Host names are not verified: the endpoint's identity is checked by {@code
+   * tls}'s trust manager during the handshake, so the builder's host-name verifier is replaced
+   * by one that accepts what the trust manager accepted. Requests to hosts outside the mesh use
+   * the same TLS settings, so give them a client of their own.
+   */
+  public static OkHttpClient.Builder installMtls(
+      Mesh mesh, MeshTls tls, OkHttpClient.Builder builder) {
+    Objects.requireNonNull(tls, "tls");
+    MeshTrustManager trust = tls.clientTrustManager(tls.expectedPeers());
+    return builder
+        .addInterceptor(new MeshInterceptor(mesh.outbound(), Ticker.system(), true))
+        .retryOnConnectionFailure(false)
+        .sslSocketFactory(tls.clientContext(tls.expectedPeers()).getSocketFactory(), trust)
+        // The trust manager verified the peer's SPIFFE ID; endpoints are dialled by address.
+        .hostnameVerifier((host, session) -> true);
+  }
+
+  /** A new client with OkHttp's defaults, the mesh, and mutual TLS to mesh destinations. */
+  public static OkHttpClient clientWithMtls(Mesh mesh) {
+    return installMtls(mesh, MeshTls.forMesh(mesh), new OkHttpClient.Builder()).build();
   }
 
   /** A new client with OkHttp's defaults and the mesh installed. */

@@ -29,6 +29,11 @@ import java.util.Objects;
  *     EnumSet.of(DispatcherType.REQUEST));
  * }</pre>
  *
+ * <p>Under {@code mtls: STRICT} (read from the policy in force, per request) a request without a
+ * verified client certificate is answered {@code 401} with a message saying whether it came
+ * over plaintext or without a certificate. Identities claimed in headers are never read unless
+ * a resolver that reads them is chosen explicitly.
+ *
  * <p>Thread-safe; one instance serves all requests. Requests that are not HTTP pass through.
  */
 public final class MeshServletFilter implements Filter {
@@ -57,6 +62,18 @@ public final class MeshServletFilter implements Filter {
     return new MeshServletFilter(mesh.inbound(), service, peers);
   }
 
+  /** How the request arrived, for the engine's STRICT check and its message. */
+  private static InboundCall.Transport transport(HttpServletRequest request) {
+    if (!request.isSecure()) {
+      return InboundCall.Transport.PLAINTEXT;
+    }
+    return request.getAttribute("jakarta.servlet.request.X509Certificate")
+            instanceof java.security.cert.X509Certificate[] chain
+            && chain.length > 0
+        ? InboundCall.Transport.MUTUAL_TLS
+        : InboundCall.Transport.TLS;
+  }
+
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
       throws IOException, ServletException {
@@ -65,9 +82,11 @@ public final class MeshServletFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
+    String peer = peers.peer(http);
     InboundCall call =
         InboundCall.builder(service)
-            .peer(peers.peer(http))
+            .peer(peer)
+            .transport(transport(http))
             .http(http.getMethod(), http.getRequestURI())
             .build();
     Admission admission = inbound.admit(call);

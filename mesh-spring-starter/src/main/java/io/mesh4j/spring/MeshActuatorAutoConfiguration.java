@@ -1,6 +1,7 @@
 package io.mesh4j.spring;
 
 import io.mesh4j.core.Mesh;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
@@ -12,6 +13,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code mesh} actuator endpoint and health indicator, for applications that have the
@@ -30,8 +33,11 @@ public class MeshActuatorAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnAvailableEndpoint(endpoint = MeshEndpoint.class)
   public MeshEndpoint meshEndpoint(
-      Mesh mesh, ObjectProvider<MeshProperties> properties,
-      ObjectProvider<MeshClientPostProcessor> clients) {
+      Mesh mesh,
+      ObjectProvider<MeshProperties> properties,
+      ObjectProvider<MeshClientPostProcessor> clients,
+      ObjectProvider<GrpcServerInfo> grpcServer,
+      ObjectProvider<Clock> clock) {
     return new MeshEndpoint(
         mesh,
         () -> {
@@ -39,14 +45,48 @@ public class MeshActuatorAutoConfiguration {
           properties.ifAvailable(p -> known.addAll(p.getCalls()));
           clients.ifAvailable(c -> known.addAll(c.destinations()));
           return known;
-        });
+        },
+        () -> {
+          GrpcServerInfo info = grpcServer.getIfAvailable();
+          return info == null ? null : info.describe();
+        },
+        clock.getIfAvailable(Clock::systemUTC));
+  }
+
+  /**
+   * Reads the mesh-managed gRPC server for the endpoint, in a bean of its own so that the
+   * endpoint loads no gRPC class in applications without {@code mesh-grpc}.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.mesh4j.grpc.MeshServerInterceptors")
+  static class GrpcServerInfoConfiguration {
+    @Bean
+    GrpcServerInfo meshGrpcServerInfo(ObjectProvider<MeshGrpcServer> server) {
+      return () -> {
+        MeshGrpcServer s = server.getIfAvailable();
+        return s == null || !s.isRunning()
+            ? null
+            : new MeshEndpoint.GrpcServerDescriptor(s.port(), s.services());
+      };
+    }
+  }
+
+  /** What the endpoint shows of the gRPC server; null when none runs. */
+  @FunctionalInterface
+  interface GrpcServerInfo {
+    MeshEndpoint.@Nullable GrpcServerDescriptor describe();
   }
 
   /** The {@code mesh} health contributor, named after the bean. */
   @Bean
   @ConditionalOnMissingBean(name = "meshHealthIndicator")
   @ConditionalOnEnabledHealthIndicator("mesh")
-  public MeshHealthIndicator meshHealthIndicator(Mesh mesh) {
-    return new MeshHealthIndicator(mesh);
+  public MeshHealthIndicator meshHealthIndicator(
+      Mesh mesh,
+      ObjectProvider<MeshAutoConfiguration.PolicySource> source,
+      ObjectProvider<Clock> clock) {
+    MeshAutoConfiguration.PolicySource s = source.getIfAvailable();
+    return new MeshHealthIndicator(
+        mesh, s == null ? "" : s.description(), clock.getIfAvailable(Clock::systemUTC));
   }
 }

@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
 
 /**
@@ -26,16 +27,50 @@ public class MeshAutoConfiguration {
   /** Creates the auto-configuration; Spring calls it. */
   public MeshAutoConfiguration() {}
 
-  /** The mesh, closed (and its config source stopped) when the context closes. */
-  @Bean(destroyMethod = "close")
-  @ConditionalOnMissingBean
-  public Mesh mesh(MeshProperties properties) {
-    Mesh.Builder builder = Mesh.builder().configSource(configSource(properties));
-    String zone = properties.getLocalZone();
-    if (zone != null && !zone.isBlank()) {
-      builder.localZone(zone);
+  /**
+   * The starter's own mesh and a description of its policy source, both skipped when the
+   * application declares a {@link Mesh} bean of its own.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingBean(Mesh.class)
+  static class StarterMesh {
+
+    /**
+     * The mesh, closed (and its config source stopped) when the context closes. {@link
+     * MeshBuilderCustomizer} beans adjust the builder first.
+     */
+    @Bean(destroyMethod = "close")
+    Mesh mesh(MeshProperties properties, ObjectProvider<MeshBuilderCustomizer> customizers) {
+      Mesh.Builder builder = Mesh.builder().configSource(configSource(properties));
+      String zone = properties.getLocalZone();
+      if (zone != null && !zone.isBlank()) {
+        builder.localZone(zone);
+      }
+      customizers.orderedStream().forEach(c -> c.customize(builder));
+      return builder.build();
     }
-    return builder.build();
+
+    /** Where the mesh's policy comes from, for the health details. */
+    @Bean
+    PolicySource meshPolicySource(MeshProperties properties) {
+      return new PolicySource(describe(properties));
+    }
+  }
+
+  /**
+   * Where the starter's mesh takes its policy from, in words ({@code controller <address>} or
+   * {@code directory <path>}).
+   *
+   * @param description the words
+   */
+  public record PolicySource(String description) {}
+
+  static String describe(MeshProperties properties) {
+    String address = properties.getController().getAddress();
+    if (address != null && !address.isBlank()) {
+      return "controller " + address;
+    }
+    return "directory " + properties.getConfigDir().toAbsolutePath();
   }
 
   /**
@@ -49,6 +84,16 @@ public class MeshAutoConfiguration {
     ClassLoader loader = resourceLoader.getClassLoader();
     return new MeshClientPostProcessor(
         mesh, loader != null ? loader : MeshAutoConfiguration.class.getClassLoader());
+  }
+
+  /**
+   * Resolves {@link MeshClient} constructor and {@code @Bean} method parameters. Static, as
+   * bean-factory post-processors must be.
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  public static MeshClientParameters meshClientParameters() {
+    return new MeshClientParameters();
   }
 
   static ConfigSource configSource(MeshProperties properties) {

@@ -1,58 +1,178 @@
 package io.mesh4j.spring;
 
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.MeshStatus;
 import io.mesh4j.core.call.Endpoint;
-import java.util.LinkedHashMap;
+import io.mesh4j.core.identity.IdentityMaterial;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 /**
- * The {@code mesh} actuator endpoint: the policy version in effect and the endpoints of each
- * destination the application is known to call. The mesh cannot list every destination its
- * policy holds, so "known" means those in {@code mesh4j.calls} and those {@link MeshClient}
- * fields name; {@code /actuator/mesh/{destination}} shows any other.
+ * The {@code mesh} actuator endpoint: the policy version in effect and its age, every destination
+ * of the policy (plus the ones the application names in {@code mesh4j.calls} and {@link
+ * MeshClient} fields, even while the policy lacks them) with its endpoints, subsets, breaker
+ * states and ejections, the workload certificate, and the mesh-managed gRPC server. Read from
+ * {@link Mesh#status()}; never on a call's path.
  */
 @org.springframework.boot.actuate.endpoint.annotation.Endpoint(id = "mesh")
 public class MeshEndpoint {
 
   private final Mesh mesh;
   private final Supplier<Set<String>> destinations;
+  private final Supplier<@Nullable GrpcServerDescriptor> grpcServer;
+  private final Clock clock;
 
   /**
-   * An endpoint on {@code mesh} that reports the destinations {@code destinations} supplies,
+   * An endpoint on {@code mesh} that also lists the destinations {@code destinations} supplies,
    * asked afresh on every read since {@link MeshClient} fields are injected as beans appear.
    */
   public MeshEndpoint(Mesh mesh, Supplier<Set<String>> destinations) {
+    this(mesh, destinations, () -> null, Clock.systemUTC());
+  }
+
+  /**
+   * An endpoint that also describes the gRPC server {@code grpcServer} supplies (null when there
+   * is none) and judges certificate expiry by {@code clock}.
+   */
+  public MeshEndpoint(
+      Mesh mesh,
+      Supplier<Set<String>> destinations,
+      Supplier<@Nullable GrpcServerDescriptor> grpcServer,
+      Clock clock) {
     this.mesh = mesh;
     this.destinations = destinations;
+    this.grpcServer = grpcServer;
+    this.clock = clock;
   }
 
-  /** The version in effect and each known destination's endpoints, destinations sorted. */
+  /** Everything the mesh holds now; destinations sorted by name. */
   @ReadOperation
   public MeshDescriptor mesh() {
-    Map<String, List<Endpoint>> byDestination = new LinkedHashMap<>();
-    for (String destination : new TreeSet<>(destinations.get())) {
-      byDestination.put(destination, mesh.endpoints(destination));
+    MeshStatus status = mesh.status();
+    Map<String, DestinationDescriptor> byName = new TreeMap<>();
+    for (MeshStatus.DestinationStatus d : status.destinations()) {
+      byName.put(d.name(), describe(d));
     }
-    return new MeshDescriptor(mesh.appliedVersion(), byDestination);
+    for (String known : destinations.get()) {
+      byName.putIfAbsent(known, new DestinationDescriptor(List.of(), List.of()));
+    }
+    Duration age = status.sinceApplied();
+    return new MeshDescriptor(
+        status.version(),
+        age == null ? null : age.toMillis(),
+        mesh.settings().mtls().name(),
+        byName,
+        identity(mesh.identity().current(), clock.instant()),
+        grpcServer.get());
   }
 
-  /** The endpoints of one destination, local zone first; empty when the mesh does not know it. */
+  /** One destination; empty lists when the policy does not know it. */
   @ReadOperation
-  public List<Endpoint> destination(@Selector String destination) {
-    return mesh.endpoints(destination);
+  public DestinationDescriptor destination(@Selector String destination) {
+    for (MeshStatus.DestinationStatus d : mesh.status().destinations()) {
+      if (d.name().equals(destination)) {
+        return describe(d);
+      }
+    }
+    return new DestinationDescriptor(List.of(), List.of());
+  }
+
+  private static DestinationDescriptor describe(MeshStatus.DestinationStatus d) {
+    List<SubsetDescriptor> subsets = new ArrayList<>();
+    for (MeshStatus.SubsetStatus s : d.subsets()) {
+      List<EndpointState> endpoints = new ArrayList<>();
+      for (MeshStatus.EndpointStatus e : s.endpoints()) {
+        endpoints.add(new EndpointState(e.endpoint().authority(), e.ejected(), e.ejections()));
+      }
+      subsets.add(new SubsetDescriptor(s.name(), s.breaker().name(), s.activeCalls(), endpoints));
+    }
+    return new DestinationDescriptor(d.endpoints(), subsets);
+  }
+
+  static @Nullable IdentityDescriptor identity(@Nullable IdentityMaterial m, Instant now) {
+    if (m == null) {
+      return null;
+    }
+    return new IdentityDescriptor(
+        m.spiffeId(),
+        m.notBefore().toString(),
+        m.notAfter().toString(),
+        !now.isBefore(m.notAfter()));
   }
 
   /**
    * What {@link #mesh()} reports.
    *
    * @param appliedVersion the version of the policy in effect, 0 before the first
-   * @param destinations each known destination's endpoints, local zone first
+   * @param snapshotAgeMillis milliseconds since that version was applied, null before the first
+   * @param mtls the mesh-wide mTLS mode in force
+   * @param destinations every destination, by name
+   * @param identity the workload certificate, null when none has been issued
+   * @param grpcServer the mesh-managed gRPC server, null when it does not run
    */
-  public record MeshDescriptor(long appliedVersion, Map<String, List<Endpoint>> destinations) {}
+  public record MeshDescriptor(
+      long appliedVersion,
+      @Nullable Long snapshotAgeMillis,
+      String mtls,
+      Map<String, DestinationDescriptor> destinations,
+      @Nullable IdentityDescriptor identity,
+      @Nullable GrpcServerDescriptor grpcServer) {}
+
+  /**
+   * One destination.
+   *
+   * @param endpoints every endpoint (address, port, labels, zone, weight, identity), local zone
+   *     first
+   * @param subsets the named subsets, then the whole destination (name null)
+   */
+  public record DestinationDescriptor(List<Endpoint> endpoints, List<SubsetDescriptor> subsets) {}
+
+  /**
+   * One subset.
+   *
+   * @param name the subset's name, null for the whole destination
+   * @param breaker {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN}
+   * @param activeCalls calls in flight, counted when the subset has a concurrency limit
+   * @param endpoints its endpoints and their ejections
+   */
+  public record SubsetDescriptor(
+      @Nullable String name, String breaker, int activeCalls, List<EndpointState> endpoints) {}
+
+  /**
+   * One endpoint's outlier-detection state.
+   *
+   * @param authority {@code address:port}
+   * @param ejected whether outlier detection ejected it and the ejection still runs
+   * @param ejections ejections without a quiet interval since
+   */
+  public record EndpointState(String authority, boolean ejected, int ejections) {}
+
+  /**
+   * The workload certificate.
+   *
+   * @param spiffeId the identity it proves
+   * @param notBefore start of validity, ISO-8601
+   * @param notAfter end of validity, ISO-8601
+   * @param expired whether it has expired
+   */
+  public record IdentityDescriptor(
+      String spiffeId, String notBefore, String notAfter, boolean expired) {}
+
+  /**
+   * The mesh-managed gRPC server.
+   *
+   * @param port the bound port
+   * @param services the gRPC services it serves
+   */
+  public record GrpcServerDescriptor(int port, List<String> services) {}
 }

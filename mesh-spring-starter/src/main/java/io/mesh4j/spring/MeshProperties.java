@@ -1,6 +1,7 @@
 package io.mesh4j.spring;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -31,12 +32,16 @@ public class MeshProperties {
   private @Nullable String localZone;
 
   /**
-   * The service this application serves ({@code name.namespace}); in a servlet web application
-   * it registers the mesh's servlet filter for it.
+   * The service this application serves (name.namespace); in a servlet web application
+   * it registers the mesh's servlet filter for it, and @MeshGrpcService beans default to it.
    */
   private @Nullable String service;
 
   private final Controller controller = new Controller();
+
+  private final Grpc grpc = new Grpc();
+
+  private final Metrics metrics = new Metrics();
 
   /** Directory of policy YAML files. */
   public Path getConfigDir() {
@@ -103,10 +108,91 @@ public class MeshProperties {
     return controller;
   }
 
+  /** The {@code mesh4j.grpc.*} properties. */
+  public Grpc getGrpc() {
+    return grpc;
+  }
+
+  /** The {@code mesh4j.metrics.*} properties. */
+  public Metrics getMetrics() {
+    return metrics;
+  }
+
+  /** The {@code mesh4j.grpc.*} properties: the server for {@code @MeshGrpcService} beans. */
+  public static class Grpc {
+
+    /** Port of the gRPC server for @MeshGrpcService beans; 0 picks a free port. */
+    private int port = 9090;
+
+    /** Address the gRPC server binds to, e.g. 127.0.0.1; every interface when unset. */
+    private @Nullable String address;
+
+    /** How long calls in flight may run on when the context closes before they are cancelled. */
+    private Duration shutdownGracePeriod = Duration.ofSeconds(10);
+
+    /** Port of the gRPC server; 0 picks a free port. */
+    public int getPort() {
+      return port;
+    }
+
+    /** Sets the port of the gRPC server. */
+    public void setPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(
+            "mesh4j.grpc.port must be 0 (any free port) to 65535, got " + port);
+      }
+      this.port = port;
+    }
+
+    /** Address the gRPC server binds to, or null for every interface. */
+    public @Nullable String getAddress() {
+      return address;
+    }
+
+    /** Sets the address the gRPC server binds to. */
+    public void setAddress(@Nullable String address) {
+      this.address = address;
+    }
+
+    /** How long calls in flight may finish at shutdown. */
+    public Duration getShutdownGracePeriod() {
+      return shutdownGracePeriod;
+    }
+
+    /** Sets how long calls in flight may finish at shutdown. */
+    public void setShutdownGracePeriod(Duration shutdownGracePeriod) {
+      if (shutdownGracePeriod.isNegative()) {
+        throw new IllegalArgumentException(
+            "mesh4j.grpc.shutdown-grace-period must not be negative, got " + shutdownGracePeriod);
+      }
+      this.shutdownGracePeriod = shutdownGracePeriod;
+    }
+  }
+
+  /** The {@code mesh4j.metrics.*} properties. */
+  public static class Metrics {
+
+    /**
+     * Whether the mesh's own meters (mesh4j.retries, mesh4j.refusals, mesh4j.breaker.state, ...)
+     * are recorded in the application's MeterRegistry, when Micrometer is present.
+     */
+    private boolean enabled = true;
+
+    /** Whether the mesh's meters go to the application's registry. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether the mesh's meters go to the application's registry. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+
   /** The {@code mesh4j.controller.*} properties. */
   public static class Controller {
 
-    /** The controller's gRPC target, for example {@code dns:///mesh-controller:7443}. */
+    /** The controller's gRPC target, for example dns:///mesh-controller:7443. */
     private @Nullable String address;
 
     /** The controller's gRPC target, or null to read policy from the config directory. */

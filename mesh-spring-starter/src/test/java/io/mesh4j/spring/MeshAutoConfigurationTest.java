@@ -88,6 +88,19 @@ class MeshAutoConfigurationTest {
   }
 
   @Test
+  void anEmptyConfigurationStartsOnTheMeshDirectoryEvenWhenItIsAbsent() {
+    // no property at all: the relative directory "mesh" does not exist in the module's directory
+    assertThat(Path.of("mesh")).doesNotExist();
+    runner.run(
+        context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(Mesh.class);
+          assertThat(context.getBean(Mesh.class).appliedVersion()).isZero();
+          assertThat(context.getBean(MeshAutoConfiguration.PolicySource.class).description())
+              .isEqualTo("directory " + Path.of("mesh").toAbsolutePath());
+        });
+  }
+
+  @Test
   void aMeshOfTheApplicationsOwnWins() {
     runner
         .withUserConfiguration(OwnMesh.class)
@@ -95,6 +108,8 @@ class MeshAutoConfigurationTest {
             context -> {
               assertThat(context).hasSingleBean(Mesh.class);
               assertThat(context.getBean(Mesh.class)).isSameAs(context.getBean("ownMesh"));
+              // the starter says nothing about a source it did not build
+              assertThat(context).doesNotHaveBean(MeshAutoConfiguration.PolicySource.class);
             });
   }
 

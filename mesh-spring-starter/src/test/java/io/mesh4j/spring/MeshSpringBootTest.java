@@ -70,7 +70,9 @@ class MeshSpringBootTest {
   void theMeshEndpointAnswers() throws Exception {
     HttpResponse<String> response = get("/actuator/mesh");
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).contains("\"appliedVersion\":1").contains("\"catalog.shop\":[]");
+    assertThat(response.body())
+        .contains("\"appliedVersion\":1")
+        .contains("\"catalog.shop\":{\"endpoints\":[],\"subsets\":[]}");
   }
 
   @Test

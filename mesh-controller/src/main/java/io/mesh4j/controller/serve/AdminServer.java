@@ -2,6 +2,7 @@ package io.mesh4j.controller.serve;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.mesh4j.controller.ca.IssuanceMetrics;
 import io.mesh4j.controller.resolve.ResourceCondition;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The operator's view of the controller over plain HTTP:
@@ -23,7 +25,8 @@ import java.util.function.Supplier;
  *       resources in it, the version it applied, its last NACK with the reasons, when it last synced) and the {@code
  *       Accepted} condition of every resource;
  *   <li>{@code /metrics}: Prometheus text with NACKs (in total and per application), pushes,
- *       snapshot computations and connected applications;
+ *       snapshot computations, connected applications and, with a certificate authority,
+ *       certificates issued and refused by reason;
  *   <li>{@code /healthz}: liveness, always 200 while the process serves HTTP;
  *   <li>{@code /readyz}: 200 once a world is served, 503 before.
  * </ul>
@@ -38,12 +41,19 @@ public final class AdminServer implements AutoCloseable {
   private final ExecutorService executor;
   private final SnapshotDistributor distributor;
   private final Supplier<String> mode;
+  private final @Nullable IssuanceMetrics issuance;
 
-  private AdminServer(HttpServer server, ExecutorService executor, SnapshotDistributor distributor, Supplier<String> mode) {
+  private AdminServer(
+      HttpServer server,
+      ExecutorService executor,
+      SnapshotDistributor distributor,
+      Supplier<String> mode,
+      @Nullable IssuanceMetrics issuance) {
     this.server = server;
     this.executor = executor;
     this.distributor = distributor;
     this.mode = mode;
+    this.issuance = issuance;
   }
 
   /**
@@ -54,6 +64,23 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(InetSocketAddress address, SnapshotDistributor distributor, Supplier<String> mode)
       throws IOException {
+    return start(address, distributor, mode, null);
+  }
+
+  /**
+   * Starts serving on {@code address} (port 0 picks a free one), also publishing the certificate
+   * authority's counters on {@code /metrics}.
+   *
+   * @param mode describes where the world comes from, for {@code /status}
+   * @param issuance the certificate service's counters, or null when the controller runs no CA
+   * @throws IOException if the address cannot be bound
+   */
+  public static AdminServer start(
+      InetSocketAddress address,
+      SnapshotDistributor distributor,
+      Supplier<String> mode,
+      @Nullable IssuanceMetrics issuance)
+      throws IOException {
     HttpServer server = HttpServer.create(address, 0);
     ExecutorService executor =
         Executors.newSingleThreadExecutor(
@@ -63,7 +90,7 @@ public final class AdminServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    AdminServer admin = new AdminServer(server, executor, distributor, mode);
+    AdminServer admin = new AdminServer(server, executor, distributor, mode, issuance);
     server.createContext("/status", admin::status);
     server.createContext("/metrics", admin::metrics);
     server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
@@ -156,6 +183,9 @@ public final class AdminServer implements AutoCloseable {
     sb.append("# HELP mesh4j_controller_connected_applications Applications with an open stream.\n");
     sb.append("# TYPE mesh4j_controller_connected_applications gauge\n");
     sb.append("mesh4j_controller_connected_applications ").append(distributor.applications().size()).append('\n');
+    if (issuance != null) {
+      issuance.writePrometheus(sb);
+    }
     respond(ex, 200, "text/plain; version=0.0.4", sb.toString());
   }
 

@@ -12,6 +12,7 @@ import io.mesh4j.core.internal.wire.Hello;
 import io.mesh4j.core.internal.wire.ServerMessage;
 import io.mesh4j.core.internal.wire.Snapshot;
 import io.mesh4j.core.internal.wire.Version;
+import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import java.time.InstantSource;
@@ -71,6 +72,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private final AtomicLong snapshotsComputed = new AtomicLong();
   private volatile List<ResourceCondition> conditions = List.of();
   private volatile boolean ready;
+  private volatile MeshConfig.Spec settings = MeshConfig.defaults();
   private volatile Runnable onNack = () -> {};
 
   /** @param clock wall time for "last synced" */
@@ -89,6 +91,7 @@ public final class SnapshotDistributor implements AutoCloseable {
    * (which holds the last good version of each refused resource, if any) is served.
    */
   public void serve(PolicySet accepted, List<Problem> problems) {
+    settings = accepted.meshConfig().map(MeshConfig::spec).orElse(MeshConfig.defaults());
     updates.execute(
         () -> {
           world = accepted;
@@ -103,6 +106,14 @@ public final class SnapshotDistributor implements AutoCloseable {
             recompute(e.getKey(), e.getValue());
           }
         });
+  }
+
+  /**
+   * The mesh-wide settings of the world served last (trust domain, certificate lifetime), or the
+   * defaults before any world or when it has no {@code MeshConfig}. Readable from any thread.
+   */
+  public MeshConfig.Spec settings() {
+    return settings;
   }
 
   /**

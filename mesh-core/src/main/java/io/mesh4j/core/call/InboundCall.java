@@ -12,13 +12,27 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InboundCall {
 
+  /** How a call reached the server, as far as the transport can tell. */
+  public enum Transport {
+    /** The adapter did not say; the call is judged by its peer alone. */
+    UNKNOWN,
+    /** A connection without TLS. */
+    PLAINTEXT,
+    /** TLS, but the client presented no certificate. */
+    TLS,
+    /** TLS with a client certificate the server verified. */
+    MUTUAL_TLS
+  }
+
   private final String service;
   private final @Nullable String peer;
   private final @Nullable String httpMethod;
   private final @Nullable String path;
   private final @Nullable String grpcMethod;
+  private final Transport transport;
 
   private InboundCall(Builder b) {
+    this.transport = b.transport;
     this.service = b.service;
     this.peer = b.peer;
     this.httpMethod = b.httpMethod;
@@ -59,6 +73,11 @@ public final class InboundCall {
     return grpcMethod;
   }
 
+  /** How the call arrived; {@link Transport#UNKNOWN} unless the adapter said. */
+  public Transport transport() {
+    return transport;
+  }
+
   /** Builds an {@link InboundCall}. Not thread-safe. */
   public static final class Builder {
     private final String service;
@@ -66,6 +85,7 @@ public final class InboundCall {
     private @Nullable String httpMethod;
     private @Nullable String path;
     private @Nullable String grpcMethod;
+    private Transport transport = Transport.UNKNOWN;
 
     private Builder(String service) {
       this.service = Objects.requireNonNull(service, "service");
@@ -87,6 +107,15 @@ public final class InboundCall {
     /** A gRPC call of {@code fullMethodName}, {@code package.Service/Method}. */
     public Builder grpc(String fullMethodName) {
       this.grpcMethod = fullMethodName;
+      return this;
+    }
+
+    /**
+     * How the call arrived. Under {@code mtls: STRICT} the engine refuses calls without a
+     * verified peer whatever this says; it only makes the refusal's message precise.
+     */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

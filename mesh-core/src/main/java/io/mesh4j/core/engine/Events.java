@@ -4,7 +4,9 @@ import io.mesh4j.core.MeshFailure;
 import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.identity.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -108,5 +110,22 @@ public final class Events {
 
   public void faultInjected(String destination, long delayNanos, boolean abort) {
     emit(l -> l.faultInjected(destination, delayNanos, abort));
+  }
+
+  public void certificateRenewed(String spiffeId, Instant notAfter) {
+    emit(l -> l.certificateRenewed(spiffeId, notAfter));
+  }
+
+  public void certificateRenewalFailed(
+      String message, boolean retryable, @Nullable Instant notAfter) {
+    emit(l -> l.certificateRenewalFailed(message, retryable, notAfter));
+  }
+
+  public void certificateExpiring(String spiffeId, Instant notAfter) {
+    emit(l -> l.certificateExpiring(spiffeId, notAfter));
+  }
+
+  public void tlsRefused(TlsRefusal refusal) {
+    emit(l -> l.tlsRefused(refusal));
   }
 }

@@ -458,8 +458,28 @@ final class PolicyValidator {
       each(rule.paths(), path + ".paths", (p, value) -> {
         if (!value.startsWith("/")) {
           add(ref, p, "must start with /", value);
+        } else if (value.indexOf('*') >= 0 && value.indexOf('*') != value.length() - 1) {
+          add(ref, p, "may hold * only as its last character (a prefix match)", value);
         }
       });
+      // An empty list would read as "unset" and match everything: in an ALLOW rule, everyone.
+      nonEmpty(ref, path + ".principals", rule.principals());
+      nonEmpty(ref, path + ".namespaces", rule.namespaces());
+      nonEmpty(ref, path + ".grpcMethods", rule.grpcMethods());
+      nonEmpty(ref, path + ".httpMethods", rule.httpMethods());
+      nonEmpty(ref, path + ".paths", rule.paths());
+      if (rule.grpcMethods() != null && (rule.httpMethods() != null || rule.paths() != null)) {
+        add(ref, path,
+            "must not set both grpcMethods and httpMethods/paths: a call is either gRPC or plain"
+                + " HTTP, so the rule would match nothing; split it into two rules",
+            null);
+      }
+    }
+  }
+
+  private void nonEmpty(String ref, String path, @Nullable List<String> values) {
+    if (values != null && values.isEmpty()) {
+      add(ref, path, "must not be empty; leave the field out to match any value", "[]");
     }
   }
 

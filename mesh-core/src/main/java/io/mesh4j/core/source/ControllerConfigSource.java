@@ -1,12 +1,15 @@
 package io.mesh4j.core.source;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
 import io.mesh4j.core.internal.controller.Backoff;
 import io.mesh4j.core.internal.controller.StreamClient;
 import io.mesh4j.core.internal.wire.Hello;
 import io.mesh4j.core.internal.wire.Version;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,9 +112,19 @@ public final class ControllerConfigSource implements ConfigSource {
     private Duration maxBackoff = Duration.ofSeconds(30);
     private RandomGenerator random = RandomGenerator.getDefault();
     private InstantSource clock = InstantSource.system();
+    private @Nullable Path trustedRoots;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
+    }
+
+    /**
+     * Connect with TLS, trusting the CA certificates in this PEM file (the mesh's CA root, which
+     * signs the controller's serving certificate). Without it the stream is plaintext.
+     */
+    public Builder trustedRoots(Path pemFile) {
+      this.trustedRoots = Objects.requireNonNull(pemFile, "pemFile");
+      return this;
     }
 
     /** The application's name, as operators see it in the controller's status. Required. */
@@ -209,8 +222,20 @@ public final class ControllerConfigSource implements ConfigSource {
               });
       executor.setRemoveOnCancelPolicy(true);
       // The channel's callbacks run on the client's one thread: that is what serializes them.
-      ManagedChannel channel =
-          Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).executor(executor).build();
+      ChannelCredentials credentials = InsecureChannelCredentials.create();
+      Path roots = trustedRoots;
+      if (roots != null) {
+        try {
+          credentials = TlsChannelCredentials.newBuilder().trustManager(roots.toFile()).build();
+        } catch (IOException e) {
+          executor.shutdownNow();
+          throw new IllegalArgumentException(
+              "ControllerConfigSource trustedRoots: cannot read " + roots + " (" + e
+                  + "); expected a PEM file of CA certificates",
+              e);
+        }
+      }
+      ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).executor(executor).build();
       return new ControllerConfigSource(
           new StreamClient(
               new StreamClient.Settings(target, hello, cacheFile, backoff, clock), channel, executor));

@@ -58,6 +58,8 @@ public final class ServiceAuthorization {
         (isDeny ? deny : allow).add(Rule.of(p.ref(), r));
       }
     }
+    // Sorted, so the refusal names the same policies whatever order they were loaded in.
+    allowRefs.sort(null);
     return new ServiceAuthorization(
         deny.toArray(new Rule[0]),
         allow.toArray(new Rule[0]),
@@ -71,8 +73,10 @@ public final class ServiceAuthorization {
    */
   public @Nullable String deny(InboundCall call) {
     String namespace = namespaceOf(call.peer());
+    // Rules see the path the container routes on, not the spelling the client chose.
+    String path = RequestPaths.normalize(call.path());
     for (Rule r : denyRules) {
-      if (r.matches(call, namespace)) {
+      if (r.matches(call, namespace, path)) {
         return r.policy + " denies " + who(call);
       }
     }
@@ -80,7 +84,7 @@ public final class ServiceAuthorization {
       return null;
     }
     for (Rule r : allowRules) {
-      if (r.matches(call, namespace)) {
+      if (r.matches(call, namespace, path)) {
         return null;
       }
     }
@@ -147,12 +151,12 @@ public final class ServiceAuthorization {
       return values == null || values.isEmpty() ? null : values.toArray(new String[0]);
     }
 
-    boolean matches(InboundCall call, @Nullable String namespace) {
+    boolean matches(InboundCall call, @Nullable String namespace, @Nullable String path) {
       return matches(principals, call.peer(), true)
           && matches(namespaces, namespace, false)
           && matches(grpcMethods, call.grpcMethod(), true)
           && matches(httpMethods, call.httpMethod(), false)
-          && matches(paths, call.path(), true);
+          && matches(paths, path, true);
     }
 
     /** Whether any pattern matches; an unset condition always holds, an absent value never. */

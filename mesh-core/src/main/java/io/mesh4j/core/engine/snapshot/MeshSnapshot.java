@@ -22,6 +22,9 @@ public final class MeshSnapshot {
   private final Map<String, InboundService> inbound;
   private final Map<String, ServiceAuthorization> authorization;
   private final MeshConfig.Spec settings;
+  // address:port -> SPIFFE ID over all destinations; CONFLICT when two destinations disagree.
+  private final Map<String, String> identities;
+  private static final String CONFLICT = "";
 
   MeshSnapshot(
       long version,
@@ -34,6 +37,24 @@ public final class MeshSnapshot {
     this.destinations = Map.copyOf(destinations);
     this.inbound = Map.copyOf(inbound);
     this.authorization = Map.copyOf(authorization);
+    Map<String, String> ids = new java.util.HashMap<>();
+    for (DestinationRuntime d : this.destinations.values()) {
+      for (Endpoint e : d.endpoints) {
+        if (e.identity() != null) {
+          ids.merge(e.authority(), e.identity(), (a, b) -> a.equals(b) ? a : CONFLICT);
+        }
+      }
+    }
+    this.identities = Map.copyOf(ids);
+  }
+
+  /**
+   * The SPIFFE ID the endpoint at {@code authority} ({@code address:port}) must present, over
+   * all destinations; null when no destination names one, or when two name different ones.
+   */
+  public @Nullable String endpointIdentity(String authority) {
+    String id = identities.get(authority);
+    return id == null || id.isEmpty() ? null : id;
   }
 
   /** The snapshot before any policy arrived: no destinations. */
@@ -73,6 +94,11 @@ public final class MeshSnapshot {
   public List<Endpoint> endpoints(String destination) {
     DestinationRuntime d = destinations.get(destination);
     return d == null ? List.of() : d.endpoints;
+  }
+
+  /** Every destination's runtime, for status reads off the call path. */
+  java.util.Collection<DestinationRuntime> destinationRuntimes() {
+    return destinations.values();
   }
 
   /** How many destinations the snapshot knows. */

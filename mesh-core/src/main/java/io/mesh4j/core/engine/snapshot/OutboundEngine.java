@@ -1,6 +1,8 @@
 package io.mesh4j.core.engine.snapshot;
 
 import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.MeshRandom;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.CallPlan;
@@ -90,6 +92,9 @@ public final class OutboundEngine implements Outbound, Inbound {
   public Admission admit(InboundCall call) {
     MeshSnapshot s = snapshot;
     String service = call.service();
+    if (call.peer() == null && s.settings().mtls() == MeshConfig.MtlsMode.STRICT) {
+      return unauthenticated(service, call.transport());
+    }
     ServiceAuthorization authz = s.authorization(service);
     if (authz != null) {
       String denied = authz.deny(call);
@@ -102,6 +107,31 @@ public final class OutboundEngine implements Outbound, Inbound {
       }
     }
     return limit(s, service);
+  }
+
+  private Admission unauthenticated(String service, InboundCall.Transport transport) {
+    String detail =
+        switch (transport) {
+          case PLAINTEXT -> "mtls is STRICT and the call came over plaintext";
+          case TLS -> "mtls is STRICT and the caller presented no client certificate";
+          default -> "mtls is STRICT and the caller has no verified identity";
+        };
+    MeshFailure f = MeshFailure.of(MeshFailure.Reason.UNAUTHENTICATED, service, null, detail);
+    if (ctx.events().enabled()) {
+      ctx.events().callRefused(f);
+      if (transport == InboundCall.Transport.PLAINTEXT || transport == InboundCall.Transport.TLS) {
+        ctx.events()
+            .tlsRefused(
+                new TlsRefusal(
+                    TlsRefusal.Side.SERVER,
+                    transport == InboundCall.Transport.PLAINTEXT
+                        ? TlsRefusal.Reason.PLAINTEXT
+                        : TlsRefusal.Reason.NO_CLIENT_CERTIFICATE,
+                    "unknown",
+                    f.getMessage()));
+      }
+    }
+    return Admission.refused(f);
   }
 
   @Override

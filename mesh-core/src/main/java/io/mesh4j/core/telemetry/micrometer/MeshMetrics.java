@@ -5,7 +5,11 @@ import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.Ticker;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.identity.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,6 +54,16 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code mesh4j.config.refusals} (counter): refused policy versions.
  *   <li>{@code mesh4j.config.last.applied} (gauge, seconds): time since the last applied version,
  *       read from the {@link Ticker} given at binding. NaN until a version is applied.
+ *   <li>{@code mesh4j.certificate.expiry.seconds} (gauge): seconds until the workload
+ *       certificate renewed last expires, on the wall clock given at binding; NaN before the
+ *       first certificate.
+ *   <li>{@code mesh4j.certificate.renewals} (counter; {@code result} = {@code success} or {@code
+ *       failure}): certificate issuance attempts.
+ *   <li>{@code mesh4j.certificate.expiring} (counter): expiry alarms (a certificate close to
+ *       expiry and not renewed).
+ *   <li>{@code mesh4j.tls.refusals} (counter; {@code side} = {@code client} or {@code server},
+ *       {@code reason} = the lower-case name of {@link TlsRefusal.Reason}): peers refused by the
+ *       mesh's TLS (expired or untrusted certificates, wrong identity, plaintext under STRICT).
  * </ul>
  *
  * <p>The {@code subset} tag is {@code none} for a destination without subsets. A call refused
@@ -81,14 +95,32 @@ public final class MeshMetrics extends MeshListener {
   private final ConcurrentMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
   private final ConcurrentMap<SubsetKey, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
   private final Counter configRefusals;
+  private final InstantSource wallClock;
+  private final Counter renewalsOk;
+  private final Counter renewalsFailed;
+  private final Counter expiring;
+  private final ConcurrentMap<String, Counter> tlsRefusals = new ConcurrentHashMap<>();
+  private volatile @Nullable Instant certificateNotAfter;
 
   // One immutable value, so that a scrape never pairs one version with another's time; written
   // on the config thread, read on the registry's.
   private volatile @Nullable Applied applied;
 
-  private MeshMetrics(MeterRegistry registry, Ticker ticker) {
+  private MeshMetrics(MeterRegistry registry, Ticker ticker, InstantSource wallClock) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+    this.renewalsOk = renewals("success");
+    this.renewalsFailed = renewals("failure");
+    this.expiring =
+        Counter.builder("mesh4j.certificate.expiring")
+            .description("Alarms: a workload certificate close to expiry and not renewed")
+            .register(registry);
+    Gauge.builder("mesh4j.certificate.expiry.seconds", this, MeshMetrics::secondsToExpiry)
+        .description("Seconds until the workload certificate expires")
+        .baseUnit("seconds")
+        .strongReference(true)
+        .register(registry);
     this.configRefusals =
         Counter.builder("mesh4j.config.refusals")
             .description("Policy versions the mesh refused")
@@ -111,7 +143,7 @@ public final class MeshMetrics extends MeshListener {
    * the system's monotonic clock.
    */
   public static MeshMetrics bindTo(MeterRegistry registry) {
-    return new MeshMetrics(registry, Ticker.system());
+    return new MeshMetrics(registry, Ticker.system(), InstantSource.system());
   }
 
   /**
@@ -119,7 +151,65 @@ public final class MeshMetrics extends MeshListener {
    * {@code ticker}; pass the mesh's own ticker so that both agree.
    */
   public static MeshMetrics bindTo(MeterRegistry registry, Ticker ticker) {
-    return new MeshMetrics(registry, ticker);
+    return new MeshMetrics(registry, ticker, InstantSource.system());
+  }
+
+  /**
+   * Like {@link #bindTo(MeterRegistry, Ticker)}, with the time left on the workload certificate
+   * measured on {@code wallClock}.
+   */
+  public static MeshMetrics bindTo(MeterRegistry registry, Ticker ticker, InstantSource wallClock) {
+    return new MeshMetrics(registry, ticker, wallClock);
+  }
+
+  private Counter renewals(String result) {
+    return Counter.builder("mesh4j.certificate.renewals")
+        .description("Workload certificate issuance attempts")
+        .tag("result", result)
+        .register(registry);
+  }
+
+  @Override
+  public void certificateRenewed(String spiffeId, Instant notAfter) {
+    certificateNotAfter = notAfter;
+    renewalsOk.increment();
+  }
+
+  @Override
+  public void certificateRenewalFailed(
+      String message, boolean retryable, @Nullable Instant notAfter) {
+    renewalsFailed.increment();
+  }
+
+  @Override
+  public void certificateExpiring(String spiffeId, Instant notAfter) {
+    expiring.increment();
+  }
+
+  @Override
+  public void tlsRefused(TlsRefusal refusal) {
+    String key =
+        refusal.side().name().toLowerCase(Locale.ROOT)
+            + "/"
+            + refusal.reason().name().toLowerCase(Locale.ROOT);
+    Counter c = tlsRefusals.get(key);
+    if (c == null) {
+      c =
+          tlsRefusals.computeIfAbsent(
+              key,
+              k ->
+                  Counter.builder("mesh4j.tls.refusals")
+                      .description("Peers the mesh's TLS refused")
+                      .tag("side", k.substring(0, k.indexOf('/')))
+                      .tag("reason", k.substring(k.indexOf('/') + 1))
+                      .register(registry));
+    }
+    c.increment();
+  }
+
+  private double secondsToExpiry() {
+    Instant t = certificateNotAfter;
+    return t == null ? Double.NaN : Duration.between(wallClock.instant(), t).toMillis() / 1e3;
   }
 
   @Override

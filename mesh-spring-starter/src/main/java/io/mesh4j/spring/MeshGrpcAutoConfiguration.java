@@ -1,0 +1,54 @@
+package io.mesh4j.spring;
+
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.mesh4j.core.Mesh;
+import io.mesh4j.grpc.MeshServerInterceptors;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The mesh-managed gRPC server for {@link MeshGrpcService} beans, in applications that have
+ * {@code mesh-grpc} and a {@link Mesh} bean. The server runs only when such beans exist.
+ */
+@AutoConfiguration(after = MeshAutoConfiguration.class)
+@ConditionalOnClass({MeshServerInterceptors.class, ServerCredentials.class})
+@ConditionalOnBean(Mesh.class)
+public class MeshGrpcAutoConfiguration {
+
+  /** Creates the auto-configuration; Spring calls it. */
+  public MeshGrpcAutoConfiguration() {}
+
+  /**
+   * The one place where the server's transport security is chosen: plaintext until mesh-grpc
+   * offers mTLS server credentials built from {@code mesh.identity()}. Declare a {@code
+   * ServerCredentials} bean named {@code meshGrpcServerCredentials} to choose your own.
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "meshGrpcServerCredentials")
+  public ServerCredentials meshGrpcServerCredentials(Mesh mesh) {
+    return InsecureServerCredentials.create();
+  }
+
+  /** The server; it starts with the context and stops gracefully before the mesh closes. */
+  @Bean
+  @ConditionalOnMissingBean
+  public MeshGrpcServer meshGrpcServer(
+      ApplicationContext context,
+      Mesh mesh,
+      MeshProperties properties,
+      ServerCredentials meshGrpcServerCredentials,
+      ObjectProvider<MeshGrpcServerCustomizer> customizers) {
+    return new MeshGrpcServer(
+        context,
+        mesh,
+        properties,
+        meshGrpcServerCredentials,
+        customizers.orderedStream().toList());
+  }
+}

@@ -1,0 +1,274 @@
+package io.mesh4j.samples.shop;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mesh4j.controller.MeshController;
+import io.mesh4j.core.Mesh;
+import io.mesh4j.samples.shop.catalog.CatalogApplication;
+import io.mesh4j.samples.shop.catalog.CatalogService;
+import io.mesh4j.samples.shop.frontend.FrontendApplication;
+import io.mesh4j.samples.shop.frontend.ProductController;
+import io.mesh4j.samples.shop.pricing.PricingApplication;
+import io.mesh4j.samples.shop.pricing.PricingController;
+import io.mesh4j.spring.MeshGrpcServer;
+import java.io.IOException;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole shop in this JVM: the controller in local mode on a directory of YAML, two catalogs
+ * (v1, v2), two pricing instances and the frontend, each a Spring application context of its own
+ * on a free loopback port, connected to the controller as separate applications would be.
+ * {@link #close} closes every context and the controller, so nothing outlives it.
+ */
+final class Shop implements AutoCloseable {
+
+  /** How long the shop waits for a start-up step or an edit to take effect. */
+  private static final long WAIT_SECONDS = 30;
+
+  /** How long the shop waits for its applications to start (a busy machine takes long). */
+  private static final long START_SECONDS = 120;
+
+  private final Path configDir;
+  private final MeshController controller;
+  private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+  private final Map<String, CatalogService> catalogs = new LinkedHashMap<>();
+  private final Map<String, PricingController> pricing = new LinkedHashMap<>();
+  private final Map<String, Integer> pricingPorts = new LinkedHashMap<>();
+  private final List<Integer> ports = new ArrayList<>();
+  private ConfigurableApplicationContext frontend;
+
+  private Shop(Path configDir, MeshController controller) {
+    this.configDir = configDir;
+    this.controller = controller;
+  }
+
+  /**
+   * Starts the controller on {@code configDir} (whose {@code endpoints.yaml} is rewritten with
+   * the ports the applications get), then catalog v1 and v2 and pricing a and b side by side,
+   * then the frontend; returns once the frontend's mesh knows every endpoint.
+   */
+  static Shop start(Path configDir) throws Exception {
+    InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+    MeshController controller =
+        MeshController.startLocal(new MeshController.LocalOptions(configDir, loopback, loopback));
+    Shop shop = new Shop(configDir, controller);
+    try {
+      shop.ports.add(controller.grpcPort());
+      shop.ports.add(controller.adminPort());
+      shop.startApplications();
+      return shop;
+    } catch (Exception | Error e) {
+      shop.close();
+      throw e;
+    }
+  }
+
+  private void startApplications() throws Exception {
+    List<String> common =
+        List.of(
+            "--mesh4j.controller.address=127.0.0.1:" + controller.grpcPort(),
+            "--spring.main.banner-mode=off",
+            // the demo stops its users before the shop, so there is nothing to drain
+            "--server.shutdown=immediate",
+            "--spring.main.log-startup-info=false");
+    ExecutorService starter = Executors.newFixedThreadPool(5);
+    List<Future<ConfigurableApplicationContext>> starting = new ArrayList<>();
+    try {
+      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v1", "--mesh4j.grpc.port=0")));
+      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v2", "--mesh4j.grpc.port=0")));
+      starting.add(starter.submit(() -> run(PricingApplication.builder(), common, "--pricing.instance=pricing-a", "--server.port=0")));
+      starting.add(starter.submit(() -> run(PricingApplication.builder(), common, "--pricing.instance=pricing-b", "--server.port=0")));
+      // the frontend starts alongside; it has no endpoints until endpoints.yaml is written below
+      starting.add(starter.submit(() -> run(FrontendApplication.builder(), common, "--server.port=0")));
+      // collect every context that started, so close() stops them even when another one failed
+      Throwable failure = null;
+      for (Future<ConfigurableApplicationContext> f : starting) {
+        try {
+          contexts.add(f.get(START_SECONDS, TimeUnit.SECONDS));
+        } catch (ExecutionException e) {
+          failure = failure == null ? e.getCause() : failure;
+        } catch (TimeoutException e) {
+          failure = failure == null ? e : failure;
+        }
+      }
+      if (failure != null) {
+        throw new IllegalStateException("a shop application failed to start: " + failure, failure);
+      }
+    } finally {
+      starter.shutdown();
+    }
+    StringBuilder catalogEndpoints = new StringBuilder();
+    StringBuilder pricingEndpoints = new StringBuilder();
+    for (ConfigurableApplicationContext c : contexts) {
+      if (c.getBeanNamesForType(ProductController.class).length > 0) {
+        frontend = c;
+      } else if (c.getBeanNamesForType(CatalogService.class).length > 0) {
+        CatalogService service = c.getBean(CatalogService.class);
+        int port = c.getEnvironment().getRequiredProperty(MeshGrpcServer.LOCAL_PORT_PROPERTY, Integer.class);
+        catalogs.put(service.instance(), service);
+        ports.add(port);
+        catalogEndpoints.append("    - {address: 127.0.0.1, port: ").append(port)
+            .append(", labels: {version: ").append(service.version()).append("}}\n");
+      } else {
+        PricingController pricingController = c.getBean(PricingController.class);
+        int port = webPort(c);
+        pricing.put(pricingController.instance(), pricingController);
+        pricingPorts.put(pricingController.instance(), port);
+        ports.add(port);
+        pricingEndpoints.append("    - {address: 127.0.0.1, port: ").append(port).append("}\n");
+      }
+    }
+    write("endpoints.yaml", endpoints(catalogEndpoints, pricingEndpoints));
+    ports.add(webPort(frontend));
+    Mesh mesh = frontendMesh();
+    await("the frontend's mesh to know both catalogs and both pricing instances",
+        () -> mesh.endpoints("catalog.shop").size() == 2 && mesh.endpoints("pricing.shop").size() == 2);
+  }
+
+  private static ConfigurableApplicationContext run(SpringApplicationBuilder app, List<String> common, String... args) {
+    List<String> all = new ArrayList<>(common);
+    all.addAll(List.of(args));
+    return app.run(all.toArray(String[]::new));
+  }
+
+  private static int webPort(ConfigurableApplicationContext c) {
+    return ((WebServerApplicationContext) c).getWebServer().getPort();
+  }
+
+  private static String endpoints(CharSequence catalog, CharSequence pricing) {
+    return "# written by the demo with the ports its applications got\n"
+        + "apiVersion: mesh4j.io/v1alpha1\nkind: ServiceEndpoints\nmetadata: {name: catalog, namespace: shop}\n"
+        + "spec:\n  service: catalog\n  endpoints:\n" + catalog
+        + "---\napiVersion: mesh4j.io/v1alpha1\nkind: ServiceEndpoints\nmetadata: {name: pricing, namespace: shop}\n"
+        + "spec:\n  service: pricing\n  endpoints:\n" + pricing;
+  }
+
+  /** The frontend's mesh, to see which policy version it applied. */
+  Mesh frontendMesh() {
+    return frontend.getBean(Mesh.class);
+  }
+
+  /** The frontend's meter registry, where its {@code mesh4j.*} meters are. */
+  MeterRegistry frontendMeters() {
+    return frontend.getBean(MeterRegistry.class);
+  }
+
+  int frontendPort() {
+    return webPort(frontend);
+  }
+
+  /** The catalogs by instance name. */
+  Map<String, CatalogService> catalogs() {
+    return catalogs;
+  }
+
+  /** The pricing instances by name. */
+  Map<String, PricingController> pricing() {
+    return pricing;
+  }
+
+  /** The admin URL of pricing instance {@code instance}. */
+  String pricingAdmin(String instance) {
+    Integer port = pricingPorts.get(instance);
+    if (port == null) {
+      throw new IllegalArgumentException("no pricing instance named '" + instance + "'; there are " + pricingPorts.keySet());
+    }
+    return "http://127.0.0.1:" + port + "/admin/mode";
+  }
+
+  /** Every port the shop listens on. */
+  List<Integer> ports() {
+    return List.copyOf(ports);
+  }
+
+  /**
+   * Edits {@code file} in the controller's directory and waits until the frontend applied the
+   * policy version that followed.
+   */
+  void edit(String file, UnaryOperator<String> change) throws IOException, InterruptedException {
+    String before = Files.readString(configDir.resolve(file));
+    String after = change.apply(before);
+    if (after.equals(before)) {
+      throw new IllegalStateException("the demo's edit of " + file + " changed nothing; is " + configDir + " the shop's YAML?");
+    }
+    Mesh mesh = frontendMesh();
+    long applied = mesh.appliedVersion();
+    write(file, after);
+    await("the frontend to apply the edit of " + file, () -> mesh.appliedVersion() > applied);
+  }
+
+  /**
+   * Writes {@code content} as {@code file} into the controller's directory, waits until the
+   * controller's admin endpoint ({@code /status}) reports {@code expectedProblem}, then removes
+   * the file again. Returns the status text that carried the problem.
+   */
+  String refusedEdit(String file, String content, String expectedProblem, OkHttpClient http)
+      throws IOException, InterruptedException {
+    write(file, content);
+    try {
+      Request status = new Request.Builder().url("http://127.0.0.1:" + controller.adminPort() + "/status").build();
+      String[] seen = {""};
+      await("the controller to refuse " + file + " with \"" + expectedProblem + "\"", () -> {
+        try (Response response = http.newCall(status).execute()) {
+          seen[0] = response.body().string();
+          return seen[0].contains(expectedProblem);
+        } catch (IOException e) {
+          return false;
+        }
+      });
+      return seen[0];
+    } finally {
+      Files.deleteIfExists(configDir.resolve(file));
+    }
+  }
+
+  /** Replaces a file in one step, so the watcher never reads half of it. */
+  private void write(String file, String content) throws IOException {
+    Path tmp = configDir.resolve("." + file + ".tmp");
+    Files.writeString(tmp, content);
+    Files.move(tmp, configDir.resolve(file), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the demo timed out after " + WAIT_SECONDS + " s waiting for " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** Closes the frontend first (no more calls), then the services, then the controller. */
+  @Override
+  public void close() {
+    for (int i = contexts.size() - 1; i >= 0; i--) {
+      try {
+        contexts.get(i).close();
+      } catch (RuntimeException e) {
+        System.err.println("closing a shop application failed: " + e);
+      }
+    }
+    controller.close();
+  }
+}
