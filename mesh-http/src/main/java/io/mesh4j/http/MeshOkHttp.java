@@ -26,7 +26,7 @@ public final class MeshOkHttp {
    * it calls {@code proceed} once per attempt.
    */
   public static Interceptor interceptor(Mesh mesh) {
-    return new MeshInterceptor(mesh.outbound(), Ticker.system());
+    return new MeshInterceptor(mesh.outbound(), Ticker.system(), mesh.telemetry());
   }
 
   /**
