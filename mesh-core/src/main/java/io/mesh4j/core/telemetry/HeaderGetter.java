@@ -6,6 +6,9 @@ import org.jspecify.annotations.Nullable;
 @FunctionalInterface
 public interface HeaderGetter {
 
-  /** The first value of header {@code name} (lower case), or null when it is absent. */
+  /**
+   * The first value of header {@code name}, or null when it is absent. Names are matched without
+   * regard to case, as HTTP and gRPC do.
+   */
   @Nullable String get(String name);
 }

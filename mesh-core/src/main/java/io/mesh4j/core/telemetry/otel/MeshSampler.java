@@ -69,7 +69,12 @@ public final class MeshSampler implements Sampler {
       double percent = settings.get().tracing().samplingPercent();
       Ratio r = current;
       if (r.percent() != percent) {
-        r = new Ratio(percent, Sampler.traceIdRatioBased(percent / 100.0));
+        // 100% means every trace: the ratio sampler would still drop the one largest trace id.
+        Sampler sampler =
+            percent >= 100
+                ? Sampler.alwaysOn()
+                : percent <= 0 ? Sampler.alwaysOff() : Sampler.traceIdRatioBased(percent / 100.0);
+        r = new Ratio(percent, sampler);
         current = r;
       }
       return r.sampler()
