@@ -15,6 +15,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.core.telemetry.AccessLog;
 import io.mesh4j.core.telemetry.otel.MeshTracing;
 import io.mesh4j.grpc.MeshChannels;
 import io.mesh4j.grpc.MeshServerInterceptors;
@@ -97,6 +98,7 @@ class TracingAcrossProtocolsTest {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final AtomicInteger failuresLeft = new AtomicInteger();
   private final List<String> baggageSeenByGrpc = new CopyOnWriteArrayList<>();
+  private final List<String> accessLines = new CopyOnWriteArrayList<>();
   private StaticConfigSource frontendPolicy;
   private OkHttpClient client;
   private int servletPort;
@@ -203,6 +205,7 @@ class TracingAcrossProtocolsTest {
             metadata: {name: mesh}
             spec:
               tracing: {samplingPercent: 100}
+              accessLog: {enabled: true}
             """
                 .formatted(servletPort));
     Mesh frontendMesh = mesh(frontendPolicy);
@@ -214,10 +217,18 @@ class TracingAcrossProtocolsTest {
         });
   }
 
-  /** A mesh with tracing on an SDK of its own that exports to the shared in-memory exporter. */
+  /**
+   * A mesh with an access log into {@link #accessLines} and tracing on an SDK of its own that
+   * exports to the shared in-memory exporter.
+   */
   private Mesh mesh(StaticConfigSource source) {
     MeshTracing tracing = MeshTracing.withSpanProcessor(SimpleSpanProcessor.create(spans));
-    Mesh mesh = Mesh.builder().configSource(source).telemetry(tracing).build();
+    Mesh mesh =
+        Mesh.builder()
+            .configSource(source)
+            .telemetry(AccessLog.builder().sink(accessLines::add).build())
+            .telemetry(tracing)
+            .build();
     resources.add(0, tracing);
     resources.add(0, mesh);
     return mesh;
@@ -288,6 +299,18 @@ class TracingAcrossProtocolsTest {
         .isEqualTo("stock");
     assertThat(grpcServer.getAttributes().get(AttributeKey.longKey("rpc.grpc.status_code")))
         .isEqualTo(0L);
+
+    // Only the frontend's mesh logs access (the others keep the default: off); its line carries
+    // the trace id.
+    assertThat(accessLines).hasSize(1);
+    assertThat(accessLines.get(0))
+        .startsWith("{\"start_time\":\"")
+        .contains("\"direction\":\"outbound\",\"protocol\":\"http\",\"method\":\"GET\"")
+        .contains("\"path\":\"/items/42\",\"status\":\"200\",\"destination\":\"catalog.shop\"")
+        .contains("\"route\":\"default\"")
+        .contains("\"endpoint\":\"127.0.0.1:" + servletPort + "\",\"attempts\":1")
+        .contains("\"trace_id\":\"" + httpClient.getTraceId() + "\"")
+        .contains("\"bytes_received\":" + "stock of /items/42".length());
   }
 
   @Test
