@@ -63,7 +63,8 @@ import org.jspecify.annotations.Nullable;
  * Mesh mesh = Mesh.builder().configSource(source).telemetry(MeshTracing.withOtlp()).build();
  * }</pre>
  *
- * <p>Thread-safe. Close it to flush and stop an SDK the mesh built; an application's own
+ * <p>Register one instance with one mesh: the sampler of an SDK the mesh built reads that mesh's
+ * settings. Thread-safe. Close it to flush and stop an SDK the mesh built; an application's own
  * OpenTelemetry is left alone.
  */
 public final class MeshTracing implements CallTelemetry, AutoCloseable {
@@ -136,6 +137,15 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
    */
   public static MeshTracing create(OpenTelemetry openTelemetry) {
     return create(openTelemetry, MeshPropagator.get());
+  }
+
+  /**
+   * Tracing on the application's global OpenTelemetry ({@code GlobalOpenTelemetry}, set by the
+   * OpenTelemetry Java agent or by {@code buildAndRegisterGlobal()}); a no-op one when none was
+   * set.
+   */
+  public static MeshTracing fromGlobal() {
+    return create(io.opentelemetry.api.GlobalOpenTelemetry.get());
   }
 
   /** Tracing on the application's own OpenTelemetry, propagating with {@code propagator}. */
