@@ -172,6 +172,10 @@ public final class MeshServerInterceptors {
     public void onMessage(ReqT message) {
       try (TelemetryScope scope = call.observer.activate()) {
         super.onMessage(message);
+      } catch (RuntimeException | Error e) {
+        // grpc-java closes the stream itself (UNKNOWN), past this call's close().
+        call.end(Status.UNKNOWN);
+        throw e;
       }
     }
 
@@ -179,6 +183,10 @@ public final class MeshServerInterceptors {
     public void onHalfClose() {
       try (TelemetryScope scope = call.observer.activate()) {
         super.onHalfClose();
+      } catch (RuntimeException | Error e) {
+        // grpc-java closes the stream itself (UNKNOWN), past this call's close().
+        call.end(Status.UNKNOWN);
+        throw e;
       }
     }
 
@@ -201,6 +209,10 @@ public final class MeshServerInterceptors {
     public void onReady() {
       try (TelemetryScope scope = call.observer.activate()) {
         super.onReady();
+      } catch (RuntimeException | Error e) {
+        // grpc-java closes the stream itself (UNKNOWN), past this call's close().
+        call.end(Status.UNKNOWN);
+        throw e;
       }
     }
   }
