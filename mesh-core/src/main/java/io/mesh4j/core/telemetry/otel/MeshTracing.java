@@ -245,7 +245,7 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
     Context parent = Context.current();
     SpanBuilder builder =
         tracer
-            .spanBuilder(spanName(call.protocol(), call.method()))
+            .spanBuilder(call.method())
             .setParent(parent)
             .setSpanKind(SpanKind.CLIENT)
             .setAttribute(SERVER_ADDRESS, call.destination())
@@ -264,7 +264,7 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
     Context parent = propagator.extract(Context.current(), call.headers(), GETTER);
     SpanBuilder builder =
         tracer
-            .spanBuilder(spanName(call.protocol(), call.method()))
+            .spanBuilder(call.method())
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER)
             .setAttribute(SERVER_ADDRESS, call.service());
@@ -275,10 +275,6 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
     }
     Span span = builder.startSpan();
     return new ServerSpan(span, parent.with(span), call.protocol());
-  }
-
-  private static String spanName(Protocol protocol, String method) {
-    return method;
   }
 
   private static void describe(
