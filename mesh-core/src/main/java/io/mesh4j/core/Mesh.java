@@ -17,6 +17,7 @@ import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.telemetry.CallTelemetry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -50,6 +51,7 @@ public final class Mesh implements AutoCloseable {
   private final OutboundEngine engine;
   private final @Nullable ConfigSource source;
   private final WorkloadIdentity identity;
+  private final CallTelemetry telemetry;
   private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
   private final SerialQueue notifications = new SerialQueue();
   private volatile boolean closed;
@@ -57,6 +59,7 @@ public final class Mesh implements AutoCloseable {
 
   private Mesh(Builder b) {
     this.events = new Events(b.listeners);
+    this.telemetry = CallTelemetry.of(b.telemetries);
     Ticker ticker = b.ticker;
     this.ticker = ticker;
     this.identity = b.identity;
@@ -210,6 +213,14 @@ public final class Mesh implements AutoCloseable {
    */
   public MeshListener events() {
     return identityEvents;
+  }
+
+  /**
+   * The per-call telemetry adapters report to (metrics, tracing, access logs); {@link
+   * CallTelemetry#none()} when the builder was given none.
+   */
+  public CallTelemetry telemetry() {
+    return telemetry;
   }
 
   /**
@@ -370,6 +381,7 @@ public final class Mesh implements AutoCloseable {
     private Ticker ticker = Ticker.system();
     private MeshRandom random = MeshRandom.threadLocal();
     private final List<MeshListener> listeners = new ArrayList<>();
+    private final List<CallTelemetry> telemetries = new ArrayList<>();
     private WorkloadIdentity identity = WorkloadIdentity.pending();
 
     private Builder() {}
@@ -404,15 +416,36 @@ public final class Mesh implements AutoCloseable {
       return this;
     }
 
-    /** Adds a listener; listeners are called in the order they were added. */
+    /**
+     * Adds a listener; listeners are called in the order they were added. Adding the same one
+     * twice (also through {@link #telemetry}) registers it once.
+     */
     public Builder listener(MeshListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      Objects.requireNonNull(listener, "listener");
+      if (!listeners.contains(listener)) {
+        listeners.add(listener);
+      }
+      return this;
+    }
+
+    /**
+     * Adds per-call telemetry (metrics, tracing, access logs) that the gRPC and HTTP adapters
+     * report every call to. A telemetry that is also a {@link MeshListener} (like {@code
+     * MeshMetrics}) is added as a listener too, so one line turns it on. Telemetries that trace
+     * calls are asked first, so that the others see the trace id.
+     */
+    public Builder telemetry(CallTelemetry telemetry) {
+      telemetries.add(Objects.requireNonNull(telemetry, "telemetry"));
+      if (telemetry instanceof MeshListener listener && !listeners.contains(listener)) {
+        listeners.add(listener);
+      }
       return this;
     }
 
     /** Builds the mesh and starts its config source, which may apply a first set at once. */
     public Mesh build() {
       Mesh mesh = new Mesh(this);
+      mesh.telemetry.attach(mesh);
       mesh.start();
       return mesh;
     }

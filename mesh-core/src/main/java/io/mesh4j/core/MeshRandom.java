@@ -24,7 +24,9 @@ public interface MeshRandom {
     /** Whether a call gets an injected delay or abort. */
     FAULT,
     /** Whether a call is mirrored. */
-    MIRROR
+    MIRROR,
+    /** Whether a call is written to the access log. */
+    ACCESS_LOG
   }
 
   /**

@@ -104,7 +104,8 @@ public final class MeshChannels {
    * of each call is the channel's authority.
    */
   public static ClientInterceptor clientInterceptor(Mesh mesh) {
-    return new MeshClientInterceptor(mesh.outbound(), mesh.ticker(), MeshTimer.get());
+    return new MeshClientInterceptor(
+        mesh.outbound(), mesh.ticker(), MeshTimer.get(), mesh.telemetry());
   }
 
   /**

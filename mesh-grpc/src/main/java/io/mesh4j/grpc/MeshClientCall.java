@@ -16,6 +16,11 @@ import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
+import io.mesh4j.core.telemetry.CallTelemetry;
+import io.mesh4j.core.telemetry.ClientCallInfo;
+import io.mesh4j.core.telemetry.ClientCallObserver;
+import io.mesh4j.core.telemetry.HeaderSetter;
+import io.mesh4j.core.telemetry.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -60,6 +65,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final Ticker ticker;
   private final ScheduledExecutorService scheduler;
   private final boolean replayable;
+  private final CallTelemetry telemetry;
   private final Object lock = new Object();
   private final AtomicBoolean finished = new AtomicBoolean();
   // Retries start on the timer thread; they must carry the caller's context (its deadline,
@@ -73,6 +79,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private @Nullable CallPlan plan;
   private @Nullable ReqT message;
   private volatile boolean messageCompression;
+  // Written in start() like the plan; NONE when telemetry is off or the call never started.
+  private volatile ClientCallObserver observer = ClientCallObserver.NONE;
+  private long callStartNanos;
+  // The tracer of the attempt that ran last, for the bytes the call's end reports.
+  private volatile @Nullable AttemptTracer lastTracer;
 
   // guarded by lock
   private @Nullable ClientCall<ReqT, RespT> current;
@@ -99,7 +110,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       Outbound outbound,
       String destination,
       Ticker ticker,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler,
+      CallTelemetry telemetry) {
     this.method = method;
     this.callOptions = callOptions;
     this.next = next;
@@ -108,6 +120,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.ticker = ticker;
     this.scheduler = scheduler;
     this.replayable = method.getType().clientSendsOneMessage();
+    this.telemetry = telemetry;
   }
 
   @Override
@@ -122,7 +135,23 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     appListener = listener;
     appHeaders = headers;
-    plan = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
+    callStartNanos = ticker.nanos();
+    CallPlan p =
+        outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
+    plan = p;
+    if (telemetry.enabled()) {
+      observer =
+          telemetry.clientCall(
+              new ClientCallInfo(
+                  Protocol.GRPC,
+                  destination,
+                  method.getFullMethodName(),
+                  null,
+                  p.rule(),
+                  p.subset(),
+                  outbound.knows(destination),
+                  null));
+    }
     if (!replayable) {
       begin();
     }
@@ -269,7 +298,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     Attempt attempt = p.nextAttempt();
     if (!attempt.admitted()) {
       MeshFailure refusal = attempt.refusal();
-      finish(MeshStatus.of(refusal), new Metadata(), null);
+      finish(MeshStatus.of(refusal), new Metadata(), null, refusal);
       return;
     }
     CallOptions options =
@@ -289,6 +318,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       // A fresh copy per attempt: the channel adds its own headers to the one it is given.
       Metadata headers = new Metadata();
       headers.merge(appHeaders());
+      ClientCallObserver o = observer;
+      if (o != ClientCallObserver.NONE) {
+        o.attemptStarted(attempt, new MetadataSetter(headers));
+      }
+      lastTracer = tracer;
       call.start(new AttemptListener(attempt, tracer, startNanos), headers);
     } catch (RuntimeException e) {
       // The attempt holds permits; it must be settled even though it never went out.
@@ -399,8 +433,26 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   /** Delivers the end of the call to the application, exactly once. */
   private void finish(Status status, Metadata trailers, @Nullable Metadata heldHeaders) {
+    finish(status, trailers, heldHeaders, null);
+  }
+
+  private void finish(
+      Status status,
+      Metadata trailers,
+      @Nullable Metadata heldHeaders,
+      @Nullable MeshFailure refusal) {
     if (!finished.compareAndSet(false, true)) {
       return;
+    }
+    ClientCallObserver o = observer;
+    if (o != ClientCallObserver.NONE) {
+      AttemptTracer t = lastTracer;
+      o.callEnded(
+          status.getCode().name(),
+          ticker.nanos() - callStartNanos,
+          t == null ? -1 : t.sentBytes,
+          t == null ? -1 : t.receivedBytes,
+          refusal);
     }
     synchronized (lock) {
       // Anything a streaming application still sends goes nowhere, as on a closed gRPC call.
@@ -468,6 +520,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private static final class AttemptTracer extends ClientStreamTracer.Factory {
     volatile boolean streamCreated;
     volatile boolean serverAnswered;
+    // Each written by one transport thread at a time (outbound, inbound); read at the call's end.
+    volatile long sentBytes;
+    volatile long receivedBytes;
 
     @Override
     public ClientStreamTracer newClientStreamTracer(
@@ -486,6 +541,16 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         @Override
         public void inboundTrailers(Metadata trailers) {
           serverAnswered = true;
+        }
+
+        @Override
+        public void outboundWireSize(long bytes) {
+          sentBytes += bytes;
+        }
+
+        @Override
+        public void inboundWireSize(long bytes) {
+          receivedBytes += bytes;
         }
       };
     }
@@ -545,6 +610,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       // kept, the call cannot be replayed: the engine must not spend budget on a retry.
       RetryDecision decision =
           committed || !replayable ? attempt.settleFinal(outcome) : attempt.settle(outcome);
+      observer.attemptEnded(attempt, outcome);
       if (decision.shouldRetry() && !committed && replayable && !wasCancelled) {
         schedule(MeshClientCall.this::startAttemptOnTimer, decision.backoffNanos());
         return;
@@ -600,5 +666,15 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
     }
     return Outcome.failure(Outcome.Kind.STATUS, code, latencyNanos);
+  }
+
+  /** Writes propagation headers into an attempt's metadata. */
+  private record MetadataSetter(Metadata headers) implements HeaderSetter {
+    @Override
+    public void set(String name, String value) {
+      Metadata.Key<String> key = Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+      headers.discardAll(key);
+      headers.put(key, value);
+    }
   }
 }

@@ -7,6 +7,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
 import io.mesh4j.core.Ticker;
 import io.mesh4j.core.call.Outbound;
+import io.mesh4j.core.telemetry.CallTelemetry;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -22,17 +23,23 @@ final class MeshClientInterceptor implements ClientInterceptor {
   private final Outbound outbound;
   private final Ticker ticker;
   private final ScheduledExecutorService scheduler;
+  private final CallTelemetry telemetry;
 
-  MeshClientInterceptor(Outbound outbound, Ticker ticker, ScheduledExecutorService scheduler) {
+  MeshClientInterceptor(
+      Outbound outbound,
+      Ticker ticker,
+      ScheduledExecutorService scheduler,
+      CallTelemetry telemetry) {
     this.outbound = outbound;
     this.ticker = ticker;
     this.scheduler = scheduler;
+    this.telemetry = telemetry;
   }
 
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
     return new MeshClientCall<>(
-        method, callOptions, next, outbound, next.authority(), ticker, scheduler);
+        method, callOptions, next, outbound, next.authority(), ticker, scheduler, telemetry);
   }
 }

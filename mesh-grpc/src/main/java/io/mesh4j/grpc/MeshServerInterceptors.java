@@ -1,11 +1,15 @@
 package io.mesh4j.grpc;
 
 import io.grpc.Grpc;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.Ticker;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;
@@ -13,6 +17,13 @@ import java.security.cert.Certificate;
 import java.util.Objects;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import io.mesh4j.core.telemetry.CallTelemetry;
+import io.mesh4j.core.telemetry.HeaderGetter;
+import io.mesh4j.core.telemetry.Protocol;
+import io.mesh4j.core.telemetry.ServerCallInfo;
+import io.mesh4j.core.telemetry.ServerCallObserver;
+import io.mesh4j.core.telemetry.TelemetryScope;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,6 +40,11 @@ import org.jspecify.annotations.Nullable;
  * whether it came over plaintext or without a client certificate. Identities claimed in request
  * headers are ignored unless a {@link PeerIdentityResolver#fromHeader} resolver is chosen
  * explicitly.
+ *
+ * <p>When the mesh has telemetry ({@code Mesh.Builder.telemetry}), every call is also observed:
+ * the caller's trace context is read from the metadata, the server span is current while the
+ * service's code runs (so the calls it makes join the trace), and the call's end is timed and
+ * logged, refused calls included.
  *
  * <p>Add the interceptor with {@code ServerInterceptors.intercept(service, interceptor)} or
  * {@code ServerBuilder.intercept(interceptor)}.
@@ -56,7 +72,7 @@ public final class MeshServerInterceptors {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(peers, "peers");
-    return new Admit(mesh.inbound(), service, peers);
+    return new Admit(mesh.inbound(), service, peers, mesh.telemetry(), mesh.ticker());
   }
 
   /** How the call arrived, for the engine's STRICT check and its message. */
@@ -78,29 +94,150 @@ public final class MeshServerInterceptors {
     private final Inbound inbound;
     private final String service;
     private final PeerIdentityResolver peers;
+    private final CallTelemetry telemetry;
+    private final Ticker ticker;
 
-    Admit(Inbound inbound, String service, PeerIdentityResolver peers) {
+    Admit(
+        Inbound inbound,
+        String service,
+        PeerIdentityResolver peers,
+        CallTelemetry telemetry,
+        Ticker ticker) {
       this.inbound = inbound;
       this.service = service;
       this.peers = peers;
+      this.telemetry = telemetry;
+      this.ticker = ticker;
     }
 
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      long start = ticker.nanos();
       String peer = peers.peer(call, headers);
-      InboundCall inboundCall =
-          InboundCall.builder(service)
-              .peer(peer)
-              .transport(transport(call, peer))
-              .grpc(call.getMethodDescriptor().getFullMethodName())
-              .build();
+      String fullMethod = call.getMethodDescriptor().getFullMethodName();
+      ServerCallObserver observer =
+          telemetry.enabled()
+              ? telemetry.serverCall(
+                  new ServerCallInfo(
+                      Protocol.GRPC, service, fullMethod, null, peer, new MetadataGetter(headers), null))
+              : ServerCallObserver.NONE;
+      InboundCall inboundCall = InboundCall.builder(service).peer(peer).transport(transport(call, peer)).grpc(fullMethod).build();
       Admission admission = inbound.admit(inboundCall);
       if (admission.isAdmitted()) {
-        return next.startCall(call, headers);
+        if (observer == ServerCallObserver.NONE) {
+          return next.startCall(call, headers);
+        }
+        Observed<ReqT, RespT> observed = new Observed<>(call, observer, ticker, start);
+        ServerCall.Listener<ReqT> listener;
+        try (TelemetryScope scope = observer.activate()) {
+          listener = next.startCall(observed, headers);
+        }
+        return new ObservedListener<>(listener, observed);
       }
-      call.close(MeshStatus.of(admission.refusal()), new Metadata());
+      Status status = MeshStatus.of(admission.refusal());
+      observer.callEnded(
+          status.getCode().name(), ticker.nanos() - start, -1, -1, admission.refusal());
+      call.close(status, new Metadata());
       return new ServerCall.Listener<>() {};
+    }
+  }
+
+  /** Reads propagation headers from a call's metadata; binary entries are never trace context. */
+  private record MetadataGetter(Metadata headers) implements HeaderGetter {
+    @Override
+    public @Nullable String get(String name) {
+      if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        return null;
+      }
+      return headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+    }
+  }
+
+  /** Reports the call's end once: when the service closes it, or when the client cancels it. */
+  private static final class Observed<ReqT, RespT>
+      extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
+    private final ServerCallObserver observer;
+    private final Ticker ticker;
+    private final long start;
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    Observed(ServerCall<ReqT, RespT> call, ServerCallObserver observer, Ticker ticker, long start) {
+      super(call);
+      this.observer = observer;
+      this.ticker = ticker;
+      this.start = start;
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      end(status);
+      super.close(status, trailers);
+    }
+
+    void end(Status status) {
+      if (ended.compareAndSet(false, true)) {
+        observer.callEnded(status.getCode().name(), ticker.nanos() - start, -1, -1, null);
+      }
+    }
+  }
+
+  /** Runs the service's callbacks with the call's trace context current. */
+  private static final class ObservedListener<ReqT>
+      extends ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT> {
+    private final Observed<ReqT, ?> call;
+
+    ObservedListener(ServerCall.Listener<ReqT> delegate, Observed<ReqT, ?> call) {
+      super(delegate);
+      this.call = call;
+    }
+
+    @Override
+    public void onMessage(ReqT message) {
+      try (TelemetryScope scope = call.observer.activate()) {
+        super.onMessage(message);
+      } catch (RuntimeException | Error e) {
+        // grpc-java closes the stream itself (UNKNOWN), past this call's close().
+        call.end(Status.UNKNOWN);
+        throw e;
+      }
+    }
+
+    @Override
+    public void onHalfClose() {
+      try (TelemetryScope scope = call.observer.activate()) {
+        super.onHalfClose();
+      } catch (RuntimeException | Error e) {
+        // grpc-java closes the stream itself (UNKNOWN), past this call's close().
+        call.end(Status.UNKNOWN);
+        throw e;
+      }
+    }
+
+    @Override
+    public void onCancel() {
+      call.end(Status.CANCELLED);
+      try (TelemetryScope scope = call.observer.activate()) {
+        super.onCancel();
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      try (TelemetryScope scope = call.observer.activate()) {
+        super.onComplete();
+      }
+    }
+
+    @Override
+    public void onReady() {
+      try (TelemetryScope scope = call.observer.activate()) {
+        super.onReady();
+      } catch (RuntimeException | Error e) {
+        // grpc-java closes the stream itself (UNKNOWN), past this call's close().
+        call.end(Status.UNKNOWN);
+        throw e;
+      }
     }
   }
 }

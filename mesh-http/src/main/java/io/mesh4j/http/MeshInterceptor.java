@@ -9,6 +9,10 @@ import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
+import io.mesh4j.core.telemetry.CallTelemetry;
+import io.mesh4j.core.telemetry.ClientCallInfo;
+import io.mesh4j.core.telemetry.ClientCallObserver;
+import io.mesh4j.core.telemetry.Protocol;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -28,27 +32,27 @@ import org.jspecify.annotations.Nullable;
  * The mesh as an OkHttp application interceptor: plans each call with the engine, sends every
  * admitted attempt to its endpoint with one {@code proceed}, settles it, and retries when the
  * engine says so. A mirrored call's copy is handed to a {@link MirrorSender} as its first attempt
- * goes out. Thread-safe; one instance serves any number of concurrent calls.
+ * goes out. With telemetry on the mesh, each call is observed from its plan to its end and each
+ * attempt carries the call's trace context in its headers. Thread-safe; one instance serves any
+ * number of concurrent calls.
  */
 final class MeshInterceptor implements Interceptor {
 
   private final Outbound outbound;
   private final Ticker ticker;
   private final MirrorSender mirrors;
+  private final CallTelemetry telemetry;
   private final boolean https;
-
-  MeshInterceptor(Outbound outbound, Ticker ticker) {
-    this(outbound, ticker, false);
-  }
 
   /**
    * @param https send every attempt to its endpoint over {@code https} (mutual TLS), whatever
    *     the scheme the application wrote
    */
-  MeshInterceptor(Outbound outbound, Ticker ticker, boolean https) {
+  MeshInterceptor(Outbound outbound, Ticker ticker, CallTelemetry telemetry, boolean https) {
     this.https = https;
     this.outbound = outbound;
     this.ticker = ticker;
+    this.telemetry = telemetry;
     this.mirrors = new MirrorSender(ticker, MeshInterceptor::kind);
   }
 
@@ -59,7 +63,55 @@ final class MeshInterceptor implements Interceptor {
       // Not a mesh destination: the request is none of the mesh's business.
       return chain.proceed(request);
     }
+    long start = ticker.nanos();
     CallPlan plan = outbound.plan(describe(chain, request));
+    if (!telemetry.enabled()) {
+      return send(chain, request, plan, ClientCallObserver.NONE);
+    }
+    HttpUrl url = request.url();
+    ClientCallObserver observer =
+        telemetry.clientCall(
+            new ClientCallInfo(
+                Protocol.HTTP,
+                url.host(),
+                request.method(),
+                url.encodedPath(),
+                plan.rule(),
+                plan.subset(),
+                true,
+                null));
+    Response response;
+    try {
+      response = send(chain, request, plan, observer);
+    } catch (MeshHttpException e) {
+      observer.callEnded(
+          Integer.toString(e.httpStatus()), ticker.nanos() - start, -1, -1, e.failure());
+      throw e;
+    } catch (IOException | RuntimeException | Error e) {
+      observer.callEnded("0", ticker.nanos() - start, -1, -1, null);
+      throw e;
+    }
+    RequestBody body = request.body();
+    observer.callEnded(
+        Integer.toString(response.code()),
+        ticker.nanos() - start,
+        body == null ? 0 : contentLength(body),
+        response.body().contentLength(),
+        null);
+    return response;
+  }
+
+  private static long contentLength(RequestBody body) {
+    try {
+      return body.contentLength();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** Runs the plan's attempts; {@code observer} hears each attempt. */
+  private Response send(Chain chain, Request request, CallPlan plan, ClientCallObserver observer)
+      throws IOException {
     sleep(plan.faultDelayNanos());
     Attempt attempt = plan.nextAttempt();
     if (!attempt.admitted()
@@ -77,6 +129,11 @@ final class MeshInterceptor implements Interceptor {
       }
       Endpoint endpoint = attempt.endpoint();
       Request sent = pointAt(request, endpoint);
+      if (observer != ClientCallObserver.NONE) {
+        Request.Builder traced = sent.newBuilder();
+        observer.attemptStarted(attempt, traced::header);
+        sent = traced.build();
+      }
       Chain attemptChain = withTimeout(chain, attempt.timeoutNanos());
       if (first) {
         first = false;
@@ -90,10 +147,14 @@ final class MeshInterceptor implements Interceptor {
       } catch (IOException e) {
         long latency = ticker.nanos() - start;
         if (chain.call().isCanceled()) {
-          attempt.settle(Outcome.cancelled(latency));
+          Outcome cancelled = Outcome.cancelled(latency);
+          attempt.settle(cancelled);
+          observer.attemptEnded(attempt, cancelled);
           throw e;
         }
-        decision = attempt.settle(outcome(e, latency));
+        Outcome failed = outcome(e, latency);
+        decision = attempt.settle(failed);
+        observer.attemptEnded(attempt, failed);
         if (!decision.shouldRetry() || !replayable) {
           throw e;
         }
@@ -103,17 +164,20 @@ final class MeshInterceptor implements Interceptor {
         continue;
       } catch (RuntimeException | Error e) {
         // A later interceptor broke; the attempt's permits must still be released.
-        attempt.settle(
-            Outcome.failure(Outcome.Kind.RESET, e.getClass().getSimpleName(), ticker.nanos() - start));
+        Outcome broken =
+            Outcome.failure(Outcome.Kind.RESET, e.getClass().getSimpleName(), ticker.nanos() - start);
+        attempt.settle(broken);
+        observer.attemptEnded(attempt, broken);
         throw e;
       }
       long latency = ticker.nanos() - start;
       int code = response.code();
-      decision =
-          attempt.settle(
-              code >= 400
-                  ? Outcome.failure(Outcome.Kind.STATUS, Integer.toString(code), latency)
-                  : Outcome.success(latency));
+      Outcome answered =
+          code >= 400
+              ? Outcome.failure(Outcome.Kind.STATUS, Integer.toString(code), latency)
+              : Outcome.success(latency);
+      decision = attempt.settle(answered);
+      observer.attemptEnded(attempt, answered);
       if (!decision.shouldRetry() || !replayable) {
         return response;
       }

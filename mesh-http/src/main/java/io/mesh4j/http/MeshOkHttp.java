@@ -29,7 +29,7 @@ public final class MeshOkHttp {
    * it calls {@code proceed} once per attempt.
    */
   public static Interceptor interceptor(Mesh mesh) {
-    return new MeshInterceptor(mesh.outbound(), Ticker.system());
+    return new MeshInterceptor(mesh.outbound(), Ticker.system(), mesh.telemetry(), false);
   }
 
   /**
@@ -55,7 +55,7 @@ public final class MeshOkHttp {
     Objects.requireNonNull(tls, "tls");
     MeshTrustManager trust = tls.clientTrustManager(tls.expectedPeers());
     return builder
-        .addInterceptor(new MeshInterceptor(mesh.outbound(), Ticker.system(), true))
+        .addInterceptor(new MeshInterceptor(mesh.outbound(), Ticker.system(), mesh.telemetry(), true))
         .retryOnConnectionFailure(false)
         .sslSocketFactory(tls.clientContext(tls.expectedPeers()).getSocketFactory(), trust)
         // The trust manager verified the peer's SPIFFE ID; endpoints are dialled by address.

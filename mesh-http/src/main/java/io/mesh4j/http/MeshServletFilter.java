@@ -2,9 +2,15 @@ package io.mesh4j.http;
 
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.Ticker;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;
+import io.mesh4j.core.telemetry.CallTelemetry;
+import io.mesh4j.core.telemetry.Protocol;
+import io.mesh4j.core.telemetry.ServerCallInfo;
+import io.mesh4j.core.telemetry.ServerCallObserver;
+import io.mesh4j.core.telemetry.TelemetryScope;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -15,6 +21,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The mesh's server side for servlet-based servers (Tomcat, Jetty, Spring MVC): every request to
@@ -34,6 +41,11 @@ import java.util.Objects;
  * over plaintext or without a certificate. Identities claimed in headers are never read unless
  * a resolver that reads them is chosen explicitly.
  *
+ * <p>With telemetry on the mesh, every request is observed: the caller's trace context is read from
+ * the headers, the server span is current while the rest of the chain runs (so the calls the
+ * application makes join the trace), and the request's end is timed and logged, refused ones
+ * included. Asynchronous requests are observed until the chain returns.
+ *
  * <p>Thread-safe; one instance serves all requests. Requests that are not HTTP pass through.
  */
 public final class MeshServletFilter implements Filter {
@@ -41,9 +53,18 @@ public final class MeshServletFilter implements Filter {
   private final Inbound inbound;
   private final String service;
   private final PeerIdentityResolver peers;
+  private final CallTelemetry telemetry;
+  private final Ticker ticker;
 
-  private MeshServletFilter(Inbound inbound, String service, PeerIdentityResolver peers) {
+  private MeshServletFilter(
+      Inbound inbound,
+      String service,
+      PeerIdentityResolver peers,
+      CallTelemetry telemetry,
+      Ticker ticker) {
     this.inbound = inbound;
+    this.telemetry = telemetry;
+    this.ticker = ticker;
     this.service = Objects.requireNonNull(service, "service");
     this.peers = Objects.requireNonNull(peers, "peers");
   }
@@ -59,7 +80,7 @@ public final class MeshServletFilter implements Filter {
   /** A filter for {@code service} that takes the caller's identity from {@code peers}. */
   public static MeshServletFilter forService(
       Mesh mesh, String service, PeerIdentityResolver peers) {
-    return new MeshServletFilter(mesh.inbound(), service, peers);
+    return new MeshServletFilter(mesh.inbound(), service, peers, mesh.telemetry(), mesh.ticker());
   }
 
   /** How the request arrived, for the engine's STRICT check and its message. */
@@ -82,7 +103,20 @@ public final class MeshServletFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
+    long start = ticker.nanos();
     String peer = peers.peer(http);
+    ServerCallObserver observer =
+        telemetry.enabled()
+            ? telemetry.serverCall(
+                new ServerCallInfo(
+                    Protocol.HTTP,
+                    service,
+                    http.getMethod(),
+                    http.getRequestURI(),
+                    peer,
+                    http::getHeader,
+                    null))
+            : ServerCallObserver.NONE;
     InboundCall call =
         InboundCall.builder(service)
             .peer(peer)
@@ -91,10 +125,44 @@ public final class MeshServletFilter implements Filter {
             .build();
     Admission admission = inbound.admit(call);
     if (admission.isAdmitted()) {
-      chain.doFilter(request, response);
+      if (observer == ServerCallObserver.NONE) {
+        chain.doFilter(request, response);
+        return;
+      }
+      @Nullable String status = null;
+      try (TelemetryScope scope = observer.activate()) {
+        chain.doFilter(request, response);
+        status = Integer.toString(httpResponse.getStatus());
+      } finally {
+        // An exception that leaves the chain becomes a 500 from the container.
+        observer.callEnded(
+            status == null ? "500" : status,
+            ticker.nanos() - start,
+            http.getContentLengthLong(),
+            responseLength(httpResponse),
+            null);
+      }
       return;
     }
     refuse(httpResponse, admission.refusal());
+    observer.callEnded(
+        Integer.toString(admission.refusal().httpStatus()),
+        ticker.nanos() - start,
+        http.getContentLengthLong(),
+        -1,
+        admission.refusal());
+  }
+
+  private static long responseLength(HttpServletResponse response) {
+    String length = response.getHeader("Content-Length");
+    if (length == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static void refuse(HttpServletResponse response, MeshFailure failure)

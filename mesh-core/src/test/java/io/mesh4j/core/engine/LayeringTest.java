@@ -54,6 +54,18 @@ class LayeringTest {
   }
 
   @Test
+  void onlyTheTracingBindingKnowsOpenTelemetry() {
+    // opentelemetry-* are optional dependencies too
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.mesh4j.core.telemetry.otel..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.opentelemetry..")
+        .check(classes);
+  }
+
+  @Test
   void theCallApiDependsOnNoEngineType() {
     noClasses()
         .that()

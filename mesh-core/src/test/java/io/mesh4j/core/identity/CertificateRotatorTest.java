@@ -35,7 +35,7 @@ class CertificateRotatorTest {
   final AtomicInteger issued = new AtomicInteger();
   final List<String> events = new ArrayList<>();
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  final MeshMetrics metrics = MeshMetrics.bindTo(registry, new FakeTicker(), clock);
+  final MeshMetrics metrics = MeshMetrics.builder(registry).ticker(new FakeTicker()).clock(clock).build();
 
   final CertificateIssuer issuer =
       csr -> {
@@ -86,7 +86,7 @@ class CertificateRotatorTest {
     IdentityMaterial first = r.awaitCertificate(Duration.ZERO);
     assertThat(first.spiffeId()).isEqualTo(WEB);
     assertThat(first.notAfter()).isEqualTo(clock.instant().plus(LIFE));
-    assertThat(registry.get("mesh4j.certificate.expiry.seconds").gauge().value()).isEqualTo(600.0);
+    assertThat(registry.get("mesh4j.certificate.expiry").gauge().value()).isEqualTo(600.0);
 
     scheduler.advance(LIFE.dividedBy(2).minusSeconds(1));
     assertThat(r.identity().current()).isSameAs(first);
@@ -127,7 +127,7 @@ class CertificateRotatorTest {
     scheduler.advance(Duration.ofSeconds(1));
     assertThat(events).filteredOn(e -> e.startsWith("expiring")).hasSize(1);
     assertThat(registry.get("mesh4j.certificate.expiring").counter().count()).isEqualTo(1);
-    assertThat(registry.get("mesh4j.certificate.expiry.seconds").gauge().value()).isEqualTo(120.0);
+    assertThat(registry.get("mesh4j.certificate.expiry").gauge().value()).isEqualTo(120.0);
     assertThat(r.identity().current()).as("the old certificate stays in force").isSameAs(first);
 
     // every failure inside the window raises the alarm again

@@ -1,19 +1,30 @@
 package io.mesh4j.core.telemetry.micrometer;
 
+import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshFailure;
 import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.Ticker;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
+import io.mesh4j.core.telemetry.CallTelemetry;
+import io.mesh4j.core.telemetry.ClientCallInfo;
+import io.mesh4j.core.telemetry.ClientCallObserver;
+import io.mesh4j.core.telemetry.Protocol;
+import io.mesh4j.core.telemetry.ServerCallInfo;
+import io.mesh4j.core.telemetry.ServerCallObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.InstantSource;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,9 +65,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code mesh4j.config.refusals} (counter): refused policy versions.
  *   <li>{@code mesh4j.config.last.applied} (gauge, seconds): time since the last applied version,
  *       read from the {@link Ticker} given at binding. NaN until a version is applied.
- *   <li>{@code mesh4j.certificate.expiry.seconds} (gauge): seconds until the workload
- *       certificate renewed last expires, on the wall clock given at binding; NaN before the
- *       first certificate.
+ *   <li>{@code mesh4j.certificate.expiry} (gauge, seconds): time left until the workload
+ *       certificate's {@code notAfter} on the {@link Builder#clock} (the mesh's identity in force
+ *       once bound as telemetry, else the last renewal reported); NaN while there is none.
  *   <li>{@code mesh4j.certificate.renewals} (counter; {@code result} = {@code success} or {@code
  *       failure}): certificate issuance attempts.
  *   <li>{@code mesh4j.certificate.expiring} (counter): expiry alarms (a certificate close to
@@ -66,6 +77,23 @@ import org.jspecify.annotations.Nullable;
  *       mesh's TLS (expired or untrusted certificates, wrong identity, plaintext under STRICT).
  * </ul>
  *
+ * <p>As the mesh's {@link CallTelemetry} (register it with {@code Mesh.Builder.telemetry}, which
+ * also makes it a listener), it times every call the gRPC and HTTP adapters make or serve:
+ *
+ * <ul>
+ *   <li>{@code mesh4j.client.requests} (timer; {@code source}, {@code destination}, {@code route},
+ *       {@code subset}, {@code method}, {@code status}): outgoing calls, one per logical call
+ *       whatever its attempts, with service-level buckets from 5 ms to 10 s.
+ *   <li>{@code mesh4j.server.requests} (timer; {@code source}, {@code destination}, {@code
+ *       method}, {@code status}): incoming calls, {@code source} being the caller's verified SPIFFE
+ *       ID ({@code unknown} without one) and {@code destination} the serving service.
+ * </ul>
+ *
+ * <p>{@code method} is the gRPC full method or the HTTP method (never the path); an HTTP method
+ * outside the standard ones is {@code OTHER}. {@code status} is the gRPC code name or the HTTP
+ * status the application saw ({@code 0} when no response arrived). The {@code source} of client
+ * calls is the name given to {@link Builder#source} ({@code unknown} by default).
+ *
  * <p>The {@code subset} tag is {@code none} for a destination without subsets. A call refused
  * because its destination is unknown is tagged {@code destination=unknown}: that name comes from
  * the caller, not from the policy, so it would make the tag's values unbounded.
@@ -74,10 +102,19 @@ import org.jspecify.annotations.Nullable;
  * registry keeps the first one's config gauges.
  *
  * <p>Thread-safe. Each meter is registered once, on first use, and then found in a map keyed by
- * its tag values, so an event costs one map lookup and one increment. Per-call request counts
- * and latencies are not recorded here (see the package documentation).
+ * its tag values, so an event costs one map lookup and one increment.
  */
-public final class MeshMetrics extends MeshListener {
+public final class MeshMetrics extends MeshListener implements CallTelemetry {
+
+  /** The service-level buckets of the request timers. */
+  static final Duration[] SLO_BUCKETS = {
+    Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+    Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+    Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)
+  };
+
+  private static final Set<String> HTTP_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
   /** The tag value of a destination that is not in the applied policy. */
   static final String UNKNOWN = "unknown";
@@ -87,6 +124,11 @@ public final class MeshMetrics extends MeshListener {
 
   private final MeterRegistry registry;
   private final Ticker ticker;
+  private final String source;
+  private final InstantSource clock;
+  private final ConcurrentMap<ClientKey, Timer> clientTimers = new ConcurrentHashMap<>();
+  private final ConcurrentMap<ServerKey, Timer> serverTimers = new ConcurrentHashMap<>();
+  private volatile @Nullable Mesh mesh;
 
   private final ConcurrentMap<String, Counter> retries = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> ejections = new ConcurrentHashMap<>();
@@ -95,7 +137,6 @@ public final class MeshMetrics extends MeshListener {
   private final ConcurrentMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
   private final ConcurrentMap<SubsetKey, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
   private final Counter configRefusals;
-  private final InstantSource wallClock;
   private final Counter renewalsOk;
   private final Counter renewalsFailed;
   private final Counter expiring;
@@ -106,21 +147,17 @@ public final class MeshMetrics extends MeshListener {
   // on the config thread, read on the registry's.
   private volatile @Nullable Applied applied;
 
-  private MeshMetrics(MeterRegistry registry, Ticker ticker, InstantSource wallClock) {
+  private MeshMetrics(MeterRegistry registry, Ticker ticker, String source, InstantSource clock) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
-    this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+    this.source = Objects.requireNonNull(source, "source");
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.renewalsOk = renewals("success");
     this.renewalsFailed = renewals("failure");
     this.expiring =
         Counter.builder("mesh4j.certificate.expiring")
             .description("Alarms: a workload certificate close to expiry and not renewed")
             .register(registry);
-    Gauge.builder("mesh4j.certificate.expiry.seconds", this, MeshMetrics::secondsToExpiry)
-        .description("Seconds until the workload certificate expires")
-        .baseUnit("seconds")
-        .strongReference(true)
-        .register(registry);
     this.configRefusals =
         Counter.builder("mesh4j.config.refusals")
             .description("Policy versions the mesh refused")
@@ -136,6 +173,11 @@ public final class MeshMetrics extends MeshListener {
         .baseUnit("seconds")
         .strongReference(true)
         .register(registry);
+    Gauge.builder("mesh4j.certificate.expiry", this, MeshMetrics::secondsToExpiry)
+        .description("Seconds until the workload certificate expires")
+        .baseUnit("seconds")
+        .strongReference(true)
+        .register(registry);
   }
 
   /**
@@ -143,7 +185,7 @@ public final class MeshMetrics extends MeshListener {
    * the system's monotonic clock.
    */
   public static MeshMetrics bindTo(MeterRegistry registry) {
-    return new MeshMetrics(registry, Ticker.system(), InstantSource.system());
+    return builder(registry).build();
   }
 
   /**
@@ -151,15 +193,7 @@ public final class MeshMetrics extends MeshListener {
    * {@code ticker}; pass the mesh's own ticker so that both agree.
    */
   public static MeshMetrics bindTo(MeterRegistry registry, Ticker ticker) {
-    return new MeshMetrics(registry, ticker, InstantSource.system());
-  }
-
-  /**
-   * Like {@link #bindTo(MeterRegistry, Ticker)}, with the time left on the workload certificate
-   * measured on {@code wallClock}.
-   */
-  public static MeshMetrics bindTo(MeterRegistry registry, Ticker ticker, InstantSource wallClock) {
-    return new MeshMetrics(registry, ticker, wallClock);
+    return builder(registry).ticker(ticker).build();
   }
 
   private Counter renewals(String result) {
@@ -207,9 +241,170 @@ public final class MeshMetrics extends MeshListener {
     c.increment();
   }
 
+  /** Configures metrics that record into {@code registry}. */
+  public static Builder builder(MeterRegistry registry) {
+    return new Builder(registry);
+  }
+
+  /** Configures {@link MeshMetrics}. Not thread-safe. */
+  public static final class Builder {
+    private final MeterRegistry registry;
+    private Ticker ticker = Ticker.system();
+    private String source = UNKNOWN;
+    private InstantSource clock = InstantSource.system();
+
+    private Builder(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** The clock of the config age; pass the mesh's own ticker. System ticker by default. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * This application's service name ({@code name.namespace}), the {@code source} tag of its
+     * client calls; {@code unknown} by default.
+     */
+    public Builder source(String source) {
+      if (source.isBlank()) {
+        throw new IllegalArgumentException(
+            "mesh4j: metrics source must be a service name like frontend.shop, got a blank one");
+      }
+      this.source = source;
+      return this;
+    }
+
+    /** The wall clock certificate expiry is measured on; the system's by default. */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Builds the metrics; the meters of the config appear at once. */
+    public MeshMetrics build() {
+      return new MeshMetrics(registry, ticker, source, clock);
+    }
+  }
+
+  @Override
+  public void attach(Mesh mesh) {
+    this.mesh = mesh;
+  }
+
+  @Override
+  public ClientCallObserver clientCall(ClientCallInfo call) {
+    return new ClientTiming(call);
+  }
+
+  @Override
+  public ServerCallObserver serverCall(ServerCallInfo call) {
+    return new ServerTiming(call);
+  }
+
+  /** Records one outgoing call on its timer when it ends. */
+  private final class ClientTiming implements ClientCallObserver {
+    private final ClientCallInfo call;
+
+    ClientTiming(ClientCallInfo call) {
+      this.call = call;
+    }
+
+    @Override
+    public void callEnded(
+        String status,
+        long durationNanos,
+        long requestBytes,
+        long responseBytes,
+        @Nullable MeshFailure refusal) {
+      ClientCallInfo c = call;
+      ClientKey key =
+          c.known()
+              ? new ClientKey(
+                  c.destination(),
+                  c.route(),
+                  c.subset() == null ? NO_SUBSET : c.subset(),
+                  method(c.protocol(), c.method()),
+                  status)
+              : new ClientKey(
+                  UNKNOWN, "default", NO_SUBSET, method(c.protocol(), c.method()), status);
+      Timer t = clientTimers.get(key);
+      if (t == null) {
+        t =
+            clientTimers.computeIfAbsent(
+                key,
+                k ->
+                    Timer.builder("mesh4j.client.requests")
+                        .description("Calls this application made through the mesh")
+                        .tag("source", source)
+                        .tag("destination", k.destination())
+                        .tag("route", k.route())
+                        .tag("subset", k.subset())
+                        .tag("method", k.method())
+                        .tag("status", k.status())
+                        .serviceLevelObjectives(SLO_BUCKETS)
+                        .register(registry));
+      }
+      t.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Records one incoming call on its timer when it ends. */
+  private final class ServerTiming implements ServerCallObserver {
+    private final ServerCallInfo call;
+
+    ServerTiming(ServerCallInfo call) {
+      this.call = call;
+    }
+
+    @Override
+    public void callEnded(
+        String status,
+        long durationNanos,
+        long requestBytes,
+        long responseBytes,
+        @Nullable MeshFailure refusal) {
+      ServerCallInfo c = call;
+      String peer = c.peer();
+      ServerKey key =
+          new ServerKey(
+              peer == null ? UNKNOWN : peer, c.service(), method(c.protocol(), c.method()), status);
+      Timer t = serverTimers.get(key);
+      if (t == null) {
+        t =
+            serverTimers.computeIfAbsent(
+                key,
+                k ->
+                    Timer.builder("mesh4j.server.requests")
+                        .description("Calls this application served under the mesh")
+                        .tag("source", k.source())
+                        .tag("destination", k.destination())
+                        .tag("method", k.method())
+                        .tag("status", k.status())
+                        .serviceLevelObjectives(SLO_BUCKETS)
+                        .register(registry));
+      }
+      t.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private static String method(Protocol protocol, String method) {
+    if (protocol == Protocol.GRPC) {
+      return method;
+    }
+    return HTTP_METHODS.contains(method) ? method : "OTHER";
+  }
+
   private double secondsToExpiry() {
-    Instant t = certificateNotAfter;
-    return t == null ? Double.NaN : Duration.between(wallClock.instant(), t).toMillis() / 1e3;
+    Mesh m = mesh;
+    IdentityMaterial material = m == null ? null : m.identity().current();
+    // Bound to a mesh, the identity in force is the truth; as a bare listener, the last renewal.
+    Instant notAfter = material != null ? material.notAfter() : certificateNotAfter;
+    if (notAfter == null) {
+      return Double.NaN;
+    }
+    return Duration.between(clock.instant(), notAfter).toMillis() / 1000.0;
   }
 
   @Override
@@ -409,4 +604,9 @@ public final class MeshMetrics extends MeshListener {
   private record TransitionKey(String destination, String subset, BreakerState to) {}
 
   private record SubsetKey(String destination, String subset) {}
+
+  private record ClientKey(
+      String destination, String route, String subset, String method, String status) {}
+
+  private record ServerKey(String source, String destination, String method, String status) {}
 }

@@ -6,10 +6,12 @@
  * dependency of {@code mesh-core}: only applications that use this package need it on the class
  * path, and nothing else in {@code mesh-core} refers to it.
  *
- * <p>Per-call request counts and latency histograms are not here: they belong to the call events
- * of the gRPC and HTTP adapters, which the engine does not emit yet. Every tag value is bounded
- * by the applied policy or by an enum (destination, subset, refusal reason, fault kind, breaker
- * state); no path, header or user identity ever becomes a tag.
+ * <p>{@code MeshMetrics} is also the mesh's per-call telemetry: request counts and latency
+ * histograms of every client and server call, and the certificate's time to expiry. {@link
+ * io.mesh4j.core.telemetry.micrometer.MeshPrometheus} serves a Prometheus registry on a port of
+ * its own for applications without Spring. Every tag value is bounded by the applied policy, by
+ * a protocol's vocabulary or by an enum (destination, route, subset, method, status, refusal
+ * reason, fault kind, breaker state); no path, header or user identity ever becomes a tag.
  */
 @NullMarked
 package io.mesh4j.core.telemetry.micrometer;

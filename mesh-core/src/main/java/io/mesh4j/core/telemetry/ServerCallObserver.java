@@ -1,0 +1,41 @@
+package io.mesh4j.core.telemetry;
+
+import io.mesh4j.core.MeshFailure;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Observes one incoming call from its arrival to its end. The adapter opens {@link #activate()}
+ * around the handler's work so that the handler's own calls join the trace, and calls {@link
+ * #callEnded} exactly once. Implementations must not throw.
+ */
+public interface ServerCallObserver {
+
+  /** Observes nothing; the observer of every call when no telemetry is configured. */
+  ServerCallObserver NONE = new ServerCallObserver() {};
+
+  /** Makes the call's context current on this thread until the scope is closed. */
+  default TelemetryScope activate() {
+    return TelemetryScope.NONE;
+  }
+
+  /**
+   * The call ended.
+   *
+   * @param status what the caller was answered: a gRPC code name or the decimal HTTP status
+   * @param durationNanos from the call's arrival to its end, on the mesh's ticker
+   * @param requestBytes request bytes received, or -1 when unknown
+   * @param responseBytes response bytes sent, or -1 when unknown
+   * @param refusal the mesh's own refusal (denied, rate limited), or null
+   */
+  default void callEnded(
+      String status,
+      long durationNanos,
+      long requestBytes,
+      long responseBytes,
+      @Nullable MeshFailure refusal) {}
+
+  /** The trace id of the call, when this observer traces it; null otherwise. */
+  default @Nullable String traceId() {
+    return null;
+  }
+}
