@@ -18,9 +18,14 @@ import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.core.telemetry.micrometer.MeshMetrics;
+import io.mesh4j.core.telemetry.otel.MeshTracing;
 import io.mesh4j.grpc.MeshChannels;
 import io.mesh4j.http.MeshOkHttp;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -32,6 +37,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -72,9 +78,10 @@ import org.HdrHistogram.Histogram;
  *   <li>{@code grpc-plain}: a plain grpc-java channel, the floor;
  *   <li>{@code mesh4j-all}: a mesh4j channel with every client feature on (routing with a
  *       weighted split, timeout and retries, least-request balancing, outlier detection, retry
- *       budget, circuit breaker, Micrometer metrics);
+ *       budget, circuit breaker, Micrometer metrics, OpenTelemetry tracing sampling 1%);
  *   <li>{@code mesh4j-bare}, {@code mesh4j-routing}, {@code mesh4j-retries}, {@code
- *       mesh4j-breaker}, {@code mesh4j-metrics}: no feature, then each feature alone;
+ *       mesh4j-breaker}, {@code mesh4j-metrics}, {@code mesh4j-tracing-1%}: no feature, then each
+ *       feature alone;
  *   <li>{@code grpc-xds}: grpc-java's own proxyless xDS client with the same policy as far as xDS
  *       can say it, the proxyless anchor;
  *   <li>{@code sidecar-h2c}, {@code sidecar-tls}: a plain channel through two HAProxy sidecars, the
@@ -229,26 +236,28 @@ public final class LoadHarness {
         grpc(NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build(), null,
             payload)));
     rows.add(new RowDef(MESH_ALL, "mesh4j channel, every client feature on (routing, retries,"
-        + " balancing/outlier/budget, breaker, metrics)", null, () ->
-        meshGrpc("echo", grpcPort, allFeatures, true, InsecureChannelCredentials.create(), payload)));
+        + " balancing/outlier/budget, breaker, metrics, tracing at 1%)", null, () ->
+        meshGrpc("echo", grpcPort, allFeatures, ALL_TELEMETRY, InsecureChannelCredentials.create(),
+            payload)));
     rows.add(new RowDef("mesh4j-bare", "mesh4j channel, endpoint only, no feature", null, () ->
-        meshGrpc("echo", grpcPort, Set.of(), false, InsecureChannelCredentials.create(), payload)));
+        meshGrpc("echo", grpcPort, Set.of(), Telemetry.NONE, InsecureChannelCredentials.create(),
+            payload)));
     rows.add(new RowDef("mesh4j-routing", "mesh4j, routing alone: header rule + 90/10 split", null,
-        () -> meshGrpc("echo", grpcPort, Set.of(Feature.ROUTING), false,
+        () -> meshGrpc("echo", grpcPort, Set.of(Feature.ROUTING), Telemetry.NONE,
             InsecureChannelCredentials.create(), payload)));
     rows.add(new RowDef("mesh4j-retries", "mesh4j, timeout and retries alone", null, () ->
-        meshGrpc("echo", grpcPort, Set.of(Feature.RETRIES), false,
+        meshGrpc("echo", grpcPort, Set.of(Feature.RETRIES), Telemetry.NONE,
             InsecureChannelCredentials.create(), payload)));
     rows.add(new RowDef("mesh4j-breaker", "mesh4j, circuit breaker alone", null, () ->
-        meshGrpc("echo", grpcPort, Set.of(Feature.BREAKER), false,
+        meshGrpc("echo", grpcPort, Set.of(Feature.BREAKER), Telemetry.NONE,
             InsecureChannelCredentials.create(), payload)));
     rows.add(new RowDef("mesh4j-metrics", "mesh4j, Micrometer metrics (MeshMetrics) alone", null,
-        () -> meshGrpc("echo", grpcPort, Set.of(), true, InsecureChannelCredentials.create(),
-            payload)));
-    // Tracing has no public API on this branch yet; the row becomes a RowDef like the one above,
-    // with the tracer's 1% sampler on the mesh builder, once it has.
-    rows.add(RowDef.skipped("mesh4j-tracing-1%",
-        "not measured: mesh4j has no tracing API on this branch yet"));
+        () -> meshGrpc("echo", grpcPort, Set.of(), Telemetry.METRICS,
+            InsecureChannelCredentials.create(), payload)));
+    rows.add(new RowDef("mesh4j-tracing-1%", "mesh4j, OpenTelemetry tracing alone (MeshTracing,"
+        + " 1% of calls sampled, spans batched to an exporter that drops them)", null,
+        () -> meshGrpc("echo", grpcPort, Set.of(), Telemetry.TRACING,
+            InsecureChannelCredentials.create(), payload)));
     rows.add(new RowDef(XDS, "grpc-java proxyless xDS client (grpc-xds), java-control-plane ADS:"
         + " weighted clusters 90/10, retry policy, least-request, outlier detection", null,
         () -> xds(env, resources, grpcPort, payload)));
@@ -276,17 +285,19 @@ public final class LoadHarness {
         grpc(Grpc.newChannelBuilderForAddress("127.0.0.1", tlsPort, clientTls(certs)).build(), null,
             payload)));
     rows.add(new RowDef("mesh4j-mtls", "mesh4j-all with mTLS (the channel's TLS credentials)",
-        "grpc-mtls", () -> meshGrpc("echo-tls", tlsPort, allFeatures, true, clientTls(certs),
-            payload)));
+        "grpc-mtls", () -> meshGrpc("echo-tls", tlsPort, allFeatures, ALL_TELEMETRY,
+            clientTls(certs), payload)));
     rows.add(new RowDef("okhttp-plain", "plain OkHttp 5, HTTP/1.1 PUT", null, () ->
         okHttp(null, HttpUrl.get("http://127.0.0.1:" + httpPort + "/echo"), payload)));
     rows.add(new RowDef("okhttp-mesh4j", "OkHttp 5 with the mesh4j interceptor, every feature on",
         "okhttp-plain", () -> {
           Events events = new Events();
+          MeshTracing tracing = ALL_TELEMETRY.tracing() ? tracing() : null;
           Mesh mesh = mesh(MeshPolicies.yaml("echo-http", httpPort, allFeatures, "5xx"), events,
-              true);
-          return okHttp(mesh, HttpUrl.get("http://echo-http.bench/echo"), payload)
+              ALL_TELEMETRY, tracing);
+          Opened opened = okHttp(mesh, HttpUrl.get("http://echo-http.bench/echo"), payload)
               .withEvents(events);
+          return tracing == null ? opened : opened.alsoClosing(tracing::close);
         }));
     return rows;
   }
@@ -432,22 +443,70 @@ public final class LoadHarness {
     });
   }
 
-  private static Opened meshGrpc(String name, int port, Set<Feature> features, boolean metrics,
-      ChannelCredentials credentials, byte[] payload) throws InterruptedException {
-    Events events = new Events();
-    Mesh mesh = mesh(MeshPolicies.yaml(name, port, features, "UNAVAILABLE"), events, metrics);
-    ManagedChannel channel =
-        MeshChannels.builderForService(mesh, name + ".bench", credentials).build();
-    Opened grpc = grpc(channel, events, payload);
-    return grpc.alsoClosing(mesh);
+  /** Which of the mesh's telemetry a row switches on. */
+  private enum Telemetry {
+    NONE(false, false),
+    METRICS(true, false),
+    TRACING(false, true),
+    BOTH(true, true);
+
+    private final boolean metrics;
+    private final boolean tracing;
+
+    Telemetry(boolean metrics, boolean tracing) {
+      this.metrics = metrics;
+      this.tracing = tracing;
+    }
+
+    boolean metrics() {
+      return metrics;
+    }
+
+    boolean tracing() {
+      return tracing;
+    }
   }
 
-  private static Mesh mesh(String yaml, Events events, boolean metrics)
+  /** What "every client feature" includes of telemetry. */
+  private static final Telemetry ALL_TELEMETRY = Telemetry.BOTH;
+
+  /** The share of new traces the tracing rows sample, as the issue asks. */
+  static final int TRACING_PERCENT = 1;
+
+  private static Opened meshGrpc(String name, int port, Set<Feature> features,
+      Telemetry telemetry, ChannelCredentials credentials, byte[] payload)
       throws InterruptedException {
+    Events events = new Events();
+    MeshTracing tracing = telemetry.tracing() ? tracing() : null;
+    Mesh mesh = mesh(MeshPolicies.yaml(name, port, features, "UNAVAILABLE"), events, telemetry,
+        tracing);
+    ManagedChannel channel =
+        MeshChannels.builderForService(mesh, name + ".bench", credentials).build();
+    Opened grpc = grpc(channel, events, payload).alsoClosing(mesh);
+    return tracing == null ? grpc : grpc.alsoClosing(tracing::close);
+  }
+
+  /**
+   * The mesh's own OpenTelemetry SDK, sampling by the mesh settings, with spans batched as a
+   * production exporter would get them and then dropped: the cost measured is the mesh's and the
+   * SDK's, not a collector's.
+   */
+  private static MeshTracing tracing() {
+    return MeshTracing.withSpanProcessor(BatchSpanProcessor.builder(new DroppingExporter()).build());
+  }
+
+  private static Mesh mesh(String yaml, Events events, Telemetry telemetry, MeshTracing tracing)
+      throws InterruptedException {
+    if (telemetry.tracing()) {
+      yaml = yaml + "---\n" + MeshPolicies.tracingConfig(TRACING_PERCENT);
+    }
     StaticConfigSource source = StaticConfigSource.parse(yaml);
     Mesh.Builder builder = Mesh.builder().configSource(source).listener(events);
-    if (metrics) {
+    if (telemetry.metrics()) {
       builder.listener(MeshMetrics.bindTo(new SimpleMeterRegistry()));
+    }
+    if (tracing != null) {
+      builder.telemetry(tracing);
     }
     Mesh mesh = builder.build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -642,6 +701,24 @@ public final class LoadHarness {
       } catch (Exception e) {
         throw new IOException("could not close row " + name, e);
       }
+    }
+  }
+
+  /** Takes every batch of spans and drops it. */
+  private static final class DroppingExporter implements SpanExporter {
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
     }
   }
 

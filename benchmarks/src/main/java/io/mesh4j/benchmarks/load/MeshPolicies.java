@@ -27,6 +27,17 @@ public final class MeshPolicies {
 
   private MeshPolicies() {}
 
+  /** The mesh-wide settings document that makes the mesh sample {@code percent} of new traces. */
+  public static String tracingConfig(int percent) {
+    return String.format(Locale.ROOT, """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: MeshConfig
+        metadata: {name: mesh}
+        spec:
+          tracing: {samplingPercent: %d}
+        """, percent);
+  }
+
   /**
    * The YAML for {@code name.bench} on 127.0.0.1:{@code port} with {@code features}; no feature
    * gives just the endpoint.

@@ -33,6 +33,17 @@ class MeshPoliciesTest {
   }
 
   @Test
+  void theTracingSettingIsAMeshConfigTheMeshApplies() throws Exception {
+    String yaml = MeshPolicies.yaml("echo", 9999, Set.of(), "UNAVAILABLE") + "---\n"
+        + MeshPolicies.tracingConfig(1);
+    try (StaticConfigSource source = StaticConfigSource.parse(yaml);
+        Mesh mesh = Mesh.builder().configSource(source).build()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> mesh.appliedVersion() > 0);
+      assertThat(mesh.settings().tracing().samplingPercent()).isEqualTo(1.0);
+    }
+  }
+
+  @Test
   void onlyTheChosenFeaturesAppear() {
     assertThat(MeshPolicies.yaml("echo", 1, Set.of(), "UNAVAILABLE"))
         .contains("kind: ServiceEndpoints").doesNotContain("TrafficRoute", "DestinationPolicy");
