@@ -103,6 +103,9 @@ public final class JfrSummary {
     if (className.startsWith("io.github.resilience4j.")) {
       return "resilience4j (under mesh4j)";
     }
+    if (className.startsWith("io.opentelemetry.")) {
+      return "OpenTelemetry (under mesh4j's tracing)";
+    }
     if (className.startsWith("io.grpc.netty.shaded.io.netty.")) {
       return "netty";
     }
