@@ -20,7 +20,6 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -243,51 +242,56 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
   @Override
   public ClientCallObserver clientCall(ClientCallInfo call) {
     Context parent = Context.current();
-    SpanBuilder builder =
+    Span span =
         tracer
             .spanBuilder(call.method())
             .setParent(parent)
             .setSpanKind(SpanKind.CLIENT)
-            .setAttribute(SERVER_ADDRESS, call.destination())
-            .setAttribute(ROUTE, call.route());
-    describe(builder, call.protocol(), call.method(), call.path());
-    String subset = call.subset();
-    if (subset != null) {
-      builder.setAttribute(SUBSET, subset);
+            .startSpan();
+    // Attributes go on after the sampling decision: most calls are not sampled, and an unsampled
+    // span should cost no attribute map.
+    if (span.isRecording()) {
+      span.setAttribute(SERVER_ADDRESS, call.destination());
+      span.setAttribute(ROUTE, call.route());
+      describe(span, call.protocol(), call.method(), call.path());
+      String subset = call.subset();
+      if (subset != null) {
+        span.setAttribute(SUBSET, subset);
+      }
     }
-    Span span = builder.startSpan();
     return new ClientSpan(span, parent.with(span), call.protocol());
   }
 
   @Override
   public ServerCallObserver serverCall(ServerCallInfo call) {
     Context parent = propagator.extract(Context.current(), call.headers(), GETTER);
-    SpanBuilder builder =
+    Span span =
         tracer
             .spanBuilder(call.method())
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER)
-            .setAttribute(SERVER_ADDRESS, call.service());
-    describe(builder, call.protocol(), call.method(), call.path());
-    String peer = call.peer();
-    if (peer != null) {
-      builder.setAttribute(PEER_IDENTITY, peer);
+            .startSpan();
+    if (span.isRecording()) {
+      span.setAttribute(SERVER_ADDRESS, call.service());
+      describe(span, call.protocol(), call.method(), call.path());
+      String peer = call.peer();
+      if (peer != null) {
+        span.setAttribute(PEER_IDENTITY, peer);
+      }
     }
-    Span span = builder.startSpan();
     return new ServerSpan(span, parent.with(span), call.protocol());
   }
 
-  private static void describe(
-      SpanBuilder builder, Protocol protocol, String method, @Nullable String path) {
+  private static void describe(Span span, Protocol protocol, String method, @Nullable String path) {
     if (protocol == Protocol.GRPC) {
       int slash = method.lastIndexOf('/');
-      builder.setAttribute(RPC_SYSTEM, "grpc");
-      builder.setAttribute(RPC_SERVICE, slash < 0 ? method : method.substring(0, slash));
-      builder.setAttribute(RPC_METHOD, slash < 0 ? method : method.substring(slash + 1));
+      span.setAttribute(RPC_SYSTEM, "grpc");
+      span.setAttribute(RPC_SERVICE, slash < 0 ? method : method.substring(0, slash));
+      span.setAttribute(RPC_METHOD, slash < 0 ? method : method.substring(slash + 1));
     } else {
-      builder.setAttribute(HTTP_METHOD, method);
+      span.setAttribute(HTTP_METHOD, method);
       if (path != null) {
-        builder.setAttribute(URL_PATH, path);
+        span.setAttribute(URL_PATH, path);
       }
     }
   }
@@ -295,6 +299,10 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
   /** Records the status; {@code error} says whether it makes the span an error. */
   private static void endWith(
       Span span, Protocol protocol, String status, boolean server, @Nullable MeshFailure refusal) {
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     boolean error;
     if (protocol == Protocol.GRPC) {
       long code = grpcCode(status);
