@@ -268,10 +268,10 @@ public class MeshProperties {
   public static class AccessLog {
 
     /**
-     * Whether the mesh writes one access-log line per call to the mesh4j.access logger.
-     * Sampling follows MeshConfig.
+     * Whether the mesh may write one access-log line per call to the mesh4j.access logger.
+     * MeshConfig's accessLog turns lines on and samples them; until it does, calls cost nothing.
      */
-    private boolean enabled = false;
+    private boolean enabled = true;
 
     /** Whether the mesh writes access-log lines. */
     public boolean isEnabled() {

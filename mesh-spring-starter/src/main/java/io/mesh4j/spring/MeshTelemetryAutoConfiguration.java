@@ -14,8 +14,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Per-call telemetry for the mesh the starter builds: OpenTelemetry tracing ({@code
  * mesh4j.tracing.enabled}, on by default when opentelemetry-api is present) and the access log
- * ({@code mesh4j.access-log.enabled}, off by default). Sampling of both follows {@code
- * MeshConfig}. A mesh of the application's own adds its telemetry itself.
+ * ({@code mesh4j.access-log.enabled}, on by default, writing only while {@code MeshConfig}'s
+ * {@code accessLog} turns it on). Sampling of both follows {@code MeshConfig}. A mesh of the application's own adds its telemetry itself.
  */
 @AutoConfiguration(before = MeshAutoConfiguration.class)
 public class MeshTelemetryAutoConfiguration {
@@ -48,9 +48,9 @@ public class MeshTelemetryAutoConfiguration {
     }
   }
 
-  /** The access log, when {@code mesh4j.access-log.enabled} is true. */
+  /** The access log, unless {@code mesh4j.access-log.enabled} is false. */
   @Bean
-  @ConditionalOnProperty(prefix = "mesh4j.access-log", name = "enabled")
+  @ConditionalOnProperty(prefix = "mesh4j.access-log", name = "enabled", matchIfMissing = true)
   MeshBuilderCustomizer meshAccessLogCustomizer() {
     return builder -> builder.telemetry(AccessLog.create());
   }
