@@ -1,7 +1,9 @@
 package io.mesh4j.spring;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
+import org.springframework.core.convert.ConversionException;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
@@ -18,8 +20,7 @@ final class MeshIdentityCondition implements Condition {
   }
 
   static boolean active(Environment environment) {
-    // the conversion service refuses values such as "yes", naming the property and the value
-    Boolean enabled = environment.getProperty("mesh4j.identity.enabled", Boolean.class);
+    Boolean enabled = flag(environment, "mesh4j.identity.enabled");
     if (enabled != null) {
       return enabled;
     }
@@ -29,6 +30,16 @@ final class MeshIdentityCondition implements Condition {
 
   static boolean httpClients(Environment environment) {
     return active(environment)
-        && environment.getProperty("mesh4j.identity.http-clients", Boolean.class, false);
+        && Boolean.TRUE.equals(flag(environment, "mesh4j.identity.http-clients"));
+  }
+
+  /** A boolean property, or null when unset; a value that is not a boolean names the property. */
+  private static @Nullable Boolean flag(Environment environment, String name) {
+    try {
+      return environment.getProperty(name, Boolean.class);
+    } catch (ConversionException e) {
+      throw new IllegalStateException(
+          name + " must be true or false, got '" + environment.getProperty(name) + "'", e);
+    }
   }
 }

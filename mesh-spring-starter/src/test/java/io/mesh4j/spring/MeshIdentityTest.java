@@ -243,6 +243,19 @@ class MeshIdentityTest {
                     .hasMessageContaining("mesh4j.identity.token-file is not set"));
   }
 
+  @Test
+  void aValueOfEnabledThatIsNotABooleanFailsStartUpNamingTheProperty() throws IOException {
+    app("caller", "caller")
+        .withPropertyValues("mesh4j.identity.enabled=maybe")
+        .run(
+            context ->
+                assertThat(context)
+                    .hasFailed()
+                    .getFailure()
+                    .hasStackTraceContaining(
+                        "mesh4j.identity.enabled must be true or false, got 'maybe'"));
+  }
+
   /** The server: counts the calls that reached it. */
   @MeshGrpcService
   static class Greeter extends GreeterGrpc.GreeterImplBase {
