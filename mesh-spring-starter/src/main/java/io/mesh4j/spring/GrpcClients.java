@@ -23,8 +23,11 @@ final class GrpcClients {
 
   private GrpcClients() {}
 
-  static Object channel(Mesh mesh, String destination) {
-    return MeshChannels.forService(mesh, destination);
+  /** The one place client channels are built: mutual TLS when the application has an identity. */
+  static Object channel(Mesh mesh, String destination, boolean mtls) {
+    return mtls
+        ? MeshChannels.forServiceWithMtls(mesh, destination)
+        : MeshChannels.forService(mesh, destination);
   }
 
   /**

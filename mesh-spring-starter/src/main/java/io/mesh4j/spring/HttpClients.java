@@ -12,8 +12,8 @@ final class HttpClients {
 
   private HttpClients() {}
 
-  static Object client(Mesh mesh) {
-    return MeshOkHttp.client(mesh);
+  static Object client(Mesh mesh, boolean mtls) {
+    return mtls ? MeshOkHttp.clientWithMtls(mesh) : MeshOkHttp.client(mesh);
   }
 
   /** Releases the client's dispatcher threads and pooled connections, as OkHttp documents. */

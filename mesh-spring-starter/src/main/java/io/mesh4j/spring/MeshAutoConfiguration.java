@@ -6,11 +6,13 @@ import io.mesh4j.core.source.ControllerConfigSource;
 import io.mesh4j.core.source.DirectoryConfigSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
 
@@ -40,14 +42,40 @@ public class MeshAutoConfiguration {
      * MeshBuilderCustomizer} beans adjust the builder first.
      */
     @Bean(destroyMethod = "close")
-    Mesh mesh(MeshProperties properties, ObjectProvider<MeshBuilderCustomizer> customizers) {
+    Mesh mesh(
+        MeshProperties properties,
+        ObjectProvider<MeshBuilderCustomizer> customizers,
+        ObjectProvider<MeshCertificates> certificates) {
       Mesh.Builder builder = Mesh.builder().configSource(configSource(properties));
       String zone = properties.getLocalZone();
       if (zone != null && !zone.isBlank()) {
         builder.localZone(zone);
       }
+      MeshCertificates identity = certificates.getIfAvailable();
+      if (identity != null) {
+        builder.identity(identity.rotator().identity());
+      }
       customizers.orderedStream().forEach(c -> c.customize(builder));
-      return builder.build();
+      Mesh mesh = builder.build();
+      if (identity != null) {
+        try {
+          identity.start(mesh, properties.getIdentity().getStartupTimeout());
+        } catch (RuntimeException e) {
+          mesh.close();
+          throw e;
+        }
+      }
+      return mesh;
+    }
+
+    /**
+     * The workload certificate from the controller's certificate service, kept renewed; only
+     * with {@code mesh4j.identity.enabled} (or a token file). Closed after the mesh.
+     */
+    @Bean(destroyMethod = "close")
+    @Conditional(MeshIdentityCondition.class)
+    MeshCertificates meshCertificates(MeshProperties properties) {
+      return MeshCertificates.create(properties);
     }
 
     /** Where the mesh's policy comes from, for the health details. */
@@ -112,6 +140,16 @@ public class MeshAutoConfiguration {
           ControllerConfigSource.builder(address).application(application).namespace(namespace);
       if (!properties.getCalls().isEmpty()) {
         controller.calls(properties.getCalls());
+      }
+      String service = properties.getService();
+      if (service != null && !service.isBlank()) {
+        // so that the controller also sends the authorization and rate-limit policy we enforce
+        controller.serves(service);
+      }
+      Path roots = properties.getIdentity().getTrustedRoots();
+      if (roots != null) {
+        // a controller port that serves TLS serves it for policy and certificates alike
+        controller.trustedRoots(roots);
       }
       return controller.build();
     }

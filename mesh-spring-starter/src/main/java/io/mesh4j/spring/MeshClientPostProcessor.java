@@ -17,6 +17,8 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -27,7 +29,7 @@ import org.springframework.util.ReflectionUtils;
  * MeshAutoConfiguration}.
  */
 public class MeshClientPostProcessor
-    implements BeanPostProcessor, BeanFactoryAware, BeanNameAware, DisposableBean {
+    implements BeanPostProcessor, BeanFactoryAware, BeanNameAware, DisposableBean, EnvironmentAware {
 
   // compared by name so that neither grpc-java, OkHttp nor spring-web is loaded unless used
   private static final String CHANNEL = "io.grpc.Channel";
@@ -46,6 +48,9 @@ public class MeshClientPostProcessor
   private @Nullable Object okHttp;
   private final Set<String> destinations = ConcurrentHashMap.newKeySet();
   private @Nullable BeanFactory beanFactory;
+
+  // decides mTLS for the clients this makes; read when the first client is made
+  private @Nullable Environment environment;
   private @Nullable String beanName;
   private volatile boolean closesBeforeMesh;
 
@@ -61,6 +66,12 @@ public class MeshClientPostProcessor
   @Override
   public void setBeanName(String name) {
     this.beanName = name;
+  }
+
+  /** Keeps the environment, which says whether clients use mutual TLS. */
+  @Override
+  public void setEnvironment(Environment environment) {
+    this.environment = environment;
   }
 
   @Override
@@ -132,7 +143,8 @@ public class MeshClientPostProcessor
               + " must name the destination, e.g. @MeshClient(\"catalog.shop\")");
     }
     closeBeforeMesh();
-    return channels.computeIfAbsent(destination, d -> GrpcClients.channel(mesh.getObject(), d));
+    return channels.computeIfAbsent(destination, d -> GrpcClients.channel(
+            mesh.getObject(), d, environment != null && MeshIdentityCondition.active(environment)));
   }
 
   /**
@@ -171,7 +183,9 @@ public class MeshClientPostProcessor
   private synchronized Object okHttp() {
     Object client = okHttp;
     if (client == null) {
-      client = HttpClients.client(mesh.getObject());
+      client = HttpClients.client(
+              mesh.getObject(),
+              environment != null && MeshIdentityCondition.httpClients(environment));
       okHttp = client;
     }
     return client;

@@ -3,6 +3,7 @@ package io.mesh4j.spring;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.mesh4j.core.Mesh;
+import io.mesh4j.grpc.MeshServerCredentials;
 import io.mesh4j.grpc.MeshServerInterceptors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -11,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
 /**
  * The mesh-managed gRPC server for {@link MeshGrpcService} beans, in applications that have
@@ -25,13 +27,18 @@ public class MeshGrpcAutoConfiguration {
   public MeshGrpcAutoConfiguration() {}
 
   /**
-   * The one place where the server's transport security is chosen: plaintext until mesh-grpc
-   * offers mTLS server credentials built from {@code mesh.identity()}. Declare a {@code
+   * The one place where the server's transport security is chosen: with a workload identity
+   * ({@code mesh4j.identity.enabled}), TLS with the mesh's certificate that asks callers for
+   * theirs ({@link MeshServerCredentials#create(Mesh)}; {@code MeshConfig} {@code mtls} decides
+   * whether a caller without one is refused); plaintext otherwise. Declare a {@code
    * ServerCredentials} bean named {@code meshGrpcServerCredentials} to choose your own.
    */
   @Bean
   @ConditionalOnMissingBean(name = "meshGrpcServerCredentials")
-  public ServerCredentials meshGrpcServerCredentials(Mesh mesh) {
+  public ServerCredentials meshGrpcServerCredentials(Mesh mesh, Environment environment) {
+    if (MeshIdentityCondition.active(environment)) {
+      return MeshServerCredentials.create(mesh);
+    }
     return InsecureServerCredentials.create();
   }
 

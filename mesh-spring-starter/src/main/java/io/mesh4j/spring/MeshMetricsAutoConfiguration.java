@@ -24,10 +24,12 @@ public class MeshMetricsAutoConfiguration {
 
   /**
    * Adds {@link MeshMetrics} bound to the application's registry (the primary one when there are
-   * several) as a listener of the mesh; nothing when the application has no registry.
+   * several) as the mesh's telemetry, so adapters record per-call timers ({@code
+   * mesh4j.client.requests}, {@code mesh4j.server.requests}), and as its listener; nothing when
+   * the application has no registry.
    */
   @Bean
   public MeshBuilderCustomizer meshMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
-    return builder -> registry.ifAvailable(r -> builder.listener(MeshMetrics.bindTo(r)));
+    return builder -> registry.ifAvailable(r -> builder.telemetry(MeshMetrics.bindTo(r)));
   }
 }

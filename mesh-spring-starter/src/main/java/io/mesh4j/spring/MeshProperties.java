@@ -43,6 +43,12 @@ public class MeshProperties {
 
   private final Metrics metrics = new Metrics();
 
+  private final Identity identity = new Identity();
+
+  private final Tracing tracing = new Tracing();
+
+  private final AccessLog accessLog = new AccessLog();
+
   /** Directory of policy YAML files. */
   public Path getConfigDir() {
     return configDir;
@@ -116,6 +122,166 @@ public class MeshProperties {
   /** The {@code mesh4j.metrics.*} properties. */
   public Metrics getMetrics() {
     return metrics;
+  }
+
+  /** The {@code mesh4j.identity.*} properties. */
+  public Identity getIdentity() {
+    return identity;
+  }
+
+  /** The {@code mesh4j.tracing.*} properties. */
+  public Tracing getTracing() {
+    return tracing;
+  }
+
+  /** The {@code mesh4j.access-log.*} properties. */
+  public AccessLog getAccessLog() {
+    return accessLog;
+  }
+
+  /**
+   * The {@code mesh4j.identity.*} properties: the workload certificate the controller issues and
+   * mutual TLS on the mesh's gRPC server and channels.
+   */
+  public static class Identity {
+
+    /**
+     * Whether the application has a workload identity: the starter's mesh gets its certificate
+     * from the controller, the gRPC server and gRPC clients use mutual TLS. Defaults to true
+     * when mesh4j.identity.token-file is set, false otherwise.
+     */
+    private @Nullable Boolean enabled;
+
+    /**
+     * File holding the credential sent to the controller's certificate service, read at every
+     * request: a bootstrap token in local mode, the projected ServiceAccount token in Kubernetes.
+     */
+    private @Nullable Path tokenFile;
+
+    /**
+     * The certificate service's gRPC target; defaults to mesh4j.controller.address.
+     */
+    private @Nullable String controllerAddress;
+
+    /**
+     * PEM file of the CA roots that sign the controller's TLS certificate; without it the
+     * certificate service is called over plaintext (loopback in local mode only).
+     */
+    private @Nullable Path trustedRoots;
+
+    /** How long start-up waits for the first certificate before it fails. */
+    private Duration startupTimeout = Duration.ofSeconds(30);
+
+    /**
+     * Whether @MeshClient OkHttpClient and RestClient dial endpoints with mutual TLS (https).
+     * Only for HTTP servers that serve TLS with mesh certificates: the starter does not set up
+     * the servlet container's TLS.
+     */
+    private boolean httpClients = false;
+
+    /** Whether identity is on, or null to decide by the token file. */
+    public @Nullable Boolean getEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether identity is on. */
+    public void setEnabled(@Nullable Boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** The token file, or null. */
+    public @Nullable Path getTokenFile() {
+      return tokenFile;
+    }
+
+    /** Sets the token file. */
+    public void setTokenFile(@Nullable Path tokenFile) {
+      this.tokenFile = tokenFile;
+    }
+
+    /** The certificate service's target, or null to use the controller address. */
+    public @Nullable String getControllerAddress() {
+      return controllerAddress;
+    }
+
+    /** Sets the certificate service's target. */
+    public void setControllerAddress(@Nullable String controllerAddress) {
+      this.controllerAddress = controllerAddress;
+    }
+
+    /** The PEM file of the controller's CA roots, or null for plaintext. */
+    public @Nullable Path getTrustedRoots() {
+      return trustedRoots;
+    }
+
+    /** Sets the PEM file of the controller's CA roots. */
+    public void setTrustedRoots(@Nullable Path trustedRoots) {
+      this.trustedRoots = trustedRoots;
+    }
+
+    /** How long start-up waits for the first certificate. */
+    public Duration getStartupTimeout() {
+      return startupTimeout;
+    }
+
+    /** Sets how long start-up waits for the first certificate. */
+    public void setStartupTimeout(Duration startupTimeout) {
+      if (startupTimeout.isNegative() || startupTimeout.isZero()) {
+        throw new IllegalArgumentException(
+            "mesh4j.identity.startup-timeout must be positive, got " + startupTimeout);
+      }
+      this.startupTimeout = startupTimeout;
+    }
+
+    /** Whether OkHttp and RestClient clients use mutual TLS. */
+    public boolean isHttpClients() {
+      return httpClients;
+    }
+
+    /** Sets whether OkHttp and RestClient clients use mutual TLS. */
+    public void setHttpClients(boolean httpClients) {
+      this.httpClients = httpClients;
+    }
+  }
+
+  /** The {@code mesh4j.tracing.*} properties. */
+  public static class Tracing {
+
+    /**
+     * Whether the mesh traces calls with OpenTelemetry (when opentelemetry-api is present): with
+     * the application's OpenTelemetry bean, else GlobalOpenTelemetry. Sampling follows MeshConfig.
+     */
+    private boolean enabled = true;
+
+    /** Whether the mesh traces calls. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether the mesh traces calls. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+  }
+
+  /** The {@code mesh4j.access-log.*} properties. */
+  public static class AccessLog {
+
+    /**
+     * Whether the mesh may write one access-log line per call to the mesh4j.access logger.
+     * MeshConfig's accessLog turns lines on and samples them; until it does, calls cost nothing.
+     */
+    private boolean enabled = true;
+
+    /** Whether the mesh writes access-log lines. */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** Sets whether the mesh writes access-log lines. */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
   }
 
   /** The {@code mesh4j.grpc.*} properties: the server for {@code @MeshGrpcService} beans. */

@@ -39,6 +39,14 @@ class MeshConfigurationMetadataTest {
             "mesh4j.grpc.address",
             "mesh4j.grpc.shutdown-grace-period",
             "mesh4j.metrics.enabled",
+            "mesh4j.identity.enabled",
+            "mesh4j.identity.token-file",
+            "mesh4j.identity.controller-address",
+            "mesh4j.identity.trusted-roots",
+            "mesh4j.identity.startup-timeout",
+            "mesh4j.identity.http-clients",
+            "mesh4j.tracing.enabled",
+            "mesh4j.access-log.enabled",
             "management.health.mesh.enabled");
     properties.forEach(
         (name, p) ->
@@ -51,5 +59,12 @@ class MeshConfigurationMetadataTest {
     assertThat(properties.get("mesh4j.grpc.shutdown-grace-period").get("defaultValue").asText())
         .isEqualTo("10s");
     assertThat(properties.get("mesh4j.metrics.enabled").get("defaultValue").asBoolean()).isTrue();
+    assertThat(properties.get("mesh4j.identity.startup-timeout").get("defaultValue").asText())
+        .isEqualTo("30s");
+    assertThat(properties.get("mesh4j.identity.http-clients").get("defaultValue").asBoolean())
+        .isFalse();
+    assertThat(properties.get("mesh4j.tracing.enabled").get("defaultValue").asBoolean()).isTrue();
+    assertThat(properties.get("mesh4j.access-log.enabled").get("defaultValue").asBoolean())
+        .isTrue();
   }
 }

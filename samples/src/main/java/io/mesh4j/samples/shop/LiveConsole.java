@@ -1,6 +1,9 @@
 package io.mesh4j.samples.shop;
 
+import io.mesh4j.core.identity.IdentityMaterial;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +26,10 @@ final class LiveConsole {
       Map<String, String> pricingModes,
       MeshReadings meshInSecond,
       MeshReadings meshNow,
-      long appliedVersion) {}
+      long appliedVersion,
+      Map<String, IdentityMaterial> certificates,
+      long traces,
+      List<RecentTraces.Trace> recentTraces) {}
 
   /** One block of lines of the screen. */
   interface Panel {
@@ -36,7 +42,8 @@ final class LiveConsole {
   private final PrintStream out;
   private final boolean ansi;
   private final List<Panel> panels =
-      List.of(LiveConsole::header, LiveConsole::users, LiveConsole::subsets, LiveConsole::instances, LiveConsole::mesh);
+      List.of(LiveConsole::header, LiveConsole::users, LiveConsole::subsets, LiveConsole::instances, LiveConsole::mesh,
+          LiveConsole::identities, LiveConsole::traces);
 
   LiveConsole(PrintStream out, boolean ansi) {
     this.out = out;
@@ -81,6 +88,8 @@ final class LiveConsole {
     b.append(String.format(Locale.ROOT, "  | retries %d  ejections %d  breakers ",
         s.meshInSecond().totalRetries(), s.meshInSecond().totalEjections()));
     b.append(breakers(s.meshNow()));
+    long certified = s.certificates().values().stream().filter(c -> c != null).count();
+    b.append(String.format(Locale.ROOT, "  | certificates %d/%d  traces %d", certified, s.certificates().size(), s.traces()));
     return b.toString();
   }
 
@@ -127,6 +136,30 @@ final class LiveConsole {
         m.retries().isEmpty() ? "0" : m.retries(), now.ejections().isEmpty() ? "0" : now.ejections(),
         m.refusals().isEmpty() ? "0" : m.refusals()));
     lines.add("breakers   " + breakers(now));
+  }
+
+  /** Each application's certificate: its SPIFFE ID and how long until it expires. */
+  private static void identities(Second s, List<String> lines) {
+    String label = "mTLS";
+    Instant now = Instant.now();
+    for (Map.Entry<String, IdentityMaterial> e : s.certificates().entrySet()) {
+      IdentityMaterial c = e.getValue();
+      lines.add(String.format(Locale.ROOT, "%-10s %-11s %s", label, e.getKey(),
+          c == null ? "no certificate yet" : c.spiffeId() + "   expires in " + left(Duration.between(now, c.notAfter()))));
+      label = "";
+    }
+  }
+
+  /** How many traces were sampled, and the newest few, to look up in a trace viewer. */
+  private static void traces(Second s, List<String> lines) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "traces     %d sampled   newest", s.traces()));
+    s.recentTraces().forEach(t -> b.append("  ").append(t.traceId()).append(" (").append(t.spans()).append(" spans)"));
+    lines.add(b.toString());
+  }
+
+  private static String left(Duration d) {
+    long minutes = Math.max(0, d.toMinutes());
+    return String.format(Locale.ROOT, "%dh%02dm", minutes / 60, minutes % 60);
   }
 
   private static String breakers(MeshReadings m) {

@@ -2,7 +2,24 @@ package io.mesh4j.samples.shop;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mesh4j.controller.MeshController;
+import io.mesh4j.controller.ca.DirectoryRootStore;
+import io.mesh4j.controller.ca.TokenFileAuthenticator;
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.identity.IdentityMaterial;
+import io.mesh4j.core.policy.MeshConfig;
+import io.mesh4j.core.telemetry.otel.MeshSampler;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import io.mesh4j.samples.shop.catalog.CatalogApplication;
 import io.mesh4j.samples.shop.catalog.CatalogService;
 import io.mesh4j.samples.shop.frontend.FrontendApplication;
@@ -48,8 +65,15 @@ final class Shop implements AutoCloseable {
   /** How long the shop waits for its applications to start (a busy machine takes long). */
   private static final long START_SECONDS = 120;
 
+  /** The shop's applications and the service accounts the controller's token file gives them. */
+  private static final List<String> ACCOUNTS = List.of("frontend", "catalog", "pricing");
+
   private final Path configDir;
+  private final Path identityDir;
   private final MeshController controller;
+  private final RecentTraces traces;
+  private final OpenTelemetrySdk telemetry;
+  private final Map<String, Mesh> meshes = new LinkedHashMap<>();
   private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
   private final Map<String, CatalogService> catalogs = new LinkedHashMap<>();
   private final Map<String, PricingController> pricing = new LinkedHashMap<>();
@@ -57,9 +81,12 @@ final class Shop implements AutoCloseable {
   private final List<Integer> ports = new ArrayList<>();
   private ConfigurableApplicationContext frontend;
 
-  private Shop(Path configDir, MeshController controller) {
+  private Shop(Path configDir, Path identityDir, MeshController controller, RecentTraces traces, OpenTelemetrySdk telemetry) {
     this.configDir = configDir;
+    this.identityDir = identityDir;
     this.controller = controller;
+    this.traces = traces;
+    this.telemetry = telemetry;
   }
 
   /**
@@ -69,9 +96,31 @@ final class Shop implements AutoCloseable {
    */
   static Shop start(Path configDir) throws Exception {
     InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
-    MeshController controller =
-        MeshController.startLocal(new MeshController.LocalOptions(configDir, loopback, loopback));
-    Shop shop = new Shop(configDir, controller);
+    // the CA root and the bootstrap tokens live beside the YAML, never in the watched directory
+    Path identityDir = Files.createTempDirectory("mesh4j-shop-identity");
+    MeshController controller;
+    try {
+      Path tokens = writeTokens(identityDir);
+      controller = MeshController.startLocal(new MeshController.LocalOptions(configDir, loopback, loopback,
+          new MeshController.CertificateOptions(
+              new DirectoryRootStore(identityDir.resolve("ca"), Duration.ofDays(1), InstantSource.system()),
+              TokenFileAuthenticator.load(tokens))));
+    } catch (IOException | RuntimeException e) {
+      deleteTree(identityDir);
+      throw e;
+    }
+    RecentTraces traces = new RecentTraces();
+    Shop[] self = new Shop[1];
+    // one SDK for the whole shop, sampling new traces with the share the frontend's MeshConfig names
+    OpenTelemetrySdk telemetry = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder()
+            .setSampler(MeshSampler.fromSettings(() -> self[0] != null && self[0].frontend != null
+                ? self[0].frontendMesh().settings() : MeshConfig.defaults()))
+            .addSpanProcessor(traces)
+            .build())
+        .build();
+    Shop shop = new Shop(configDir, identityDir, controller, traces, telemetry);
+    self[0] = shop;
     try {
       shop.ports.add(controller.grpcPort());
       shop.ports.add(controller.adminPort());
@@ -81,6 +130,24 @@ final class Shop implements AutoCloseable {
       shop.close();
       throw e;
     }
+  }
+
+  /** One random bootstrap token per service account, each in its own file, and the controller's list. */
+  private static Path writeTokens(Path dir) throws IOException {
+    SecureRandom random = new SecureRandom();
+    StringBuilder list = new StringBuilder("# the demo's bootstrap tokens: token, then namespace/service-account\n");
+    for (String account : ACCOUNTS) {
+      byte[] bytes = new byte[16];
+      random.nextBytes(bytes);
+      String token = account + "-" + HexFormat.of().formatHex(bytes);
+      Files.writeString(dir.resolve(account + ".token"), token + "\n");
+      list.append(token).append("  shop/").append(account).append('\n');
+    }
+    return Files.writeString(dir.resolve("tokens"), list);
+  }
+
+  private String identity(String account) {
+    return "--mesh4j.identity.token-file=" + identityDir.resolve(account + ".token");
   }
 
   private void startApplications() throws Exception {
@@ -94,12 +161,12 @@ final class Shop implements AutoCloseable {
     ExecutorService starter = Executors.newFixedThreadPool(5);
     List<Future<ConfigurableApplicationContext>> starting = new ArrayList<>();
     try {
-      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v1", "--mesh4j.grpc.port=0")));
-      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, "--catalog.version=v2", "--mesh4j.grpc.port=0")));
-      starting.add(starter.submit(() -> run(PricingApplication.builder(), common, "--pricing.instance=pricing-a", "--server.port=0")));
-      starting.add(starter.submit(() -> run(PricingApplication.builder(), common, "--pricing.instance=pricing-b", "--server.port=0")));
+      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, identity("catalog"), "--catalog.version=v1", "--mesh4j.grpc.port=0")));
+      starting.add(starter.submit(() -> run(CatalogApplication.builder(), common, identity("catalog"), "--catalog.version=v2", "--mesh4j.grpc.port=0")));
+      starting.add(starter.submit(() -> run(PricingApplication.builder(), common, identity("pricing"), "--pricing.instance=pricing-a", "--server.port=0")));
+      starting.add(starter.submit(() -> run(PricingApplication.builder(), common, identity("pricing"), "--pricing.instance=pricing-b", "--server.port=0")));
       // the frontend starts alongside; it has no endpoints until endpoints.yaml is written below
-      starting.add(starter.submit(() -> run(FrontendApplication.builder(), common, "--server.port=0")));
+      starting.add(starter.submit(() -> run(FrontendApplication.builder(), common, identity("frontend"), "--server.port=0")));
       // collect every context that started, so close() stops them even when another one failed
       Throwable failure = null;
       for (Future<ConfigurableApplicationContext> f : starting) {
@@ -122,17 +189,22 @@ final class Shop implements AutoCloseable {
     for (ConfigurableApplicationContext c : contexts) {
       if (c.getBeanNamesForType(ProductController.class).length > 0) {
         frontend = c;
+        meshes.put("frontend", c.getBean(Mesh.class));
       } else if (c.getBeanNamesForType(CatalogService.class).length > 0) {
         CatalogService service = c.getBean(CatalogService.class);
         int port = c.getEnvironment().getRequiredProperty(MeshGrpcServer.LOCAL_PORT_PROPERTY, Integer.class);
         catalogs.put(service.instance(), service);
+        meshes.put(service.instance(), c.getBean(Mesh.class));
         ports.add(port);
+        // the frontend's channel checks that the catalog it reached is the catalog
         catalogEndpoints.append("    - {address: 127.0.0.1, port: ").append(port)
-            .append(", labels: {version: ").append(service.version()).append("}}\n");
+            .append(", labels: {version: ").append(service.version()).append("}, identity: ")
+            .append(c.getBean(Mesh.class).identity().require().spiffeId()).append("}\n");
       } else {
         PricingController pricingController = c.getBean(PricingController.class);
         int port = webPort(c);
         pricing.put(pricingController.instance(), pricingController);
+        meshes.put(pricingController.instance(), c.getBean(Mesh.class));
         pricingPorts.put(pricingController.instance(), port);
         ports.add(port);
         pricingEndpoints.append("    - {address: 127.0.0.1, port: ").append(port).append("}\n");
@@ -141,14 +213,47 @@ final class Shop implements AutoCloseable {
     write("endpoints.yaml", endpoints(catalogEndpoints, pricingEndpoints));
     ports.add(webPort(frontend));
     Mesh mesh = frontendMesh();
-    await("the frontend's mesh to know both catalogs and both pricing instances",
-        () -> mesh.endpoints("catalog.shop").size() == 2 && mesh.endpoints("pricing.shop").size() == 2);
+    // the ports this run got, not the template's: the frontend may have seen those first
+    Set<Integer> catalogPorts = ports(catalogEndpoints);
+    Set<Integer> pricingPorts = ports(pricingEndpoints);
+    await("the frontend's mesh to know both catalogs and both pricing instances on their ports",
+        () -> endpointPorts(mesh, "catalog.shop").equals(catalogPorts)
+            && endpointPorts(mesh, "pricing.shop").equals(pricingPorts));
   }
 
-  private static ConfigurableApplicationContext run(SpringApplicationBuilder app, List<String> common, String... args) {
+  private static Set<Integer> ports(CharSequence endpointLines) {
+    Set<Integer> out = new HashSet<>();
+    Matcher m = Pattern.compile("port: (\\d+)").matcher(endpointLines);
+    while (m.find()) {
+      out.add(Integer.parseInt(m.group(1)));
+    }
+    return out;
+  }
+
+  private static Set<Integer> endpointPorts(Mesh mesh, String destination) {
+    Set<Integer> out = new HashSet<>();
+    mesh.endpoints(destination).forEach(e -> out.add(e.port()));
+    return out;
+  }
+
+  private ConfigurableApplicationContext run(SpringApplicationBuilder app, List<String> common, String... args) {
     List<String> all = new ArrayList<>(common);
     all.addAll(List.of(args));
-    return app.run(all.toArray(String[]::new));
+    // the starter traces with an application's OpenTelemetry bean; here every application shares the demo's
+    return app.initializers(c -> c.getBeanFactory().registerSingleton("openTelemetry", telemetry))
+        .run(all.toArray(String[]::new));
+  }
+
+  /** Each application's certificate (null until it has one), by instance name. */
+  Map<String, IdentityMaterial> certificates() {
+    Map<String, IdentityMaterial> out = new LinkedHashMap<>();
+    meshes.forEach((name, mesh) -> out.put(name, mesh.identity().current()));
+    return out;
+  }
+
+  /** The traces the shop's applications recorded. */
+  RecentTraces traces() {
+    return traces;
   }
 
   private static int webPort(ConfigurableApplicationContext c) {
@@ -270,5 +375,15 @@ final class Shop implements AutoCloseable {
       }
     }
     controller.close();
+    telemetry.close();
+    deleteTree(identityDir);
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e);
+    }
   }
 }

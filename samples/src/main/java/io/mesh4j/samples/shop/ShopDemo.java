@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,8 +122,12 @@ public final class ShopDemo {
    * @param ports every port the shop listened on
    * @param refusal how the controller's status reported the refused edit
    * @param seconds the demo's run time, start-up and shut-down included
+   * @param identities each application's SPIFFE ID from its certificate (null when it had none), by instance
+   * @param tracedPages how many sampled traces the shop's applications recorded
+   * @param widestTrace the most spans one trace had (5 when a page's trace crossed all three applications)
    */
-  public record Report(List<PhaseResult> phases, Tally total, List<Integer> ports, String refusal, double seconds) {
+  public record Report(List<PhaseResult> phases, Tally total, List<Integer> ports, String refusal, double seconds,
+      Map<String, String> identities, long tracedPages, int widestTrace) {
 
     /** Whether every phase behaved and no user-facing call failed. */
     public boolean allAsExpected() {
@@ -234,8 +239,12 @@ public final class ShopDemo {
     List<PhaseResult> results = new ArrayList<>();
     Tally total;
     List<Integer> ports;
+    Map<String, String> identities = new LinkedHashMap<>();
+    long traced;
+    int widest;
     try (Shop shop = Shop.start(dir)) {
       ports = shop.ports();
+      shop.certificates().forEach((name, c) -> identities.put(name, c == null ? null : c.spiffeId()));
       out.printf(Locale.ROOT, "started in %.1f s: controller on port %d, frontend on http://127.0.0.1:%d/product/sku-1%n",
           seconds(start), ports.get(0), shop.frontendPort());
       TrafficDriver driver = new TrafficDriver(shop.frontendPort(), options.concurrency());
@@ -263,8 +272,11 @@ public final class ShopDemo {
         driver.close();
       }
       total = driver.total();
+      traced = shop.traces().traces();
+      widest = shop.traces().widest();
     }
-    Report report = new Report(List.copyOf(results), total, ports, refusal, seconds(start));
+    Report report = new Report(List.copyOf(results), total, ports, refusal, seconds(start),
+        Collections.unmodifiableMap(identities), traced, widest);
     summary(report);
     return report;
   }
@@ -477,6 +489,10 @@ public final class ShopDemo {
     for (PhaseResult p : report.phases()) {
       p.problems().forEach(problem -> out.println("  phase " + p.title() + ": " + problem));
     }
+    report.identities().forEach((name, id) -> out.println(String.format(Locale.ROOT, "certificate  %-10s %s",
+        name, id == null ? "NONE" : id)));
+    out.printf(Locale.ROOT, "traces       %d sampled traces, up to %d spans in one (frontend, catalog and pricing)%n",
+        report.tracedPages(), report.widestTrace());
     Tally t = report.total();
     out.printf(Locale.ROOT, "%d pages in all, %d served without a price, %d failed; %s. Everything closed after %.1f s.%n",
         t.calls(), t.degraded(), t.failed(),
@@ -529,7 +545,8 @@ public final class ShopDemo {
         shop.pricing().forEach((name, p) -> modes.put(name, p.mode().get("mode")));
         console.show(
             new LiveConsole.Second(seconds(start), phaseTitle, second, delta, modes, now.minus(last), now,
-                shop.frontendMesh().appliedVersion()),
+                shop.frontendMesh().appliedVersion(), shop.certificates(), shop.traces().traces(),
+                shop.traces().recent(3)),
             footerLines());
         last = now;
         lastReceived = received;

@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -70,6 +71,16 @@ class DemoTest {
     assertThat(recovery.breakerAtEnd("pricing.shop")).isEqualTo("closed");
     assertThat(report.refusal()).contains(ShopDemo.BROKEN_PROBLEM);
     assertThat(printed).contains("Summary").contains("every phase behaved as expected");
+    // every application got a certificate from the controller's CA, with its own SPIFFE ID
+    assertThat(report.identities()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "frontend", "spiffe://cluster.local/ns/shop/sa/frontend",
+        "catalog-v1", "spiffe://cluster.local/ns/shop/sa/catalog",
+        "catalog-v2", "spiffe://cluster.local/ns/shop/sa/catalog",
+        "pricing-a", "spiffe://cluster.local/ns/shop/sa/pricing",
+        "pricing-b", "spiffe://cluster.local/ns/shop/sa/pricing"));
+    // pages were traced (10% by MeshConfig), and one trace ran from the frontend into both services
+    assertThat(report.tracedPages()).as(printed).isPositive();
+    assertThat(report.widestTrace()).as(printed).isGreaterThanOrEqualTo(5);
 
     // nothing left behind: the applications' and the controller's threads end, their ports are free
     await().pollInSameThread().atMost(Duration.ofSeconds(20))

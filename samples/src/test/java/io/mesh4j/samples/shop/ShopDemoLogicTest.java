@@ -96,10 +96,10 @@ class ShopDemoLogicTest {
     t.degraded("v2", 1_000_000);
     MeshReadings mesh = new MeshReadings(
         Map.of("pricing.shop", 3L), Map.of(), Map.of(), Map.of(), Map.of("pricing.shop", "open"));
-    String line = LiveConsole.line(new LiveConsole.Second(12.0, "phase 5/6", t, Map.of(), Map.of(), mesh, mesh, 4));
+    String line = LiveConsole.line(new LiveConsole.Second(12.0, "phase 5/6", t, Map.of(), Map.of(), mesh, mesh, 4, Map.of(), 0, List.of()));
     assertThat(line).isEqualTo(
         "[ 12.0s]     2 pages/s  ok 100.0%  degraded    1  failed 0  v1  50.0%  v2  50.0%"
-            + "  | retries 3  ejections 0  breakers pricing.shop open");
+            + "  | retries 3  ejections 0  breakers pricing.shop open  | certificates 0/0  traces 0");
     assertThat(line).doesNotContain("\u001b");
   }
 
