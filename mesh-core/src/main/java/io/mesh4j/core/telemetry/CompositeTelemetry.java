@@ -5,6 +5,7 @@ import io.mesh4j.core.MeshFailure;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Outcome;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -38,45 +39,49 @@ final class CompositeTelemetry implements CallTelemetry {
 
   @Override
   public ClientCallObserver clientCall(ClientCallInfo call) {
-    List<ClientCallObserver> observers = new ArrayList<>(parts.length);
+    // One array per call, no list: this runs on every call.
+    ClientCallObserver[] observers = new ClientCallObserver[parts.length];
+    int n = 0;
     ClientCallInfo info = call;
     for (CallTelemetry t : parts) {
       ClientCallObserver o = t.clientCall(info);
       if (o == ClientCallObserver.NONE) {
         continue;
       }
-      observers.add(o);
+      observers[n++] = o;
       String traceId = info.traceId() == null ? o.traceId() : null;
       if (traceId != null) {
         info = info.withTraceId(traceId);
       }
     }
-    return switch (observers.size()) {
+    return switch (n) {
       case 0 -> ClientCallObserver.NONE;
-      case 1 -> observers.get(0);
-      default -> new Client(observers.toArray(ClientCallObserver[]::new));
+      case 1 -> observers[0];
+      default -> new Client(n == observers.length ? observers : Arrays.copyOf(observers, n));
     };
   }
 
   @Override
   public ServerCallObserver serverCall(ServerCallInfo call) {
-    List<ServerCallObserver> observers = new ArrayList<>(parts.length);
+    // One array per call, no list: this runs on every call.
+    ServerCallObserver[] observers = new ServerCallObserver[parts.length];
+    int n = 0;
     ServerCallInfo info = call;
     for (CallTelemetry t : parts) {
       ServerCallObserver o = t.serverCall(info);
       if (o == ServerCallObserver.NONE) {
         continue;
       }
-      observers.add(o);
+      observers[n++] = o;
       String traceId = info.traceId() == null ? o.traceId() : null;
       if (traceId != null) {
         info = info.withTraceId(traceId);
       }
     }
-    return switch (observers.size()) {
+    return switch (n) {
       case 0 -> ServerCallObserver.NONE;
-      case 1 -> observers.get(0);
-      default -> new Server(observers.toArray(ServerCallObserver[]::new));
+      case 1 -> observers[0];
+      default -> new Server(n == observers.length ? observers : Arrays.copyOf(observers, n));
     };
   }
 
