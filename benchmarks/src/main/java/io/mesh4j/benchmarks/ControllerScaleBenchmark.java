@@ -1,6 +1,7 @@
 package io.mesh4j.benchmarks;
 
 import com.sun.tools.attach.VirtualMachine;
+import io.mesh4j.controller.MeshController;
 import io.mesh4j.controller.MeshControllerMain;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
@@ -129,6 +130,7 @@ public final class ControllerScaleBenchmark {
   private final PrintStream out;
   private final HttpClient http = HttpClient.newHttpClient();
   private final Path dir;
+  private final Path security;
   private final int grpcPort;
   private final int adminPort;
 
@@ -136,6 +138,8 @@ public final class ControllerScaleBenchmark {
     this.options = options;
     this.out = out;
     this.dir = Files.createTempDirectory("mesh4j-scale");
+    // tokens and the CA root live beside the watched YAML, never in it
+    this.security = Files.createTempDirectory("mesh4j-scale-security");
     this.grpcPort = freePort();
     this.adminPort = freePort();
   }
@@ -217,6 +221,7 @@ public final class ControllerScaleBenchmark {
       long rssBefore = rss(controller);
 
       int n = options.apps();
+      await("the controller to write its trust bundle", () -> Files.isRegularFile(security.resolve(MeshController.ROOT_FILE)));
       AtomicLongArray appliedAt = new AtomicLongArray(n);
       AtomicLongArray appliedWeight = new AtomicLongArray(n);
       long start = System.nanoTime();
@@ -225,6 +230,8 @@ public final class ControllerScaleBenchmark {
             ControllerConfigSource.builder("127.0.0.1:" + grpcPort)
                 .application("app-%04d".formatted(i))
                 .namespace("shop")
+                .tokenFile(security.resolve("app-%04d.token".formatted(i)))
+                .trustedRoots(security.resolve(MeshController.ROOT_FILE))
                 .calls("catalog")
                 .build();
         sources.add(source);
@@ -324,7 +331,23 @@ public final class ControllerScaleBenchmark {
     }
   }
 
+  /**
+   * One bootstrap token per application, each its own service account (one identity may hold
+   * only a bounded number of streams), so the controller authenticates every stream as it would
+   * in production, over TLS from its own certificate authority.
+   */
+  private void writeTokens(int apps) throws IOException {
+    StringBuilder list = new StringBuilder();
+    for (int i = 0; i < apps; i++) {
+      String token = "scale-token-%04d".formatted(i);
+      Files.writeString(security.resolve("app-%04d.token".formatted(i)), token);
+      list.append(token).append(" shop/app-%04d%n".formatted(i));
+    }
+    Files.writeString(security.resolve("tokens"), list);
+  }
+
   private Process startController() throws IOException {
+    writeTokens(options.apps());
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command =
         List.of(
@@ -335,6 +358,8 @@ public final class ControllerScaleBenchmark {
             System.getProperty("java.class.path"),
             MeshControllerMain.class.getName(),
             "--config-dir", dir.toString(),
+            "--token-file", security.resolve("tokens").toString(),
+            "--ca-dir", security.resolve("ca").toString(),
             "--address", "127.0.0.1",
             "--port", Integer.toString(grpcPort),
             "--admin-port", Integer.toString(adminPort));

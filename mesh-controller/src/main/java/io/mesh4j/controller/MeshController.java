@@ -26,7 +26,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import io.mesh4j.core.identity.Pem;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -53,6 +56,12 @@ public final class MeshController implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MeshController.class);
 
+  /**
+   * The file name of the CA trust bundle a local-mode controller writes beside its token file,
+   * where local applications find it ({@code mesh4j.identity.trusted-roots}).
+   */
+  public static final String ROOT_FILE = "mesh4j-ca-root.pem";
+
   /** How long the controller's TLS serving certificate lasts; a restart signs a new one. */
   private static final Duration SERVING_LIFETIME = Duration.ofDays(90);
 
@@ -62,39 +71,69 @@ public final class MeshController implements AutoCloseable {
    * @param configDir the watched directory of mesh4j YAML
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
-   * @param certificates the certificate authority to host, or null for none
+   * @param security how the gRPC port is protected
    */
   public record LocalOptions(
-      Path configDir,
-      InetSocketAddress grpcAddress,
-      InetSocketAddress adminAddress,
-      @Nullable CertificateOptions certificates) {
-
-    /** Options for a controller without a certificate authority. */
-    public LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {
-      this(configDir, grpcAddress, adminAddress, null);
-    }
-  }
+      Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress, Security security) {}
 
   /**
-   * The certificate authority a controller hosts: it serves {@code mesh4j.v1.CertificateService}
-   * on the same port as the policy stream.
+   * How the gRPC port (policy stream and certificate service) is protected. {@link #tls} is the
+   * default everywhere the controller is deployed; the others are explicit choices, each logged
+   * as a warning at every start.
    *
-   * @param roots where the CA root is loaded from, or generated into on first start
-   * @param authenticator how callers' bearer tokens are checked
-   * @param tlsNames when not empty, the whole gRPC port (policy stream and certificate service)
-   *     is served over TLS with a certificate from the CA root naming these DNS names and IP
-   *     addresses, so bearer tokens never cross the network in clear; workloads trust the root
+   * @param authenticator checks the bearer token of every stream and certificate request; null
+   *     only for {@link #none()}
+   * @param roots the certificate authority's root store, or null for no certificate authority
+   * @param tlsNames when not empty, the port is served over TLS with a certificate from the CA
+   *     root naming these DNS names and IP addresses
+   * @param rootFile when not null, the CA's trust bundle is written to this PEM file at start, so
+   *     local applications can trust the controller without copying the root by hand
    */
-  public record CertificateOptions(RootStore roots, WorkloadAuthenticator authenticator, List<String> tlsNames) {
+  public record Security(
+      @Nullable WorkloadAuthenticator authenticator,
+      @Nullable RootStore roots,
+      List<String> tlsNames,
+      @Nullable Path rootFile) {
 
-    public CertificateOptions {
+    public Security {
       tlsNames = List.copyOf(tlsNames);
+      if (!tlsNames.isEmpty() && roots == null) {
+        throw new IllegalArgumentException("TLS needs the certificate authority's root store");
+      }
+      if (roots != null && authenticator == null) {
+        throw new IllegalArgumentException("a certificate authority needs an authenticator");
+      }
     }
 
-    /** A certificate authority on a plaintext port (loopback only: tokens travel in clear). */
-    public CertificateOptions(RootStore roots, WorkloadAuthenticator authenticator) {
-      this(roots, authenticator, List.of());
+    /** TLS from the CA root, every stream and certificate request authenticated: the default. */
+    public static Security tls(RootStore roots, WorkloadAuthenticator authenticator, List<String> tlsNames) {
+      if (tlsNames.isEmpty()) {
+        throw new IllegalArgumentException("TLS needs at least one DNS name or IP address for the serving certificate");
+      }
+      return new Security(authenticator, roots, tlsNames, null);
+    }
+
+    /**
+     * Authenticated but plaintext: bearer tokens and policy cross the network in clear. For a
+     * port that only loopback reaches, or one behind a TLS-terminating proxy.
+     *
+     * @param roots the certificate authority's root store, or null for none
+     */
+    public static Security plaintext(WorkloadAuthenticator authenticator, @Nullable RootStore roots) {
+      return new Security(authenticator, roots, List.of(), null);
+    }
+
+    /**
+     * No TLS, no authentication, no certificate authority: every stream is believed on its word,
+     * so any peer can read any application's policy. For tests and single-user machines only.
+     */
+    public static Security none() {
+      return new Security(null, null, List.of(), null);
+    }
+
+    /** The same, also writing the CA's trust bundle to {@code file} at start. */
+    public Security withRootFile(Path file) {
+      return new Security(authenticator, roots, tlsNames, file);
     }
   }
 
@@ -108,7 +147,7 @@ public final class MeshController implements AutoCloseable {
    * @param leaseDuration how long a lease lasts without renewal; a new leader takes over within it
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
-   * @param certificates the certificate authority to host, or null for none
+   * @param security how the gRPC port is protected
    */
   public record KubernetesOptions(
       KubernetesClient client,
@@ -118,20 +157,7 @@ public final class MeshController implements AutoCloseable {
       Duration leaseDuration,
       InetSocketAddress grpcAddress,
       InetSocketAddress adminAddress,
-      @Nullable CertificateOptions certificates) {
-
-    /** Options for a controller without a certificate authority. */
-    public KubernetesOptions(
-        KubernetesClient client,
-        String leaseNamespace,
-        String leaseName,
-        String identity,
-        Duration leaseDuration,
-        InetSocketAddress grpcAddress,
-        InetSocketAddress adminAddress) {
-      this(client, leaseNamespace, leaseName, identity, leaseDuration, grpcAddress, adminAddress, null);
-    }
-  }
+      Security security) {}
 
   private final SnapshotDistributor distributor;
   private final List<AutoCloseable> inputs;
@@ -169,8 +195,8 @@ public final class MeshController implements AutoCloseable {
     try {
       world.start();
       IssuanceMetrics metrics = new IssuanceMetrics();
-      CertificateSigningService certificates = certificates(options.certificates(), distributor, metrics);
-      server = grpcServer(options.grpcAddress(), distributor, certificates);
+      CertificateSigningService certificates = certificates(options.security(), distributor, metrics);
+      server = grpcServer(options.grpcAddress(), distributor, options.security(), certificates);
       AdminServer admin =
           AdminServer.start(options.adminAddress(), distributor, () -> "kubernetes", certificates == null ? null : metrics);
       leadership.start(
@@ -188,12 +214,18 @@ public final class MeshController implements AutoCloseable {
     }
   }
 
+  // A Nack with thousands of problems fits; a CSR is a few hundred bytes. Larger is an attack.
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 1024 * 1024;
+
   private static Server grpcServer(
-      InetSocketAddress address, SnapshotDistributor distributor, @Nullable CertificateSigningService certificates)
+      InetSocketAddress address,
+      SnapshotDistributor distributor,
+      Security security,
+      @Nullable CertificateSigningService certificates)
       throws IOException {
     ServerCredentials credentials = InsecureServerCredentials.create();
-    if (certificates != null && certificates.serving() != null) {
-      ServingCertificate serving = certificates.serving();
+    ServingCertificate serving = certificates == null ? null : certificates.serving();
+    if (serving != null) {
       credentials =
           TlsServerCredentials.newBuilder()
               .keyManager(
@@ -201,10 +233,19 @@ public final class MeshController implements AutoCloseable {
                   new ByteArrayInputStream(serving.keyPem().getBytes(StandardCharsets.US_ASCII)))
               .build();
       log.info("Serving gRPC over TLS with {}", serving);
+    } else if (security.authenticator() != null) {
+      log.warn("SECURITY: the controller's gRPC port is PLAINTEXT: workload tokens and policy cross the network in clear");
+    } else {
+      log.warn("SECURITY: the controller runs WITHOUT authentication or TLS: any peer can read any application's"
+          + " policy and claim any identity; for tests and single-user machines only");
     }
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address, credentials)
-            .addService(PolicyStreamService.definition(distributor));
+            .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+            .maxInboundMetadataSize(32 * 1024)
+            // connections that never open a stream (or whose streams were refused) do not stay
+            .maxConnectionIdle(5, TimeUnit.MINUTES)
+            .addService(PolicyStreamService.definition(distributor, security.authenticator()));
     if (certificates != null) {
       builder.addService(certificates.definition());
     }
@@ -213,19 +254,29 @@ public final class MeshController implements AutoCloseable {
 
   /** Loads or creates the CA root for the trust domain of the world just served. */
   private static @Nullable CertificateSigningService certificates(
-      @Nullable CertificateOptions options, SnapshotDistributor distributor, IssuanceMetrics metrics) {
-    if (options == null) {
+      Security options, SnapshotDistributor distributor, IssuanceMetrics metrics) throws IOException {
+    RootStore roots = options.roots();
+    WorkloadAuthenticator authenticator = options.authenticator();
+    if (roots == null || authenticator == null) {
       return null;
     }
-    RootStore.Stored root = options.roots().loadOrCreate(distributor.settings().trustDomain());
+    RootStore.Stored root = roots.loadOrCreate(distributor.settings().trustDomain());
     ServingCertificate serving =
         options.tlsNames().isEmpty()
             ? null
             : ServingCertificate.issue(root.signing(), options.tlsNames(), SERVING_LIFETIME, InstantSource.system());
     CertificateSigningService service =
-        new CertificateSigningService(root, options.authenticator(), distributor::settings, metrics, InstantSource.system(), serving);
+        new CertificateSigningService(root, authenticator, distributor::settings, metrics, InstantSource.system(), serving);
     log.info("Certificate authority: root {} from {}, callers checked by {}",
-        root.signing().certificate().getSubjectX500Principal(), options.roots().describe(), options.authenticator());
+        root.signing().certificate().getSubjectX500Principal(), roots.describe(), authenticator);
+    Path rootFile = options.rootFile();
+    if (rootFile != null) {
+      // written whole, then moved, so an application never reads half a bundle
+      Path tmp = rootFile.resolveSibling(rootFile.getFileName() + ".tmp");
+      Files.writeString(tmp, Pem.certificates(service.authority().trustBundle()), StandardCharsets.US_ASCII);
+      Files.move(tmp, rootFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      log.info("Wrote the CA trust bundle to {}", rootFile);
+    }
     return service;
   }
 
@@ -255,8 +306,8 @@ public final class MeshController implements AutoCloseable {
             }
           });
       IssuanceMetrics metrics = new IssuanceMetrics();
-      CertificateSigningService certificates = certificates(options.certificates(), distributor, metrics);
-      server = grpcServer(options.grpcAddress(), distributor, certificates);
+      CertificateSigningService certificates = certificates(options.security(), distributor, metrics);
+      server = grpcServer(options.grpcAddress(), distributor, options.security(), certificates);
       admin = AdminServer.start(options.adminAddress(), distributor, input::describe, certificates == null ? null : metrics);
       log.info("mesh4j controller serving {} on {} (admin on port {})", input.describe(), server.getListenSockets(), admin.port());
       return new MeshController(distributor, List.of(input), server, admin, () -> false, certificates);

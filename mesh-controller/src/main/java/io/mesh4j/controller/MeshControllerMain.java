@@ -45,10 +45,13 @@ import picocli.CommandLine.Spec;
       "and the problems (resource, field path, value) appear in the log, on",
       "the admin endpoint and, in kubernetes mode, in the resource's status.",
       "",
-      "Certificate authority (optional): signs workload certificates",
-      "(mesh4j.v1.CertificateService on --port) for the ServiceAccount the",
-      "caller's bearer token proves: local mode with --ca-dir and --token-file,",
-      "kubernetes mode with --ca-secret (TokenReview for --token-audience).",
+      "Security: every policy stream and certificate request carries the",
+      "workload's bearer token, checked against --token-file (local mode) or",
+      "with a TokenReview for --token-audience (kubernetes mode); the identity",
+      "it proves decides what the stream may read. --port is served over TLS",
+      "with a certificate from the controller's own certificate authority",
+      "(--ca-dir, or the Secret --ca-secret), which also signs workload",
+      "certificates; --plaintext turns TLS off and says so at every start.",
       "",
       "Admin endpoint: /status (applications, versions, NACKs, resource",
       "conditions), /metrics (Prometheus), /healthz, /readyz.",
@@ -96,10 +99,15 @@ public final class MeshControllerMain implements Callable<Integer> {
           + " re-read when it changes.")
   @Nullable Path tokenFile;
 
-  @Option(names = "--ca-secret", paramLabel = "NAME",
-      description = "kubernetes mode: run the certificate authority with its root in this Secret of"
-          + " --ca-namespace (created on first start), e.g. mesh4j-ca.")
-  @Nullable String caSecret;
+  @Option(names = "--ca-secret", paramLabel = "NAME", defaultValue = "mesh4j-ca",
+      description = "kubernetes mode: the certificate authority's root lives in this Secret of"
+          + " --ca-namespace, created on first start (default: ${DEFAULT-VALUE}).")
+  String caSecret = "mesh4j-ca";
+
+  @Option(names = "--plaintext",
+      description = "Serve --port without TLS: workload tokens and policy cross the network in clear."
+          + " Logged as a warning at every start. Streams are still authenticated.")
+  boolean plaintext;
 
   @Option(names = "--ca-namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE:-mesh4j-system}",
       description = "kubernetes mode: namespace of the CA Secret (default: ${DEFAULT-VALUE}).")
@@ -110,9 +118,9 @@ public final class MeshControllerMain implements Callable<Integer> {
   String tokenAudience = "mesh4j-controller";
 
   @Option(names = "--tls-name", paramLabel = "NAME", split = ",",
-      description = "Serve --port over TLS with a certificate from the CA root naming these DNS names"
-          + " or IP addresses (repeatable or comma-separated), e.g. localhost,127.0.0.1 or"
-          + " mesh4j-controller.mesh4j-system.svc. Needs the certificate authority.")
+      description = "DNS names or IP addresses of the TLS serving certificate (repeatable or"
+          + " comma-separated). Default: localhost,127.0.0.1 in local mode;"
+          + " mesh4j-controller.<--ca-namespace>.svc (and .svc.cluster.local) in kubernetes mode.")
   List<String> tlsNames = new ArrayList<>();
 
   @Option(names = "--ca-root-days", paramLabel = "DAYS", defaultValue = "365",
@@ -153,28 +161,25 @@ public final class MeshControllerMain implements Callable<Integer> {
       if (dir == null) {
         throw new ParameterException(spec.commandLine(), "--config-dir is required in local mode");
       }
-      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin, localCertificates()));
+      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin, localSecurity()));
     } else {
       if (caDir != null || tokenFile != null) {
         throw new ParameterException(
-            spec.commandLine(), "--ca-dir and --token-file are for local mode; kubernetes mode uses --ca-secret");
+            spec.commandLine(), "--ca-dir and --token-file are for local mode; kubernetes mode uses --ca-secret and TokenReview");
       }
       client = new KubernetesClientBuilder().build();
-      MeshController.CertificateOptions certificates = null;
-      String secret = caSecret;
-      if (secret != null) {
-        certificates =
-            new MeshController.CertificateOptions(
-                new SecretRootStore(client, caNamespace, secret, rootLifetime(), InstantSource.system()),
-                new TokenReviewAuthenticator(client, tokenAudience),
-                tlsNames);
-      } else if (!tlsNames.isEmpty()) {
-        throw new ParameterException(spec.commandLine(), "--tls-name needs the certificate authority (--ca-secret)");
-      }
+      List<String> names =
+          tlsNames.isEmpty()
+              ? List.of("mesh4j-controller." + caNamespace + ".svc", "mesh4j-controller." + caNamespace + ".svc.cluster.local")
+              : tlsNames;
+      SecretRootStore roots = new SecretRootStore(client, caNamespace, caSecret, rootLifetime(), InstantSource.system());
+      TokenReviewAuthenticator authenticator = new TokenReviewAuthenticator(client, tokenAudience);
+      MeshController.Security security =
+          plaintext ? MeshController.Security.plaintext(authenticator, roots) : MeshController.Security.tls(roots, authenticator, names);
       controller =
           MeshController.startKubernetes(
               new MeshController.KubernetesOptions(
-                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin, certificates));
+                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin, security));
     }
     KubernetesClient c = client;
     Runtime.getRuntime()
@@ -191,31 +196,41 @@ public final class MeshControllerMain implements Callable<Integer> {
     return 0;
   }
 
-  /** The local-mode certificate authority, when --ca-dir is given. */
-  private MeshController.@Nullable CertificateOptions localCertificates() {
+  /**
+   * Local mode: tokens are always checked; the certificate authority (and with it TLS) runs when
+   * --ca-dir is given, which only --plaintext may leave out. The trust bundle is written beside the
+   * token file, where local applications find it.
+   */
+  private MeshController.Security localSecurity() {
     Path dir = caDir;
     Path tokens = tokenFile;
-    if (caSecret != null) {
+    if (spec.commandLine().getParseResult().hasMatchedOption("--ca-secret")) {
       throw new ParameterException(spec.commandLine(), "--ca-secret is for kubernetes mode; local mode uses --ca-dir");
     }
-    if (dir == null && tokens == null) {
-      if (!tlsNames.isEmpty()) {
-        throw new ParameterException(spec.commandLine(), "--tls-name needs the certificate authority (--ca-dir and --token-file)");
-      }
-      return null;
-    }
-    if (dir == null || tokens == null) {
+    if (tokens == null) {
       throw new ParameterException(
-          spec.commandLine(),
-          (dir == null ? "--token-file needs --ca-dir" : "--ca-dir needs --token-file")
-              + ": the certificate authority signs only for callers with a listed token");
+          spec.commandLine(), "--token-file is required: every policy stream and certificate request must prove who it is");
     }
+    if (dir == null && !plaintext) {
+      throw new ParameterException(
+          spec.commandLine(), "--ca-dir is required for TLS (its root signs the serving certificate); --plaintext turns TLS off");
+    }
+    TokenFileAuthenticator authenticator;
     try {
-      return new MeshController.CertificateOptions(
-          new DirectoryRootStore(dir, rootLifetime(), InstantSource.system()), TokenFileAuthenticator.load(tokens), tlsNames);
+      authenticator = TokenFileAuthenticator.load(tokens);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--token-file: " + e.getMessage());
     }
+    if (dir == null) {
+      return MeshController.Security.plaintext(authenticator, null);
+    }
+    DirectoryRootStore roots = new DirectoryRootStore(dir, rootLifetime(), InstantSource.system());
+    MeshController.Security security =
+        plaintext
+            ? MeshController.Security.plaintext(authenticator, roots)
+            : MeshController.Security.tls(roots, authenticator, tlsNames.isEmpty() ? List.of("localhost", "127.0.0.1") : tlsNames);
+    Path parent = tokens.toAbsolutePath().getParent();
+    return security.withRootFile(parent.resolve(MeshController.ROOT_FILE));
   }
 
   private Duration rootLifetime() {

@@ -85,9 +85,9 @@ class CertificateIssuanceTest {
             config,
             new InetSocketAddress("127.0.0.1", port),
             new InetSocketAddress("127.0.0.1", 0),
-            new MeshController.CertificateOptions(
-                new DirectoryRootStore(ca, Duration.ofDays(30), InstantSource.system()),
-                TokenFileAuthenticator.load(tokens))));
+            MeshController.Security.plaintext(
+                TokenFileAuthenticator.load(tokens),
+                new DirectoryRootStore(ca, Duration.ofDays(30), InstantSource.system()))));
   }
 
   @AfterEach

@@ -54,7 +54,7 @@ class ControllerTlsTest {
                 config,
                 new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", 0),
-                new MeshController.CertificateOptions(
+                MeshController.Security.tls(
                     new DirectoryRootStore(dir.resolve("ca"), Duration.ofDays(30), InstantSource.system()),
                     TokenFileAuthenticator.load(tokens),
                     List.of("localhost", "127.0.0.1"))));
@@ -90,6 +90,7 @@ class ControllerTlsTest {
     ControllerConfigSource source =
         ControllerConfigSource.builder("127.0.0.1:" + controller.grpcPort())
             .trustedRoots(root)
+            .tokenFile(tokenFile)
             .application("frontend")
             .namespace("shop")
             .identity("spiffe://cluster.local/ns/shop/sa/frontend")

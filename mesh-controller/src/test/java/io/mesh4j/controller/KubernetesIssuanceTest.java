@@ -78,9 +78,9 @@ class KubernetesIssuanceTest {
             new MeshController.KubernetesOptions(
                 client, "mesh4j-system", "mesh4j-controller", "replica-a", Duration.ofSeconds(3),
                 new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
-                new MeshController.CertificateOptions(
-                    new SecretRootStore(client, "mesh4j-system", "mesh4j-ca", Duration.ofDays(30), InstantSource.system()),
-                    new TokenReviewAuthenticator(client, "mesh4j-controller"))));
+                MeshController.Security.plaintext(
+                    new TokenReviewAuthenticator(client, "mesh4j-controller"),
+                    new SecretRootStore(client, "mesh4j-system", "mesh4j-ca", Duration.ofDays(30), InstantSource.system()))));
   }
 
   @AfterEach

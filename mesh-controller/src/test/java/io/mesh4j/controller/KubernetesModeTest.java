@@ -263,7 +263,7 @@ class KubernetesModeTest {
     return MeshController.startKubernetes(
         new MeshController.KubernetesOptions(
             apiClient, "mesh4j-system", "mesh4j-controller", identity, Duration.ofSeconds(3),
-            new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)));
+            new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), MeshController.Security.none()));
   }
 
   private ControllerConfigSource connect(RecordingApplication app) {

@@ -47,29 +47,30 @@ class MeshControllerMainTest {
   }
 
   @Test
-  void helpListsTheCertificateAuthorityOptions() {
+  void helpListsTheSecurityOptions() {
     StringWriter out = new StringWriter();
     new CommandLine(new MeshControllerMain()).setOut(new PrintWriter(out)).execute("--help");
     assertThat(out.toString())
-        .contains("--ca-dir=DIR", "--token-file=FILE", "--ca-secret=NAME", "--ca-namespace=NS", "--token-audience=AUDIENCE", "--tls-name=NAME", "--ca-root-days=DAYS")
-        .contains("Certificate authority (optional): signs workload certificates");
+        .contains("--ca-dir=DIR", "--token-file=FILE", "--ca-secret=NAME", "--ca-namespace=NS", "--token-audience=AUDIENCE", "--tls-name=NAME", "--ca-root-days=DAYS", "--plaintext")
+        .contains("Security: every policy stream and certificate request carries the");
   }
 
   @Test
-  void certificateAuthorityOptionsThatDoNotGoTogetherAreRefused(@TempDir Path dir) throws Exception {
+  void localModeRefusesToRunWithoutAuthenticationOrWithoutTlsUnlessPlaintextIsExplicit(@TempDir Path dir) throws Exception {
     String config = dir.toString();
+    assertThat(errorOf("--config-dir=" + config))
+        .contains("--token-file is required: every policy stream and certificate request must prove who it is");
     assertThat(errorOf("--config-dir=" + config, "--ca-dir=" + dir.resolve("ca")))
-        .contains("--ca-dir needs --token-file: the certificate authority signs only for callers with a listed token");
-    assertThat(errorOf("--config-dir=" + config, "--token-file=" + dir.resolve("t")))
-        .contains("--token-file needs --ca-dir");
-    assertThat(errorOf("--config-dir=" + config, "--tls-name=localhost"))
-        .contains("--tls-name needs the certificate authority (--ca-dir and --token-file)");
+        .contains("--token-file is required");
+    Path good = Files.writeString(dir.resolve("good-tokens"), "0123456789abcdef0123 shop/frontend\n");
+    assertThat(errorOf("--config-dir=" + config, "--token-file=" + good))
+        .contains("--ca-dir is required for TLS (its root signs the serving certificate); --plaintext turns TLS off");
     assertThat(errorOf("--config-dir=" + config, "--ca-secret=mesh4j-ca"))
         .contains("--ca-secret is for kubernetes mode; local mode uses --ca-dir");
     Path tokens = Files.writeString(dir.resolve("tokens"), "short shop/frontend\n");
     assertThat(errorOf("--config-dir=" + config, "--ca-dir=" + dir.resolve("ca"), "--token-file=" + tokens))
         .contains("--token-file: token file " + tokens + " line 1: the token has 5 characters; expected at least 16");
-    assertThat(errorOf("--config-dir=" + config, "--ca-dir=" + dir.resolve("ca"), "--token-file=" + tokens, "--ca-root-days=0"))
+    assertThat(errorOf("--config-dir=" + config, "--ca-dir=" + dir.resolve("ca"), "--token-file=" + good, "--ca-root-days=0"))
         .contains("--ca-root-days: 0 is not a positive number of days");
   }
 }

@@ -44,7 +44,8 @@ class StreamContractTest {
     controller =
         MeshController.startLocal(
             new MeshController.LocalOptions(
-                dir, new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)));
+                dir, new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
+                MeshController.Security.none()));
     channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", controller.grpcPort(), InsecureChannelCredentials.create()).build();
   }
@@ -60,7 +61,7 @@ class StreamContractTest {
     Status status = firstError(ClientMessage.newBuilder().setAck(Ack.getDefaultInstance()).build());
 
     assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(status.getDescription()).isEqualTo("the first message must be a Hello, got ACK");
+    assertThat(status.getDescription()).isEqualTo("mesh4j: the first message must be a Hello, got ACK");
   }
 
   @Test
@@ -71,14 +72,14 @@ class StreamContractTest {
 
     assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(status.getDescription())
-        .isEqualTo("hello.calls[0]: must be a service name `name` or `name.namespace` (lowercase letters, digits and '-'), got Catalog");
+        .isEqualTo("mesh4j: hello.calls[0]: must be a service name `name` or `name.namespace` (lowercase letters, digits and '-'), got Catalog");
   }
 
   @Test
   void aHelloWithoutANamespaceIsRefused() throws Exception {
     Status status = firstError(ClientMessage.newBuilder().setHello(Hello.newBuilder().setApplication("frontend")).build());
 
-    assertThat(status.getDescription()).isEqualTo("hello.namespace: is required");
+    assertThat(status.getDescription()).isEqualTo("mesh4j: hello.namespace: is required");
   }
 
   private Status firstError(ClientMessage first) throws Exception {

@@ -146,6 +146,11 @@ public class MeshAutoConfiguration {
         // so that the controller also sends the authorization and rate-limit policy we enforce
         controller.serves(service);
       }
+      Path token = properties.getIdentity().getTokenFile();
+      if (token != null) {
+        // the workload's token proves to the controller who this application is
+        controller.tokenFile(token);
+      }
       Path roots = properties.getIdentity().getTrustedRoots();
       if (roots != null) {
         // a controller port that serves TLS serves it for policy and certificates alike

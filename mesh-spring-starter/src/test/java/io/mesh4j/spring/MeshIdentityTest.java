@@ -89,9 +89,9 @@ class MeshIdentityTest {
                 config,
                 new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", 0),
-                new MeshController.CertificateOptions(
-                    new DirectoryRootStore(dir.resolve("ca"), Duration.ofDays(30), InstantSource.system()),
-                    TokenFileAuthenticator.load(tokens))));
+                MeshController.Security.plaintext(
+                    TokenFileAuthenticator.load(tokens),
+                    new DirectoryRootStore(dir.resolve("ca"), Duration.ofDays(30), InstantSource.system()))));
   }
 
   @AfterEach

@@ -159,7 +159,7 @@ public final class AdminServer implements AutoCloseable {
     sb.append("# HELP mesh4j_controller_nacks_total Snapshots refused by applications.\n");
     sb.append("# TYPE mesh4j_controller_nacks_total counter\n");
     sb.append("mesh4j_controller_nacks_total ").append(distributor.nackCount()).append('\n');
-    sb.append("# HELP mesh4j_controller_application_nacks_total Snapshots refused, per application.\n");
+    sb.append("# HELP mesh4j_controller_application_nacks_total Snapshots refused, per proven identity.\n");
     sb.append("# TYPE mesh4j_controller_application_nacks_total counter\n");
     distributor.nacksByApplication().entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
@@ -168,7 +168,7 @@ public final class AdminServer implements AutoCloseable {
               String[] key = e.getKey().split("/", 2);
               sb.append("mesh4j_controller_application_nacks_total{namespace=\"")
                   .append(label(key[0]))
-                  .append("\",application=\"")
+                  .append("\",service_account=\"")
                   .append(label(key.length > 1 ? key[1] : ""))
                   .append("\"} ")
                   .append(e.getValue())
@@ -183,6 +183,11 @@ public final class AdminServer implements AutoCloseable {
     sb.append("# HELP mesh4j_controller_connected_applications Applications with an open stream.\n");
     sb.append("# TYPE mesh4j_controller_connected_applications gauge\n");
     sb.append("mesh4j_controller_connected_applications ").append(distributor.applications().size()).append('\n');
+    sb.append("# HELP mesh4j_controller_stream_refusals_total Policy streams and stream messages refused, by reason.\n");
+    sb.append("# TYPE mesh4j_controller_stream_refusals_total counter\n");
+    distributor.refusals().forEach(
+        (reason, count) ->
+            sb.append("mesh4j_controller_stream_refusals_total{reason=\"").append(reason.label()).append("\"} ").append(count).append('\n'));
     if (issuance != null) {
       issuance.writePrometheus(sb);
     }

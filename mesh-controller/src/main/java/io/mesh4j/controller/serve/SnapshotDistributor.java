@@ -1,10 +1,13 @@
 package io.mesh4j.controller.serve;
 
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.mesh4j.controller.ca.CallerIdentity;
 import io.mesh4j.controller.resolve.PolicyResolver;
 import io.mesh4j.controller.resolve.ResourceCondition;
 import io.mesh4j.controller.resolve.Scope;
+import io.mesh4j.controller.resolve.Visibility;
 import io.mesh4j.core.internal.controller.Snapshots;
 import io.mesh4j.core.internal.wire.ClientMessage;
 import io.mesh4j.core.internal.wire.Current;
@@ -15,18 +18,24 @@ import io.mesh4j.core.internal.wire.Version;
 import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +43,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Holds the served world and every connected application, and decides what each one is sent:
  * one snapshot per distinct {@link Scope}, recomputed on every change of the world, pushed only
- * to applications whose content it changes, numbered from one counter that never moves below a
- * version any application says it holds (so a restarted controller never goes backwards).
+ * to applications whose content it changes.
+ *
+ * <p>Nothing a client sends moves state it does not own. Who an application is comes from the
+ * proof its stream carried ({@link StreamAuthentication}), never from its Hello; which services it
+ * may serve follows {@link Visibility}; version numbers come from this controller's own {@link
+ * VersionClock}, and a version an application says it holds counts only by its content hash; an
+ * Ack or Nack counts only for the version last sent on that stream, once. Everything else is
+ * refused and counted by {@link StreamRefusal}, never shown as state.
+ *
+ * <p>Work and state per client are bounded: each stream has at most one message waiting for the
+ * update thread (inbound flow control), an identity has at most {@link Limits#maxStreamsPerIdentity}
+ * streams, a Nack keeps at most {@link #MAX_NACK_REASONS} reasons, and an identity's counters
+ * disappear {@link Limits#retention} after its last stream closed. Bursts of world changes and of
+ * Nack listeners are coalesced, so a noisy input or client cannot queue work ahead of others.
  *
  * <p>Threading: every change (a new world, refused input, a stream's messages) runs on one
  * thread, {@code mesh4j-controller-update}, in arrival order; the fields below are confined to
@@ -49,24 +70,51 @@ public final class SnapshotDistributor implements AutoCloseable {
   /** The name of the update thread. */
   public static final String THREAD_NAME = "mesh4j-controller-update";
 
-  private final ExecutorService updates =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, THREAD_NAME);
-            t.setDaemon(true);
-            return t;
-          });
+  /** At most this many reasons of one Nack are kept for status; the rest are counted. */
+  static final int MAX_NACK_REASONS = 20;
+
+  private static final int MAX_REASON_CHARS = 1_000;
+  private static final int MAX_HELLO_SERVICES = 512;
+  private static final int MAX_NAME_CHARS = 253;
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+
+  /**
+   * Bounds on what clients can make the controller hold.
+   *
+   * @param maxStreamsPerIdentity open streams one identity may have (its replicas share it)
+   * @param retention how long an identity's counters outlive its last stream
+   */
+  public record Limits(int maxStreamsPerIdentity, Duration retention) {
+    /** 256 streams per identity; counters kept 5 minutes after the last stream. */
+    public static final Limits DEFAULT = new Limits(256, Duration.ofMinutes(5));
+
+    public Limits {
+      if (maxStreamsPerIdentity < 1 || retention.isNegative()) {
+        throw new IllegalArgumentException("limits must be positive: " + maxStreamsPerIdentity + ", " + retention);
+      }
+    }
+  }
+
+  private final ScheduledExecutorService updates;
   private final InstantSource clock;
+  private final Limits limits;
+  private final VersionClock versions;
+  private final StreamRefusal.Counts refusals = new StreamRefusal.Counts();
 
   // Confined to the update thread.
   private @Nullable PolicySet world;
-  private long counter;
   private final Map<Scope, Shared> scopes = new HashMap<>();
   private final Map<Long, Session> sessions = new HashMap<>();
+  private final Map<String, Integer> streamsByOwner = new HashMap<>();
+  private final Map<String, Instant> ownerGoneSince = new HashMap<>();
+
+  // Handed from any thread to the update thread; at most one task of each kind is queued.
+  private final AtomicReference<@Nullable Input> pendingInput = new AtomicReference<>();
+  private final AtomicBoolean nackListenerQueued = new AtomicBoolean();
 
   // Read by operators from any thread.
   private final Map<Long, ApplicationStatus> status = new ConcurrentHashMap<>();
-  private final Map<String, AtomicLong> nacksByApplication = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> nacksByOwner = new ConcurrentHashMap<>();
   private final AtomicLong nacks = new AtomicLong();
   private final AtomicLong pushes = new AtomicLong();
   private final AtomicLong snapshotsComputed = new AtomicLong();
@@ -75,9 +123,31 @@ public final class SnapshotDistributor implements AutoCloseable {
   private volatile MeshConfig.Spec settings = MeshConfig.defaults();
   private volatile Runnable onNack = () -> {};
 
-  /** @param clock wall time for "last synced" */
+  /** What the inputs said last: a world to serve (null: keep the one served) and its problems. */
+  private record Input(@Nullable PolicySet world, List<Problem> problems) {}
+
+  /** @param clock wall time for "last synced", version numbers and retention */
   public SnapshotDistributor(InstantSource clock) {
+    this(clock, Limits.DEFAULT);
+  }
+
+  /** @param clock wall time for "last synced", version numbers and retention */
+  public SnapshotDistributor(InstantSource clock, Limits limits) {
     this.clock = clock;
+    this.limits = limits;
+    this.versions = new VersionClock(clock);
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, THREAD_NAME);
+              t.setDaemon(true);
+              return t;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    this.updates = executor;
+    long sweepMillis = Math.max(1_000, Math.min(30_000, limits.retention().toMillis() / 2));
+    updates.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
   }
 
   /** The world applications are served from now on; valid by construction (a {@link PolicySet}). */
@@ -88,24 +158,12 @@ public final class SnapshotDistributor implements AutoCloseable {
   /**
    * The world applications are served from now on, assembled from parts of which some were
    * refused: {@code problems} become the named resources' conditions, while {@code accepted}
-   * (which holds the last good version of each refused resource, if any) is served.
+   * (which holds the last good version of each refused resource, if any) is served. When changes
+   * arrive faster than they are served, only the latest is.
    */
   public void serve(PolicySet accepted, List<Problem> problems) {
     settings = accepted.meshConfig().map(MeshConfig::spec).orElse(MeshConfig.defaults());
-    updates.execute(
-        () -> {
-          world = accepted;
-          conditions = PolicyResolver.conditions(accepted, problems);
-          ready = true;
-          if (problems.isEmpty()) {
-            log.info("Serving policy version {} ({} resources) to {} scopes", accepted.version(), accepted.resources().size(), scopes.size());
-          } else {
-            log.warn("Serving policy version {} ({} resources) to {} scopes; refused: {}", accepted.version(), accepted.resources().size(), scopes.size(), problems);
-          }
-          for (Map.Entry<Scope, Shared> e : scopes.entrySet()) {
-            recompute(e.getKey(), e.getValue());
-          }
-        });
+    offer(new Input(accepted, List.copyOf(problems)));
   }
 
   /**
@@ -121,17 +179,54 @@ public final class SnapshotDistributor implements AutoCloseable {
    * problems become the named resources' conditions.
    */
   public void refuse(List<Problem> problems) {
-    updates.execute(
-        () -> {
-          PolicySet served = world == null ? PolicySet.EMPTY : world;
-          conditions = PolicyResolver.conditions(served, problems);
-          log.warn("Refused policy input; still serving version {}: {}", served.version(), problems);
-        });
+    List<Problem> copy = List.copyOf(problems);
+    Input previous;
+    Input next;
+    do {
+      previous = pendingInput.get();
+      // A world not yet served stays the one to serve; only its problems change.
+      next = new Input(previous == null ? null : previous.world(), copy);
+    } while (!pendingInput.compareAndSet(previous, next));
+    if (previous == null) {
+      updates.execute(this::applyInput);
+    }
+  }
+
+  private void offer(Input input) {
+    if (pendingInput.getAndSet(input) == null) {
+      updates.execute(this::applyInput);
+    }
+  }
+
+  private void applyInput() {
+    Input input = pendingInput.getAndSet(null);
+    if (input == null) {
+      return;
+    }
+    PolicySet accepted = input.world();
+    if (accepted == null) {
+      PolicySet served = world == null ? PolicySet.EMPTY : world;
+      conditions = PolicyResolver.conditions(served, input.problems());
+      log.warn("Refused policy input; still serving version {}: {}", served.version(), input.problems());
+      return;
+    }
+    world = accepted;
+    conditions = PolicyResolver.conditions(accepted, input.problems());
+    ready = true;
+    if (input.problems().isEmpty()) {
+      log.info("Serving policy version {} ({} resources) to {} scopes", accepted.version(), accepted.resources().size(), scopes.size());
+    } else {
+      log.warn("Serving policy version {} ({} resources) to {} scopes; refused: {}", accepted.version(), accepted.resources().size(), scopes.size(), input.problems());
+    }
+    for (Map.Entry<Scope, Shared> e : scopes.entrySet()) {
+      recompute(e.getKey(), e.getValue());
+    }
   }
 
   /**
-   * Called on the update thread after every NACK, once {@link #applications} shows it; for
-   * inputs that surface refusals in the refused resources' status. Must be fast and not throw.
+   * Called on the update thread after NACKs, once {@link #applications} shows them; for inputs
+   * that surface refusals in the refused resources' status. A burst of NACKs calls it once. Must
+   * be fast and not throw.
    */
   public void onNack(Runnable listener) {
     this.onNack = listener;
@@ -159,11 +254,28 @@ public final class SnapshotDistributor implements AutoCloseable {
     return nacks.get();
   }
 
-  /** NACKs received since start, by {@code namespace/application}. */
+  /**
+   * NACKs received, by the {@code namespace/serviceAccount} the streams proved (on a controller
+   * without authentication, the {@code namespace/application} they claimed). An identity leaves
+   * this map {@link Limits#retention} after its last stream closed.
+   */
   public Map<String, Long> nacksByApplication() {
     Map<String, Long> out = new HashMap<>();
-    nacksByApplication.forEach((k, v) -> out.put(k, v.get()));
+    nacksByOwner.forEach((k, v) -> out.put(k, v.get()));
     return out;
+  }
+
+  /** Stream messages and streams refused since start, by reason. */
+  public Map<StreamRefusal, Long> refusals() {
+    Map<StreamRefusal, Long> out = new EnumMap<>(StreamRefusal.class);
+    for (StreamRefusal r : StreamRefusal.values()) {
+      out.put(r, refusals.get(r));
+    }
+    return out;
+  }
+
+  StreamRefusal.Counts refusalCounts() {
+    return refusals;
   }
 
   /** Snapshots sent since start. */
@@ -176,12 +288,25 @@ public final class SnapshotDistributor implements AutoCloseable {
     return snapshotsComputed.get();
   }
 
-  /** A new stream: its messages go to the returned observer. */
-  StreamObserver<ClientMessage> open(long id, String peer, StreamObserver<ServerMessage> out) {
+  /**
+   * A new stream: its messages go to the returned observer. Inbound flow control must be manual
+   * ({@code disableAutoRequest}); the distributor asks for each next message only once it handled
+   * the previous one.
+   *
+   * @param caller who the stream proved to be, or null on a controller without authentication
+   */
+  StreamObserver<ClientMessage> open(
+      long id, String peer, @Nullable CallerIdentity caller, ServerCallStreamObserver<ServerMessage> out) {
+    out.request(1);
     return new StreamObserver<>() {
       @Override
       public void onNext(ClientMessage message) {
-        updates.execute(() -> onMessage(id, peer, out, message));
+        updates.execute(
+            () -> {
+              if (onMessage(id, peer, caller, out, message)) {
+                out.request(1);
+              }
+            });
       }
 
       @Override
@@ -194,80 +319,125 @@ public final class SnapshotDistributor implements AutoCloseable {
         updates.execute(
             () -> {
               onClosed(id, "closed by the application");
-              out.onCompleted();
+              try {
+                out.onCompleted();
+              } catch (RuntimeException e) {
+                log.debug("Stream {} was already gone: {}", id, e.toString());
+              }
             });
       }
     };
   }
 
-  private void onMessage(long id, String peer, StreamObserver<ServerMessage> out, ClientMessage message) {
+  /** Handles one message; false when the stream was closed because of it. */
+  private boolean onMessage(
+      long id, String peer, @Nullable CallerIdentity caller, StreamObserver<ServerMessage> out, ClientMessage message) {
     Session session = sessions.get(id);
     if (session == null) {
       if (message.getKindCase() != ClientMessage.KindCase.HELLO) {
-        out.onError(Status.INVALID_ARGUMENT.withDescription("the first message must be a Hello, got " + message.getKindCase()).asRuntimeException());
-        return;
+        return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT,
+            "mesh4j: the first message must be a Hello, got " + message.getKindCase());
       }
-      onHello(id, peer, out, message.getHello());
-      return;
+      return onHello(id, peer, caller, out, message.getHello());
     }
     switch (message.getKindCase()) {
       case ACK -> onAck(session, message.getAck().getVersion());
       case NACK -> onNack(session, message.getNack().getVersion(), message.getNack().getProblemsList());
+      case HELLO -> {
+        return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT,
+            "mesh4j: a Hello may only be sent once, as the first message");
+      }
       default -> {
-        sessions.remove(id);
-        detach(session);
-        status.remove(id);
-        out.onError(Status.INVALID_ARGUMENT.withDescription("a Hello may only be sent once, as the first message").asRuntimeException());
+        return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT,
+            "mesh4j: a message of no known kind");
       }
     }
+    return true;
   }
 
-  private void onHello(long id, String peer, StreamObserver<ServerMessage> out, Hello hello) {
+  /** Closes a stream for what it sent, counting why; always false. */
+  private boolean refuseStream(long id, StreamObserver<ServerMessage> out, StreamRefusal reason, Status status, String message) {
+    refusals.add(reason);
+    Session session = sessions.get(id);
+    onClosed(id, message);
+    log.warn("Closed stream {}{} ({}): {}", id, session == null ? "" : " of " + session.name(), reason.label(), message);
+    try {
+      out.onError(status.withDescription(message).asRuntimeException());
+    } catch (RuntimeException e) {
+      log.debug("Stream {} was already gone: {}", id, e.toString());
+    }
+    return false;
+  }
+
+  private boolean onHello(long id, String peer, @Nullable CallerIdentity caller, StreamObserver<ServerMessage> out, Hello hello) {
     String problem = helloProblem(hello);
-    Scope scope = null;
-    if (problem == null) {
-      try {
-        scope = PolicyResolver.scope(hello.getNamespace(), hello.getCallsList(), hello.getServesList());
-      } catch (IllegalArgumentException e) {
-        problem = "hello." + e.getMessage();
+    if (problem != null) {
+      return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT, "mesh4j: " + problem);
+    }
+    Scope scope;
+    try {
+      scope = PolicyResolver.scope(hello.getNamespace(), hello.getCallsList(), hello.getServesList());
+    } catch (IllegalArgumentException e) {
+      return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT, "mesh4j: hello." + e.getMessage());
+    }
+    String owner;
+    String identity;
+    if (caller != null) {
+      String spiffeId = caller.spiffeId(settings.trustDomain());
+      if (!hello.getNamespace().equals(caller.namespace())) {
+        return refuseStream(id, out, StreamRefusal.IDENTITY_MISMATCH, Status.PERMISSION_DENIED,
+            "mesh4j: the stream authenticated as " + caller + " but its Hello claims namespace " + hello.getNamespace());
       }
+      if (!hello.getIdentity().isEmpty() && !hello.getIdentity().equals(spiffeId)) {
+        return refuseStream(id, out, StreamRefusal.IDENTITY_MISMATCH, Status.PERMISSION_DENIED,
+            "mesh4j: the stream authenticated as " + spiffeId + " but its Hello claims identity " + hello.getIdentity());
+      }
+      PolicySet w = world == null ? PolicySet.EMPTY : world;
+      for (String service : scope.serves()) {
+        if (!Visibility.mayServe(caller.namespace(), caller.serviceAccount(), spiffeId, service, w)) {
+          return refuseStream(id, out, StreamRefusal.NOT_SERVED_BY_CALLER, Status.PERMISSION_DENIED,
+              "mesh4j: " + spiffeId + " does not serve " + service + "; a workload serves a service of its own"
+                  + " namespace named after its service account or whose endpoints carry its identity");
+        }
+      }
+      owner = caller.toString();
+      identity = spiffeId;
+    } else {
+      owner = hello.getNamespace() + "/" + hello.getApplication();
+      identity = hello.getIdentity();
     }
-    if (problem != null || scope == null) {
-      log.warn("Refused a stream from {}: {}", peer, problem);
-      out.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
-      return;
+    int open = streamsByOwner.getOrDefault(owner, 0);
+    if (open >= limits.maxStreamsPerIdentity()) {
+      return refuseStream(id, out, StreamRefusal.TOO_MANY_STREAMS, Status.RESOURCE_EXHAUSTED,
+          "mesh4j: " + owner + " already has " + open + " open policy streams, the most one identity may have");
     }
-    Version held = hello.hasHeld() ? hello.getHeld() : null;
-    if (held != null) {
-      // A restarted controller starts counting from zero; never number below what is out there.
-      counter = Math.max(counter, held.getNumber());
-    }
-    Session session = new Session(id, peer, hello, scope, out);
+    streamsByOwner.put(owner, open + 1);
+    ownerGoneSince.remove(owner);
+    Session session = new Session(id, peer, hello, owner, identity, scope, out);
     sessions.put(id, session);
     Shared shared = scopes.get(scope);
     if (shared == null) {
-      shared = new Shared(compute(scope, null, held));
+      shared = new Shared(compute(scope, null));
       scopes.put(scope, shared);
     }
     shared.sessions.add(session);
-    if (held != null && held.getHash().equals(shared.snapshot.getVersion().getHash())) {
-      // It already holds this content, under its number or ours, whichever is higher.
-      Version current = held.getNumber() >= shared.snapshot.getVersion().getNumber() ? held : shared.snapshot.getVersion();
-      session.sent = current;
+    // A held number is the client's word: only the content hash says whether it holds ours.
+    Version held = hello.hasHeld() ? hello.getHeld() : null;
+    Version ours = shared.snapshot.getVersion();
+    if (held != null && held.getHash().equals(ours.getHash())) {
+      session.sent = ours;
+      session.answered = true;
       session.resources = refs(shared.snapshot);
-      session.acked = current;
+      session.acked = ours;
       session.lastSync = clock.instant();
-      out.onNext(ServerMessage.newBuilder().setCurrent(Current.newBuilder().setVersion(current)).build());
-      log.info("{} connected from {} and holds current version {}; nothing to send", session.name(), peer, Snapshots.describe(current));
+      send(session, ServerMessage.newBuilder().setCurrent(Current.newBuilder().setVersion(ours)).build());
+      log.info("{} connected from {} and holds the current content; confirmed as version {}", session.name(), peer, Snapshots.describe(ours));
     } else {
-      if (held != null && held.getNumber() >= shared.snapshot.getVersion().getNumber()) {
-        shared.snapshot = Snapshots.renumber(shared.snapshot, ++counter);
-      }
-      log.info("{} connected from {} holding {}; sending version {}", session.name(), peer,
-          held == null ? "nothing" : Snapshots.describe(held), Snapshots.describe(shared.snapshot.getVersion()));
+      log.info("{} connected from {}; sending version {}", session.name(), peer, Snapshots.describe(ours));
       push(session, shared.snapshot);
     }
     publish(session);
+    return true;
   }
 
   private static @Nullable String helloProblem(Hello hello) {
@@ -277,32 +447,92 @@ public final class SnapshotDistributor implements AutoCloseable {
     if (hello.getNamespace().isEmpty()) {
       return "hello.namespace: is required";
     }
+    if (!isName(hello.getApplication())) {
+      return "hello.application: must be a DNS subdomain of at most " + MAX_NAME_CHARS + " characters, got " + shorten(hello.getApplication());
+    }
+    if (!isName(hello.getNamespace())) {
+      return "hello.namespace: must be a DNS label, got " + shorten(hello.getNamespace());
+    }
+    if (hello.getIdentity().length() > 2_048) {
+      return "hello.identity: must be a SPIFFE ID of at most 2048 characters";
+    }
+    if (hello.getCallsCount() + hello.getServesCount() > MAX_HELLO_SERVICES) {
+      return "hello.calls, hello.serves: at most " + MAX_HELLO_SERVICES + " services in all, got "
+          + (hello.getCallsCount() + hello.getServesCount());
+    }
     return null;
   }
 
+  private static boolean isName(String s) {
+    return s.length() <= MAX_NAME_CHARS && NAME.matcher(s).matches();
+  }
+
+  private static String shorten(String s) {
+    return s.length() <= 80 ? "\"" + s + "\"" : "\"" + s.substring(0, 80) + "...\" (" + s.length() + " characters)";
+  }
+
   private void onAck(Session session, Version version) {
-    session.acked = version;
+    if (!answers(session, version, "Ack")) {
+      return;
+    }
+    session.acked = session.sent;
     session.lastSync = clock.instant();
     log.info("{} applied version {}", session.name(), Snapshots.describe(version));
     publish(session);
   }
 
+  /** Whether an Ack or Nack answers the version last sent on this stream, for the first time. */
+  private boolean answers(Session session, Version version, String kind) {
+    Version sent = session.sent;
+    if (sent == null || sent.getNumber() != version.getNumber() || !sent.getHash().equals(version.getHash())) {
+      refusals.add(StreamRefusal.UNKNOWN_VERSION);
+      log.warn("{} sent a {} for version {}, which is not the version last sent to it ({}); ignored",
+          session.name(), kind, shorten(Snapshots.describe(version)), sent == null ? "none" : Snapshots.describe(sent));
+      return false;
+    }
+    if (session.answered) {
+      refusals.add(StreamRefusal.DUPLICATE_ANSWER);
+      log.warn("{} answered version {} a second time with a {}; ignored", session.name(), Snapshots.describe(sent), kind);
+      return false;
+    }
+    session.answered = true;
+    return true;
+  }
+
   private void onNack(Session session, Version version, List<io.mesh4j.core.internal.wire.Problem> wireProblems) {
+    if (!answers(session, version, "Nack")) {
+      return;
+    }
     List<String> reasons = new ArrayList<>();
     for (io.mesh4j.core.internal.wire.Problem p : wireProblems) {
-      reasons.add(Snapshots.fromWire(p).message());
+      if (reasons.size() == MAX_NACK_REASONS) {
+        reasons.add("(" + (wireProblems.size() - MAX_NACK_REASONS) + " more)");
+        break;
+      }
+      String reason = Snapshots.fromWire(p).message();
+      reasons.add(reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS) + "...");
+    }
+    if (reasons.isEmpty()) {
+      reasons.add("(no reason given)");
     }
     session.lastNack = new ApplicationStatus.Nack(version.getNumber(), version.getHash(), reasons, clock.instant());
     session.lastSync = clock.instant();
     nacks.incrementAndGet();
-    nacksByApplication.computeIfAbsent(session.key(), k -> new AtomicLong()).incrementAndGet();
+    nacksByOwner.computeIfAbsent(session.owner, k -> new AtomicLong()).incrementAndGet();
     log.warn("{} refused version {} and keeps {}: {}", session.name(), Snapshots.describe(version),
         session.acked == null ? "nothing" : Snapshots.describe(session.acked), reasons);
     publish(session);
-    try {
-      onNack.run();
-    } catch (RuntimeException e) {
-      log.error("A NACK listener failed", e);
+    if (nackListenerQueued.compareAndSet(false, true)) {
+      // Queued behind what is waiting now, so a burst of NACKs runs the listener once.
+      updates.execute(
+          () -> {
+            nackListenerQueued.set(false);
+            try {
+              onNack.run();
+            } catch (RuntimeException e) {
+              log.error("A NACK listener failed", e);
+            }
+          });
     }
   }
 
@@ -311,8 +541,33 @@ public final class SnapshotDistributor implements AutoCloseable {
     status.remove(id);
     if (session != null) {
       detach(session);
+      int open = streamsByOwner.getOrDefault(session.owner, 1) - 1;
+      if (open <= 0) {
+        streamsByOwner.remove(session.owner);
+        ownerGoneSince.put(session.owner, clock.instant());
+      } else {
+        streamsByOwner.put(session.owner, open);
+      }
       log.info("{} disconnected ({})", session.name(), why);
     }
+  }
+
+  /** Forgets the counters of identities whose last stream closed longer than the retention ago. */
+  void sweep() {
+    Instant cutoff = clock.instant().minus(limits.retention());
+    ownerGoneSince.entrySet().removeIf(
+        e -> {
+          if (e.getValue().isAfter(cutoff)) {
+            return false;
+          }
+          nacksByOwner.remove(e.getKey());
+          return true;
+        });
+  }
+
+  /** Runs {@link #sweep} on the update thread and waits for it; for tests with a fake clock. */
+  void sweepNow() throws Exception {
+    updates.submit(this::sweep).get(5, TimeUnit.SECONDS);
   }
 
   private void detach(Session session) {
@@ -326,7 +581,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   }
 
   private void recompute(Scope scope, Shared shared) {
-    Snapshot next = compute(scope, shared.snapshot, null);
+    Snapshot next = compute(scope, shared.snapshot);
     if (next == shared.snapshot) {
       return;
     }
@@ -338,36 +593,33 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
   }
 
-  /**
-   * The scope's snapshot: {@code previous} itself when the content did not change; numbered as
-   * {@code held} when that is the same content (a restarted controller resumes at the number
-   * the application holds); otherwise under the next number.
-   */
-  private Snapshot compute(Scope scope, @Nullable Snapshot previous, @Nullable Version held) {
+  /** The scope's snapshot: {@code previous} itself when the content did not change, else a new version. */
+  private Snapshot compute(Scope scope, @Nullable Snapshot previous) {
     PolicySet w = world == null ? PolicySet.EMPTY : world;
     Snapshot candidate = Snapshots.encode(0, PolicyResolver.resolve(w, scope));
     snapshotsComputed.incrementAndGet();
-    String hash = candidate.getVersion().getHash();
-    if (previous != null && previous.getVersion().getHash().equals(hash)) {
+    if (previous != null && previous.getVersion().getHash().equals(candidate.getVersion().getHash())) {
       return previous;
     }
-    if (held != null && held.getHash().equals(hash)) {
-      return Snapshots.renumber(candidate, held.getNumber());
-    }
-    return Snapshots.renumber(candidate, ++counter);
+    return Snapshots.renumber(candidate, versions.next());
   }
 
   private void push(Session session, Snapshot snapshot) {
     session.sent = snapshot.getVersion();
+    session.answered = false;
     session.resources = refs(snapshot);
     pushes.incrementAndGet();
+    send(session, ServerMessage.newBuilder().setSnapshot(snapshot).build());
+    publish(session);
+  }
+
+  private void send(Session session, ServerMessage message) {
     try {
-      session.out.onNext(ServerMessage.newBuilder().setSnapshot(snapshot).build());
+      session.out.onNext(message);
     } catch (RuntimeException e) {
       // The stream was cancelled under us; its close callback will clean up.
       log.debug("Could not send to {}: {}", session.name(), e.toString());
     }
-    publish(session);
   }
 
   private static List<String> refs(Snapshot snapshot) {
@@ -438,28 +690,32 @@ public final class SnapshotDistributor implements AutoCloseable {
     final long id;
     final String peer;
     final Hello hello;
+    /** Who counters are kept for: the proven {@code namespace/serviceAccount}. */
+    final String owner;
+    /** The proven SPIFFE ID (or, without authentication, the claimed one). */
+    final String identity;
     final Scope scope;
     final StreamObserver<ServerMessage> out;
     @Nullable Version sent;
+    /** Whether {@link #sent} was answered (Ack or Nack) or needs no answer (a Current). */
+    boolean answered;
     List<String> resources = List.of();
     @Nullable Version acked;
     ApplicationStatus.@Nullable Nack lastNack;
-    java.time.@Nullable Instant lastSync;
+    @Nullable Instant lastSync;
 
-    Session(long id, String peer, Hello hello, Scope scope, StreamObserver<ServerMessage> out) {
+    Session(long id, String peer, Hello hello, String owner, String identity, Scope scope, StreamObserver<ServerMessage> out) {
       this.id = id;
       this.peer = peer;
       this.hello = hello;
+      this.owner = owner;
+      this.identity = identity;
       this.scope = scope;
       this.out = out;
     }
 
-    String key() {
-      return hello.getNamespace() + "/" + hello.getApplication();
-    }
-
     String name() {
-      return "Application " + key() + " (stream " + id + ")";
+      return "Application " + hello.getNamespace() + "/" + hello.getApplication() + " as " + owner + " (stream " + id + ")";
     }
 
     ApplicationStatus toStatus() {
@@ -467,7 +723,7 @@ public final class SnapshotDistributor implements AutoCloseable {
           id,
           hello.getApplication(),
           hello.getNamespace(),
-          hello.getIdentity(),
+          identity,
           peer,
           scope.toString(),
           sent == null ? 0 : sent.getNumber(),

@@ -113,6 +113,7 @@ public final class ControllerConfigSource implements ConfigSource {
     private RandomGenerator random = RandomGenerator.getDefault();
     private InstantSource clock = InstantSource.system();
     private @Nullable Path trustedRoots;
+    private @Nullable Path tokenFile;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -124,6 +125,17 @@ public final class ControllerConfigSource implements ConfigSource {
      */
     public Builder trustedRoots(Path pemFile) {
       this.trustedRoots = Objects.requireNonNull(pemFile, "pemFile");
+      return this;
+    }
+
+    /**
+     * The workload's bearer token (in Kubernetes, a projected ServiceAccount token with audience
+     * {@code mesh4j-controller}; in local mode, a bootstrap token), re-read for every stream. The
+     * controller serves only what the identity it proves may see, and refuses streams without
+     * one unless it runs without authentication.
+     */
+    public Builder tokenFile(Path file) {
+      this.tokenFile = Objects.requireNonNull(file, "file");
       return this;
     }
 
@@ -238,7 +250,7 @@ public final class ControllerConfigSource implements ConfigSource {
       ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).executor(executor).build();
       return new ControllerConfigSource(
           new StreamClient(
-              new StreamClient.Settings(target, hello, cacheFile, backoff, clock), channel, executor));
+              new StreamClient.Settings(target, hello, cacheFile, backoff, clock, tokenFile), channel, executor));
     }
   }
 }

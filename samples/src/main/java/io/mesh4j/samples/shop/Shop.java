@@ -101,10 +101,13 @@ final class Shop implements AutoCloseable {
     MeshController controller;
     try {
       Path tokens = writeTokens(identityDir);
+      // as the command line does by default: TLS from the controller's CA, every stream authenticated
       controller = MeshController.startLocal(new MeshController.LocalOptions(configDir, loopback, loopback,
-          new MeshController.CertificateOptions(
-              new DirectoryRootStore(identityDir.resolve("ca"), Duration.ofDays(1), InstantSource.system()),
-              TokenFileAuthenticator.load(tokens))));
+          MeshController.Security.tls(
+                  new DirectoryRootStore(identityDir.resolve("ca"), Duration.ofDays(1), InstantSource.system()),
+                  TokenFileAuthenticator.load(tokens),
+                  List.of("127.0.0.1"))
+              .withRootFile(identityDir.resolve(MeshController.ROOT_FILE))));
     } catch (IOException | RuntimeException e) {
       deleteTree(identityDir);
       throw e;
@@ -150,10 +153,15 @@ final class Shop implements AutoCloseable {
     return "--mesh4j.identity.token-file=" + identityDir.resolve(account + ".token");
   }
 
+  private String trustedRoots() {
+    return "--mesh4j.identity.trusted-roots=" + identityDir.resolve(MeshController.ROOT_FILE);
+  }
+
   private void startApplications() throws Exception {
     List<String> common =
         List.of(
             "--mesh4j.controller.address=127.0.0.1:" + controller.grpcPort(),
+            trustedRoots(),
             "--spring.main.banner-mode=off",
             // the demo stops its users before the shop, so there is nothing to drain
             "--server.shutdown=immediate",

@@ -17,6 +17,11 @@ import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +48,9 @@ public final class StreamClient {
 
   private static final Logger log = LoggerFactory.getLogger(StreamClient.class);
 
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
   /** The name of the client's one thread. */
   public static final String THREAD_NAME = "mesh4j-controller-stream";
 
@@ -52,8 +60,11 @@ public final class StreamClient {
    * @param target where the controller listens, for {@link #describe}
    * @param hello the application's introduction, without the held version (added per stream)
    * @param cacheFile where the last good snapshot is kept, or null for no cache
+   * @param tokenFile the workload's bearer token, re-read for every stream (projected tokens
+   *     rotate), or null to send none
    */
-  public record Settings(String target, Hello hello, @Nullable Path cacheFile, Backoff backoff, InstantSource clock) {}
+  public record Settings(
+      String target, Hello hello, @Nullable Path cacheFile, Backoff backoff, InstantSource clock, @Nullable Path tokenFile) {}
 
   /**
    * What the client holds and how current it is.
@@ -76,6 +87,8 @@ public final class StreamClient {
   private @Nullable Version held;
   private int failedAttempts;
   private long streamGeneration;
+  // The number of the last version the controller sent on the open stream; 0 before its first.
+  private long lastOnStream;
   private @Nullable ClientCallStreamObserver<ClientMessage> requests;
 
   /**
@@ -173,12 +186,31 @@ public final class StreamClient {
       return;
     }
     long generation = ++streamGeneration;
+    lastOnStream = 0;
     Hello.Builder hello = settings.hello().toBuilder();
     if (held != null) {
       hello.setHeld(held);
     }
+    PolicyServiceGrpc.PolicyServiceStub stub = PolicyServiceGrpc.newStub(channel);
+    Path tokenFile = settings.tokenFile();
+    if (tokenFile != null) {
+      String token;
+      try {
+        token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+      } catch (IOException | RuntimeException e) {
+        token = "";
+        log.warn("Cannot read the workload token file {} ({})", tokenFile, e.toString());
+      }
+      if (token.isEmpty()) {
+        onLost(generation, new IllegalStateException("mesh4j: no workload token in " + tokenFile));
+        return;
+      }
+      Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, "Bearer " + token);
+      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
     log.debug("Connecting to {} (attempt {}), holding {}", settings.target(), failedAttempts + 1, held == null ? "nothing" : Snapshots.describe(held));
-    PolicyServiceGrpc.newStub(channel).subscribe(new Responses(generation));
+    stub.subscribe(new Responses(generation));
     ClientCallStreamObserver<ClientMessage> r = requests;
     if (r != null) {
       r.onNext(ClientMessage.newBuilder().setHello(hello).build());
@@ -201,9 +233,10 @@ public final class StreamClient {
           settings.target(), Snapshots.describe(v), held == null ? "nothing" : Snapshots.describe(held));
       return;
     }
-    if (v.getNumber() > held.getNumber()) {
+    if (v.getNumber() != held.getNumber()) {
       adoptNumber(v);
     }
+    lastOnStream = v.getNumber();
     synced();
     log.info("In sync with {} at version {}", settings.target(), Snapshots.describe(held));
   }
@@ -211,21 +244,24 @@ public final class StreamClient {
   private void onSnapshot(Snapshot snapshot) {
     Version v = snapshot.getVersion();
     Version h = held;
+    if (lastOnStream != 0 && v.getNumber() <= lastOnStream) {
+      nack(v, List.of(new Problem(
+          "snapshot " + Snapshots.describe(v),
+          "version.number",
+          "must be greater than the version last sent on this stream, " + lastOnStream + "; versions only move forward",
+          Long.toString(v.getNumber()))));
+      return;
+    }
+    // The controller numbers versions; the first answer on a stream is its word, whatever number
+    // this application held (a number from an older or compromised controller must not freeze it).
+    lastOnStream = v.getNumber();
     if (h != null && h.getHash().equals(v.getHash())) {
       // Same content: a renumbering at most, never a reason to apply again.
-      if (v.getNumber() > h.getNumber()) {
+      if (v.getNumber() != h.getNumber()) {
         adoptNumber(v);
       }
       synced();
       ack(v);
-      return;
-    }
-    if (h != null && v.getNumber() <= h.getNumber()) {
-      nack(v, List.of(new Problem(
-          "snapshot " + Snapshots.describe(v),
-          "version.number",
-          "must be greater than the version held, " + h.getNumber() + "; versions only move forward",
-          Long.toString(v.getNumber()))));
       return;
     }
     PolicyResult decoded = Snapshots.decode(snapshot);

@@ -1,0 +1,50 @@
+package io.mesh4j.controller.serve;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Why the controller refused something a policy stream sent. A closed set, so the metric that
+ * counts them has a bounded number of series whatever clients send.
+ */
+public enum StreamRefusal {
+  /** No bearer token, or one that proves nobody. */
+  UNAUTHENTICATED("unauthenticated"),
+  /** The token could not be checked now (the TokenReview API is away). */
+  UNAVAILABLE("unavailable"),
+  /** The Hello claims a namespace or SPIFFE ID other than the one the token proves. */
+  IDENTITY_MISMATCH("identity_mismatch"),
+  /** The Hello names a service to serve that the proven identity does not serve. */
+  NOT_SERVED_BY_CALLER("not_served_by_caller"),
+  /** A Hello that is malformed, too large, or not first; a message of no known kind. */
+  INVALID_MESSAGE("invalid_message"),
+  /** An Ack or Nack for a version that is not the one last sent on that stream. */
+  UNKNOWN_VERSION("unknown_version"),
+  /** A second Ack or Nack for the same sent version. */
+  DUPLICATE_ANSWER("duplicate_answer"),
+  /** More open streams for one identity than the controller allows. */
+  TOO_MANY_STREAMS("too_many_streams");
+
+  private final String label;
+
+  StreamRefusal(String label) {
+    this.label = label;
+  }
+
+  /** The metric label value. */
+  public String label() {
+    return label;
+  }
+
+  /** One counter per reason; thread-safe. */
+  static final class Counts {
+    private final AtomicLongArray counts = new AtomicLongArray(values().length);
+
+    void add(StreamRefusal reason) {
+      counts.incrementAndGet(reason.ordinal());
+    }
+
+    long get(StreamRefusal reason) {
+      return counts.get(reason.ordinal());
+    }
+  }
+}
