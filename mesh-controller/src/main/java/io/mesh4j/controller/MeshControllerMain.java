@@ -120,7 +120,7 @@ public final class MeshControllerMain implements Callable<Integer> {
   @Option(names = "--tls-name", paramLabel = "NAME", split = ",",
       description = "DNS names or IP addresses of the TLS serving certificate (repeatable or"
           + " comma-separated). Default: localhost,127.0.0.1 in local mode;"
-          + " mesh4j-controller.<--ca-namespace>.svc (and .svc.cluster.local) in kubernetes mode.")
+          + " mesh4j-controller.<--ca-namespace> (also with .svc and .svc.cluster.local) in kubernetes mode.")
   List<String> tlsNames = new ArrayList<>();
 
   @Option(names = "--ca-root-days", paramLabel = "DAYS", defaultValue = "365",
@@ -170,7 +170,10 @@ public final class MeshControllerMain implements Callable<Integer> {
       client = new KubernetesClientBuilder().build();
       List<String> names =
           tlsNames.isEmpty()
-              ? List.of("mesh4j-controller." + caNamespace + ".svc", "mesh4j-controller." + caNamespace + ".svc.cluster.local")
+              ? List.of(
+                  "mesh4j-controller." + caNamespace,
+                  "mesh4j-controller." + caNamespace + ".svc",
+                  "mesh4j-controller." + caNamespace + ".svc.cluster.local")
               : tlsNames;
       SecretRootStore roots = new SecretRootStore(client, caNamespace, caSecret, rootLifetime(), InstantSource.system());
       TokenReviewAuthenticator authenticator = new TokenReviewAuthenticator(client, tokenAudience);

@@ -97,7 +97,7 @@ public final class KubernetesWorld implements AutoCloseable {
     this.distributor = distributor;
     this.isLeader = isLeader;
     this.clock = clock;
-    distributor.onNack(this::markDirty);
+    distributor.onRefusalsChanged(this::markDirty);
   }
 
   /** The API coordinates of a mesh4j kind. */

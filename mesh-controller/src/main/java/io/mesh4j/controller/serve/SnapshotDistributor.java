@@ -110,7 +110,7 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   // Handed from any thread to the update thread; at most one task of each kind is queued.
   private final AtomicReference<@Nullable Input> pendingInput = new AtomicReference<>();
-  private final AtomicBoolean nackListenerQueued = new AtomicBoolean();
+  private final AtomicBoolean refusalListenerQueued = new AtomicBoolean();
 
   // Read by operators from any thread.
   private final Map<Long, ApplicationStatus> status = new ConcurrentHashMap<>();
@@ -121,7 +121,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private volatile List<ResourceCondition> conditions = List.of();
   private volatile boolean ready;
   private volatile MeshConfig.Spec settings = MeshConfig.defaults();
-  private volatile Runnable onNack = () -> {};
+  private volatile Runnable onRefusalsChanged = () -> {};
 
   /** What the inputs said last: a world to serve (null: keep the one served) and its problems. */
   private record Input(@Nullable PolicySet world, List<Problem> problems) {}
@@ -224,12 +224,14 @@ public final class SnapshotDistributor implements AutoCloseable {
   }
 
   /**
-   * Called on the update thread after NACKs, once {@link #applications} shows them; for inputs
-   * that surface refusals in the refused resources' status. A burst of NACKs calls it once. Must
-   * be fast and not throw.
+   * Called on the update thread whenever what applications refuse may have changed, once {@link
+   * #applications} shows it: after a NACK, and after an application that had refused a version
+   * applies a later one or goes away (so a refusal shown in a resource's status also ends). For
+   * inputs that surface refusals in the refused resources' status. A burst calls it once. Must be
+   * fast and not throw.
    */
-  public void onNack(Runnable listener) {
-    this.onNack = listener;
+  public void onRefusalsChanged(Runnable listener) {
+    this.onRefusalsChanged = listener;
   }
 
   /** Whether a world has been served yet; before that, applications would receive nothing useful. */
@@ -479,6 +481,10 @@ public final class SnapshotDistributor implements AutoCloseable {
     session.lastSync = clock.instant();
     log.info("{} applied version {}", session.name(), Snapshots.describe(version));
     publish(session);
+    if (session.lastNack != null) {
+      // Its refusal is over; whoever shows refusals must see that, not only new ones.
+      refusalsChanged();
+    }
   }
 
   /** Whether an Ack or Nack answers the version last sent on this stream, for the first time. */
@@ -522,15 +528,19 @@ public final class SnapshotDistributor implements AutoCloseable {
     log.warn("{} refused version {} and keeps {}: {}", session.name(), Snapshots.describe(version),
         session.acked == null ? "nothing" : Snapshots.describe(session.acked), reasons);
     publish(session);
-    if (nackListenerQueued.compareAndSet(false, true)) {
-      // Queued behind what is waiting now, so a burst of NACKs runs the listener once.
+    refusalsChanged();
+  }
+
+  private void refusalsChanged() {
+    if (refusalListenerQueued.compareAndSet(false, true)) {
+      // Queued behind what is waiting now, so a burst runs the listener once.
       updates.execute(
           () -> {
-            nackListenerQueued.set(false);
+            refusalListenerQueued.set(false);
             try {
-              onNack.run();
+              onRefusalsChanged.run();
             } catch (RuntimeException e) {
-              log.error("A NACK listener failed", e);
+              log.error("A refusal listener failed", e);
             }
           });
     }
@@ -549,6 +559,9 @@ public final class SnapshotDistributor implements AutoCloseable {
         streamsByOwner.put(session.owner, open);
       }
       log.info("{} disconnected ({})", session.name(), why);
+      if (session.lastNack != null) {
+        refusalsChanged();
+      }
     }
   }
 
