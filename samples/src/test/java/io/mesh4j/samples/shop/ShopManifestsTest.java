@@ -48,6 +48,30 @@ class ShopManifestsTest {
   }
 
   @Test
+  void everyDeploymentProvesItselfWithAProjectedTokenAndTrustsThePublishedRoot() throws IOException {
+    int deployments = 0;
+    for (String file : List.of("catalog.yaml", "pricing.yaml", "frontend.yaml")) {
+      for (Object doc : new Yaml().loadAll(Files.readString(K8S.resolve(file)))) {
+        Map<?, ?> resource = (Map<?, ?>) doc;
+        if (!"Deployment".equals(resource.get("kind"))) {
+          continue;
+        }
+        deployments++;
+        Map<?, ?> pod = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) resource.get("spec")).get("template")).get("spec");
+        Map<?, ?> container = (Map<?, ?>) ((List<?>) pod.get("containers")).get(0);
+        assertThat(pod.get("automountServiceAccountToken")).as(file).isEqualTo(false);
+        assertThat(String.valueOf(pod.get("volumes")))
+            .contains("serviceAccountToken={path=token, audience=mesh4j-controller")
+            .contains("configMap={name=mesh4j-ca-root}");
+        assertThat(String.valueOf(container.get("env")))
+            .contains("{name=MESH4J_IDENTITY_TOKEN_FILE, value=/var/run/secrets/mesh4j/token}")
+            .contains("{name=MESH4J_IDENTITY_TRUSTED_ROOTS, value=/var/run/secrets/mesh4j-ca/ca.crt}");
+      }
+    }
+    assertThat(deployments).isEqualTo(4);
+  }
+
+  @Test
   void everyDeploymentRunsAShopMainClassWithItsOwnServiceAccount() throws Exception {
     for (String file : List.of("catalog.yaml", "pricing.yaml", "frontend.yaml")) {
       for (Object doc : new Yaml().loadAll(Files.readString(K8S.resolve(file)))) {
