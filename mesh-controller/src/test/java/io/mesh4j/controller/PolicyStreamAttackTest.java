@@ -267,6 +267,35 @@ class PolicyStreamAttackTest {
   }
 
   @Test
+  void anApplicationThatHoldsAPoisonedNumberStillReceivesTheNextChange() throws Exception {
+    // What an application cached while a compromised or older controller handed out MAX_VALUE.
+    Path cache = dir.resolve("poisoned.pb");
+    Files.write(cache, io.mesh4j.core.internal.controller.Snapshots.renumber(
+        io.mesh4j.core.internal.controller.Snapshots.encode(0, PolicySet.parse(catalogRoute(50, 50)).resources()),
+        Long.MAX_VALUE).toByteArray());
+    RecordingApplication poisoned = new RecordingApplication();
+    ControllerConfigSource source =
+        ControllerConfigSource.builder("127.0.0.1:" + controller.grpcPort())
+            .trustedRoots(rootFile)
+            .tokenFile(Files.writeString(dir.resolve("f.token"), FRONTEND_TOKEN))
+            .application("frontend-2")
+            .namespace("shop")
+            .calls("catalog")
+            .cacheFile(cache)
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .random(new SplittableRandom(7))
+            .build();
+    toClose.add(source);
+    source.start(poisoned);
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.status().connected() && poisoned.applied.size() == 2);
+    assertThat(source.status().version()).isLessThan(Long.MAX_VALUE);
+
+    int v1 = nextWeight;
+    legitimateApplicationKeepsReceivingUpdates();
+    await().atMost(Duration.ofSeconds(1)).until(() -> weights(poisoned.current()).equals(List.of(v1, 100 - v1)));
+  }
+
+  @Test
   void anAckForAVersionNeverSentIsIgnoredAndCounted() throws Exception {
     RawStream attacker = open(ATTACKER_TOKEN).hello(hello("attacker", "shop").toBuilder().addCalls("catalog").build());
     Version sent = attacker.next().getSnapshot().getVersion();
