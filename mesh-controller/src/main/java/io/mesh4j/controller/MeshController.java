@@ -14,6 +14,7 @@ import io.mesh4j.controller.serve.AdminServer;
 import io.mesh4j.core.identity.CertificateAuthority;
 import io.mesh4j.controller.serve.PolicyStreamService;
 import io.mesh4j.controller.serve.SnapshotDistributor;
+import io.mesh4j.controller.serve.WorkloadCertificates;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
@@ -226,11 +227,15 @@ public final class MeshController implements AutoCloseable {
     ServerCredentials credentials = InsecureServerCredentials.create();
     ServingCertificate serving = certificates == null ? null : certificates.serving();
     if (serving != null) {
+      CertificateSigningService ca = certificates;
       credentials =
           TlsServerCredentials.newBuilder()
               .keyManager(
                   new ByteArrayInputStream(serving.chainPem().getBytes(StandardCharsets.US_ASCII)),
                   new ByteArrayInputStream(serving.keyPem().getBytes(StandardCharsets.US_ASCII)))
+              // an application that holds a mesh certificate may prove itself with it, not a token
+              .trustManager(new WorkloadCertificates(() -> ca.authority().trustBundle(), () -> distributor.settings().trustDomain()))
+              .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
               .build();
       log.info("Serving gRPC over TLS with {}", serving);
     } else if (security.authenticator() != null) {

@@ -18,7 +18,13 @@ import io.mesh4j.controller.ca.DirectoryRootStore;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.StreamRefusal;
+import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.core.identity.Csr;
+import io.mesh4j.core.identity.IdentityMaterial;
+import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.internal.wire.Ack;
+import io.mesh4j.core.tls.MeshKeyManager;
+import java.security.KeyPair;
 import io.mesh4j.core.internal.wire.ClientMessage;
 import io.mesh4j.core.internal.wire.Hello;
 import io.mesh4j.core.internal.wire.Nack;
@@ -134,7 +140,7 @@ class PolicyStreamAttackTest {
 
     assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(status.getDescription())
-        .isEqualTo("mesh4j: the policy stream needs the workload's token as 'authorization: Bearer <token>'");
+        .isEqualTo("mesh4j: the policy stream needs the workload's mesh certificate or its token as 'authorization: Bearer <token>'");
     assertThat(refusals(StreamRefusal.UNAUTHENTICATED)).isEqualTo(1);
     legitimateApplicationKeepsReceivingUpdates();
   }
@@ -158,7 +164,7 @@ class PolicyStreamAttackTest {
     assertThat(empty.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(empty.getDescription()).isEqualTo("mesh4j: the bearer token is empty or longer than 16384 characters");
     assertThat(huge.getDescription()).isEqualTo("mesh4j: the bearer token is empty or longer than 16384 characters");
-    assertThat(basic.getDescription()).startsWith("mesh4j: the policy stream needs the workload's token");
+    assertThat(basic.getDescription()).startsWith("mesh4j: the policy stream needs the workload's mesh certificate or its token");
     assertThat(refusals(StreamRefusal.UNAUTHENTICATED)).isEqualTo(3);
     legitimateApplicationKeepsReceivingUpdates();
   }
@@ -178,6 +184,67 @@ class PolicyStreamAttackTest {
       plaintext.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     legitimateApplicationKeepsReceivingUpdates();
+  }
+
+  @Test
+  void anApplicationWithAMeshCertificateNeedsNoTokenAndCannotClaimAnotherIdentity() throws Exception {
+    WorkloadIdentity frontend = certificateFor("spiffe://cluster.local/ns/shop/sa/frontend");
+    RecordingApplication app = new RecordingApplication();
+    ControllerConfigSource source =
+        ControllerConfigSource.builder("127.0.0.1:" + controller.grpcPort())
+            .trustedRoots(rootFile)
+            .clientCertificate(frontend)
+            .application("frontend-mtls")
+            .namespace("shop")
+            .calls("catalog")
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .random(new SplittableRandom(3))
+            .build();
+    toClose.add(source);
+    source.start(app);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty());
+    assertThat(statusOf("frontend-mtls").identity()).isEqualTo("spiffe://cluster.local/ns/shop/sa/frontend");
+
+    ManagedChannel withCertificate =
+        Grpc.newChannelBuilderForAddress("127.0.0.1", controller.grpcPort(),
+                TlsChannelCredentials.newBuilder().trustManager(rootFile.toFile()).keyManager(new MeshKeyManager(frontend)).build())
+            .build();
+    try {
+      Status status = open(withCertificate, new Metadata()).hello(hello("catalog", "shop").toBuilder().addServes("catalog").build()).closed();
+      assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(status.getDescription()).startsWith("mesh4j: spiffe://cluster.local/ns/shop/sa/frontend does not serve catalog.shop");
+    } finally {
+      withCertificate.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    int v1 = nextWeight;
+    legitimateApplicationKeepsReceivingUpdates();
+    await().atMost(Duration.ofSeconds(1)).until(() -> weights(app.current()).equals(List.of(v1, 100 - v1)));
+  }
+
+  @Test
+  void aCertificateFromAnotherCaIsRefusedInTheHandshake() throws Exception {
+    CertificateAuthority foreign = CertificateAuthority.generate("cluster.local", InstantSource.system());
+    KeyPair keys = Csr.generateKeyPair();
+    WorkloadIdentity forged = WorkloadIdentity.of(new IdentityMaterial(keys.getPrivate(),
+        foreign.sign(Csr.create(keys), "spiffe://cluster.local/ns/shop/sa/catalog", Duration.ofHours(1)), foreign.trustBundle()));
+    ManagedChannel withForged =
+        Grpc.newChannelBuilderForAddress("127.0.0.1", controller.grpcPort(),
+                TlsChannelCredentials.newBuilder().trustManager(rootFile.toFile()).keyManager(new MeshKeyManager(forged)).build())
+            .build();
+    try {
+      Status status = open(withForged, new Metadata()).hello(hello("catalog", "shop").toBuilder().addServes("catalog").build()).closed();
+      assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    } finally {
+      withForged.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    legitimateApplicationKeepsReceivingUpdates();
+  }
+
+  private WorkloadIdentity certificateFor(String spiffeId) {
+    CertificateAuthority ca = controller.certificateAuthority();
+    KeyPair keys = Csr.generateKeyPair();
+    return WorkloadIdentity.of(
+        new IdentityMaterial(keys.getPrivate(), ca.sign(Csr.create(keys), spiffeId, Duration.ofHours(1)), ca.trustBundle()));
   }
 
   // --- identity comes from the token, never from the Hello

@@ -36,7 +36,8 @@ public final class PolicyStreamService extends PolicyServiceGrpc.PolicyServiceIm
   public static ServerServiceDefinition definition(
       SnapshotDistributor distributor, @Nullable WorkloadAuthenticator authenticator) {
     return ServerInterceptors.intercept(
-        new PolicyStreamService(distributor), new StreamAuthentication(authenticator, distributor.refusalCounts()));
+        new PolicyStreamService(distributor),
+        new StreamAuthentication(authenticator, distributor.refusalCounts(), () -> distributor.settings().trustDomain()));
   }
 
   @Override

@@ -12,16 +12,19 @@ import io.mesh4j.controller.ca.AuthenticationException;
 import io.mesh4j.controller.ca.CallerIdentity;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import java.net.SocketAddress;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proves who opened a policy stream before the stream reaches the distributor: the workload's
- * bearer token ({@code authorization: Bearer <token>}, a projected ServiceAccount token checked
- * with TokenReview in Kubernetes, a bootstrap token in local mode) is checked by the same
- * {@link WorkloadAuthenticator} that guards certificate issuance. A stream without a token, or
- * with one that proves nobody, is closed with {@code UNAUTHENTICATED} before any message is read.
+ * Proves who opened a policy stream before the stream reaches the distributor: either the mesh
+ * certificate the application presented in the TLS handshake (verified by {@link
+ * WorkloadCertificates}), or the workload's bearer token ({@code authorization: Bearer <token>}, a
+ * projected ServiceAccount token checked with TokenReview in Kubernetes, a bootstrap token in local
+ * mode) checked by the same {@link WorkloadAuthenticator} that guards certificate issuance. A
+ * stream with neither, or with a token that proves nobody, is closed with {@code UNAUTHENTICATED}
+ * before any message is read.
  *
  * <p>Thread-safe. Runs on the server's call executor, never on a transport thread, so a blocking
  * TokenReview delays only its own stream.
@@ -44,11 +47,17 @@ final class StreamAuthentication implements ServerInterceptor {
 
   private final @Nullable WorkloadAuthenticator authenticator;
   private final StreamRefusal.Counts refusals;
+  private final Supplier<String> trustDomain;
 
-  /** @param authenticator null only for a controller explicitly run without authentication */
-  StreamAuthentication(@Nullable WorkloadAuthenticator authenticator, StreamRefusal.Counts refusals) {
+  /**
+   * @param authenticator null only for a controller explicitly run without authentication
+   * @param trustDomain the mesh's trust domain in force, which a client certificate must name
+   */
+  StreamAuthentication(
+      @Nullable WorkloadAuthenticator authenticator, StreamRefusal.Counts refusals, Supplier<String> trustDomain) {
     this.authenticator = authenticator;
     this.refusals = refusals;
+    this.trustDomain = trustDomain;
   }
 
   @Override
@@ -61,10 +70,16 @@ final class StreamAuthentication implements ServerInterceptor {
     if (a == null) {
       return Contexts.interceptCall(context, call, headers, next);
     }
+    CallerIdentity certified =
+        WorkloadCertificates.callerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION), trustDomain.get());
+    if (certified != null) {
+      // The handshake verified the chain to the mesh's roots: no token, no TokenReview needed.
+      return Contexts.interceptCall(context.withValue(CALLER, certified), call, headers, next);
+    }
     String authorization = headers.get(AUTHORIZATION);
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return refuse(call, peer, StreamRefusal.UNAUTHENTICATED, Status.UNAUTHENTICATED,
-          "mesh4j: the policy stream needs the workload's token as 'authorization: Bearer <token>'");
+          "mesh4j: the policy stream needs the workload's mesh certificate or its token as 'authorization: Bearer <token>'");
     }
     String token = authorization.substring(7).strip();
     if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {

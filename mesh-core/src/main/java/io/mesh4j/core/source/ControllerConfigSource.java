@@ -5,7 +5,9 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
+import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.internal.controller.Backoff;
+import io.mesh4j.core.tls.MeshKeyManager;
 import io.mesh4j.core.internal.controller.StreamClient;
 import io.mesh4j.core.internal.wire.Hello;
 import io.mesh4j.core.internal.wire.Version;
@@ -114,6 +116,7 @@ public final class ControllerConfigSource implements ConfigSource {
     private InstantSource clock = InstantSource.system();
     private @Nullable Path trustedRoots;
     private @Nullable Path tokenFile;
+    private @Nullable WorkloadIdentity certificate;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -136,6 +139,17 @@ public final class ControllerConfigSource implements ConfigSource {
      */
     public Builder tokenFile(Path file) {
       this.tokenFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Present this workload's mesh certificate in the TLS handshake (needs {@link #trustedRoots}):
+     * once the application holds one, it proves who the application is without a token, and the
+     * key manager always presents the current certificate, so rotation needs no reconnection. When
+     * the identity has no certificate yet, the stream falls back to the {@link #tokenFile} token.
+     */
+    public Builder clientCertificate(WorkloadIdentity identity) {
+      this.certificate = Objects.requireNonNull(identity, "identity");
       return this;
     }
 
@@ -236,9 +250,18 @@ public final class ControllerConfigSource implements ConfigSource {
       // The channel's callbacks run on the client's one thread: that is what serializes them.
       ChannelCredentials credentials = InsecureChannelCredentials.create();
       Path roots = trustedRoots;
+      if (roots == null && certificate != null) {
+        executor.shutdownNow();
+        throw new IllegalStateException("a client certificate needs trustedRoots: it is only sent over TLS");
+      }
       if (roots != null) {
         try {
-          credentials = TlsChannelCredentials.newBuilder().trustManager(roots.toFile()).build();
+          TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(roots.toFile());
+          WorkloadIdentity identity = certificate;
+          if (identity != null) {
+            tls.keyManager(new MeshKeyManager(identity));
+          }
+          credentials = tls.build();
         } catch (IOException e) {
           executor.shutdownNow();
           throw new IllegalArgumentException(
