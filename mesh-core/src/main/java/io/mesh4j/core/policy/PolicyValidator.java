@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -305,13 +304,21 @@ final class PolicyValidator {
     if (regex == null) {
       return;
     }
+    String tooLarge = RegexLimits.violation(regex);
+    if (tooLarge != null) {
+      add(ref, path, tooLarge, regex.length() > 80 ? regex.substring(0, 80) + "..." : regex);
+      return;
+    }
     try {
-      Pattern.compile(regex);
-    } catch (PatternSyntaxException e) {
+      com.google.re2j.Pattern.compile(regex);
+    } catch (com.google.re2j.PatternSyntaxException e) {
+      // RE2 has no backreferences or lookaround: they are what makes matching time explode.
       add(
           ref,
           path,
-          "must be a valid regular expression (" + e.getDescription() + " near index " + e.getIndex() + ")",
+          "must be a regular expression in RE2 syntax, which has no backreferences or lookaround ("
+              + e.getMessage()
+              + ")",
           regex);
     }
   }
