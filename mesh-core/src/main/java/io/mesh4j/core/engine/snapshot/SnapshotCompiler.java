@@ -149,7 +149,7 @@ public final class SnapshotCompiler {
               endpoints.getOrDefault(name, List.of()),
               routes.getOrDefault(name, List.of()),
               policies.get(name),
-              settings.maxRegexInputBytes(),
+              settings,
               now,
               problems,
               bindings);
@@ -175,7 +175,7 @@ public final class SnapshotCompiler {
       List<ServiceEndpoints.Endpoint> rawEndpoints,
       List<TrafficRoute> routes,
       @Nullable DestinationPolicy policy,
-      int maxRegexInput,
+      MeshConfig.Spec settings,
       long now,
       List<Problem> problems,
       List<Runnable> bindings) {
@@ -298,7 +298,7 @@ public final class SnapshotCompiler {
       for (int i = 0; i < rs.size(); i++, ruleIndex++) {
         CompiledRule cr =
             compileRule(dest, r, rs.get(i), "spec.rules[" + i + "]", ruleIndex, all, backends,
-                maxRegexInput, problems);
+                settings.maxRegexInputBytes(), problems);
         if (cr != null) {
           rules.add(cr);
         }
@@ -334,7 +334,8 @@ public final class SnapshotCompiler {
         rl == null ? "" : describe(rl),
         ordered,
         all,
-        backends);
+        backends,
+        settings.defaultUnaryTimeout());
   }
 
   /**
