@@ -38,7 +38,14 @@ final class RequestPaths {
    * or null for null.
    */
   static @Nullable String normalize(@Nullable String path) {
-    if (path == null || !needsNormalizing(path)) {
+    if (path == null) {
+      return null;
+    }
+    if (path.isEmpty()) {
+      // The root; never the empty string, which means refused.
+      return "/";
+    }
+    if (!needsNormalizing(path)) {
       return path;
     }
     int end = path.length();

@@ -84,5 +84,6 @@ class RequestPathsTest {
     String path = "/prices/42/items";
     assertThat(RequestPaths.normalize(path)).isSameAs(path);
     assertThat(RequestPaths.normalize(null)).isNull();
+    assertThat(RequestPaths.normalize("")).isEqualTo("/");
   }
 }
