@@ -60,7 +60,7 @@ public class CallDecisionBenchmark {
           - {name: r8, matches: [{headers: [{name: x-tenant, prefix: "beta-"}]}], backends: [{subset: v2}]}
           - {name: r9, matches: [{grpc: {service: shop.Catalog, method: ListItems}}], backends: [{subset: v1}]}
           - name: r10
-            matches: [{grpc: {service: shop.Catalog, method: GetItem}}]
+            matches: [R10_MATCH]
             timeout: 2s
             retries: {attempts: 3, perTryTimeout: 500ms, retryOn: [UNAVAILABLE, connect-failure]}
             backends: [{subset: v1, weight: 90}, {subset: v2, weight: 10}]
@@ -106,7 +106,7 @@ public class CallDecisionBenchmark {
 
         @Override
         public @Nullable String header(String lowerCaseName) {
-          return null;
+          return lowerCaseName.equals("x-user") ? "user-4242" : null;
         }
 
         @Override
@@ -118,13 +118,28 @@ public class CallDecisionBenchmark {
   @Param({"COUNT", "TIME_FAKE_TICKER", "NO_BREAKER"})
   public String window;
 
+  /**
+   * What the matching rule (r10) tests: {@code GRPC_METHOD} the call's gRPC method, {@code
+   * HEADER_REGEX} a header against a regular expression, so the regex engine is on the measured
+   * path (the other rules' regex is on the HTTP path, which a gRPC call does not have).
+   */
+  @Param({"GRPC_METHOD", "HEADER_REGEX"})
+  public String route;
+
   private Mesh mesh;
   private Outbound outbound;
 
   @Setup(Level.Trial)
   public void setUp() {
     boolean time = window.startsWith("TIME");
-    String yaml = TEN_RULES.replace("WINDOW", time ? "TIME" : "COUNT");
+    String yaml =
+        TEN_RULES
+            .replace("WINDOW", time ? "TIME" : "COUNT")
+            .replace(
+                "R10_MATCH",
+                route.equals("HEADER_REGEX")
+                    ? "{headers: [{name: x-user, regex: \"user-[0-9]{1,8}\"}]}"
+                    : "{grpc: {service: shop.Catalog, method: GetItem}}");
     if (window.equals("NO_BREAKER")) {
       yaml = yaml.replaceAll("(?m)^  circuitBreaker: .*\\n", "");
       if (yaml.contains("circuitBreaker")) {

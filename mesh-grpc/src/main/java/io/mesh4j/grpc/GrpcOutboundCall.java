@@ -56,6 +56,11 @@ final class GrpcOutboundCall implements OutboundCall {
   }
 
   @Override
+  public boolean streaming() {
+    return method.getType() != MethodDescriptor.MethodType.UNARY;
+  }
+
+  @Override
   public long timeRemainingNanos() {
     return timeRemainingNanos;
   }

@@ -309,6 +309,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (timeout != Long.MAX_VALUE) {
       options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
     }
+    // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
+    boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= p.remainingNanos();
     AttemptTracer tracer = new AttemptTracer();
     options = options.withStreamTracerFactory(tracer);
     long startNanos = ticker.nanos();
@@ -323,7 +325,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         o.attemptStarted(attempt, new MetadataSetter(headers));
       }
       lastTracer = tracer;
-      call.start(new AttemptListener(attempt, tracer, startNanos), headers);
+      call.start(new AttemptListener(attempt, tracer, startNanos, boundByCallDeadline), headers);
     } catch (RuntimeException e) {
       // The attempt holds permits; it must be settled even though it never went out.
       attempt.settle(
@@ -561,12 +563,15 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     private final Attempt attempt;
     private final AttemptTracer tracer;
     private final long startNanos;
+    private final boolean boundByCallDeadline;
     private @Nullable Metadata heldHeaders;
 
-    AttemptListener(Attempt attempt, AttemptTracer tracer, long startNanos) {
+    AttemptListener(
+        Attempt attempt, AttemptTracer tracer, long startNanos, boolean boundByCallDeadline) {
       this.attempt = attempt;
       this.tracer = tracer;
       this.startNanos = startNanos;
+      this.boundByCallDeadline = boundByCallDeadline;
     }
 
     @Override
@@ -617,7 +622,22 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
       Metadata held = heldHeaders;
       heldHeaders = null;
-      finish(status, trailers, held);
+      finish(explainDeadline(status, wasCancelled), trailers, held);
+    }
+
+    /**
+     * gRPC's own description of an expired deadline does not say where the deadline came from;
+     * when it is the mesh's default, the caller gets the mesh's message instead, naming the
+     * setting, so a call that nobody bounded does not look like a network fault.
+     */
+    private Status explainDeadline(Status status, boolean wasCancelled) {
+      if (wasCancelled
+          || !boundByCallDeadline
+          || status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+        return status;
+      }
+      MeshFailure f = plan().defaultDeadlineFailure();
+      return f == null ? status : MeshStatus.of(f).withCause(status.asRuntimeException());
     }
 
     private Outcome outcome(Status status, long latencyNanos, boolean wasCancelled) {

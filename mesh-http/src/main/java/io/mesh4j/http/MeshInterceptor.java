@@ -134,7 +134,10 @@ final class MeshInterceptor implements Interceptor {
         observer.attemptStarted(attempt, traced::header);
         sent = traced.build();
       }
-      Chain attemptChain = withTimeout(chain, attempt.timeoutNanos());
+      long timeout = attempt.timeoutNanos();
+      Chain attemptChain = withTimeout(chain, timeout);
+      // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
+      boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
       if (first) {
         first = false;
         mirror(chain, plan, request, replayable && (body == null || !body.isDuplex()));
@@ -156,7 +159,7 @@ final class MeshInterceptor implements Interceptor {
         decision = attempt.settle(failed);
         observer.attemptEnded(attempt, failed);
         if (!decision.shouldRetry() || !replayable) {
-          throw e;
+          throw explainDeadline(e, failed, plan, boundByCallDeadline);
         }
         lastError = e;
         sleep(decision.backoffNanos());
@@ -232,6 +235,20 @@ final class MeshInterceptor implements Interceptor {
       sent.header("Host", defaultPort ? url.host() : url.host() + ":" + url.port());
     }
     return sent.build();
+  }
+
+  /**
+   * OkHttp's timeout exception does not say where the deadline came from; when it is the mesh's
+   * default, the caller gets the mesh's failure (504, naming the setting) with the timeout as its
+   * cause, so a call that nobody bounded does not look like a network fault.
+   */
+  private static IOException explainDeadline(
+      IOException e, Outcome failed, CallPlan plan, boolean boundByCallDeadline) {
+    if (!boundByCallDeadline || failed.kind() != Outcome.Kind.TIMEOUT) {
+      return e;
+    }
+    MeshFailure f = plan.defaultDeadlineFailure();
+    return f == null ? e : new MeshHttpException(f, e);
   }
 
   /** The chain whose connect, write and read timeouts are the attempt's per-try timeout. */

@@ -1,5 +1,6 @@
 package io.mesh4j.core.call;
 
+import io.mesh4j.core.MeshFailure;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,10 +28,20 @@ public interface CallPlan {
 
   /**
    * Nanoseconds left until the call's deadline, which was fixed at planning as the sooner of the
-   * rule's timeout and the caller's own deadline; {@link Long#MAX_VALUE} when neither exists.
-   * Never negative.
+   * rule's timeout and the caller's own deadline; when neither exists, the MeshConfig's {@code
+   * defaultUnaryTimeout} for a call that does not stream, else {@link Long#MAX_VALUE}. Never
+   * negative.
    */
   long remainingNanos();
+
+  /**
+   * When the deadline is the mesh's default unary timeout, the failure an adapter reports once it
+   * passes (instead of its transport's bare timeout), so the caller learns which setting cut the
+   * call off; null when the deadline is the caller's or the rule's, or there is none.
+   */
+  default @Nullable MeshFailure defaultDeadlineFailure() {
+    return null;
+  }
 
   /** How long the adapter must delay the call before its first attempt; 0 for no fault delay. */
   long faultDelayNanos();

@@ -53,6 +53,15 @@ public interface OutboundCall {
     return false;
   }
 
+  /**
+   * Whether the call streams (a gRPC call other than unary). The mesh's default timeout for unary
+   * calls applies only to calls that do not; a stream may rightly last for hours. HTTP
+   * request/response calls are unary.
+   */
+  default boolean streaming() {
+    return false;
+  }
+
   /** Nanoseconds left until the caller's own deadline; {@link Long#MAX_VALUE} when it has none. */
   default long timeRemainingNanos() {
     return Long.MAX_VALUE;
@@ -72,6 +81,7 @@ public interface OutboundCall {
     private @Nullable String path;
     private final Map<String, String> headers = new HashMap<>();
     private boolean idempotent;
+    private boolean streaming;
     private long timeRemainingNanos = Long.MAX_VALUE;
 
     private Builder(String destination) {
@@ -108,6 +118,12 @@ public interface OutboundCall {
       return this;
     }
 
+    /** Marks a streaming call, which the mesh's default unary timeout does not apply to. */
+    public Builder streaming(boolean streaming) {
+      this.streaming = streaming;
+      return this;
+    }
+
     /** The caller's own deadline, as the time left. */
     public Builder timeRemainingNanos(long nanos) {
       this.timeRemainingNanos = nanos;
@@ -123,6 +139,7 @@ public interface OutboundCall {
           path,
           Map.copyOf(headers),
           idempotent,
+          streaming,
           timeRemainingNanos);
     }
   }
@@ -137,6 +154,7 @@ record SimpleOutboundCall(
     @Nullable String path,
     Map<String, String> headers,
     boolean idempotent,
+    boolean streaming,
     long timeRemainingNanos)
     implements OutboundCall {
 

@@ -2,7 +2,10 @@ package io.mesh4j.core.policy;
 
 import java.time.Duration;
 
-/** Mesh-wide settings: identity, mTLS mode, certificate lifetime, tracing and access logs. */
+/**
+ * Mesh-wide settings: identity, mTLS mode, certificate lifetime, tracing, access logs, the default
+ * deadline of unary calls and the bound on regex matching.
+ */
 public record MeshConfig(
     @Field(doc = "Name and namespace of the settings.", required = true) Metadata metadata,
     @Field(doc = "The settings.", defaultValue = "{}") Spec spec)
@@ -27,7 +30,22 @@ public record MeshConfig(
       @Field(doc = "Lifetime of workload certificates.", defaultValue = "24h")
           Duration certificateLifetime,
       @Field(doc = "Distributed tracing.", defaultValue = "{}") Tracing tracing,
-      @Field(doc = "Access logs.", defaultValue = "{}") AccessLog accessLog) {}
+      @Field(doc = "Access logs.", defaultValue = "{}") AccessLog accessLog,
+      @Field(
+              doc = "Deadline of a unary call when neither the caller nor its route rule sets one"
+                  + " (HTTP calls through OkHttp are unary); streaming gRPC calls get none unless"
+                  + " their rule sets a timeout. A call it cuts off fails with DEADLINE_EXCEEDED"
+                  + " (gRPC) or 504 (HTTP).",
+              defaultValue = "15s")
+          Duration defaultUnaryTimeout,
+      @Field(
+              doc = "Longest header value or path, in bytes (characters; values are ASCII on the"
+                  + " wire), that a route's `regex` match is tested against; a longer value never"
+                  + " matches a regex. Exact and prefix matches are unaffected.",
+              defaultValue = "8192",
+              min = 0,
+              max = 1048576)
+          Integer maxRegexInputBytes) {}
 
   /** The settings in force when a set has no {@link MeshConfig}: every field at its default. */
   public static Spec defaults() {

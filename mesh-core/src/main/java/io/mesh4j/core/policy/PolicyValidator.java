@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -305,13 +304,21 @@ final class PolicyValidator {
     if (regex == null) {
       return;
     }
+    String tooLarge = RegexLimits.violation(regex);
+    if (tooLarge != null) {
+      add(ref, path, tooLarge, regex.length() > 80 ? regex.substring(0, 80) + "..." : regex);
+      return;
+    }
     try {
-      Pattern.compile(regex);
-    } catch (PatternSyntaxException e) {
+      com.google.re2j.Pattern.compile(regex);
+    } catch (com.google.re2j.PatternSyntaxException e) {
+      // RE2 has no backreferences or lookaround: they are what makes matching time explode.
       add(
           ref,
           path,
-          "must be a valid regular expression (" + e.getDescription() + " near index " + e.getIndex() + ")",
+          "must be a regular expression in RE2 syntax, which has no backreferences or lookaround ("
+              + e.getMessage()
+              + ")",
           regex);
     }
   }
@@ -460,6 +467,19 @@ final class PolicyValidator {
           add(ref, p, "must start with /", value);
         } else if (value.indexOf('*') >= 0 && value.indexOf('*') != value.length() - 1) {
           add(ref, p, "may hold * only as its last character (a prefix match)", value);
+        } else if (!isNormalPath(value.endsWith("*") ? value.substring(0, value.length() - 1) : value)) {
+          add(ref, p, NORMAL_PATH_EXPECTED, value);
+        }
+      });
+      each(rule.pathPrefixes(), path + ".pathPrefixes", (p, value) -> {
+        if (!value.startsWith("/")) {
+          add(ref, p, "must start with /", value);
+        } else if (value.indexOf('*') >= 0) {
+          add(ref, p, "must not hold * (a prefix already covers everything under it)", value);
+        } else if (value.length() > 1 && value.endsWith("/")) {
+          add(ref, p, "must not end with / (the prefix /admin covers /admin, /admin/ and what is under it)", value);
+        } else if (!isNormalPath(value)) {
+          add(ref, p, NORMAL_PATH_EXPECTED, value);
         }
       });
       // An empty list would read as "unset" and match everything: in an ALLOW rule, everyone.
@@ -468,13 +488,37 @@ final class PolicyValidator {
       nonEmpty(ref, path + ".grpcMethods", rule.grpcMethods());
       nonEmpty(ref, path + ".httpMethods", rule.httpMethods());
       nonEmpty(ref, path + ".paths", rule.paths());
-      if (rule.grpcMethods() != null && (rule.httpMethods() != null || rule.paths() != null)) {
+      nonEmpty(ref, path + ".pathPrefixes", rule.pathPrefixes());
+      if (rule.grpcMethods() != null
+          && (rule.httpMethods() != null || rule.paths() != null || rule.pathPrefixes() != null)) {
         add(ref, path,
-            "must not set both grpcMethods and httpMethods/paths: a call is either gRPC or plain"
-                + " HTTP, so the rule would match nothing; split it into two rules",
+            "must not set both grpcMethods and httpMethods/paths/pathPrefixes: a call is either"
+                + " gRPC or plain HTTP, so the rule would match nothing; split it into two rules",
             null);
       }
     }
+  }
+
+  private static final String NORMAL_PATH_EXPECTED =
+      "must be in normalized form (no empty, . or .. segments, %-escapes, ;, ? or #), since"
+          + " request paths are normalized before rules see them and would never match it";
+
+  /** Whether a rule's path is already in the form request paths are normalized to. */
+  private static boolean isNormalPath(String p) {
+    if (p.indexOf('%') >= 0 || p.indexOf(';') >= 0 || p.indexOf('?') >= 0 || p.indexOf('#') >= 0
+        || p.indexOf('\\') >= 0) {
+      return false;
+    }
+    String[] segments = p.split("/", -1);
+    // segments[0] is before the leading /; the last one may be empty (a trailing slash).
+    for (int i = 1; i < segments.length; i++) {
+      String s = segments[i];
+      boolean last = i == segments.length - 1;
+      if ((s.isEmpty() && !last) || s.equals(".") || s.equals("..")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void nonEmpty(String ref, String path, @Nullable List<String> values) {

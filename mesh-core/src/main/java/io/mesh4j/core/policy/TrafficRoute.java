@@ -63,14 +63,14 @@ public record TrafficRoute(
   public record StringMatch(
       @Field(doc = "The whole value.") @Nullable String exact,
       @Field(doc = "The value's start.") @Nullable String prefix,
-      @Field(doc = "A Java regular expression the whole value must match.") @Nullable String regex) {}
+      @Field(doc = "An RE2 regular expression the whole value must match (no backreferences or lookaround); values longer than the MeshConfig's `maxRegexInputBytes` never match.") @Nullable String regex) {}
 
   /** Matches one header: exactly one of exact, prefix, regex or present. */
   public record HeaderMatch(
       @Field(doc = "Header name, case-insensitive.", required = true) String name,
       @Field(doc = "The whole value.") @Nullable String exact,
       @Field(doc = "The value's start.") @Nullable String prefix,
-      @Field(doc = "A Java regular expression the whole value must match.") @Nullable String regex,
+      @Field(doc = "An RE2 regular expression the whole value must match (no backreferences or lookaround); values longer than the MeshConfig's `maxRegexInputBytes` never match.") @Nullable String regex,
       @Field(doc = "`true`: the header must be present; `false`: it must be absent.")
           @Nullable Boolean present) {}
 

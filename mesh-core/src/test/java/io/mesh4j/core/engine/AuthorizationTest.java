@@ -33,7 +33,7 @@ class AuthorizationTest {
       @Nullable List<String> namespaces,
       @Nullable List<String> httpMethods,
       @Nullable List<String> paths) {
-    return new Rule(principals, namespaces, null, httpMethods, paths);
+    return new Rule(principals, namespaces, null, httpMethods, paths, null);
   }
 
   private static Admission admit(MeshHarness h, @Nullable String peer, String method, String path) {

@@ -68,7 +68,9 @@ class DeadlineAndRetryTest {
       assertThat(plan.remainingNanos()).isEqualTo(500 * ms);
     }
     try (MeshHarness h = mesh(new ScriptedRandom(), rule().build(), 1)) {
-      assertThat(h.plan(call().build()).remainingNanos()).isEqualTo(Long.MAX_VALUE);
+      long ms = 1_000_000;
+      assertThat(h.plan(call().build()).remainingNanos()).isEqualTo(15_000 * ms);
+      assertThat(h.plan(call().streaming(true).build()).remainingNanos()).isEqualTo(Long.MAX_VALUE);
       assertThat(h.plan(call().timeRemainingNanos(7).build()).remainingNanos()).isEqualTo(7);
       CallPlan farOff = h.plan(call().timeRemainingNanos(Long.MAX_VALUE - 1).build());
       assertThat(farOff.remainingNanos()).isEqualTo(Long.MAX_VALUE);

@@ -60,6 +60,9 @@ public final class Backend implements AutoCloseable {
       this.server =
           NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
               .directExecutor()
+              // Above gRPC's 8 KiB default, so tests can send the oversized headers an attacker
+              // would and see what the client side of the mesh does with them.
+              .maxInboundMetadataSize(256 * 1024)
               .addService(ServerInterceptors.intercept(service, interceptors))
               .addTransportFilter(
                   new ServerTransportFilter() {

@@ -74,7 +74,13 @@ public final class ServiceAuthorization {
   public @Nullable String deny(InboundCall call) {
     String namespace = namespaceOf(call.peer());
     // Rules see the path the container routes on, not the spelling the client chose.
-    String path = RequestPaths.normalize(call.path());
+    String raw = call.path();
+    String path = RequestPaths.normalize(raw);
+    if (path != null && path.isEmpty()) {
+      // No rule can judge a path whose meaning depends on who decodes it, so none may admit it.
+      return "request path " + RequestPaths.quote(raw) + " is refused (an encoded / or \\, or .."
+          + " above the root) for " + who(call);
+    }
     for (Rule r : denyRules) {
       if (r.matches(call, namespace, path)) {
         return r.policy + " denies " + who(call);
@@ -118,6 +124,7 @@ public final class ServiceAuthorization {
     final String @Nullable [] grpcMethods;
     final String @Nullable [] httpMethods;
     final String @Nullable [] paths;
+    final String @Nullable [] pathPrefixes;
 
     private Rule(
         String policy,
@@ -125,13 +132,15 @@ public final class ServiceAuthorization {
         String @Nullable [] namespaces,
         String @Nullable [] grpcMethods,
         String @Nullable [] httpMethods,
-        String @Nullable [] paths) {
+        String @Nullable [] paths,
+        String @Nullable [] pathPrefixes) {
       this.policy = policy;
       this.principals = principals;
       this.namespaces = namespaces;
       this.grpcMethods = grpcMethods;
       this.httpMethods = httpMethods;
       this.paths = paths;
+      this.pathPrefixes = pathPrefixes;
     }
 
     static Rule of(String policy, AuthorizationPolicy.Rule r) {
@@ -144,7 +153,8 @@ public final class ServiceAuthorization {
           methods == null
               ? null
               : methods.stream().map(m -> m.toUpperCase(Locale.ROOT)).toArray(String[]::new),
-          array(r.paths()));
+          array(r.paths()),
+          array(r.pathPrefixes()));
     }
 
     private static String @Nullable [] array(@Nullable List<String> values) {
@@ -156,7 +166,38 @@ public final class ServiceAuthorization {
           && matches(namespaces, namespace, false)
           && matches(grpcMethods, call.grpcMethod(), true)
           && matches(httpMethods, call.httpMethod(), false)
-          && matches(paths, path, true);
+          && pathMatches(path);
+    }
+
+    /** {@code paths} and {@code pathPrefixes} form one condition: any entry of either may match. */
+    private boolean pathMatches(@Nullable String path) {
+      if (paths == null && pathPrefixes == null) {
+        return true;
+      }
+      if (path == null) {
+        return false;
+      }
+      if (paths != null && matches(paths, path, true)) {
+        return true;
+      }
+      if (pathPrefixes != null) {
+        for (String p : pathPrefixes) {
+          if (coversSegments(p, path)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    /** Whether {@code path} is {@code prefix} or lies under it, by whole segments. */
+    static boolean coversSegments(String prefix, String path) {
+      if (!path.startsWith(prefix)) {
+        return false;
+      }
+      return path.length() == prefix.length()
+          || prefix.endsWith("/")
+          || path.charAt(prefix.length()) == '/';
     }
 
     /** Whether any pattern matches; an unset condition always holds, an absent value never. */

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * One compiled {@link TrafficRoute.Match}: every condition that is set must hold. Immutable.
  *
- * @throws java.util.regex.PatternSyntaxException from the constructor for an invalid expression
+ * @throws com.google.re2j.PatternSyntaxException from the constructor for an invalid expression
  */
 final class CallMatcher {
 
@@ -20,7 +20,8 @@ final class CallMatcher {
   private final @Nullable StringMatcher path;
   private final HeaderMatcher[] headers;
 
-  CallMatcher(TrafficRoute.Match m) {
+  /** @param maxRegexInput the longest value, in characters, an expression is tested against */
+  CallMatcher(TrafficRoute.Match m, int maxRegexInput) {
     TrafficRoute.GrpcMatch g = m.grpc();
     this.grpc = g != null;
     this.grpcService = g == null ? null : g.service();
@@ -28,11 +29,11 @@ final class CallMatcher {
     String method = m.method();
     this.httpMethod = method == null ? null : method.toUpperCase(Locale.ROOT);
     TrafficRoute.StringMatch p = m.path();
-    this.path = p == null ? null : StringMatcher.of(p.exact(), p.prefix(), p.regex());
+    this.path = p == null ? null : StringMatcher.of(p.exact(), p.prefix(), p.regex(), maxRegexInput);
     List<TrafficRoute.HeaderMatch> hs = m.headers();
     this.headers = new HeaderMatcher[hs == null ? 0 : hs.size()];
     for (int i = 0; i < headers.length; i++) {
-      headers[i] = new HeaderMatcher(hs.get(i));
+      headers[i] = new HeaderMatcher(hs.get(i), maxRegexInput);
     }
   }
 
@@ -69,9 +70,9 @@ final class CallMatcher {
     private final @Nullable StringMatcher value;
     private final @Nullable Boolean present;
 
-    HeaderMatcher(TrafficRoute.HeaderMatch h) {
+    HeaderMatcher(TrafficRoute.HeaderMatch h, int maxRegexInput) {
       this.name = h.name().toLowerCase(Locale.ROOT);
-      this.value = StringMatcher.of(h.exact(), h.prefix(), h.regex());
+      this.value = StringMatcher.of(h.exact(), h.prefix(), h.regex(), maxRegexInput);
       this.present = h.present();
     }
 

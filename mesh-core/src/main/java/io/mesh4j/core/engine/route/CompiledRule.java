@@ -35,11 +35,14 @@ public final class CompiledRule {
   /**
    * @param matches the rule's alternatives; null or empty matches every call
    * @param backends the backends, parallel to {@code weights}
-   * @throws java.util.regex.PatternSyntaxException for an invalid expression
+   * @param maxRegexInput the longest header value or path, in characters, a regular expression is
+   *     tested against; longer ones never match an expression
+   * @throws com.google.re2j.PatternSyntaxException for an invalid expression
    */
   public CompiledRule(
       String name,
       @Nullable List<TrafficRoute.Match> matches,
+      int maxRegexInput,
       Backend[] backends,
       int[] weights,
       long timeoutNanos,
@@ -50,7 +53,7 @@ public final class CompiledRule {
     this.name = name;
     this.matchers = new CallMatcher[matches == null ? 0 : matches.size()];
     for (int i = 0; i < matchers.length; i++) {
-      matchers[i] = new CallMatcher(matches.get(i));
+      matchers[i] = new CallMatcher(matches.get(i), maxRegexInput);
     }
     this.backends = backends;
     this.cumulative = new long[weights.length];

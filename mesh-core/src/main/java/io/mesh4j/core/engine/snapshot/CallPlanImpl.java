@@ -52,6 +52,8 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   static final int DELAYED = 1;
   static final int ABORTED = 2;
   static final int MIRRORED = 4;
+  /** The deadline is the MeshConfig's default unary timeout. */
+  static final int DEFAULT_DEADLINE = 8;
 
   private final DestinationRuntime dest;
   private final CompiledRule rule;
@@ -103,6 +105,26 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
       return Long.MAX_VALUE;
     }
     return Math.max(0, deadline - dest.ctx.ticker().nanos());
+  }
+
+  @Override
+  public @Nullable MeshFailure defaultDeadlineFailure() {
+    if ((flags & DEFAULT_DEADLINE) == 0) {
+      return null;
+    }
+    Backend b = backend;
+    return MeshFailure.of(
+        MeshFailure.Reason.DEADLINE_EXCEEDED,
+        dest.name,
+        b == null ? null : b.name(),
+        defaultDeadlineDetail());
+  }
+
+  private String defaultDeadlineDetail() {
+    return "the mesh's default timeout of "
+        + dest.defaultUnaryTimeoutText
+        + " for unary calls expired; set a timeout on the route rule or a deadline on the call"
+        + " to change it";
   }
 
   @Override
@@ -217,7 +239,9 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
               MeshFailure.Reason.DEADLINE_EXCEEDED,
               dest.name,
               subset,
-              "before attempt " + number + " of rule " + rule.name),
+              (flags & DEFAULT_DEADLINE) != 0
+                  ? defaultDeadlineDetail() + ", before attempt " + number + " of rule " + rule.name
+                  : "before attempt " + number + " of rule " + rule.name),
           number);
     }
     if (b == null) {

@@ -6,6 +6,7 @@ import io.mesh4j.core.engine.resilience.RetryBudget;
 import io.mesh4j.core.engine.resilience.TokenBucket;
 import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -29,6 +30,10 @@ final class DestinationRuntime {
   final Backend all;
   /** The named subsets; read when mirrors are resolved, never on the call path. */
   final Map<String, Backend> subsets;
+  /** The MeshConfig's default unary timeout, here so that planning a call reads one object. */
+  final long defaultUnaryTimeoutNanos;
+  /** The same as messages write it, e.g. {@code 15s}. */
+  final String defaultUnaryTimeoutText;
 
   DestinationRuntime(
       String name,
@@ -40,7 +45,8 @@ final class DestinationRuntime {
       String limiterDetail,
       List<Endpoint> endpoints,
       Backend all,
-      Map<String, Backend> subsets) {
+      Map<String, Backend> subsets,
+      Duration defaultUnaryTimeout) {
     this.name = name;
     this.endpoints = List.copyOf(endpoints);
     this.all = all;
@@ -51,6 +57,19 @@ final class DestinationRuntime {
     this.budget = budget;
     this.limiter = limiter;
     this.limiterDetail = limiterDetail;
+    this.defaultUnaryTimeoutNanos = defaultUnaryTimeout.toNanos();
+    this.defaultUnaryTimeoutText = format(defaultUnaryTimeout);
+  }
+
+  private static String format(Duration d) {
+    long nanos = d.toNanos();
+    if (nanos % 1_000_000_000L == 0) {
+      return nanos / 1_000_000_000L + "s";
+    }
+    if (nanos % 1_000_000L == 0) {
+      return nanos / 1_000_000L + "ms";
+    }
+    return nanos + "ns";
   }
 
   /** Every rule of the destination, the default rule last. */

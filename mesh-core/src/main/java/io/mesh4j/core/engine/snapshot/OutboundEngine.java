@@ -63,11 +63,17 @@ public final class OutboundEngine implements Outbound, Inbound {
     MeshRandom random = ctx.random();
     long now = ctx.ticker().nanos();
     Backend backend = rule.pickBackend(random);
-    long timeout = Math.min(rule.timeoutNanos, call.timeRemainingNanos());
+    long callerLeft = call.timeRemainingNanos();
+    long timeout = Math.min(rule.timeoutNanos, callerLeft);
+    int flags = 0;
+    // A unary call nobody bounded would otherwise wait forever on a server that never answers.
+    if (timeout == Long.MAX_VALUE && !call.streaming()) {
+      timeout = d.defaultUnaryTimeoutNanos;
+      flags |= CallPlanImpl.DEFAULT_DEADLINE;
+    }
     // Deadlines further out than a century are treated as none: adding them to the ticker could
     // overflow, and ticker comparisons are only safe for differences below 2^63.
     long deadline = timeout >= NO_DEADLINE_BEYOND ? Long.MAX_VALUE : now + Math.max(0, timeout);
-    int flags = 0;
     FaultPolicy fault = rule.fault;
     if (fault != null) {
       long delay = fault.drawDelay(random);

@@ -1,5 +1,6 @@
 package io.mesh4j.core.engine.snapshot;
 
+import com.google.re2j.PatternSyntaxException;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -104,6 +104,7 @@ public final class SnapshotCompiler {
     List<Problem> problems = new ArrayList<>();
     List<Runnable> bindings = new ArrayList<>();
     long now = ctx.ticker().nanos();
+    MeshConfig.Spec settings = set.meshConfig().map(MeshConfig::spec).orElseGet(MeshConfig::defaults);
 
     Map<String, List<ServiceEndpoints.Endpoint>> endpoints = new LinkedHashMap<>();
     for (ServiceEndpoints se : set.endpoints()) {
@@ -148,6 +149,7 @@ public final class SnapshotCompiler {
               endpoints.getOrDefault(name, List.of()),
               routes.getOrDefault(name, List.of()),
               policies.get(name),
+              settings,
               now,
               problems,
               bindings);
@@ -164,7 +166,7 @@ public final class SnapshotCompiler {
                 destinations,
                 inbound,
                 ServiceAuthorization.compile(set.authorizationPolicies()),
-                set.meshConfig().map(MeshConfig::spec).orElseGet(MeshConfig::defaults)) : null;
+                settings) : null;
     return new Compiled(snapshot, problems, bindings);
   }
 
@@ -173,6 +175,7 @@ public final class SnapshotCompiler {
       List<ServiceEndpoints.Endpoint> rawEndpoints,
       List<TrafficRoute> routes,
       @Nullable DestinationPolicy policy,
+      MeshConfig.Spec settings,
       long now,
       List<Problem> problems,
       List<Runnable> bindings) {
@@ -295,7 +298,7 @@ public final class SnapshotCompiler {
       for (int i = 0; i < rs.size(); i++, ruleIndex++) {
         CompiledRule cr =
             compileRule(dest, r, rs.get(i), "spec.rules[" + i + "]", ruleIndex, all, backends,
-                problems);
+                settings.maxRegexInputBytes(), problems);
         if (cr != null) {
           rules.add(cr);
         }
@@ -303,8 +306,8 @@ public final class SnapshotCompiler {
     }
     CompiledRule defaultRule =
         new CompiledRule(
-            "default", null, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null, null,
-            0);
+            "default", null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
+            null, 0);
 
     RetryBudget budget =
         registry.obtain(
@@ -331,7 +334,8 @@ public final class SnapshotCompiler {
         rl == null ? "" : describe(rl),
         ordered,
         all,
-        backends);
+        backends,
+        settings.defaultUnaryTimeout());
   }
 
   /**
@@ -395,6 +399,7 @@ public final class SnapshotCompiler {
       int index,
       Backend all,
       Map<String, Backend> subsets,
+      int maxRegexInput,
       List<Problem> problems) {
     int before = problems.size();
     List<TrafficRoute.Backend> bs = rule.backends();
@@ -440,6 +445,7 @@ public final class SnapshotCompiler {
       return new CompiledRule(
           name,
           rule.matches(),
+          maxRegexInput,
           backends,
           weights,
           timeout == null ? Long.MAX_VALUE : timeout.toNanos(),
@@ -448,11 +454,12 @@ public final class SnapshotCompiler {
           mirrorTarget,
           mirrorPpm);
     } catch (PatternSyntaxException e) {
+      // The validator refuses these first, naming the field; this is the last line of defence.
       problems.add(
           new Problem(
               route.ref(),
               path + ".matches",
-              "regular expressions must compile: " + e.getDescription(),
+              "regular expressions must be valid RE2 syntax: " + e.getMessage(),
               e.getPattern()));
       return null;
     }
