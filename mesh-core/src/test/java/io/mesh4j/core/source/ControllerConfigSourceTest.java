@@ -117,7 +117,7 @@ class ControllerConfigSourceTest {
   }
 
   @Test
-  void refusesAnOlderVersionWithDifferentContentAndKeepsWhatItHolds() throws InterruptedException {
+  void refusesAnOlderVersionOnTheSameStreamAndKeepsWhatItHolds() throws InterruptedException {
     connect();
     next();
     send(snapshot(5, 90));
@@ -129,7 +129,7 @@ class ControllerConfigSourceTest {
     ClientMessage answer = next();
     assertThat(answer.getNack().getVersion()).isEqualTo(older.getVersion());
     assertThat(answer.getNack().getProblems(0).getExpected())
-        .isEqualTo("must be greater than the version held, 5; versions only move forward");
+        .isEqualTo("must be greater than the version last sent on this stream, 5; versions only move forward");
     assertThat(listener.updates).hasSize(1);
     assertThat(source().status().version()).isEqualTo(5);
   }
