@@ -186,7 +186,13 @@ public final class KubernetesWorld implements AutoCloseable {
       PolicySet world = assembly.world().withVersion(++version);
       distributor.serve(world, assembly.problems());
       writeStatus(PolicyResolver.conditions(world, assembly.problems()), refusals(distributor.applications()), customByRef);
-    } catch (RuntimeException e) {
+    } catch (VirtualMachineError e) {
+      if (!(e instanceof OutOfMemoryError) && !(e instanceof StackOverflowError)) {
+        throw e;
+      }
+      // Bounded readers make these unlikely; if one happens, this thread must go on rebuilding.
+      log.error("Rebuilding the world failed; the last good world stays served", e);
+    } catch (RuntimeException | LinkageError | AssertionError e) {
       log.error("Rebuilding the world failed; the last good world stays served", e);
     }
   }
