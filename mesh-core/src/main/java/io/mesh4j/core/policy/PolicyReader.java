@@ -53,6 +53,13 @@ public final class PolicyReader {
   public static final int MAX_NODES = 1_000_000;
 
   /**
+   * The most non-empty YAML documents one read may hold: a resource per document, so a directory
+   * can describe thousands of services, while an input of nothing but {@code ---} separators
+   * cannot produce a problem per few bytes without end.
+   */
+  public static final int MAX_DOCUMENTS = 10_000;
+
+  /**
    * The deepest nesting of mappings and sequences. The model's deepest field is about ten levels
    * down ({@code spec.rules[].match.headers[].value.exact}); the rest is slack for comments-free
    * hand-written YAML, while recursion stays far from the stack's end.
@@ -123,7 +130,7 @@ public final class PolicyReader {
       problems.add(new Problem(fileOrDirectory.toString(), "", "does not exist", null));
       return reading;
     }
-    YamlTree.Budget budget = new YamlTree.Budget(MAX_NODES);
+    YamlTree.Budget budget = YamlTree.Budget.standard();
     for (Path file : files) {
       String origin = String.valueOf(file.getFileName());
       try {
@@ -233,7 +240,7 @@ public final class PolicyReader {
           new Problem("input", "", "must be at most " + MAX_FILE_BYTES + " characters", yaml.length() + " characters"));
       return reading;
     }
-    readText("input", yaml, reading, new YamlTree.Budget(MAX_NODES));
+    readText("input", yaml, reading, YamlTree.Budget.standard());
     return reading;
   }
 

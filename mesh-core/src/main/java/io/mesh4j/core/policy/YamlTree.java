@@ -73,14 +73,18 @@ final class YamlTree {
    */
   static final class Budget {
     private final long max;
+    private final int maxDocuments;
     private long used;
+    private int documents;
 
-    Budget(long max) {
-      this.max = max;
+    Budget(long maxNodes, int maxDocuments) {
+      this.max = maxNodes;
+      this.maxDocuments = maxDocuments;
     }
 
-    long max() {
-      return max;
+    /** The limits of {@link PolicyReader}. */
+    static Budget standard() {
+      return new Budget(PolicyReader.MAX_NODES, PolicyReader.MAX_DOCUMENTS);
     }
   }
 
@@ -115,6 +119,15 @@ final class YamlTree {
           if (tree == null) {
             continue;
           }
+          if (++budget.documents > budget.maxDocuments) {
+            out.add(
+                new Document(
+                    number,
+                    null,
+                    "YAML at " + position(node) + ": must have at most " + budget.maxDocuments + " non-empty documents per read",
+                    null));
+            return out;
+          }
           out.add(new Document(number, tree, null, null));
         } catch (TreeException e) {
           out.add(new Document(number, null, e.getMessage(), e.found));
@@ -133,7 +146,7 @@ final class YamlTree {
 
   /** {@link #documents(String, Budget)} with a budget of its own, for one trusted snippet. */
   static List<Document> documents(String text) {
-    return documents(text, new Budget(PolicyReader.MAX_NODES));
+    return documents(text, Budget.standard());
   }
 
   /** The tree of a single trusted snippet, such as a {@link Field#defaultValue()}. */
