@@ -132,6 +132,10 @@ public final class PolicyReader {
     }
     YamlTree.Budget budget = YamlTree.Budget.standard();
     for (Path file : files) {
+      if (budget.spent()) {
+        // The read is refused already; the files left would only add problems of the same limit.
+        break;
+      }
       String origin = String.valueOf(file.getFileName());
       try {
         long size = Files.size(file);

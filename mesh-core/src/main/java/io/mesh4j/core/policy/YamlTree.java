@@ -82,6 +82,11 @@ final class YamlTree {
       this.maxDocuments = maxDocuments;
     }
 
+    /** True once a limit was passed: the read is refused and the rest of its input is not read. */
+    boolean spent() {
+      return used > max || documents > maxDocuments;
+    }
+
     /** The limits of {@link PolicyReader}. */
     static Budget standard() {
       return new Budget(PolicyReader.MAX_NODES, PolicyReader.MAX_DOCUMENTS);
