@@ -4,10 +4,12 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -211,9 +213,9 @@ final class YamlTree {
   private static LoaderOptions loaderOptions() {
     LoaderOptions options = new LoaderOptions();
     options.setAllowRecursiveKeys(false);
-    options.setMergeOnCompose(true);
-    // Aliases are paid for by what they expand to (see Converter); this count only stops the
-    // composer from doing unbounded merge work before the converter sees the nodes.
+    // Merge keys are resolved by the Converter, where they are charged to the budget: SnakeYAML's
+    // own merging runs before any limit and never returns from a mapping that merges itself.
+    options.setMergeOnCompose(false);
     options.setMaxAliasesForCollections(PolicyReader.MAX_ALIASES);
     options.setNestingDepthLimit(PolicyReader.MAX_DEPTH);
     // The reader refuses longer input before parsing; this guards any other way in.
@@ -324,9 +326,36 @@ final class YamlTree {
       } else {
         MappingNode mapping = (MappingNode) node;
         Map<String, @Nullable Object> map = new LinkedHashMap<>();
+        Set<String> explicit = new HashSet<>();
+        for (NodeTuple tuple : mapping.getValue()) {
+          if (tuple.getKeyNode() instanceof ScalarNode key && !isMerge(key)) {
+            explicit.add(key.getValue());
+          }
+        }
         int deepest = 0;
         for (NodeTuple tuple : mapping.getValue()) {
           Node keyNode = tuple.getKeyNode();
+          if (keyNode instanceof ScalarNode key && isMerge(key)) {
+            // Keys written in the mapping win over merged ones, earlier merges over later ones.
+            Node value = tuple.getValueNode();
+            List<Node> sources = value instanceof SequenceNode s ? s.getValue() : List.of(value);
+            for (Node source : sources) {
+              if (!(source instanceof MappingNode)) {
+                throw new TreeException(source, "a merge key (<<) must refer to a mapping or a list of mappings");
+              }
+              Converted merged = convert(source, node, levels + 1);
+              deepest = Math.max(deepest, merged.levels - 1);
+              @SuppressWarnings("unchecked")
+              Map<String, @Nullable Object> entries = (Map<String, @Nullable Object>) merged.tree;
+              entries.forEach(
+                  (k, v) -> {
+                    if (!explicit.contains(k) && !map.containsKey(k)) {
+                      map.put(k, v);
+                    }
+                  });
+            }
+            continue;
+          }
           if (!(keyNode instanceof ScalarNode key) || scalar(key) == null) {
             throw new TreeException(keyNode, "mapping keys must be plain strings");
           }
@@ -359,6 +388,10 @@ final class YamlTree {
     private static String depthRule() {
       return "must nest at most " + PolicyReader.MAX_DEPTH + " levels deep";
     }
+  }
+
+  private static boolean isMerge(ScalarNode key) {
+    return key.getTag().equals(Tag.MERGE);
   }
 
   private static String position(Node node) {
