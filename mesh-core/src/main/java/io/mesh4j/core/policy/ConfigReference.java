@@ -131,7 +131,21 @@ public final class ConfigReference {
         .append("Durations are whole numbers with units `h`, `m`, `s`, `ms`, `us`, `ns`, largest first:")
         .append(" `250ms`, `5s`, `1m30s`, `2h`. Percentages are plain numbers from 0 to 100.")
         .append(" A service name is `name` or `name.namespace` (lowercase letters, digits and `-`);")
-        .append(" a bare `name` means the resource's own namespace.\n\n");
+        .append(" a bare `name` means the resource's own namespace.\n\n")
+        .append("Reading is bounded, and input past a limit is refused with a problem naming the file, the")
+        .append(" document, the position and the limit: a file may have at most ")
+        .append(PolicyReader.MAX_FILE_BYTES)
+        .append(" bytes (refused by its size, unread) and a directory ")
+        .append(PolicyReader.MAX_DIRECTORY_BYTES)
+        .append(" bytes in all; one read may build at most ")
+        .append(PolicyReader.MAX_NODES)
+        .append(" YAML nodes, an alias or merge key (`<<`) counting as every node it repeats, in at most ")
+        .append(PolicyReader.MAX_DOCUMENTS)
+        .append(" non-empty documents, nested at most ")
+        .append(PolicyReader.MAX_DEPTH)
+        .append(" levels deep, with at most ")
+        .append(PolicyReader.MAX_ALIASES)
+        .append(" aliases of mappings or sequences per file. Files must be UTF-8.\n\n");
     md.append("### Common fields\n\n");
     header(md);
     md.append("| `apiVersion` | string | yes |  |  | Always `").append(MeshResource.API_VERSION).append("`. |\n");

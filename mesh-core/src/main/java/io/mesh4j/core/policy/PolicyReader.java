@@ -1,6 +1,13 @@
 package io.mesh4j.core.policy;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,15 +31,55 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PolicyReader {
 
+  /**
+   * The largest file (or string, in characters) read. Kubernetes caps a whole ConfigMap at 1 MiB,
+   * so every input that could also live in a cluster fits; the shipped samples are a few KiB.
+   * Checked before anything is parsed, from the file's size where there is one.
+   */
+  public static final int MAX_FILE_BYTES = 1024 * 1024;
+
+  /**
+   * The most YAML all files of one directory may hold together: room for a few thousand
+   * resources, while a directory of many large files cannot make one read unbounded.
+   */
+  public static final long MAX_DIRECTORY_BYTES = 8L * 1024 * 1024;
+
+  /**
+   * The most YAML nodes (scalars, sequences, mappings and mapping keys) one read may build, an
+   * alias counting as every node it repeats. About what {@link #MAX_DIRECTORY_BYTES} of plain
+   * YAML holds, so aliases buy no more work than the bytes alone would; a legitimate resource has
+   * tens to hundreds of nodes.
+   */
+  public static final int MAX_NODES = 1_000_000;
+
+  /**
+   * The most non-empty YAML documents one read may hold: a resource per document, so a directory
+   * can describe thousands of services, while an input of nothing but {@code ---} separators
+   * cannot produce a problem per few bytes without end.
+   */
+  public static final int MAX_DOCUMENTS = 10_000;
+
+  /**
+   * The deepest nesting of mappings and sequences. The model's deepest field is about ten levels
+   * down ({@code spec.rules[].match.headers[].value.exact}); the rest is slack for comments-free
+   * hand-written YAML, while recursion stays far from the stack's end.
+   */
+  public static final int MAX_DEPTH = 64;
+
+  /**
+   * The most aliases of mappings or sequences in one file. Expansion is bounded by {@link
+   * #MAX_NODES} whatever the count; this bounds the merge keys ({@code <<}) that the parser
+   * resolves itself, before the node limit can see them. No mesh4j resource needs aliases at all.
+   */
+  public static final int MAX_ALIASES = 50;
+
   private static final Map<String, Class<? extends MeshResource>> KINDS = kinds();
 
   private PolicyReader() {}
 
   /** Reads every document of {@code yaml}; problems name documents as {@code input (document N)}. */
   public static ReadResult read(String yaml) {
-    Reading reading = new Reading();
-    readText("input", yaml, reading);
-    return reading.result();
+    return readString(yaml).result();
   }
 
   /**
@@ -55,8 +102,26 @@ public final class PolicyReader {
                 .filter(PolicyReader::isPolicyFile)
                 .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
                 .collect(Collectors.toList());
-      } catch (IOException e) {
+      } catch (IOException | UncheckedIOException e) {
         problems.add(new Problem(fileOrDirectory.toString(), "", "cannot be listed: " + e, null));
+        return reading;
+      }
+      long total = 0;
+      for (Path file : files) {
+        try {
+          total += Files.size(file);
+        } catch (IOException e) {
+          // reported when the file itself is read
+        }
+      }
+      if (total > MAX_DIRECTORY_BYTES) {
+        reading.order.add(fileOrDirectory.toString());
+        problems.add(
+            new Problem(
+                fileOrDirectory.toString(),
+                "",
+                "must hold at most " + MAX_DIRECTORY_BYTES + " bytes of YAML in all",
+                total + " bytes in " + files.size() + " files"));
         return reading;
       }
     } else if (Files.exists(fileOrDirectory)) {
@@ -65,19 +130,77 @@ public final class PolicyReader {
       problems.add(new Problem(fileOrDirectory.toString(), "", "does not exist", null));
       return reading;
     }
+    YamlTree.Budget budget = YamlTree.Budget.standard();
     for (Path file : files) {
+      if (budget.spent()) {
+        // The read is refused already; the files left would only add problems of the same limit.
+        break;
+      }
       String origin = String.valueOf(file.getFileName());
-      String text;
       try {
-        text = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (IOException e) {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+          // Refused by its size alone: the content is never read.
+          reading.order.add(origin);
+          problems.add(tooLarge(origin, size));
+          continue;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+          readStream(origin, in, reading, budget);
+        }
+      } catch (IOException | UncheckedIOException e) {
         reading.order.add(origin);
         problems.add(new Problem(origin, "", "cannot be read: " + e, null));
-        continue;
       }
-      readText(origin, text, reading);
     }
     return reading;
+  }
+
+  /**
+   * Reads UTF-8 YAML from {@code in}, at most {@link #MAX_FILE_BYTES} of it: a longer stream is
+   * refused after reading one byte more than the limit, whatever its real length (a file can grow
+   * between its size check and its reading).
+   */
+  static void readStream(String origin, InputStream in, Reading reading, YamlTree.Budget budget)
+      throws IOException {
+    byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+    if (bytes.length > MAX_FILE_BYTES) {
+      reading.order.add(origin);
+      reading.problems.add(tooLarge(origin, -1));
+      return;
+    }
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    CharBuffer text = CharBuffer.allocate(bytes.length);
+    CoderResult result = decoder.decode(buffer, text, true);
+    if (!result.isError()) {
+      result = decoder.flush(text);
+    }
+    if (result.isError()) {
+      int offset = buffer.position();
+      reading.order.add(origin);
+      reading.problems.add(
+          new Problem(
+              origin,
+              "",
+              "must be UTF-8 text",
+              String.format("byte 0x%02X at offset %d", bytes[offset] & 0xff, offset)));
+      return;
+    }
+    text.flip();
+    readText(origin, text.toString(), reading, budget);
+  }
+
+  private static Problem tooLarge(String origin, long size) {
+    return new Problem(
+        origin,
+        "",
+        "must be at most " + MAX_FILE_BYTES + " bytes",
+        size < 0 ? "more" : size + " bytes");
   }
 
   /**
@@ -114,17 +237,24 @@ public final class PolicyReader {
   /** Reads {@code yaml} keeping the input order of resources, for {@link PolicySet}. */
   static Reading readString(String yaml) {
     Reading reading = new Reading();
-    readText("input", yaml, reading);
+    if (yaml.length() > MAX_FILE_BYTES) {
+      // Checked on the length alone, before any parsing.
+      reading.order.add("input");
+      reading.problems.add(
+          new Problem("input", "", "must be at most " + MAX_FILE_BYTES + " characters", yaml.length() + " characters"));
+      return reading;
+    }
+    readText("input", yaml, reading, YamlTree.Budget.standard());
     return reading;
   }
 
-  private static void readText(String origin, String text, Reading reading) {
+  private static void readText(String origin, String text, Reading reading, YamlTree.Budget budget) {
     List<Problem> problems = reading.problems;
-    for (YamlTree.Document doc : YamlTree.documents(text)) {
+    for (YamlTree.Document doc : YamlTree.documents(text, budget)) {
       String where = origin + " (document " + doc.number() + ")";
       if (doc.error() != null) {
         reading.order.add(where);
-        problems.add(new Problem(where, "", doc.error(), null));
+        problems.add(new Problem(where, "", doc.error(), doc.found()));
       } else {
         bindDocument(doc.tree(), where, reading);
       }

@@ -4,13 +4,17 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -20,6 +24,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
@@ -31,9 +37,6 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * <p>Stateless and thread-safe.
  */
 final class YamlTree {
-
-  /** Deeper nesting than any resource needs; also stops alias cycles from recursing forever. */
-  private static final int MAX_DEPTH = 64;
 
   private YamlTree() {}
 
@@ -57,8 +60,40 @@ final class YamlTree {
     }
   }
 
-  /** One YAML document: its tree, or why it could not be read. */
-  record Document(int number, @Nullable Object tree, @Nullable String error) {}
+  /**
+   * One YAML document: its tree, or why it could not be read.
+   *
+   * @param error what the document must be, phrased as a rule, with the position it concerns
+   * @param found what was found instead, when that adds anything
+   */
+  record Document(int number, @Nullable Object tree, @Nullable String error, @Nullable String found) {}
+
+  /**
+   * How many nodes a whole read may still build, aliases counted as the nodes they repeat. One
+   * budget is shared by every document (and file) of a read, so splitting a large expansion over
+   * many documents gains nothing. Not thread-safe: one read at a time.
+   */
+  static final class Budget {
+    private final long max;
+    private final int maxDocuments;
+    private long used;
+    private int documents;
+
+    Budget(long maxNodes, int maxDocuments) {
+      this.max = maxNodes;
+      this.maxDocuments = maxDocuments;
+    }
+
+    /** True once a limit was passed: the read is refused and the rest of its input is not read. */
+    boolean spent() {
+      return used > max || documents > maxDocuments;
+    }
+
+    /** The limits of {@link PolicyReader}. */
+    static Budget standard() {
+      return new Budget(PolicyReader.MAX_NODES, PolicyReader.MAX_DOCUMENTS);
+    }
+  }
 
   /** Thrown only for defaults written into the model, which are trusted to be valid YAML. */
   static final class MalformedSnippetException extends IllegalStateException {
@@ -68,35 +103,57 @@ final class YamlTree {
   }
 
   /**
-   * Every document of {@code text}. A document that cannot be parsed is returned with its error
-   * and ends the list, since the parser cannot find the start of the next one reliably. Empty
-   * documents (a lone {@code ---}, comments only) are skipped.
+   * Every document of {@code text}. A document that cannot be parsed, or that passes a limit of
+   * {@link PolicyReader}, is returned with its error and ends the list, since the parser cannot
+   * find the start of the next one reliably and the budget is spent. Empty documents (a lone
+   * {@code ---}, comments only) are skipped. The caller bounds the length of {@code text}.
    */
-  static List<Document> documents(String text) {
+  static List<Document> documents(String text, Budget budget) {
     List<Document> out = new ArrayList<>();
     int number = 0;
+    LoaderOptions options = loaderOptions();
+    StreamReader stream = new StreamReader(new StringReader(text));
+    Composer composer = new Composer(new ParserImpl(stream, options), new Resolver(), options);
     try {
-      for (Node node : yaml().composeAll(new StringReader(text))) {
+      while (composer.checkNode()) {
+        Node node = composer.getNode();
         number++;
         if (node == null) {
           continue;
         }
         try {
-          Object tree = convert(node, 0);
+          Object tree = new Converter(budget).convert(node, null, 0).tree;
           if (tree == null) {
             continue;
           }
-          out.add(new Document(number, tree, null));
+          if (++budget.documents > budget.maxDocuments) {
+            out.add(
+                new Document(
+                    number,
+                    null,
+                    "YAML at " + position(node) + ": must have at most " + budget.maxDocuments + " non-empty documents per read",
+                    null));
+            return out;
+          }
+          out.add(new Document(number, tree, null, null));
         } catch (TreeException e) {
-          out.add(new Document(number, null, e.getMessage()));
+          out.add(new Document(number, null, e.getMessage(), e.found));
+          if (e.endsRead) {
+            return out;
+          }
         }
       }
     } catch (MarkedYAMLException e) {
-      out.add(new Document(number + 1, null, describe(e)));
+      out.add(new Document(number + 1, null, describe(e), null));
     } catch (YAMLException e) {
-      out.add(new Document(number + 1, null, "malformed YAML: " + e.getMessage()));
+      out.add(new Document(number + 1, null, describe(e, stream.getMark()), null));
     }
     return out;
+  }
+
+  /** {@link #documents(String, Budget)} with a budget of its own, for one trusted snippet. */
+  static List<Document> documents(String text) {
+    return documents(text, Budget.standard());
   }
 
   /** The tree of a single trusted snippet, such as a {@link Field#defaultValue()}. */
@@ -153,14 +210,33 @@ final class YamlTree {
     return new ScalarNode(tag, scalar.text(), null, null, DumperOptions.ScalarStyle.PLAIN);
   }
 
-  private static Yaml yaml() {
+  private static LoaderOptions loaderOptions() {
     LoaderOptions options = new LoaderOptions();
     options.setAllowRecursiveKeys(false);
-    options.setMergeOnCompose(true);
-    options.setMaxAliasesForCollections(50);
-    options.setNestingDepthLimit(MAX_DEPTH);
-    options.setCodePointLimit(4 * 1024 * 1024);
-    return new Yaml(options);
+    // Merge keys are resolved by the Converter, where they are charged to the budget: SnakeYAML's
+    // own merging runs before any limit and never returns from a mapping that merges itself.
+    options.setMergeOnCompose(false);
+    options.setMaxAliasesForCollections(PolicyReader.MAX_ALIASES);
+    options.setNestingDepthLimit(PolicyReader.MAX_DEPTH);
+    // The reader refuses longer input before parsing; this guards any other way in.
+    options.setCodePointLimit(PolicyReader.MAX_FILE_BYTES);
+    return options;
+  }
+
+  /** A refusal by SnakeYAML that carries no position of its own; the stream says how far it got. */
+  private static String describe(YAMLException e, Mark mark) {
+    String at = "YAML at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+    String message = String.valueOf(e.getMessage());
+    if (message.startsWith("Nesting Depth exceeded")) {
+      return at + ": must nest at most " + PolicyReader.MAX_DEPTH + " levels deep";
+    }
+    if (message.startsWith("Number of aliases")) {
+      return at + ": must use at most " + PolicyReader.MAX_ALIASES + " aliases of mappings or sequences";
+    }
+    if (message.startsWith("The incoming YAML document exceeds the limit")) {
+      return at + ": must be at most " + PolicyReader.MAX_FILE_BYTES + " characters";
+    }
+    return "malformed " + at + ": " + message;
   }
 
   private static String describe(MarkedYAMLException e) {
@@ -186,34 +262,141 @@ final class YamlTree {
     return sb.toString();
   }
 
-  private static @Nullable Object convert(Node node, int depth) {
-    if (depth > MAX_DEPTH) {
-      throw new TreeException(node, "nesting deeper than " + MAX_DEPTH + " levels");
+  /** What one node became: its tree, how many nodes that is, how many levels it nests. */
+  private record Converted(@Nullable Object tree, long size, int levels) {}
+
+  /**
+   * Converts one document. An alias is the very node it names, so each node is converted once and
+   * its tree reused: the work follows the text, not the expansion. Every use is still charged to
+   * the budget at its expanded size and checked against the depth limit at the place it is used,
+   * before anything more is built, so a small document cannot stand for a huge tree downstream.
+   */
+  private static final class Converter {
+    /** Marks a node being converted; meeting it again means an alias inside its own anchor. */
+    private static final Converted IN_PROGRESS = new Converted(null, 0, 0);
+
+    private final Budget budget;
+    private final Map<Node, Converted> done = new IdentityHashMap<>();
+
+    Converter(Budget budget) {
+      this.budget = budget;
     }
-    if (node instanceof ScalarNode scalar) {
-      return scalar(scalar);
-    }
-    if (node instanceof SequenceNode sequence) {
-      List<@Nullable Object> list = new ArrayList<>();
-      for (Node item : sequence.getValue()) {
-        list.add(convert(item, depth + 1));
+
+    /**
+     * @param parent the collection holding {@code node}, null for the document's root
+     * @param levels how many collections enclose {@code node}
+     */
+    Converted convert(Node node, @Nullable Node parent, int levels) {
+      Converted seen = done.get(node);
+      if (seen == IN_PROGRESS) {
+        Node where = parent == null ? node : parent;
+        throw new TreeException(
+            "malformed YAML at " + position(where) + ": an alias must not refer to a node that contains it",
+            "an alias of the node at " + position(node),
+            false);
       }
-      return Collections.unmodifiableList(list);
-    }
-    MappingNode mapping = (MappingNode) node;
-    Map<String, @Nullable Object> map = new LinkedHashMap<>();
-    for (NodeTuple tuple : mapping.getValue()) {
-      Node keyNode = tuple.getKeyNode();
-      if (!(keyNode instanceof ScalarNode key) || scalar(key) == null) {
-        throw new TreeException(keyNode, "mapping keys must be plain strings");
+      if (seen != null) {
+        Node where = parent == null ? node : parent;
+        String alias = "the alias of the node at " + position(node);
+        if (levels + seen.levels > PolicyReader.MAX_DEPTH) {
+          throw TreeException.at(where, depthRule(), (levels + seen.levels) + " levels with " + alias, true);
+        }
+        charge(seen.size, where, " with " + alias + " (" + seen.size + " nodes)");
+        return seen;
       }
-      String name = key.getValue();
-      if (map.containsKey(name)) {
-        throw new TreeException(keyNode, "duplicate key " + name);
+      int own = node instanceof ScalarNode ? 0 : 1;
+      if (levels + own > PolicyReader.MAX_DEPTH) {
+        throw TreeException.at(node, depthRule(), (levels + own) + " levels", true);
       }
-      map.put(name, convert(tuple.getValueNode(), depth + 1));
+      long before = budget.used;
+      charge(1, node, "");
+      done.put(node, IN_PROGRESS);
+      Converted result;
+      if (node instanceof ScalarNode scalar) {
+        result = new Converted(scalar(scalar), 1, 0);
+      } else if (node instanceof SequenceNode sequence) {
+        List<@Nullable Object> list = new ArrayList<>();
+        int deepest = 0;
+        for (Node item : sequence.getValue()) {
+          Converted c = convert(item, node, levels + 1);
+          list.add(c.tree);
+          deepest = Math.max(deepest, c.levels);
+        }
+        result = new Converted(Collections.unmodifiableList(list), budget.used - before, deepest + 1);
+      } else {
+        MappingNode mapping = (MappingNode) node;
+        Map<String, @Nullable Object> map = new LinkedHashMap<>();
+        Set<String> explicit = new HashSet<>();
+        for (NodeTuple tuple : mapping.getValue()) {
+          if (tuple.getKeyNode() instanceof ScalarNode key && !isMerge(key)) {
+            explicit.add(key.getValue());
+          }
+        }
+        int deepest = 0;
+        for (NodeTuple tuple : mapping.getValue()) {
+          Node keyNode = tuple.getKeyNode();
+          if (keyNode instanceof ScalarNode key && isMerge(key)) {
+            // Keys written in the mapping win over merged ones, earlier merges over later ones.
+            Node value = tuple.getValueNode();
+            List<Node> sources = value instanceof SequenceNode s ? s.getValue() : List.of(value);
+            for (Node source : sources) {
+              if (!(source instanceof MappingNode)) {
+                throw new TreeException(source, "a merge key (<<) must refer to a mapping or a list of mappings");
+              }
+              Converted merged = convert(source, node, levels + 1);
+              deepest = Math.max(deepest, merged.levels - 1);
+              @SuppressWarnings("unchecked")
+              Map<String, @Nullable Object> entries = (Map<String, @Nullable Object>) merged.tree;
+              entries.forEach(
+                  (k, v) -> {
+                    if (!explicit.contains(k) && !map.containsKey(k)) {
+                      map.put(k, v);
+                    }
+                  });
+            }
+            continue;
+          }
+          if (!(keyNode instanceof ScalarNode key) || scalar(key) == null) {
+            throw new TreeException(keyNode, "mapping keys must be plain strings");
+          }
+          String name = key.getValue();
+          if (map.containsKey(name)) {
+            throw new TreeException(keyNode, "duplicate key " + name);
+          }
+          charge(1, keyNode, "");
+          Converted c = convert(tuple.getValueNode(), node, levels + 1);
+          map.put(name, c.tree);
+          deepest = Math.max(deepest, c.levels);
+        }
+        result = new Converted(Collections.unmodifiableMap(map), budget.used - before, deepest + 1);
+      }
+      done.put(node, result);
+      return result;
     }
-    return Collections.unmodifiableMap(map);
+
+    private void charge(long nodes, Node where, String how) {
+      budget.used += nodes;
+      if (budget.used > budget.max) {
+        throw TreeException.at(
+            where,
+            "must have at most " + budget.max + " nodes once aliases are expanded",
+            budget.used + how,
+            true);
+      }
+    }
+
+    private static String depthRule() {
+      return "must nest at most " + PolicyReader.MAX_DEPTH + " levels deep";
+    }
+  }
+
+  private static boolean isMerge(ScalarNode key) {
+    return key.getTag().equals(Tag.MERGE);
+  }
+
+  private static String position(Node node) {
+    Mark mark = node.getStartMark();
+    return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
   }
 
   private static @Nullable Scalar scalar(ScalarNode node) {
@@ -234,16 +417,24 @@ final class YamlTree {
     return new Scalar(node.getValue(), kind);
   }
 
-  /** A structural problem found while converting; carries the node's position. */
+  /** A problem found while converting; carries the node's position. */
   private static final class TreeException extends RuntimeException {
+    private final @Nullable String found;
+    /** True when the read cannot go on: a limit was passed, so the budget is spent. */
+    private final boolean endsRead;
+
     TreeException(Node node, String message) {
-      super(
-          "malformed YAML at line "
-              + (node.getStartMark().getLine() + 1)
-              + ", column "
-              + (node.getStartMark().getColumn() + 1)
-              + ": "
-              + message);
+      this("malformed YAML at " + position(node) + ": " + message, null, false);
+    }
+
+    private TreeException(String message, @Nullable String found, boolean endsRead) {
+      super(message, null, false, false);
+      this.found = found;
+      this.endsRead = endsRead;
+    }
+
+    static TreeException at(Node node, String rule, @Nullable String found, boolean endsRead) {
+      return new TreeException("YAML at " + position(node) + ": " + rule, found, endsRead);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.mesh4j.core.source;
 
 import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicyReader;
 import io.mesh4j.core.policy.PolicyResult;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
@@ -14,6 +15,7 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +30,22 @@ import org.slf4j.LoggerFactory;
  * <p>Changes are picked up by one daemon thread, {@code mesh4j-config-watch}, which also calls
  * the listener (after the first delivery, which {@link #start} makes on the caller's thread).
  * Bursts of file events are debounced, so an editor's save or a ConfigMap's symlink swap is read
- * once. Thread-safe; {@link #close} stops the thread and waits for it.
+ * once. Files larger than {@link PolicyReader#MAX_FILE_BYTES} are refused by their size without
+ * being read. Whatever a read or the listener throws, the thread logs it, counts it in {@link
+ * #status()} and goes on watching with the last good policy in effect. Thread-safe; {@link
+ * #close} stops the thread and waits for it.
  */
 public final class DirectoryConfigSource implements ConfigSource {
+
+  /**
+   * What the source has done so far, for readiness checks and admin pages.
+   *
+   * @param version the number of the last version delivered, 0 before any
+   * @param rejections how many times input was refused through {@link Listener#onRejected}
+   * @param failures how many times reading the directory or calling the listener threw instead of
+   *     returning; each was logged, and the last good policy stayed in effect
+   */
+  public record Status(long version, long rejections, long failures) {}
 
   private static final Logger log = LoggerFactory.getLogger(DirectoryConfigSource.class);
 
@@ -48,6 +63,9 @@ public final class DirectoryConfigSource implements ConfigSource {
   private final WatchService watchService;
   private @Nullable Thread thread;
   private volatile boolean closed;
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong rejections = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
 
   // Confined to the thread that calls the listener: start()'s caller, then the watch thread
   // (Thread.start() orders the hand-over).
@@ -92,6 +110,11 @@ public final class DirectoryConfigSource implements ConfigSource {
     t.start();
   }
 
+  /** What the source has done so far; callable from any thread. */
+  public Status status() {
+    return new Status(delivered.get(), rejections.get(), failures.get());
+  }
+
   @Override
   public String describe() {
     return "directory " + directory;
@@ -120,46 +143,74 @@ public final class DirectoryConfigSource implements ConfigSource {
   }
 
   private void watch(@Nullable WatchKey initialKey) {
-    WatchKey key = initialKey;
-    try {
-      while (!closed) {
-        if (key == null) {
-          // Not watching: the directory is missing (or could not be registered); look again.
-          watchService.poll(MISSING_POLL.toMillis(), TimeUnit.MILLISECONDS);
-          key = register();
-          if (key != null && !closed) {
-            log.info("Policy directory {} is back; reading it", directory);
-            reload();
-          }
-          continue;
-        }
-        WatchKey signalled = watchService.take();
-        boolean valid = drain(signalled);
-        // Counting quiet periods instead of reading a clock bounds the delay just as well.
-        WatchKey more;
-        for (int round = 0;
-            valid
-                && round < MAX_DEBOUNCE_ROUNDS
-                && (more = watchService.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null;
-            round++) {
-          valid = drain(more);
-        }
-        if (closed) {
+    @Nullable WatchKey key = initialKey;
+    while (!closed) {
+      try {
+        key = watchOnce(key);
+      } catch (ClosedWatchServiceException | InterruptedException e) {
+        // close() was called; the loop ends here by design.
+        return;
+      } catch (Throwable t) {
+        survive(t, "Watching " + directory + " failed");
+        try {
+          // Should the same failure come back at once, this keeps it from spinning a core.
+          Thread.sleep(MISSING_POLL.toMillis());
+        } catch (InterruptedException e) {
           return;
         }
-        if (!valid || !Files.isDirectory(directory)) {
-          key.cancel();
-          key = null;
-          reportMissing();
-          continue;
-        }
+      }
+    }
+  }
+
+  /** Waits for one change (or one look for a missing directory) and acts on it; the next key. */
+  private @Nullable WatchKey watchOnce(@Nullable WatchKey key) throws InterruptedException {
+    if (key == null) {
+      // Not watching: the directory is missing (or could not be registered); look again.
+      watchService.poll(MISSING_POLL.toMillis(), TimeUnit.MILLISECONDS);
+      WatchKey registered = register();
+      if (registered != null && !closed) {
+        log.info("Policy directory {} is back; reading it", directory);
         reload();
       }
-    } catch (ClosedWatchServiceException | InterruptedException e) {
-      // close() was called; the loop ends here by design.
-    } catch (RuntimeException e) {
-      log.error("Watching {} stopped unexpectedly; the last good policy stays in effect", directory, e);
+      return registered;
     }
+    WatchKey signalled = watchService.take();
+    boolean valid = drain(signalled);
+    // Counting quiet periods instead of reading a clock bounds the delay just as well.
+    WatchKey more;
+    for (int round = 0;
+        valid
+            && round < MAX_DEBOUNCE_ROUNDS
+            && (more = watchService.poll(DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS)) != null;
+        round++) {
+      valid = drain(more);
+    }
+    if (closed) {
+      return key;
+    }
+    if (!valid || !Files.isDirectory(directory)) {
+      key.cancel();
+      reportMissing();
+      return null;
+    }
+    reload();
+    return key;
+  }
+
+  /**
+   * Logs and counts {@code t} so that watching goes on, unless it says the JVM itself is broken.
+   * Of the {@link VirtualMachineError}s, an {@link OutOfMemoryError} has freed what failed to be
+   * allocated by the time it reaches here (the reader's limits make one unlikely anyway) and a
+   * {@link StackOverflowError} has unwound its stack; both leave the JVM working, and dying would
+   * stop every later update silently. An {@link InternalError} or {@link UnknownError} means the
+   * JVM cannot be trusted to go on; those propagate and end the thread, as they should end others.
+   */
+  private void survive(Throwable t, String what) {
+    if (t instanceof VirtualMachineError && !(t instanceof OutOfMemoryError || t instanceof StackOverflowError)) {
+      throw (VirtualMachineError) t;
+    }
+    failures.incrementAndGet();
+    log.error("{}; the last good policy stays in effect and watching goes on", what, t);
   }
 
   /** Consumes a key's events; false if the key is no longer valid (its directory went away). */
@@ -187,7 +238,24 @@ public final class DirectoryConfigSource implements ConfigSource {
   }
 
   private void reload() {
-    PolicyResult result = PolicySet.load(directory);
+    PolicyResult result;
+    try {
+      result = PolicySet.load(directory);
+    } catch (Throwable t) {
+      survive(t, "Reading " + directory + " failed");
+      Listener l = listener;
+      if (l != null && !closed) {
+        notifyRejected(
+            l,
+            List.of(
+                new Problem(
+                    directory.toString(),
+                    "",
+                    "could not be read; the last good policy stays in effect",
+                    t.toString())));
+      }
+      return;
+    }
     if (!Files.isDirectory(directory)) {
       reportMissing();
       return;
@@ -208,6 +276,7 @@ public final class DirectoryConfigSource implements ConfigSource {
       return;
     }
     PolicySet versioned = policies.withVersion(++version);
+    delivered.set(version);
     try {
       ApplyResult applied = l.onUpdate(versioned);
       lastDelivered = policies.resources();
@@ -216,8 +285,8 @@ public final class DirectoryConfigSource implements ConfigSource {
       } else {
         log.warn("Policy version {} from {} was refused: {}", version, directory, applied.problems());
       }
-    } catch (RuntimeException e) {
-      log.error("Listener failed on policy version {} from {}", version, directory, e);
+    } catch (Throwable t) {
+      survive(t, "Listener failed on policy version " + version + " from " + directory);
     }
   }
 
@@ -242,10 +311,11 @@ public final class DirectoryConfigSource implements ConfigSource {
   }
 
   private void notifyRejected(Listener l, List<Problem> problems) {
+    rejections.incrementAndGet();
     try {
       l.onRejected(problems);
-    } catch (RuntimeException e) {
-      log.error("Listener failed on rejected policy from {}", directory, e);
+    } catch (Throwable t) {
+      survive(t, "Listener failed on rejected policy from " + directory);
     }
   }
 }
