@@ -18,6 +18,7 @@ import io.mesh4j.core.identity.ControllerCertificateIssuer;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IssuanceException;
 import io.mesh4j.core.identity.Pem;
+import io.mesh4j.core.source.ControllerConfigSource;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -122,5 +123,35 @@ class KubernetesIssuanceTest {
                             + " the Kubernetes API did not authenticate the token (token has expired))");
               });
     }
+  }
+
+  @Test
+  void policyStreamsAreAuthenticatedByTheSameTokenReview() throws Exception {
+    RecordingApplication app = new RecordingApplication();
+    RecordingApplication stale = new RecordingApplication();
+    try (ControllerConfigSource good = stream("projected-frontend-token");
+        ControllerConfigSource expired = stream("stale-token")) {
+      good.start(app);
+      expired.start(stale);
+
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !app.applied.isEmpty());
+      assertThat(controller.distributor().applications())
+          .extracting(a -> a.identity())
+          .containsExactly("spiffe://cluster.local/ns/shop/sa/frontend");
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> controller.distributor().refusals().get(io.mesh4j.controller.serve.StreamRefusal.UNAUTHENTICATED) > 0);
+      assertThat(stale.applied).isEmpty();
+    }
+  }
+
+  private ControllerConfigSource stream(String token) throws Exception {
+    return ControllerConfigSource.builder("127.0.0.1:" + controller.grpcPort())
+        .tokenFile(Files.writeString(dir.resolve("stream-" + token), token))
+        .application("frontend")
+        .namespace("shop")
+        .calls("catalog")
+        .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+        .random(new java.util.SplittableRandom(5))
+        .build();
   }
 }
