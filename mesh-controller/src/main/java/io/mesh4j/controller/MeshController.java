@@ -8,9 +8,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mesh4j.controller.ca.CertificateSigningService;
 import io.mesh4j.controller.ca.IssuanceMetrics;
 import io.mesh4j.controller.ca.RootStore;
-import io.mesh4j.controller.ca.ServingCertificate;
+import io.mesh4j.controller.ca.TokenReviewAuthenticator;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
+import io.mesh4j.controller.kubernetes.RootConfigMaps;
 import io.mesh4j.controller.serve.AdminServer;
+import io.mesh4j.controller.serve.AdminTokens;
 import io.mesh4j.core.identity.CertificateAuthority;
 import io.mesh4j.controller.serve.PolicyStreamService;
 import io.mesh4j.controller.serve.SnapshotDistributor;
@@ -22,9 +24,7 @@ import io.mesh4j.core.source.DirectoryConfigSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mesh4j.controller.kubernetes.KubernetesWorld;
 import io.mesh4j.controller.kubernetes.Leadership;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,16 +63,24 @@ public final class MeshController implements AutoCloseable {
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
    * @param certificates the certificate authority to host, or null for none
+   * @param adminTokens the bearer tokens the admin endpoint requires, or null for none (loopback only)
    */
   public record LocalOptions(
       Path configDir,
       InetSocketAddress grpcAddress,
       InetSocketAddress adminAddress,
-      @Nullable CertificateOptions certificates) {
+      @Nullable CertificateOptions certificates,
+      @Nullable AdminTokens adminTokens) {
 
     /** Options for a controller without a certificate authority. */
     public LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {
-      this(configDir, grpcAddress, adminAddress, null);
+      this(configDir, grpcAddress, adminAddress, null, null);
+    }
+
+    /** Options for a controller whose admin endpoint is open (loopback only). */
+    public LocalOptions(
+        Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress, @Nullable CertificateOptions certificates) {
+      this(configDir, grpcAddress, adminAddress, certificates, null);
     }
   }
 
@@ -109,6 +117,7 @@ public final class MeshController implements AutoCloseable {
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
    * @param certificates the certificate authority to host, or null for none
+   * @param adminTokens the bearer tokens the admin endpoint requires, or null for none (loopback only)
    */
   public record KubernetesOptions(
       KubernetesClient client,
@@ -118,7 +127,21 @@ public final class MeshController implements AutoCloseable {
       Duration leaseDuration,
       InetSocketAddress grpcAddress,
       InetSocketAddress adminAddress,
-      @Nullable CertificateOptions certificates) {
+      @Nullable CertificateOptions certificates,
+      @Nullable AdminTokens adminTokens) {
+
+    /** Options for a controller whose admin endpoint is open (loopback only). */
+    public KubernetesOptions(
+        KubernetesClient client,
+        String leaseNamespace,
+        String leaseName,
+        String identity,
+        Duration leaseDuration,
+        InetSocketAddress grpcAddress,
+        InetSocketAddress adminAddress,
+        @Nullable CertificateOptions certificates) {
+      this(client, leaseNamespace, leaseName, identity, leaseDuration, grpcAddress, adminAddress, certificates, null);
+    }
 
     /** Options for a controller without a certificate authority. */
     public KubernetesOptions(
@@ -129,7 +152,7 @@ public final class MeshController implements AutoCloseable {
         Duration leaseDuration,
         InetSocketAddress grpcAddress,
         InetSocketAddress adminAddress) {
-      this(client, leaseNamespace, leaseName, identity, leaseDuration, grpcAddress, adminAddress, null);
+      this(client, leaseNamespace, leaseName, identity, leaseDuration, grpcAddress, adminAddress, null, null);
     }
   }
 
@@ -166,22 +189,46 @@ public final class MeshController implements AutoCloseable {
     Leadership leadership = new Leadership();
     KubernetesWorld world = new KubernetesWorld(options.client(), distributor, leadership::isLeader, InstantSource.system());
     Server server = null;
+    CertificateSigningService certificates = null;
+    RootConfigMaps rootConfigMaps = null;
     try {
       world.start();
       IssuanceMetrics metrics = new IssuanceMetrics();
-      CertificateSigningService certificates = certificates(options.certificates(), distributor, metrics);
+      certificates = certificates(options.certificates(), distributor, metrics);
+      if (certificates != null) {
+        CertificateSigningService ca = certificates;
+        rootConfigMaps =
+            new RootConfigMaps(
+                options.client(), leadership::isLeader, () -> ca.authority().trustBundle(),
+                options.certificates().authenticator() instanceof TokenReviewAuthenticator t ? t.audience() : null);
+        rootConfigMaps.start();
+        ca.onRootsChanged(rootConfigMaps::changed);
+        world.observe(rootConfigMaps::observed);
+      }
       server = grpcServer(options.grpcAddress(), distributor, certificates);
       AdminServer admin =
-          AdminServer.start(options.adminAddress(), distributor, () -> "kubernetes", certificates == null ? null : metrics);
+          AdminServer.start(
+              options.adminAddress(), distributor, () -> "kubernetes", certificates == null ? null : metrics, options.adminTokens());
       leadership.start(
           options.client(), options.leaseNamespace(), options.leaseName(), options.identity(), options.leaseDuration(), world::rewriteStatus);
       log.info("mesh4j controller {} serving Kubernetes on {} (admin on port {})", options.identity(), server.getListenSockets(), admin.port());
-      return new MeshController(distributor, List.of(leadership, world), server, admin, leadership::isLeader, certificates);
+      List<AutoCloseable> inputs = new java.util.ArrayList<>(List.of(leadership, world));
+      if (rootConfigMaps != null) {
+        inputs.add(rootConfigMaps);
+        inputs.add(certificates);
+      }
+      return new MeshController(distributor, List.copyOf(inputs), server, admin, leadership::isLeader, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
       }
       leadership.close();
+      if (rootConfigMaps != null) {
+        rootConfigMaps.close();
+      }
+      if (certificates != null) {
+        certificates.close();
+      }
       world.close();
       distributor.close();
       throw e;
@@ -192,15 +239,10 @@ public final class MeshController implements AutoCloseable {
       InetSocketAddress address, SnapshotDistributor distributor, @Nullable CertificateSigningService certificates)
       throws IOException {
     ServerCredentials credentials = InsecureServerCredentials.create();
-    if (certificates != null && certificates.serving() != null) {
-      ServingCertificate serving = certificates.serving();
-      credentials =
-          TlsServerCredentials.newBuilder()
-              .keyManager(
-                  new ByteArrayInputStream(serving.chainPem().getBytes(StandardCharsets.US_ASCII)),
-                  new ByteArrayInputStream(serving.keyPem().getBytes(StandardCharsets.US_ASCII)))
-              .build();
-      log.info("Serving gRPC over TLS with {}", serving);
+    if (certificates != null && certificates.servingKeyManager() != null) {
+      // Read at every handshake, so the certificate follows a root rotation without a restart.
+      credentials = TlsServerCredentials.newBuilder().keyManager(certificates.servingKeyManager()).build();
+      log.info("Serving gRPC over TLS with {}", certificates.serving());
     }
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(address, credentials)
@@ -217,15 +259,12 @@ public final class MeshController implements AutoCloseable {
     if (options == null) {
       return null;
     }
-    RootStore.Stored root = options.roots().loadOrCreate(distributor.settings().trustDomain());
-    ServingCertificate serving =
-        options.tlsNames().isEmpty()
-            ? null
-            : ServingCertificate.issue(root.signing(), options.tlsNames(), SERVING_LIFETIME, InstantSource.system());
     CertificateSigningService service =
-        new CertificateSigningService(root, options.authenticator(), distributor::settings, metrics, InstantSource.system(), serving);
+        CertificateSigningService.start(
+            options.roots(), options.authenticator(), options.tlsNames(), SERVING_LIFETIME, distributor::settings, metrics,
+            InstantSource.system());
     log.info("Certificate authority: root {} from {}, callers checked by {}",
-        root.signing().certificate().getSubjectX500Principal(), options.roots().describe(), options.authenticator());
+        service.authority().signingRoot().certificate().getSubjectX500Principal(), options.roots().describe(), options.authenticator());
     return service;
   }
 
@@ -240,6 +279,7 @@ public final class MeshController implements AutoCloseable {
     DirectoryConfigSource input = DirectoryConfigSource.watching(options.configDir());
     Server server = null;
     AdminServer admin = null;
+    CertificateSigningService certificates = null;
     try {
       input.start(
           new ConfigSource.Listener() {
@@ -255,14 +295,20 @@ public final class MeshController implements AutoCloseable {
             }
           });
       IssuanceMetrics metrics = new IssuanceMetrics();
-      CertificateSigningService certificates = certificates(options.certificates(), distributor, metrics);
+      certificates = certificates(options.certificates(), distributor, metrics);
       server = grpcServer(options.grpcAddress(), distributor, certificates);
-      admin = AdminServer.start(options.adminAddress(), distributor, input::describe, certificates == null ? null : metrics);
+      admin =
+          AdminServer.start(
+              options.adminAddress(), distributor, input::describe, certificates == null ? null : metrics, options.adminTokens());
       log.info("mesh4j controller serving {} on {} (admin on port {})", input.describe(), server.getListenSockets(), admin.port());
-      return new MeshController(distributor, List.of(input), server, admin, () -> false, certificates);
+      return new MeshController(
+          distributor, certificates == null ? List.of(input) : List.of(input, certificates), server, admin, () -> false, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
+      }
+      if (certificates != null) {
+        certificates.close();
       }
       input.close();
       distributor.close();
