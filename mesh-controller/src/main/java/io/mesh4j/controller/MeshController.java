@@ -8,9 +8,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mesh4j.controller.ca.CertificateSigningService;
 import io.mesh4j.controller.ca.IssuanceMetrics;
 import io.mesh4j.controller.ca.RootStore;
-import io.mesh4j.controller.ca.ServingCertificate;
+import io.mesh4j.controller.ca.TokenReviewAuthenticator;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
+import io.mesh4j.controller.kubernetes.RootConfigMaps;
 import io.mesh4j.controller.serve.AdminServer;
+import io.mesh4j.controller.serve.AdminTokens;
 import io.mesh4j.core.identity.CertificateAuthority;
 import io.mesh4j.controller.serve.PolicyStreamService;
 import io.mesh4j.controller.serve.SnapshotDistributor;
@@ -23,10 +25,9 @@ import io.mesh4j.core.source.DirectoryConfigSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mesh4j.controller.kubernetes.KubernetesWorld;
 import io.mesh4j.controller.kubernetes.Leadership;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -73,9 +74,20 @@ public final class MeshController implements AutoCloseable {
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
    * @param security how the gRPC port is protected
+   * @param adminTokens the bearer tokens the admin endpoint requires, or null for none (loopback only)
    */
   public record LocalOptions(
-      Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress, Security security) {}
+      Path configDir,
+      InetSocketAddress grpcAddress,
+      InetSocketAddress adminAddress,
+      Security security,
+      @Nullable AdminTokens adminTokens) {
+
+    /** Options for a controller whose admin endpoint is open (loopback only). */
+    public LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress, Security security) {
+      this(configDir, grpcAddress, adminAddress, security, null);
+    }
+  }
 
   /**
    * How the gRPC port (policy stream and certificate service) is protected. {@link #tls} is the
@@ -149,6 +161,7 @@ public final class MeshController implements AutoCloseable {
    * @param grpcAddress where applications connect (port 0 picks a free one)
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
    * @param security how the gRPC port is protected
+   * @param adminTokens the bearer tokens the admin endpoint requires, or null for none (loopback only)
    */
   public record KubernetesOptions(
       KubernetesClient client,
@@ -158,7 +171,22 @@ public final class MeshController implements AutoCloseable {
       Duration leaseDuration,
       InetSocketAddress grpcAddress,
       InetSocketAddress adminAddress,
-      Security security) {}
+      Security security,
+      @Nullable AdminTokens adminTokens) {
+
+    /** Options for a controller whose admin endpoint is open (loopback only). */
+    public KubernetesOptions(
+        KubernetesClient client,
+        String leaseNamespace,
+        String leaseName,
+        String identity,
+        Duration leaseDuration,
+        InetSocketAddress grpcAddress,
+        InetSocketAddress adminAddress,
+        Security security) {
+      this(client, leaseNamespace, leaseName, identity, leaseDuration, grpcAddress, adminAddress, security, null);
+    }
+  }
 
   private final SnapshotDistributor distributor;
   private final List<AutoCloseable> inputs;
@@ -193,22 +221,46 @@ public final class MeshController implements AutoCloseable {
     Leadership leadership = new Leadership();
     KubernetesWorld world = new KubernetesWorld(options.client(), distributor, leadership::isLeader, InstantSource.system());
     Server server = null;
+    CertificateSigningService certificates = null;
+    RootConfigMaps rootConfigMaps = null;
     try {
       world.start();
       IssuanceMetrics metrics = new IssuanceMetrics();
-      CertificateSigningService certificates = certificates(options.security(), distributor, metrics);
+      certificates = certificates(options.security(), distributor, metrics);
+      if (certificates != null) {
+        CertificateSigningService ca = certificates;
+        rootConfigMaps =
+            new RootConfigMaps(
+                options.client(), leadership::isLeader, () -> ca.authority().trustBundle(),
+                options.security().authenticator() instanceof TokenReviewAuthenticator t ? t.audience() : null);
+        rootConfigMaps.start();
+        ca.onRootsChanged(rootConfigMaps::changed);
+        world.observe(rootConfigMaps::observed);
+      }
       server = grpcServer(options.grpcAddress(), distributor, options.security(), certificates);
       AdminServer admin =
-          AdminServer.start(options.adminAddress(), distributor, () -> "kubernetes", certificates == null ? null : metrics);
+          AdminServer.start(
+              options.adminAddress(), distributor, () -> "kubernetes", certificates == null ? null : metrics, options.adminTokens());
       leadership.start(
           options.client(), options.leaseNamespace(), options.leaseName(), options.identity(), options.leaseDuration(), world::rewriteStatus);
       log.info("mesh4j controller {} serving Kubernetes on {} (admin on port {})", options.identity(), server.getListenSockets(), admin.port());
-      return new MeshController(distributor, List.of(leadership, world), server, admin, leadership::isLeader, certificates);
+      List<AutoCloseable> inputs = new java.util.ArrayList<>(List.of(leadership, world));
+      if (rootConfigMaps != null) {
+        inputs.add(rootConfigMaps);
+        inputs.add(certificates);
+      }
+      return new MeshController(distributor, List.copyOf(inputs), server, admin, leadership::isLeader, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
       }
       leadership.close();
+      if (rootConfigMaps != null) {
+        rootConfigMaps.close();
+      }
+      if (certificates != null) {
+        certificates.close();
+      }
       world.close();
       distributor.close();
       throw e;
@@ -225,19 +277,17 @@ public final class MeshController implements AutoCloseable {
       @Nullable CertificateSigningService certificates)
       throws IOException {
     ServerCredentials credentials = InsecureServerCredentials.create();
-    ServingCertificate serving = certificates == null ? null : certificates.serving();
-    if (serving != null) {
+    if (certificates != null && certificates.servingKeyManager() != null) {
       CertificateSigningService ca = certificates;
       credentials =
           TlsServerCredentials.newBuilder()
-              .keyManager(
-                  new ByteArrayInputStream(serving.chainPem().getBytes(StandardCharsets.US_ASCII)),
-                  new ByteArrayInputStream(serving.keyPem().getBytes(StandardCharsets.US_ASCII)))
+              // read at every handshake, so the certificate follows a root rotation without a restart
+              .keyManager(certificates.servingKeyManager())
               // an application that holds a mesh certificate may prove itself with it, not a token
               .trustManager(new WorkloadCertificates(() -> ca.authority().trustBundle(), () -> distributor.settings().trustDomain()))
               .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
               .build();
-      log.info("Serving gRPC over TLS with {}", serving);
+      log.info("Serving gRPC over TLS with {}", certificates.serving());
     } else if (security.authenticator() != null) {
       log.warn("SECURITY: the controller's gRPC port is PLAINTEXT: workload tokens and policy cross the network in clear");
     } else {
@@ -257,6 +307,18 @@ public final class MeshController implements AutoCloseable {
     return builder.build().start();
   }
 
+  /** Writes the trust bundle whole, then moves it, so an application never reads half of one. */
+  private static void writeTrustBundle(Path file, CertificateSigningService service) {
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(tmp, Pem.certificates(service.authority().trustBundle()), StandardCharsets.US_ASCII);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      log.info("Wrote the CA trust bundle to {}", file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the CA trust bundle to " + file, e);
+    }
+  }
+
   /** Loads or creates the CA root for the trust domain of the world just served. */
   private static @Nullable CertificateSigningService certificates(
       Security options, SnapshotDistributor distributor, IssuanceMetrics metrics) throws IOException {
@@ -265,22 +327,16 @@ public final class MeshController implements AutoCloseable {
     if (roots == null || authenticator == null) {
       return null;
     }
-    RootStore.Stored root = roots.loadOrCreate(distributor.settings().trustDomain());
-    ServingCertificate serving =
-        options.tlsNames().isEmpty()
-            ? null
-            : ServingCertificate.issue(root.signing(), options.tlsNames(), SERVING_LIFETIME, InstantSource.system());
     CertificateSigningService service =
-        new CertificateSigningService(root, authenticator, distributor::settings, metrics, InstantSource.system(), serving);
+        CertificateSigningService.start(
+            roots, authenticator, options.tlsNames(), SERVING_LIFETIME, distributor::settings, metrics, InstantSource.system());
     log.info("Certificate authority: root {} from {}, callers checked by {}",
-        root.signing().certificate().getSubjectX500Principal(), roots.describe(), authenticator);
+        service.authority().signingRoot().certificate().getSubjectX500Principal(), roots.describe(), authenticator);
     Path rootFile = options.rootFile();
     if (rootFile != null) {
-      // written whole, then moved, so an application never reads half a bundle
-      Path tmp = rootFile.resolveSibling(rootFile.getFileName() + ".tmp");
-      Files.writeString(tmp, Pem.certificates(service.authority().trustBundle()), StandardCharsets.US_ASCII);
-      Files.move(tmp, rootFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      log.info("Wrote the CA trust bundle to {}", rootFile);
+      writeTrustBundle(rootFile, service);
+      // kept current through root rotation, which the store's watch hands to the service
+      service.onRootsChanged(() -> writeTrustBundle(rootFile, service));
     }
     return service;
   }
@@ -296,6 +352,7 @@ public final class MeshController implements AutoCloseable {
     DirectoryConfigSource input = DirectoryConfigSource.watching(options.configDir());
     Server server = null;
     AdminServer admin = null;
+    CertificateSigningService certificates = null;
     try {
       input.start(
           new ConfigSource.Listener() {
@@ -311,14 +368,20 @@ public final class MeshController implements AutoCloseable {
             }
           });
       IssuanceMetrics metrics = new IssuanceMetrics();
-      CertificateSigningService certificates = certificates(options.security(), distributor, metrics);
+      certificates = certificates(options.security(), distributor, metrics);
       server = grpcServer(options.grpcAddress(), distributor, options.security(), certificates);
-      admin = AdminServer.start(options.adminAddress(), distributor, input::describe, certificates == null ? null : metrics);
+      admin =
+          AdminServer.start(
+              options.adminAddress(), distributor, input::describe, certificates == null ? null : metrics, options.adminTokens());
       log.info("mesh4j controller serving {} on {} (admin on port {})", input.describe(), server.getListenSockets(), admin.port());
-      return new MeshController(distributor, List.of(input), server, admin, () -> false, certificates);
+      return new MeshController(
+          distributor, certificates == null ? List.of(input) : List.of(input, certificates), server, admin, () -> false, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
+      }
+      if (certificates != null) {
+        certificates.close();
       }
       input.close();
       distributor.close();

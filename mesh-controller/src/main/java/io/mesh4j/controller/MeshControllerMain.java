@@ -147,7 +147,42 @@ public final class MeshControllerMain implements Callable<Integer> {
 
   /** Runs the command line; exits with its status. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new MeshControllerMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  // Certificate authority operations and admin endpoint authentication.
+  @Option(names = "--admin-token-file", paramLabel = "FILE",
+      description = "Bearer tokens (one per line, re-read when it changes) that every admin path but /healthz and"
+          + " /readyz requires; needed when --admin-address is not loopback.")
+  @Nullable Path adminTokenFile;
+
+  /** The command line with its subcommands: {@code ca rotate begin|promote|retire}. */
+  static CommandLine commandLine() {
+    return new CommandLine(new MeshControllerMain()).addSubcommand(new CaCommand());
+  }
+
+  private io.mesh4j.controller.serve.@Nullable AdminTokens adminTokens() {
+    Path file = adminTokenFile;
+    if (file == null) {
+      boolean loopback;
+      try {
+        loopback = java.net.InetAddress.getByName(adminAddress).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        throw new ParameterException(spec.commandLine(), "--admin-address: cannot resolve '" + adminAddress + "'");
+      }
+      if (!loopback) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--admin-address " + adminAddress + " is not loopback: the admin endpoint there needs --admin-token-file"
+                + " (/status names every application and peer)");
+      }
+      return null;
+    }
+    try {
+      return io.mesh4j.controller.serve.AdminTokens.load(file);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--admin-token-file: " + e.getMessage());
+    }
   }
 
   @Override
@@ -161,7 +196,7 @@ public final class MeshControllerMain implements Callable<Integer> {
       if (dir == null) {
         throw new ParameterException(spec.commandLine(), "--config-dir is required in local mode");
       }
-      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin, localSecurity()));
+      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin, localSecurity(), adminTokens()));
     } else {
       if (caDir != null || tokenFile != null) {
         throw new ParameterException(
@@ -182,7 +217,8 @@ public final class MeshControllerMain implements Callable<Integer> {
       controller =
           MeshController.startKubernetes(
               new MeshController.KubernetesOptions(
-                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin, security));
+                  client, leaseNamespace, leaseName, identity, Duration.ofSeconds(leaseSeconds), grpc, admin, security,
+                  adminTokens()));
     }
     KubernetesClient c = client;
     Runtime.getRuntime()

@@ -28,6 +28,8 @@ class DeployManifestsTest {
     List<String> args = (List<String>) container.get("args");
 
     assertThat(args).noneMatch(a -> a.startsWith("--plaintext")).contains("--mode=kubernetes", "--ca-secret=mesh4j-ca");
+    // the admin port listens beyond loopback for the probes, so it must require a token
+    assertThat(args).contains("--admin-address=0.0.0.0").anyMatch(a -> a.startsWith("--admin-token-file="));
   }
 
   @SuppressWarnings("unchecked")

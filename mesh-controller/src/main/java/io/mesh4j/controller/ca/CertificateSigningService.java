@@ -23,8 +23,10 @@ import java.net.InetAddress;
 import java.net.SocketAddress;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -48,11 +50,15 @@ import org.slf4j.LoggerFactory;
  * proved with its bearer token, and for nothing else. In order:
  *
  * <ol>
+ *   <li>a request larger than {@link #MAX_CSR_BYTES} is {@code INVALID_ARGUMENT} before anything
+ *       else is done with it, the token check included (a TokenReview is a network round trip);
  *   <li>the {@code authorization: Bearer <token>} metadata is checked by the {@link
  *       WorkloadAuthenticator}; a missing or refused token is {@code UNAUTHENTICATED}, a checker
  *       that cannot answer now is {@code UNAVAILABLE};
  *   <li>the identity is {@code spiffe://<trustDomain>/ns/<namespace>/sa/<account>}, with the
  *       trust domain of the mesh settings in force;
+ *   <li>each identity has a token bucket ({@link RateLimit}); a request beyond it is {@code
+ *       RESOURCE_EXHAUSTED}, saying when to retry, and is not parsed;
  *   <li>a request that is not PKCS#10 is {@code INVALID_ARGUMENT}; one naming any other identity
  *       (a different URI SAN, any DNS, IP, e-mail or other SAN, a non-empty subject other than
  *       the SPIFFE ID) is {@code PERMISSION_DENIED}, naming both identities;
@@ -60,10 +66,15 @@ import org.slf4j.LoggerFactory;
  *       INVALID_ARGUMENT} otherwise, and signs for the mesh settings' {@code certificateLifetime}.
  * </ol>
  *
+ * <p>The roots can change while the service runs ({@link #roots}, fed by {@link RootStore#watch}
+ * when started with {@link #start}): the authority, its trust bundle and the serving certificate
+ * follow.
+ *
  * <p>Every issuance and refusal is logged and counted in {@link IssuanceMetrics}. Thread-safe;
  * calls run on gRPC's executor because a TokenReview blocks.
  */
-public final class CertificateSigningService extends CertificateServiceGrpc.CertificateServiceImplBase {
+public final class CertificateSigningService extends CertificateServiceGrpc.CertificateServiceImplBase
+    implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(CertificateSigningService.class);
 
@@ -72,16 +83,53 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
   private static final Context.Key<String> BEARER = Context.key("mesh4j-bearer");
   private static final Context.Key<String> PEER = Context.key("mesh4j-peer");
 
-  /** The authority of one trust domain; replaced when the mesh's trust domain changes. */
+  /**
+   * The largest request accepted, in bytes. A P-256 PKCS#10 request naming one SPIFFE ID is
+   * about 300 bytes DER; 8 KiB leaves room for long names and extensions and still refuses, unread,
+   * anything meant to make the parser work.
+   */
+  public static final int MAX_CSR_BYTES = 8 * 1024;
+
+  /**
+   * How many requests one identity may make: {@code burst} at once, then one per {@code refill};
+   * the state of at most {@code maxIdentities} identities is kept.
+   *
+   * <p>The default, 5 at once and one every 10 s, is never reached by renewals: a workload renews
+   * at half its certificate's lifetime, so even one-minute certificates mean one request per 30 s
+   * per workload, and a ServiceAccount shared by replicas stays below it up to (lifetime / 20 s)
+   * replicas renewing in steady state, about 4,300 at the default 24 h. Five at once covers a
+   * workload that restarts a few times or a small rollout; larger rollouts of one ServiceAccount
+   * are spread over a few tens of seconds, since a refusal is {@code RESOURCE_EXHAUSTED}, which
+   * clients retry. What it stops is one stolen or buggy identity keeping the CA busy.
+   */
+  public record RateLimit(int burst, Duration refill, int maxIdentities) {
+    /** 5 at once, then one every 10 s, for at most 10,000 identities (about 1 MB). */
+    public static final RateLimit DEFAULT = new RateLimit(5, Duration.ofSeconds(10), 10_000);
+
+    public RateLimit {
+      if (burst < 1 || maxIdentities < 1 || refill.isNegative() || refill.isZero()) {
+        throw new IllegalArgumentException(
+            "rate limit: burst " + burst + ", refill " + refill + ", identities " + maxIdentities
+                + "; expected a burst and an identity cap of at least 1 and a positive refill");
+      }
+    }
+  }
+
+  /** The authority of one trust domain and one set of roots; replaced when either changes. */
   private record Authority(String trustDomain, CertificateAuthority ca) {}
 
-  private final RootStore.Stored root;
   private final WorkloadAuthenticator authenticator;
   private final Supplier<MeshConfig.Spec> settings;
   private final IssuanceMetrics metrics;
   private final InstantSource clock;
-  private final @Nullable ServingCertificate serving;
+  private final @Nullable ServingCertificate fixedServing;
+  private final @Nullable ServingKeyManager servingKeys;
+  private final RateLimit limit;
+  private final IdentityRateLimiter limiter;
+  private final List<Runnable> rootListeners = new CopyOnWriteArrayList<>();
+  private volatile RootStore.Stored root;
   private volatile @Nullable Authority authority;
+  private volatile @Nullable AutoCloseable watch;
 
   /**
    * @param root the CA root (and any other trusted roots) loaded from its store
@@ -95,17 +143,127 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
       IssuanceMetrics metrics,
       InstantSource clock,
       @Nullable ServingCertificate serving) {
+    this(root, authenticator, settings, metrics, clock, serving, null, RateLimit.DEFAULT);
+  }
+
+  /**
+   * @param root the CA root (and any other trusted roots) loaded from its store
+   * @param settings the mesh settings in force, read at every request
+   * @param limit how many requests each identity may make
+   */
+  public CertificateSigningService(
+      RootStore.Stored root,
+      WorkloadAuthenticator authenticator,
+      Supplier<MeshConfig.Spec> settings,
+      IssuanceMetrics metrics,
+      InstantSource clock,
+      RateLimit limit) {
+    this(root, authenticator, settings, metrics, clock, null, null, limit);
+  }
+
+  private CertificateSigningService(
+      RootStore.Stored root,
+      WorkloadAuthenticator authenticator,
+      Supplier<MeshConfig.Spec> settings,
+      IssuanceMetrics metrics,
+      InstantSource clock,
+      @Nullable ServingCertificate fixedServing,
+      @Nullable ServingKeyManager servingKeys,
+      RateLimit limit) {
     this.root = Objects.requireNonNull(root, "root");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.serving = serving;
+    this.fixedServing = fixedServing;
+    this.servingKeys = servingKeys;
+    this.limit = Objects.requireNonNull(limit, "limit");
+    this.limiter = new IdentityRateLimiter(limit, clock);
+  }
+
+  /**
+   * Loads (or creates) the roots of {@code store}, signs a serving certificate for {@code
+   * tlsNames} when there are any, and follows the store from then on: a root rotation reaches the
+   * trust bundle and the serving certificate without a restart. {@link #close} stops following.
+   *
+   * @param tlsNames the names of the controller's TLS serving certificate, or empty for plaintext
+   * @param servingLifetime how long each serving certificate lasts
+   */
+  public static CertificateSigningService start(
+      RootStore store,
+      WorkloadAuthenticator authenticator,
+      List<String> tlsNames,
+      Duration servingLifetime,
+      Supplier<MeshConfig.Spec> settings,
+      IssuanceMetrics metrics,
+      InstantSource clock) {
+    RootStore.Stored root = store.loadOrCreate(settings.get().trustDomain());
+    ServingKeyManager keys =
+        tlsNames.isEmpty() ? null : new ServingKeyManager(root.signing(), tlsNames, servingLifetime, clock);
+    CertificateSigningService service =
+        new CertificateSigningService(root, authenticator, settings, metrics, clock, null, keys, RateLimit.DEFAULT);
+    service.watch = store.watch(service::roots);
+    return service;
   }
 
   /** The controller's TLS serving certificate from this authority's root, or null for plaintext. */
   public @Nullable ServingCertificate serving() {
-    return serving;
+    ServingKeyManager keys = servingKeys;
+    return keys != null ? keys.current() : fixedServing;
+  }
+
+  /**
+   * The TLS key for the gRPC server, read at every handshake so it follows root rotations, or
+   * null for plaintext.
+   */
+  public @Nullable ServingKeyManager servingKeyManager() {
+    return servingKeys;
+  }
+
+  /**
+   * Puts {@code stored} in force: new requests are signed by its signing root and answered with
+   * its trust bundle, the serving certificate is signed again when the signing root changed, and
+   * the {@link #onRootsChanged} listeners run. Unchanged roots change nothing.
+   */
+  public void roots(RootStore.Stored stored) {
+    synchronized (this) {
+      if (RootStore.sameRoots(root, stored)) {
+        return;
+      }
+      root = stored;
+      authority = null;
+    }
+    ServingKeyManager keys = servingKeys;
+    if (keys != null) {
+      keys.follow(stored.signing());
+    }
+    log.info("Certificate authority follows its store: signing root {}, trust bundle of {} root(s)",
+        stored.signing().certificate().getSubjectX500Principal(), authority().trustBundle().size());
+    for (Runnable r : rootListeners) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        log.warn("A listener of root changes failed", e);
+      }
+    }
+  }
+
+  /** Runs {@code listener} after each change of the roots in force. */
+  public void onRootsChanged(Runnable listener) {
+    rootListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Stops following the root store, when started with {@link #start}. */
+  @Override
+  public void close() {
+    AutoCloseable w = watch;
+    if (w != null) {
+      try {
+        w.close();
+      } catch (Exception e) {
+        log.warn("Stopping the watch of the root store failed", e);
+      }
+    }
   }
 
   /** The service with the interceptor that hands it the caller's bearer token and address. */
@@ -136,7 +294,8 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
     synchronized (this) {
       a = authority;
       if (a == null || !a.trustDomain().equals(trustDomain)) {
-        a = new Authority(trustDomain, CertificateAuthority.of(trustDomain, root.signing(), root.alsoTrusted(), clock));
+        RootStore.Stored r = root;
+        a = new Authority(trustDomain, CertificateAuthority.of(trustDomain, r.signing(), r.otherTrusted(), clock));
         authority = a;
       }
       return a.ca();
@@ -148,7 +307,7 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
     String peer = PEER.get();
     Refused refused;
     try {
-      SignResponse signed = issue(request.getCsr().toByteArray(), BEARER.get(), peer);
+      SignResponse signed = issue(request.getCsr(), BEARER.get(), peer);
       response.onNext(signed);
       response.onCompleted();
       return;
@@ -160,7 +319,13 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
     response.onError(refused.status.withDescription(refused.getMessage()).asRuntimeException());
   }
 
-  private SignResponse issue(byte[] csrDer, @Nullable String authorization, String peer) throws Refused {
+  private SignResponse issue(ByteString csr, @Nullable String authorization, String peer) throws Refused {
+    if (csr.size() > MAX_CSR_BYTES) {
+      throw new Refused(
+          Status.INVALID_ARGUMENT, Refusal.CSR_TOO_LARGE,
+          "mesh4j: certificate request refused: it is " + csr.size() + " bytes; at most " + MAX_CSR_BYTES
+              + " are accepted (a P-256 PKCS#10 request is well under 1 KiB)");
+    }
     String token = bearer(authorization);
     CallerIdentity caller;
     try {
@@ -177,6 +342,15 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
     }
     CertificateAuthority ca = authority();
     String spiffeId = caller.spiffeId(ca.trustDomain());
+    Duration wait = limiter.acquire(spiffeId);
+    if (wait != null) {
+      throw new Refused(
+          Status.RESOURCE_EXHAUSTED, Refusal.RATE_LIMITED,
+          "mesh4j: certificate request from " + spiffeId + " refused: more than " + limit.burst()
+              + " requests at once, then one every " + seconds(limit.refill()) + " s, are not served; retry in "
+              + seconds(wait) + " s");
+    }
+    byte[] csrDer = csr.toByteArray();
     checkNames(csrDer, spiffeId);
     List<X509Certificate> chain;
     try {
@@ -295,6 +469,12 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
     return n.getName().toString();
   }
 
+  /** Whole seconds, rounded up, so "retry in" is never too early. */
+  private static long seconds(Duration d) {
+    long s = d.getSeconds();
+    return d.getNano() > 0 ? s + 1 : s;
+  }
+
   private static String strip(@Nullable String message) {
     if (message == null) {
       return "it is invalid";
@@ -318,6 +498,6 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
   @Override
   public String toString() {
     return "CertificateSigningService{" + authenticator + ", root "
-        + root.signing().certificate().getSubjectX500Principal() + "}";
+        + root.signing().certificate().getSubjectX500Principal() + ", " + limit + "}";
   }
 }

@@ -22,6 +22,10 @@ public final class IssuanceMetrics {
     IDENTITY_MISMATCH("identity_mismatch"),
     /** Not a well-formed PKCS#10 request signed by its key: {@code INVALID_ARGUMENT}. */
     INVALID_CSR("invalid_csr"),
+    /** A request larger than any honest CSR, refused unread: {@code INVALID_ARGUMENT}. */
+    CSR_TOO_LARGE("csr_too_large"),
+    /** More requests from one identity than its token bucket allows: {@code RESOURCE_EXHAUSTED}. */
+    RATE_LIMITED("rate_limited"),
     /** The token could not be checked or the request signed now: {@code UNAVAILABLE}. */
     UNAVAILABLE("unavailable");
 

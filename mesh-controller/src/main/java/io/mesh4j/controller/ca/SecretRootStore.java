@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.mesh4j.core.identity.CertificateAuthority;
 import io.mesh4j.core.identity.Pem;
 import java.net.HttpURLConnection;
@@ -15,6 +17,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +26,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Kubernetes mode's root store: a Secret (by default {@code mesh4j-ca} in the controller's
  * namespace) of type {@code Opaque} with keys {@code ca.key}, {@code ca.crt} and optionally
- * {@code bundle.crt}, the same PEM contents as {@link DirectoryRootStore}'s files. When the
- * Secret does not exist, a root is generated and the Secret created; when another replica
- * created it first (HTTP 409), that replica's root is loaded instead, so all replicas sign with
- * one root.
+ * {@code bundle.crt} and {@code next.pem}, the same PEM contents as {@link DirectoryRootStore}'s
+ * files. When the Secret does not exist, a root is generated and the Secret created; when another
+ * replica created it first (HTTP 409), that replica's root is loaded instead, so all replicas sign
+ * with one root.
  *
- * <p>The controller's ServiceAccount needs {@code get} and {@code create} on this Secret.
+ * <p>A rotation step ({@link #replace}) is one update of the Secret, guarded by its {@code
+ * resourceVersion}, so replicas never see half a step and two operators cannot both succeed.
+ * {@link #watch} is an informer on this one Secret.
+ *
+ * <p>The controller's ServiceAccount needs {@code get}, {@code list} and {@code watch} on this
+ * Secret and {@code create} on Secrets of its namespace; whoever runs {@code ca rotate} needs
+ * {@code get} and {@code update} on it.
  */
 public final class SecretRootStore implements RootStore {
 
@@ -56,7 +66,9 @@ public final class SecretRootStore implements RootStore {
     try {
       Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
       if (existing != null) {
-        return read(existing);
+        Stored stored = read(existing);
+        log.info("Loaded the CA root {} from {}", stored.signing().certificate().getSubjectX500Principal(), describe());
+        return stored;
       }
       CertificateAuthority.Root root = CertificateAuthority.Root.generate(trustDomain, rootLifetime, clock);
       Secret secret =
@@ -93,6 +105,92 @@ public final class SecretRootStore implements RootStore {
     }
   }
 
+  @Override
+  public @Nullable Stored load() {
+    try {
+      Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
+      return existing == null ? null : read(existing);
+    } catch (KubernetesClientException e) {
+      throw new IllegalStateException(
+          describe() + ": the Kubernetes API refused access (HTTP " + e.getCode() + ": " + e.getMessage() + ")", e);
+    }
+  }
+
+  @Override
+  public void replace(Stored expected, Stored next) {
+    try {
+      Secret current = client.secrets().inNamespace(namespace).withName(name).get();
+      if (current == null || !RootStore.sameRoots(read(current), expected)) {
+        throw new IllegalStateException(describe() + " changed while this step was prepared; run it again");
+      }
+      Map<String, String> data = new java.util.LinkedHashMap<>(current.getData() == null ? Map.of() : current.getData());
+      data.put(DirectoryRootStore.KEY_FILE, base64(next.signing().keyPem()));
+      data.put(DirectoryRootStore.CERT_FILE, base64(next.signing().certificatePem()));
+      if (next.alsoTrusted().isEmpty()) {
+        data.remove(BUNDLE_FILE);
+      } else {
+        data.put(BUNDLE_FILE, base64(Pem.certificates(next.alsoTrusted())));
+      }
+      CertificateAuthority.Root pending = next.next();
+      if (pending == null) {
+        data.remove(NEXT_FILE);
+      } else {
+        data.put(NEXT_FILE, base64(RootStore.nextPem(pending)));
+      }
+      // The resourceVersion read above makes the update fail if anyone changed the Secret since.
+      Secret updated = new SecretBuilder(current).withData(data).build();
+      client.secrets().inNamespace(namespace).resource(updated).update();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        throw new IllegalStateException(describe() + " changed while this step was written; run it again", e);
+      }
+      throw new IllegalStateException(
+          describe() + ": the Kubernetes API refused the update (HTTP " + e.getCode() + ": " + e.getMessage()
+              + "); a rotation needs get and update on this Secret",
+          e);
+    }
+  }
+
+  @Override
+  public AutoCloseable watch(Consumer<Stored> onChange) {
+    AtomicReference<@Nullable Stored> delivered = new AtomicReference<>();
+    ResourceEventHandler<Secret> handler =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Secret secret) {
+            changed(secret);
+          }
+
+          @Override
+          public void onUpdate(Secret old, Secret secret) {
+            changed(secret);
+          }
+
+          @Override
+          public void onDelete(Secret secret, boolean deletedFinalStateUnknown) {
+            log.error("{} was deleted; the roots loaded last stay in force until it is restored", describe());
+          }
+
+          private void changed(Secret secret) {
+            try {
+              Stored stored = read(secret);
+              Stored last = delivered.get();
+              if (last != null && RootStore.sameRoots(last, stored)) {
+                return;
+              }
+              delivered.set(stored);
+              log.info("{} changed: signing root {}, {} other trusted root(s), rotation phase {}", describe(),
+                  stored.signing().certificate().getSubjectX500Principal(), stored.otherTrusted().size(), stored.phase());
+              onChange.accept(stored);
+            } catch (RuntimeException e) {
+              log.error("{} changed but cannot be used; the last good roots stay in force: {}", describe(), e.getMessage());
+            }
+          }
+        };
+    SharedIndexInformer<Secret> informer = client.secrets().inNamespace(namespace).withName(name).inform(handler);
+    return informer::close;
+  }
+
   private Stored read(Secret secret) {
     Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
     String key = decode(data, DirectoryRootStore.KEY_FILE);
@@ -108,8 +206,9 @@ public final class SecretRootStore implements RootStore {
       String bundle = decode(data, DirectoryRootStore.BUNDLE_FILE);
       List<X509Certificate> extra =
           bundle == null ? List.of() : Pem.readCertificates(bundle, describe() + " " + DirectoryRootStore.BUNDLE_FILE);
-      log.info("Loaded the CA root {} from {}", root.certificate().getSubjectX500Principal(), describe());
-      return new Stored(root, extra);
+      String nextPem = decode(data, NEXT_FILE);
+      CertificateAuthority.Root next = nextPem == null ? null : RootStore.readNext(nextPem, describe() + " " + NEXT_FILE);
+      return new Stored(root, extra, next);
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

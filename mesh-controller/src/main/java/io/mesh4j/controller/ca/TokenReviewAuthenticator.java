@@ -90,6 +90,11 @@ public final class TokenReviewAuthenticator implements WorkloadAuthenticator {
     }
   }
 
+  /** The audience workloads' tokens must carry. */
+  public String audience() {
+    return audience;
+  }
+
   @Override
   public String toString() {
     return "Kubernetes TokenReview (audience " + audience + ")";

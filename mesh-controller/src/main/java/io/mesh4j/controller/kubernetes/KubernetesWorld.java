@@ -24,10 +24,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -80,6 +83,8 @@ public final class KubernetesWorld implements AutoCloseable {
   private @Nullable SharedIndexInformer<Service> services;
   private @Nullable SharedIndexInformer<EndpointSlice> slices;
   private @Nullable SharedIndexInformer<Pod> pods;
+
+  private volatile @Nullable BiConsumer<Set<String>, List<Pod>> observer;
 
   // Confined to the rebuild thread.
   private Map<String, MeshResource> lastGood = Map.of();
@@ -135,6 +140,16 @@ public final class KubernetesWorld implements AutoCloseable {
     markDirty();
   }
 
+  /**
+   * Tells {@code observer}, after every rebuild from then on (one follows at once), which
+   * namespaces hold mesh4j input (a custom resource or a labelled ConfigMap) and which Pods
+   * exist; called on the rebuild thread, so it must hand off anything slow.
+   */
+  public void observe(BiConsumer<Set<String>, List<Pod>> observer) {
+    this.observer = observer;
+    markDirty();
+  }
+
   /** Writes every condition again; called when this replica becomes the leader. */
   public void rewriteStatus() {
     rebuilds.execute(
@@ -186,6 +201,13 @@ public final class KubernetesWorld implements AutoCloseable {
       PolicySet world = assembly.world().withVersion(++version);
       distributor.serve(world, assembly.problems());
       writeStatus(PolicyResolver.conditions(world, assembly.problems()), refusals(distributor.applications()), customByRef);
+      BiConsumer<Set<String>, List<Pod>> o = observer;
+      if (o != null) {
+        Set<String> namespaces = new TreeSet<>();
+        customByRef.values().forEach(r -> namespaces.add(r.getMetadata().getNamespace()));
+        cached(configMaps).forEach(cm -> namespaces.add(cm.getMetadata().getNamespace()));
+        o.accept(namespaces, cached(pods));
+      }
     } catch (VirtualMachineError e) {
       if (!(e instanceof OutOfMemoryError) && !(e instanceof StackOverflowError)) {
         throw e;

@@ -1,6 +1,7 @@
 package io.mesh4j.controller.serve;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.mesh4j.controller.ca.IssuanceMetrics;
 import io.mesh4j.controller.resolve.ResourceCondition;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -31,9 +33,15 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code /readyz}: 200 once a world is served, 503 before.
  * </ul>
  *
- * <p>Meant for loopback or a cluster-internal port; it serves no secrets but has no
- * authentication. Requests are handled on one daemon thread, {@code mesh4j-controller-admin};
- * everything it reads is published thread-safely by the {@link SnapshotDistributor}.
+ * <p>On loopback it is open to the local machine. Anywhere else it needs {@link AdminTokens}:
+ * every path but {@code /healthz} and {@code /readyz} (which kubelet probes without credentials,
+ * and which tell nothing but up and ready) then requires {@code Authorization: Bearer <token>};
+ * a request without one, or with a wrong one, gets 401 with a {@code mesh4j:} text and is
+ * counted in {@code mesh4j_controller_admin_refusals_total{reason}}. Starting on a non-loopback
+ * address without tokens is refused, since {@code /status} names every application and peer.
+ *
+ * <p>Requests are handled on one daemon thread, {@code mesh4j-controller-admin}; everything it
+ * reads is published thread-safely by the {@link SnapshotDistributor}.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -42,18 +50,23 @@ public final class AdminServer implements AutoCloseable {
   private final SnapshotDistributor distributor;
   private final Supplier<String> mode;
   private final @Nullable IssuanceMetrics issuance;
+  private final @Nullable AdminTokens tokens;
+  private final AtomicLong missingToken = new AtomicLong();
+  private final AtomicLong wrongToken = new AtomicLong();
 
   private AdminServer(
       HttpServer server,
       ExecutorService executor,
       SnapshotDistributor distributor,
       Supplier<String> mode,
-      @Nullable IssuanceMetrics issuance) {
+      @Nullable IssuanceMetrics issuance,
+      @Nullable AdminTokens tokens) {
     this.server = server;
     this.executor = executor;
     this.distributor = distributor;
     this.mode = mode;
     this.issuance = issuance;
+    this.tokens = tokens;
   }
 
   /**
@@ -81,6 +94,32 @@ public final class AdminServer implements AutoCloseable {
       Supplier<String> mode,
       @Nullable IssuanceMetrics issuance)
       throws IOException {
+    return start(address, distributor, mode, issuance, null);
+  }
+
+  /**
+   * Starts serving on {@code address} (port 0 picks a free one).
+   *
+   * @param mode describes where the world comes from, for {@code /status}
+   * @param issuance the certificate service's counters, or null when the controller runs no CA
+   * @param tokens when not null, every path but {@code /healthz} and {@code /readyz} requires one
+   *     of these bearer tokens; required when {@code address} is not loopback
+   * @throws IllegalArgumentException when {@code address} is not loopback and {@code tokens} is null
+   * @throws IOException if the address cannot be bound
+   */
+  public static AdminServer start(
+      InetSocketAddress address,
+      SnapshotDistributor distributor,
+      Supplier<String> mode,
+      @Nullable IssuanceMetrics issuance,
+      @Nullable AdminTokens tokens)
+      throws IOException {
+    if (tokens == null && (address.getAddress() == null || !address.getAddress().isLoopbackAddress())) {
+      throw new IllegalArgumentException(
+          "mesh4j: the admin endpoint would listen on " + address.getHostString() + ", which is not a loopback"
+              + " address, without authentication; give it a token file (--admin-token-file) or bind it to"
+              + " 127.0.0.1 (--admin-address)");
+    }
     HttpServer server = HttpServer.create(address, 0);
     ExecutorService executor =
         Executors.newSingleThreadExecutor(
@@ -90,9 +129,10 @@ public final class AdminServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    AdminServer admin = new AdminServer(server, executor, distributor, mode, issuance);
-    server.createContext("/status", admin::status);
-    server.createContext("/metrics", admin::metrics);
+    AdminServer admin = new AdminServer(server, executor, distributor, mode, issuance, tokens);
+    server.createContext("/", admin.guarded(ex -> respond(ex, 404, "text/plain", "mesh4j: no such path; try /status, /metrics, /healthz or /readyz\n")));
+    server.createContext("/status", admin.guarded(admin::status));
+    server.createContext("/metrics", admin.guarded(admin::metrics));
     server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
     server.createContext(
         "/readyz",
@@ -102,6 +142,43 @@ public final class AdminServer implements AutoCloseable {
         });
     server.start();
     return admin;
+  }
+
+  /** {@code handler} behind the bearer-token check, when tokens are required. */
+  private HttpHandler guarded(HttpHandler handler) {
+    AdminTokens t = tokens;
+    if (t == null) {
+      return handler;
+    }
+    return ex -> {
+      String header = ex.getRequestHeaders().getFirst("Authorization");
+      String problem = null;
+      if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
+        missingToken.incrementAndGet();
+        problem = "mesh4j: " + ex.getRequestURI().getPath() + " needs 'Authorization: Bearer <token>' with a token"
+            + " from the controller's admin token file; only /healthz and /readyz are open";
+      } else if (!t.accepts(header.substring(7).strip())) {
+        wrongToken.incrementAndGet();
+        problem = "mesh4j: " + ex.getRequestURI().getPath() + " refused: the bearer token is not in the controller's"
+            + " admin token file";
+      }
+      if (problem != null) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"mesh4j-controller\"");
+        respond(ex, 401, "text/plain", problem + "\n");
+        return;
+      }
+      handler.handle(ex);
+    };
+  }
+
+  /** Requests refused for a missing bearer token. */
+  public long missingTokenCount() {
+    return missingToken.get();
+  }
+
+  /** Requests refused for a bearer token not in the file. */
+  public long wrongTokenCount() {
+    return wrongToken.get();
   }
 
   /** The bound port. */
@@ -190,6 +267,12 @@ public final class AdminServer implements AutoCloseable {
             sb.append("mesh4j_controller_stream_refusals_total{reason=\"").append(reason.label()).append("\"} ").append(count).append('\n'));
     if (issuance != null) {
       issuance.writePrometheus(sb);
+    }
+    if (tokens != null) {
+      sb.append("# HELP mesh4j_controller_admin_refusals_total Admin requests refused, by reason.\n");
+      sb.append("# TYPE mesh4j_controller_admin_refusals_total counter\n");
+      sb.append("mesh4j_controller_admin_refusals_total{reason=\"missing_token\"} ").append(missingToken.get()).append('\n');
+      sb.append("mesh4j_controller_admin_refusals_total{reason=\"wrong_token\"} ").append(wrongToken.get()).append('\n');
     }
     respond(ex, 200, "text/plain; version=0.0.4", sb.toString());
   }
