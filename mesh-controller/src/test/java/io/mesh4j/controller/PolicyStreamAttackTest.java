@@ -530,6 +530,58 @@ class PolicyStreamAttackTest {
     legitimateApplicationKeepsReceivingUpdates();
   }
 
+  // --- the other inputs of the same controller, while the stream keeps flowing
+
+  @Test
+  void aCsrFloodAnOversizedCsrAndGarbageFromOneIdentityLeaveTheStreamsUntouched() throws Exception {
+    io.mesh4j.core.internal.wire.CertificateServiceGrpc.CertificateServiceBlockingStub ca =
+        io.mesh4j.core.internal.wire.CertificateServiceGrpc.newBlockingStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(ATTACKER_TOKEN)));
+    List<Status.Code> codes = new ArrayList<>();
+    byte[] csr = Csr.create(Csr.generateKeyPair());
+    for (int i = 0; i < 20; i++) {
+      codes.add(sign(ca, csr));
+    }
+    Status.Code oversized = sign(ca, new byte[64 * 1024]);
+    Status.Code garbage = sign(ca, new byte[] {1, 2, 3});
+
+    assertThat(codes.subList(0, 5)).containsOnly(Status.Code.OK);
+    assertThat(codes.subList(5, 20)).containsOnly(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(oversized).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(garbage).isIn(Status.Code.INVALID_ARGUMENT, Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(adminGet("/metrics"))
+        .contains("mesh4j_controller_certificate_refusals_total{reason=\"rate_limited\"} ")
+        .contains("mesh4j_controller_certificate_refusals_total{reason=\"csr_too_large\"} 1");
+    legitimateApplicationKeepsReceivingUpdates();
+  }
+
+  @Test
+  void aYamlBombInTheWatchedDirectoryIsRefusedAndTheLastGoodPolicyKeepsFlowing() throws Exception {
+    // 25 levels of two aliases each: within the alias count, 2^25 nodes once expanded
+    StringBuilder bomb = new StringBuilder("a0: &a0 [x, x]\n");
+    for (int i = 1; i <= 25; i++) {
+      bomb.append("a").append(i).append(": &a").append(i).append(" [*a").append(i - 1).append(", *a").append(i - 1).append("]\n");
+    }
+    int before = legitimate.applied.size();
+
+    LocalDirectory.write(config, "bomb.yaml", bomb.toString());
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> adminGet("/status").contains("bomb.yaml"));
+    assertThat(adminGet("/status")).contains("once aliases are expanded");
+    assertThat(legitimate.applied).hasSize(before);
+    Files.delete(config.resolve("bomb.yaml"));
+    legitimateApplicationKeepsReceivingUpdates();
+  }
+
+  private static Status.Code sign(io.mesh4j.core.internal.wire.CertificateServiceGrpc.CertificateServiceBlockingStub ca, byte[] csr) {
+    try {
+      ca.sign(io.mesh4j.core.internal.wire.SignRequest.newBuilder().setCsr(com.google.protobuf.ByteString.copyFrom(csr)).build());
+      return Status.Code.OK;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
   // --- fixtures
 
   /** The next change of the catalog route reaches the legitimate application within one second. */
