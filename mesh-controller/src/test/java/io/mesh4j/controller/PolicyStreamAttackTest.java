@@ -18,7 +18,7 @@ import io.mesh4j.controller.ca.DirectoryRootStore;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.StreamRefusal;
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.WorkloadIdentity;

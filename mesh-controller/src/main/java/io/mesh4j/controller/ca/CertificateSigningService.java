@@ -13,7 +13,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.mesh4j.controller.ca.IssuanceMetrics.Refusal;
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.internal.wire.CertificateServiceGrpc;
 import io.mesh4j.core.internal.wire.SignRequest;
 import io.mesh4j.core.internal.wire.SignResponse;

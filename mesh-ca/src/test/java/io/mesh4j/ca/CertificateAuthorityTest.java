@@ -1,11 +1,14 @@
-package io.mesh4j.core.identity;
+package io.mesh4j.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mesh4j.ca.CertificateAuthority.Root;
+import io.mesh4j.ca.CertificateAuthority.RotationPhase;
 import io.mesh4j.core.call.SpiffeIds;
-import io.mesh4j.core.identity.CertificateAuthority.Root;
-import io.mesh4j.core.identity.CertificateAuthority.RotationPhase;
+import io.mesh4j.core.identity.Csr;
+import io.mesh4j.core.identity.IdentityMaterial;
+import io.mesh4j.core.identity.Pem;
 import io.mesh4j.core.testing.FakeClock;
 import java.security.KeyPair;
 import java.security.cert.CertPathValidator;

@@ -1,5 +1,7 @@
-package io.mesh4j.core.identity;
+package io.mesh4j.ca;
 
+import io.mesh4j.core.identity.Csr;
+import io.mesh4j.core.identity.Pem;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -11,9 +13,9 @@ import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
-import java.time.InstantSource;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Date;

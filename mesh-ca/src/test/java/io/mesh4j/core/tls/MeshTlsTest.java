@@ -3,9 +3,9 @@ package io.mesh4j.core.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.call.SpiffeIds;
-import io.mesh4j.core.identity.CertificateAuthority;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.TlsRefusal;

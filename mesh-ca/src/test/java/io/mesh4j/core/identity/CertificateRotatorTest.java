@@ -3,11 +3,12 @@ package io.mesh4j.core.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.MeshListener;
-import io.mesh4j.core.testing.FakeClock;
-import io.mesh4j.core.testing.ManualScheduler;
 import io.mesh4j.core.telemetry.micrometer.MeshMetrics;
+import io.mesh4j.core.testing.FakeClock;
 import io.mesh4j.core.testing.FakeTicker;
+import io.mesh4j.core.testing.ManualScheduler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,9 +2,9 @@ package io.mesh4j.core.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshListener;
-import io.mesh4j.core.identity.CertificateAuthority;
 import io.mesh4j.core.identity.CertificateIssuer;
 import io.mesh4j.core.identity.CertificateRotator;
 import io.mesh4j.core.identity.Csr;
