@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mesh4j.controller.ca.SecretRootStore;
 import io.mesh4j.controller.ca.TokenReviewAuthenticator;
 import io.mesh4j.core.identity.CertificateIssuer;
-import io.mesh4j.core.identity.ControllerCertificateIssuer;
+import io.mesh4j.client.ControllerCertificateIssuer;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IssuanceException;
 import io.mesh4j.core.identity.Pem;

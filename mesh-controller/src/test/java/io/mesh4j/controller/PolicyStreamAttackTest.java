@@ -22,19 +22,19 @@ import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.WorkloadIdentity;
-import io.mesh4j.core.internal.wire.Ack;
+import io.mesh4j.wire.v1.Ack;
 import io.mesh4j.core.tls.MeshKeyManager;
 import java.security.KeyPair;
-import io.mesh4j.core.internal.wire.ClientMessage;
-import io.mesh4j.core.internal.wire.Hello;
-import io.mesh4j.core.internal.wire.Nack;
-import io.mesh4j.core.internal.wire.PolicyServiceGrpc;
-import io.mesh4j.core.internal.wire.Problem;
-import io.mesh4j.core.internal.wire.ServerMessage;
-import io.mesh4j.core.internal.wire.Version;
+import io.mesh4j.wire.v1.ClientMessage;
+import io.mesh4j.wire.v1.Hello;
+import io.mesh4j.wire.v1.Nack;
+import io.mesh4j.wire.v1.PolicyServiceGrpc;
+import io.mesh4j.wire.v1.Problem;
+import io.mesh4j.wire.v1.ServerMessage;
+import io.mesh4j.wire.v1.Version;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.TrafficRoute;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -337,8 +337,8 @@ class PolicyStreamAttackTest {
   void anApplicationThatHoldsAPoisonedNumberStillReceivesTheNextChange() throws Exception {
     // What an application cached while a compromised or older controller handed out MAX_VALUE.
     Path cache = dir.resolve("poisoned.pb");
-    Files.write(cache, io.mesh4j.core.internal.controller.Snapshots.renumber(
-        io.mesh4j.core.internal.controller.Snapshots.encode(0, PolicySet.parse(catalogRoute(50, 50)).resources()),
+    Files.write(cache, io.mesh4j.wire.v1.Snapshots.renumber(
+        io.mesh4j.wire.v1.Snapshots.encode(0, PolicySet.parse(catalogRoute(50, 50)).resources()),
         Long.MAX_VALUE).toByteArray());
     RecordingApplication poisoned = new RecordingApplication();
     ControllerConfigSource source =
@@ -638,7 +638,7 @@ class PolicyStreamAttackTest {
   }
 
   private static List<String> refs(ServerMessage message) {
-    return message.getSnapshot().getResourcesList().stream().map(io.mesh4j.core.internal.wire.Resource::getRef).toList();
+    return message.getSnapshot().getResourcesList().stream().map(io.mesh4j.wire.v1.Resource::getRef).toList();
   }
 
   private static List<Integer> weights(PolicySet set) {

@@ -42,6 +42,18 @@ class LayeringTest {
   }
 
   @Test
+  void theCoreNeedsNoRpcStackAndNoCryptographyLibrary() {
+    // every application links mesh4j-core; the controller client and the authority, which need
+    // these, live in mesh4j-client and mesh4j-ca so that only their users carry them
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.grpc..", "io.netty..", "com.google.protobuf..", "org.bouncycastle..")
+        .check(classes);
+  }
+
+  @Test
   void onlyTheMicrometerBindingKnowsMicrometer() {
     // micrometer-core is an optional dependency: any other use would fail without it at run time
     noClasses()

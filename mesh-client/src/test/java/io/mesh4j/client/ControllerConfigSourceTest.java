@@ -1,4 +1,4 @@
-package io.mesh4j.core.source;
+package io.mesh4j.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -7,17 +7,20 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.mesh4j.core.internal.controller.Snapshots;
-import io.mesh4j.core.internal.wire.ClientMessage;
-import io.mesh4j.core.internal.wire.Current;
-import io.mesh4j.core.internal.wire.Hello;
-import io.mesh4j.core.internal.wire.PolicyServiceGrpc;
-import io.mesh4j.core.internal.wire.Resource;
-import io.mesh4j.core.internal.wire.ServerMessage;
-import io.mesh4j.core.internal.wire.Snapshot;
-import io.mesh4j.core.internal.wire.Version;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.source.RecordingListener;
+import io.mesh4j.wire.v1.ClientMessage;
+import io.mesh4j.wire.v1.Current;
+import io.mesh4j.wire.v1.Hello;
+import io.mesh4j.wire.v1.PolicyServiceGrpc;
+import io.mesh4j.wire.v1.Resource;
+import io.mesh4j.wire.v1.ServerMessage;
+import io.mesh4j.wire.v1.Snapshot;
+import io.mesh4j.wire.v1.Snapshots;
+import io.mesh4j.wire.v1.Version;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -129,7 +132,7 @@ class ControllerConfigSourceTest {
     ClientMessage answer = next();
     assertThat(answer.getNack().getVersion()).isEqualTo(older.getVersion());
     assertThat(answer.getNack().getProblems(0).getExpected())
-        .isEqualTo("must be greater than the version held, 5; versions only move forward");
+        .isEqualTo("must be greater than the version last sent on this stream, 5; versions only move forward");
     assertThat(listener.updates).hasSize(1);
     assertThat(source().status().version()).isEqualTo(5);
   }

@@ -1,4 +1,4 @@
-package io.mesh4j.core.internal.controller;
+package io.mesh4j.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

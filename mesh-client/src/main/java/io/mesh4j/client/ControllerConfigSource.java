@@ -1,16 +1,18 @@
-package io.mesh4j.core.source;
+package io.mesh4j.client;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
+import io.mesh4j.client.internal.StreamClient;
 import io.mesh4j.core.identity.WorkloadIdentity;
-import io.mesh4j.core.internal.controller.Backoff;
+import io.mesh4j.core.internal.Backoff;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.core.tls.MeshKeyManager;
-import io.mesh4j.core.internal.controller.StreamClient;
-import io.mesh4j.core.internal.wire.Hello;
-import io.mesh4j.core.internal.wire.Version;
+import io.mesh4j.wire.v1.Hello;
+import io.mesh4j.wire.v1.Version;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,7 @@
-package io.mesh4j.core.internal.controller;
+package io.mesh4j.client.internal;
 
-import io.mesh4j.core.internal.wire.Snapshot;
+import io.mesh4j.wire.v1.Snapshot;
+import io.mesh4j.wire.v1.Snapshots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.mesh4j.core.identity;
+package io.mesh4j.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.CallCredentials;
@@ -10,9 +10,11 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
-import io.mesh4j.core.internal.wire.CertificateServiceGrpc;
-import io.mesh4j.core.internal.wire.SignRequest;
-import io.mesh4j.core.internal.wire.SignResponse;
+import io.mesh4j.core.identity.CertificateIssuer;
+import io.mesh4j.core.identity.IssuanceException;
+import io.mesh4j.wire.v1.CertificateServiceGrpc;
+import io.mesh4j.wire.v1.SignRequest;
+import io.mesh4j.wire.v1.SignResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.mesh4j.core.internal.controller;
+package io.mesh4j.core.internal;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;

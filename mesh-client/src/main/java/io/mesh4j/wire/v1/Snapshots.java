@@ -1,13 +1,13 @@
-package io.mesh4j.core.internal.controller;
+package io.mesh4j.wire.v1;
 
-import io.mesh4j.core.internal.wire.Resource;
-import io.mesh4j.core.internal.wire.Snapshot;
-import io.mesh4j.core.internal.wire.Version;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicyResult;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.PolicyWriter;
 import io.mesh4j.core.policy.Problem;
+import io.mesh4j.wire.v1.Resource;
+import io.mesh4j.wire.v1.Snapshot;
+import io.mesh4j.wire.v1.Version;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -95,9 +95,9 @@ public final class Snapshots {
   }
 
   /** A problem for the wire. */
-  public static io.mesh4j.core.internal.wire.Problem toWire(Problem problem) {
-    io.mesh4j.core.internal.wire.Problem.Builder b =
-        io.mesh4j.core.internal.wire.Problem.newBuilder()
+  public static io.mesh4j.wire.v1.Problem toWire(Problem problem) {
+    io.mesh4j.wire.v1.Problem.Builder b =
+        io.mesh4j.wire.v1.Problem.newBuilder()
             .setResource(problem.resource())
             .setPath(problem.path())
             .setExpected(problem.expected());
@@ -108,7 +108,7 @@ public final class Snapshots {
   }
 
   /** A problem from the wire. */
-  public static Problem fromWire(io.mesh4j.core.internal.wire.Problem problem) {
+  public static Problem fromWire(io.mesh4j.wire.v1.Problem problem) {
     return new Problem(
         problem.getResource(),
         problem.getPath(),
