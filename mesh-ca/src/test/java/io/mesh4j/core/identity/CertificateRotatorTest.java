@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.MeshListener;
-import io.mesh4j.core.telemetry.micrometer.MeshMetrics;
 import io.mesh4j.core.testing.FakeClock;
 import io.mesh4j.core.testing.FakeTicker;
 import io.mesh4j.core.testing.ManualScheduler;
+import io.mesh4j.micrometer.MeshMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;

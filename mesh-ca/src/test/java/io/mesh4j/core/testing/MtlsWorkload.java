@@ -12,7 +12,7 @@ import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.TlsRefusal;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.source.StaticConfigSource;
-import io.mesh4j.core.telemetry.micrometer.MeshMetrics;
+import io.mesh4j.micrometer.MeshMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.KeyPair;

@@ -54,23 +54,15 @@ class LayeringTest {
   }
 
   @Test
-  void onlyTheMicrometerBindingKnowsMicrometer() {
-    // micrometer-core is an optional dependency: any other use would fail without it at run time
-    noClasses()
-        .that()
-        .resideOutsideOfPackage("io.mesh4j.core.telemetry.micrometer..")
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage("io.micrometer..")
-        .check(classes);
+  void theCoreKnowsNoMicrometer() {
+    // metrics are mesh4j-micrometer's, which implements the telemetry SPI from outside
+    noClasses().should().dependOnClassesThat().resideInAnyPackage("io.micrometer..").check(classes);
   }
 
   @Test
-  void onlyTheTracingBindingKnowsOpenTelemetry() {
-    // opentelemetry-* are optional dependencies too
+  void theCoreKnowsNoOpenTelemetry() {
+    // tracing is mesh4j-opentelemetry's, likewise
     noClasses()
-        .that()
-        .resideOutsideOfPackage("io.mesh4j.core.telemetry.otel..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("io.opentelemetry..")

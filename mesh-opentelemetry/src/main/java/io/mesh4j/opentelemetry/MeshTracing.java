@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry.otel;
+package io.mesh4j.opentelemetry;
 
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshFailure;

@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry.otel;
+package io.mesh4j.opentelemetry;
 
 import io.mesh4j.core.policy.MeshConfig;
 import io.opentelemetry.api.common.Attributes;

@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry.otel;
+package io.mesh4j.opentelemetry;
 
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.Span;

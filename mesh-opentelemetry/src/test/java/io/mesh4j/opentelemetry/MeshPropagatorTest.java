@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry.otel;
+package io.mesh4j.opentelemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry.micrometer;
+package io.mesh4j.micrometer;
 
 import static io.mesh4j.core.testing.Policies.breaker;
 import static io.mesh4j.core.testing.Policies.budget;

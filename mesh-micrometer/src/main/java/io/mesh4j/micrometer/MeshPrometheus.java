@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry.micrometer;
+package io.mesh4j.micrometer;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

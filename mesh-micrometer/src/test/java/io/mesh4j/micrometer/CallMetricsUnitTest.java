@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry.micrometer;
+package io.mesh4j.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
