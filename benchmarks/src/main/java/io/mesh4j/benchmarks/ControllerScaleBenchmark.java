@@ -8,7 +8,7 @@ import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.policy.TrafficRoute;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;

@@ -13,7 +13,7 @@ import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import io.mesh4j.controller.kubernetes.RootConfigMaps;
 import io.mesh4j.controller.serve.AdminServer;
 import io.mesh4j.controller.serve.AdminTokens;
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.controller.serve.PolicyStreamService;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.controller.serve.WorkloadCertificates;

@@ -8,7 +8,7 @@ import io.mesh4j.controller.ca.DirectoryRootStore;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
 import io.mesh4j.core.call.SpiffeIds;
 import io.mesh4j.core.identity.CertificateIssuer;
-import io.mesh4j.core.identity.ControllerCertificateIssuer;
+import io.mesh4j.client.ControllerCertificateIssuer;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IssuanceException;
 import java.io.IOException;

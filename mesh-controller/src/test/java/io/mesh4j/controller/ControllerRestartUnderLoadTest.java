@@ -15,7 +15,7 @@ import io.grpc.stub.StreamObserver;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshListener;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import io.mesh4j.grpc.MeshChannels;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

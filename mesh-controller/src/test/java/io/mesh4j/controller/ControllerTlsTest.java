@@ -6,11 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.mesh4j.controller.ca.DirectoryRootStore;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
-import io.mesh4j.core.identity.CertificateAuthority;
-import io.mesh4j.core.identity.ControllerCertificateIssuer;
+import io.mesh4j.ca.CertificateAuthority;
+import io.mesh4j.client.ControllerCertificateIssuer;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IssuanceException;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

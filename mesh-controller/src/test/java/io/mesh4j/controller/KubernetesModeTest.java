@@ -17,7 +17,7 @@ import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.ServiceEndpoints;
 import io.mesh4j.core.policy.TrafficRoute;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;

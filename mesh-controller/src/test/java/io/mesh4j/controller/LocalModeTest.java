@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.core.policy.ServiceEndpoints;
 import io.mesh4j.core.policy.TrafficRoute;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

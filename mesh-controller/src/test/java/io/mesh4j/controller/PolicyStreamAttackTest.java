@@ -18,23 +18,23 @@ import io.mesh4j.controller.ca.DirectoryRootStore;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.StreamRefusal;
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.WorkloadIdentity;
-import io.mesh4j.core.internal.wire.Ack;
+import io.mesh4j.wire.v1.Ack;
 import io.mesh4j.core.tls.MeshKeyManager;
 import java.security.KeyPair;
-import io.mesh4j.core.internal.wire.ClientMessage;
-import io.mesh4j.core.internal.wire.Hello;
-import io.mesh4j.core.internal.wire.Nack;
-import io.mesh4j.core.internal.wire.PolicyServiceGrpc;
-import io.mesh4j.core.internal.wire.Problem;
-import io.mesh4j.core.internal.wire.ServerMessage;
-import io.mesh4j.core.internal.wire.Version;
+import io.mesh4j.wire.v1.ClientMessage;
+import io.mesh4j.wire.v1.Hello;
+import io.mesh4j.wire.v1.Nack;
+import io.mesh4j.wire.v1.PolicyServiceGrpc;
+import io.mesh4j.wire.v1.Problem;
+import io.mesh4j.wire.v1.ServerMessage;
+import io.mesh4j.wire.v1.Version;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.TrafficRoute;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -337,8 +337,8 @@ class PolicyStreamAttackTest {
   void anApplicationThatHoldsAPoisonedNumberStillReceivesTheNextChange() throws Exception {
     // What an application cached while a compromised or older controller handed out MAX_VALUE.
     Path cache = dir.resolve("poisoned.pb");
-    Files.write(cache, io.mesh4j.core.internal.controller.Snapshots.renumber(
-        io.mesh4j.core.internal.controller.Snapshots.encode(0, PolicySet.parse(catalogRoute(50, 50)).resources()),
+    Files.write(cache, io.mesh4j.wire.v1.Snapshots.renumber(
+        io.mesh4j.wire.v1.Snapshots.encode(0, PolicySet.parse(catalogRoute(50, 50)).resources()),
         Long.MAX_VALUE).toByteArray());
     RecordingApplication poisoned = new RecordingApplication();
     ControllerConfigSource source =
@@ -534,8 +534,8 @@ class PolicyStreamAttackTest {
 
   @Test
   void aCsrFloodAnOversizedCsrAndGarbageFromOneIdentityLeaveTheStreamsUntouched() throws Exception {
-    io.mesh4j.core.internal.wire.CertificateServiceGrpc.CertificateServiceBlockingStub ca =
-        io.mesh4j.core.internal.wire.CertificateServiceGrpc.newBlockingStub(channel)
+    io.mesh4j.wire.v1.CertificateServiceGrpc.CertificateServiceBlockingStub ca =
+        io.mesh4j.wire.v1.CertificateServiceGrpc.newBlockingStub(channel)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(ATTACKER_TOKEN)));
     List<Status.Code> codes = new ArrayList<>();
     byte[] csr = Csr.create(Csr.generateKeyPair());
@@ -573,9 +573,9 @@ class PolicyStreamAttackTest {
     legitimateApplicationKeepsReceivingUpdates();
   }
 
-  private static Status.Code sign(io.mesh4j.core.internal.wire.CertificateServiceGrpc.CertificateServiceBlockingStub ca, byte[] csr) {
+  private static Status.Code sign(io.mesh4j.wire.v1.CertificateServiceGrpc.CertificateServiceBlockingStub ca, byte[] csr) {
     try {
-      ca.sign(io.mesh4j.core.internal.wire.SignRequest.newBuilder().setCsr(com.google.protobuf.ByteString.copyFrom(csr)).build());
+      ca.sign(io.mesh4j.wire.v1.SignRequest.newBuilder().setCsr(com.google.protobuf.ByteString.copyFrom(csr)).build());
       return Status.Code.OK;
     } catch (io.grpc.StatusRuntimeException e) {
       return e.getStatus().getCode();
@@ -690,7 +690,7 @@ class PolicyStreamAttackTest {
   }
 
   private static List<String> refs(ServerMessage message) {
-    return message.getSnapshot().getResourcesList().stream().map(io.mesh4j.core.internal.wire.Resource::getRef).toList();
+    return message.getSnapshot().getResourcesList().stream().map(io.mesh4j.wire.v1.Resource::getRef).toList();
   }
 
   private static List<Integer> weights(PolicySet set) {

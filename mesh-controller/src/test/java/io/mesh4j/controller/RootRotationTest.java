@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.mesh4j.controller.ca.DirectoryRootStore;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.identity.CertificateIssuer;
-import io.mesh4j.core.identity.ControllerCertificateIssuer;
+import io.mesh4j.client.ControllerCertificateIssuer;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IssuanceException;
 import io.mesh4j.core.identity.Pem;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.testing.MtlsWorkload;
 import io.mesh4j.core.tls.MeshTls;

@@ -2,7 +2,7 @@ package io.mesh4j.spring;
 
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.source.ConfigSource;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import io.mesh4j.core.source.DirectoryConfigSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;

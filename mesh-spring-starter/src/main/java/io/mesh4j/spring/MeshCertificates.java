@@ -3,7 +3,7 @@ package io.mesh4j.spring;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.MeshListener;
 import io.mesh4j.core.identity.CertificateRotator;
-import io.mesh4j.core.identity.ControllerCertificateIssuer;
+import io.mesh4j.client.ControllerCertificateIssuer;
 import io.mesh4j.core.identity.IssuanceException;
 import io.mesh4j.core.identity.TlsRefusal;
 import java.nio.file.Files;

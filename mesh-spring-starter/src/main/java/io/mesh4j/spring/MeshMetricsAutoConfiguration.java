@@ -1,6 +1,6 @@
 package io.mesh4j.spring;
 
-import io.mesh4j.core.telemetry.micrometer.MeshMetrics;
+import io.mesh4j.micrometer.MeshMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -1,7 +1,7 @@
 package io.mesh4j.spring;
 
 import io.mesh4j.core.telemetry.AccessLog;
-import io.mesh4j.core.telemetry.otel.MeshTracing;
+import io.mesh4j.opentelemetry.MeshTracing;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import org.springframework.beans.factory.ObjectProvider;

@@ -3,7 +3,7 @@ package io.mesh4j.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.source.ControllerConfigSource;
+import io.mesh4j.client.ControllerConfigSource;
 import io.mesh4j.core.source.DirectoryConfigSource;
 import io.mesh4j.core.source.StaticConfigSource;
 import java.nio.file.Path;

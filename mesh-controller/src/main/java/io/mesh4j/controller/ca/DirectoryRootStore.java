@@ -1,6 +1,6 @@
 package io.mesh4j.controller.ca;
 
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.identity.Pem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package io.mesh4j.controller.ca;
 
-import io.mesh4j.core.identity.CertificateAuthority;
-import io.mesh4j.core.identity.CertificateAuthority.RotationPhase;
+import io.mesh4j.ca.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority.RotationPhase;
 import io.mesh4j.core.policy.MeshConfig;
 import java.security.cert.X509Certificate;
 import java.time.Duration;

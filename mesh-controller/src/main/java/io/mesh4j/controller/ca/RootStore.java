@@ -1,6 +1,6 @@
 package io.mesh4j.controller.ca;
 
-import io.mesh4j.core.identity.CertificateAuthority;
+import io.mesh4j.ca.CertificateAuthority;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,9 +5,9 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
-import io.mesh4j.core.internal.wire.ClientMessage;
-import io.mesh4j.core.internal.wire.PolicyServiceGrpc;
-import io.mesh4j.core.internal.wire.ServerMessage;
+import io.mesh4j.wire.v1.ClientMessage;
+import io.mesh4j.wire.v1.PolicyServiceGrpc;
+import io.mesh4j.wire.v1.ServerMessage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 

@@ -8,13 +8,13 @@ import io.mesh4j.controller.resolve.PolicyResolver;
 import io.mesh4j.controller.resolve.ResourceCondition;
 import io.mesh4j.controller.resolve.Scope;
 import io.mesh4j.controller.resolve.Visibility;
-import io.mesh4j.core.internal.controller.Snapshots;
-import io.mesh4j.core.internal.wire.ClientMessage;
-import io.mesh4j.core.internal.wire.Current;
-import io.mesh4j.core.internal.wire.Hello;
-import io.mesh4j.core.internal.wire.ServerMessage;
-import io.mesh4j.core.internal.wire.Snapshot;
-import io.mesh4j.core.internal.wire.Version;
+import io.mesh4j.wire.v1.Snapshots;
+import io.mesh4j.wire.v1.ClientMessage;
+import io.mesh4j.wire.v1.Current;
+import io.mesh4j.wire.v1.Hello;
+import io.mesh4j.wire.v1.ServerMessage;
+import io.mesh4j.wire.v1.Snapshot;
+import io.mesh4j.wire.v1.Version;
 import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
@@ -505,12 +505,12 @@ public final class SnapshotDistributor implements AutoCloseable {
     return true;
   }
 
-  private void onNack(Session session, Version version, List<io.mesh4j.core.internal.wire.Problem> wireProblems) {
+  private void onNack(Session session, Version version, List<io.mesh4j.wire.v1.Problem> wireProblems) {
     if (!answers(session, version, "Nack")) {
       return;
     }
     List<String> reasons = new ArrayList<>();
-    for (io.mesh4j.core.internal.wire.Problem p : wireProblems) {
+    for (io.mesh4j.wire.v1.Problem p : wireProblems) {
       if (reasons.size() == MAX_NACK_REASONS) {
         reasons.add("(" + (wireProblems.size() - MAX_NACK_REASONS) + " more)");
         break;
@@ -637,7 +637,7 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   private static List<String> refs(Snapshot snapshot) {
     List<String> out = new ArrayList<>(snapshot.getResourcesCount());
-    for (io.mesh4j.core.internal.wire.Resource r : snapshot.getResourcesList()) {
+    for (io.mesh4j.wire.v1.Resource r : snapshot.getResourcesList()) {
       out.add(r.getRef());
     }
     return List.copyOf(out);

@@ -6,11 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.mesh4j.controller.ca.CallerIdentity;
-import io.mesh4j.core.internal.wire.ClientMessage;
-import io.mesh4j.core.internal.wire.Hello;
-import io.mesh4j.core.internal.wire.Nack;
-import io.mesh4j.core.internal.wire.Problem;
-import io.mesh4j.core.internal.wire.ServerMessage;
+import io.mesh4j.wire.v1.ClientMessage;
+import io.mesh4j.wire.v1.Hello;
+import io.mesh4j.wire.v1.Nack;
+import io.mesh4j.wire.v1.Problem;
+import io.mesh4j.wire.v1.ServerMessage;
 import io.mesh4j.core.policy.PolicySet;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,7 +90,7 @@ class SnapshotDistributorTest {
 
   private static ClientMessage ack(ServerMessage sent) {
     return ClientMessage.newBuilder()
-        .setAck(io.mesh4j.core.internal.wire.Ack.newBuilder().setVersion(sent.getSnapshot().getVersion()))
+        .setAck(io.mesh4j.wire.v1.Ack.newBuilder().setVersion(sent.getSnapshot().getVersion()))
         .build();
   }
 

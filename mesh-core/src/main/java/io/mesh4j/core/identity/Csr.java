@@ -1,21 +1,11 @@
 package io.mesh4j.core.identity;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.ExtensionsGenerator;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,6 +15,15 @@ import org.jspecify.annotations.Nullable;
  * <p>Stateless and thread-safe.
  */
 public final class Csr {
+
+  // RFC 2986 and RFC 5280, written out because these are the only structures mesh-core encodes.
+  private static final byte[] VERSION_1 = {Der.INTEGER, 1, 0};
+  private static final byte[] EMPTY_NAME = {Der.SEQUENCE, 0};
+  private static final int ATTRIBUTES = 0xa0;
+  private static final int URI_NAME = 0x86;
+  private static final String EXTENSION_REQUEST = "1.2.840.113549.1.9.14";
+  private static final String SUBJECT_ALT_NAME = "2.5.29.17";
+  private static final String ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
 
   private Csr() {}
 
@@ -54,23 +53,38 @@ public final class Csr {
    * authenticated identity; this exists so that behaviour can be tested.
    */
   public static byte[] create(KeyPair keyPair, @Nullable String requestedId) {
-    try {
-      PKCS10CertificationRequestBuilder b =
-          new JcaPKCS10CertificationRequestBuilder(new X500Name(""), keyPair.getPublic());
-      if (requestedId != null) {
-        ExtensionsGenerator ext = new ExtensionsGenerator();
-        ext.addExtension(
-            Extension.subjectAlternativeName,
-            false,
-            new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, requestedId)));
-        b.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate());
-      }
-      return b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keyPair.getPrivate()))
-          .getEncoded();
-    } catch (OperatorCreationException e) {
-      throw new IllegalStateException("mesh4j: cannot sign a certificate request: " + e, e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    byte[] attributes = new byte[0];
+    if (requestedId != null) {
+      byte[] names =
+          Der.tlv(Der.SEQUENCE, Der.tlv(URI_NAME, requestedId.getBytes(StandardCharsets.US_ASCII)));
+      byte[] subjectAltName =
+          Der.tlv(Der.SEQUENCE, Der.oid(SUBJECT_ALT_NAME), Der.tlv(Der.OCTET_STRING, names));
+      attributes =
+          Der.tlv(
+              Der.SEQUENCE,
+              Der.oid(EXTENSION_REQUEST),
+              Der.tlv(Der.SET, Der.tlv(Der.SEQUENCE, subjectAltName)));
     }
+    byte[] info =
+        Der.tlv(
+            Der.SEQUENCE,
+            VERSION_1,
+            EMPTY_NAME,
+            keyPair.getPublic().getEncoded(),
+            Der.tlv(ATTRIBUTES, attributes));
+    byte[] signature;
+    try {
+      Signature s = Signature.getInstance("SHA256withECDSA");
+      s.initSign(keyPair.getPrivate());
+      s.update(info);
+      signature = s.sign();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("mesh4j: cannot sign a certificate request: " + e, e);
+    }
+    return Der.tlv(
+        Der.SEQUENCE,
+        info,
+        Der.tlv(Der.SEQUENCE, Der.oid(ECDSA_WITH_SHA256)),
+        Der.tlv(Der.BIT_STRING, new byte[] {0}, signature));
   }
 }

@@ -1,23 +1,19 @@
 package io.mesh4j.core.identity;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * PEM reading and writing for the files an authority and a workload keep: certificates
@@ -28,30 +24,39 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
  */
 public final class Pem {
 
+  // RFC 7468: text outside the blocks is allowed and ignored.
+  private static final Pattern BLOCK =
+      Pattern.compile(
+          "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+  private static final Base64.Encoder ENCODER =
+      Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+  // The algorithms a PKCS#8 key may hold, tried in turn: the encoding names its algorithm only by
+  // object identifier, which the JDK's KeyFactory cannot be asked for directly.
+  private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "Ed25519", "Ed448");
+  private static final String EC_PUBLIC_KEY = "1.2.840.10045.2.1";
+
   private Pem() {}
 
   /** The certificates as concatenated {@code CERTIFICATE} blocks, in order. */
   public static String certificates(List<X509Certificate> certificates) {
-    StringWriter out = new StringWriter();
-    try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      for (X509Certificate c : certificates) {
-        w.writeObject(c);
+    StringBuilder out = new StringBuilder();
+    for (X509Certificate c : certificates) {
+      try {
+        block(out, "CERTIFICATE", c.getEncoded());
+      } catch (CertificateException e) {
+        throw new IllegalArgumentException("mesh4j: cannot encode a certificate: " + e, e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
     return out.toString();
   }
 
   /** The key as an unencrypted PKCS#8 {@code PRIVATE KEY} block. */
   public static String privateKey(PrivateKey key) {
-    StringWriter out = new StringWriter();
-    try (JcaPEMWriter w = new JcaPEMWriter(out)) {
-      w.writeObject(new JcaPKCS8Generator(key, null).generate());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    if (!"PKCS#8".equals(key.getFormat())) {
+      throw new IllegalArgumentException(
+          "mesh4j: the private key's encoding is " + key.getFormat() + ", not PKCS#8");
     }
-    return out.toString();
+    return block(new StringBuilder(), "PRIVATE KEY", key.getEncoded()).toString();
   }
 
   /**
@@ -62,18 +67,19 @@ public final class Pem {
    */
   public static List<X509Certificate> readCertificates(String pem, String what) {
     List<X509Certificate> out = new ArrayList<>();
-    try (PEMParser p = new PEMParser(new StringReader(pem))) {
+    try {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
-      Object o;
-      while ((o = p.readObject()) != null) {
-        if (!(o instanceof X509CertificateHolder h)) {
+      Matcher m = BLOCK.matcher(pem);
+      while (m.find()) {
+        if (!m.group(1).equals("CERTIFICATE")) {
           throw new IllegalArgumentException(
-              what + ": expected only CERTIFICATE blocks, found " + o.getClass().getSimpleName());
+              what + ": expected only CERTIFICATE blocks, found " + m.group(1));
         }
         out.add(
-            (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(h.getEncoded())));
+            (X509Certificate)
+                cf.generateCertificate(new ByteArrayInputStream(decode(m.group(2), what))));
       }
-    } catch (IOException | CertificateException e) {
+    } catch (CertificateException e) {
       throw new IllegalArgumentException(what + ": not a readable PEM certificate: " + e, e);
     }
     if (out.isEmpty()) {
@@ -89,21 +95,70 @@ public final class Pem {
    * @throws IllegalArgumentException when no unencrypted key can be read
    */
   public static PrivateKey readPrivateKey(String pem, String what) {
-    try (PEMParser p = new PEMParser(new StringReader(pem))) {
-      Object o = p.readObject();
-      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-      if (o instanceof PrivateKeyInfo info) {
-        return converter.getPrivateKey(info);
-      }
-      if (o instanceof PEMKeyPair pair) {
-        return converter.getKeyPair(pair).getPrivate();
-      }
+    Matcher m = BLOCK.matcher(pem);
+    String type = m.find() ? m.group(1) : null;
+    if (!"PRIVATE KEY".equals(type) && !"EC PRIVATE KEY".equals(type)) {
       throw new IllegalArgumentException(
           what
               + ": expected an unencrypted PRIVATE KEY or EC PRIVATE KEY block, found "
-              + (o == null ? "nothing" : o.getClass().getSimpleName()));
-    } catch (IOException e) {
+              + (type == null ? "nothing" : type));
+    }
+    byte[] der = decode(m.group(2), what);
+    try {
+      if (type.equals("EC PRIVATE KEY")) {
+        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(sec1ToPkcs8(der)));
+      }
+      PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+      GeneralSecurityException last = null;
+      for (String algorithm : KEY_ALGORITHMS) {
+        try {
+          return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+        } catch (GeneralSecurityException e) {
+          last = e;
+        }
+      }
+      throw last;
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": not a readable PEM private key: " + e, e);
     }
+  }
+
+  /**
+   * Wraps an RFC 5915 EC key in the PKCS#8 structure the JDK reads, taking the curve from the
+   * key's own parameters.
+   */
+  private static byte[] sec1ToPkcs8(byte[] sec1) {
+    byte[] curve = null;
+    for (byte[] child : Der.children(sec1)) {
+      if ((child[0] & 0xff) == 0xa0) {
+        curve = Der.contents(child);
+      }
+    }
+    if (curve == null) {
+      throw new IllegalArgumentException("the EC PRIVATE KEY names no curve");
+    }
+    return Der.tlv(
+        Der.SEQUENCE,
+        new byte[] {Der.INTEGER, 1, 0},
+        Der.tlv(Der.SEQUENCE, Der.oid(EC_PUBLIC_KEY), curve),
+        Der.tlv(Der.OCTET_STRING, sec1));
+  }
+
+  private static byte[] decode(String base64, String what) {
+    try {
+      return Base64.getMimeDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": PEM block is not valid base64: " + e, e);
+    }
+  }
+
+  private static StringBuilder block(StringBuilder out, String type, byte[] der) {
+    return out.append("-----BEGIN ")
+        .append(type)
+        .append("-----\n")
+        .append(ENCODER.encodeToString(der))
+        .append("\n-----END ")
+        .append(type)
+        .append("-----\n");
   }
 }

@@ -42,23 +42,27 @@ class LayeringTest {
   }
 
   @Test
-  void onlyTheMicrometerBindingKnowsMicrometer() {
-    // micrometer-core is an optional dependency: any other use would fail without it at run time
+  void theCoreNeedsNoRpcStackAndNoCryptographyLibrary() {
+    // every application links mesh4j-core; the controller client and the authority, which need
+    // these, live in mesh4j-client and mesh4j-ca so that only their users carry them
     noClasses()
-        .that()
-        .resideOutsideOfPackage("io.mesh4j.core.telemetry.micrometer..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("io.micrometer..")
+        .resideInAnyPackage(
+            "io.grpc..", "io.netty..", "com.google.protobuf..", "org.bouncycastle..")
         .check(classes);
   }
 
   @Test
-  void onlyTheTracingBindingKnowsOpenTelemetry() {
-    // opentelemetry-* are optional dependencies too
+  void theCoreKnowsNoMicrometer() {
+    // metrics are mesh4j-micrometer's, which implements the telemetry SPI from outside
+    noClasses().should().dependOnClassesThat().resideInAnyPackage("io.micrometer..").check(classes);
+  }
+
+  @Test
+  void theCoreKnowsNoOpenTelemetry() {
+    // tracing is mesh4j-opentelemetry's, likewise
     noClasses()
-        .that()
-        .resideOutsideOfPackage("io.mesh4j.core.telemetry.otel..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("io.opentelemetry..")

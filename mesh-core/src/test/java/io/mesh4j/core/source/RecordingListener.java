@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Remembers every delivery and rejection; accepts every update. Thread-safe. */
-final class RecordingListener implements ConfigSource.Listener {
+public final class RecordingListener implements ConfigSource.Listener {
 
-  final List<PolicySet> updates = new CopyOnWriteArrayList<>();
-  final List<List<Problem>> rejections = new CopyOnWriteArrayList<>();
+  public final List<PolicySet> updates = new CopyOnWriteArrayList<>();
+  public final List<List<Problem>> rejections = new CopyOnWriteArrayList<>();
 
   @Override
   public ApplyResult onUpdate(PolicySet policies) {
@@ -22,11 +22,11 @@ final class RecordingListener implements ConfigSource.Listener {
     rejections.add(List.copyOf(problems));
   }
 
-  PolicySet last() {
+  public PolicySet last() {
     return updates.get(updates.size() - 1);
   }
 
-  List<String> lastRejection() {
+  public List<String> lastRejection() {
     return rejections.get(rejections.size() - 1).stream().map(Problem::message).toList();
   }
 }

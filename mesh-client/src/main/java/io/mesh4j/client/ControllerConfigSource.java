@@ -1,0 +1,281 @@
+package io.mesh4j.client;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.mesh4j.client.internal.StreamClient;
+import io.mesh4j.core.identity.WorkloadIdentity;
+import io.mesh4j.core.internal.Backoff;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.tls.MeshKeyManager;
+import io.mesh4j.wire.v1.Hello;
+import io.mesh4j.wire.v1.Version;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A source that receives the application's policy from mesh-controller over one long-lived gRPC
+ * stream. The application introduces itself (name, namespace, identity, the services it calls
+ * and serves, and the version it holds); the controller answers with a snapshot resolved for
+ * exactly that, then sends a new one whenever it changes. Every snapshot is validated through
+ * {@link io.mesh4j.core.policy.PolicySet} before the listener sees it; the controller is told
+ * "applied" only after the listener applied it, and otherwise gets every problem back.
+ *
+ * <p>While the controller is unreachable the application keeps what it holds and reconnects with
+ * jittered exponential backoff; versions only move forward, so a reconnection that finds the
+ * content unchanged applies nothing again. With a {@linkplain Builder#cacheFile cache file} the
+ * last good snapshot survives a restart of the application and is delivered by {@link #start}
+ * before the controller is reached.
+ *
+ * <p>Thread-safe. After {@link #start} returns, the listener is called on one daemon thread,
+ * {@code mesh4j-controller-stream}, one call at a time.
+ */
+public final class ControllerConfigSource implements ConfigSource {
+
+  /**
+   * What the source holds and how current it is, for readiness checks and admin pages.
+   *
+   * @param connected whether the controller has answered on the open stream
+   * @param version the number of the version in effect, 0 before any
+   * @param hash the content hash of that version, empty before any
+   * @param lastSync when the controller last confirmed or changed it, or null if it never has
+   *     (for example when running from the cache alone)
+   */
+  public record Status(boolean connected, long version, String hash, @Nullable Instant lastSync) {}
+
+  private final StreamClient client;
+
+  private ControllerConfigSource(StreamClient client) {
+    this.client = client;
+  }
+
+  /**
+   * A builder for a source that connects to {@code target}, a gRPC target such as {@code
+   * mesh-controller.mesh4j-system:15010} or {@code 127.0.0.1:15010}.
+   */
+  public static Builder builder(String target) {
+    return new Builder(target);
+  }
+
+  /**
+   * Delivers the cached snapshot, if a cache file is set and holds a good one, on the calling
+   * thread; then connects in the background.
+   *
+   * @throws IllegalStateException if started before or already closed
+   */
+  @Override
+  public void start(Listener listener) {
+    client.start(listener);
+  }
+
+  @Override
+  public String describe() {
+    return client.describe();
+  }
+
+  /** What the source holds now; callable from any thread. */
+  public Status status() {
+    StreamClient.Status s = client.status();
+    Version v = s.version();
+    return new Status(s.connected(), v == null ? 0 : v.getNumber(), v == null ? "" : v.getHash(), s.lastSync());
+  }
+
+  /** Closes the stream; the listener is not called after this returns (unless called from it). */
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  /**
+   * Builds a {@link ControllerConfigSource}. The application name and namespace are required;
+   * everything else has a default. Not thread-safe.
+   */
+  public static final class Builder {
+    private final String target;
+    private @Nullable String application;
+    private @Nullable String namespace;
+    private String identity = "";
+    private final List<String> calls = new ArrayList<>();
+    private final List<String> serves = new ArrayList<>();
+    private @Nullable Path cacheFile;
+    private Duration initialBackoff = Duration.ofMillis(250);
+    private Duration maxBackoff = Duration.ofSeconds(30);
+    private RandomGenerator random = RandomGenerator.getDefault();
+    private InstantSource clock = InstantSource.system();
+    private @Nullable Path trustedRoots;
+    private @Nullable Path tokenFile;
+    private @Nullable WorkloadIdentity certificate;
+
+    private Builder(String target) {
+      this.target = Objects.requireNonNull(target, "target");
+    }
+
+    /**
+     * Connect with TLS, trusting the CA certificates in this PEM file (the mesh's CA root, which
+     * signs the controller's serving certificate). Without it the stream is plaintext.
+     */
+    public Builder trustedRoots(Path pemFile) {
+      this.trustedRoots = Objects.requireNonNull(pemFile, "pemFile");
+      return this;
+    }
+
+    /**
+     * The workload's bearer token (in Kubernetes, a projected ServiceAccount token with audience
+     * {@code mesh4j-controller}; in local mode, a bootstrap token), re-read for every stream. The
+     * controller serves only what the identity it proves may see, and refuses streams without
+     * one unless it runs without authentication.
+     */
+    public Builder tokenFile(Path file) {
+      this.tokenFile = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Present this workload's mesh certificate in the TLS handshake (needs {@link #trustedRoots}):
+     * once the application holds one, it proves who the application is without a token, and the
+     * key manager always presents the current certificate, so rotation needs no reconnection. When
+     * the identity has no certificate yet, the stream falls back to the {@link #tokenFile} token.
+     */
+    public Builder clientCertificate(WorkloadIdentity identity) {
+      this.certificate = Objects.requireNonNull(identity, "identity");
+      return this;
+    }
+
+    /** The application's name, as operators see it in the controller's status. Required. */
+    public Builder application(String name) {
+      this.application = name;
+      return this;
+    }
+
+    /** The application's namespace; also the namespace of bare service names. Required. */
+    public Builder namespace(String namespace) {
+      this.namespace = namespace;
+      return this;
+    }
+
+    /** The application's SPIFFE ID; none by default. */
+    public Builder identity(String spiffeId) {
+      this.identity = spiffeId;
+      return this;
+    }
+
+    /** Services the application calls ({@code name} or {@code name.namespace}); adds to earlier calls. */
+    public Builder calls(String... services) {
+      return calls(Arrays.asList(services));
+    }
+
+    /** Services the application calls; adds to earlier calls. */
+    public Builder calls(Collection<String> services) {
+      calls.addAll(services);
+      return this;
+    }
+
+    /** Services the application serves, whose authorization policies it enforces; adds to earlier calls. */
+    public Builder serves(String... services) {
+      serves.addAll(Arrays.asList(services));
+      return this;
+    }
+
+    /** Keeps the last good snapshot in this file and starts from it; no cache by default. */
+    public Builder cacheFile(Path file) {
+      this.cacheFile = file;
+      return this;
+    }
+
+    /**
+     * Reconnection delays: from {@code initial}, doubling up to {@code max}, each with half of it
+     * jittered. Defaults: 250 ms and 30 s.
+     */
+    public Builder backoff(Duration initial, Duration max) {
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** The random source of the reconnection jitter; tests fix it. */
+    public Builder random(RandomGenerator random) {
+      this.random = random;
+      return this;
+    }
+
+    /** The wall clock of {@link Status#lastSync()}; tests fix it. */
+    public Builder clock(InstantSource clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * The source, not yet connected.
+     *
+     * @throws IllegalStateException if the application name or namespace is missing
+     * @throws IllegalArgumentException if the backoff bounds are not positive and ordered
+     */
+    public ControllerConfigSource build() {
+      if (application == null || application.isEmpty()) {
+        throw new IllegalStateException("application name is required");
+      }
+      if (namespace == null || namespace.isEmpty()) {
+        throw new IllegalStateException("application namespace is required");
+      }
+      Backoff backoff = new Backoff(initialBackoff, maxBackoff, random);
+      Hello hello =
+          Hello.newBuilder()
+              .setApplication(application)
+              .setNamespace(namespace)
+              .setIdentity(identity)
+              .addAllCalls(calls)
+              .addAllServes(serves)
+              .build();
+      ScheduledThreadPoolExecutor executor =
+          new ScheduledThreadPoolExecutor(
+              1,
+              r -> {
+                Thread t = new Thread(r, StreamClient.THREAD_NAME);
+                t.setDaemon(true);
+                return t;
+              });
+      executor.setRemoveOnCancelPolicy(true);
+      // The channel's callbacks run on the client's one thread: that is what serializes them.
+      ChannelCredentials credentials = InsecureChannelCredentials.create();
+      Path roots = trustedRoots;
+      if (roots == null && certificate != null) {
+        executor.shutdownNow();
+        throw new IllegalStateException("a client certificate needs trustedRoots: it is only sent over TLS");
+      }
+      if (roots != null) {
+        try {
+          TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(roots.toFile());
+          WorkloadIdentity identity = certificate;
+          if (identity != null) {
+            tls.keyManager(new MeshKeyManager(identity));
+          }
+          credentials = tls.build();
+        } catch (IOException e) {
+          executor.shutdownNow();
+          throw new IllegalArgumentException(
+              "ControllerConfigSource trustedRoots: cannot read " + roots + " (" + e
+                  + "); expected a PEM file of CA certificates",
+              e);
+        }
+      }
+      ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).executor(executor).build();
+      return new ControllerConfigSource(
+          new StreamClient(
+              new StreamClient.Settings(target, hello, cacheFile, backoff, clock, tokenFile), channel, executor));
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.mesh4j.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+class BackoffTest {
+
+  /** Always draws the same fraction, so each delay is exact. */
+  private static RandomGenerator fixed(double fraction) {
+    return new RandomGenerator() {
+      @Override
+      public long nextLong() {
+        throw new UnsupportedOperationException("only nextDouble is drawn");
+      }
+
+      @Override
+      public double nextDouble() {
+        return fraction;
+      }
+    };
+  }
+
+  @Test
+  void delaysDoubleFromTheInitialDelayUpToTheCap() {
+    Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofMillis(1000), fixed(0.999_999_999));
+
+    assertThat(backoff.delay(0)).isBetween(Duration.ofMillis(99), Duration.ofMillis(100));
+    assertThat(backoff.delay(1)).isBetween(Duration.ofMillis(199), Duration.ofMillis(200));
+    assertThat(backoff.delay(3)).isBetween(Duration.ofMillis(799), Duration.ofMillis(800));
+    assertThat(backoff.delay(4)).isBetween(Duration.ofMillis(999), Duration.ofMillis(1000));
+    assertThat(backoff.delay(60)).isBetween(Duration.ofMillis(999), Duration.ofMillis(1000));
+  }
+
+  @Test
+  void jitterNeverTakesMoreThanHalfOfTheDelayAway() {
+    Backoff lowest = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10), fixed(0));
+    Backoff middle = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10), fixed(0.5));
+
+    assertThat(lowest.delay(2)).isEqualTo(Duration.ofMillis(200));
+    assertThat(middle.delay(2)).isEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void boundsMustBePositiveAndOrdered() {
+    assertThatThrownBy(() -> new Backoff(Duration.ZERO, Duration.ofSeconds(1), fixed(0)))
+        .hasMessage("initial backoff must be positive, got PT0S");
+    assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), fixed(0)))
+        .hasMessage("max backoff must be at least the initial backoff PT2S, got PT1S");
+  }
+}
