@@ -10,12 +10,6 @@ package io.mesh4j.core.call;
 public interface Inbound {
 
   /**
-   * Admits or refuses one incoming call to {@code service} ({@code name.namespace}). A service
-   * without a server-side limit admits every call.
-   */
-  Admission admit(String service);
-
-  /**
    * Authorizes, then admits or refuses, one incoming call. Under {@code mtls: STRICT} a call
    * without a verified peer is refused first, with {@link
    * io.mesh4j.core.MeshFailure.Reason#UNAUTHENTICATED}. The call is refused with {@link

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.MeshFailure;
 import io.mesh4j.core.call.Admission;
+import io.mesh4j.core.call.InboundCall;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.engine.resilience.TokenBucket;
@@ -98,17 +99,17 @@ class RateLimitTest {
       int admitted = 0;
       Admission last = null;
       for (int i = 0; i < 20; i++) {
-        last = h.mesh.inbound().admit("catalog.shop");
+        last = h.mesh.inbound().admit(InboundCall.builder("catalog.shop").build());
         admitted += last.isAdmitted() ? 1 : 0;
       }
       assertThat(admitted).isEqualTo(5);
       assertThat(last.refusal().getMessage())
           .isEqualTo("mesh4j: rate limited for catalog.shop (server limit 50/s, burst 5)");
-      assertThat(h.mesh.inbound().admit("other.shop").isAdmitted()).isTrue();
+      assertThat(h.mesh.inbound().admit(InboundCall.builder("other.shop").build()).isAdmitted()).isTrue();
       h.ticker.advance(Duration.ofSeconds(1));
       admitted = 0;
       for (int i = 0; i < 100; i++) {
-        admitted += h.mesh.inbound().admit("catalog.shop").isAdmitted() ? 1 : 0;
+        admitted += h.mesh.inbound().admit(InboundCall.builder("catalog.shop").build()).isAdmitted() ? 1 : 0;
       }
       assertThat(admitted).isEqualTo(5); // the bucket never holds more than its burst
     }
@@ -120,7 +121,7 @@ class RateLimitTest {
       h.apply(policy("catalog.shop").serverRateLimit(20, null).build());
       int admitted = 0;
       for (int i = 0; i < 100; i++) {
-        admitted += h.mesh.inbound().admit("catalog.shop").isAdmitted() ? 1 : 0;
+        admitted += h.mesh.inbound().admit(InboundCall.builder("catalog.shop").build()).isAdmitted() ? 1 : 0;
       }
       assertThat(admitted).isEqualTo(20);
     }

@@ -140,11 +140,6 @@ public final class OutboundEngine implements Outbound, Inbound {
     return Admission.refused(f);
   }
 
-  @Override
-  public Admission admit(String service) {
-    return limit(snapshot, service);
-  }
-
   private Admission limit(MeshSnapshot snapshot, String service) {
     MeshSnapshot.InboundService in = snapshot.inbound(service);
     if (in == null || in.limiter().tryAcquire(ctx.ticker().nanos())) {
