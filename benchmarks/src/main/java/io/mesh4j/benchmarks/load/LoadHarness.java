@@ -423,10 +423,28 @@ public final class LoadHarness {
 
   /** Bytes this JVM's live threads have allocated so far, or -1 where the JVM does not tell. */
   static long allocatedBytes() {
-    return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
-            && threads.isThreadAllocatedMemoryEnabled()
-        ? threads.getTotalThreadAllocatedBytes()
-        : -1;
+    if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads)
+        || !threads.isThreadAllocatedMemoryEnabled()
+        || TOTAL_ALLOCATED == null) {
+      return -1;
+    }
+    try {
+      return (long) TOTAL_ALLOCATED.invoke(threads);
+    } catch (ReflectiveOperationException e) {
+      return -1;
+    }
+  }
+
+  // Looked up rather than called: javac's --release 17 data on newer JDKs lacks this JDK 14 method,
+  // and the build compiles on Java 17 and Java 25 alike.
+  private static final java.lang.reflect.@org.jspecify.annotations.Nullable Method TOTAL_ALLOCATED = totalAllocated();
+
+  private static java.lang.reflect.@org.jspecify.annotations.Nullable Method totalAllocated() {
+    try {
+      return com.sun.management.ThreadMXBean.class.getMethod("getTotalThreadAllocatedBytes");
+    } catch (NoSuchMethodException e) {
+      return null;
+    }
   }
 
   // ---- targets
