@@ -1,11 +1,14 @@
 package io.mesh4j.controller;
 
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.TrafficRoute;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /** Shared fixtures of the local-mode tests: the watched directory and a free loopback port. */
 final class LocalDirectory {
@@ -37,5 +40,33 @@ final class LocalDirectory {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
+  }
+
+  /** The catalog's route: subsets v1 and v2 split by the given weights. */
+  static String catalogRoute(int v1, int v2) {
+    return """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog
+          subsets:
+            - {name: v1, labels: {version: v1}}
+            - {name: v2, labels: {version: v2}}
+          rules:
+            - backends:
+                - {subset: v1, weight: %d}
+                - {subset: v2, weight: %d}
+        """
+        .formatted(v1, v2);
+  }
+
+  /** The backend weights of the catalog route's first rule in {@code set}. */
+  static List<Integer> weights(PolicySet set) {
+    return set.routes().stream()
+        .filter(r -> r.spec().destination().equals("catalog.shop"))
+        .flatMap(r -> r.spec().rules().get(0).backends().stream())
+        .map(TrafficRoute.Backend::weight)
+        .toList();
   }
 }

@@ -41,7 +41,7 @@ class LocalModeTest {
   @BeforeEach
   void writeWorld() throws IOException {
     write("mesh.yaml", LocalDirectory.MESH);
-    write("catalog.yaml", catalogRoute(90, 10));
+    write("catalog.yaml", LocalDirectory.catalogRoute(90, 10));
     write("catalog-endpoints.yaml", catalogEndpoints("10.0.0.1", "10.0.0.2"));
     write("pricing.yaml", pricingRoute(100));
   }
@@ -93,14 +93,14 @@ class LocalModeTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> statusOf("frontend").ackedVersion() > 0);
     long before = source.status().version();
 
-    write("catalog.yaml", catalogRoute(50, 50));
+    write("catalog.yaml", LocalDirectory.catalogRoute(50, 50));
 
     await().atMost(Duration.ofSeconds(1))
         .until(() -> {
           ApplicationStatus s = statusOf("frontend");
           return s.ackedVersion() > before && s.ackedVersion() == source.status().version();
         });
-    assertThat(weights(app.current())).containsExactly(50, 50);
+    assertThat(LocalDirectory.weights(app.current())).containsExactly(50, 50);
   }
 
   @Test
@@ -127,7 +127,7 @@ class LocalModeTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> statusOf("frontend").ackedVersion() > 0);
     long served = source.status().version();
 
-    write("catalog.yaml", catalogRoute(-5, 10));
+    write("catalog.yaml", LocalDirectory.catalogRoute(-5, 10));
 
     await().atMost(Duration.ofSeconds(2))
         .until(() -> adminGet("/status").contains("spec.rules[0].backends[0].weight"));
@@ -139,7 +139,7 @@ class LocalModeTest {
     RecordingApplication late = new RecordingApplication();
     connect("checkout", late, "catalog");
     await().atMost(Duration.ofSeconds(5)).until(() -> !late.applied.isEmpty());
-    assertThat(weights(late.current())).containsExactly(90, 10);
+    assertThat(LocalDirectory.weights(late.current())).containsExactly(90, 10);
     assertThat(app.applied).hasSize(1);
     assertThat(app.rejected).isEmpty();
     assertThat(source.status().version()).isEqualTo(served);
@@ -152,9 +152,9 @@ class LocalModeTest {
     ControllerConfigSource source = connect("frontend", app, "catalog");
     await().atMost(Duration.ofSeconds(5)).until(() -> statusOf("frontend").ackedVersion() > 0);
     long applied = source.status().version();
-    app.refuseWhen(p -> weights(p).contains(70) ? "weight 70 is not allowed by this application" : null);
+    app.refuseWhen(p -> LocalDirectory.weights(p).contains(70) ? "weight 70 is not allowed by this application" : null);
 
-    write("catalog.yaml", catalogRoute(70, 30));
+    write("catalog.yaml", LocalDirectory.catalogRoute(70, 30));
 
     await().atMost(Duration.ofSeconds(2)).until(() -> statusOf("frontend").lastNack() != null);
     ApplicationStatus status = statusOf("frontend");
@@ -162,7 +162,7 @@ class LocalModeTest {
         .containsExactly("policy version " + status.lastNack().version() + ": weight 70 is not allowed by this application");
     assertThat(status.ackedVersion()).isEqualTo(applied);
     assertThat(source.status().version()).isEqualTo(applied);
-    assertThat(weights(app.current())).containsExactly(90, 10);
+    assertThat(LocalDirectory.weights(app.current())).containsExactly(90, 10);
     assertThat(adminGet("/status")).contains("weight 70 is not allowed by this application");
     assertThat(adminGet("/metrics"))
         .contains("mesh4j_controller_nacks_total 1")
@@ -199,7 +199,7 @@ class LocalModeTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> apps.stream().allMatch(a -> !a.applied.isEmpty()));
     long computed = controller.distributor().computeCount();
 
-    write("catalog.yaml", catalogRoute(60, 40));
+    write("catalog.yaml", LocalDirectory.catalogRoute(60, 40));
 
     await().atMost(Duration.ofSeconds(2)).until(() -> apps.stream().allMatch(a -> a.applied.size() == 2));
     assertThat(controller.distributor().computeCount()).isEqualTo(computed + 1);
@@ -214,7 +214,7 @@ class LocalModeTest {
     ControllerConfigSource source = connect("frontend", app, "catalog");
     await().atMost(Duration.ofSeconds(5)).until(() -> statusOf("frontend").ackedVersion() > 0);
     // Move the version past what a fresh controller would start with.
-    write("catalog.yaml", catalogRoute(80, 20));
+    write("catalog.yaml", LocalDirectory.catalogRoute(80, 20));
     await().atMost(Duration.ofSeconds(2)).until(() -> app.applied.size() == 2 && statusOf("frontend").inSync());
     long held = source.status().version();
     String hash = source.status().hash();
@@ -222,7 +222,7 @@ class LocalModeTest {
     controller.close();
     controller = null;
     await().atMost(Duration.ofSeconds(2)).until(() -> !source.status().connected());
-    assertThat(weights(app.current())).containsExactly(80, 20);
+    assertThat(LocalDirectory.weights(app.current())).containsExactly(80, 20);
     controller = await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> startController(port), c -> true);
 
     await().atMost(Duration.ofSeconds(5))
@@ -233,7 +233,7 @@ class LocalModeTest {
     assertThat(source.status().version()).isGreaterThan(held);
 
     // Versions keep moving forward from there.
-    write("catalog.yaml", catalogRoute(70, 30));
+    write("catalog.yaml", LocalDirectory.catalogRoute(70, 30));
     await().atMost(Duration.ofSeconds(2)).until(() -> app.applied.size() == 3);
     assertThat(app.current().version()).isGreaterThan(held);
   }
@@ -256,7 +256,7 @@ class LocalModeTest {
 
     assertThat(restarted.applied).hasSize(1);
     assertThat(restarted.current().version()).isEqualTo(held);
-    assertThat(weights(restarted.current())).containsExactly(90, 10);
+    assertThat(LocalDirectory.weights(restarted.current())).containsExactly(90, 10);
     assertThat(again.status().connected()).isFalse();
   }
 
@@ -330,32 +330,8 @@ class LocalModeTest {
   }
 
 
-  private static List<Integer> weights(io.mesh4j.core.policy.PolicySet set) {
-    return set.routes().stream()
-        .filter(r -> r.spec().destination().equals("catalog.shop"))
-        .flatMap(r -> r.spec().rules().get(0).backends().stream())
-        .map(TrafficRoute.Backend::weight)
-        .toList();
-  }
 
 
-  private static String catalogRoute(int v1, int v2) {
-    return """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: TrafficRoute
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          destination: catalog
-          subsets:
-            - {name: v1, labels: {version: v1}}
-            - {name: v2, labels: {version: v2}}
-          rules:
-            - backends:
-                - {subset: v1, weight: %d}
-                - {subset: v2, weight: %d}
-        """
-        .formatted(v1, v2);
-  }
 
   private static String pricingRoute(int timeoutSeconds) {
     return """

@@ -33,7 +33,6 @@ import io.mesh4j.wire.v1.Problem;
 import io.mesh4j.wire.v1.ServerMessage;
 import io.mesh4j.wire.v1.Version;
 import io.mesh4j.core.policy.PolicySet;
-import io.mesh4j.core.policy.TrafficRoute;
 import io.mesh4j.client.ControllerConfigSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -84,7 +83,7 @@ class PolicyStreamAttackTest {
   void start() throws Exception {
     config = Files.createDirectories(dir.resolve("config"));
     LocalDirectory.write(config, "mesh.yaml", LocalDirectory.MESH);
-    LocalDirectory.write(config, "catalog.yaml", catalogRoute(90, 10));
+    LocalDirectory.write(config, "catalog.yaml", LocalDirectory.catalogRoute(90, 10));
     LocalDirectory.write(config, "catalog-endpoints.yaml", CATALOG_ENDPOINTS);
     LocalDirectory.write(config, "catalog-authz.yaml", CATALOG_AUTHZ);
     Path tokens =
@@ -218,7 +217,7 @@ class PolicyStreamAttackTest {
     }
     int v1 = nextWeight;
     legitimateApplicationKeepsReceivingUpdates();
-    await().atMost(Duration.ofSeconds(1)).until(() -> weights(app.current()).equals(List.of(v1, 100 - v1)));
+    await().atMost(Duration.ofSeconds(1)).until(() -> LocalDirectory.weights(app.current()).equals(List.of(v1, 100 - v1)));
   }
 
   @Test
@@ -338,7 +337,7 @@ class PolicyStreamAttackTest {
     // What an application cached while a compromised or older controller handed out MAX_VALUE.
     Path cache = dir.resolve("poisoned.pb");
     Files.write(cache, io.mesh4j.wire.v1.Snapshots.renumber(
-        io.mesh4j.wire.v1.Snapshots.encode(0, PolicySet.parse(catalogRoute(50, 50)).resources()),
+        io.mesh4j.wire.v1.Snapshots.encode(0, PolicySet.parse(LocalDirectory.catalogRoute(50, 50)).resources()),
         Long.MAX_VALUE).toByteArray());
     RecordingApplication poisoned = new RecordingApplication();
     ControllerConfigSource source =
@@ -359,7 +358,7 @@ class PolicyStreamAttackTest {
 
     int v1 = nextWeight;
     legitimateApplicationKeepsReceivingUpdates();
-    await().atMost(Duration.ofSeconds(1)).until(() -> weights(poisoned.current()).equals(List.of(v1, 100 - v1)));
+    await().atMost(Duration.ofSeconds(1)).until(() -> LocalDirectory.weights(poisoned.current()).equals(List.of(v1, 100 - v1)));
   }
 
   @Test
@@ -587,9 +586,9 @@ class PolicyStreamAttackTest {
   /** The next change of the catalog route reaches the legitimate application within one second. */
   private void legitimateApplicationKeepsReceivingUpdates() throws IOException {
     int v1 = nextWeight++;
-    LocalDirectory.write(config, "catalog.yaml", catalogRoute(v1, 100 - v1));
+    LocalDirectory.write(config, "catalog.yaml", LocalDirectory.catalogRoute(v1, 100 - v1));
     await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
-        .until(() -> weights(legitimate.current()).equals(List.of(v1, 100 - v1)));
+        .until(() -> LocalDirectory.weights(legitimate.current()).equals(List.of(v1, 100 - v1)));
   }
 
   private long refusals(StreamRefusal reason) {
@@ -693,31 +692,7 @@ class PolicyStreamAttackTest {
     return message.getSnapshot().getResourcesList().stream().map(io.mesh4j.wire.v1.Resource::getRef).toList();
   }
 
-  private static List<Integer> weights(PolicySet set) {
-    return set.routes().stream()
-        .filter(r -> r.spec().destination().equals("catalog.shop"))
-        .flatMap(r -> r.spec().rules().get(0).backends().stream())
-        .map(TrafficRoute.Backend::weight)
-        .toList();
-  }
 
-  private static String catalogRoute(int v1, int v2) {
-    return """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: TrafficRoute
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          destination: catalog
-          subsets:
-            - {name: v1, labels: {version: v1}}
-            - {name: v2, labels: {version: v2}}
-          rules:
-            - backends:
-                - {subset: v1, weight: %d}
-                - {subset: v2, weight: %d}
-        """
-        .formatted(v1, v2);
-  }
 
   private static final String CATALOG_ENDPOINTS =
       """
