@@ -1,7 +1,7 @@
 package io.mesh4j.benchmarks;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.Outbound;

@@ -14,7 +14,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.client.ControllerConfigSource;
 import io.mesh4j.grpc.MeshChannels;
 import java.io.ByteArrayInputStream;

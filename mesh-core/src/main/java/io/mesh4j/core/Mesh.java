@@ -1,5 +1,10 @@
 package io.mesh4j.core;
 
+import io.mesh4j.core.base.Ticker;
+import io.mesh4j.core.base.MeshRandom;
+import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.telemetry.TlsRefusal;
+
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.Outbound;
@@ -97,7 +102,7 @@ public final class Mesh implements AutoCloseable {
     }
 
     @Override
-    public void tlsRefused(io.mesh4j.core.identity.TlsRefusal refusal) {
+    public void tlsRefused(io.mesh4j.core.telemetry.TlsRefusal refusal) {
       events.tlsRefused(refusal);
     }
   }

@@ -1,6 +1,6 @@
 package io.mesh4j.core;
 
-import io.mesh4j.core.MeshListener.BreakerState;
+import io.mesh4j.core.telemetry.MeshListener.BreakerState;
 import io.mesh4j.core.call.Endpoint;
 import java.time.Duration;
 import java.util.List;

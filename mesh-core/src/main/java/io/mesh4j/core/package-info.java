@@ -1,8 +1,8 @@
 /**
  * The root of mesh4j for an application: {@link io.mesh4j.core.Mesh} and its builder, the
- * injected sources of time ({@link io.mesh4j.core.Ticker}) and chance ({@link
- * io.mesh4j.core.MeshRandom}), the failures the mesh produces on its own ({@link
- * io.mesh4j.core.MeshFailure}) and the {@link io.mesh4j.core.MeshListener} that observes them.
+ * injected sources of time ({@link io.mesh4j.core.base.Ticker}) and chance ({@link
+ * io.mesh4j.core.base.MeshRandom}), the failures the mesh produces on its own ({@link
+ * io.mesh4j.core.call.MeshFailure}) and the {@link io.mesh4j.core.telemetry.MeshListener} that observes them.
  * Adapters reach the per-call engine through {@link io.mesh4j.core.call}.
  */
 @NullMarked

@@ -10,7 +10,7 @@ import static io.mesh4j.core.testing.Policies.rule;
 import static io.mesh4j.core.testing.Policies.subset;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.MeshListener.BreakerState;
+import io.mesh4j.core.telemetry.MeshListener.BreakerState;
 import io.mesh4j.core.MeshStatus.DestinationStatus;
 import io.mesh4j.core.MeshStatus.EndpointStatus;
 import io.mesh4j.core.MeshStatus.SubsetStatus;

@@ -5,7 +5,7 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.telemetry.CallTelemetry;
 import java.util.concurrent.ScheduledExecutorService;

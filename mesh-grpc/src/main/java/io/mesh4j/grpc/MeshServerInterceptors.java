@@ -9,7 +9,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;

@@ -1,7 +1,7 @@
 package io.mesh4j.grpc;
 
 import io.grpc.Status;
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 
 /** Turns the engine's refusals into the gRPC status a caller sees. Stateless. */
 final class MeshStatus {

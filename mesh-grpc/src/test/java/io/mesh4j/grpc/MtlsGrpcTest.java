@@ -27,7 +27,7 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
 import io.mesh4j.core.call.SpiffeIds;
 import io.mesh4j.ca.CertificateAuthority;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.testing.MtlsWorkload;
 import io.mesh4j.core.tls.MeshTls;
 import io.mesh4j.grpc.testing.EchoService;

@@ -1,6 +1,6 @@
 package io.mesh4j.http;
 
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 

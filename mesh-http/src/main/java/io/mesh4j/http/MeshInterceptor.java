@@ -1,7 +1,7 @@
 package io.mesh4j.http;
 
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.Endpoint;

@@ -1,7 +1,7 @@
 package io.mesh4j.http;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.tls.MeshTls;
 import io.mesh4j.core.tls.MeshTrustManager;
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package io.mesh4j.http;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;

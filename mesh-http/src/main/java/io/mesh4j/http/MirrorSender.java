@@ -1,6 +1,6 @@
 package io.mesh4j.http;
 
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Outcome;
 import java.io.IOException;

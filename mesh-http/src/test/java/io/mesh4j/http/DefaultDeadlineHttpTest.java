@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.testing.TestMesh;
 import java.io.IOException;
 import java.io.InterruptedIOException;

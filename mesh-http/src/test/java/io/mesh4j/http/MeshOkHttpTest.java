@@ -10,7 +10,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.http.testing.Servers;
 import io.mesh4j.core.testing.TestMesh;
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package io.mesh4j.micrometer;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.MeshListener;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.identity.IdentityMaterial;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.telemetry.CallTelemetry;
 import io.mesh4j.core.telemetry.ClientCallInfo;

@@ -1,6 +1,6 @@
 /**
  * Micrometer metrics for the mesh's own decisions: {@link
- * io.mesh4j.micrometer.MeshMetrics} is a {@link io.mesh4j.core.MeshListener} that
+ * io.mesh4j.micrometer.MeshMetrics} is a {@link io.mesh4j.core.telemetry.MeshListener} that
  * turns retries, refusals, ejections, injected faults, breaker transitions and config updates
  * into meters on the application's {@code MeterRegistry}. A module of its own, mesh4j-micrometer,
  * so that Micrometer is a real dependency of the applications that want the mesh's meters and no

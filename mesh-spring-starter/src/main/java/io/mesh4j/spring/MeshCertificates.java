@@ -1,11 +1,11 @@
 package io.mesh4j.spring;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.identity.CertificateRotator;
 import io.mesh4j.client.ControllerCertificateIssuer;
 import io.mesh4j.core.identity.IssuanceException;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mesh4j.ca.CertificateAuthority;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.testing.FakeClock;
 import io.mesh4j.core.testing.FakeTicker;
 import io.mesh4j.core.testing.ManualScheduler;

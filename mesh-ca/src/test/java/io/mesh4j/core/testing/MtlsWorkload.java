@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.identity.CertificateIssuer;
 import io.mesh4j.core.identity.CertificateRotator;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IdentityMaterial;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.micrometer.MeshMetrics;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mesh4j.ca.CertificateAuthority;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.call.SpiffeIds;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IdentityMaterial;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.testing.FakeClock;

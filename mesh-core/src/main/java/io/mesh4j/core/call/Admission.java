@@ -1,6 +1,5 @@
 package io.mesh4j.core.call;
 
-import io.mesh4j.core.MeshFailure;
 import org.jspecify.annotations.Nullable;
 
 /**

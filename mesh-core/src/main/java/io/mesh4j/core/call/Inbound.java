@@ -12,8 +12,8 @@ public interface Inbound {
   /**
    * Authorizes, then admits or refuses, one incoming call. Under {@code mtls: STRICT} a call
    * without a verified peer is refused first, with {@link
-   * io.mesh4j.core.MeshFailure.Reason#UNAUTHENTICATED}. The call is refused with {@link
-   * io.mesh4j.core.MeshFailure.Reason#DENIED} when a {@code DENY} rule matches it, or when the
+   * io.mesh4j.core.call.MeshFailure.Reason#UNAUTHENTICATED}. The call is refused with {@link
+   * io.mesh4j.core.call.MeshFailure.Reason#DENIED} when a {@code DENY} rule matches it, or when the
    * service has {@code ALLOW} policies and none of their rules matches it; the message names the
    * policy (or policies) responsible, e.g. {@code AuthorizationPolicy shop/pricing-readers}. An
    * authorized call then takes a token from the service's server-side limit, if it has one; a

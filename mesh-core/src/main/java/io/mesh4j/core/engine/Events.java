@@ -1,10 +1,10 @@
 package io.mesh4j.core.engine;
 
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.mesh4j.core.identity;
 
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.internal.Backoff;
 import java.security.KeyPair;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.mesh4j.core.telemetry;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;

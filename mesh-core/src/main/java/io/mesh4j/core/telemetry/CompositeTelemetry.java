@@ -1,7 +1,7 @@
 package io.mesh4j.core.telemetry;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Outcome;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.mesh4j.core.tls;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.policy.MeshConfig;

@@ -1,9 +1,9 @@
 package io.mesh4j.core.tls;
 
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.call.SpiffeIds;
 import io.mesh4j.core.identity.IdentityMaterial;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import java.net.InetSocketAddress;
 import java.net.Socket;

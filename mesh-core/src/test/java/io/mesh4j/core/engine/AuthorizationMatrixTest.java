@@ -2,7 +2,7 @@ package io.mesh4j.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.InboundCall;
 import io.mesh4j.core.testing.AuthorizationMatrix;

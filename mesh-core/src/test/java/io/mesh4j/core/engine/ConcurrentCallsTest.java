@@ -7,7 +7,7 @@ import static io.mesh4j.core.testing.Policies.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.OutboundCall;

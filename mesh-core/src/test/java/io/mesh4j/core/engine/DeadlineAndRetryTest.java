@@ -7,8 +7,8 @@ import static io.mesh4j.core.testing.Policies.route;
 import static io.mesh4j.core.testing.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.OutboundCall;

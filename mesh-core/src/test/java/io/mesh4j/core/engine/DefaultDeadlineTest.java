@@ -2,7 +2,7 @@ package io.mesh4j.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.OutboundCall;

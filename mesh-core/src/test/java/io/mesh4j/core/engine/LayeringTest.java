@@ -112,7 +112,7 @@ class LayeringTest {
   void onlyTheDefaultTickerAndRandomReadTheSystemClockAndThreadLocalRandom() {
     noClasses()
         .that()
-        .doNotHaveFullyQualifiedName("io.mesh4j.core.SystemTicker")
+        .doNotHaveFullyQualifiedName("io.mesh4j.core.base.SystemTicker")
         .should()
         .callMethod(System.class, "nanoTime")
         .orShould()
@@ -120,7 +120,7 @@ class LayeringTest {
         .check(classes);
     noClasses()
         .that()
-        .doNotHaveFullyQualifiedName("io.mesh4j.core.ThreadLocalMeshRandom")
+        .doNotHaveFullyQualifiedName("io.mesh4j.core.base.ThreadLocalMeshRandom")
         .should()
         .callMethod(ThreadLocalRandom.class, "current")
         .check(classes);

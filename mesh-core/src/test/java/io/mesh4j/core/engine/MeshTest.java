@@ -10,8 +10,8 @@ import static io.mesh4j.core.testing.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.policy.DestinationPolicy.LbPolicy;
 import io.mesh4j.core.policy.MeshConfig;
@@ -144,7 +144,7 @@ class MeshTest {
     try (Mesh mesh = Mesh.builder().ticker(ticker).build();
         Mesh defaulted = Mesh.builder().build()) {
       assertThat(mesh.ticker()).isSameAs(ticker);
-      assertThat(defaulted.ticker()).isSameAs(io.mesh4j.core.Ticker.system());
+      assertThat(defaulted.ticker()).isSameAs(io.mesh4j.core.base.Ticker.system());
     }
   }
 

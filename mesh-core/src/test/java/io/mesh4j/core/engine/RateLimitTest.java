@@ -5,7 +5,7 @@ import static io.mesh4j.core.testing.Policies.ep;
 import static io.mesh4j.core.testing.Policies.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.InboundCall;
 import io.mesh4j.core.call.Attempt;

@@ -11,7 +11,7 @@ import static io.mesh4j.core.testing.Policies.subset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.engine.state.GuardRegistry;

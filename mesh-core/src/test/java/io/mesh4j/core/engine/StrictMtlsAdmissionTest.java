@@ -3,11 +3,11 @@ package io.mesh4j.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.InboundCall;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.source.StaticConfigSource;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -3,7 +3,7 @@ package io.mesh4j.core.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.OutboundCall;
@@ -125,8 +125,8 @@ class AccessLogTest {
         40_000,
         -1,
         -1,
-        io.mesh4j.core.MeshFailure.of(
-            io.mesh4j.core.MeshFailure.Reason.DENIED, "catalog.shop", null, "denied \"batch\"\n"));
+        io.mesh4j.core.call.MeshFailure.of(
+            io.mesh4j.core.call.MeshFailure.Reason.DENIED, "catalog.shop", null, "denied \"batch\"\n"));
 
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0))

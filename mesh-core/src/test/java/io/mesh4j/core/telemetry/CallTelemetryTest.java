@@ -3,8 +3,7 @@ package io.mesh4j.core.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.source.StaticConfigSource;
 import java.util.ArrayList;
 import java.util.List;

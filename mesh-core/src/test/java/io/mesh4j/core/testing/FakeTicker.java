@@ -1,6 +1,6 @@
 package io.mesh4j.core.testing;
 
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -3,7 +3,7 @@ package io.mesh4j.core.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshListener;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.OutboundCall;
@@ -132,7 +132,7 @@ public final class MeshHarness implements AutoCloseable {
     }
 
     @Override
-    public synchronized void callRefused(io.mesh4j.core.MeshFailure failure) {
+    public synchronized void callRefused(io.mesh4j.core.call.MeshFailure failure) {
       lines.add("refused call: " + failure.getMessage());
     }
 

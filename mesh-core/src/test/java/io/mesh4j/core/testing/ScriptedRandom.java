@@ -1,6 +1,6 @@
 package io.mesh4j.core.testing;
 
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumMap;

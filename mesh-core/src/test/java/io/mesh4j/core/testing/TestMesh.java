@@ -3,8 +3,8 @@ package io.mesh4j.core.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshListener;
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.source.ApplyResult;

@@ -1,6 +1,6 @@
 package io.mesh4j.core.engine.balance;
 
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 
 /**
  * Power of two random choices: of two distinct random candidates, the one with fewer requests in

@@ -1,6 +1,6 @@
 package io.mesh4j.core.engine.balance;
 
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.engine.resilience.EndpointHealth;
 

@@ -1,6 +1,6 @@
 package io.mesh4j.core.engine.fault;
 
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.policy.TrafficRoute;
 
 /**

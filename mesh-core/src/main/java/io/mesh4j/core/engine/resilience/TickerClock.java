@@ -1,6 +1,6 @@
 package io.mesh4j.core.engine.resilience;
 
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.Ticker;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;

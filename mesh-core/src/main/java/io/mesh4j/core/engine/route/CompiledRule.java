@@ -1,6 +1,6 @@
 package io.mesh4j.core.engine.route;
 
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.engine.fault.FaultPolicy;

@@ -1,6 +1,6 @@
 package io.mesh4j.core.engine.snapshot;
 
-import io.mesh4j.core.MeshFailure;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;

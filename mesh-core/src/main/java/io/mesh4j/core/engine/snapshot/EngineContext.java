@@ -1,7 +1,7 @@
 package io.mesh4j.core.engine.snapshot;
 
-import io.mesh4j.core.MeshRandom;
-import io.mesh4j.core.Ticker;
+import io.mesh4j.core.base.MeshRandom;
+import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.engine.Events;
 import org.jspecify.annotations.Nullable;
 

@@ -1,9 +1,9 @@
 package io.mesh4j.core.engine.snapshot;
 
-import io.mesh4j.core.MeshFailure;
-import io.mesh4j.core.identity.TlsRefusal;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.policy.MeshConfig;
-import io.mesh4j.core.MeshRandom;
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Admission;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.Inbound;

@@ -1,4 +1,4 @@
-package io.mesh4j.core;
+package io.mesh4j.core.call;
 
 import org.jspecify.annotations.Nullable;
 

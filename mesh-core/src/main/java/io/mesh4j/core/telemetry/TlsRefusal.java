@@ -1,10 +1,10 @@
-package io.mesh4j.core.identity;
+package io.mesh4j.core.telemetry;
 
 import java.util.Objects;
 
 /**
  * A peer the mesh's TLS code refused during a handshake, or a call the mesh refused because of
- * how it arrived, reported to {@link io.mesh4j.core.MeshListener#tlsRefused}.
+ * how it arrived, reported to {@link io.mesh4j.core.telemetry.MeshListener#tlsRefused}.
  *
  * <p>Immutable.
  *

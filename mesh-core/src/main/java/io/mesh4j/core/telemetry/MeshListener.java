@@ -1,8 +1,9 @@
-package io.mesh4j.core;
+package io.mesh4j.core.telemetry;
+
+import io.mesh4j.core.call.MeshFailure;
 
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
-import io.mesh4j.core.identity.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
 import java.time.Instant;
 import java.util.List;

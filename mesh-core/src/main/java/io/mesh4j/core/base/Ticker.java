@@ -1,4 +1,4 @@
-package io.mesh4j.core;
+package io.mesh4j.core.base;
 
 /**
  * A monotonic clock in nanoseconds, injected so that every time-based decision (deadlines,

@@ -1,4 +1,4 @@
-package io.mesh4j.core;
+package io.mesh4j.core.base;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
