@@ -1,8 +1,10 @@
 package io.mesh4j.core;
 
+import io.mesh4j.core.base.Sleeper;
 import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.telemetry.MeshView;
 import io.mesh4j.core.telemetry.TlsRefusal;
 
 import io.mesh4j.core.call.Endpoint;
@@ -22,7 +24,6 @@ import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
-import io.mesh4j.core.telemetry.CallTelemetry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * that no call ever takes); listeners are told after the lock is released. Until the first set
  * arrives, every destination is unknown.
  */
-public final class Mesh implements AutoCloseable {
+public final class Mesh implements MeshView, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Mesh.class);
 
@@ -56,7 +57,6 @@ public final class Mesh implements AutoCloseable {
   private final OutboundEngine engine;
   private final @Nullable ConfigSource source;
   private final WorkloadIdentity identity;
-  private final CallTelemetry telemetry;
   private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
   private final SerialQueue notifications = new SerialQueue();
   private volatile boolean closed;
@@ -64,12 +64,12 @@ public final class Mesh implements AutoCloseable {
 
   private Mesh(Builder b) {
     this.events = new Events(b.listeners);
-    this.telemetry = CallTelemetry.of(b.telemetries);
     Ticker ticker = b.ticker;
     this.ticker = ticker;
     this.identity = b.identity;
     EngineContext ctx =
-        new EngineContext(ticker, b.random, events, b.localZone, ticker == Ticker.system());
+        new EngineContext(
+            ticker, b.sleeper, b.random, events, b.localZone, ticker == Ticker.system());
     this.registry = new GuardRegistry(updateLock);
     this.compiler = new SnapshotCompiler(ctx, registry);
     this.engine = new OutboundEngine(ctx);
@@ -198,6 +198,7 @@ public final class Mesh implements AutoCloseable {
    * The mesh-wide settings in force (mTLS mode, trust domain, tracing, access logs); every field
    * at its default until a {@code MeshConfig} arrives. One volatile read.
    */
+  @Override
   public MeshConfig.Spec settings() {
     return engine.snapshot().settings();
   }
@@ -220,12 +221,18 @@ public final class Mesh implements AutoCloseable {
     return identityEvents;
   }
 
+  @Override
+  public java.time.@Nullable Instant certificateNotAfter() {
+    var material = identity.current();
+    return material == null ? null : material.notAfter();
+  }
+
   /**
-   * The per-call telemetry adapters report to (metrics, tracing, access logs); {@link
-   * CallTelemetry#none()} when the builder was given none.
+   * How many times a listener or a call observer has thrown. The mesh went on each time; the
+   * first failure of each listener or observer class was logged.
    */
-  public CallTelemetry telemetry() {
-    return telemetry;
+  public long listenerFailures() {
+    return events.listenerFailures();
   }
 
   /**
@@ -386,7 +393,7 @@ public final class Mesh implements AutoCloseable {
     private Ticker ticker = Ticker.system();
     private MeshRandom random = MeshRandom.threadLocal();
     private final List<MeshListener> listeners = new ArrayList<>();
-    private final List<CallTelemetry> telemetries = new ArrayList<>();
+    private Sleeper sleeper = Sleeper.system();
     private WorkloadIdentity identity = WorkloadIdentity.pending();
 
     private Builder() {}
@@ -409,6 +416,15 @@ public final class Mesh implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How the mesh waits out fault delays and retry backoffs, on every transport; {@link
+     * Sleeper#system()} by default. Tests pair a fake sleeper with a fake ticker.
+     */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
     /** The source of chance; {@link MeshRandom#threadLocal()} by default. */
     public Builder random(MeshRandom random) {
       this.random = Objects.requireNonNull(random, "random");
@@ -422,8 +438,10 @@ public final class Mesh implements AutoCloseable {
     }
 
     /**
-     * Adds a listener; listeners are called in the order they were added. Adding the same one
-     * twice (also through {@link #telemetry}) registers it once.
+     * Adds a listener: metrics, tracing, access logs, or anything else that observes the mesh's
+     * decisions and calls. Listeners are called in the order they were added, except that those
+     * that trace calls observe each call first, so that the others see its trace id. Adding the
+     * same one twice registers it once.
      */
     public Builder listener(MeshListener listener) {
       Objects.requireNonNull(listener, "listener");
@@ -433,24 +451,10 @@ public final class Mesh implements AutoCloseable {
       return this;
     }
 
-    /**
-     * Adds per-call telemetry (metrics, tracing, access logs) that the gRPC and HTTP adapters
-     * report every call to. A telemetry that is also a {@link MeshListener} (like {@code
-     * MeshMetrics}) is added as a listener too, so one line turns it on. Telemetries that trace
-     * calls are asked first, so that the others see the trace id.
-     */
-    public Builder telemetry(CallTelemetry telemetry) {
-      telemetries.add(Objects.requireNonNull(telemetry, "telemetry"));
-      if (telemetry instanceof MeshListener listener && !listeners.contains(listener)) {
-        listeners.add(listener);
-      }
-      return this;
-    }
-
     /** Builds the mesh and starts its config source, which may apply a first set at once. */
     public Mesh build() {
       Mesh mesh = new Mesh(this);
-      mesh.telemetry.attach(mesh);
+      mesh.events.attach(mesh);
       mesh.start();
       return mesh;
     }

@@ -38,6 +38,11 @@ final class GrpcOutboundCall implements OutboundCall {
   }
 
   @Override
+  public String grpcFullMethod() {
+    return method.getFullMethodName();
+  }
+
+  @Override
   public @Nullable String grpcMethod() {
     return method.getBareMethodName();
   }

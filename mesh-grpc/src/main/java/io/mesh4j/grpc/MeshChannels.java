@@ -104,8 +104,7 @@ public final class MeshChannels {
    * of each call is the channel's authority.
    */
   public static ClientInterceptor clientInterceptor(Mesh mesh) {
-    return new MeshClientInterceptor(
-        mesh.outbound(), mesh.ticker(), MeshTimer.get(), mesh.telemetry());
+    return new MeshClientInterceptor(mesh.outbound(), mesh.ticker());
   }
 
   /**

@@ -9,23 +9,18 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
-import io.mesh4j.core.telemetry.CallTelemetry;
-import io.mesh4j.core.telemetry.ClientCallInfo;
-import io.mesh4j.core.telemetry.ClientCallObserver;
-import io.mesh4j.core.telemetry.HeaderSetter;
-import io.mesh4j.core.telemetry.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -34,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * One logical call on a mesh channel. It plans the call with the engine when the application
  * starts it, runs each admitted attempt as an underlying call pinned to the engine's endpoint,
  * settles every attempt from its {@code onClose}, and starts the next attempt when the settle
- * answer says to retry, after the engine's backoff.
+ * answer says to retry, after the engine's backoff. The engine observes the call and owns its
+ * waits and cancellation; this class only moves the call's parts to the right attempt.
  *
  * <p>Calls whose client sends a single message (unary and server streaming) are held back until
  * the application half-closes, so each attempt can replay start, message and half-close. They are
@@ -47,8 +43,11 @@ import org.jspecify.annotations.Nullable;
  * way: fire and forget, bounded by the call's deadline, its response dropped and its outcome
  * settled with the engine.
  *
- * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and backoff
- * timers may run on different threads. Fields marked as guarded by {@code lock} are touched only
+ * <p>Every {@code ClientCall} method and call option the application uses reaches every attempt
+ * unchanged: headers, message compression (on or off), deadlines, the executor.
+ *
+ * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and the mesh's
+ * timer (after a backoff or a fault delay) may run on different threads. Fields marked as guarded by {@code lock} are touched only
  * under it. No application callback is ever invoked while it is held; underlying calls are, only
  * for streaming calls, to keep their messages in order (they never wait on another thread).
  */
@@ -63,9 +62,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final Outbound outbound;
   private final String destination;
   private final Ticker ticker;
-  private final ScheduledExecutorService scheduler;
   private final boolean replayable;
-  private final CallTelemetry telemetry;
   private final Object lock = new Object();
   private final AtomicBoolean finished = new AtomicBoolean();
   // Retries start on the timer thread; they must carry the caller's context (its deadline,
@@ -78,10 +75,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private @Nullable Metadata appHeaders;
   private @Nullable CallPlan plan;
   private @Nullable ReqT message;
-  private volatile boolean messageCompression;
-  // Written in start() like the plan; NONE when telemetry is off or the call never started.
-  private volatile ClientCallObserver observer = ClientCallObserver.NONE;
-  private long callStartNanos;
+  // Null until the application sets it; then replayed, true or false, on every attempt.
+  private volatile @Nullable Boolean messageCompression;
   // The tracer of the attempt that ran last, for the bytes the call's end reports.
   private volatile @Nullable AttemptTracer lastTracer;
 
@@ -93,8 +88,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private boolean halfClosed;
   // guarded by lock: whether a streaming call's messages now go straight to the attempt
   private boolean streaming;
-  // guarded by lock
-  private @Nullable ScheduledFuture<?> timer;
   // guarded by lock
   private int requested;
   // guarded by lock
@@ -109,18 +102,14 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       Channel next,
       Outbound outbound,
       String destination,
-      Ticker ticker,
-      ScheduledExecutorService scheduler,
-      CallTelemetry telemetry) {
+      Ticker ticker) {
     this.method = method;
     this.callOptions = callOptions;
     this.next = next;
     this.outbound = outbound;
     this.destination = destination;
     this.ticker = ticker;
-    this.scheduler = scheduler;
     this.replayable = method.getType().clientSendsOneMessage();
-    this.telemetry = telemetry;
   }
 
   @Override
@@ -135,23 +124,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     appListener = listener;
     appHeaders = headers;
-    callStartNanos = ticker.nanos();
-    CallPlan p =
-        outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
-    plan = p;
-    if (telemetry.enabled()) {
-      observer =
-          telemetry.clientCall(
-              new ClientCallInfo(
-                  Protocol.GRPC,
-                  destination,
-                  method.getFullMethodName(),
-                  null,
-                  p.rule(),
-                  p.subset(),
-                  outbound.knows(destination),
-                  null));
-    }
+    plan = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
     if (!replayable) {
       begin();
     }
@@ -205,22 +178,22 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   @Override
   public void cancel(@Nullable String message, @Nullable Throwable cause) {
     ClientCall<ReqT, RespT> call;
-    ScheduledFuture<?> pending;
     synchronized (lock) {
       if (cancelled) {
         return;
       }
       cancelled = true;
       call = current;
-      pending = timer;
+    }
+    CallPlan p = plan;
+    if (p != null) {
+      // A pending fault delay or backoff never starts its attempt.
+      p.cancel();
     }
     if (call != null) {
       // The attempt's onClose settles it as cancelled and finishes the call.
       call.cancel(message, cause);
       return;
-    }
-    if (pending != null) {
-      pending.cancel(false);
     }
     Status status = Status.CANCELLED.withDescription(message != null ? message : "call cancelled");
     finish(cause != null ? status.withCause(cause) : status, new Metadata(), null);
@@ -260,26 +233,14 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       startAttempt();
       return;
     }
-    // A delay longer than the deadline ends at the deadline, where the engine refuses the attempt.
-    long wait = Math.min(delay, p.remainingNanos());
-    schedule(this::startAttemptOnTimer, wait);
-  }
-
-  private void schedule(Runnable task, long delayNanos) {
-    synchronized (lock) {
-      if (cancelled) {
-        return;
-      }
-      timer =
-          scheduler.schedule(context.wrap(task), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-    }
+    p.resumeAfter(delay, context.wrap(this::startAttemptOnTimer));
   }
 
   /** On the timer thread nobody would see an exception, so it ends the call instead. */
   private void startAttemptOnTimer() {
     try {
       startAttempt();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       finish(
           Status.INTERNAL.withDescription("mesh4j: could not start an attempt").withCause(e),
           new Metadata(),
@@ -289,16 +250,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   private void startAttempt() {
     synchronized (lock) {
-      timer = null;
       if (cancelled) {
         return;
       }
     }
     CallPlan p = plan();
-    Attempt attempt = p.nextAttempt();
+    // A fresh copy per attempt: the channel adds its own headers to the one it is given.
+    Metadata headers = new Metadata();
+    headers.merge(appHeaders());
+    Attempt attempt = p.nextAttempt(new MetadataSetter(headers));
     if (!attempt.admitted()) {
-      MeshFailure refusal = attempt.refusal();
-      finish(MeshStatus.of(refusal), new Metadata(), null, refusal);
+      finish(MeshStatus.of(attempt.refusal()), new Metadata(), null);
       return;
     }
     CallOptions options =
@@ -317,23 +279,21 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     ClientCall<ReqT, RespT> call;
     try {
       call = next.newCall(method, options);
-      // A fresh copy per attempt: the channel adds its own headers to the one it is given.
-      Metadata headers = new Metadata();
-      headers.merge(appHeaders());
-      ClientCallObserver o = observer;
-      if (o != ClientCallObserver.NONE) {
-        o.attemptStarted(attempt, new MetadataSetter(headers));
-      }
       lastTracer = tracer;
       call.start(new AttemptListener(attempt, tracer, startNanos, boundByCallDeadline), headers);
-    } catch (RuntimeException e) {
-      // The attempt holds permits; it must be settled even though it never went out.
-      attempt.settle(
+    } catch (RuntimeException | Error e) {
+      // The attempt holds permits; it must be settled even though it never went out, and the
+      // call ends here: the exception is all the application will hear of it.
+      attempt.settleFinal(
           Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL", ticker.nanos() - startNanos));
+      if (finished.compareAndSet(false, true)) {
+        p.end(CallStatus.grpc(Status.Code.INTERNAL.value()), -1, -1);
+      }
       throw e;
     }
-    if (messageCompression) {
-      call.setMessageCompression(true);
+    Boolean compression = messageCompression;
+    if (compression != null) {
+      call.setMessageCompression(compression);
     }
     if (replayable) {
       int toRequest;
@@ -433,28 +393,21 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
   }
 
-  /** Delivers the end of the call to the application, exactly once. */
+  /**
+   * Delivers the end of the call to the application, exactly once, after the engine has told
+   * the call's observers (which can never keep it from the application).
+   */
   private void finish(Status status, Metadata trailers, @Nullable Metadata heldHeaders) {
-    finish(status, trailers, heldHeaders, null);
-  }
-
-  private void finish(
-      Status status,
-      Metadata trailers,
-      @Nullable Metadata heldHeaders,
-      @Nullable MeshFailure refusal) {
     if (!finished.compareAndSet(false, true)) {
       return;
     }
-    ClientCallObserver o = observer;
-    if (o != ClientCallObserver.NONE) {
+    CallPlan p = plan;
+    if (p != null) {
       AttemptTracer t = lastTracer;
-      o.callEnded(
-          status.getCode().name(),
-          ticker.nanos() - callStartNanos,
+      p.end(
+          CallStatus.grpc(status.getCode().value()),
           t == null ? -1 : t.sentBytes,
-          t == null ? -1 : t.receivedBytes,
-          refusal);
+          t == null ? -1 : t.receivedBytes);
     }
     synchronized (lock) {
       // Anything a streaming application still sends goes nowhere, as on a closed gRPC call.
@@ -615,9 +568,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       // kept, the call cannot be replayed: the engine must not spend budget on a retry.
       RetryDecision decision =
           committed || !replayable ? attempt.settleFinal(outcome) : attempt.settle(outcome);
-      observer.attemptEnded(attempt, outcome);
       if (decision.shouldRetry() && !committed && replayable && !wasCancelled) {
-        schedule(MeshClientCall.this::startAttemptOnTimer, decision.backoffNanos());
+        // Always on the timer: a retry never runs on the transport thread that closed this one.
+        plan().resumeAfter(
+            decision.backoffNanos(), context.wrap(MeshClientCall.this::startAttemptOnTimer));
         return;
       }
       Metadata held = heldHeaders;

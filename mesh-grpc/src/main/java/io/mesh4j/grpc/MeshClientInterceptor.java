@@ -7,8 +7,6 @@ import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
 import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Outbound;
-import io.mesh4j.core.telemetry.CallTelemetry;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Puts every call of a mesh channel under the engine's control: each call becomes a {@link
@@ -22,24 +20,15 @@ final class MeshClientInterceptor implements ClientInterceptor {
 
   private final Outbound outbound;
   private final Ticker ticker;
-  private final ScheduledExecutorService scheduler;
-  private final CallTelemetry telemetry;
 
-  MeshClientInterceptor(
-      Outbound outbound,
-      Ticker ticker,
-      ScheduledExecutorService scheduler,
-      CallTelemetry telemetry) {
+  MeshClientInterceptor(Outbound outbound, Ticker ticker) {
     this.outbound = outbound;
     this.ticker = ticker;
-    this.scheduler = scheduler;
-    this.telemetry = telemetry;
   }
 
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-    return new MeshClientCall<>(
-        method, callOptions, next, outbound, next.authority(), ticker, scheduler, telemetry);
+    return new MeshClientCall<>(method, callOptions, next, outbound, next.authority(), ticker);
   }
 }

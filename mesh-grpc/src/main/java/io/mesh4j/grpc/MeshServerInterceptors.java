@@ -1,29 +1,24 @@
 package io.mesh4j.grpc;
 
-import io.grpc.Grpc;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Admission;
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.HeaderGetter;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;
+import io.mesh4j.core.call.TelemetryScope;
 import java.security.cert.Certificate;
 import java.util.Objects;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-import io.mesh4j.core.telemetry.CallTelemetry;
-import io.mesh4j.core.telemetry.HeaderGetter;
-import io.mesh4j.core.telemetry.Protocol;
-import io.mesh4j.core.telemetry.ServerCallInfo;
-import io.mesh4j.core.telemetry.ServerCallObserver;
-import io.mesh4j.core.telemetry.TelemetryScope;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,7 +67,7 @@ public final class MeshServerInterceptors {
     Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(peers, "peers");
-    return new Admit(mesh.inbound(), service, peers, mesh.telemetry(), mesh.ticker());
+    return new Admit(mesh.inbound(), service, peers);
   }
 
   /** How the call arrived, for the engine's STRICT check and its message. */
@@ -94,52 +89,41 @@ public final class MeshServerInterceptors {
     private final Inbound inbound;
     private final String service;
     private final PeerIdentityResolver peers;
-    private final CallTelemetry telemetry;
-    private final Ticker ticker;
 
-    Admit(
-        Inbound inbound,
-        String service,
-        PeerIdentityResolver peers,
-        CallTelemetry telemetry,
-        Ticker ticker) {
+    Admit(Inbound inbound, String service, PeerIdentityResolver peers) {
       this.inbound = inbound;
       this.service = service;
       this.peers = peers;
-      this.telemetry = telemetry;
-      this.ticker = ticker;
     }
 
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-      long start = ticker.nanos();
       String peer = peers.peer(call, headers);
-      String fullMethod = call.getMethodDescriptor().getFullMethodName();
-      ServerCallObserver observer =
-          telemetry.enabled()
-              ? telemetry.serverCall(
-                  new ServerCallInfo(
-                      Protocol.GRPC, service, fullMethod, null, peer, new MetadataGetter(headers), null))
-              : ServerCallObserver.NONE;
-      InboundCall inboundCall = InboundCall.builder(service).peer(peer).transport(transport(call, peer)).grpc(fullMethod).build();
-      Admission admission = inbound.admit(inboundCall);
-      if (admission.isAdmitted()) {
-        if (observer == ServerCallObserver.NONE) {
-          return next.startCall(call, headers);
-        }
-        Observed<ReqT, RespT> observed = new Observed<>(call, observer, ticker, start);
-        ServerCall.Listener<ReqT> listener;
-        try (TelemetryScope scope = observer.activate()) {
-          listener = next.startCall(observed, headers);
-        }
-        return new ObservedListener<>(listener, observed);
+      Admission admission =
+          inbound.admit(
+              InboundCall.builder(service)
+                  .peer(peer)
+                  .transport(transport(call, peer))
+                  .grpc(call.getMethodDescriptor().getFullMethodName())
+                  .headers(new MetadataGetter(headers))
+                  .build());
+      if (!admission.isAdmitted()) {
+        Status status = MeshStatus.of(admission.refusal());
+        admission.end(CallStatus.grpc(status.getCode().value()), -1, -1);
+        call.close(status, new Metadata());
+        return new ServerCall.Listener<>() {};
       }
-      Status status = MeshStatus.of(admission.refusal());
-      observer.callEnded(
-          status.getCode().name(), ticker.nanos() - start, -1, -1, admission.refusal());
-      call.close(status, new Metadata());
-      return new ServerCall.Listener<>() {};
+      if (admission == Admission.admitted()) {
+        // Nobody observes the call: nothing to wrap.
+        return next.startCall(call, headers);
+      }
+      Observed<ReqT, RespT> observed = new Observed<>(call, admission);
+      ServerCall.Listener<ReqT> listener;
+      try (TelemetryScope scope = admission.activate()) {
+        listener = next.startCall(observed, headers);
+      }
+      return new ObservedListener<>(listener, observed);
     }
   }
 
@@ -157,16 +141,11 @@ public final class MeshServerInterceptors {
   /** Reports the call's end once: when the service closes it, or when the client cancels it. */
   private static final class Observed<ReqT, RespT>
       extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
-    private final ServerCallObserver observer;
-    private final Ticker ticker;
-    private final long start;
-    private final AtomicBoolean ended = new AtomicBoolean();
+    private final Admission admission;
 
-    Observed(ServerCall<ReqT, RespT> call, ServerCallObserver observer, Ticker ticker, long start) {
+    Observed(ServerCall<ReqT, RespT> call, Admission admission) {
       super(call);
-      this.observer = observer;
-      this.ticker = ticker;
-      this.start = start;
+      this.admission = admission;
     }
 
     @Override
@@ -176,9 +155,7 @@ public final class MeshServerInterceptors {
     }
 
     void end(Status status) {
-      if (ended.compareAndSet(false, true)) {
-        observer.callEnded(status.getCode().name(), ticker.nanos() - start, -1, -1, null);
-      }
+      admission.end(CallStatus.grpc(status.getCode().value()), -1, -1);
     }
   }
 
@@ -194,7 +171,7 @@ public final class MeshServerInterceptors {
 
     @Override
     public void onMessage(ReqT message) {
-      try (TelemetryScope scope = call.observer.activate()) {
+      try (TelemetryScope scope = call.admission.activate()) {
         super.onMessage(message);
       } catch (RuntimeException | Error e) {
         // grpc-java closes the stream itself (UNKNOWN), past this call's close().
@@ -205,7 +182,7 @@ public final class MeshServerInterceptors {
 
     @Override
     public void onHalfClose() {
-      try (TelemetryScope scope = call.observer.activate()) {
+      try (TelemetryScope scope = call.admission.activate()) {
         super.onHalfClose();
       } catch (RuntimeException | Error e) {
         // grpc-java closes the stream itself (UNKNOWN), past this call's close().
@@ -217,21 +194,21 @@ public final class MeshServerInterceptors {
     @Override
     public void onCancel() {
       call.end(Status.CANCELLED);
-      try (TelemetryScope scope = call.observer.activate()) {
+      try (TelemetryScope scope = call.admission.activate()) {
         super.onCancel();
       }
     }
 
     @Override
     public void onComplete() {
-      try (TelemetryScope scope = call.observer.activate()) {
+      try (TelemetryScope scope = call.admission.activate()) {
         super.onComplete();
       }
     }
 
     @Override
     public void onReady() {
-      try (TelemetryScope scope = call.observer.activate()) {
+      try (TelemetryScope scope = call.admission.activate()) {
         super.onReady();
       } catch (RuntimeException | Error e) {
         // grpc-java closes the stream itself (UNKNOWN), past this call's close().

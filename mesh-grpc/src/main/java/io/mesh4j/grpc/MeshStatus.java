@@ -10,13 +10,6 @@ final class MeshStatus {
 
   /** The status the engine asks for, described by the engine's own message. */
   static Status of(MeshFailure failure) {
-    Status.Code code;
-    try {
-      code = Status.Code.valueOf(failure.grpcStatus());
-    } catch (IllegalArgumentException e) {
-      // Validation only accepts gRPC code names; anything else is a mesh bug, shown as such.
-      code = Status.Code.INTERNAL;
-    }
-    return Status.fromCode(code).withDescription(failure.getMessage());
+    return Status.fromCodeValue(failure.grpcStatus().code()).withDescription(failure.getMessage());
   }
 }

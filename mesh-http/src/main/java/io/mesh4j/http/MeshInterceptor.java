@@ -1,18 +1,15 @@
 package io.mesh4j.http;
 
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
-import io.mesh4j.core.telemetry.CallTelemetry;
-import io.mesh4j.core.telemetry.ClientCallInfo;
-import io.mesh4j.core.telemetry.ClientCallObserver;
-import io.mesh4j.core.telemetry.Protocol;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -31,73 +28,52 @@ import org.jspecify.annotations.Nullable;
 /**
  * The mesh as an OkHttp application interceptor: plans each call with the engine, sends every
  * admitted attempt to its endpoint with one {@code proceed}, settles it, and retries when the
- * engine says so. A mirrored call's copy is handed to a {@link MirrorSender} as its first attempt
- * goes out. With telemetry on the mesh, each call is observed from its plan to its end and each
- * attempt carries the call's trace context in its headers. Thread-safe; one instance serves any
- * number of concurrent calls.
+ * engine says so. The engine observes the call and owns its waits (fault delay, backoff) and
+ * cancellation; this class only moves requests. A mirrored call's copy is handed to a {@link
+ * MirrorSender} as its first attempt goes out. Thread-safe; one instance serves any number of
+ * concurrent calls.
  */
 final class MeshInterceptor implements Interceptor {
 
   private final Outbound outbound;
   private final Ticker ticker;
   private final MirrorSender mirrors;
-  private final CallTelemetry telemetry;
   private final boolean https;
 
   /**
    * @param https send every attempt to its endpoint over {@code https} (mutual TLS), whatever
    *     the scheme the application wrote
    */
-  MeshInterceptor(Outbound outbound, Ticker ticker, CallTelemetry telemetry, boolean https) {
+  MeshInterceptor(Outbound outbound, Ticker ticker, boolean https) {
     this.https = https;
     this.outbound = outbound;
     this.ticker = ticker;
-    this.telemetry = telemetry;
     this.mirrors = new MirrorSender(ticker, MeshInterceptor::kind);
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    if (!outbound.knows(request.url().host())) {
+    CallPlan plan = outbound.plan(describe(chain, request));
+    if (!plan.known()) {
       // Not a mesh destination: the request is none of the mesh's business.
       return chain.proceed(request);
     }
-    long start = ticker.nanos();
-    CallPlan plan = outbound.plan(describe(chain, request));
-    if (!telemetry.enabled()) {
-      return send(chain, request, plan, ClientCallObserver.NONE);
-    }
-    HttpUrl url = request.url();
-    ClientCallObserver observer =
-        telemetry.clientCall(
-            new ClientCallInfo(
-                Protocol.HTTP,
-                url.host(),
-                request.method(),
-                url.encodedPath(),
-                plan.rule(),
-                plan.subset(),
-                true,
-                null));
     Response response;
     try {
-      response = send(chain, request, plan, observer);
+      response = send(chain, request, plan);
     } catch (MeshHttpException e) {
-      observer.callEnded(
-          Integer.toString(e.httpStatus()), ticker.nanos() - start, -1, -1, e.failure());
+      plan.end(CallStatus.http(e.httpStatus()), -1, -1);
       throw e;
     } catch (IOException | RuntimeException | Error e) {
-      observer.callEnded("0", ticker.nanos() - start, -1, -1, null);
+      plan.end(CallStatus.NO_RESPONSE, -1, -1);
       throw e;
     }
     RequestBody body = request.body();
-    observer.callEnded(
-        Integer.toString(response.code()),
-        ticker.nanos() - start,
+    plan.end(
+        CallStatus.http(response.code()),
         body == null ? 0 : contentLength(body),
-        response.body().contentLength(),
-        null);
+        response.body().contentLength());
     return response;
   }
 
@@ -109,31 +85,20 @@ final class MeshInterceptor implements Interceptor {
     }
   }
 
-  /** Runs the plan's attempts; {@code observer} hears each attempt. */
-  private Response send(Chain chain, Request request, CallPlan plan, ClientCallObserver observer)
-      throws IOException {
-    sleep(plan.faultDelayNanos());
-    Attempt attempt = plan.nextAttempt();
-    if (!attempt.admitted()
-        && attempt.refusal().reason() == MeshFailure.Reason.UNKNOWN_DESTINATION) {
-      // The destination left the policy between the two looks: treat it as a foreign host.
-      return chain.proceed(request);
-    }
+  /** Runs the plan's attempts. */
+  private Response send(Chain chain, Request request, CallPlan plan) throws IOException {
+    pause(chain, plan, plan.faultDelayNanos());
     RequestBody body = request.body();
     boolean replayable = body == null || !body.isOneShot();
     @Nullable IOException lastError = null;
     boolean first = true;
     while (true) {
+      Request.Builder sending = pointAt(request);
+      Attempt attempt = plan.nextAttempt(sending::header);
       if (!attempt.admitted()) {
         throw new MeshHttpException(attempt.refusal(), lastError);
       }
-      Endpoint endpoint = attempt.endpoint();
-      Request sent = pointAt(request, endpoint);
-      if (observer != ClientCallObserver.NONE) {
-        Request.Builder traced = sent.newBuilder();
-        observer.attemptStarted(attempt, traced::header);
-        sent = traced.build();
-      }
+      Request sent = sending.url(target(request.url(), attempt.endpoint())).build();
       long timeout = attempt.timeoutNanos();
       Chain attemptChain = withTimeout(chain, timeout);
       // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
@@ -150,27 +115,23 @@ final class MeshInterceptor implements Interceptor {
       } catch (IOException e) {
         long latency = ticker.nanos() - start;
         if (chain.call().isCanceled()) {
-          Outcome cancelled = Outcome.cancelled(latency);
-          attempt.settle(cancelled);
-          observer.attemptEnded(attempt, cancelled);
+          plan.cancel();
+          attempt.settle(Outcome.cancelled(latency));
           throw e;
         }
         Outcome failed = outcome(e, latency);
-        decision = attempt.settle(failed);
-        observer.attemptEnded(attempt, failed);
-        if (!decision.shouldRetry() || !replayable) {
+        decision = replayable ? attempt.settle(failed) : attempt.settleFinal(failed);
+        if (!decision.shouldRetry()) {
           throw explainDeadline(e, failed, plan, boundByCallDeadline);
         }
         lastError = e;
-        sleep(decision.backoffNanos());
-        attempt = plan.nextAttempt();
+        pause(chain, plan, decision.backoffNanos());
         continue;
       } catch (RuntimeException | Error e) {
         // A later interceptor broke; the attempt's permits must still be released.
-        Outcome broken =
-            Outcome.failure(Outcome.Kind.RESET, e.getClass().getSimpleName(), ticker.nanos() - start);
-        attempt.settle(broken);
-        observer.attemptEnded(attempt, broken);
+        attempt.settleFinal(
+            Outcome.failure(
+                Outcome.Kind.RESET, e.getClass().getSimpleName(), ticker.nanos() - start));
         throw e;
       }
       long latency = ticker.nanos() - start;
@@ -179,15 +140,32 @@ final class MeshInterceptor implements Interceptor {
           code >= 400
               ? Outcome.failure(Outcome.Kind.STATUS, Integer.toString(code), latency)
               : Outcome.success(latency);
-      decision = attempt.settle(answered);
-      observer.attemptEnded(attempt, answered);
-      if (!decision.shouldRetry() || !replayable) {
+      decision = replayable ? attempt.settle(answered) : attempt.settleFinal(answered);
+      if (!decision.shouldRetry()) {
         return response;
       }
       response.close();
       lastError = null;
-      sleep(decision.backoffNanos());
-      attempt = plan.nextAttempt();
+      pause(chain, plan, decision.backoffNanos());
+    }
+  }
+
+  /**
+   * Waits on the engine's sleeper; OkHttp has no cancellation callback, so the engine polls the
+   * call's flag while it waits.
+   */
+  private static void pause(Chain chain, CallPlan plan, long nanos) throws IOException {
+    boolean goOn;
+    try {
+      goOn = plan.pause(nanos, chain.call()::isCanceled);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException ie = new InterruptedIOException("interrupted while the mesh waited");
+      ie.initCause(e);
+      throw ie;
+    }
+    if (!goOn) {
+      throw new IOException("Canceled");
     }
   }
 
@@ -205,7 +183,10 @@ final class MeshInterceptor implements Interceptor {
       // The engine reported the refusal to listeners; the call goes on without a copy.
       return;
     }
-    mirrors.send(chain, copy, pointAt(request, copy.endpoint()));
+    mirrors.send(
+        chain,
+        copy,
+        pointAt(request).url(target(request.url(), copy.endpoint())).build());
   }
 
   private static OutboundCall describe(Chain chain, Request request) {
@@ -222,19 +203,24 @@ final class MeshInterceptor implements Interceptor {
     return call.build();
   }
 
-  /** The request sent to {@code endpoint}, still naming the logical host in {@code Host}. */
-  private Request pointAt(Request request, Endpoint endpoint) {
-    HttpUrl url = request.url();
+  /** A copy of the request that still names the logical host in {@code Host}. */
+  private static Request.Builder pointAt(Request request) {
+    Request.Builder sent = request.newBuilder();
+    if (request.header("Host") == null) {
+      HttpUrl url = request.url();
+      boolean defaultPort = url.port() == HttpUrl.defaultPort(url.scheme());
+      sent.header("Host", defaultPort ? url.host() : url.host() + ":" + url.port());
+    }
+    return sent;
+  }
+
+  /** The application's URL sent to {@code endpoint}. */
+  private HttpUrl target(HttpUrl url, Endpoint endpoint) {
     HttpUrl.Builder target = url.newBuilder().host(endpoint.address()).port(endpoint.port());
     if (https) {
       target.scheme("https");
     }
-    Request.Builder sent = request.newBuilder().url(target.build());
-    if (request.header("Host") == null) {
-      boolean defaultPort = url.port() == HttpUrl.defaultPort(url.scheme());
-      sent.header("Host", defaultPort ? url.host() : url.host() + ":" + url.port());
-    }
-    return sent.build();
+    return target.build();
   }
 
   /**
@@ -279,19 +265,4 @@ final class MeshInterceptor implements Interceptor {
     }
     return Outcome.Kind.RESET;
   }
-
-  private static void sleep(long nanos) throws InterruptedIOException {
-    if (nanos <= 0) {
-      return;
-    }
-    try {
-      TimeUnit.NANOSECONDS.sleep(nanos);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      InterruptedIOException ie = new InterruptedIOException("interrupted while waiting to retry");
-      ie.initCause(e);
-      throw ie;
-    }
-  }
-
 }

@@ -1,7 +1,6 @@
 package io.mesh4j.http;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.tls.MeshTls;
 import io.mesh4j.core.tls.MeshTrustManager;
 import java.util.Objects;
@@ -29,7 +28,7 @@ public final class MeshOkHttp {
    * it calls {@code proceed} once per attempt.
    */
   public static Interceptor interceptor(Mesh mesh) {
-    return new MeshInterceptor(mesh.outbound(), Ticker.system(), mesh.telemetry(), false);
+    return new MeshInterceptor(mesh.outbound(), mesh.ticker(), false);
   }
 
   /**
@@ -55,7 +54,7 @@ public final class MeshOkHttp {
     Objects.requireNonNull(tls, "tls");
     MeshTrustManager trust = tls.clientTrustManager(tls.expectedPeers());
     return builder
-        .addInterceptor(new MeshInterceptor(mesh.outbound(), Ticker.system(), mesh.telemetry(), true))
+        .addInterceptor(new MeshInterceptor(mesh.outbound(), mesh.ticker(), true))
         .retryOnConnectionFailure(false)
         .sslSocketFactory(tls.clientContext(tls.expectedPeers()).getSocketFactory(), trust)
         // The trust manager verified the peer's SPIFFE ID; endpoints are dialled by address.

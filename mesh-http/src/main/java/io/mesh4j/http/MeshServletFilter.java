@@ -1,16 +1,12 @@
 package io.mesh4j.http;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.call.MeshFailure;
-import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Admission;
+import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;
-import io.mesh4j.core.telemetry.CallTelemetry;
-import io.mesh4j.core.telemetry.Protocol;
-import io.mesh4j.core.telemetry.ServerCallInfo;
-import io.mesh4j.core.telemetry.ServerCallObserver;
-import io.mesh4j.core.telemetry.TelemetryScope;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.call.TelemetryScope;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -21,7 +17,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The mesh's server side for servlet-based servers (Tomcat, Jetty, Spring MVC): every request to
@@ -41,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * over plaintext or without a certificate. Identities claimed in headers are never read unless
  * a resolver that reads them is chosen explicitly.
  *
- * <p>With telemetry on the mesh, every request is observed: the caller's trace context is read from
+ * <p>With listeners on the mesh that observe calls, every request is observed: the caller's trace context is read from
  * the headers, the server span is current while the rest of the chain runs (so the calls the
  * application makes join the trace), and the request's end is timed and logged, refused ones
  * included. Asynchronous requests are observed until the chain returns.
@@ -53,18 +48,9 @@ public final class MeshServletFilter implements Filter {
   private final Inbound inbound;
   private final String service;
   private final PeerIdentityResolver peers;
-  private final CallTelemetry telemetry;
-  private final Ticker ticker;
 
-  private MeshServletFilter(
-      Inbound inbound,
-      String service,
-      PeerIdentityResolver peers,
-      CallTelemetry telemetry,
-      Ticker ticker) {
+  private MeshServletFilter(Inbound inbound, String service, PeerIdentityResolver peers) {
     this.inbound = inbound;
-    this.telemetry = telemetry;
-    this.ticker = ticker;
     this.service = Objects.requireNonNull(service, "service");
     this.peers = Objects.requireNonNull(peers, "peers");
   }
@@ -80,7 +66,7 @@ public final class MeshServletFilter implements Filter {
   /** A filter for {@code service} that takes the caller's identity from {@code peers}. */
   public static MeshServletFilter forService(
       Mesh mesh, String service, PeerIdentityResolver peers) {
-    return new MeshServletFilter(mesh.inbound(), service, peers, mesh.telemetry(), mesh.ticker());
+    return new MeshServletFilter(mesh.inbound(), service, peers);
   }
 
   /** How the request arrived, for the engine's STRICT check and its message. */
@@ -103,54 +89,34 @@ public final class MeshServletFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
-    long start = ticker.nanos();
     String peer = peers.peer(http);
-    ServerCallObserver observer =
-        telemetry.enabled()
-            ? telemetry.serverCall(
-                new ServerCallInfo(
-                    Protocol.HTTP,
-                    service,
-                    http.getMethod(),
-                    http.getRequestURI(),
-                    peer,
-                    http::getHeader,
-                    null))
-            : ServerCallObserver.NONE;
-    InboundCall call =
-        InboundCall.builder(service)
-            .peer(peer)
-            .transport(transport(http))
-            .http(http.getMethod(), http.getRequestURI())
-            .build();
-    Admission admission = inbound.admit(call);
-    if (admission.isAdmitted()) {
-      if (observer == ServerCallObserver.NONE) {
-        chain.doFilter(request, response);
-        return;
-      }
-      @Nullable String status = null;
-      try (TelemetryScope scope = observer.activate()) {
-        chain.doFilter(request, response);
-        status = Integer.toString(httpResponse.getStatus());
-      } finally {
-        // An exception that leaves the chain becomes a 500 from the container.
-        observer.callEnded(
-            status == null ? "500" : status,
-            ticker.nanos() - start,
-            http.getContentLengthLong(),
-            responseLength(httpResponse),
-            null);
-      }
+    Admission admission =
+        inbound.admit(
+            InboundCall.builder(service)
+                .peer(peer)
+                .transport(transport(http))
+                .http(http.getMethod(), http.getRequestURI())
+                .headers(http::getHeader)
+                .build());
+    if (!admission.isAdmitted()) {
+      refuse(httpResponse, admission.refusal());
+      admission.end(
+          CallStatus.http(admission.refusal().httpStatus()), http.getContentLengthLong(), -1);
       return;
     }
-    refuse(httpResponse, admission.refusal());
-    observer.callEnded(
-        Integer.toString(admission.refusal().httpStatus()),
-        ticker.nanos() - start,
-        http.getContentLengthLong(),
-        -1,
-        admission.refusal());
+    if (admission == Admission.admitted()) {
+      // Nobody observes the call: nothing to wrap.
+      chain.doFilter(request, response);
+      return;
+    }
+    CallStatus status = CallStatus.http(500);
+    try (TelemetryScope scope = admission.activate()) {
+      chain.doFilter(request, response);
+      status = CallStatus.http(httpResponse.getStatus());
+    } finally {
+      // An exception that leaves the chain becomes a 500 from the container.
+      admission.end(status, http.getContentLengthLong(), responseLength(httpResponse));
+    }
   }
 
   private static long responseLength(HttpServletResponse response) {

@@ -1,20 +1,20 @@
 package io.mesh4j.micrometer;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.call.MeshFailure;
-import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.base.Ticker;
+import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
-import io.mesh4j.core.identity.IdentityMaterial;
-import io.mesh4j.core.telemetry.TlsRefusal;
+import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.policy.Problem;
-import io.mesh4j.core.telemetry.CallTelemetry;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.mesh4j.core.telemetry.ClientCallObserver;
-import io.mesh4j.core.telemetry.Protocol;
+import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.telemetry.MeshView;
 import io.mesh4j.core.telemetry.ServerCallInfo;
 import io.mesh4j.core.telemetry.ServerCallObserver;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -77,8 +77,8 @@ import org.jspecify.annotations.Nullable;
  *       mesh's TLS (expired or untrusted certificates, wrong identity, plaintext under STRICT).
  * </ul>
  *
- * <p>As the mesh's {@link CallTelemetry} (register it with {@code Mesh.Builder.telemetry}, which
- * also makes it a listener), it times every call the gRPC and HTTP adapters make or serve:
+ * <p>As a listener that observes calls, it times every call the gRPC and HTTP adapters make or
+ * serve:
  *
  * <ul>
  *   <li>{@code mesh4j.client.requests} (timer; {@code source}, {@code destination}, {@code route},
@@ -104,7 +104,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. Each meter is registered once, on first use, and then found in a map keyed by
  * its tag values, so an event costs one map lookup and one increment.
  */
-public final class MeshMetrics extends MeshListener implements CallTelemetry {
+public final class MeshMetrics extends MeshListener {
 
   /** The service-level buckets of the request timers. */
   static final Duration[] SLO_BUCKETS = {
@@ -128,7 +128,7 @@ public final class MeshMetrics extends MeshListener implements CallTelemetry {
   private final InstantSource clock;
   private final ConcurrentMap<ClientKey, Timer> clientTimers = new ConcurrentHashMap<>();
   private final ConcurrentMap<ServerKey, Timer> serverTimers = new ConcurrentHashMap<>();
-  private volatile @Nullable Mesh mesh;
+  private volatile @Nullable MeshView mesh;
 
   private final ConcurrentMap<String, Counter> retries = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> ejections = new ConcurrentHashMap<>();
@@ -289,7 +289,7 @@ public final class MeshMetrics extends MeshListener implements CallTelemetry {
   }
 
   @Override
-  public void attach(Mesh mesh) {
+  public void attach(MeshView mesh) {
     this.mesh = mesh;
   }
 
@@ -313,7 +313,7 @@ public final class MeshMetrics extends MeshListener implements CallTelemetry {
 
     @Override
     public void callEnded(
-        String status,
+        CallStatus status,
         long durationNanos,
         long requestBytes,
         long responseBytes,
@@ -326,9 +326,9 @@ public final class MeshMetrics extends MeshListener implements CallTelemetry {
                   c.route(),
                   c.subset() == null ? NO_SUBSET : c.subset(),
                   method(c.protocol(), c.method()),
-                  status)
+                  status.name())
               : new ClientKey(
-                  UNKNOWN, "default", NO_SUBSET, method(c.protocol(), c.method()), status);
+                  UNKNOWN, "default", NO_SUBSET, method(c.protocol(), c.method()), status.name());
       Timer t = clientTimers.get(key);
       if (t == null) {
         t =
@@ -360,7 +360,7 @@ public final class MeshMetrics extends MeshListener implements CallTelemetry {
 
     @Override
     public void callEnded(
-        String status,
+        CallStatus status,
         long durationNanos,
         long requestBytes,
         long responseBytes,
@@ -369,7 +369,10 @@ public final class MeshMetrics extends MeshListener implements CallTelemetry {
       String peer = c.peer();
       ServerKey key =
           new ServerKey(
-              peer == null ? UNKNOWN : peer, c.service(), method(c.protocol(), c.method()), status);
+              peer == null ? UNKNOWN : peer,
+              c.service(),
+              method(c.protocol(), c.method()),
+              status.name());
       Timer t = serverTimers.get(key);
       if (t == null) {
         t =
@@ -397,10 +400,10 @@ public final class MeshMetrics extends MeshListener implements CallTelemetry {
   }
 
   private double secondsToExpiry() {
-    Mesh m = mesh;
-    IdentityMaterial material = m == null ? null : m.identity().current();
+    MeshView m = mesh;
+    Instant inForce = m == null ? null : m.certificateNotAfter();
     // Bound to a mesh, the identity in force is the truth; as a bare listener, the last renewal.
-    Instant notAfter = material != null ? material.notAfter() : certificateNotAfter;
+    Instant notAfter = inForce != null ? inForce : certificateNotAfter;
     if (notAfter == null) {
       return Double.NaN;
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
  *
  * <pre>{@code
  * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
- * Mesh mesh = Mesh.builder().configSource(source).telemetry(MeshMetrics.bindTo(registry)).build();
+ * Mesh mesh = Mesh.builder().configSource(source).listener(MeshMetrics.bindTo(registry)).build();
  * MeshPrometheus endpoint = MeshPrometheus.start(registry, 9464);
  * }</pre>
  *

@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.core.telemetry.ClientCallInfo;
-import io.mesh4j.core.telemetry.Protocol;
 import io.mesh4j.core.telemetry.ServerCallInfo;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,10 +58,10 @@ class CallMetricsUnitTest {
   void clientCallsAreTimedByRouteSubsetMethodAndStatusWithBoundedTags() {
     MeshMetrics metrics = MeshMetrics.builder(registry).source("frontend.shop").build();
 
-    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded("200", 3_000_000, 0, 10, null);
-    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded("200", 7_000_000, 0, 10, null);
-    metrics.clientCall(client(Protocol.HTTP, "PROPFIND", true)).callEnded("207", 1, 0, 0, null);
-    metrics.clientCall(client(Protocol.HTTP, "GET", false)).callEnded("503", 1, -1, -1, null);
+    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded(CallStatus.http(200), 3_000_000, 0, 10, null);
+    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded(CallStatus.http(200), 7_000_000, 0, 10, null);
+    metrics.clientCall(client(Protocol.HTTP, "PROPFIND", true)).callEnded(CallStatus.http(207), 1, 0, 0, null);
+    metrics.clientCall(client(Protocol.HTTP, "GET", false)).callEnded(CallStatus.http(503), 1, -1, -1, null);
 
     Timer gets =
         registry
@@ -93,10 +94,10 @@ class CallMetricsUnitTest {
 
     metrics
         .serverCall(new ServerCallInfo(Protocol.GRPC, "catalog.shop", "shop.Catalog/Get", null, peer, n -> null, null))
-        .callEnded("OK", 2_000_000, -1, -1, null);
+        .callEnded(CallStatus.grpc("OK"), 2_000_000, -1, -1, null);
     metrics
         .serverCall(new ServerCallInfo(Protocol.GRPC, "catalog.shop", "shop.Catalog/Get", null, null, n -> null, null))
-        .callEnded("PERMISSION_DENIED", 1_000, -1, -1, null);
+        .callEnded(CallStatus.grpc("PERMISSION_DENIED"), 1_000, -1, -1, null);
 
     assertThat(
             registry
@@ -130,7 +131,7 @@ class CallMetricsUnitTest {
         Mesh.builder()
             .configSource(StaticConfigSource.empty())
             .identity(identity)
-            .telemetry(metrics)
+            .listener(metrics)
             .build()) {
       assertThat(registry.get("mesh4j.certificate.expiry").gauge().value()).isNaN();
 

@@ -12,9 +12,9 @@ import static io.mesh4j.core.testing.Policies.rule;
 import static io.mesh4j.core.testing.Policies.subset;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;

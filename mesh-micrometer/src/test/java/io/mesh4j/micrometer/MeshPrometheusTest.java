@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.core.telemetry.ClientCallInfo;
-import io.mesh4j.core.telemetry.Protocol;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -36,11 +37,11 @@ class MeshPrometheusTest {
   void servesTheRegistryInPrometheusTextFormat() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MeshMetrics metrics = MeshMetrics.builder(registry).source("frontend.shop").build();
-    try (Mesh mesh = Mesh.builder().configSource(StaticConfigSource.empty()).telemetry(metrics).build();
+    try (Mesh mesh = Mesh.builder().configSource(StaticConfigSource.empty()).listener(metrics).build();
         MeshPrometheus endpoint = MeshPrometheus.start(registry, 0)) {
-      mesh.telemetry()
+      metrics
           .clientCall(new ClientCallInfo(Protocol.GRPC, "catalog.shop", "shop.Catalog/Get", null, "reads", "v2", true, null))
-          .callEnded("OK", 7_000_000, -1, -1, null);
+          .callEnded(CallStatus.grpc("OK"), 7_000_000, -1, -1, null);
 
       HttpResponse<String> response = send("GET", endpoint.port());
 

@@ -1,20 +1,22 @@
 package io.mesh4j.opentelemetry;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.HeaderGetter;
+import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.Protocol;
+import io.mesh4j.core.call.TelemetryScope;
 import io.mesh4j.core.policy.MeshConfig;
-import io.mesh4j.core.telemetry.CallTelemetry;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.mesh4j.core.telemetry.ClientCallObserver;
-import io.mesh4j.core.telemetry.HeaderGetter;
-import io.mesh4j.core.telemetry.HeaderSetter;
-import io.mesh4j.core.telemetry.Protocol;
+import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.telemetry.MeshView;
 import io.mesh4j.core.telemetry.ServerCallInfo;
 import io.mesh4j.core.telemetry.ServerCallObserver;
-import io.mesh4j.core.telemetry.TelemetryScope;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -57,16 +59,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * // the application's own OpenTelemetry (its sampler and exporters apply):
- * Mesh mesh = Mesh.builder().configSource(source).telemetry(MeshTracing.create(openTelemetry)).build();
+ * Mesh mesh = Mesh.builder().configSource(source).listener(MeshTracing.create(openTelemetry)).build();
  * // or an SDK of the mesh's own: OTLP over HTTP, sampling from the mesh settings:
- * Mesh mesh = Mesh.builder().configSource(source).telemetry(MeshTracing.withOtlp()).build();
+ * Mesh mesh = Mesh.builder().configSource(source).listener(MeshTracing.withOtlp()).build();
  * }</pre>
  *
  * <p>Register one instance with one mesh: the sampler of an SDK the mesh built reads that mesh's
  * settings. Thread-safe. Close it to flush and stop an SDK the mesh built; an application's own
  * OpenTelemetry is left alone.
  */
-public final class MeshTracing implements CallTelemetry, AutoCloseable {
+public final class MeshTracing extends MeshListener implements AutoCloseable {
 
   /** The environment variable that names the OTLP endpoint, as in OpenTelemetry's SDKs. */
   public static final String OTLP_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT";
@@ -230,7 +232,7 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
   }
 
   @Override
-  public void attach(Mesh mesh) {
+  public void attach(MeshView mesh) {
     settings.mesh = mesh;
   }
 
@@ -298,20 +300,17 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
 
   /** Records the status; {@code error} says whether it makes the span an error. */
   private static void endWith(
-      Span span, Protocol protocol, String status, boolean server, @Nullable MeshFailure refusal) {
+      Span span, Protocol protocol, CallStatus status, boolean server, @Nullable MeshFailure refusal) {
     if (!span.isRecording()) {
       span.end();
       return;
     }
     boolean error;
     if (protocol == Protocol.GRPC) {
-      long code = grpcCode(status);
-      if (code >= 0) {
-        span.setAttribute(RPC_GRPC_STATUS, code);
-      }
-      error = server ? GRPC_SERVER_ERRORS.contains(status) : !"OK".equals(status);
+      span.setAttribute(RPC_GRPC_STATUS, status.code());
+      error = server ? GRPC_SERVER_ERRORS.contains(status.name()) : !status.isOk();
     } else {
-      int code = httpCode(status);
+      int code = status.code();
       if (code > 0) {
         span.setAttribute(HTTP_STATUS, code);
       }
@@ -324,37 +323,6 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
       span.setStatus(StatusCode.ERROR);
     }
     span.end();
-  }
-
-  private static long grpcCode(String status) {
-    return switch (status) {
-      case "OK" -> 0;
-      case "CANCELLED" -> 1;
-      case "UNKNOWN" -> 2;
-      case "INVALID_ARGUMENT" -> 3;
-      case "DEADLINE_EXCEEDED" -> 4;
-      case "NOT_FOUND" -> 5;
-      case "ALREADY_EXISTS" -> 6;
-      case "PERMISSION_DENIED" -> 7;
-      case "RESOURCE_EXHAUSTED" -> 8;
-      case "FAILED_PRECONDITION" -> 9;
-      case "ABORTED" -> 10;
-      case "OUT_OF_RANGE" -> 11;
-      case "UNIMPLEMENTED" -> 12;
-      case "INTERNAL" -> 13;
-      case "UNAVAILABLE" -> 14;
-      case "DATA_LOSS" -> 15;
-      case "UNAUTHENTICATED" -> 16;
-      default -> -1;
-    };
-  }
-
-  private static int httpCode(String status) {
-    try {
-      return Integer.parseInt(status);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 
   private static @Nullable String traceIdOf(Span span) {
@@ -417,7 +385,7 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
 
     @Override
     public void callEnded(
-        String status,
+        CallStatus status,
         long durationNanos,
         long requestBytes,
         long responseBytes,
@@ -454,7 +422,7 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
 
     @Override
     public void callEnded(
-        String status,
+        CallStatus status,
         long durationNanos,
         long requestBytes,
         long responseBytes,
@@ -470,11 +438,11 @@ public final class MeshTracing implements CallTelemetry, AutoCloseable {
 
   /** The mesh whose settings the sampler reads; the defaults until the mesh is built. */
   private static final class SettingsHolder implements Supplier<MeshConfig.Spec> {
-    volatile @Nullable Mesh mesh;
+    volatile @Nullable MeshView mesh;
 
     @Override
     public MeshConfig.Spec get() {
-      Mesh m = mesh;
+      MeshView m = mesh;
       return m == null ? MeshConfig.defaults() : m.settings();
     }
   }

@@ -30,6 +30,6 @@ public class MeshMetricsAutoConfiguration {
    */
   @Bean
   public MeshBuilderCustomizer meshMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
-    return builder -> registry.ifAvailable(r -> builder.telemetry(MeshMetrics.bindTo(r)));
+    return builder -> registry.ifAvailable(r -> builder.listener(MeshMetrics.bindTo(r)));
   }
 }

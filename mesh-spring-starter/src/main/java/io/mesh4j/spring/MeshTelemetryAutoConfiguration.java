@@ -40,9 +40,9 @@ public class MeshTelemetryAutoConfiguration {
       return builder -> {
         OpenTelemetry own = openTelemetry.getIfAvailable();
         if (own != null) {
-          builder.telemetry(MeshTracing.create(own));
+          builder.listener(MeshTracing.create(own));
         } else if (GlobalOpenTelemetry.isSet()) {
-          builder.telemetry(MeshTracing.fromGlobal());
+          builder.listener(MeshTracing.fromGlobal());
         }
       };
     }
@@ -52,6 +52,6 @@ public class MeshTelemetryAutoConfiguration {
   @Bean
   @ConditionalOnProperty(prefix = "mesh4j.access-log", name = "enabled", matchIfMissing = true)
   MeshBuilderCustomizer meshAccessLogCustomizer() {
-    return builder -> builder.telemetry(AccessLog.create());
+    return builder -> builder.listener(AccessLog.create());
   }
 }

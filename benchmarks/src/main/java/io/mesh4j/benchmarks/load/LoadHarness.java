@@ -524,7 +524,7 @@ public final class LoadHarness {
       builder.listener(MeshMetrics.bindTo(new SimpleMeterRegistry()));
     }
     if (tracing != null) {
-      builder.telemetry(tracing);
+      builder.listener(tracing);
     }
     Mesh mesh = builder.build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -1,17 +1,45 @@
 package io.mesh4j.core.call;
 
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The decision for one logical call, made once by {@link Outbound#plan}: the matched route rule,
- * the weighted subset, the deadline, the retry policy, fault injection and mirroring. It hands
- * out {@link Attempt}s; the adapter sends each admitted attempt, settles it, and asks for the
- * next one only when the settle answer says to retry (after its backoff).
+ * One logical call, from the engine's decision to its end. {@link Outbound#plan} makes it once,
+ * from one read of the policy in effect: the matched route rule, the weighted subset, the
+ * deadline, the retry policy, fault injection and mirroring. The engine owns the call's life; the
+ * adapter only moves bytes:
  *
- * <p>Used by one logical call at a time: {@link #nextAttempt()} must not be called concurrently
- * for the same plan (hedging is not supported). Reading the other methods is thread-safe.
+ * <ol>
+ *   <li>When {@link #known()} is false the destination is not in the policy; an adapter that sees
+ *       all of an application's traffic (an HTTP client) sends the call as if the mesh were not
+ *       there, and nothing is observed.
+ *   <li>It waits {@link #faultDelayNanos()} with {@link #pause} (blocking adapters) or {@link
+ *       #resumeAfter} (asynchronous ones).
+ *   <li>It takes {@link #nextAttempt(HeaderSetter)}: admitted with an endpoint, or refused with the
+ *       reason; a refused attempt ends the call with the refusal's status.
+ *   <li>It sends an admitted attempt and {@linkplain Attempt#settle settles} it; when the answer
+ *       says to retry, it waits the backoff the same way and takes the next attempt.
+ *   <li>It calls {@link #end} exactly once, when the application learns the call's end, and then
+ *       delivers that end to the application.
+ * </ol>
+ *
+ * <p>The engine reports every step to the mesh's listeners (attempt started and ended, call
+ * ended, refusals, retries), each observer shielded: an observer that throws never disturbs the
+ * call. Waits never outlast the call's deadline, and a call {@linkplain #cancel cancelled} while
+ * it waits gets no further attempt.
+ *
+ * <p>Used by one logical call at a time: {@link #nextAttempt} must not be called concurrently for
+ * the same plan (hedging is not supported). {@link #cancel} may be called from any thread; the
+ * other methods are read-only or take effect once.
  */
 public interface CallPlan {
+
+  /**
+   * Whether the destination is in the policy in effect. When it is not, every attempt is refused
+   * with {@link MeshFailure.Reason#UNKNOWN_DESTINATION}; an adapter that carries calls to any
+   * host checks this first and leaves the call alone.
+   */
+  boolean known();
 
   /** The destination service, {@code name.namespace}. */
   String destination();
@@ -42,7 +70,10 @@ public interface CallPlan {
     return null;
   }
 
-  /** How long the adapter must delay the call before its first attempt; 0 for no fault delay. */
+  /**
+   * How long to delay the call before its first attempt: the injected fault delay, cut short at
+   * the call's deadline (where the first attempt is then refused); 0 for no delay.
+   */
   long faultDelayNanos();
 
   /** Whether an abort fault was injected; the first attempt is then refused with FAULT_ABORT. */
@@ -62,21 +93,66 @@ public interface CallPlan {
    * Attempt#timeoutNanos()} is what is left of this call's deadline, so a copy outliving the call's
    * deadline is cut off. Settling it feeds the shadow endpoint's outlier detection and the shadow
    * subset's breaker like any attempt, because the copy is real load on real endpoints and says as
-   * much about their health as any call; the guards keep copies away from a broken or saturated
-   * shadow. It never retries (every settle answers a {@link RetryDecision.Reason#MIRROR} stop),
-   * gets no injected fault, is not mirrored again, and does not count against the shadow
-   * destination's client rate limit or retry budget, which bound the calls the application makes.
+   * much about their health as any call, and reports {@code mirrorEnded} to listeners. It never
+   * retries (every settle answers a {@link RetryDecision.Reason#MIRROR} stop), gets no injected
+   * fault, is not mirrored again, and does not count against the shadow destination's client rate
+   * limit or retry budget, which bound the calls the application makes.
    *
    * <p>A copy the mesh cannot send is a refused attempt (unknown shadow, the call's deadline
-   * already passed, no endpoints, all ejected, circuit open, ...), reported to listeners through {@code callRefused} like any
-   * refusal; the adapter drops it. Same threading as {@link #nextAttempt()}.
+   * already passed, no endpoints, all ejected, circuit open, ...), reported to listeners through
+   * {@code callRefused} like any refusal; the adapter drops it. Same threading as {@link
+   * #nextAttempt()}.
    */
   @Nullable Attempt mirrorAttempt();
 
   /**
-   * The next attempt: admitted with an endpoint, or refused with the reason. The first call
-   * gives the first attempt; each later call gives a retry and should follow a settle answer that
-   * said to retry. A retry avoids endpoints already tried while another healthy one exists.
+   * The next attempt: admitted with an endpoint, or refused with the reason (also {@link
+   * MeshFailure.Reason#CANCELLED} once the call was cancelled). The first call gives the first
+   * attempt; each later call gives a retry and should follow a settle answer that said to retry.
+   * A retry avoids endpoints already tried while another healthy one exists. Observers hear an
+   * admitted attempt start and may write its request headers (trace context) through {@code
+   * headers}, so the adapter passes the attempt's own, fresh headers.
    */
-  Attempt nextAttempt();
+  Attempt nextAttempt(HeaderSetter headers);
+
+  /** {@link #nextAttempt(HeaderSetter)} for an attempt whose headers observers cannot write. */
+  default Attempt nextAttempt() {
+    return nextAttempt(HeaderSetter.NONE);
+  }
+
+  /**
+   * Blocks the calling thread for {@code nanos} (a fault delay or a retry's backoff) on the
+   * mesh's sleeper, for adapters that run a call on one thread. Returns early, with false, once
+   * the call is {@linkplain #cancel cancelled} or {@code cancelled} says the application gave up
+   * (checked at least every 10 ms); the next attempt is then refused.
+   *
+   * @return whether the call may go on
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  boolean pause(long nanos, BooleanSupplier cancelled) throws InterruptedException;
+
+  /**
+   * Runs {@code next} after {@code nanos} (a fault delay or a retry's backoff) on the mesh's
+   * sleeper thread, for asynchronous adapters; {@code next} must not block. A call {@linkplain
+   * #cancel cancelled} before then never runs {@code next}: the adapter that cancels ends it.
+   */
+  void resumeAfter(long nanos, Runnable next);
+
+  /**
+   * Marks the call cancelled by its application: a pending {@link #resumeAfter} never runs, a
+   * {@link #pause} returns, and every later attempt is refused. An attempt in flight is the
+   * adapter's to cancel on its transport. Idempotent, thread-safe.
+   */
+  void cancel();
+
+  /**
+   * Ends the call: observers hear how it ended (with the mesh's refusal when a refused attempt
+   * ended it) and how long it took on the mesh's ticker. The adapter calls this exactly once,
+   * before it hands the end to the application; later calls have no effect. Never throws.
+   *
+   * @param status what the application sees
+   * @param requestBytes request bytes sent on the last attempt, or -1 when unknown
+   * @param responseBytes response bytes received, or -1 when unknown
+   */
+  void end(CallStatus status, long requestBytes, long responseBytes);
 }

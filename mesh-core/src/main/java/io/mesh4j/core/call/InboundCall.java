@@ -30,8 +30,10 @@ public final class InboundCall {
   private final @Nullable String path;
   private final @Nullable String grpcMethod;
   private final Transport transport;
+  private final HeaderGetter headers;
 
   private InboundCall(Builder b) {
+    this.headers = b.headers;
     this.transport = b.transport;
     this.service = b.service;
     this.peer = b.peer;
@@ -73,6 +75,11 @@ public final class InboundCall {
     return grpcMethod;
   }
 
+  /** The request's headers, for observers that extract the caller's trace context. */
+  public HeaderGetter headers() {
+    return headers;
+  }
+
   /** How the call arrived; {@link Transport#UNKNOWN} unless the adapter said. */
   public Transport transport() {
     return transport;
@@ -86,6 +93,7 @@ public final class InboundCall {
     private @Nullable String path;
     private @Nullable String grpcMethod;
     private Transport transport = Transport.UNKNOWN;
+    private HeaderGetter headers = name -> null;
 
     private Builder(String service) {
       this.service = Objects.requireNonNull(service, "service");
@@ -116,6 +124,12 @@ public final class InboundCall {
      */
     public Builder transport(Transport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /** Reads the request's headers; none by default. */
+    public Builder headers(HeaderGetter headers) {
+      this.headers = Objects.requireNonNull(headers, "headers");
       return this;
     }
 

@@ -43,15 +43,21 @@ public final class MeshFailure extends RuntimeException {
      * Mutual TLS is {@code STRICT} and an incoming call has no verified identity (it came over
      * plaintext, or without a client certificate).
      */
-    UNAUTHENTICATED("unauthenticated call", "UNAUTHENTICATED", 401);
+    UNAUTHENTICATED("unauthenticated call", "UNAUTHENTICATED", 401),
+    /**
+     * The application cancelled the call while the mesh held it (waiting out a fault delay or a
+     * retry's backoff), so no further attempt was sent. 499 is the customary "client closed
+     * request".
+     */
+    CANCELLED("call cancelled", "CANCELLED", 499);
 
     private final String phrase;
-    private final String grpcStatus;
+    private final CallStatus grpcStatus;
     private final int httpStatus;
 
     Reason(String phrase, String grpcStatus, int httpStatus) {
       this.phrase = phrase;
-      this.grpcStatus = grpcStatus;
+      this.grpcStatus = CallStatus.grpc(grpcStatus);
       this.httpStatus = httpStatus;
     }
 
@@ -64,7 +70,7 @@ public final class MeshFailure extends RuntimeException {
   private final Reason reason;
   private final String destination;
   private final @Nullable String subset;
-  private final String grpcStatus;
+  private final CallStatus grpcStatus;
   private final int httpStatus;
 
   private MeshFailure(
@@ -72,7 +78,7 @@ public final class MeshFailure extends RuntimeException {
       String destination,
       @Nullable String subset,
       String detail,
-      String grpcStatus,
+      CallStatus grpcStatus,
       int httpStatus) {
     super(message(reason, destination, subset, detail), null, false, false);
     this.reason = reason;
@@ -94,7 +100,11 @@ public final class MeshFailure extends RuntimeException {
     return new MeshFailure(reason, destination, subset, detail, reason.grpcStatus, reason.httpStatus);
   }
 
-  /** An injected abort that answers with the configured statuses. */
+  /**
+   * An injected abort that answers with the configured statuses.
+   *
+   * @param grpcStatus a gRPC code name, e.g. {@code UNAVAILABLE}
+   */
   public static MeshFailure faultAbort(
       String destination, @Nullable String subset, String grpcStatus, int httpStatus) {
     return new MeshFailure(
@@ -102,7 +112,7 @@ public final class MeshFailure extends RuntimeException {
         destination,
         subset,
         "abort with " + grpcStatus + " / HTTP " + httpStatus,
-        grpcStatus,
+        CallStatus.grpc(grpcStatus),
         httpStatus);
   }
 
@@ -133,9 +143,14 @@ public final class MeshFailure extends RuntimeException {
     return subset;
   }
 
-  /** The gRPC status code name a gRPC adapter should answer with, e.g. {@code UNAVAILABLE}. */
-  public String grpcStatus() {
+  /** The gRPC status a gRPC adapter should answer with, e.g. {@code UNAVAILABLE}. */
+  public CallStatus grpcStatus() {
     return grpcStatus;
+  }
+
+  /** What an adapter of {@code protocol} answers the caller with. */
+  public CallStatus status(Protocol protocol) {
+    return protocol == Protocol.GRPC ? grpcStatus : CallStatus.http(httpStatus);
   }
 
   /** The HTTP status an HTTP adapter should answer with, e.g. {@code 503}. */

@@ -10,16 +10,10 @@ package io.mesh4j.core.call;
 public interface Outbound {
 
   /**
-   * Plans a call. Never fails: a call the mesh cannot route (unknown destination, no endpoints)
-   * gets a plan whose first attempt is refused with the reason.
+   * Plans a call from one read of the policy in effect. Never fails: a call the mesh cannot route
+   * gets a plan whose attempts are refused with the reason; a destination the policy does not
+   * know gets a plan that says so ({@link CallPlan#known()}) and costs nothing until an attempt is
+   * taken.
    */
   CallPlan plan(OutboundCall call);
-
-  /**
-   * Whether the current policy knows {@code destination} (it has endpoints, routes or a policy).
-   * Adapters that see all of an application's traffic, such as an HTTP client interceptor, ask
-   * this first and leave calls to other hosts alone, so that those raise no refusal events. One
-   * volatile read and one hash lookup; no allocation.
-   */
-  boolean knows(String destination);
 }

@@ -29,6 +29,16 @@ public interface OutboundCall {
     return null;
   }
 
+  /**
+   * The gRPC full method, {@code shop.Catalog/GetItem}, or null for HTTP calls. Adapters whose
+   * method descriptor already holds it override this, so that nothing is concatenated per call.
+   */
+  default @Nullable String grpcFullMethod() {
+    String service = grpcService();
+    String method = grpcMethod();
+    return service == null || method == null ? null : service + "/" + method;
+  }
+
   /** The HTTP method in upper case, e.g. {@code GET}, or null for gRPC calls. */
   default @Nullable String httpMethod() {
     return null;

@@ -1,13 +1,22 @@
 package io.mesh4j.core.engine;
 
 import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.telemetry.ClientCallInfo;
+import io.mesh4j.core.telemetry.ClientCallObserver;
 import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.telemetry.MeshView;
+import io.mesh4j.core.telemetry.ServerCallInfo;
+import io.mesh4j.core.telemetry.ServerCallObserver;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -15,10 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fans events out to the registered listeners, shielding the engine from them: a listener that
- * throws is counted and logged once, and the event goes on to the others. Callers check {@link
- * #enabled()} before computing an event's arguments, so that nothing is computed when nobody
- * listens.
+ * Fans events out to the registered listeners, shielding the engine from them: a listener or an
+ * observer that throws is counted and logged once, and the event goes on to the others. Callers
+ * check {@link #enabled()} before computing an event's arguments, so that nothing is computed
+ * when nobody listens; {@link #observesClientCalls()} and {@link #observesServerCalls()} say
+ * whether a call needs its info built at all.
  *
  * <p>Thread-safe; immutable apart from the failure counters.
  */
@@ -29,12 +39,73 @@ public final class Events {
   private final MeshListener[] listeners;
   private final AtomicBoolean[] logged;
   private final AtomicLong failures = new AtomicLong();
+  // Tracing listeners first, so that the others learn the trace id.
+  private final MeshListener[] clientObservers;
+  private final MeshListener[] serverObservers;
+  private final Set<Class<?>> loggedObservers = ConcurrentHashMap.newKeySet();
 
   public Events(List<MeshListener> listeners) {
     this.listeners = listeners.toArray(new MeshListener[0]);
     this.logged = new AtomicBoolean[this.listeners.length];
     for (int i = 0; i < logged.length; i++) {
       logged[i] = new AtomicBoolean();
+    }
+    List<MeshListener> ordered = new ArrayList<>(listeners);
+    ordered.sort(Comparator.comparing(l -> !l.tracesCalls()));
+    this.clientObservers =
+        ordered.stream().filter(l -> overrides(l, "clientCall", ClientCallInfo.class))
+            .toArray(MeshListener[]::new);
+    this.serverObservers =
+        ordered.stream().filter(l -> overrides(l, "serverCall", ServerCallInfo.class))
+            .toArray(MeshListener[]::new);
+  }
+
+  /** Whether {@code l} observes calls: the default methods answer NONE for every call. */
+  private static boolean overrides(MeshListener l, String method, Class<?> parameter) {
+    try {
+      return l.getClass().getMethod(method, parameter).getDeclaringClass() != MeshListener.class;
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Whether any listener observes outgoing calls. */
+  public boolean observesClientCalls() {
+    return clientObservers.length > 0;
+  }
+
+  /** Whether any listener observes incoming calls. */
+  public boolean observesServerCalls() {
+    return serverObservers.length > 0;
+  }
+
+  /** The shielded observers of an outgoing call; NONE when no listener records it. */
+  public ClientCallObserver clientCall(ClientCallInfo info) {
+    return clientObservers.length == 0
+        ? ClientCallObserver.NONE
+        : CallObservers.client(this, clientObservers, info);
+  }
+
+  /** The shielded observers of an incoming call; NONE when no listener records it. */
+  public ServerCallObserver serverCall(ServerCallInfo info) {
+    return serverObservers.length == 0
+        ? ServerCallObserver.NONE
+        : CallObservers.server(this, serverObservers, info);
+  }
+
+  /** Gives every listener a view of the mesh, once, before any call. */
+  public void attach(MeshView mesh) {
+    emit(l -> l.attach(mesh));
+  }
+
+  /** Counts an observer's failure; the first of each observer class is logged. */
+  void observerFailed(Object observer, Throwable failure) {
+    failures.incrementAndGet();
+    if (loggedObservers.add(observer.getClass())) {
+      log.warn(
+          "mesh4j: observer {} threw; the call went on, later failures are counted but not logged",
+          observer.getClass().getName(),
+          failure);
     }
   }
 
@@ -47,7 +118,7 @@ public final class Events {
     return listeners.length > 0;
   }
 
-  /** How many times a listener has thrown. */
+  /** How many times a listener or a call observer has thrown. */
   public long listenerFailures() {
     return failures.get();
   }
@@ -102,6 +173,10 @@ public final class Events {
 
   public void retryScheduled(String destination, int nextAttempt, long backoff, Outcome outcome) {
     emit(l -> l.retryScheduled(destination, nextAttempt, backoff, outcome));
+  }
+
+  public void mirrorEnded(String destination, @Nullable String subset, Outcome outcome) {
+    emit(l -> l.mirrorEnded(destination, subset, outcome));
   }
 
   public void callRefused(MeshFailure failure) {

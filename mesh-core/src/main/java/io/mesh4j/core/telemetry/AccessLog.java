@@ -1,6 +1,7 @@
 package io.mesh4j.core.telemetry;
 
-import io.mesh4j.core.Mesh;
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
@@ -29,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * Nothing is logged while the logger's INFO level is off.
  *
  * <pre>{@code
- * Mesh mesh = Mesh.builder().configSource(source).telemetry(AccessLog.create()).build();
+ * Mesh mesh = Mesh.builder().configSource(source).listener(AccessLog.create()).build();
  * }</pre>
  *
  * <p>Thread-safe.
  */
-public final class AccessLog implements CallTelemetry {
+public final class AccessLog extends MeshListener {
 
   /** The logger every line goes to. */
   public static final String LOGGER = "mesh4j.access";
@@ -66,7 +67,7 @@ public final class AccessLog implements CallTelemetry {
   }
 
   @Override
-  public void attach(Mesh mesh) {
+  public void attach(MeshView mesh) {
     settings = mesh::settings;
   }
 
@@ -123,7 +124,7 @@ public final class AccessLog implements CallTelemetry {
 
     @Override
     public void callEnded(
-        String status,
+        CallStatus status,
         long durationNanos,
         long requestBytes,
         long responseBytes,
@@ -135,7 +136,7 @@ public final class AccessLog implements CallTelemetry {
           .field("protocol", call.protocol().name().toLowerCase(Locale.ROOT))
           .field("method", call.method())
           .field("path", call.path())
-          .field("status", status)
+          .field("status", status.name())
           .field("mesh_failure", refusal == null ? null : reason(refusal))
           .field("destination", call.destination())
           .field("route", call.route())
@@ -161,7 +162,7 @@ public final class AccessLog implements CallTelemetry {
 
     @Override
     public void callEnded(
-        String status,
+        CallStatus status,
         long durationNanos,
         long requestBytes,
         long responseBytes,
@@ -173,7 +174,7 @@ public final class AccessLog implements CallTelemetry {
           .field("protocol", call.protocol().name().toLowerCase(Locale.ROOT))
           .field("method", call.method())
           .field("path", call.path())
-          .field("status", status)
+          .field("status", status.name())
           .field("mesh_failure", refusal == null ? null : reason(refusal))
           .field("service", call.service())
           .field("peer", call.peer())

@@ -1,5 +1,6 @@
 package io.mesh4j.core.telemetry;
 
+import io.mesh4j.core.call.Protocol;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 

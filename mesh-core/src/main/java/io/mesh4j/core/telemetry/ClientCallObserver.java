@@ -1,5 +1,7 @@
 package io.mesh4j.core.telemetry;
 
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Outcome;
@@ -10,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * #attemptStarted} for every admitted attempt before sending it, {@link #attemptEnded} when that
  * attempt is settled, and {@link #callEnded} exactly once when the application learns the call's
  * end. Attempts never overlap; the methods may run on different threads, one after another.
- * Implementations must not throw.
+ * An observer that throws is counted and logged once by the engine; the call goes on.
  */
 public interface ClientCallObserver {
 
@@ -29,15 +31,14 @@ public interface ClientCallObserver {
   /**
    * The call ended.
    *
-   * @param status what the application saw: a gRPC code name, or the decimal HTTP status ({@code
-   *     0} when no response arrived)
+   * @param status what the application saw
    * @param durationNanos from the start of the call to its end, on the mesh's ticker
    * @param requestBytes request bytes sent on the last attempt, or -1 when unknown
    * @param responseBytes response bytes received, or -1 when unknown
    * @param refusal the mesh's own refusal that ended the call, or null
    */
   default void callEnded(
-      String status,
+      CallStatus status,
       long durationNanos,
       long requestBytes,
       long responseBytes,

@@ -10,15 +10,20 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Observes what the mesh decides: applied and refused policy, breaker transitions, ejections,
- * retries and refusals. Metrics, tracing and access logs are listeners; they are never woven
- * into the decision code. Every method is empty, so new events never break implementations.
+ * The one way to observe the mesh: what it decides (applied and refused policy, breaker
+ * transitions, ejections, retries, refusals, certificates) and every call it carries (through
+ * the observers {@link #clientCall} and {@link #serverCall} return). Metrics, tracing and access
+ * logs are listeners; they are never woven into the decision code. Every method has an empty
+ * default, so new events never break implementations. Register listeners with {@code
+ * Mesh.Builder.listener}.
  *
- * <p>Listeners are called on the thread that caused the event (a caller thread for per-call
- * events, the config thread for snapshot events), never while the mesh holds a lock. A listener
- * must be fast, thread-safe, must not block and must not call back into the mesh. A listener
- * that throws is caught and logged once; the call goes on undisturbed. When no listener is
- * registered, no event is computed.
+ * <p>The engine emits every event itself, on the thread that caused it (a caller or transport
+ * thread for per-call events, the config thread for snapshot events), never while the mesh holds
+ * a lock. A listener must be fast, thread-safe, must not block and must not call back into the
+ * mesh. A listener or observer that throws is counted and logged once; the call goes on
+ * undisturbed and the application still receives its real result. When no listener is
+ * registered, no event is computed; when no listener overrides {@link #clientCall} or {@link
+ * #serverCall}, calls are not observed at all.
  */
 public abstract class MeshListener {
 
@@ -106,4 +111,44 @@ public abstract class MeshListener {
 
   /** The mesh's TLS code refused a peer (a handshake) or a call (how it arrived). */
   public void tlsRefused(TlsRefusal refusal) {}
+
+  /**
+   * The copy of a mirrored call ended with {@code outcome}; its response went nowhere.
+   *
+   * @param destination the shadow destination
+   * @param subset the shadow subset, or null for all its endpoints
+   */
+  public void mirrorEnded(String destination, @Nullable String subset, Outcome outcome) {}
+
+  /**
+   * An observer for an outgoing call the engine has just planned, or {@link
+   * ClientCallObserver#NONE} (the default) for calls this listener does not record, which then
+   * cost nothing more. Decide sampling here.
+   */
+  public ClientCallObserver clientCall(ClientCallInfo call) {
+    return ClientCallObserver.NONE;
+  }
+
+  /**
+   * An observer for an incoming call, before the mesh admits it; {@link ServerCallObserver#NONE}
+   * (the default) for calls this listener does not record.
+   */
+  public ServerCallObserver serverCall(ServerCallInfo call) {
+    return ServerCallObserver.NONE;
+  }
+
+  /**
+   * Whether this listener's observers know their call's trace id ({@link
+   * ClientCallObserver#traceId()}); such listeners are asked first, so that the others (access
+   * logs) receive the trace id in the call's info.
+   */
+  public boolean tracesCalls() {
+    return false;
+  }
+
+  /**
+   * Called once when the mesh this listener is registered with is built, before any call: gives
+   * access to the mesh's live settings (sampling) and its certificate's expiry.
+   */
+  public void attach(MeshView mesh) {}
 }

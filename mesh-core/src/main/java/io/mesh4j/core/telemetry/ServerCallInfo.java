@@ -1,5 +1,7 @@
 package io.mesh4j.core.telemetry;
 
+import io.mesh4j.core.call.HeaderGetter;
+import io.mesh4j.core.call.Protocol;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 

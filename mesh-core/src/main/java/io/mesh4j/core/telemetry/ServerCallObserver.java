@@ -1,12 +1,14 @@
 package io.mesh4j.core.telemetry;
 
+import io.mesh4j.core.call.TelemetryScope;
+import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.MeshFailure;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Observes one incoming call from its arrival to its end. The adapter opens {@link #activate()}
  * around the handler's work so that the handler's own calls join the trace, and calls {@link
- * #callEnded} exactly once. Implementations must not throw.
+ * #callEnded} exactly once. An observer that throws is counted and logged once by the engine; the call goes on.
  */
 public interface ServerCallObserver {
 
@@ -21,14 +23,14 @@ public interface ServerCallObserver {
   /**
    * The call ended.
    *
-   * @param status what the caller was answered: a gRPC code name or the decimal HTTP status
+   * @param status what the caller was answered
    * @param durationNanos from the call's arrival to its end, on the mesh's ticker
    * @param requestBytes request bytes received, or -1 when unknown
    * @param responseBytes response bytes sent, or -1 when unknown
    * @param refusal the mesh's own refusal (denied, rate limited), or null
    */
   default void callEnded(
-      String status,
+      CallStatus status,
       long durationNanos,
       long requestBytes,
       long responseBytes,

@@ -58,7 +58,7 @@ class AuthorizationTest {
       MeshFailure denied = admit(h, BATCH, "GET", "/prices/42").refusal();
       assertThat(denied.reason()).isEqualTo(MeshFailure.Reason.DENIED);
       assertThat(denied.httpStatus()).isEqualTo(403);
-      assertThat(denied.grpcStatus()).isEqualTo("PERMISSION_DENIED");
+      assertThat(denied.grpcStatus().name()).isEqualTo("PERMISSION_DENIED");
       assertThat(denied.getMessage())
           .isEqualTo(
               "mesh4j: denied for pricing.shop (no rule of AuthorizationPolicy shop/pricing-readers"

@@ -79,7 +79,7 @@ class DefaultDeadlineTest {
     MeshFailure f = plan.defaultDeadlineFailure();
     assertThat(f).isNotNull();
     assertThat(f.reason()).isEqualTo(MeshFailure.Reason.DEADLINE_EXCEEDED);
-    assertThat(f.grpcStatus()).isEqualTo("DEADLINE_EXCEEDED");
+    assertThat(f.grpcStatus().name()).isEqualTo("DEADLINE_EXCEEDED");
     assertThat(f.httpStatus()).isEqualTo(504);
     assertThat(f.getMessage())
         .isEqualTo(

@@ -66,7 +66,7 @@ class FaultAndMirrorTest {
       MeshFailure f = h.attempt(CALL).refusal();
       assertThat(f.getMessage())
           .isEqualTo("mesh4j: injected fault for catalog.shop (abort with UNAVAILABLE / HTTP 503)");
-      assertThat(f.grpcStatus()).isEqualTo("UNAVAILABLE");
+      assertThat(f.grpcStatus().name()).isEqualTo("UNAVAILABLE");
       assertThat(f.httpStatus()).isEqualTo(503);
     }
   }

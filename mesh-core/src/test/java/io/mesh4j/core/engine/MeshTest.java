@@ -152,10 +152,13 @@ class MeshTest {
   void knowsOnlyDestinationsOfTheCurrentPolicy() {
     ManualConfigSource source = new ManualConfigSource();
     try (Mesh mesh = Mesh.builder().configSource(source).ticker(new FakeTicker()).build()) {
-      assertThat(mesh.outbound().knows("catalog.shop")).isFalse();
+      assertThat(mesh.outbound().plan(OutboundCall.builder("catalog.shop").build()).known())
+          .isFalse();
       source.push(TestPolicySets.of(1, endpoints("catalog.shop", ep("10.0.0.1"))));
-      assertThat(mesh.outbound().knows("catalog.shop")).isTrue();
-      assertThat(mesh.outbound().knows("example.com")).isFalse();
+      assertThat(mesh.outbound().plan(OutboundCall.builder("catalog.shop").build()).known())
+          .isTrue();
+      assertThat(mesh.outbound().plan(OutboundCall.builder("example.com").build()).known())
+          .isFalse();
     }
   }
 

@@ -229,7 +229,7 @@ class OutlierDetectionTest {
       assertThat(a.refusal().reason()).isEqualTo(MeshFailure.Reason.NO_HEALTHY_ENDPOINT);
       assertThat(a.refusal().getMessage())
           .isEqualTo("mesh4j: no healthy endpoint for catalog.shop/v1 (3 of 3 ejected)");
-      assertThat(a.refusal().grpcStatus()).isEqualTo("UNAVAILABLE");
+      assertThat(a.refusal().grpcStatus().name()).isEqualTo("UNAVAILABLE");
     }
   }
 }

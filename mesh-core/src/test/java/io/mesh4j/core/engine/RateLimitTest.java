@@ -80,7 +80,7 @@ class RateLimitTest {
       assertThat(refused.refusal().reason()).isEqualTo(MeshFailure.Reason.RATE_LIMITED);
       assertThat(refused.refusal().getMessage())
           .isEqualTo("mesh4j: rate limited for catalog.shop (client limit 100/s, burst 10)");
-      assertThat(refused.refusal().grpcStatus()).isEqualTo("RESOURCE_EXHAUSTED");
+      assertThat(refused.refusal().grpcStatus().name()).isEqualTo("RESOURCE_EXHAUSTED");
       assertThat(refused.refusal().httpStatus()).isEqualTo(429);
 
       h.ticker.advance(Duration.ofMillis(100));

@@ -65,7 +65,7 @@ class StrictMtlsAdmissionTest {
         .isEqualTo(
             "mesh4j: unauthenticated call for catalog.shop (mtls is STRICT and the call came over"
                 + " plaintext)");
-    assertThat(plaintext.grpcStatus()).isEqualTo("UNAUTHENTICATED");
+    assertThat(plaintext.grpcStatus().name()).isEqualTo("UNAUTHENTICATED");
     assertThat(plaintext.httpStatus()).isEqualTo(401);
     assertThat(admit(null, InboundCall.Transport.TLS).refusal().getMessage())
         .contains("the caller presented no client certificate");

@@ -6,9 +6,12 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.core.testing.FakeTicker;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -53,7 +56,8 @@ class AccessLogTest {
           .random((purpose, bound) -> purpose == MeshRandom.Purpose.ACCESS_LOG ? draw.get() : 0)
           .build();
   private final StaticConfigSource source = StaticConfigSource.empty();
-  private final Mesh mesh = Mesh.builder().configSource(source).telemetry(log).build();
+  private final FakeTicker ticker = new FakeTicker();
+  private final Mesh mesh = Mesh.builder().configSource(source).ticker(ticker).listener(log).build();
 
   @AfterEach
   void close() {
@@ -77,17 +81,11 @@ class AccessLogTest {
   private void httpCall(String path) {
     CallPlan plan =
         mesh.outbound().plan(OutboundCall.builder("catalog.shop").http("GET", path).build());
-    ClientCallObserver observer =
-        mesh.telemetry()
-            .clientCall(
-                new ClientCallInfo(
-                    Protocol.HTTP, "catalog.shop", "GET", path, plan.rule(), plan.subset(), true, null));
     Attempt attempt = plan.nextAttempt();
-    observer.attemptStarted(attempt, (k, v) -> {});
-    Outcome outcome = Outcome.success(1_500_000);
-    attempt.settle(outcome);
-    observer.attemptEnded(attempt, outcome);
-    observer.callEnded("200", 2_250_000, 0, 512, null);
+    ticker.advanceNanos(1_500_000);
+    attempt.settle(Outcome.success(1_500_000));
+    ticker.advanceNanos(750_000);
+    plan.end(CallStatus.http(200), 0, 512);
   }
 
   @Test
@@ -109,8 +107,7 @@ class AccessLogTest {
   void serverLinesNameThePeerAndTheMeshsRefusal() {
     settings(true, 100);
     ServerCallObserver observer =
-        mesh.telemetry()
-            .serverCall(
+        log.serverCall(
                 new ServerCallInfo(
                     Protocol.GRPC,
                     "catalog.shop",
@@ -121,7 +118,7 @@ class AccessLogTest {
                     "0af7651916cd43dd8448eb211c80319c"));
 
     observer.callEnded(
-        "PERMISSION_DENIED",
+        CallStatus.grpc("PERMISSION_DENIED"),
         40_000,
         -1,
         -1,
@@ -147,8 +144,7 @@ class AccessLogTest {
 
     assertThat(lines).isEmpty();
     assertThat(
-            mesh.telemetry()
-                .clientCall(
+            log.clientCall(
                     new ClientCallInfo(Protocol.HTTP, "catalog.shop", "GET", "/", "items", null, true, null)))
         .isSameAs(ClientCallObserver.NONE);
   }

@@ -22,6 +22,8 @@ import java.util.function.Function;
 public final class MeshHarness implements AutoCloseable {
 
   public final FakeTicker ticker = new FakeTicker();
+  /** Waits (fault delays, backoffs) pass at once, moving the ticker. */
+  public final FakeSleeper sleeper = FakeSleeper.automatic(ticker);
   public final ScriptedRandom random;
   public final ManualConfigSource source = new ManualConfigSource();
   public final RecordingListener events = new RecordingListener();
@@ -48,7 +50,12 @@ public final class MeshHarness implements AutoCloseable {
       ScriptedRandom random, String localZone, Function<FakeTicker, MeshListener> listener) {
     this.random = random;
     Mesh.Builder b =
-        Mesh.builder().configSource(source).ticker(ticker).random(random).listener(events);
+        Mesh.builder()
+            .configSource(source)
+            .ticker(ticker)
+            .sleeper(sleeper)
+            .random(random)
+            .listener(events);
     MeshListener extra = listener.apply(ticker);
     if (extra != null) {
       b.listener(extra);

@@ -43,12 +43,12 @@ class CallMetricsTest {
   private final Mesh client =
       Mesh.builder()
           .configSource(clientPolicy)
-          .telemetry(MeshMetrics.builder(clientRegistry).source("frontend.shop").build())
+          .listener(MeshMetrics.builder(clientRegistry).source("frontend.shop").build())
           .build();
   private final Mesh server =
       Mesh.builder()
           .configSource(StaticConfigSource.empty())
-          .telemetry(MeshMetrics.bindTo(serverRegistry))
+          .listener(MeshMetrics.bindTo(serverRegistry))
           .build();
 
   @BeforeEach

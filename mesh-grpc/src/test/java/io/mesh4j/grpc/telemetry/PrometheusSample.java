@@ -71,7 +71,7 @@ public final class PrometheusSample {
     try (Mesh mesh =
             Mesh.builder()
                 .configSource(policy)
-                .telemetry(MeshMetrics.builder(registry).source("frontend.shop").build())
+                .listener(MeshMetrics.builder(registry).source("frontend.shop").build())
                 .build();
         MeshPrometheus endpoint = MeshPrometheus.start(registry, metricsPort)) {
       ManagedChannel channel = MeshChannels.forService(mesh, "catalog.shop");

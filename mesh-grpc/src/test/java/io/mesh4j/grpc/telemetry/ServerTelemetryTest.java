@@ -63,8 +63,8 @@ class ServerTelemetryTest {
                         spec:
                           accessLog: {enabled: true}
                         """))
-                .telemetry(MeshMetrics.bindTo(registry))
-                .telemetry(AccessLog.builder().sink(lines::add).build())
+                .listener(MeshMetrics.bindTo(registry))
+                .listener(AccessLog.builder().sink(lines::add).build())
                 .build());
     Backend backend =
         grpc.backend(

@@ -226,8 +226,8 @@ class TracingAcrossProtocolsTest {
     Mesh mesh =
         Mesh.builder()
             .configSource(source)
-            .telemetry(AccessLog.builder().sink(accessLines::add).build())
-            .telemetry(tracing)
+            .listener(AccessLog.builder().sink(accessLines::add).build())
+            .listener(tracing)
             .build();
     resources.add(0, tracing);
     resources.add(0, mesh);

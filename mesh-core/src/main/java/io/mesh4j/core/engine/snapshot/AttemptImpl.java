@@ -130,7 +130,7 @@ final class AttemptImpl implements Attempt {
     if (p == null || b == null || h == null) {
       return RetryDecision.stop(RetryDecision.Reason.REFUSED);
     }
-    return p.settleAttempt(b, h, number, outcome, replayable);
+    return p.settleAttempt(this, b, h, number, outcome, replayable);
   }
 
   @Override

@@ -3,7 +3,7 @@ package io.mesh4j.core.engine.snapshot;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
-import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.call.Outcome;
@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Confined to the logical call: attempts are taken one after another. The attempts it hands out
  * may be settled from other threads; they touch only atomics and immutable data of the plan.
  */
-final class CallPlanImpl implements CallPlan, Attempt, PickContext {
+final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   private static final VarHandle FIRST_SETTLED;
 
@@ -74,13 +74,20 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
       OutboundCall call,
       @Nullable Backend backend,
       long deadline,
-      int flags) {
+      int flags,
+      long startNanos) {
+    super(dest.ctx, startNanos);
     this.dest = dest;
     this.rule = rule;
     this.call = call;
     this.backend = backend;
     this.deadline = deadline;
     this.flags = flags;
+  }
+
+  @Override
+  public boolean known() {
+    return true;
   }
 
   @Override
@@ -130,7 +137,8 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   @Override
   public long faultDelayNanos() {
     FaultPolicy f = rule.fault;
-    return (flags & DELAYED) != 0 && f != null ? f.delayNanos : 0;
+    // A delay longer than the deadline ends there, where the first attempt is refused.
+    return (flags & DELAYED) != 0 && f != null ? Math.min(f.delayNanos, remainingNanos()) : 0;
   }
 
   @Override
@@ -158,35 +166,33 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
     String copyOf = "mirror of rule " + rule.name + " of " + dest.name;
     Backend b = rule.mirrorBackend();
     if (b == null) {
-      return refuse(
-          MeshFailure.of(MeshFailure.Reason.UNKNOWN_DESTINATION, shadow, subset, copyOf), 1);
+      return refuseCopy(MeshFailure.of(MeshFailure.Reason.UNKNOWN_DESTINATION, shadow, subset, copyOf));
     }
     long timeout = remainingNanos();
     if (timeout == 0) {
       // A copy with no time left would only time out and count against a healthy shadow.
-      return refuse(
-          MeshFailure.of(MeshFailure.Reason.DEADLINE_EXCEEDED, shadow, subset, copyOf), 1);
+      return refuseCopy(
+          MeshFailure.of(MeshFailure.Reason.DEADLINE_EXCEEDED, shadow, subset, copyOf));
     }
     long now = now();
     EndpointSet set = b.endpoints();
     if (set.size() == 0) {
-      return refuse(MeshFailure.of(MeshFailure.Reason.NO_ENDPOINTS, shadow, subset, copyOf), 1);
+      return refuseCopy(MeshFailure.of(MeshFailure.Reason.NO_ENDPOINTS, shadow, subset, copyOf));
     }
-    MirrorAttempt copy = new MirrorAttempt(dest.ctx, b, call, timeout);
+    MirrorAttempt copy = new MirrorAttempt(dest.ctx, shadow, b, call, timeout);
     int i = set.pick(copy, now);
     if (i < 0) {
-      return refuse(
+      return refuseCopy(
           MeshFailure.of(
               MeshFailure.Reason.NO_HEALTHY_ENDPOINT,
               shadow,
               subset,
-              copyOf + ", " + set.unavailable(now) + " of " + set.size() + " ejected"),
-          1);
+              copyOf + ", " + set.unavailable(now) + " of " + set.size() + " ejected"));
     }
     SubsetGuard guard = b.guard();
     int admitted = guard.tryAcquire();
     if (admitted != SubsetGuard.ADMITTED) {
-      return refuse(guard.refusal(admitted), 1);
+      return refuseCopy(guard.refusal(admitted));
     }
     EndpointHealth h = set.health(i);
     h.inFlight.incrementAndGet();
@@ -218,8 +224,11 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
   }
 
   @Override
-  public Attempt nextAttempt() {
+  public Attempt nextAttempt(HeaderSetter headers) {
     int number = ++attempts;
+    if (isCancelled()) {
+      return refuseCancelled(number);
+    }
     Backend b = backend;
     String subset = b == null ? null : b.name();
     if (number == 1 && (flags & ABORTED) != 0) {
@@ -285,11 +294,11 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
     if (number == 1) {
       firstEndpoint = set.endpoint(i);
       firstHealth = h;
-      return this;
+      return started(this, headers);
     }
     AttemptImpl a = new AttemptImpl(this, b, set.endpoint(i), h, number, last);
     last = a;
-    return a;
+    return started(a, headers);
   }
 
   // The plan seen as its own first attempt.
@@ -342,7 +351,7 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
     if (!FIRST_SETTLED.compareAndSet(this, 0, 1)) {
       return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
     }
-    return settleAttempt(b, h, 1, outcome, replayable);
+    return settleAttempt(this, b, h, 1, outcome, replayable);
   }
 
   /**
@@ -350,14 +359,21 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
    * adapter cannot replay is not considered for one.
    */
   RetryDecision settleAttempt(
-      Backend b, EndpointHealth h, int number, Outcome outcome, boolean replayable) {
+      Attempt attempt,
+      Backend b,
+      EndpointHealth h,
+      int number,
+      Outcome outcome,
+      boolean replayable) {
     long now = now();
     h.inFlight.decrementAndGet();
     b.guard().settle(outcome);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
       h.record(outcome.isServerFailure(), now);
     }
-    return decide(outcome, number, now, replayable);
+    RetryDecision decision = decide(outcome, number, now, replayable);
+    ended(attempt, outcome);
+    return decision;
   }
 
   @Override
@@ -367,12 +383,13 @@ final class CallPlanImpl implements CallPlan, Attempt, PickContext {
         + (e == null ? "" : ", attempt#1 -> " + e.authority()) + ", attempts " + attempts + "}";
   }
 
-  private Attempt refuse(MeshFailure failure, int number) {
+  /** A refused mirror copy: reported, but it says nothing about how the call itself ends. */
+  private Attempt refuseCopy(MeshFailure failure) {
     Events events = dest.ctx.events();
     if (events.enabled()) {
       events.callRefused(failure);
     }
-    return AttemptImpl.refused(failure, number);
+    return AttemptImpl.refused(failure, 1);
   }
 
   long perTryTimeout() {

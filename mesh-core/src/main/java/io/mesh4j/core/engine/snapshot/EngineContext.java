@@ -1,12 +1,13 @@
 package io.mesh4j.core.engine.snapshot;
 
 import io.mesh4j.core.base.MeshRandom;
+import io.mesh4j.core.base.Sleeper;
 import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.engine.Events;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What every part of the engine shares: time, chance, the listeners and the local zone.
+ * What every part of the engine shares: time, waiting, chance, the listeners and the local zone.
  * Immutable.
  *
  * @param localZone the application's zone, or null when unknown (zone awareness is then off)
@@ -14,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record EngineContext(
     Ticker ticker,
+    Sleeper sleeper,
     MeshRandom random,
     Events events,
     @Nullable String localZone,

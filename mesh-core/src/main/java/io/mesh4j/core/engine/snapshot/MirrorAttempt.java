@@ -36,6 +36,7 @@ final class MirrorAttempt implements Attempt, PickContext {
   }
 
   private final EngineContext ctx;
+  private final String destination;
   private final Backend backend;
   private final OutboundCall call;
   private final long timeoutNanos;
@@ -43,8 +44,10 @@ final class MirrorAttempt implements Attempt, PickContext {
   private @Nullable EndpointHealth health;
   private volatile int settled;
 
-  MirrorAttempt(EngineContext ctx, Backend backend, OutboundCall call, long timeoutNanos) {
+  MirrorAttempt(
+      EngineContext ctx, String destination, Backend backend, OutboundCall call, long timeoutNanos) {
     this.ctx = ctx;
+    this.destination = destination;
     this.backend = backend;
     this.call = call;
     this.timeoutNanos = timeoutNanos;
@@ -97,6 +100,9 @@ final class MirrorAttempt implements Attempt, PickContext {
     }
     if (!SETTLED.compareAndSet(this, 0, 1)) {
       return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
+    }
+    if (ctx.events().enabled()) {
+      ctx.events().mirrorEnded(destination, backend.name(), outcome);
     }
     h.inFlight.decrementAndGet();
     backend.guard().settle(outcome);

@@ -10,10 +10,13 @@ import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.InboundCall;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.engine.Events;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.fault.FaultPolicy;
 import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
+import io.mesh4j.core.telemetry.ServerCallObserver;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The per-call engine: holds the published snapshot in one volatile field and answers {@link
@@ -42,26 +45,15 @@ public final class OutboundEngine implements Outbound, Inbound {
   }
 
   @Override
-  public boolean knows(String destination) {
-    return snapshot.destination(destination) != null;
-  }
-
-  @Override
   public CallPlan plan(OutboundCall call) {
     MeshSnapshot s = snapshot;
+    long now = ctx.ticker().nanos();
     DestinationRuntime d = s.destination(call.destination());
     if (d == null) {
-      MeshFailure f =
-          MeshFailure.of(
-              MeshFailure.Reason.UNKNOWN_DESTINATION,
-              call.destination(),
-              null,
-              "not in policy version " + s.version());
-      return new RefusedPlan(call.destination(), f, ctx.events());
+      return new RefusedPlan(ctx, call, s.version(), now);
     }
     CompiledRule rule = d.match(call);
     MeshRandom random = ctx.random();
-    long now = ctx.ticker().nanos();
     Backend backend = rule.pickBackend(random);
     long callerLeft = call.timeRemainingNanos();
     long timeout = Math.min(rule.timeoutNanos, callerLeft);
@@ -91,11 +83,31 @@ public final class OutboundEngine implements Outbound, Inbound {
     if (rule.mirror != null && FaultPolicy.fires(rule.mirrorPpm, random, MeshRandom.Purpose.MIRROR)) {
       flags |= CallPlanImpl.MIRRORED;
     }
-    return new CallPlanImpl(d, rule, call, backend, deadline, flags);
+    CallPlanImpl plan = new CallPlanImpl(d, rule, call, backend, deadline, flags, now);
+    if (ctx.events().observesClientCalls()) {
+      plan.observer =
+          ctx.events()
+              .clientCall(
+                  ClientCalls.info(
+                      call, d.name, rule.name, backend == null ? null : backend.name(), true));
+    }
+    return plan;
   }
 
   @Override
   public Admission admit(InboundCall call) {
+    Events events = ctx.events();
+    if (!events.observesServerCalls()) {
+      MeshFailure refusal = refusal(call);
+      return refusal == null ? Admission.admitted() : Admission.refused(refusal);
+    }
+    long start = ctx.ticker().nanos();
+    ServerCallObserver observer = events.serverCall(ServerCalls.info(call));
+    return new ObservedAdmission(refusal(call), observer, ctx.ticker(), start);
+  }
+
+  /** Why the call is refused, or null when it is admitted. */
+  private @Nullable MeshFailure refusal(InboundCall call) {
     MeshSnapshot s = snapshot;
     String service = call.service();
     if (call.peer() == null && s.settings().mtls() == MeshConfig.MtlsMode.STRICT) {
@@ -109,13 +121,13 @@ public final class OutboundEngine implements Outbound, Inbound {
         if (ctx.events().enabled()) {
           ctx.events().callRefused(f);
         }
-        return Admission.refused(f);
+        return f;
       }
     }
     return limit(s, service);
   }
 
-  private Admission unauthenticated(String service, InboundCall.Transport transport) {
+  private MeshFailure unauthenticated(String service, InboundCall.Transport transport) {
     String detail =
         switch (transport) {
           case PLAINTEXT -> "mtls is STRICT and the call came over plaintext";
@@ -137,19 +149,19 @@ public final class OutboundEngine implements Outbound, Inbound {
                     f.getMessage()));
       }
     }
-    return Admission.refused(f);
+    return f;
   }
 
-  private Admission limit(MeshSnapshot snapshot, String service) {
+  private @Nullable MeshFailure limit(MeshSnapshot snapshot, String service) {
     MeshSnapshot.InboundService in = snapshot.inbound(service);
     if (in == null || in.limiter().tryAcquire(ctx.ticker().nanos())) {
-      return Admission.admitted();
+      return null;
     }
     MeshFailure f =
         MeshFailure.of(MeshFailure.Reason.RATE_LIMITED, service, null, "server limit " + in.detail());
     if (ctx.events().enabled()) {
       ctx.events().callRefused(f);
     }
-    return Admission.refused(f);
+    return f;
   }
 }

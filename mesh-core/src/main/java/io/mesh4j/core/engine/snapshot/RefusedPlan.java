@@ -1,29 +1,38 @@
 package io.mesh4j.core.engine.snapshot;
 
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
-import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.MirrorTarget;
-import io.mesh4j.core.engine.Events;
+import io.mesh4j.core.call.OutboundCall;
 import org.jspecify.annotations.Nullable;
 
-/** The plan of a call to a destination the snapshot does not know: every attempt is refused. */
-final class RefusedPlan implements CallPlan {
+/**
+ * The plan of a call to a destination the snapshot does not know: every attempt is refused. It
+ * costs nothing until an attempt is taken, so an adapter that leaves unknown hosts alone (after
+ * {@link #known()}) raises no refusal and no observer; an adapter that takes an attempt gets the
+ * call observed like any other, with {@code known} false.
+ */
+final class RefusedPlan extends CallLifecycle {
 
-  private final String destination;
-  private final MeshFailure failure;
-  private final Events events;
+  private final OutboundCall call;
+  private final long version;
   private int attempts;
 
-  RefusedPlan(String destination, MeshFailure failure, Events events) {
-    this.destination = destination;
-    this.failure = failure;
-    this.events = events;
+  RefusedPlan(EngineContext ctx, OutboundCall call, long version, long startNanos) {
+    super(ctx, startNanos);
+    this.call = call;
+    this.version = version;
+  }
+
+  @Override
+  public boolean known() {
+    return false;
   }
 
   @Override
   public String destination() {
-    return destination;
+    return call.destination();
   }
 
   @Override
@@ -62,10 +71,22 @@ final class RefusedPlan implements CallPlan {
   }
 
   @Override
-  public Attempt nextAttempt() {
-    if (events.enabled()) {
-      events.callRefused(failure);
+  public Attempt nextAttempt(HeaderSetter headers) {
+    int number = ++attempts;
+    if (number == 1 && ctx.events().observesClientCalls()) {
+      observer =
+          ctx.events()
+              .clientCall(ClientCalls.info(call, call.destination(), "default", null, false));
     }
-    return AttemptImpl.refused(failure, ++attempts);
+    if (isCancelled()) {
+      return refuseCancelled(number);
+    }
+    return refuse(
+        MeshFailure.of(
+            MeshFailure.Reason.UNKNOWN_DESTINATION,
+            call.destination(),
+            null,
+            "not in policy version " + version),
+        number);
   }
 }

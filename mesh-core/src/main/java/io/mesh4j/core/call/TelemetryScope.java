@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry;
+package io.mesh4j.core.call;
 
 /**
  * Makes a server call's trace context current on the calling thread until closed, so that the

@@ -1,4 +1,4 @@
-package io.mesh4j.core.telemetry;
+package io.mesh4j.core.call;
 
 /** The transport of an observed call. */
 public enum Protocol {

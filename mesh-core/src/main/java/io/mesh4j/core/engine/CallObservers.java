@@ -1,0 +1,190 @@
+package io.mesh4j.core.engine;
+
+import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.TelemetryScope;
+import io.mesh4j.core.telemetry.ClientCallInfo;
+import io.mesh4j.core.telemetry.ClientCallObserver;
+import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.telemetry.ServerCallInfo;
+import io.mesh4j.core.telemetry.ServerCallObserver;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The observers of one call, shielded: every event reaches every observer, and an observer that
+ * throws (when asked for, or on any event) is reported to {@link Events#observerFailed} and
+ * never reaches the call. The engine holds one of these per observed call and is the only one
+ * that calls it; unobserved calls hold {@link ClientCallObserver#NONE} and allocate nothing.
+ */
+final class CallObservers {
+
+  private CallObservers() {}
+
+  /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
+  static ClientCallObserver client(Events events, MeshListener[] listeners, ClientCallInfo info) {
+    // One array per observed call, no list: this runs on every call.
+    ClientCallObserver[] observers = new ClientCallObserver[listeners.length];
+    int n = 0;
+    ClientCallInfo current = info;
+    for (MeshListener l : listeners) {
+      ClientCallObserver o;
+      try {
+        o = l.clientCall(current);
+      } catch (RuntimeException | LinkageError e) {
+        events.observerFailed(l, e);
+        continue;
+      }
+      if (o == ClientCallObserver.NONE) {
+        continue;
+      }
+      observers[n++] = o;
+      String traceId = current.traceId() == null ? traceId(events, o) : null;
+      if (traceId != null) {
+        current = current.withTraceId(traceId);
+      }
+    }
+    return n == 0 ? ClientCallObserver.NONE : new Client(events, Arrays.copyOf(observers, n));
+  }
+
+  /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
+  static ServerCallObserver server(Events events, MeshListener[] listeners, ServerCallInfo info) {
+    ServerCallObserver[] observers = new ServerCallObserver[listeners.length];
+    int n = 0;
+    ServerCallInfo current = info;
+    for (MeshListener l : listeners) {
+      ServerCallObserver o;
+      try {
+        o = l.serverCall(current);
+      } catch (RuntimeException | LinkageError e) {
+        events.observerFailed(l, e);
+        continue;
+      }
+      if (o == ServerCallObserver.NONE) {
+        continue;
+      }
+      observers[n++] = o;
+      String traceId = null;
+      if (current.traceId() == null) {
+        try {
+          traceId = o.traceId();
+        } catch (RuntimeException | LinkageError e) {
+          events.observerFailed(o, e);
+        }
+      }
+      if (traceId != null) {
+        current = current.withTraceId(traceId);
+      }
+    }
+    return n == 0 ? ServerCallObserver.NONE : new Server(events, Arrays.copyOf(observers, n));
+  }
+
+  private static @Nullable String traceId(Events events, ClientCallObserver o) {
+    try {
+      return o.traceId();
+    } catch (RuntimeException | LinkageError e) {
+      events.observerFailed(o, e);
+      return null;
+    }
+  }
+
+  private record Client(Events events, ClientCallObserver[] observers)
+      implements ClientCallObserver {
+    @Override
+    public void attemptStarted(Attempt attempt, HeaderSetter headers) {
+      for (ClientCallObserver o : observers) {
+        try {
+          o.attemptStarted(attempt, headers);
+        } catch (RuntimeException | LinkageError e) {
+          events.observerFailed(o, e);
+        }
+      }
+    }
+
+    @Override
+    public void attemptEnded(Attempt attempt, Outcome outcome) {
+      for (ClientCallObserver o : observers) {
+        try {
+          o.attemptEnded(attempt, outcome);
+        } catch (RuntimeException | LinkageError e) {
+          events.observerFailed(o, e);
+        }
+      }
+    }
+
+    @Override
+    public void callEnded(
+        CallStatus status,
+        long durationNanos,
+        long requestBytes,
+        long responseBytes,
+        @Nullable MeshFailure refusal) {
+      for (ClientCallObserver o : observers) {
+        try {
+          o.callEnded(status, durationNanos, requestBytes, responseBytes, refusal);
+        } catch (RuntimeException | LinkageError e) {
+          events.observerFailed(o, e);
+        }
+      }
+    }
+
+    @Override
+    public @Nullable String traceId() {
+      return CallObservers.traceId(events, observers[0]);
+    }
+  }
+
+  private record Server(Events events, ServerCallObserver[] observers)
+      implements ServerCallObserver {
+    @Override
+    public TelemetryScope activate() {
+      TelemetryScope[] scopes = new TelemetryScope[observers.length];
+      for (int i = 0; i < observers.length; i++) {
+        try {
+          scopes[i] = observers[i].activate();
+        } catch (RuntimeException | LinkageError e) {
+          events.observerFailed(observers[i], e);
+          scopes[i] = TelemetryScope.NONE;
+        }
+      }
+      return () -> {
+        for (int i = scopes.length - 1; i >= 0; i--) {
+          try {
+            scopes[i].close();
+          } catch (RuntimeException | LinkageError e) {
+            events.observerFailed(observers[i], e);
+          }
+        }
+      };
+    }
+
+    @Override
+    public void callEnded(
+        CallStatus status,
+        long durationNanos,
+        long requestBytes,
+        long responseBytes,
+        @Nullable MeshFailure refusal) {
+      for (ServerCallObserver o : observers) {
+        try {
+          o.callEnded(status, durationNanos, requestBytes, responseBytes, refusal);
+        } catch (RuntimeException | LinkageError e) {
+          events.observerFailed(o, e);
+        }
+      }
+    }
+
+    @Override
+    public @Nullable String traceId() {
+      try {
+        return observers[0].traceId();
+      } catch (RuntimeException | LinkageError e) {
+        events.observerFailed(observers[0], e);
+        return null;
+      }
+    }
+  }
+}

@@ -1,0 +1,202 @@
+package io.mesh4j.core.engine.snapshot;
+
+import io.mesh4j.core.base.Sleeper;
+import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.engine.Events;
+import io.mesh4j.core.telemetry.ClientCallObserver;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The life of a call that every plan shares, whatever its destination: observers paired by the
+ * engine (attempt started and ended, one call end), waits on the mesh's sleeper, cancellation.
+ * Transports only move bytes; this is where every adapter's call behaves the same.
+ *
+ * <p>{@link #cancel} may run on any thread; everything else follows the logical call.
+ */
+abstract class CallLifecycle implements CallPlan {
+
+  private static final VarHandle STATE;
+  private static final int CANCELLED = 1;
+  private static final int ENDED = 2;
+  /** How often a blocked pause looks at the application's own cancellation flag. */
+  private static final long CANCEL_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(CallLifecycle.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  final EngineContext ctx;
+  final long startNanos;
+  /** NONE for calls nobody observes; then no observer work is done at all. */
+  ClientCallObserver observer = ClientCallObserver.NONE;
+  // The refusal of the last attempt taken; null once an attempt was admitted after it.
+  private @Nullable MeshFailure lastRefusal;
+  private volatile int state;
+  private volatile Sleeper.@Nullable Scheduled pending;
+  private volatile @Nullable Thread pausing;
+
+  CallLifecycle(EngineContext ctx, long startNanos) {
+    this.ctx = ctx;
+    this.startNanos = startNanos;
+  }
+
+  final boolean isCancelled() {
+    return (state & CANCELLED) != 0;
+  }
+
+  /** A refused attempt; listeners hear of it unless the application itself stopped the call. */
+  final Attempt refuse(MeshFailure failure, int number) {
+    lastRefusal = failure;
+    Events events = ctx.events();
+    if (failure.reason() != MeshFailure.Reason.CANCELLED && events.enabled()) {
+      events.callRefused(failure);
+    }
+    return AttemptImpl.refused(failure, number);
+  }
+
+  final Attempt refuseCancelled(int number) {
+    return refuse(
+        MeshFailure.of(
+            MeshFailure.Reason.CANCELLED,
+            destination(),
+            subset(),
+            "by the application before attempt " + number),
+        number);
+  }
+
+  /** Tells observers an admitted attempt is going out; they may write its headers. */
+  final Attempt started(Attempt attempt, HeaderSetter headers) {
+    lastRefusal = null;
+    ClientCallObserver o = observer;
+    if (o != ClientCallObserver.NONE) {
+      o.attemptStarted(attempt, headers);
+    }
+    return attempt;
+  }
+
+  /** Tells observers how a settled attempt ended. */
+  final void ended(Attempt attempt, Outcome outcome) {
+    ClientCallObserver o = observer;
+    if (o != ClientCallObserver.NONE) {
+      o.attemptEnded(attempt, outcome);
+    }
+  }
+
+  @Override
+  public final boolean pause(long nanos, BooleanSupplier cancelled) throws InterruptedException {
+    if (isCancelled()) {
+      return false;
+    }
+    if (nanos <= 0) {
+      return true;
+    }
+    Thread self = Thread.currentThread();
+    Wake wake = new Wake(self);
+    pausing = self;
+    Sleeper.Scheduled scheduled = ctx.sleeper().schedule(wake, nanos);
+    try {
+      while (!wake.fired) {
+        if (isCancelled() || cancelled.getAsBoolean()) {
+          scheduled.cancel();
+          cancel();
+          return false;
+        }
+        if (Thread.interrupted()) {
+          scheduled.cancel();
+          throw new InterruptedException("interrupted while the mesh waited " + nanos + " ns");
+        }
+        LockSupport.parkNanos(this, CANCEL_POLL_NANOS);
+      }
+      return !isCancelled();
+    } finally {
+      pausing = null;
+    }
+  }
+
+  /** Wakes a paused thread when its wait is over. */
+  private static final class Wake implements Runnable {
+    private final Thread thread;
+    volatile boolean fired;
+
+    Wake(Thread thread) {
+      this.thread = thread;
+    }
+
+    @Override
+    public void run() {
+      fired = true;
+      LockSupport.unpark(thread);
+    }
+  }
+
+  @Override
+  public final void resumeAfter(long nanos, Runnable next) {
+    if (isCancelled()) {
+      return;
+    }
+    Sleeper.Scheduled scheduled =
+        ctx.sleeper()
+            .schedule(
+                () -> {
+                  pending = null;
+                  if (!isCancelled()) {
+                    next.run();
+                  }
+                },
+                Math.max(0, nanos));
+    pending = scheduled;
+    if (isCancelled()) {
+      // cancel() ran between the check and the store, and saw no pending task.
+      scheduled.cancel();
+    }
+  }
+
+  @Override
+  public final void cancel() {
+    int s;
+    do {
+      s = state;
+      if ((s & CANCELLED) != 0) {
+        return;
+      }
+    } while (!STATE.compareAndSet(this, s, s | CANCELLED));
+    Sleeper.Scheduled p = pending;
+    if (p != null) {
+      p.cancel();
+    }
+    Thread t = pausing;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  @Override
+  public final void end(CallStatus status, long requestBytes, long responseBytes) {
+    int s;
+    do {
+      s = state;
+      if ((s & ENDED) != 0) {
+        return;
+      }
+    } while (!STATE.compareAndSet(this, s, s | ENDED));
+    ClientCallObserver o = observer;
+    if (o != ClientCallObserver.NONE) {
+      o.callEnded(
+          status, ctx.ticker().nanos() - startNanos, requestBytes, responseBytes, lastRefusal);
+    }
+  }
+}
