@@ -1,22 +1,18 @@
 package io.mesh4j.core;
 
+import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.base.Sleeper;
 import io.mesh4j.core.base.Ticker;
-import io.mesh4j.core.base.MeshRandom;
-import io.mesh4j.core.telemetry.MeshListener;
-import io.mesh4j.core.telemetry.MeshView;
-import io.mesh4j.core.telemetry.TlsRefusal;
-
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Inbound;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.engine.Events;
 import io.mesh4j.core.engine.SerialQueue;
-import io.mesh4j.core.engine.snapshot.EngineContext;
-import io.mesh4j.core.engine.snapshot.MeshSnapshot;
-import io.mesh4j.core.engine.snapshot.OutboundEngine;
-import io.mesh4j.core.engine.snapshot.SnapshotCompiler;
-import io.mesh4j.core.engine.snapshot.SnapshotStatus;
+import io.mesh4j.core.engine.compile.SnapshotCompiler;
+import io.mesh4j.core.engine.runtime.CallEngine;
+import io.mesh4j.core.engine.runtime.EngineContext;
+import io.mesh4j.core.engine.runtime.MeshSnapshot;
+import io.mesh4j.core.engine.runtime.SnapshotStatus;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.policy.MeshConfig;
@@ -24,6 +20,10 @@ import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.telemetry.MeshListener;
+import io.mesh4j.core.telemetry.MeshStatus;
+import io.mesh4j.core.telemetry.MeshView;
+import io.mesh4j.core.telemetry.TlsRefusal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,7 +54,7 @@ public final class Mesh implements MeshView, AutoCloseable {
   private final Ticker ticker;
   private final GuardRegistry registry;
   private final SnapshotCompiler compiler;
-  private final OutboundEngine engine;
+  private final CallEngine engine;
   private final @Nullable ConfigSource source;
   private final WorkloadIdentity identity;
   private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
@@ -72,7 +72,7 @@ public final class Mesh implements MeshView, AutoCloseable {
             ticker, b.sleeper, b.random, events, b.localZone, ticker == Ticker.system());
     this.registry = new GuardRegistry(updateLock);
     this.compiler = new SnapshotCompiler(ctx, registry);
-    this.engine = new OutboundEngine(ctx);
+    this.engine = new CallEngine(ctx);
     this.source = b.source;
     this.identityEvents = new IdentityEvents(events);
   }

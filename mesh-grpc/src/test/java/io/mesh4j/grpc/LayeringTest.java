@@ -1,10 +1,14 @@
 package io.mesh4j.grpc;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +40,33 @@ class LayeringTest {
         .orShould()
         .dependOnClassesThat()
         .haveSimpleNameStartingWith("Internal")
+        .check(adapter);
+  }
+
+  @Test
+  void noPackageCycles() {
+    slices().matching("io.mesh4j.grpc.(**)").should().beFreeOfCycles().check(adapter);
+  }
+
+  @Test
+  void noFileCycles() {
+    // one slice per source file: a top-level class with its nested and package-private companions
+    slices()
+        .assignedFrom(
+            new SliceAssignment() {
+              @Override
+              public SliceIdentifier getIdentifierOf(JavaClass c) {
+                String file = c.getSource().flatMap(s -> s.getFileName()).orElse(c.getName());
+                return SliceIdentifier.of(c.getPackageName() + "/" + file);
+              }
+
+              @Override
+              public String getDescription() {
+                return "source files";
+              }
+            })
+        .should()
+        .beFreeOfCycles()
         .check(adapter);
   }
 }

@@ -1,7 +1,7 @@
 package io.mesh4j.spring;
 
 import io.mesh4j.core.Mesh;
-import io.mesh4j.core.MeshStatus;
+import io.mesh4j.core.telemetry.MeshStatus;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.identity.IdentityMaterial;
 import java.time.Clock;

@@ -16,16 +16,21 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The observers of one call, shielded: every event reaches every observer, and an observer that
- * throws (when asked for, or on any event) is reported to {@link Events#observerFailed} and
- * never reaches the call. The engine holds one of these per observed call and is the only one
+ * throws (when asked for, or on any event) is reported to the {@link Failures} sink and never
+ * reaches the call. The engine holds one of these per observed call and is the only one
  * that calls it; unobserved calls hold {@link ClientCallObserver#NONE} and allocate nothing.
  */
 final class CallObservers {
 
   private CallObservers() {}
 
+  /** Where observers' failures are counted and logged. */
+  interface Failures {
+    void observerFailed(Object observer, Throwable failure);
+  }
+
   /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
-  static ClientCallObserver client(Events events, MeshListener[] listeners, ClientCallInfo info) {
+  static ClientCallObserver client(Failures events, MeshListener[] listeners, ClientCallInfo info) {
     // One array per observed call, no list: this runs on every call.
     ClientCallObserver[] observers = new ClientCallObserver[listeners.length];
     int n = 0;
@@ -51,7 +56,7 @@ final class CallObservers {
   }
 
   /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
-  static ServerCallObserver server(Events events, MeshListener[] listeners, ServerCallInfo info) {
+  static ServerCallObserver server(Failures events, MeshListener[] listeners, ServerCallInfo info) {
     ServerCallObserver[] observers = new ServerCallObserver[listeners.length];
     int n = 0;
     ServerCallInfo current = info;
@@ -82,7 +87,7 @@ final class CallObservers {
     return n == 0 ? ServerCallObserver.NONE : new Server(events, Arrays.copyOf(observers, n));
   }
 
-  private static @Nullable String traceId(Events events, ClientCallObserver o) {
+  private static @Nullable String traceId(Failures events, ClientCallObserver o) {
     try {
       return o.traceId();
     } catch (RuntimeException | LinkageError e) {
@@ -91,7 +96,7 @@ final class CallObservers {
     }
   }
 
-  private record Client(Events events, ClientCallObserver[] observers)
+  private record Client(Failures events, ClientCallObserver[] observers)
       implements ClientCallObserver {
     @Override
     public void attemptStarted(Attempt attempt, HeaderSetter headers) {
@@ -137,7 +142,7 @@ final class CallObservers {
     }
   }
 
-  private record Server(Events events, ServerCallObserver[] observers)
+  private record Server(Failures events, ServerCallObserver[] observers)
       implements ServerCallObserver {
     @Override
     public TelemetryScope activate() {

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; immutable apart from the failure counters.
  */
-public final class Events {
+public final class Events implements CallObservers.Failures {
 
   private static final Logger log = LoggerFactory.getLogger(Events.class);
 
@@ -99,7 +99,8 @@ public final class Events {
   }
 
   /** Counts an observer's failure; the first of each observer class is logged. */
-  void observerFailed(Object observer, Throwable failure) {
+  @Override
+  public void observerFailed(Object observer, Throwable failure) {
     failures.incrementAndGet();
     if (loggedObservers.add(observer.getClass())) {
       log.warn(

@@ -2,6 +2,7 @@ package io.mesh4j.core.engine;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -11,12 +12,17 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Checks the fences of the per-call engine (principles 1, 10 and 11). */
+/**
+ * Checks the fences of the core: no cycles between its packages or its files, the per-call engine
+ * behind the public API, no transport, RPC stack or cryptography library (principles 1, 10, 11).
+ */
 @Timeout(60)
 class LayeringTest {
 
@@ -29,6 +35,31 @@ class LayeringTest {
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.mesh4j.core");
   }
+
+  @Test
+  void noPackageCycles() {
+    slices().matching("io.mesh4j.(**)").should().beFreeOfCycles().check(classes);
+  }
+
+  @Test
+  void noFileCycles() {
+    slices().assignedFrom(SOURCE_FILES).should().beFreeOfCycles().check(classes);
+  }
+
+  /** One slice per source file: a top-level class with its nested and package-private companions. */
+  static final SliceAssignment SOURCE_FILES =
+      new SliceAssignment() {
+        @Override
+        public SliceIdentifier getIdentifierOf(JavaClass c) {
+          String file = c.getSource().flatMap(s -> s.getFileName()).orElse(c.getName());
+          return SliceIdentifier.of(c.getPackageName() + "/" + file);
+        }
+
+        @Override
+        public String getDescription() {
+          return "source files";
+        }
+      };
 
   @Test
   void theEngineKnowsNoTransport() {
@@ -73,7 +104,7 @@ class LayeringTest {
   void theCallApiDependsOnNoEngineType() {
     noClasses()
         .that()
-        .resideInAPackage("io.mesh4j.core.call")
+        .resideInAnyPackage("io.mesh4j.core.call", "io.mesh4j.core.base")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.mesh4j.core.engine..")
@@ -87,9 +118,17 @@ class LayeringTest {
         .arePublic()
         .and()
         .areDeclaredInClassesThat()
-        .resideInAnyPackage("io.mesh4j.core", "io.mesh4j.core.call")
+        .resideInAnyPackage(
+            "io.mesh4j.core",
+            "io.mesh4j.core.base",
+            "io.mesh4j.core.call",
+            "io.mesh4j.core.identity",
+            "io.mesh4j.core.policy",
+            "io.mesh4j.core.source",
+            "io.mesh4j.core.telemetry",
+            "io.mesh4j.core.tls")
         .should(
-            new ArchCondition<JavaMethod>("mention no io.mesh4j.core.engine type") {
+            new ArchCondition<JavaMethod>("mention no engine or internal type") {
               @Override
               public void check(JavaMethod m, ConditionEvents events) {
                 boolean bad = isEngine(m.getRawReturnType());
@@ -105,7 +144,8 @@ class LayeringTest {
   }
 
   private static boolean isEngine(JavaClass c) {
-    return c.getPackageName().startsWith("io.mesh4j.core.engine");
+    return c.getPackageName().startsWith("io.mesh4j.core.engine")
+        || c.getPackageName().startsWith("io.mesh4j.core.internal");
   }
 
   @Test

@@ -9,11 +9,11 @@ import static io.mesh4j.core.testing.Policies.rule;
 import static io.mesh4j.core.testing.Policies.subset;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
-import io.mesh4j.core.engine.resilience.OutlierScope;
+import io.mesh4j.core.engine.resilience.EndpointHealth.OutlierScope;
 import io.mesh4j.core.policy.DestinationPolicy;
 import io.mesh4j.core.policy.ServiceEndpoints;
 import io.mesh4j.core.testing.MeshHarness;

@@ -1,7 +1,7 @@
 package io.mesh4j.core.engine.balance;
 
 /**
- * Picks an endpoint index inside an {@link EndpointSet}. Implementations are immutable apart from
+ * Picks an endpoint index inside an {@link Candidates}. Implementations are immutable apart from
  * atomic cursors and are shared by all calls of a snapshot.
  */
 public abstract class Balancer {
@@ -12,7 +12,7 @@ public abstract class Balancer {
    *
    * @return the index, or -1 when no endpoint qualifies
    */
-  abstract int pick(EndpointSet set, PickContext ctx, long now, int limit, boolean allowTried);
+  abstract int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried);
 
   /** Whether the balancer may be restricted to the local zone; hashing balancers may not. */
   boolean zoneRestrictable() {
@@ -26,7 +26,7 @@ public abstract class Balancer {
    * @return the endpoint index, or -1 when no owner qualifies
    */
   static int firstEligibleOwner(
-      int[] owners, int start, EndpointSet set, PickContext ctx, long now, boolean allowTried) {
+      int[] owners, int start, Candidates set, PickContext ctx, long now, boolean allowTried) {
     int n = owners.length;
     for (int k = 0; k < n; k++) {
       int p = start + k;

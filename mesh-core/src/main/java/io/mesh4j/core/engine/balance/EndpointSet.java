@@ -16,11 +16,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable; thread-safe.
  */
-public final class EndpointSet {
+public final class EndpointSet extends Candidates {
 
   final Endpoint[] endpoints;
-  final EndpointHealth[] healths;
-  final int[] weights;
+  private final EndpointHealth[] healths;
+  private final int[] weights;
   private final int localCount;
   private final Balancer balancer;
   private final boolean zoneRestricted;
@@ -130,22 +130,19 @@ public final class EndpointSet {
     return true;
   }
 
+  @Override
+  int inFlight(int i) {
+    return healths[i].inFlight.get();
+  }
+
+  @Override
+  int weight(int i) {
+    return weights[i];
+  }
+
+  @Override
   boolean eligible(int i, boolean allowTried, PickContext ctx, long now) {
     EndpointHealth h = healths[i];
     return h.available(now) && (allowTried || !ctx.alreadyTried(h));
-  }
-
-  /** The first eligible index at or after {@code start} (wrapping within {@code limit}). */
-  int scan(int start, int limit, int exclude, boolean allowTried, PickContext ctx, long now) {
-    for (int k = 0; k < limit; k++) {
-      int i = start + k;
-      if (i >= limit) {
-        i -= limit;
-      }
-      if (i != exclude && eligible(i, allowTried, ctx, now)) {
-        return i;
-      }
-    }
-    return -1;
   }
 }

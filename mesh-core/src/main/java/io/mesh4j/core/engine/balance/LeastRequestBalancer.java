@@ -14,7 +14,7 @@ public final class LeastRequestBalancer extends Balancer {
   private LeastRequestBalancer() {}
 
   @Override
-  int pick(EndpointSet set, PickContext ctx, long now, int limit, boolean allowTried) {
+  int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried) {
     MeshRandom random = ctx.random();
     int a =
         set.scan((int) random.nextLong(MeshRandom.Purpose.LOAD_BALANCE, limit), limit, -1,
@@ -28,8 +28,8 @@ public final class LeastRequestBalancer extends Balancer {
     if (b < 0) {
       return a;
     }
-    long loadA = (long) set.healths[a].inFlight.get() * set.weights[b];
-    long loadB = (long) set.healths[b].inFlight.get() * set.weights[a];
+    long loadA = (long) set.inFlight(a) * set.weight(b);
+    long loadB = (long) set.inFlight(b) * set.weight(a);
     return loadB < loadA ? b : a;
   }
 }

@@ -57,7 +57,7 @@ public final class RingHashBalancer extends Balancer {
   }
 
   @Override
-  int pick(EndpointSet set, PickContext ctx, long now, int limit, boolean allowTried) {
+  int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried) {
     String key = ctx.call().header(header);
     if (key == null || points.length == 0) {
       return LeastRequestBalancer.INSTANCE.pick(set, ctx, now, limit, allowTried);

@@ -51,7 +51,7 @@ public final class RoundRobinBalancer extends Balancer {
   }
 
   @Override
-  int pick(EndpointSet set, PickContext ctx, long now, int limit, boolean allowTried) {
+  int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried) {
     int len = schedule.length;
     if (len == 0) {
       return -1;

@@ -1,7 +1,7 @@
-package io.mesh4j.core;
+package io.mesh4j.core.telemetry;
 
-import io.mesh4j.core.telemetry.MeshListener.BreakerState;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.telemetry.MeshListener.BreakerState;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;

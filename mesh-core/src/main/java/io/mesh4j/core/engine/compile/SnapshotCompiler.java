@@ -1,4 +1,4 @@
-package io.mesh4j.core.engine.snapshot;
+package io.mesh4j.core.engine.compile;
 
 import com.google.re2j.PatternSyntaxException;
 import io.mesh4j.core.call.Endpoint;
@@ -6,14 +6,17 @@ import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.balance.EndpointSet;
 import io.mesh4j.core.engine.fault.FaultPolicy;
+import io.mesh4j.core.engine.resilience.EndpointHealth.OutlierScope;
 import io.mesh4j.core.engine.resilience.EndpointHealth;
-import io.mesh4j.core.engine.resilience.OutlierScope;
 import io.mesh4j.core.engine.resilience.RetryBudget;
 import io.mesh4j.core.engine.resilience.RetryPolicy;
 import io.mesh4j.core.engine.resilience.SubsetGuard;
 import io.mesh4j.core.engine.resilience.TokenBucket;
 import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
+import io.mesh4j.core.engine.runtime.DestinationRuntime;
+import io.mesh4j.core.engine.runtime.EngineContext;
+import io.mesh4j.core.engine.runtime.MeshSnapshot;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.policy.DestinationPolicy;
 import io.mesh4j.core.policy.MeshConfig;
@@ -355,7 +358,7 @@ public final class SnapshotCompiler {
           continue;
         }
         String subset = target.subset();
-        Backend b = subset == null ? shadow.all : shadow.subsets.get(subset);
+        Backend b = shadow.mirrorBackend(subset);
         if (b != null) {
           rule.bindMirror(b);
         }

@@ -1,4 +1,4 @@
-package io.mesh4j.core.engine.snapshot;
+package io.mesh4j.core.engine.runtime;
 
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.telemetry.TlsRefusal;
@@ -24,14 +24,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe and lock-free; {@link #publish} is called by the update path only.
  */
-public final class OutboundEngine implements Outbound, Inbound {
+public final class CallEngine implements Outbound, Inbound {
 
   private static final long NO_DEADLINE_BEYOND = 100L * 365 * 24 * 3600 * 1_000_000_000L;
 
   private final EngineContext ctx;
   private volatile MeshSnapshot snapshot = MeshSnapshot.empty();
 
-  public OutboundEngine(EngineContext ctx) {
+  public CallEngine(EngineContext ctx) {
     this.ctx = ctx;
   }
 

@@ -1,4 +1,4 @@
-package io.mesh4j.core.engine.snapshot;
+package io.mesh4j.core.engine.runtime;
 
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.OutboundCall;
@@ -13,9 +13,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Everything one destination needs per call, with direct references to its long-lived state.
- * Immutable; thread-safe.
+ * Immutable; thread-safe. Built by the snapshot compiler, read by calls.
  */
-final class DestinationRuntime {
+public final class DestinationRuntime {
 
   final String name;
   final EngineContext ctx;
@@ -35,7 +35,7 @@ final class DestinationRuntime {
   /** The same as messages write it, e.g. {@code 15s}. */
   final String defaultUnaryTimeoutText;
 
-  DestinationRuntime(
+  public DestinationRuntime(
       String name,
       EngineContext ctx,
       CompiledRule[] rules,
@@ -73,7 +73,12 @@ final class DestinationRuntime {
   }
 
   /** Every rule of the destination, the default rule last. */
-  CompiledRule[] allRules() {
+  /** The backend a mirror to this destination's {@code subset} (null: all endpoints) goes to. */
+  public @Nullable Backend mirrorBackend(@Nullable String subset) {
+    return subset == null ? all : subsets.get(subset);
+  }
+
+  public CompiledRule[] allRules() {
     CompiledRule[] out = java.util.Arrays.copyOf(rules, rules.length + 1);
     out[rules.length] = defaultRule;
     return out;

@@ -1,8 +1,8 @@
-package io.mesh4j.core.engine.snapshot;
+package io.mesh4j.core.engine.runtime;
 
-import io.mesh4j.core.MeshStatus.DestinationStatus;
-import io.mesh4j.core.MeshStatus.EndpointStatus;
-import io.mesh4j.core.MeshStatus.SubsetStatus;
+import io.mesh4j.core.telemetry.MeshStatus.DestinationStatus;
+import io.mesh4j.core.telemetry.MeshStatus.EndpointStatus;
+import io.mesh4j.core.telemetry.MeshStatus.SubsetStatus;
 import io.mesh4j.core.engine.balance.EndpointSet;
 import io.mesh4j.core.engine.route.Backend;
 import java.util.ArrayList;

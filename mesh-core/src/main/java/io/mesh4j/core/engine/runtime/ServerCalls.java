@@ -1,4 +1,4 @@
-package io.mesh4j.core.engine.snapshot;
+package io.mesh4j.core.engine.runtime;
 
 import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Admission;

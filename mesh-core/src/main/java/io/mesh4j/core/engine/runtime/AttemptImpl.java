@@ -1,4 +1,4 @@
-package io.mesh4j.core.engine.snapshot;
+package io.mesh4j.core.engine.runtime;
 
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Attempt;

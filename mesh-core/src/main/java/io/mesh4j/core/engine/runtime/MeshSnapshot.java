@@ -1,4 +1,4 @@
-package io.mesh4j.core.engine.snapshot;
+package io.mesh4j.core.engine.runtime;
 
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
@@ -26,7 +26,7 @@ public final class MeshSnapshot {
   private final Map<String, String> identities;
   private static final String CONFLICT = "";
 
-  MeshSnapshot(
+  public MeshSnapshot(
       long version,
       Map<String, DestinationRuntime> destinations,
       Map<String, InboundService> inbound,
@@ -85,7 +85,7 @@ public final class MeshSnapshot {
   }
 
   /** A service's server-side limiter and how messages describe it. */
-  record InboundService(TokenBucket limiter, String detail) {}
+  public record InboundService(TokenBucket limiter, String detail) {}
 
   /**
    * Every endpoint of {@code destination}, local zone first, as an immutable list; empty when the

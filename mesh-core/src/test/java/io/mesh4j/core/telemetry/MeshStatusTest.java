@@ -1,4 +1,4 @@
-package io.mesh4j.core;
+package io.mesh4j.core.telemetry;
 
 import static io.mesh4j.core.testing.Policies.breaker;
 import static io.mesh4j.core.testing.Policies.endpoints;
@@ -10,13 +10,13 @@ import static io.mesh4j.core.testing.Policies.rule;
 import static io.mesh4j.core.testing.Policies.subset;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.telemetry.MeshListener.BreakerState;
-import io.mesh4j.core.MeshStatus.DestinationStatus;
-import io.mesh4j.core.MeshStatus.EndpointStatus;
-import io.mesh4j.core.MeshStatus.SubsetStatus;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.telemetry.MeshListener.BreakerState;
+import io.mesh4j.core.telemetry.MeshStatus.DestinationStatus;
+import io.mesh4j.core.telemetry.MeshStatus.EndpointStatus;
+import io.mesh4j.core.telemetry.MeshStatus.SubsetStatus;
 import io.mesh4j.core.testing.MeshHarness;
 import java.time.Duration;
 import java.util.List;
