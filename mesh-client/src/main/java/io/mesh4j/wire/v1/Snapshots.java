@@ -69,7 +69,7 @@ public final class Snapshots {
     for (Resource r : snapshot.getResourcesList()) {
       yaml.append("---\n").append(r.getYaml());
     }
-    PolicyResult result = PolicySet.tryParse(yaml.toString());
+    PolicyResult result = PolicyResult.parse(yaml.toString());
     return result.policies()
         .map(p -> PolicyResult.valid(p.withVersion(snapshot.getVersion().getNumber())))
         .orElse(result);

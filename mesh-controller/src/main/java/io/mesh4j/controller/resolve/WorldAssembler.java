@@ -97,7 +97,7 @@ public final class WorldAssembler {
       }
     }
     for (int round = 0; round < MAX_ROUNDS; round++) {
-      PolicyResult result = PolicySet.tryOf(new ArrayList<>(candidates.values()));
+      PolicyResult result = PolicyResult.of(new ArrayList<>(candidates.values()));
       if (result.isValid()) {
         return new Assembly(result.orElseThrow(), problems);
       }
@@ -121,7 +121,7 @@ public final class WorldAssembler {
       }
     }
     // Nothing consistent could be built from the parts; serve exactly what was served before.
-    PolicyResult previous = PolicySet.tryOf(new ArrayList<>(lastGood.values()));
+    PolicyResult previous = PolicyResult.of(new ArrayList<>(lastGood.values()));
     return new Assembly(previous.policies().orElse(PolicySet.EMPTY), problems);
   }
 

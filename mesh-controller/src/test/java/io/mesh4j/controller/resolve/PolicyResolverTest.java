@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicyResult;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import java.util.List;
@@ -78,7 +79,7 @@ class PolicyResolverTest {
     assertThat(resolved)
         .extracting(MeshResource::ref)
         .containsExactly("MeshConfig mesh4j-system/mesh", "TrafficRoute shop/catalog", "ServiceEndpoints shop/catalog-shadow");
-    assertThat(PolicySet.tryOf(resolved).isValid()).isTrue();
+    assertThat(PolicyResult.of(resolved).isValid()).isTrue();
   }
 
   @Test

@@ -1,6 +1,9 @@
 package io.mesh4j.core.policy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Mesh-wide settings: identity, mTLS mode, certificate lifetime, tracing, access logs, the default
@@ -53,13 +56,23 @@ public record MeshConfig(
   }
 
   private static final class Defaults {
-    static final Spec SPEC =
-        PolicySet.parse(
-                "apiVersion: mesh4j.io/v1alpha1\nkind: MeshConfig\nmetadata: {name: mesh}\n")
-            .meshConfig()
-            .orElseThrow()
-            .spec();
+    static final Spec SPEC = bindDefaults();
+
+    // Bound like a document without a spec, so the defaults are the fields' own.
+    private static Spec bindDefaults() {
+      List<Problem> problems = new ArrayList<>();
+      MeshConfig config =
+          new Binder("MeshConfig mesh", "", problems)
+              .bindResource(
+                  Map.of("metadata", Map.of("name", YamlTree.Scalar.string("mesh")), "spec", Map.of()),
+                  MeshConfig.class);
+      if (config == null || !problems.isEmpty()) {
+        throw new IllegalStateException("MeshConfig defaults do not bind: " + problems);
+      }
+      return config.spec();
+    }
   }
+
 
   /** Trace sampling. */
   public record Tracing(

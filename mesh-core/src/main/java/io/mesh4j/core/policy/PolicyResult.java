@@ -1,5 +1,6 @@
 package io.mesh4j.core.policy;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -18,6 +19,31 @@ public final class PolicyResult {
   private PolicyResult(@Nullable PolicySet policies, List<Problem> problems) {
     this.policies = policies;
     this.problems = List.copyOf(problems);
+  }
+
+  /** The set described by {@code yaml}, or every problem that keeps it from being valid. */
+  public static PolicyResult parse(String yaml) {
+    return validated(PolicyReader.readString(yaml));
+  }
+
+  /**
+   * The set read from a YAML file or from the {@code *.yaml} / {@code *.yml} files of a directory
+   * (see {@link PolicyReader#read(Path)}), or every problem that keeps it from being valid.
+   */
+  public static PolicyResult load(Path fileOrDirectory) {
+    return validated(PolicyReader.readPath(fileOrDirectory));
+  }
+
+  /** The normalized set of {@code resources}, or every problem that keeps it from being valid. */
+  public static PolicyResult of(List<? extends @Nullable MeshResource> resources) {
+    return validated(PolicyReader.normalize(resources));
+  }
+
+  private static PolicyResult validated(PolicyReader.Reading read) {
+    List<Problem> problems = PolicySet.problems(read);
+    return problems.isEmpty()
+        ? valid(new PolicySet(0, read.resources()))
+        : invalid(problems);
   }
 
   /** A valid set. */

@@ -1,22 +1,21 @@
 package io.mesh4j.core.policy;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable, validated set of mesh4j resources with its version. Every resource in a set has
  * passed validation, every field that has a default holds a value, and every service name is
  * fully qualified ({@code name.namespace}).
  *
- * <p>Sets are made from YAML ({@link #parse}, {@link #tryParse}, {@link #load}) or from records
- * built in code ({@link #of}, {@link #tryOf}); both paths bind through the same rules, so a
- * record built with nulls where the model has defaults ends up holding those defaults. The
- * throwing factories suit code and tests; sources use the ones returning {@link PolicyResult}.
+ * <p>Sets are made from YAML ({@link #parse}, {@code PolicyResult.parse}, {@code
+ * PolicyResult.load}) or from records built in code ({@link #of}, {@code PolicyResult.of}); both
+ * paths bind through the same rules, so a record built with nulls where the model has defaults
+ * ends up holding those defaults. The throwing factories here suit code and tests; sources use
+ * {@code PolicyResult}'s, which return problems as values.
  * Sets made here have version 0; sources assign increasing versions with {@link #withVersion}.
  *
  * <p>Thread-safe (immutable).
@@ -41,7 +40,7 @@ public final class PolicySet {
    * @throws InvalidPolicyException listing every problem, if there is any
    */
   public static PolicySet parse(String yaml) {
-    return tryParse(yaml).orElseThrow();
+    return validOrThrow(PolicyReader.readString(yaml));
   }
 
   /**
@@ -51,36 +50,27 @@ public final class PolicySet {
    * @throws InvalidPolicyException listing every problem, if there is any
    */
   public static PolicySet of(MeshResource... resources) {
-    return tryOf(Arrays.asList(resources)).orElseThrow();
+    return validOrThrow(PolicyReader.normalize(Arrays.asList(resources)));
   }
 
-  /** The set described by {@code yaml}, or every problem that keeps it from being valid. */
-  public static PolicyResult tryParse(String yaml) {
-    return validated(PolicyReader.readString(yaml));
+  private static PolicySet validOrThrow(PolicyReader.Reading read) {
+    List<Problem> problems = problems(read);
+    if (!problems.isEmpty()) {
+      throw new InvalidPolicyException(problems);
+    }
+    return new PolicySet(0, read.resources());
   }
 
   /**
-   * The set read from a YAML file or from the {@code *.yaml} / {@code *.yml} files of a directory
-   * (see {@link PolicyReader#read(Path)}), or every problem that keeps it from being valid.
+   * Every problem of what was read, the reader's and the validator's, in input order; empty when
+   * the reading makes a valid set.
    */
-  public static PolicyResult load(Path fileOrDirectory) {
-    return validated(PolicyReader.readPath(fileOrDirectory));
-  }
-
-  /** The normalized set of {@code resources}, or every problem that keeps it from being valid. */
-  public static PolicyResult tryOf(List<? extends @Nullable MeshResource> resources) {
-    return validated(PolicyReader.normalize(resources));
-  }
-
-  private static PolicyResult validated(PolicyReader.Reading read) {
+  static List<Problem> problems(PolicyReader.Reading read) {
     List<Problem> problems = new ArrayList<>(read.problems);
     problems.addAll(PolicyValidator.validate(read.bound, read.refused));
-    if (!problems.isEmpty()) {
-      // Stable: the reader's and the validator's problems about one input stay in their order.
-      problems.sort(Comparator.comparingInt(p -> rank(read.order, p.resource())));
-      return PolicyResult.invalid(problems);
-    }
-    return PolicyResult.valid(new PolicySet(0, read.resources()));
+    // Stable: the reader's and the validator's problems about one input stay in their order.
+    problems.sort(Comparator.comparingInt(p -> rank(read.order, p.resource())));
+    return problems;
   }
 
   private static int rank(List<String> order, String resource) {

@@ -240,7 +240,7 @@ public final class DirectoryConfigSource implements ConfigSource {
   private void reload() {
     PolicyResult result;
     try {
-      result = PolicySet.load(directory);
+      result = PolicyResult.load(directory);
     } catch (Throwable t) {
       survive(t, "Reading " + directory + " failed");
       Listener l = listener;

@@ -88,7 +88,7 @@ public final class StaticConfigSource implements ConfigSource {
    * @throws IllegalStateException if the source is not started or already closed
    */
   public ApplyResult push(String yaml) {
-    PolicyResult result = PolicySet.tryParse(yaml);
+    PolicyResult result = PolicyResult.parse(yaml);
     deliveryLock.lock();
     try {
       Listener l = checkRunning();

@@ -57,7 +57,7 @@ class ConfigReferenceTest {
   @Test
   void everyExampleIsAValidResourceOfItsKind() {
     for (Class<? extends MeshResource> kind : PolicyReader.kindClasses()) {
-      PolicyResult result = PolicySet.tryParse(ConfigReference.example(kind));
+      PolicyResult result = PolicyResult.parse(ConfigReference.example(kind));
       assertThat(result.problems()).as(kind.getSimpleName()).isEmpty();
       assertThat(result.orElseThrow().resources()).singleElement().isInstanceOf(kind);
     }
@@ -67,7 +67,7 @@ class ConfigReferenceTest {
   void everyDefaultBindsCleanly() {
     // Touches every record that has a field with a default, leaving those fields out.
     PolicyResult result =
-        PolicySet.tryParse(
+        PolicyResult.parse(
             """
             apiVersion: mesh4j.io/v1alpha1
             kind: DestinationPolicy

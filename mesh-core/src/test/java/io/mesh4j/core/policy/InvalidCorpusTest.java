@@ -34,7 +34,7 @@ class InvalidCorpusTest {
     List<String> expected =
         Files.readAllLines(expectedFile, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
 
-    PolicyResult result = PolicySet.load(file);
+    PolicyResult result = PolicyResult.load(file);
 
     assertThat(result.isValid()).as("%s must be refused", name).isFalse();
     assertThat(result.problems()).extracting(Problem::message).containsExactlyElementsOf(expected);

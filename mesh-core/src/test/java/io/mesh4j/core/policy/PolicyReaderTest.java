@@ -47,7 +47,7 @@ class PolicyReaderTest {
             - backends: [{}]
         """;
     assertThat(PolicyReader.read(yaml).resources()).isEmpty();
-    PolicyResult result = PolicySet.tryParse(yaml);
+    PolicyResult result = PolicyResult.parse(yaml);
     assertThat(result.isValid()).isFalse();
     assertThat(result.problems())
         .extracting(Problem::path)

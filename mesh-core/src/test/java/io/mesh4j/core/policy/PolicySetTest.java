@@ -24,7 +24,7 @@ class PolicySetTest {
 
   @Test
   void fullExampleParsesWithDefaultsFilledIn() {
-    PolicyResult result = PolicySet.load(resource("valid/full-example.yaml"));
+    PolicyResult result = PolicyResult.load(resource("valid/full-example.yaml"));
     assertThat(result.problems()).isEmpty();
     PolicySet set = result.orElseThrow();
 
@@ -111,7 +111,7 @@ class PolicySetTest {
 
   @Test
   void directoryIsReadInFileNameOrderSkippingOtherFiles() {
-    PolicySet set = PolicySet.load(resource("valid/directory")).orElseThrow();
+    PolicySet set = PolicyResult.load(resource("valid/directory")).orElseThrow();
     assertThat(set.resources())
         .extracting(MeshResource::ref)
         .containsExactly(

@@ -8,7 +8,7 @@ class PolicyWriterTest {
 
   @Test
   void writtenYamlReadsBackIntoEqualResources() {
-    PolicySet original = PolicySet.load(PolicySetTest.resource("valid/full-example.yaml")).orElseThrow();
+    PolicySet original = PolicyResult.load(PolicySetTest.resource("valid/full-example.yaml")).orElseThrow();
 
     String yaml = PolicyWriter.toYaml(original.resources());
 
@@ -17,7 +17,7 @@ class PolicyWriterTest {
 
   @Test
   void equalResourcesGiveTheSameText() {
-    PolicySet a = PolicySet.load(PolicySetTest.resource("valid/full-example.yaml")).orElseThrow();
+    PolicySet a = PolicyResult.load(PolicySetTest.resource("valid/full-example.yaml")).orElseThrow();
     PolicySet b = PolicySet.parse(PolicyWriter.toYaml(a.resources()));
 
     assertThat(PolicyWriter.toYaml(b.resources())).isEqualTo(PolicyWriter.toYaml(a.resources()));

@@ -4,9 +4,11 @@ import io.mesh4j.core.base.Sleeper;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.call.RetryDecision;
 import io.mesh4j.core.engine.Events;
 import io.mesh4j.core.telemetry.ClientCallObserver;
 import java.lang.invoke.MethodHandles;
@@ -65,7 +67,7 @@ abstract class CallLifecycle implements CallPlan {
     if (failure.reason() != MeshFailure.Reason.CANCELLED && events.enabled()) {
       events.callRefused(failure);
     }
-    return AttemptImpl.refused(failure, number);
+    return new Refused(failure, number);
   }
 
   final Attempt refuseCancelled(int number) {
@@ -197,6 +199,62 @@ abstract class CallLifecycle implements CallPlan {
     if (o != ClientCallObserver.NONE) {
       o.callEnded(
           status, ctx.ticker().nanos() - startNanos, requestBytes, responseBytes, lastRefusal);
+    }
+  }
+
+  /** An attempt the mesh refused: it holds nothing, and settling it records nothing. */
+  static final class Refused implements Attempt {
+    private final MeshFailure refusal;
+    private final int number;
+
+    Refused(MeshFailure refusal, int number) {
+      this.refusal = refusal;
+      this.number = number;
+    }
+
+    @Override
+    public boolean admitted() {
+      return false;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+      throw new IllegalStateException("refused attempt has no endpoint: " + refusal);
+    }
+
+    @Override
+    public @Nullable String subset() {
+      return refusal.subset();
+    }
+
+    @Override
+    public MeshFailure refusal() {
+      return refusal;
+    }
+
+    @Override
+    public int number() {
+      return number;
+    }
+
+    @Override
+    public long timeoutNanos() {
+      return 0;
+    }
+
+    @Override
+    public RetryDecision settle(Outcome outcome) {
+      return RetryDecision.stop(RetryDecision.Reason.REFUSED);
+    }
+
+    @Override
+    public RetryDecision settleFinal(Outcome outcome) {
+      return RetryDecision.stop(RetryDecision.Reason.REFUSED);
+    }
+
+    @Override
+    public String toString() {
+      return "Attempt#" + number + " refused: " + refusal.getMessage();
     }
   }
 }

@@ -1,13 +1,13 @@
 package io.mesh4j.core.engine.runtime;
 
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
-import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.MirrorTarget;
-import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
 import io.mesh4j.core.engine.Events;
 import io.mesh4j.core.engine.balance.EndpointSet;
@@ -62,7 +62,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   private final long deadline;
   private final int flags;
   private int attempts;
-  private @Nullable AttemptImpl last;
+  private @Nullable Retry last;
   private @Nullable Endpoint firstEndpoint;
   private @Nullable EndpointHealth firstHealth;
   private volatile int firstSettled;
@@ -215,7 +215,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     if (firstHealth == endpoint) {
       return true;
     }
-    for (AttemptImpl a = last; a != null; a = a.previous) {
+    for (Retry a = last; a != null; a = a.previous) {
       if (a.health == endpoint) {
         return true;
       }
@@ -296,7 +296,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       firstHealth = h;
       return started(this, headers);
     }
-    AttemptImpl a = new AttemptImpl(this, b, set.endpoint(i), h, number, last);
+    Retry a = new Retry(this, b, set.endpoint(i), h, number, last);
     last = a;
     return started(a, headers);
   }
@@ -389,7 +389,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     if (events.enabled()) {
       events.callRefused(failure);
     }
-    return AttemptImpl.refused(failure, 1);
+    return new Refused(failure, 1);
   }
 
   long perTryTimeout() {
@@ -455,5 +455,98 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       events.retryScheduled(dest.name, number + 1, backoff, outcome);
     }
     return RetryDecision.retryAfter(backoff);
+  }
+
+  /**
+   * One admitted attempt after the first (the plan is its own first attempt), holding the subset
+   * guard's permits and the endpoint's in-flight count. Retries of one call are chained newest
+   * first, which is how a later retry knows the endpoints already tried without a collection.
+   * Thread-safe: settling is guarded by a compare-and-set so that it takes effect once.
+   */
+  private static final class Retry implements Attempt {
+    private static final VarHandle SETTLED;
+
+    static {
+      try {
+        SETTLED = MethodHandles.lookup().findVarHandle(Retry.class, "settled", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private final CallPlanImpl plan;
+    private final Backend backend;
+    private final Endpoint endpoint;
+    final EndpointHealth health;
+    final @Nullable Retry previous;
+    private final int number;
+    private volatile int settled;
+
+    Retry(
+        CallPlanImpl plan,
+        Backend backend,
+        Endpoint endpoint,
+        EndpointHealth health,
+        int number,
+        @Nullable Retry previous) {
+      this.plan = plan;
+      this.backend = backend;
+      this.endpoint = endpoint;
+      this.health = health;
+      this.number = number;
+      this.previous = previous;
+    }
+
+    @Override
+    public boolean admitted() {
+      return true;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+      return endpoint;
+    }
+
+    @Override
+    public @Nullable String subset() {
+      return backend.name();
+    }
+
+    @Override
+    public MeshFailure refusal() {
+      throw new IllegalStateException("the attempt was admitted");
+    }
+
+    @Override
+    public int number() {
+      return number;
+    }
+
+    @Override
+    public long timeoutNanos() {
+      return plan.perTryTimeout();
+    }
+
+    @Override
+    public RetryDecision settle(Outcome outcome) {
+      return settle(outcome, true);
+    }
+
+    @Override
+    public RetryDecision settleFinal(Outcome outcome) {
+      return settle(outcome, false);
+    }
+
+    private RetryDecision settle(Outcome outcome, boolean replayable) {
+      if (!SETTLED.compareAndSet(this, 0, 1)) {
+        return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
+      }
+      return plan.settleAttempt(this, backend, health, number, outcome, replayable);
+    }
+
+    @Override
+    public String toString() {
+      return "Attempt#" + number + " -> " + endpoint;
+    }
   }
 }
