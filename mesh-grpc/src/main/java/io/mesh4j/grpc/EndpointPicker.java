@@ -1,12 +1,13 @@
 package io.mesh4j.grpc;
 
 import io.grpc.ConnectivityState;
-import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.Subchannel;
+import io.grpc.LoadBalancer;
 import io.grpc.Status;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,13 +34,16 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
   private final Map<EndpointKey, Entry> entries;
   private final LoadBalancer.Helper helper;
-  private final MeshLoadBalancer balancer;
+  // The balancer's, run in the synchronization context: the picker only asks, never creates.
+  private final Consumer<EndpointKey> ensureSubchannel;
 
   EndpointPicker(
-      Map<EndpointKey, Entry> entries, LoadBalancer.Helper helper, MeshLoadBalancer balancer) {
+      Map<EndpointKey, Entry> entries,
+      LoadBalancer.Helper helper,
+      Consumer<EndpointKey> ensureSubchannel) {
     this.entries = Map.copyOf(entries);
     this.helper = helper;
-    this.balancer = balancer;
+    this.ensureSubchannel = ensureSubchannel;
   }
 
   /** The failure in words: the status description, else the innermost cause's message. */
@@ -72,7 +76,7 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
     if (entry == null) {
       // The engine knows an endpoint the channel has not been told about yet: connect to it and
       // let the attempt wait for the picker that includes it.
-      helper.getSynchronizationContext().execute(() -> balancer.ensureSubchannel(chosen));
+      helper.getSynchronizationContext().execute(() -> ensureSubchannel.accept(chosen));
       return PickResult.withNoResult();
     }
     Usage usage = entry.usage();

@@ -45,7 +45,7 @@ class LayeringTest {
 
   @Test
   void noPackageCycles() {
-    slices().matching("io.mesh4j.grpc.(**)").should().beFreeOfCycles().check(adapter);
+    slices().matching("io.mesh4j.(**)").should().beFreeOfCycles().check(adapter);
   }
 
   @Test

@@ -42,7 +42,7 @@ class LayeringTest {
 
   @Test
   void noPackageCycles() {
-    slices().matching("io.mesh4j.http.(**)").should().beFreeOfCycles().check(adapter);
+    slices().matching("io.mesh4j.(**)").should().beFreeOfCycles().check(adapter);
   }
 
   @Test
