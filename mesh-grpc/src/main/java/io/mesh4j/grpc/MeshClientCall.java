@@ -639,7 +639,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       // Sent, but the stream ended without a word from the server: the connection broke.
       return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
     }
-    return Outcome.failure(Outcome.Kind.STATUS, code, latencyNanos);
+    return Outcome.status(CallStatus.grpc(status.getCode().value()), latencyNanos);
   }
 
   /** Writes propagation headers into an attempt's metadata. */

@@ -138,7 +138,7 @@ final class MeshInterceptor implements Interceptor {
       int code = response.code();
       Outcome answered =
           code >= 400
-              ? Outcome.failure(Outcome.Kind.STATUS, Integer.toString(code), latency)
+              ? Outcome.status(CallStatus.http(code), latency)
               : Outcome.success(latency);
       decision = replayable ? attempt.settle(answered) : attempt.settleFinal(answered);
       if (!decision.shouldRetry()) {

@@ -2,6 +2,7 @@ package io.mesh4j.http;
 
 import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Outcome;
 import java.io.IOException;
 import java.util.concurrent.SynchronousQueue;
@@ -94,8 +95,7 @@ final class MirrorSender {
                 int code = response.code();
                 settle.once(
                     code >= 400
-                        ? Outcome.failure(
-                            Outcome.Kind.STATUS, Integer.toString(code), settle.latency())
+                        ? Outcome.status(CallStatus.http(code), settle.latency())
                         : Outcome.success(settle.latency()));
               }
             }

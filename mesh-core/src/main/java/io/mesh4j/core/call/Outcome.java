@@ -36,16 +36,25 @@ public final class Outcome {
   private final boolean serverFailure;
 
   private Outcome(Kind kind, String code, long latencyNanos) {
-    this.kind = kind;
-    this.code = code;
-    this.httpStatus = kind == Kind.STATUS ? parseHttpStatus(code) : 0;
-    this.latencyNanos = latencyNanos;
-    this.serverFailure =
+    this(
+        kind,
+        code,
+        kind == Kind.STATUS ? parseHttpStatus(code) : 0,
         switch (kind) {
           case SUCCESS, CANCELLED -> false;
           case CONNECT_FAILURE, TIMEOUT, RESET -> true;
-          case STATUS -> httpStatus >= 500 || isServerGrpcCode(code);
-        };
+          case STATUS -> parseHttpStatus(code) >= 500 || isServerGrpcCode(code);
+        },
+        latencyNanos);
+  }
+
+  private Outcome(
+      Kind kind, String code, int httpStatus, boolean serverFailure, long latencyNanos) {
+    this.kind = kind;
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.serverFailure = serverFailure;
+    this.latencyNanos = latencyNanos;
   }
 
   /** A successful attempt. */
@@ -63,13 +72,33 @@ public final class Outcome {
    *
    * @param kind any kind but {@link Kind#SUCCESS}
    * @param code for {@link Kind#STATUS}, the gRPC code name ({@code UNAVAILABLE}) or the decimal
-   *     HTTP status ({@code 503}); otherwise a free description, possibly empty
+   *     HTTP status ({@code 503}), read from its shape (adapters, which know which it is, use
+   *     {@link #status}); otherwise a free description, possibly empty
    */
   public static Outcome failure(Kind kind, String code, long latencyNanos) {
     if (kind == Kind.SUCCESS) {
       throw new IllegalArgumentException("use Outcome.success for successful attempts");
     }
     return new Outcome(kind, code, latencyNanos);
+  }
+
+  /**
+   * An attempt the peer answered with a non-OK {@code status}: a {@link Kind#STATUS} failure, typed
+   * as the adapter read it, so nothing is guessed from the code's shape.
+   *
+   * @throws IllegalArgumentException when {@code status} is OK
+   */
+  public static Outcome status(CallStatus status, long latencyNanos) {
+    if (status.isOk()) {
+      throw new IllegalArgumentException("an OK status is Outcome.success, not " + status);
+    }
+    boolean http = status.protocol() == Protocol.HTTP;
+    return new Outcome(
+        Kind.STATUS,
+        status.name(),
+        http ? status.code() : 0,
+        http ? status.code() >= 500 : isServerGrpcCode(status.name()),
+        latencyNanos);
   }
 
   /** A failed attempt. */
