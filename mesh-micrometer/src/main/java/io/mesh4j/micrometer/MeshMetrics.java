@@ -2,12 +2,12 @@ package io.mesh4j.micrometer;
 
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.base.Ticker;
-import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.mesh4j.core.telemetry.ClientCallObserver;
 import io.mesh4j.core.telemetry.MeshListener;
@@ -312,12 +312,7 @@ public final class MeshMetrics extends MeshListener {
     }
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
+    public void callEnded(CallEnd end) {
       ClientCallInfo c = call;
       ClientKey key =
           c.known()
@@ -326,9 +321,9 @@ public final class MeshMetrics extends MeshListener {
                   c.route(),
                   c.subset() == null ? NO_SUBSET : c.subset(),
                   method(c.protocol(), c.method()),
-                  status.name())
+                  end.status().name())
               : new ClientKey(
-                  UNKNOWN, "default", NO_SUBSET, method(c.protocol(), c.method()), status.name());
+                  UNKNOWN, "default", NO_SUBSET, method(c.protocol(), c.method()), end.status().name());
       Timer t = clientTimers.get(key);
       if (t == null) {
         t =
@@ -346,7 +341,7 @@ public final class MeshMetrics extends MeshListener {
                         .serviceLevelObjectives(SLO_BUCKETS)
                         .register(registry));
       }
-      t.record(durationNanos, TimeUnit.NANOSECONDS);
+      t.record(end.durationNanos(), TimeUnit.NANOSECONDS);
     }
   }
 
@@ -359,12 +354,7 @@ public final class MeshMetrics extends MeshListener {
     }
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
+    public void callEnded(CallEnd end) {
       ServerCallInfo c = call;
       String peer = c.peer();
       ServerKey key =
@@ -372,7 +362,7 @@ public final class MeshMetrics extends MeshListener {
               peer == null ? UNKNOWN : peer,
               c.service(),
               method(c.protocol(), c.method()),
-              status.name());
+              end.status().name());
       Timer t = serverTimers.get(key);
       if (t == null) {
         t =
@@ -388,7 +378,7 @@ public final class MeshMetrics extends MeshListener {
                         .serviceLevelObjectives(SLO_BUCKETS)
                         .register(registry));
       }
-      t.record(durationNanos, TimeUnit.NANOSECONDS);
+      t.record(end.durationNanos(), TimeUnit.NANOSECONDS);
     }
   }
 

@@ -9,6 +9,7 @@ import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.identity.IdentityMaterial;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.mesh4j.core.telemetry.ServerCallInfo;
 import io.micrometer.core.instrument.Timer;
@@ -58,10 +59,10 @@ class CallMetricsUnitTest {
   void clientCallsAreTimedByRouteSubsetMethodAndStatusWithBoundedTags() {
     MeshMetrics metrics = MeshMetrics.builder(registry).source("frontend.shop").build();
 
-    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded(CallStatus.http(200), 3_000_000, 0, 10, null);
-    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded(CallStatus.http(200), 7_000_000, 0, 10, null);
-    metrics.clientCall(client(Protocol.HTTP, "PROPFIND", true)).callEnded(CallStatus.http(207), 1, 0, 0, null);
-    metrics.clientCall(client(Protocol.HTTP, "GET", false)).callEnded(CallStatus.http(503), 1, -1, -1, null);
+    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded(new CallEnd(CallStatus.http(200), 3_000_000, 0, 10, null));
+    metrics.clientCall(client(Protocol.HTTP, "GET", true)).callEnded(new CallEnd(CallStatus.http(200), 7_000_000, 0, 10, null));
+    metrics.clientCall(client(Protocol.HTTP, "PROPFIND", true)).callEnded(new CallEnd(CallStatus.http(207), 1, 0, 0, null));
+    metrics.clientCall(client(Protocol.HTTP, "GET", false)).callEnded(new CallEnd(CallStatus.http(503), 1, -1, -1, null));
 
     Timer gets =
         registry
@@ -94,10 +95,10 @@ class CallMetricsUnitTest {
 
     metrics
         .serverCall(new ServerCallInfo(Protocol.GRPC, "catalog.shop", "shop.Catalog/Get", null, peer, n -> null, null))
-        .callEnded(CallStatus.grpc("OK"), 2_000_000, -1, -1, null);
+        .callEnded(new CallEnd(CallStatus.grpc("OK"), 2_000_000, -1, -1, null));
     metrics
         .serverCall(new ServerCallInfo(Protocol.GRPC, "catalog.shop", "shop.Catalog/Get", null, null, n -> null, null))
-        .callEnded(CallStatus.grpc("PERMISSION_DENIED"), 1_000, -1, -1, null);
+        .callEnded(new CallEnd(CallStatus.grpc("PERMISSION_DENIED"), 1_000, -1, -1, null));
 
     assertThat(
             registry

@@ -7,6 +7,7 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,7 +42,7 @@ class MeshPrometheusTest {
         MeshPrometheus endpoint = MeshPrometheus.start(registry, 0)) {
       metrics
           .clientCall(new ClientCallInfo(Protocol.GRPC, "catalog.shop", "shop.Catalog/Get", null, "reads", "v2", true, null))
-          .callEnded(CallStatus.grpc("OK"), 7_000_000, -1, -1, null);
+          .callEnded(new CallEnd(CallStatus.grpc("OK"), 7_000_000, -1, -1, null));
 
       HttpResponse<String> response = send("GET", endpoint.port());
 

@@ -11,6 +11,7 @@ import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.call.TelemetryScope;
 import io.mesh4j.core.policy.MeshConfig;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.mesh4j.core.telemetry.ClientCallObserver;
 import io.mesh4j.core.telemetry.MeshListener;
@@ -384,16 +385,11 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
     }
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
+    public void callEnded(CallEnd end) {
       if (span.isRecording()) {
         span.setAttribute(ATTEMPT, attempts);
       }
-      endWith(span, protocol, status, false, refusal);
+      endWith(span, protocol, end.status(), false, end.refusal());
     }
 
     @Override
@@ -421,13 +417,8 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
     }
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
-      endWith(span, protocol, status, true, refusal);
+    public void callEnded(CallEnd end) {
+      endWith(span, protocol, end.status(), true, end.refusal());
     }
 
     @Override

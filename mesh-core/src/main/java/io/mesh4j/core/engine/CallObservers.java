@@ -1,11 +1,10 @@
 package io.mesh4j.core.engine;
 
 import io.mesh4j.core.call.Attempt;
-import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.HeaderSetter;
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.TelemetryScope;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.mesh4j.core.telemetry.ClientCallObserver;
 import io.mesh4j.core.telemetry.MeshListener;
@@ -121,15 +120,10 @@ final class CallObservers {
     }
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
+    public void callEnded(CallEnd end) {
       for (ClientCallObserver o : observers) {
         try {
-          o.callEnded(status, durationNanos, requestBytes, responseBytes, refusal);
+          o.callEnded(end);
         } catch (RuntimeException | LinkageError e) {
           events.observerFailed(o, e);
         }
@@ -167,15 +161,10 @@ final class CallObservers {
     }
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
+    public void callEnded(CallEnd end) {
       for (ServerCallObserver o : observers) {
         try {
-          o.callEnded(status, durationNanos, requestBytes, responseBytes, refusal);
+          o.callEnded(end);
         } catch (RuntimeException | LinkageError e) {
           events.observerFailed(o, e);
         }

@@ -1,11 +1,10 @@
 package io.mesh4j.core.telemetry;
 
-import io.mesh4j.core.call.CallStatus;
-import io.mesh4j.core.call.HeaderSetter;
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.policy.MeshConfig;
 import java.time.Clock;
@@ -123,29 +122,24 @@ public final class AccessLog extends MeshListener {
     public void attemptEnded(Attempt attempt, Outcome outcome) {}
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
+    public void callEnded(CallEnd end) {
       Json json = new Json();
       json.field("start_time", start.toString())
-          .field("duration_ms", durationNanos / 1e6)
+          .field("duration_ms", end.durationNanos() / 1e6)
           .field("direction", "outbound")
           .field("protocol", call.protocol().name().toLowerCase(Locale.ROOT))
           .field("method", call.method())
           .field("path", call.path())
-          .field("status", status.name())
-          .field("mesh_failure", refusal == null ? null : reason(refusal))
+          .field("status", end.status().name())
+          .field("mesh_failure", end.refusal() == null ? null : reason(end.refusal()))
           .field("destination", call.destination())
           .field("route", call.route())
           .field("subset", subset)
           .field("endpoint", endpoint == null ? null : endpoint.authority())
           .field("attempts", attempts)
           .field("trace_id", call.traceId())
-          .field("bytes_sent", requestBytes)
-          .field("bytes_received", responseBytes);
+          .field("bytes_sent", end.requestBytes())
+          .field("bytes_received", end.responseBytes());
       sink.accept(json.end());
     }
   }
@@ -161,26 +155,21 @@ public final class AccessLog extends MeshListener {
     }
 
     @Override
-    public void callEnded(
-        CallStatus status,
-        long durationNanos,
-        long requestBytes,
-        long responseBytes,
-        @Nullable MeshFailure refusal) {
+    public void callEnded(CallEnd end) {
       Json json = new Json();
       json.field("start_time", start.toString())
-          .field("duration_ms", durationNanos / 1e6)
+          .field("duration_ms", end.durationNanos() / 1e6)
           .field("direction", "inbound")
           .field("protocol", call.protocol().name().toLowerCase(Locale.ROOT))
           .field("method", call.method())
           .field("path", call.path())
-          .field("status", status.name())
-          .field("mesh_failure", refusal == null ? null : reason(refusal))
+          .field("status", end.status().name())
+          .field("mesh_failure", end.refusal() == null ? null : reason(end.refusal()))
           .field("service", call.service())
           .field("peer", call.peer())
           .field("trace_id", call.traceId())
-          .field("bytes_received", requestBytes)
-          .field("bytes_sent", responseBytes);
+          .field("bytes_received", end.requestBytes())
+          .field("bytes_sent", end.responseBytes());
       sink.accept(json.end());
     }
   }

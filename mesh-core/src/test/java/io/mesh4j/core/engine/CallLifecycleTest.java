@@ -18,6 +18,7 @@ import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.TestPolicySets;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ClientCallInfo;
 import io.mesh4j.core.telemetry.ClientCallObserver;
 import io.mesh4j.core.telemetry.MeshListener;
@@ -81,11 +82,10 @@ class CallLifecycleTest {
         }
 
         @Override
-        public void callEnded(
-            CallStatus status, long nanos, long sent, long received, @Nullable MeshFailure refusal) {
+        public void callEnded(CallEnd end) {
           events.add(
-              "ended " + status.name() + " after " + nanos + " refusal="
-                  + (refusal == null ? null : refusal.reason()));
+              "ended " + end.status().name() + " after " + end.durationNanos() + " refusal="
+                  + (end.refusal() == null ? null : end.refusal().reason()));
         }
 
         @Override
@@ -127,8 +127,7 @@ class CallLifecycleTest {
         }
 
         @Override
-        public void callEnded(
-            CallStatus status, long nanos, long sent, long received, @Nullable MeshFailure r) {
+        public void callEnded(CallEnd end) {
           throw new IllegalStateException("callEnded");
         }
 

@@ -11,6 +11,7 @@ import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.testing.FakeTicker;
 import java.time.Clock;
 import java.time.Instant;
@@ -117,13 +118,13 @@ class AccessLogTest {
                     name -> null,
                     "0af7651916cd43dd8448eb211c80319c"));
 
-    observer.callEnded(
+    observer.callEnded(new CallEnd(
         CallStatus.grpc("PERMISSION_DENIED"),
         40_000,
         -1,
         -1,
         io.mesh4j.core.call.MeshFailure.of(
-            io.mesh4j.core.call.MeshFailure.Reason.DENIED, "catalog.shop", null, "denied \"batch\"\n"));
+            io.mesh4j.core.call.MeshFailure.Reason.DENIED, "catalog.shop", null, "denied \"batch\"\n")));
 
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0))

@@ -10,6 +10,7 @@ import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
 import io.mesh4j.core.engine.Events;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ClientCallObserver;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -197,8 +198,8 @@ abstract class CallLifecycle implements CallPlan {
     } while (!STATE.compareAndSet(this, s, s | ENDED));
     ClientCallObserver o = observer;
     if (o != ClientCallObserver.NONE) {
-      o.callEnded(
-          status, ctx.ticker().nanos() - startNanos, requestBytes, responseBytes, lastRefusal);
+      long duration = ctx.ticker().nanos() - startNanos;
+      o.callEnded(new CallEnd(status, duration, requestBytes, responseBytes, lastRefusal));
     }
   }
 

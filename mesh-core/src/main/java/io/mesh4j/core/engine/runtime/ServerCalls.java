@@ -7,6 +7,7 @@ import io.mesh4j.core.call.InboundCall;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Protocol;
 import io.mesh4j.core.call.TelemetryScope;
+import io.mesh4j.core.telemetry.CallEnd;
 import io.mesh4j.core.telemetry.ServerCallInfo;
 import io.mesh4j.core.telemetry.ServerCallObserver;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -75,7 +76,8 @@ final class ObservedAdmission extends AtomicBoolean implements Admission {
   @Override
   public void end(CallStatus status, long requestBytes, long responseBytes) {
     if (compareAndSet(false, true)) {
-      observer.callEnded(status, ticker.nanos() - startNanos, requestBytes, responseBytes, refusal);
+      long duration = ticker.nanos() - startNanos;
+      observer.callEnded(new CallEnd(status, duration, requestBytes, responseBytes, refusal));
     }
   }
 }
