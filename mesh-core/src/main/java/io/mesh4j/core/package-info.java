@@ -1,9 +1,8 @@
 /**
- * The root of mesh4j for an application: {@link io.mesh4j.core.Mesh} and its builder, the
- * injected sources of time ({@link io.mesh4j.core.base.Ticker}) and chance ({@link
- * io.mesh4j.core.base.MeshRandom}), the failures the mesh produces on its own ({@link
- * io.mesh4j.core.call.MeshFailure}) and the {@link io.mesh4j.core.telemetry.MeshListener} that observes them.
- * Adapters reach the per-call engine through {@link io.mesh4j.core.call}.
+ * The root of mesh4j for an application: {@link io.mesh4j.core.Mesh} and its builder, which wire
+ * the rest. The packages below it hold time and chance ({@code base}), the adapter API ({@code
+ * call}), the listener model ({@code telemetry}), policy, sources, identity and TLS; the per-call
+ * engine ({@code engine}) is reached through {@link io.mesh4j.core.call} only.
  */
 @NullMarked
 package io.mesh4j.core;

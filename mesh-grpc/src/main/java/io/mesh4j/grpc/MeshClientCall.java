@@ -47,9 +47,10 @@ import org.jspecify.annotations.Nullable;
  * unchanged: headers, message compression (on or off), deadlines, the executor.
  *
  * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and the mesh's
- * timer (after a backoff or a fault delay) may run on different threads. Fields marked as guarded by {@code lock} are touched only
- * under it. No application callback is ever invoked while it is held; underlying calls are, only
- * for streaming calls, to keep their messages in order (they never wait on another thread).
+ * timer (after a backoff or a fault delay) may run on different threads. Fields marked as guarded
+ * by {@code lock} are touched only under it. No application callback is ever invoked while it is
+ * held; underlying calls are, only for streaming calls, to keep their messages in order (they
+ * never wait on another thread).
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 

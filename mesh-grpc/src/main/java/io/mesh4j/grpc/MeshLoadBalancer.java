@@ -220,7 +220,8 @@ final class MeshLoadBalancer extends LoadBalancer {
         anyReady
             ? ConnectivityState.READY
             : anyConnecting ? ConnectivityState.CONNECTING : ConnectivityState.TRANSIENT_FAILURE;
-    helper.updateBalancingState(aggregate, new EndpointPicker(entries, helper, this::ensureSubchannel));
+    helper.updateBalancingState(
+        aggregate, new EndpointPicker(entries, helper, this::ensureSubchannel));
   }
 
   @Override

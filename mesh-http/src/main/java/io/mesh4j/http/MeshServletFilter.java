@@ -36,10 +36,10 @@ import java.util.Objects;
  * over plaintext or without a certificate. Identities claimed in headers are never read unless
  * a resolver that reads them is chosen explicitly.
  *
- * <p>With listeners on the mesh that observe calls, every request is observed: the caller's trace context is read from
- * the headers, the server span is current while the rest of the chain runs (so the calls the
- * application makes join the trace), and the request's end is timed and logged, refused ones
- * included. Asynchronous requests are observed until the chain returns.
+ * <p>With listeners on the mesh that observe calls, every request is observed: the caller's trace
+ * context is read from the headers, the server span is current while the rest of the chain runs
+ * (so the calls the application makes join the trace), and the request's end is timed and
+ * logged, refused ones included. Asynchronous requests are observed until the chain returns.
  *
  * <p>Thread-safe; one instance serves all requests. Requests that are not HTTP pass through.
  */

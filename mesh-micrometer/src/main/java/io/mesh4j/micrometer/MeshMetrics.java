@@ -323,7 +323,11 @@ public final class MeshMetrics extends MeshListener {
                   method(c.protocol(), c.method()),
                   end.status().name())
               : new ClientKey(
-                  UNKNOWN, "default", NO_SUBSET, method(c.protocol(), c.method()), end.status().name());
+                  UNKNOWN,
+                  "default",
+                  NO_SUBSET,
+                  method(c.protocol(), c.method()),
+                  end.status().name());
       Timer t = clientTimers.get(key);
       if (t == null) {
         t =

@@ -51,7 +51,10 @@ final class CallObservers {
         current = current.withTraceId(traceId);
       }
     }
-    return n == 0 ? ClientCallObserver.NONE : new Client(events, Arrays.copyOf(observers, n));
+    if (n == 0) {
+      return ClientCallObserver.NONE;
+    }
+    return new Client(events, n == observers.length ? observers : Arrays.copyOf(observers, n));
   }
 
   /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
@@ -83,7 +86,10 @@ final class CallObservers {
         current = current.withTraceId(traceId);
       }
     }
-    return n == 0 ? ServerCallObserver.NONE : new Server(events, Arrays.copyOf(observers, n));
+    if (n == 0) {
+      return ServerCallObserver.NONE;
+    }
+    return new Server(events, n == observers.length ? observers : Arrays.copyOf(observers, n));
   }
 
   private static @Nullable String traceId(Failures events, ClientCallObserver o) {

@@ -64,7 +64,8 @@ public record MeshConfig(
       MeshConfig config =
           new Binder("MeshConfig mesh", "", problems)
               .bindResource(
-                  Map.of("metadata", Map.of("name", YamlTree.Scalar.string("mesh")), "spec", Map.of()),
+                  Map.of(
+                      "metadata", Map.of("name", YamlTree.Scalar.string("mesh")), "spec", Map.of()),
                   MeshConfig.class);
       if (config == null || !problems.isEmpty()) {
         throw new IllegalStateException("MeshConfig defaults do not bind: " + problems);

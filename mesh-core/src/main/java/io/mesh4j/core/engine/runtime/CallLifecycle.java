@@ -49,8 +49,8 @@ abstract class CallLifecycle implements CallPlan {
   // The refusal of the last attempt taken; null once an attempt was admitted after it.
   private @Nullable MeshFailure lastRefusal;
   private volatile int state;
-  private volatile Sleeper.@Nullable Scheduled pending;
-  private volatile @Nullable Thread pausing;
+  // What cancel() must stop: the thread blocked in pause, or the last step resumeAfter scheduled.
+  private volatile @Nullable Object waiting;
 
   CallLifecycle(EngineContext ctx, long startNanos) {
     this.ctx = ctx;
@@ -109,7 +109,7 @@ abstract class CallLifecycle implements CallPlan {
     }
     Thread self = Thread.currentThread();
     Wake wake = new Wake(self);
-    pausing = self;
+    waiting = self;
     Sleeper.Scheduled scheduled = ctx.sleeper().schedule(wake, nanos);
     try {
       while (!wake.fired) {
@@ -126,7 +126,7 @@ abstract class CallLifecycle implements CallPlan {
       }
       return !isCancelled();
     } finally {
-      pausing = null;
+      waiting = null;
     }
   }
 
@@ -151,20 +151,27 @@ abstract class CallLifecycle implements CallPlan {
     if (isCancelled()) {
       return;
     }
-    Sleeper.Scheduled scheduled =
-        ctx.sleeper()
-            .schedule(
-                () -> {
-                  pending = null;
-                  if (!isCancelled()) {
-                    next.run();
-                  }
-                },
-                Math.max(0, nanos));
-    pending = scheduled;
-    if (isCancelled()) {
-      // cancel() ran between the check and the store, and saw no pending task.
-      scheduled.cancel();
+    // Published before it is scheduled, so that a cancel() racing the schedule finds it, and a
+    // resume that schedules the next one (a retry) leaves the newest one here.
+    Resume resume = new Resume(next);
+    waiting = resume;
+    resume.scheduled = ctx.sleeper().schedule(resume, Math.max(0, nanos));
+  }
+
+  /** A step waiting on the sleeper; it does nothing once the call is cancelled. */
+  private final class Resume implements Runnable {
+    private final Runnable next;
+    volatile Sleeper.@Nullable Scheduled scheduled;
+
+    Resume(Runnable next) {
+      this.next = next;
+    }
+
+    @Override
+    public void run() {
+      if (!isCancelled()) {
+        next.run();
+      }
     }
   }
 
@@ -177,13 +184,15 @@ abstract class CallLifecycle implements CallPlan {
         return;
       }
     } while (!STATE.compareAndSet(this, s, s | CANCELLED));
-    Sleeper.Scheduled p = pending;
-    if (p != null) {
-      p.cancel();
-    }
-    Thread t = pausing;
-    if (t != null) {
-      LockSupport.unpark(t);
+    Object w = waiting;
+    if (w instanceof Resume resume) {
+      Sleeper.Scheduled scheduled = resume.scheduled;
+      if (scheduled != null) {
+        // Only tidies the sleeper's queue: the resume itself sees the cancellation.
+        scheduled.cancel();
+      }
+    } else if (w instanceof Thread thread) {
+      LockSupport.unpark(thread);
     }
   }
 

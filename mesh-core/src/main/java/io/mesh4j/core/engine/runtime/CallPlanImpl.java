@@ -166,7 +166,8 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     String copyOf = "mirror of rule " + rule.name + " of " + dest.name;
     Backend b = rule.mirrorBackend();
     if (b == null) {
-      return refuseCopy(MeshFailure.of(MeshFailure.Reason.UNKNOWN_DESTINATION, shadow, subset, copyOf));
+      return refuseCopy(
+          MeshFailure.of(MeshFailure.Reason.UNKNOWN_DESTINATION, shadow, subset, copyOf));
     }
     long timeout = remainingNanos();
     if (timeout == 0) {
