@@ -1,14 +1,11 @@
 package io.mesh4j.grpc;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import com.tngtech.archunit.library.dependencies.SliceAssignment;
-import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import io.mesh4j.core.testing.Architecture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,11 +21,7 @@ class LayeringTest {
 
   @Test
   void adapterUsesOnlyThePublicApiOfMeshCore() {
-    noClasses()
-        .should()
-        .dependOnClassesThat()
-        .resideInAnyPackage("io.mesh4j.core.engine..", "io.mesh4j.core.internal..")
-        .check(adapter);
+    Architecture.usesOnlyPublicApis(adapter, "io.mesh4j.grpc");
   }
 
   @Test
@@ -45,28 +38,11 @@ class LayeringTest {
 
   @Test
   void noPackageCycles() {
-    slices().matching("io.mesh4j.(**)").should().beFreeOfCycles().check(adapter);
+    Architecture.noPackageCycles(adapter);
   }
 
   @Test
   void noFileCycles() {
-    // one slice per source file: a top-level class with its nested and package-private companions
-    slices()
-        .assignedFrom(
-            new SliceAssignment() {
-              @Override
-              public SliceIdentifier getIdentifierOf(JavaClass c) {
-                String file = c.getSource().flatMap(s -> s.getFileName()).orElse(c.getName());
-                return SliceIdentifier.of(c.getPackageName() + "/" + file);
-              }
-
-              @Override
-              public String getDescription() {
-                return "source files";
-              }
-            })
-        .should()
-        .beFreeOfCycles()
-        .check(adapter);
+    Architecture.noFileCycles(adapter);
   }
 }

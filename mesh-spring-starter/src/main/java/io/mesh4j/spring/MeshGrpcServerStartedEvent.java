@@ -7,8 +7,8 @@ public class MeshGrpcServerStartedEvent extends ApplicationEvent {
 
   private final int port;
 
-  /** An event from {@code server}, bound to {@code port}. */
-  public MeshGrpcServerStartedEvent(MeshGrpcServer server, int port) {
+  /** An event from {@code server} (the {@code MeshGrpcServer}), bound to {@code port}. */
+  public MeshGrpcServerStartedEvent(Object server, int port) {
     super(server);
     this.port = port;
   }
@@ -16,10 +16,5 @@ public class MeshGrpcServerStartedEvent extends ApplicationEvent {
   /** The port the server listens on. */
   public int port() {
     return port;
-  }
-
-  /** The server that started. */
-  public MeshGrpcServer server() {
-    return (MeshGrpcServer) getSource();
   }
 }

@@ -1,10 +1,10 @@
 package io.mesh4j.benchmarks.load;
 
-import io.mesh4j.benchmarks.load.LoadHarness.Machine;
-import io.mesh4j.benchmarks.load.LoadHarness.ModeResult;
-import io.mesh4j.benchmarks.load.LoadHarness.Report;
-import io.mesh4j.benchmarks.load.LoadHarness.RowResult;
-import io.mesh4j.benchmarks.load.LoadHarness.Sample;
+import io.mesh4j.benchmarks.load.Results.Machine;
+import io.mesh4j.benchmarks.load.Results.ModeResult;
+import io.mesh4j.benchmarks.load.Results.Report;
+import io.mesh4j.benchmarks.load.Results.RowResult;
+import io.mesh4j.benchmarks.load.Results.Sample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

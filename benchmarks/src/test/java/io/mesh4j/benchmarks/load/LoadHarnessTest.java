@@ -3,9 +3,9 @@ package io.mesh4j.benchmarks.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.mesh4j.benchmarks.load.LoadHarness.ModeResult;
-import io.mesh4j.benchmarks.load.LoadHarness.Report;
-import io.mesh4j.benchmarks.load.LoadHarness.RowResult;
+import io.mesh4j.benchmarks.load.Results.ModeResult;
+import io.mesh4j.benchmarks.load.Results.Report;
+import io.mesh4j.benchmarks.load.Results.RowResult;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

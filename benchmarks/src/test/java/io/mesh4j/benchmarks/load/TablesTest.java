@@ -2,9 +2,9 @@ package io.mesh4j.benchmarks.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.benchmarks.load.LoadHarness.ModeResult;
-import io.mesh4j.benchmarks.load.LoadHarness.RowResult;
-import io.mesh4j.benchmarks.load.LoadHarness.Sample;
+import io.mesh4j.benchmarks.load.Results.ModeResult;
+import io.mesh4j.benchmarks.load.Results.RowResult;
+import io.mesh4j.benchmarks.load.Results.Sample;
 import io.mesh4j.benchmarks.load.Tables.Check;
 import java.util.List;
 import java.util.Map;
@@ -64,10 +64,10 @@ class TablesTest {
     Check share = checks.get("mesh4j-all's added p50 / sidecar-tls's added p50");
     assertThat(share.value()).isNaN();
     assertThat(share.met()).isFalse();
-    String md = Tables.markdown(new LoadHarness.Report(List.of(new ModeResult("m",
+    String md = Tables.markdown(new Results.Report(List.of(new ModeResult("m",
             List.of(row("grpc-plain", 100, 1000, 1000), row("mesh4j-all", 101, 1000, 1000),
                 row("sidecar-tls", 99, 1000, 1000)), List.of()))),
-        HarnessOptions.defaults(), new LoadHarness.Machine(2, "cpu", "1 GB", "java", "2.6",
+        HarnessOptions.defaults(), new Results.Machine(2, "cpu", "1 GB", "java", "2.6",
             "1, 1, 1", "1, 1, 1", "now"));
     assertThat(md).contains("| n/a | <= 0.20 | not measurable in this run |");
   }

@@ -5,7 +5,7 @@ import io.grpc.Metadata;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import io.mesh4j.core.internal.Backoff;
+import io.mesh4j.core.base.Backoff;
 import io.mesh4j.core.policy.PolicyResult;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;

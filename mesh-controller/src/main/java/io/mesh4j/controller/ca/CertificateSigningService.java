@@ -12,12 +12,12 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.mesh4j.controller.ca.IssuanceMetrics.Refusal;
 import io.mesh4j.ca.CertificateAuthority;
+import io.mesh4j.controller.ca.IssuanceMetrics.Refusal;
+import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.wire.v1.CertificateServiceGrpc;
 import io.mesh4j.wire.v1.SignRequest;
 import io.mesh4j.wire.v1.SignResponse;
-import io.mesh4j.core.policy.MeshConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketAddress;
@@ -26,8 +26,8 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *       that cannot answer now is {@code UNAVAILABLE};
  *   <li>the identity is {@code spiffe://<trustDomain>/ns/<namespace>/sa/<account>}, with the
  *       trust domain of the mesh settings in force;
- *   <li>each identity has a token bucket ({@link RateLimit}); a request beyond it is {@code
+ *   <li>each identity has a token bucket ({@link IssuanceRateLimit}); a request beyond it is {@code
  *       RESOURCE_EXHAUSTED}, saying when to retry, and is not parsed;
  *   <li>a request that is not PKCS#10 is {@code INVALID_ARGUMENT}; one naming any other identity
  *       (a different URI SAN, any DNS, IP, e-mail or other SAN, a non-empty subject other than
@@ -90,31 +90,6 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
    */
   public static final int MAX_CSR_BYTES = 8 * 1024;
 
-  /**
-   * How many requests one identity may make: {@code burst} at once, then one per {@code refill};
-   * the state of at most {@code maxIdentities} identities is kept.
-   *
-   * <p>The default, 5 at once and one every 10 s, is never reached by renewals: a workload renews
-   * at half its certificate's lifetime, so even one-minute certificates mean one request per 30 s
-   * per workload, and a ServiceAccount shared by replicas stays below it up to (lifetime / 20 s)
-   * replicas renewing in steady state, about 4,300 at the default 24 h. Five at once covers a
-   * workload that restarts a few times or a small rollout; larger rollouts of one ServiceAccount
-   * are spread over a few tens of seconds, since a refusal is {@code RESOURCE_EXHAUSTED}, which
-   * clients retry. What it stops is one stolen or buggy identity keeping the CA busy.
-   */
-  public record RateLimit(int burst, Duration refill, int maxIdentities) {
-    /** 5 at once, then one every 10 s, for at most 10,000 identities (about 1 MB). */
-    public static final RateLimit DEFAULT = new RateLimit(5, Duration.ofSeconds(10), 10_000);
-
-    public RateLimit {
-      if (burst < 1 || maxIdentities < 1 || refill.isNegative() || refill.isZero()) {
-        throw new IllegalArgumentException(
-            "rate limit: burst " + burst + ", refill " + refill + ", identities " + maxIdentities
-                + "; expected a burst and an identity cap of at least 1 and a positive refill");
-      }
-    }
-  }
-
   /** The authority of one trust domain and one set of roots; replaced when either changes. */
   private record Authority(String trustDomain, CertificateAuthority ca) {}
 
@@ -124,7 +99,7 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
   private final InstantSource clock;
   private final @Nullable ServingCertificate fixedServing;
   private final @Nullable ServingKeyManager servingKeys;
-  private final RateLimit limit;
+  private final IssuanceRateLimit limit;
   private final IdentityRateLimiter limiter;
   private final List<Runnable> rootListeners = new CopyOnWriteArrayList<>();
   private volatile RootStore.Stored root;
@@ -143,7 +118,7 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
       IssuanceMetrics metrics,
       InstantSource clock,
       @Nullable ServingCertificate serving) {
-    this(root, authenticator, settings, metrics, clock, serving, null, RateLimit.DEFAULT);
+    this(root, authenticator, settings, metrics, clock, serving, null, IssuanceRateLimit.DEFAULT);
   }
 
   /**
@@ -157,7 +132,7 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
       Supplier<MeshConfig.Spec> settings,
       IssuanceMetrics metrics,
       InstantSource clock,
-      RateLimit limit) {
+      IssuanceRateLimit limit) {
     this(root, authenticator, settings, metrics, clock, null, null, limit);
   }
 
@@ -169,7 +144,7 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
       InstantSource clock,
       @Nullable ServingCertificate fixedServing,
       @Nullable ServingKeyManager servingKeys,
-      RateLimit limit) {
+      IssuanceRateLimit limit) {
     this.root = Objects.requireNonNull(root, "root");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -201,7 +176,7 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
     ServingKeyManager keys =
         tlsNames.isEmpty() ? null : new ServingKeyManager(root.signing(), tlsNames, servingLifetime, clock);
     CertificateSigningService service =
-        new CertificateSigningService(root, authenticator, settings, metrics, clock, null, keys, RateLimit.DEFAULT);
+        new CertificateSigningService(root, authenticator, settings, metrics, clock, null, keys, IssuanceRateLimit.DEFAULT);
     service.watch = store.watch(service::roots);
     return service;
   }

@@ -39,7 +39,7 @@ final class IdentityRateLimiter {
     }
   }
 
-  IdentityRateLimiter(CertificateSigningService.RateLimit limit, InstantSource clock) {
+  IdentityRateLimiter(IssuanceRateLimit limit, InstantSource clock) {
     Objects.requireNonNull(limit, "limit");
     this.costNanos = limit.refill().toNanos();
     this.capacityNanos = Math.multiplyExact(costNanos, (long) limit.burst());

@@ -94,7 +94,7 @@ class CertificateServiceAttackTest {
             MeshConfig::defaults,
             metrics,
             clock,
-            CertificateSigningService.RateLimit.DEFAULT);
+            IssuanceRateLimit.DEFAULT);
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service.definition()).build().start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc.getPort()).usePlaintext().build();
   }

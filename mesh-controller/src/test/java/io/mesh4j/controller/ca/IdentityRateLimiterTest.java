@@ -15,7 +15,7 @@ class IdentityRateLimiterTest {
   @Test
   void aMillionIdentitiesKeepAtMostTheCapAndTheNewestAreStillLimited() {
     IdentityRateLimiter limiter =
-        new IdentityRateLimiter(new CertificateSigningService.RateLimit(1, Duration.ofSeconds(10), 1_000), clock);
+        new IdentityRateLimiter(new IssuanceRateLimit(1, Duration.ofSeconds(10), 1_000), clock);
 
     for (int i = 0; i < 1_000_000; i++) {
       assertThat(limiter.acquire("spiffe://cluster.local/ns/n" + i + "/sa/a")).isNull();
@@ -28,7 +28,7 @@ class IdentityRateLimiterTest {
   @Test
   void anIdentityWhoseBucketRefilledIsForgotten() {
     IdentityRateLimiter limiter =
-        new IdentityRateLimiter(new CertificateSigningService.RateLimit(5, Duration.ofSeconds(10), 1_000), clock);
+        new IdentityRateLimiter(new IssuanceRateLimit(5, Duration.ofSeconds(10), 1_000), clock);
     for (int i = 0; i < 100; i++) {
       limiter.acquire("spiffe://cluster.local/ns/n" + i + "/sa/a");
     }

@@ -1,7 +1,7 @@
 package io.mesh4j.core.identity;
 
+import io.mesh4j.core.base.Backoff;
 import io.mesh4j.core.telemetry.MeshListener;
-import io.mesh4j.core.internal.Backoff;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,6 @@ package io.mesh4j.core.engine;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -12,8 +11,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
-import com.tngtech.archunit.library.dependencies.SliceAssignment;
-import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import io.mesh4j.core.testing.Architecture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,28 +36,14 @@ class LayeringTest {
 
   @Test
   void noPackageCycles() {
-    slices().matching("io.mesh4j.(**)").should().beFreeOfCycles().check(classes);
+    Architecture.noPackageCycles(classes);
   }
 
   @Test
   void noFileCycles() {
-    slices().assignedFrom(SOURCE_FILES).should().beFreeOfCycles().check(classes);
+    Architecture.noFileCycles(classes);
   }
 
-  /** One slice per source file: a top-level class with its nested and package-private companions. */
-  static final SliceAssignment SOURCE_FILES =
-      new SliceAssignment() {
-        @Override
-        public SliceIdentifier getIdentifierOf(JavaClass c) {
-          String file = c.getSource().flatMap(s -> s.getFileName()).orElse(c.getName());
-          return SliceIdentifier.of(c.getPackageName() + "/" + file);
-        }
-
-        @Override
-        public String getDescription() {
-          return "source files";
-        }
-      };
 
   @Test
   void theEngineKnowsNoTransport() {

@@ -1,4 +1,4 @@
-package io.mesh4j.core.internal;
+package io.mesh4j.core.base;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;

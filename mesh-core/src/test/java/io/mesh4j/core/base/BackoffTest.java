@@ -1,4 +1,4 @@
-package io.mesh4j.core.internal;
+package io.mesh4j.core.base;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
