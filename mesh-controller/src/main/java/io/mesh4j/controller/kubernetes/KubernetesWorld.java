@@ -13,11 +13,11 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mesh4j.controller.resolve.PolicyResolver;
 import io.mesh4j.controller.resolve.ResourceCondition;
-import io.mesh4j.controller.resolve.WorldAssembler;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicyAssembler;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.ServiceEndpoints;
 import java.util.ArrayList;
@@ -168,13 +168,13 @@ public final class KubernetesWorld implements AutoCloseable {
   private void rebuild() {
     dirty.set(false);
     try {
-      List<WorldAssembler.Document> documents = new ArrayList<>();
+      List<PolicyAssembler.Document> documents = new ArrayList<>();
       Map<String, GenericKubernetesResource> customByRef = new LinkedHashMap<>();
       for (Map.Entry<String, SharedIndexInformer<GenericKubernetesResource>> e : custom.entrySet()) {
         for (GenericKubernetesResource r : e.getValue().getStore().list()) {
           String ref = e.getKey() + " " + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
           customByRef.put(ref, r);
-          documents.add(new WorldAssembler.Document(ref, asDocument(e.getKey(), r)));
+          documents.add(PolicyAssembler.Document.parse(ref, asDocument(e.getKey(), r)));
         }
       }
       for (ConfigMap cm : cached(configMaps)) {
@@ -187,16 +187,16 @@ public final class KubernetesWorld implements AutoCloseable {
             .forEach(
                 d ->
                     documents.add(
-                        new WorldAssembler.Document(
+                        PolicyAssembler.Document.parse(
                             "ConfigMap " + cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName() + " " + d.getKey(),
                             d.getValue())));
       }
       // The trust domain comes from the world itself; discover endpoints once it is known.
-      WorldAssembler.Assembly policyOnly = WorldAssembler.assemble(documents, List.of(), lastGood);
+      PolicyAssembler.Assembly policyOnly = PolicyAssembler.assemble(documents, List.of(), lastGood);
       String trustDomain = policyOnly.world().meshConfig().map(m -> m.spec().trustDomain()).orElse("cluster.local");
       List<ServiceEndpoints> endpoints =
           EndpointDiscovery.discover(cached(services), cached(slices), cached(pods), trustDomain);
-      WorldAssembler.Assembly assembly = WorldAssembler.assemble(documents, endpoints, lastGood);
+      PolicyAssembler.Assembly assembly = PolicyAssembler.assemble(documents, endpoints, lastGood);
       lastGood = assembly.byRef();
       PolicySet world = assembly.world().withVersion(++version);
       distributor.serve(world, assembly.problems());

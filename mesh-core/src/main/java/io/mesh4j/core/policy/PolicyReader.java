@@ -77,6 +77,11 @@ public final class PolicyReader {
 
   private PolicyReader() {}
 
+  /** Whether {@code kind} is one of the resource kinds, e.g. {@code TrafficRoute}. */
+  static boolean isKind(String kind) {
+    return KINDS.containsKey(kind);
+  }
+
   /** Reads every document of {@code yaml}; problems name documents as {@code input (document N)}. */
   public static ReadResult read(String yaml) {
     return readString(yaml).result();

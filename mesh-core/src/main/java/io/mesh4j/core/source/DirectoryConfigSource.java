@@ -1,8 +1,8 @@
 package io.mesh4j.core.source;
 
 import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicyAssembler;
 import io.mesh4j.core.policy.PolicyReader;
-import io.mesh4j.core.policy.PolicyResult;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import java.io.IOException;
@@ -14,6 +14,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -22,10 +23,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A source that reads every {@code *.yaml} and {@code *.yml} file of one directory and watches it
- * for changes. The files together form one policy set: a good edit is delivered with the next
- * version; a bad edit goes to {@link Listener#onRejected} and the last good set stays in effect;
- * deleting every file is an edit too, and delivers the empty set. When the directory itself
- * disappears, that is reported the same way and the source waits for it to come back.
+ * for changes. The files together form one policy set, judged as the controller judges its input
+ * ({@link PolicyAssembler}): each resource on its own, so a resource with a problem keeps its last
+ * good version while every valid resource next to it is delivered with the next version, and the
+ * problems go to {@link Listener#onRejected}; a file that cannot be read at all drops nothing that
+ * was served. Deleting every file is an edit too, and delivers the empty set. When the directory
+ * itself disappears, that is reported the same way and the source waits for it to come back.
  *
  * <p>Changes are picked up by one daemon thread, {@code mesh4j-config-watch}, which also calls
  * the listener (after the first delivery, which {@link #start} makes on the caller's thread).
@@ -71,6 +74,9 @@ public final class DirectoryConfigSource implements ConfigSource {
   // (Thread.start() orders the hand-over).
   private @Nullable Listener listener;
   private @Nullable List<MeshResource> lastDelivered;
+  // The resources served, by reference: what a resource with a problem falls back to.
+  private Map<String, MeshResource> lastGood = Map.of();
+  private boolean hadProblems;
   private long version;
   private boolean missingReported;
 
@@ -238,9 +244,13 @@ public final class DirectoryConfigSource implements ConfigSource {
   }
 
   private void reload() {
-    PolicyResult result;
+    PolicyAssembler.Assembly result;
     try {
-      result = PolicyResult.load(directory);
+      result =
+          PolicyAssembler.assemble(
+              List.of(new PolicyAssembler.Document(directory.toString(), PolicyReader.read(directory))),
+              List.of(),
+              lastGood);
     } catch (Throwable t) {
       survive(t, "Reading " + directory + " failed");
       Listener l = listener;
@@ -265,23 +275,38 @@ public final class DirectoryConfigSource implements ConfigSource {
     if (l == null || closed) {
       return;
     }
-    if (!result.isValid()) {
-      log.warn("Refused policy from {}; the last good policy stays in effect: {}", directory, result.problems());
-      notifyRejected(l, result.problems());
-      return;
-    }
-    PolicySet policies = result.orElseThrow();
-    if (policies.resources().equals(lastDelivered)) {
+    PolicySet policies = result.world();
+    lastGood = result.byRef();
+    // Delivered first, so that a listener hears the problems of the set now in effect; a set
+    // that is unchanged but no longer has problems is delivered again to clear them.
+    boolean clean = result.problems().isEmpty();
+    if (!policies.resources().equals(lastDelivered) || (clean && hadProblems)) {
+      deliver(l, policies);
+    } else {
       log.debug("Policy in {} is unchanged", directory);
-      return;
     }
+    hadProblems = !clean;
+    if (!clean) {
+      log.warn(
+          "Refused resources from {}; their last good versions stay in effect: {}",
+          directory,
+          result.problems());
+      notifyRejected(l, result.problems());
+    }
+  }
+
+  private void deliver(Listener l, PolicySet policies) {
     PolicySet versioned = policies.withVersion(++version);
     delivered.set(version);
     try {
       ApplyResult applied = l.onUpdate(versioned);
       lastDelivered = policies.resources();
       if (applied.applied()) {
-        log.info("Applied policy version {} from {} ({} resources)", version, directory, policies.resources().size());
+        log.info(
+            "Applied policy version {} from {} ({} resources)",
+            version,
+            directory,
+            policies.resources().size());
       } else {
         log.warn("Policy version {} from {} was refused: {}", version, directory, applied.problems());
       }

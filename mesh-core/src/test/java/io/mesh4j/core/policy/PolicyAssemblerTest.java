@@ -1,18 +1,15 @@
-package io.mesh4j.controller.resolve;
+package io.mesh4j.core.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mesh4j.core.policy.MeshResource;
-import io.mesh4j.core.policy.Problem;
-import io.mesh4j.core.policy.TrafficRoute;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class WorldAssemblerTest {
+class PolicyAssemblerTest {
 
-  private static WorldAssembler.Document route(String name, String destination, int weight) {
-    return new WorldAssembler.Document(
+  private static PolicyAssembler.Document route(String name, String destination, int weight) {
+    return PolicyAssembler.Document.parse(
         "TrafficRoute shop/" + name,
         """
         apiVersion: mesh4j.io/v1alpha1
@@ -26,7 +23,7 @@ class WorldAssemblerTest {
             .formatted(name, destination, weight));
   }
 
-  private static int weight(WorldAssembler.Assembly a, String name) {
+  private static int weight(PolicyAssembler.Assembly a, String name) {
     return a.world().routes().stream()
         .filter(r -> r.metadata().name().equals(name))
         .map(r -> r.spec().rules().get(0).backends().get(0).weight())
@@ -36,8 +33,8 @@ class WorldAssemblerTest {
 
   @Test
   void anInvalidResourceDoesNotBlockItsValidNeighbours() {
-    WorldAssembler.Assembly a =
-        WorldAssembler.assemble(List.of(route("catalog", "catalog", -1), route("pricing", "pricing", 3)), List.of(), Map.of());
+    PolicyAssembler.Assembly a =
+        PolicyAssembler.assemble(List.of(route("catalog", "catalog", -1), route("pricing", "pricing", 3)), List.of(), Map.of());
 
     assertThat(a.world().routes()).extracting(r -> r.metadata().name()).containsExactly("pricing");
     assertThat(a.problems())
@@ -47,9 +44,9 @@ class WorldAssemblerTest {
 
   @Test
   void theLastGoodVersionOfAnInvalidResourceKeepsBeingServed() {
-    WorldAssembler.Assembly good = WorldAssembler.assemble(List.of(route("catalog", "catalog", 5)), List.of(), Map.of());
+    PolicyAssembler.Assembly good = PolicyAssembler.assemble(List.of(route("catalog", "catalog", 5)), List.of(), Map.of());
 
-    WorldAssembler.Assembly bad = WorldAssembler.assemble(List.of(route("catalog", "catalog", -1)), List.of(), good.byRef());
+    PolicyAssembler.Assembly bad = PolicyAssembler.assemble(List.of(route("catalog", "catalog", -1)), List.of(), good.byRef());
 
     assertThat(weight(bad, "catalog")).isEqualTo(5);
     assertThat(bad.problems()).hasSize(1);
@@ -57,12 +54,12 @@ class WorldAssemblerTest {
 
   @Test
   void aCrossResourceConflictRevertsOnlyTheResourcesItNames() {
-    WorldAssembler.Assembly good =
-        WorldAssembler.assemble(List.of(route("catalog", "catalog", 5), route("pricing", "pricing", 3)), List.of(), Map.of());
+    PolicyAssembler.Assembly good =
+        PolicyAssembler.assemble(List.of(route("catalog", "catalog", 5), route("pricing", "pricing", 3)), List.of(), Map.of());
 
     // A second route for catalog: both routes that name it are refused, the rest is untouched.
-    WorldAssembler.Assembly next =
-        WorldAssembler.assemble(
+    PolicyAssembler.Assembly next =
+        PolicyAssembler.assemble(
             List.of(route("catalog", "catalog", 6), route("catalog-2", "catalog", 1), route("pricing", "pricing", 4)),
             List.of(),
             good.byRef());
@@ -77,10 +74,30 @@ class WorldAssemblerTest {
 
   @Test
   void unreadableDocumentsAreNamedAfterWhereTheyCameFrom() {
-    WorldAssembler.Assembly a =
-        WorldAssembler.assemble(
-            List.of(new WorldAssembler.Document("ConfigMap shop/mesh routes.yaml", "kind: [")), List.of(), Map.of());
+    PolicyAssembler.Assembly a =
+        PolicyAssembler.assemble(
+            List.of(PolicyAssembler.Document.parse("ConfigMap shop/mesh routes.yaml", "kind: [")), List.of(), Map.of());
 
     assertThat(a.problems()).extracting(Problem::resource).containsExactly("ConfigMap shop/mesh routes.yaml (document 1)");
+  }
+
+  @Test
+  void aDocumentThatCannotBeReadDropsNothingThatWasServed() {
+    PolicyAssembler.Assembly good =
+        PolicyAssembler.assemble(
+            List.of(route("catalog", "catalog", 5), route("pricing", "pricing", 3)), List.of(), Map.of());
+
+    // The document that held pricing is now broken YAML: pricing cannot be judged, so it stays.
+    PolicyAssembler.Assembly next =
+        PolicyAssembler.assemble(
+            List.of(
+                route("catalog", "catalog", 6),
+                PolicyAssembler.Document.parse("TrafficRoute shop/pricing", "kind: [")),
+            List.of(),
+            good.byRef());
+
+    assertThat(weight(next, "catalog")).isEqualTo(6);
+    assertThat(weight(next, "pricing")).isEqualTo(3);
+    assertThat(next.problems()).hasSize(1);
   }
 }

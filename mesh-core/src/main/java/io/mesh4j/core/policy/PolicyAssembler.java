@@ -1,11 +1,5 @@
-package io.mesh4j.controller.resolve;
+package io.mesh4j.core.policy;
 
-import io.mesh4j.core.policy.MeshResource;
-import io.mesh4j.core.policy.PolicyReader;
-import io.mesh4j.core.policy.PolicyResult;
-import io.mesh4j.core.policy.PolicySet;
-import io.mesh4j.core.policy.Problem;
-import io.mesh4j.core.policy.ReadResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,29 +8,42 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds the world to serve from many independently written documents (one per custom resource
- * or ConfigMap entry), judging each resource on its own: a resource with a problem is left out
- * and its last good version, if there is one, is served in its place, while every valid resource
- * next to it is served as written. Cross-resource problems (a route naming a subset its
- * destination lacks, two routes for one service) are handled the same way for every resource they
- * name, until what is left validates as one {@link PolicySet}.
+ * The one rule by which mesh4j judges policy input, wherever it is read (a watched directory, the
+ * controller's local directory, Kubernetes custom resources and ConfigMaps): each resource is
+ * judged on its own. A resource with a problem is left out and its last good version, if there is
+ * one, is served in its place, while every valid resource next to it is served as written.
+ * Cross-resource problems (a route naming a subset its destination lacks, two routes for one
+ * service) are handled the same way for every resource they name, until what is left validates as
+ * one {@link PolicySet}. A document that cannot be read at all (bad YAML, too large, not UTF-8)
+ * names no resource, so none can be judged: then no resource served before is dropped. Every
+ * problem is reported.
+ *
+ * <p>Why not refuse a whole edit: one team's bad file must not freeze every other team's updates,
+ * and a resource is the unit operators write, review and roll back.
  *
  * <p>A pure function of its arguments; stateless and thread-safe.
  */
-public final class WorldAssembler {
+public final class PolicyAssembler {
 
   /** Cross-resource validation rounds; each round only ever removes or reverts resources. */
   private static final int MAX_ROUNDS = 8;
 
-  private WorldAssembler() {}
+  private PolicyAssembler() {}
 
   /**
-   * One YAML document as an operator wrote it.
+   * One input as an operator wrote it, already read.
    *
-   * @param origin how problems name it when it names no resource, e.g. {@code ConfigMap shop/mesh routes.yaml}
-   * @param yaml one or more mesh4j documents
+   * @param origin how problems name it when they name no resource, e.g. {@code ConfigMap
+   *     shop/mesh routes.yaml}; also how duplicates say where a resource was defined first
+   * @param read what {@link PolicyReader} read from it
    */
-  public record Document(String origin, String yaml) {}
+  public record Document(String origin, ReadResult read) {
+
+    /** {@code yaml} (one or more mesh4j documents), read. */
+    public static Document parse(String origin, String yaml) {
+      return new Document(origin, PolicyReader.read(yaml));
+    }
+  }
 
   /**
    * What to serve and what was refused.
@@ -70,7 +77,7 @@ public final class WorldAssembler {
     List<Problem> problems = new ArrayList<>();
     Map<String, String> origins = new LinkedHashMap<>();
     for (Document doc : documents) {
-      ReadResult read = PolicyReader.read(doc.yaml());
+      ReadResult read = doc.read();
       for (Problem p : read.problems()) {
         problems.add(renamed(p, doc.origin()));
       }
@@ -87,13 +94,15 @@ public final class WorldAssembler {
       candidates.putIfAbsent(r.ref(), r);
     }
     Set<String> refused = new LinkedHashSet<>();
+    boolean unreadable = false;
     for (Problem p : problems) {
       refused.add(p.resource());
+      unreadable |= !p.resource().startsWith("input") && !isRef(p.resource());
     }
-    for (String ref : refused) {
-      MeshResource good = lastGood.get(ref);
-      if (good != null && !candidates.containsKey(ref)) {
-        candidates.put(ref, good);
+    for (Map.Entry<String, MeshResource> e : lastGood.entrySet()) {
+      // A document that could not be read may have held any of them: keep them all.
+      if ((unreadable || refused.contains(e.getKey())) && !candidates.containsKey(e.getKey())) {
+        candidates.put(e.getKey(), e.getValue());
       }
     }
     for (int round = 0; round < MAX_ROUNDS; round++) {
@@ -123,6 +132,15 @@ public final class WorldAssembler {
     // Nothing consistent could be built from the parts; serve exactly what was served before.
     PolicyResult previous = PolicyResult.of(new ArrayList<>(lastGood.values()));
     return new Assembly(previous.policies().orElse(PolicySet.EMPTY), problems);
+  }
+
+  /** Whether {@code name} is a resource's {@code Kind namespace/name}, not a file or document. */
+  private static boolean isRef(String name) {
+    int space = name.indexOf(' ');
+    return space > 0
+        && PolicyReader.isKind(name.substring(0, space))
+        && name.indexOf('/', space) > space
+        && name.indexOf(' ', space + 1) < 0;
   }
 
   /** Problems about a document that names no resource are named after where it came from. */
