@@ -366,6 +366,8 @@ public final class ControllerScaleBenchmark {
     return new ProcessBuilder(command).inheritIO().start();
   }
 
+  // JMX to a child JVM this benchmark started itself, on its loopback management agent
+  @SuppressWarnings("BanJNDI")
   private static JMXConnector attach(Process process) throws Exception {
     VirtualMachine vm = attachWhenReady(process);
     try {

@@ -13,6 +13,7 @@ import io.mesh4j.benchmarks.load.MeshPolicies;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.grpc.MeshChannels;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +79,7 @@ public class GrpcAdapterBenchmark {
       server = InProcessServerBuilder.forName(name).directExecutor().addService(Echo.service())
           .build().start();
     } else {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+      server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
           .directExecutor().addService(Echo.service()).build().start();
       port = server.getPort();
     }

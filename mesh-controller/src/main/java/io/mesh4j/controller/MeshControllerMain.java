@@ -2,24 +2,25 @@ package io.mesh4j.controller;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import io.mesh4j.controller.ca.DirectoryRootStore;
 import io.mesh4j.controller.ca.SecretRootStore;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
 import io.mesh4j.controller.ca.TokenReviewAuthenticator;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The {@code mesh-controller} command. Runs until the process is stopped; a shutdown hook closes
@@ -268,7 +269,7 @@ public final class MeshControllerMain implements Callable<Integer> {
         plaintext
             ? MeshController.Security.plaintext(authenticator, roots)
             : MeshController.Security.tls(roots, authenticator, tlsNames.isEmpty() ? List.of("localhost", "127.0.0.1") : tlsNames);
-    Path parent = tokens.toAbsolutePath().getParent();
+    Path parent = Objects.requireNonNull(tokens.toAbsolutePath().getParent(), "token file's directory");
     return security.withRootFile(parent.resolve(MeshController.ROOT_FILE));
   }
 

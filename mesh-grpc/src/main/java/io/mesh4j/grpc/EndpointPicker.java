@@ -84,20 +84,24 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
       usage.picked = true;
     }
     switch (entry.state()) {
-      case READY:
+      case READY -> {
         return PickResult.withSubchannel(entry.subchannel());
-      case TRANSIENT_FAILURE:
+      }
+      case TRANSIENT_FAILURE -> {
         return PickResult.withError(
             Status.UNAVAILABLE
                 .withDescription(
                     "mesh4j: cannot connect to endpoint " + chosen + why(entry.failure()))
                 .withCause(entry.failure() == null ? null : entry.failure().getCause()));
-      case IDLE:
+      }
+      case IDLE -> {
         helper.getSynchronizationContext().execute(entry.subchannel()::requestConnection);
         return PickResult.withNoResult();
-      default:
+      }
+      default -> {
         // Connecting: the call waits in the channel until this picker is replaced.
         return PickResult.withNoResult();
+      }
     }
   }
 }

@@ -481,6 +481,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     volatile long receivedBytes;
 
     @Override
+    @SuppressWarnings("NonAtomicVolatileUpdate") // each byte count has one writer at a time
     public ClientStreamTracer newClientStreamTracer(
         ClientStreamTracer.StreamInfo info, Metadata headers) {
       return new ClientStreamTracer() {

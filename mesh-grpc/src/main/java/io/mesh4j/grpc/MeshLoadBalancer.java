@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -206,13 +207,17 @@ final class MeshLoadBalancer extends LoadBalancer {
     boolean anyReady = false;
     boolean anyConnecting = false;
     for (Map.Entry<EndpointKey, Subchannel> e : subchannels.entrySet()) {
-      ConnectivityState state = states.get(e.getValue());
+      // create() records a state and a usage for every subchannel it makes
+      ConnectivityState state = Objects.requireNonNull(states.get(e.getValue()));
       anyReady |= state == ConnectivityState.READY;
       anyConnecting |= state == ConnectivityState.CONNECTING || state == ConnectivityState.IDLE;
       entries.put(
           e.getKey(),
           new EndpointPicker.Entry(
-              e.getValue(), state, usage.get(e.getKey()), failures.get(e.getValue())));
+              e.getValue(),
+              state,
+              Objects.requireNonNull(usage.get(e.getKey())),
+              failures.get(e.getValue())));
     }
     // With no endpoint named yet the channel is waiting, not failing: the first pick connects.
     anyConnecting |= entries.isEmpty();

@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -39,7 +40,7 @@ public final class MeshPrometheus implements AutoCloseable {
 
   /** Serves {@code registry} on {@code 127.0.0.1:port} ({@code 0} picks a free port). */
   public static MeshPrometheus start(PrometheusMeterRegistry registry, int port) {
-    return start(registry, new InetSocketAddress("127.0.0.1", checkPort(port)));
+    return start(registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), checkPort(port)));
   }
 
   /**

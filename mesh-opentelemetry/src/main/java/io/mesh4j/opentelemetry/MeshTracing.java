@@ -411,6 +411,7 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
     }
 
     @Override
+    @SuppressWarnings("MustBeClosedChecker") // handed on: the returned scope closes it
     public TelemetryScope activate() {
       Scope scope = context.makeCurrent();
       return scope::close;

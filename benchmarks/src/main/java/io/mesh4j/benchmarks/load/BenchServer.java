@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
@@ -37,12 +38,12 @@ public final class BenchServer {
     Path certs = Path.of(args[0]);
     // The handlers never block, so they run on the transport threads: one hop less on the
     // server, which every row shares.
-    Server plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    Server plain = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .directExecutor()
         .addService(Echo.service())
         .build()
         .start();
-    Server tls = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
+    Server tls = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             TlsServerCredentials.newBuilder()
                 .keyManager(certs.resolve(BenchCertificates.SERVER_CERT).toFile(),
                     certs.resolve(BenchCertificates.SERVER_KEY).toFile())
@@ -53,7 +54,7 @@ public final class BenchServer {
         .addService(Echo.service())
         .build()
         .start();
-    HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
+    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
     http.createContext("/echo", BenchServer::echo);
     // A small pool, so one slow exchange does not hold up the others' keep-alive connections.
     http.setExecutor(Executors.newFixedThreadPool(4, r -> {

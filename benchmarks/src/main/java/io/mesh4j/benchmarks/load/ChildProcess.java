@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  * measures. A child JVM announces itself with one {@code READY key=value ...} line on stdout and
  * exits when its stdin closes, so it cannot outlive the harness.
  */
+// Splits fixed-format text (command output, /proc, option lists) whose separators never trail.
+@SuppressWarnings("StringSplitter")
 public final class ChildProcess implements AutoCloseable {
 
   private final String name;

@@ -1,6 +1,7 @@
 package io.mesh4j.benchmarks.load;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -18,6 +19,8 @@ import java.util.Optional;
  * hop), with or without TLS between the two proxies. Each proxy runs one thread, as a sidecar
  * usually gets a small share of the pod's CPU.
  */
+// Splits fixed-format text (command output, /proc, option lists) whose separators never trail.
+@SuppressWarnings("StringSplitter")
 public final class HaProxySidecars implements AutoCloseable {
 
   private final List<ChildProcess> proxies;
@@ -135,7 +138,7 @@ public final class HaProxySidecars implements AutoCloseable {
             + port + "; its output: " + proxy.output());
       }
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
         return;
       } catch (IOException e) {
         Thread.sleep(20);

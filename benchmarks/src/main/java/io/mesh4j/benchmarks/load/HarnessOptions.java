@@ -22,6 +22,8 @@ import java.util.Locale;
  *     null
  * @param profileFile where that recording goes
  */
+// Splits fixed-format text (command output, /proc, option lists) whose separators never trail.
+@SuppressWarnings("StringSplitter")
 public record HarnessOptions(double seconds, double warmupSeconds, int rounds,
     List<Integer> concurrency, List<Integer> rates, int payloadBytes, List<String> rows,
     boolean sidecars, Path results, String profileRow, Path profileFile) {

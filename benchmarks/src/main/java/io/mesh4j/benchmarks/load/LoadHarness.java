@@ -34,6 +34,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -100,6 +101,8 @@ import okhttp3.RequestBody;
  * its rounds. Only one row runs at a time, so each process's CPU time during a row is that row's.
  * Every call has a 10 s deadline and every loop a bounded drain, so a run always ends.
  */
+// Splits fixed-format text (command output, /proc, option lists) whose separators never trail.
+@SuppressWarnings("StringSplitter")
 public final class LoadHarness {
 
   /** The floor every ratio is taken to. */
@@ -300,7 +303,7 @@ public final class LoadHarness {
               ALL_TELEMETRY, tracing);
           Opened opened = okHttp(mesh, HttpUrl.get("http://echo-http.bench/echo"), payload)
               .withEvents(events);
-          return tracing == null ? opened : opened.alsoClosing(tracing::close);
+          return tracing == null ? opened : opened.alsoClosing(tracing);
         }));
     return rows;
   }
@@ -504,7 +507,7 @@ public final class LoadHarness {
     ManagedChannel channel =
         MeshChannels.builderForService(mesh, name + ".bench", credentials).build();
     Opened grpc = grpc(channel, events, payload).alsoClosing(mesh);
-    return tracing == null ? grpc : grpc.alsoClosing(tracing::close);
+    return tracing == null ? grpc : grpc.alsoClosing(tracing);
   }
 
   /**
@@ -644,7 +647,11 @@ public final class LoadHarness {
   private static String haproxyVersion(Path haproxy) {
     try {
       Process p = new ProcessBuilder(haproxy.toString(), "-v").redirectErrorStream(true).start();
-      String first = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("");
+      String first =
+          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+              .lines()
+              .findFirst()
+              .orElse("");
       p.waitFor(5, TimeUnit.SECONDS);
       return first.replace("HAProxy version ", "").split(" ")[0];
     } catch (IOException | InterruptedException e) {

@@ -9,6 +9,8 @@ import java.nio.file.Path;
  * that the client JVM, the server JVM, the xDS control plane and each HAProxy are measured the
  * same way.
  */
+// Splits fixed-format text (command output, /proc, option lists) whose separators never trail.
+@SuppressWarnings("StringSplitter")
 public final class ProcessCpu {
 
   /** Linux's USER_HZ: {@code /proc} counts CPU time in 1/100 s on every common architecture. */

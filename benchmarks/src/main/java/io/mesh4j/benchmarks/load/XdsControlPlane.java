@@ -36,6 +36,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,7 @@ public final class XdsControlPlane {
     SimpleCache<String> cache = new SimpleCache<>(node -> NODE_GROUP);
     cache.setSnapshot(NODE_GROUP, snapshot(echoPort));
     V3DiscoveryServer discovery = new V3DiscoveryServer(cache);
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .build()
         .start();

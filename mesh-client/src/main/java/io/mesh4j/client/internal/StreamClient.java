@@ -344,6 +344,8 @@ public final class StreamClient {
     }
   }
 
+  // connect() reports its own failures; close() stops the executor and what it holds
+  @SuppressWarnings("FutureReturnValueIgnored")
   private void onLost(long generation, @Nullable Throwable error) {
     if (generation != streamGeneration) {
       return;

@@ -335,7 +335,7 @@ public final class CertificateSigningService extends CertificateServiceGrpc.Cert
           Status.INVALID_ARGUMENT, Refusal.INVALID_CSR,
           "mesh4j: certificate request from " + spiffeId + " refused: " + strip(e.getMessage()));
     } catch (IllegalStateException e) {
-      throw new Refused(Status.UNAVAILABLE, Refusal.UNAVAILABLE, e.getMessage());
+      throw new Refused(Status.UNAVAILABLE, Refusal.UNAVAILABLE, String.valueOf(e.getMessage()));
     }
     metrics.issued();
     X509Certificate leaf = chain.get(0);

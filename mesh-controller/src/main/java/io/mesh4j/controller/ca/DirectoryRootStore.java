@@ -204,6 +204,7 @@ public final class DirectoryRootStore implements RootStore {
   }
 
   @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // the poll runs until shutdownNow; it logs its own failures
   public AutoCloseable watch(Consumer<Stored> onChange) {
     ScheduledExecutorService poller =
         Executors.newSingleThreadScheduledExecutor(

@@ -2,6 +2,7 @@ package io.mesh4j.controller.ca;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -55,7 +56,7 @@ public final class IssuanceMetrics {
   }
 
   void refused(Refusal reason) {
-    refusals.get(reason).incrementAndGet();
+    Objects.requireNonNull(refusals.get(reason)).incrementAndGet();
   }
 
   /** Certificates signed since start. */
@@ -65,7 +66,7 @@ public final class IssuanceMetrics {
 
   /** Requests refused for {@code reason} since start. */
   public long refusedCount(Refusal reason) {
-    return refusals.get(reason).get();
+    return Objects.requireNonNull(refusals.get(reason)).get();
   }
 
   /** Appends the counters in Prometheus text format. */

@@ -188,7 +188,7 @@ public final class SecretRootStore implements RootStore {
           }
         };
     SharedIndexInformer<Secret> informer = client.secrets().inNamespace(namespace).withName(name).inform(handler);
-    return informer::close;
+    return informer;
   }
 
   private Stored read(Secret secret) {

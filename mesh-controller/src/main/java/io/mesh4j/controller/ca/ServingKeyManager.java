@@ -30,7 +30,9 @@ public final class ServingKeyManager extends X509ExtendedKeyManager {
   private static final Logger log = LoggerFactory.getLogger(ServingKeyManager.class);
   // A handshake asks for the alias, then the chain and the key in separate calls; naming each
   // generation lets a swap between those calls still hand out a matching pair.
-  private record Material(String alias, ServingCertificate serving, PrivateKey key, X509Certificate[] chain) {}
+  @SuppressWarnings("ArrayRecordComponent") // never compared or hashed; a swap replaces it whole
+  private record Material(
+      String alias, ServingCertificate serving, PrivateKey key, X509Certificate[] chain) {}
 
   private final List<String> names;
   private final Duration lifetime;
@@ -54,8 +56,9 @@ public final class ServingKeyManager extends X509ExtendedKeyManager {
 
   private Material issue(CertificateAuthority.Root root) {
     ServingCertificate serving = ServingCertificate.issue(root, names, lifetime, clock);
+    generations++;
     return new Material(
-        "mesh4j-controller-" + (++generations),
+        "mesh4j-controller-" + generations,
         serving,
         Pem.readPrivateKey(serving.keyPem(), "the serving key"),
         Pem.readCertificates(serving.chainPem(), "the serving chain").toArray(new X509Certificate[0]));

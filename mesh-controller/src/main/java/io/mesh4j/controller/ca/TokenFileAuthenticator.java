@@ -75,6 +75,7 @@ public final class TokenFileAuthenticator implements WorkloadAuthenticator {
   }
 
   /** The table for the file as it is now; re-reads it after a change. */
+  @SuppressWarnings("ReferenceEquality") // identity: has another thread replaced the table?
   private Table current() {
     Table t = table;
     try {
@@ -107,7 +108,7 @@ public final class TokenFileAuthenticator implements WorkloadAuthenticator {
         continue;
       }
       String where = "token file " + file + " line " + (i + 1);
-      String[] fields = line.split("\\s+");
+      String[] fields = line.split("\\s+", -1);
       if (fields.length != 2) {
         throw new IllegalArgumentException(
             where + ": has " + fields.length + " fields; expected '<token> <namespace>/<serviceAccount>'");

@@ -10,6 +10,8 @@ package io.mesh4j.controller.ca;
 public interface WorkloadAuthenticator {
 
   /**
+   * Who {@code token} proves the caller is.
+   *
    * @param token the bearer token the caller sent, never empty
    * @return who the token proves
    * @throws AuthenticationException when the token proves nobody (unknown, expired, wrong

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -44,7 +45,7 @@ public final class PolicyResolver {
     return new Scope(qualify(namespace, calls, "calls"), qualify(namespace, serves, "serves"));
   }
 
-  private static TreeSet<String> qualify(String namespace, Collection<String> services, String field) {
+  private static SortedSet<String> qualify(String namespace, Collection<String> services, String field) {
     TreeSet<String> out = new TreeSet<>();
     int i = 0;
     for (String s : services) {

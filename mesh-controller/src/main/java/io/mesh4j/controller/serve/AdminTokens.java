@@ -70,6 +70,7 @@ public final class AdminTokens {
     return match;
   }
 
+  @SuppressWarnings("ReferenceEquality") // identity: has another thread replaced the table?
   private Table current() {
     Table t = table;
     try {

@@ -132,6 +132,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   }
 
   /** @param clock wall time for "last synced", version numbers and retention */
+  @SuppressWarnings("FutureReturnValueIgnored") // the sweep runs until the executor stops
   public SnapshotDistributor(InstantSource clock, Limits limits) {
     this.clock = clock;
     this.limits = limits;
@@ -593,6 +594,7 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
   }
 
+  @SuppressWarnings("ReferenceEquality") // compute() returns the same instance when nothing changed
   private void recompute(Scope scope, Shared shared) {
     Snapshot next = compute(scope, shared.snapshot);
     if (next == shared.snapshot) {

@@ -36,6 +36,7 @@ public enum StreamRefusal {
   }
 
   /** One counter per reason; thread-safe. */
+  @SuppressWarnings("EnumOrdinal") // one atomic slot per reason, indexed without a map
   static final class Counts {
     private final AtomicLongArray counts = new AtomicLongArray(values().length);
 

@@ -1,5 +1,6 @@
 package io.mesh4j.core.call;
 
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +14,12 @@ import org.jspecify.annotations.Nullable;
 public final class MeshFailure extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
+
+  /** The message, which every failure has: it says what the mesh did and why. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
+  }
 
   /** Why the mesh refused a call. */
   public enum Reason {
@@ -52,12 +59,12 @@ public final class MeshFailure extends RuntimeException {
     CANCELLED("call cancelled", "CANCELLED", 499);
 
     private final String phrase;
-    private final CallStatus grpcStatus;
+    private final int grpcCode;
     private final int httpStatus;
 
     Reason(String phrase, String grpcStatus, int httpStatus) {
       this.phrase = phrase;
-      this.grpcStatus = CallStatus.grpc(grpcStatus);
+      this.grpcCode = CallStatus.grpc(grpcStatus).code();
       this.httpStatus = httpStatus;
     }
 
@@ -97,7 +104,8 @@ public final class MeshFailure extends RuntimeException {
    */
   public static MeshFailure of(
       Reason reason, String destination, @Nullable String subset, String detail) {
-    return new MeshFailure(reason, destination, subset, detail, reason.grpcStatus, reason.httpStatus);
+    return new MeshFailure(
+        reason, destination, subset, detail, CallStatus.grpc(reason.grpcCode), reason.httpStatus);
   }
 
   /**

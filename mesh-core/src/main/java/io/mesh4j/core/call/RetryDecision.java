@@ -1,5 +1,8 @@
 package io.mesh4j.core.call;
 
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
 /**
  * What {@link Attempt#settle(Outcome)} answers: retry after a backoff, or stop and why.
  *
@@ -42,11 +45,12 @@ public final class RetryDecision {
     ALREADY_SETTLED
   }
 
-  private static final RetryDecision[] STOPS = new RetryDecision[Reason.values().length];
+  // One shared answer per reason, so that a stop allocates nothing.
+  private static final Map<Reason, RetryDecision> STOPS = new EnumMap<>(Reason.class);
 
   static {
     for (Reason r : Reason.values()) {
-      STOPS[r.ordinal()] = new RetryDecision(r, 0);
+      STOPS.put(r, new RetryDecision(r, 0));
     }
   }
 
@@ -68,7 +72,7 @@ public final class RetryDecision {
     if (reason == Reason.RETRY) {
       throw new IllegalArgumentException("use retryAfter");
     }
-    return STOPS[reason.ordinal()];
+    return Objects.requireNonNull(STOPS.get(reason));
   }
 
   public boolean shouldRetry() {

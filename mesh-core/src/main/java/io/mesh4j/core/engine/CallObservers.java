@@ -101,8 +101,15 @@ final class CallObservers {
     }
   }
 
-  private record Client(Failures events, ClientCallObserver[] observers)
-      implements ClientCallObserver {
+  private static final class Client implements ClientCallObserver {
+    private final Failures events;
+    private final ClientCallObserver[] observers;
+
+    Client(Failures events, ClientCallObserver[] observers) {
+      this.events = events;
+      this.observers = observers;
+    }
+
     @Override
     public void attemptStarted(Attempt attempt, HeaderSetter headers) {
       for (ClientCallObserver o : observers) {
@@ -142,8 +149,15 @@ final class CallObservers {
     }
   }
 
-  private record Server(Failures events, ServerCallObserver[] observers)
-      implements ServerCallObserver {
+  private static final class Server implements ServerCallObserver {
+    private final Failures events;
+    private final ServerCallObserver[] observers;
+
+    Server(Failures events, ServerCallObserver[] observers) {
+      this.events = events;
+      this.observers = observers;
+    }
+
     @Override
     public TelemetryScope activate() {
       TelemetryScope[] scopes = new TelemetryScope[observers.length];

@@ -43,7 +43,7 @@ final class Der {
 
   /** An OBJECT IDENTIFIER in dotted form. */
   static byte[] oid(String dotted) {
-    String[] arcs = dotted.split("\\.");
+    String[] arcs = dotted.split("\\.", -1);
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     writeBase128(body, Long.parseLong(arcs[0]) * 40 + Long.parseLong(arcs[1]));
     for (int i = 2; i < arcs.length; i++) {

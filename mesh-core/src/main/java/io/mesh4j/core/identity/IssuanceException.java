@@ -1,11 +1,18 @@
 package io.mesh4j.core.identity;
 
+import java.util.Objects;
 /** A certificate request was refused, or the authority could not be reached. */
 public final class IssuanceException extends Exception {
 
   private static final long serialVersionUID = 1L;
 
   private final boolean retryable;
+
+  /** What happened and why; every issuance failure has a message. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
+  }
 
   /**
    * @param message what happened and why, e.g. which identity was refused

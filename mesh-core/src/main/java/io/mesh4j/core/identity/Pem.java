@@ -97,7 +97,7 @@ public final class Pem {
   public static PrivateKey readPrivateKey(String pem, String what) {
     Matcher m = BLOCK.matcher(pem);
     String type = m.find() ? m.group(1) : null;
-    if (!"PRIVATE KEY".equals(type) && !"EC PRIVATE KEY".equals(type)) {
+    if (type == null || (!type.equals("PRIVATE KEY") && !type.equals("EC PRIVATE KEY"))) {
       throw new IllegalArgumentException(
           what
               + ": expected an unencrypted PRIVATE KEY or EC PRIVATE KEY block, found "

@@ -6,6 +6,7 @@ import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -160,7 +161,7 @@ public final class ConfigReference {
       rows(md, c, "metadata." + c.name());
     }
     for (Class<? extends MeshResource> kind : kinds) {
-      String[] about = KINDS.get(kind);
+      String[] about = Objects.requireNonNull(KINDS.get(kind));
       md.append("\n### ").append(kind.getSimpleName()).append("\n\n").append(about[0]).append("\n\n");
       header(md);
       for (ComponentModel c : Binder.components(kind)) {
@@ -175,7 +176,7 @@ public final class ConfigReference {
 
   /** The example of {@code kind} shown in the reference. */
   static String example(Class<? extends MeshResource> kind) {
-    return KINDS.get(kind)[1];
+    return Objects.requireNonNull(KINDS.get(kind), kind.getName())[1];
   }
 
   private static void header(StringBuilder md) {

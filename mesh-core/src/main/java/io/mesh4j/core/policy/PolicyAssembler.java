@@ -67,6 +67,8 @@ public final class PolicyAssembler {
   }
 
   /**
+   * Judges {@code documents} resource by resource against what was served before.
+   *
    * @param documents what operators wrote
    * @param discovered resources the controller derived itself (endpoints), trusted to be valid
    * @param lastGood the resources served before, by {@code Kind namespace/name}

@@ -337,7 +337,7 @@ public final class PolicyReader {
     /** Every resource whose record could be built, in input order; the semantic checks see these. */
     final List<MeshResource> bound = new ArrayList<>();
     /** The bound resources that had problems all the same, with those problems' paths. */
-    final Map<MeshResource, List<String>> refused = new IdentityHashMap<>();
+    final IdentityHashMap<MeshResource, List<String>> refused = new IdentityHashMap<>();
     final List<Problem> problems = new ArrayList<>();
     final List<String> order = new ArrayList<>();
 

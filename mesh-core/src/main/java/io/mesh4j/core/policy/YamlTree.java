@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.DumperOptions;
@@ -276,10 +277,16 @@ final class YamlTree {
     private static final Converted IN_PROGRESS = new Converted(null, 0, 0);
 
     private final Budget budget;
-    private final Map<Node, Converted> done = new IdentityHashMap<>();
+    private final IdentityHashMap<Node, Converted> done = new IdentityHashMap<>();
 
     Converter(Budget budget) {
       this.budget = budget;
+    }
+
+    // The marker is one instance, never equal to a real conversion by value.
+    @SuppressWarnings("ReferenceEquality")
+    private static boolean isInProgress(@Nullable Converted seen) {
+      return seen == IN_PROGRESS;
     }
 
     /**
@@ -288,7 +295,7 @@ final class YamlTree {
      */
     Converted convert(Node node, @Nullable Node parent, int levels) {
       Converted seen = done.get(node);
-      if (seen == IN_PROGRESS) {
+      if (isInProgress(seen)) {
         Node where = parent == null ? node : parent;
         throw new TreeException(
             "malformed YAML at " + position(where) + ": an alias must not refer to a node that contains it",
@@ -346,7 +353,8 @@ final class YamlTree {
               Converted merged = convert(source, node, levels + 1);
               deepest = Math.max(deepest, merged.levels - 1);
               @SuppressWarnings("unchecked")
-              Map<String, @Nullable Object> entries = (Map<String, @Nullable Object>) merged.tree;
+              Map<String, @Nullable Object> entries =
+                  (Map<String, @Nullable Object>) Objects.requireNonNull(merged.tree);
               entries.forEach(
                   (k, v) -> {
                     if (!explicit.contains(k) && !map.containsKey(k)) {

@@ -212,8 +212,9 @@ public final class DirectoryConfigSource implements ConfigSource {
    * JVM cannot be trusted to go on; those propagate and end the thread, as they should end others.
    */
   private void survive(Throwable t, String what) {
-    if (t instanceof VirtualMachineError && !(t instanceof OutOfMemoryError || t instanceof StackOverflowError)) {
-      throw (VirtualMachineError) t;
+    if (t instanceof VirtualMachineError fatal
+        && !(t instanceof OutOfMemoryError || t instanceof StackOverflowError)) {
+      throw fatal;
     }
     failures.incrementAndGet();
     log.error("{}; the last good policy stays in effect and watching goes on", what, t);

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +96,7 @@ final class Shop implements AutoCloseable {
    * then the frontend; returns once the frontend's mesh knows every endpoint.
    */
   static Shop start(Path configDir) throws Exception {
-    InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     // the CA root and the bootstrap tokens live beside the YAML, never in the watched directory
     Path identityDir = Files.createTempDirectory("mesh4j-shop-identity");
     MeshController controller;

@@ -234,6 +234,7 @@ public final class ShopDemo {
     }
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // the ticker runs until the demo shuts it down
   private Report runIn(Path dir, long start) throws Exception {
     out.println("mesh4j shop demo: starting the controller (local mode) and 5 Spring Boot applications on 127.0.0.1 ...");
     List<PhaseResult> results = new ArrayList<>();
@@ -567,6 +568,7 @@ public final class ShopDemo {
   }
 
   /** Whether stdout is an interactive terminal (not a pipe, a file or a CI log). */
+  @SuppressWarnings("SystemConsoleNull") // null on JDK 17-21; isTerminal() covers 22 and newer
   static boolean stdoutIsTerminal() {
     if (System.getenv("CI") != null || "dumb".equals(System.getenv("TERM"))) {
       return false;

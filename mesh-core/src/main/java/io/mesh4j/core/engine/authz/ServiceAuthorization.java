@@ -169,7 +169,7 @@ public final class ServiceAuthorization {
           && pathMatches(path);
     }
 
-    /** {@code paths} and {@code pathPrefixes} form one condition: any entry of either may match. */
+    /** The rule's paths and path prefixes form one condition: any entry of either may match. */
     private boolean pathMatches(@Nullable String path) {
       if (paths == null && pathPrefixes == null) {
         return true;
@@ -210,7 +210,7 @@ public final class ServiceAuthorization {
         return false;
       }
       for (String p : patterns) {
-        if (starSuffix && p.endsWith("*")
+        if ((starSuffix && p.endsWith("*"))
             ? value.regionMatches(0, p, 0, p.length() - 1)
             : value.equals(p)) {
           return true;

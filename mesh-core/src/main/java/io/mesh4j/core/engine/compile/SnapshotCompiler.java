@@ -53,6 +53,7 @@ public final class SnapshotCompiler {
    * load balancer and retry budget; guards that are "off unless set" stay off), obtained from the
    * policy binder so that the defaults live in one place.
    */
+  @SuppressWarnings("NullAway") // the nulls are what PolicySet.of replaces with the defaults
   private static final DestinationPolicy.Spec DEFAULTS =
       PolicySet.of(
               new DestinationPolicy(

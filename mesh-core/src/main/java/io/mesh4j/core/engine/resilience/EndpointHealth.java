@@ -57,8 +57,30 @@ public final class EndpointHealth {
     this.binding = new Binding(endpoint, null, new int[0]);
   }
 
-  /** Where an endpoint sits in the current snapshot; replaced at each swap. */
-  private record Binding(Endpoint endpoint, @Nullable OutlierScope scope, int[] groups) {}
+  /** Where an endpoint sits in the current snapshot; replaced at each swap. Immutable. */
+  private static final class Binding {
+    private final Endpoint endpoint;
+    private final @Nullable OutlierScope scope;
+    private final int[] groups;
+
+    Binding(Endpoint endpoint, @Nullable OutlierScope scope, int[] groups) {
+      this.endpoint = endpoint;
+      this.scope = scope;
+      this.groups = groups;
+    }
+
+    Endpoint endpoint() {
+      return endpoint;
+    }
+
+    @Nullable OutlierScope scope() {
+      return scope;
+    }
+
+    int[] groups() {
+      return groups;
+    }
+  }
 
   private static final class Config {
     final int consecutiveFailures;

@@ -1,15 +1,16 @@
 package io.mesh4j.core.engine.resilience;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
-import io.mesh4j.core.call.MeshFailure;
-import io.mesh4j.core.telemetry.MeshListener.BreakerState;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.mesh4j.core.base.Ticker;
+import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.engine.Events;
 import io.mesh4j.core.policy.DestinationPolicy;
+import io.mesh4j.core.telemetry.MeshListener.BreakerState;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,6 +41,8 @@ public final class SubsetGuard {
   public static final int CIRCUIT_OPEN = 1;
   public static final int MAX_CONCURRENCY = 2;
 
+  // A stackless marker handed to Resilience4j as "this call failed"; never thrown.
+  @SuppressWarnings("StaticAssignmentOfThrowable")
   private static final RuntimeException RECORDED_FAILURE = new RecordedFailure();
 
   private final String destination;
@@ -207,7 +210,7 @@ public final class SubsetGuard {
 
   private void noticeTransition(CircuitBreaker b) {
     CircuitBreaker.State now = b.getState();
-    CircuitBreaker.State before = lastState.get();
+    CircuitBreaker.State before = Objects.requireNonNull(lastState.get());
     if (now != before && lastState.compareAndSet(before, now) && events.enabled()) {
       BreakerState from = map(before);
       BreakerState to = map(now);

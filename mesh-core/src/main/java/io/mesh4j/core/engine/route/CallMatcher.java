@@ -4,12 +4,12 @@ import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.policy.TrafficRoute;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One compiled {@link TrafficRoute.Match}: every condition that is set must hold. Immutable.
- *
- * @throws com.google.re2j.PatternSyntaxException from the constructor for an invalid expression
+ * One compiled {@link TrafficRoute.Match}: every condition that is set must hold. Immutable. The
+ * constructor throws {@link com.google.re2j.PatternSyntaxException} for an invalid expression
  */
 final class CallMatcher {
 
@@ -30,8 +30,8 @@ final class CallMatcher {
     this.httpMethod = method == null ? null : method.toUpperCase(Locale.ROOT);
     TrafficRoute.StringMatch p = m.path();
     this.path = p == null ? null : StringMatcher.of(p.exact(), p.prefix(), p.regex(), maxRegexInput);
-    List<TrafficRoute.HeaderMatch> hs = m.headers();
-    this.headers = new HeaderMatcher[hs == null ? 0 : hs.size()];
+    List<TrafficRoute.HeaderMatch> hs = Objects.requireNonNullElse(m.headers(), List.of());
+    this.headers = new HeaderMatcher[hs.size()];
     for (int i = 0; i < headers.length; i++) {
       headers[i] = new HeaderMatcher(hs.get(i), maxRegexInput);
     }

@@ -7,6 +7,7 @@ import io.mesh4j.core.engine.fault.FaultPolicy;
 import io.mesh4j.core.engine.resilience.RetryPolicy;
 import io.mesh4j.core.policy.TrafficRoute;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,9 +52,10 @@ public final class CompiledRule {
       @Nullable MirrorTarget mirror,
       long mirrorPpm) {
     this.name = name;
-    this.matchers = new CallMatcher[matches == null ? 0 : matches.size()];
+    List<TrafficRoute.Match> all = Objects.requireNonNullElse(matches, List.of());
+    this.matchers = new CallMatcher[all.size()];
     for (int i = 0; i < matchers.length; i++) {
-      matchers[i] = new CallMatcher(matches.get(i), maxRegexInput);
+      matchers[i] = new CallMatcher(all.get(i), maxRegexInput);
     }
     this.backends = backends;
     this.cumulative = new long[weights.length];

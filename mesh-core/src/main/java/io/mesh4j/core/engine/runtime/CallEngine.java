@@ -103,7 +103,7 @@ public final class CallEngine implements Outbound, Inbound {
     }
     long start = ctx.ticker().nanos();
     ServerCallObserver observer = events.serverCall(ServerCalls.info(call));
-    return new ObservedAdmission(refusal(call), observer, ctx.ticker(), start);
+    return new ServerCalls.ObservedAdmission(refusal(call), observer, ctx.ticker(), start);
   }
 
   /** Why the call is refused, or null when it is admitted. */

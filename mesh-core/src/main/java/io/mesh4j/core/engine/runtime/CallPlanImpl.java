@@ -65,6 +65,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   private @Nullable Retry last;
   private @Nullable Endpoint firstEndpoint;
   private @Nullable EndpointHealth firstHealth;
+  @SuppressWarnings("UnusedVariable") // read and written through FIRST_SETTLED
   private volatile int firstSettled;
   private boolean mirrorTaken;
 
@@ -406,12 +407,13 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   /** Whether and when to retry after attempt {@code number} ended with {@code outcome}. */
   RetryDecision decide(Outcome outcome, int number, long now, boolean replayable) {
     switch (outcome.kind()) {
-      case SUCCESS:
+      case SUCCESS -> {
         return RetryDecision.stop(RetryDecision.Reason.SUCCEEDED);
-      case CANCELLED:
+      }
+      case CANCELLED -> {
         return RetryDecision.stop(RetryDecision.Reason.CANCELLED);
-      default:
-        break;
+      }
+      default -> {}
     }
     // Checked before everything else: a retry the adapter cannot perform must neither take room
     // from the budget nor be announced to listeners as scheduled.
@@ -481,6 +483,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     final EndpointHealth health;
     final @Nullable Retry previous;
     private final int number;
+    @SuppressWarnings("UnusedVariable") // read and written through SETTLED
     private volatile int settled;
 
     Retry(

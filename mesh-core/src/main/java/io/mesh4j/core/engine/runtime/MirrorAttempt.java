@@ -42,6 +42,7 @@ final class MirrorAttempt implements Attempt, PickContext {
   private final long timeoutNanos;
   private @Nullable Endpoint endpoint;
   private @Nullable EndpointHealth health;
+  @SuppressWarnings("UnusedVariable") // read and written through SETTLED
   private volatile int settled;
 
   MirrorAttempt(

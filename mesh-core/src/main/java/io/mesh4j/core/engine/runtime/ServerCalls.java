@@ -34,50 +34,50 @@ final class ServerCalls {
         call.headers(),
         null);
   }
-}
 
-/** The answer for an incoming call that listeners observe, from its arrival to its end. */
-final class ObservedAdmission extends AtomicBoolean implements Admission {
+  /** The answer for an incoming call that listeners observe, from its arrival to its end. */
+  static final class ObservedAdmission extends AtomicBoolean implements Admission {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final transient @Nullable MeshFailure refusal;
-  private final transient ServerCallObserver observer;
-  private final transient Ticker ticker;
-  private final long startNanos;
+    private final transient @Nullable MeshFailure refusal;
+    private final transient ServerCallObserver observer;
+    private final transient Ticker ticker;
+    private final long startNanos;
 
-  ObservedAdmission(
-      @Nullable MeshFailure refusal, ServerCallObserver observer, Ticker ticker, long startNanos) {
-    this.refusal = refusal;
-    this.observer = observer;
-    this.ticker = ticker;
-    this.startNanos = startNanos;
-  }
-
-  @Override
-  public boolean isAdmitted() {
-    return refusal == null;
-  }
-
-  @Override
-  public MeshFailure refusal() {
-    MeshFailure r = refusal;
-    if (r == null) {
-      throw new IllegalStateException("the call was admitted");
+    ObservedAdmission(
+        @Nullable MeshFailure refusal, ServerCallObserver observer, Ticker ticker, long startNanos) {
+      this.refusal = refusal;
+      this.observer = observer;
+      this.ticker = ticker;
+      this.startNanos = startNanos;
     }
-    return r;
-  }
 
-  @Override
-  public TelemetryScope activate() {
-    return observer.activate();
-  }
+    @Override
+    public boolean isAdmitted() {
+      return refusal == null;
+    }
 
-  @Override
-  public void end(CallStatus status, long requestBytes, long responseBytes) {
-    if (compareAndSet(false, true)) {
-      long duration = ticker.nanos() - startNanos;
-      observer.callEnded(new CallEnd(status, duration, requestBytes, responseBytes, refusal));
+    @Override
+    public MeshFailure refusal() {
+      MeshFailure r = refusal;
+      if (r == null) {
+        throw new IllegalStateException("the call was admitted");
+      }
+      return r;
+    }
+
+    @Override
+    public TelemetryScope activate() {
+      return observer.activate();
+    }
+
+    @Override
+    public void end(CallStatus status, long requestBytes, long responseBytes) {
+      if (compareAndSet(false, true)) {
+        long duration = ticker.nanos() - startNanos;
+        observer.callEnded(new CallEnd(status, duration, requestBytes, responseBytes, refusal));
+      }
     }
   }
 }

@@ -48,7 +48,7 @@ public class PricingController {
     if (m == PricingMode.SLOW) {
       Thread.sleep(slowDelay.toMillis());
     }
-    long cents = 100 + Math.floorMod(id.hashCode(), 9900);
+    long cents = 100L + Math.floorMod(id.hashCode(), 9900);
     return ResponseEntity.ok(Map.of("id", id, "cents", cents, "currency", "EUR", "instance", instance));
   }
 
