@@ -69,7 +69,7 @@ public final class Mesh implements MeshView, AutoCloseable {
     this.identity = b.identity;
     EngineContext ctx =
         new EngineContext(
-            ticker, b.sleeper, b.random, events, b.localZone, ticker == Ticker.system());
+            ticker, b.sleeper, b.random, events, b.localZone, ticker.equals(Ticker.system()));
     this.registry = new GuardRegistry(updateLock);
     this.compiler = new SnapshotCompiler(ctx, registry);
     this.engine = new CallEngine(ctx);
@@ -324,7 +324,7 @@ public final class Mesh implements MeshView, AutoCloseable {
       }
       List<Endpoint> now = endpoints(destination);
       List<Endpoint> before = last;
-      if (before != null && (before == now || before.equals(now))) {
+      if (now.equals(before)) {
         return;
       }
       last = now;

@@ -22,10 +22,10 @@ import io.grpc.stub.StreamObserver;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.testing.TestMesh;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
-import io.mesh4j.core.testing.TestMesh;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -408,41 +408,7 @@ class MeshChannelsTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
 
-  @Test
-  @Timeout(30)
-  void perTryTimeoutMovesASlowAttemptToAnotherEndpoint() {
-    Backend slow = grpc.backend("slow").answerAfter(Duration.ofSeconds(5));
-    Backend fast = grpc.backend("fast");
-    mesh.apply(
-        endpoints(slow.port(), "v1", fast.port(), "v1")
-            + route(
-                "retries: {attempts: 2, perTryTimeout: 150ms, retryOn: [per-try-timeout],"
-                    + " backoff: {base: 1ms, max: 5ms}}"));
-    ManagedChannel channel = channel();
 
-    for (int i = 0; i < 10; i++) {
-      assertThat(call(channel)).isEqualTo("fast");
-    }
-    assertThat(slow.calls()).isPositive();
-  }
-
-  @Test
-  @Timeout(30)
-  void injectedAbortFailsCallsWithoutSendingThem() {
-    Backend backend = grpc.backend("only");
-    mesh.apply(endpoints(backend.port(), "v1") + route("fault: {abort: {percent: 100}}"));
-    ManagedChannel channel = channel();
-
-    assertThatThrownBy(() -> call(channel))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-              assertThat(e.getStatus().getDescription())
-                  .startsWith("mesh4j: injected fault for " + CATALOG);
-            });
-    assertThat(backend.calls()).isZero();
-  }
 
   @Test
   @Timeout(30)
@@ -458,22 +424,6 @@ class MeshChannelsTest {
         .isGreaterThanOrEqualTo(Duration.ofMillis(300));
   }
 
-  @Test
-  @Timeout(30)
-  void injectedDelayLongerThanTheDeadlineEndsAtTheDeadline() {
-    Backend backend = grpc.backend("only");
-    mesh.apply(endpoints(backend.port(), "v1") + route("fault: {delay: {percent: 100, duration: 5s}}"));
-    ManagedChannel channel = channel();
-
-    long start = System.nanoTime();
-    assertThatThrownBy(
-            () -> call(channel, CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-    assertThat(backend.calls()).isZero();
-  }
 
   @Test
   @Timeout(30)
@@ -637,27 +587,6 @@ class MeshChannelsTest {
     assertThat(backend.calls()).isZero();
   }
 
-  @Test
-  @Timeout(30)
-  void cancellingACallWaitingForItsRetryEndsItAtOnce() {
-    Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
-    mesh.apply(
-        endpoints(backend.port(), "v1")
-            + route(
-                "retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 10s, max: 10s}}"));
-    ManagedChannel channel = channel();
-
-    ListenableFuture<String> future =
-        ClientCalls.futureUnaryCall(channel.newCall(EchoService.UNARY, CallOptions.DEFAULT), "hi");
-    await().atMost(Duration.ofSeconds(5)).until(() -> backend.calls() == 1);
-    future.cancel(true);
-
-    assertThat(future).isCancelled();
-    await()
-        .during(Duration.ofMillis(300))
-        .atMost(Duration.ofSeconds(2))
-        .until(() -> backend.calls() == 1);
-  }
 
   @Test
   @Timeout(30)

@@ -11,8 +11,8 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
 import io.mesh4j.core.call.MeshFailure;
-import io.mesh4j.http.testing.Servers;
 import io.mesh4j.core.testing.TestMesh;
+import io.mesh4j.http.testing.Servers;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -223,24 +223,6 @@ class MeshOkHttpTest {
     assertThat(mesh.breakerTransitions()).contains("CLOSED->OPEN", "HALF_OPEN->CLOSED");
   }
 
-  @Test
-  @Timeout(60)
-  void perTryTimeoutMovesASlowAttemptToAnotherServer() throws IOException {
-    WireMockServer slow = servers.start(aResponse().withStatus(200).withBody("slow").withFixedDelay(3000));
-    WireMockServer fast = servers.start("fast");
-    mesh.apply(
-        endpoints(slow.port(), "v1", fast.port(), "v1")
-            + route(
-                "retries: {attempts: 2, perTryTimeout: 200ms, retryOn: [per-try-timeout],"
-                    + " backoff: {base: 1ms, max: 5ms}}"));
-
-    for (int i = 0; i < 10; i++) {
-      long start = System.nanoTime();
-      assertThat(getBody("/items")).isEqualTo("200 fast");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500));
-    }
-    await().atMost(Duration.ofSeconds(5)).until(() -> served(slow) > 0);
-  }
 
   @Test
   @Timeout(60)
@@ -289,22 +271,6 @@ class MeshOkHttpTest {
     }
   }
 
-  @Test
-  @Timeout(30)
-  void injectedAbortFailsWithoutSending() {
-    WireMockServer server = servers.start("only");
-    mesh.apply(endpoints(server.port(), "v1") + route("fault: {abort: {percent: 100, httpStatus: 418}}"));
-
-    assertThatThrownBy(() -> get("/items"))
-        .isInstanceOfSatisfying(
-            MeshHttpException.class,
-            e -> {
-              assertThat(e.reason()).isEqualTo(MeshFailure.Reason.FAULT_ABORT);
-              assertThat(e.httpStatus()).isEqualTo(418);
-              assertThat(e).hasMessageStartingWith("mesh4j: injected fault for catalog.shop");
-            });
-    assertThat(served(server)).isZero();
-  }
 
   @Test
   @Timeout(30)

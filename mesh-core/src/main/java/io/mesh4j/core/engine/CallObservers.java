@@ -29,6 +29,7 @@ final class CallObservers {
   }
 
   /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
+  @SuppressWarnings("ReferenceEquality") // NONE is a marker: only that instance means "declined"
   static ClientCallObserver client(Failures events, MeshListener[] listeners, ClientCallInfo info) {
     // One array per observed call, no list: this runs on every call.
     ClientCallObserver[] observers = new ClientCallObserver[listeners.length];
@@ -58,6 +59,7 @@ final class CallObservers {
   }
 
   /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
+  @SuppressWarnings("ReferenceEquality") // NONE is a marker: only that instance means "declined"
   static ServerCallObserver server(Failures events, MeshListener[] listeners, ServerCallInfo info) {
     ServerCallObserver[] observers = new ServerCallObserver[listeners.length];
     int n = 0;

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Thrown by the convenience factories {@link PolicySet#parse} and {@link PolicySet#of} when the
  * input has problems; the message lists every one of them. Code that must not throw (config
- * sources) uses {@link PolicySet#tryParse} and friends, which return a {@link PolicyResult}.
+ * sources) uses {@link PolicyResult#parse} and friends, which return problems as values.
  */
 public final class InvalidPolicyException extends IllegalArgumentException {
 

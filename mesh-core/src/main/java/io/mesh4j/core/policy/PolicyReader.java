@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * is loaded safely into a plain tree and bound onto the model records by their {@link Field}
  * descriptions; every problem in the input is reported, each naming its resource and field path.
  *
- * <p>This checks each resource on its own; {@link PolicySet#tryParse} and {@link PolicySet#load}
+ * <p>This checks each resource on its own; {@link PolicyResult#parse} and {@link PolicyResult#load}
  * add the semantic and cross-resource checks. Stateless and thread-safe.
  */
 public final class PolicyReader {

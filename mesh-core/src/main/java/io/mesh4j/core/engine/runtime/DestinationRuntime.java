@@ -72,12 +72,12 @@ public final class DestinationRuntime {
     return nanos + "ns";
   }
 
-  /** Every rule of the destination, the default rule last. */
   /** The backend a mirror to this destination's {@code subset} (null: all endpoints) goes to. */
   public @Nullable Backend mirrorBackend(@Nullable String subset) {
     return subset == null ? all : subsets.get(subset);
   }
 
+  /** Every rule of the destination, the default rule last. */
   public CompiledRule[] allRules() {
     CompiledRule[] out = java.util.Arrays.copyOf(rules, rules.length + 1);
     out[rules.length] = defaultRule;

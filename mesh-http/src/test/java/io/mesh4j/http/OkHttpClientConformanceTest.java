@@ -1,0 +1,123 @@
+package io.mesh4j.http;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.testing.conformance.ClientAdapterConformance;
+import io.mesh4j.http.testing.Servers;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
+
+/** The client conformance kit against the OkHttp interceptor: WireMock peers on loopback. */
+class OkHttpClientConformanceTest extends ClientAdapterConformance {
+
+  private final Servers servers = closing(new Servers());
+
+  @Override
+  protected Peer peer(String name) {
+    WireMockServer server = servers.start(name);
+    return new Peer() {
+      @Override
+      public int port() {
+        return server.port();
+      }
+
+      @Override
+      public int calls() {
+        return server.getAllServeEvents().size();
+      }
+
+      @Override
+      public void behave(Behavior behavior) {
+        ResponseDefinitionBuilder answer =
+            switch (behavior) {
+              case OK -> aResponse().withStatus(200).withBody(name);
+              case FAIL -> aResponse().withStatus(503).withBody(name + " is down");
+              case HANG -> aResponse().withStatus(200).withBody(name).withFixedDelay(60_000);
+            };
+        Servers.answer(server, answer);
+      }
+
+      @Override
+      public List<@Nullable String> header(String header) {
+        // the journal lists the newest request first
+        List<@Nullable String> values =
+            new java.util.ArrayList<>(
+                server.getAllServeEvents().stream()
+                    .<@Nullable String>map(e -> e.getRequest().getHeader(header))
+                    .toList());
+        java.util.Collections.reverse(values);
+        return values;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  protected Client client(Mesh mesh) {
+    OkHttpClient client = MeshOkHttp.client(mesh);
+    return new Client() {
+      @Override
+      public Result call(Map<String, String> headers) {
+        Request.Builder request = new Request.Builder().url("http://catalog.shop/items");
+        headers.forEach(request::header);
+        return result(client.newCall(request.build()));
+      }
+
+      @Override
+      public Pending start() {
+        Call call = client.newCall(new Request.Builder().url("http://catalog.shop/items").build());
+        CompletableFuture<Result> result = CompletableFuture.supplyAsync(() -> result(call));
+        return new Pending() {
+          @Override
+          public void cancel() {
+            call.cancel();
+          }
+
+          @Override
+          public Result await() throws InterruptedException, ExecutionException {
+            return result.get();
+          }
+        };
+      }
+
+      @Override
+      public void close() {
+        client.dispatcher().executorService().shutdown();
+        client.connectionPool().evictAll();
+      }
+    };
+  }
+
+  private static Result result(Call call) {
+    try (Response response = call.execute()) {
+      return new Result(Integer.toString(response.code()), null, response.body().string());
+    } catch (MeshHttpException e) {
+      return new Result(Integer.toString(e.httpStatus()), e.reason(), String.valueOf(e.getMessage()));
+    } catch (IOException e) {
+      return new Result(call.isCanceled() ? "CANCELLED" : "0", null, String.valueOf(e.getMessage()));
+    }
+  }
+
+  @Override
+  protected String retryableStatus() {
+    return "503";
+  }
+
+  @Override
+  protected String okStatus() {
+    return "200";
+  }
+}
