@@ -97,6 +97,7 @@ public final class MeshServerInterceptors {
     }
 
     @Override
+    @SuppressWarnings("ReferenceEquality") // the shared answer marks a call nobody observes
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
       String peer = peers.peer(call, headers);

@@ -82,6 +82,7 @@ public final class MeshServletFilter implements Filter {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // the shared answer marks a call nobody observes
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
       throws IOException, ServletException {
     if (!(request instanceof HttpServletRequest http)

@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #cancel} may run on any thread; everything else follows the logical call.
  */
+@SuppressWarnings("ReferenceEquality") // NONE is a marker: only that instance means "not observed"
 abstract class CallLifecycle implements CallPlan {
 
   private static final VarHandle STATE;
