@@ -1,6 +1,7 @@
 package io.mesh4j.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.CallOptions;
@@ -294,6 +295,8 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
 
     callWithCompression(channel, false);
 
+    // the server's stream ends a moment after the client has its answer
+    await().atMost(Duration.ofSeconds(10)).until(() -> peer.compressed.size() == 3);
     assertThat(peer.compressed).containsExactly(false, false, false);
   }
 
@@ -305,6 +308,7 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
 
     callWithCompression(channel, true);
 
+    await().atMost(Duration.ofSeconds(10)).until(() -> peer.compressed.size() == 2);
     assertThat(peer.compressed).containsExactly(true, true);
   }
 
