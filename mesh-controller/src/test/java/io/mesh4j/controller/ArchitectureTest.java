@@ -1,5 +1,8 @@
 package io.mesh4j.controller;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import io.mesh4j.core.testing.Architecture;
 import org.junit.jupiter.api.Test;
@@ -24,5 +27,30 @@ class ArchitectureTest {
   @Test
   void usesOtherModulesThroughTheirPublicApisOnly() {
     Architecture.usesOnlyPublicApis(CLASSES, "io.mesh4j.controller");
+  }
+
+  @Test
+  void usesTheWireModelNotTheApplicationsEndOfTheStream() {
+    noClasses().should().dependOnClassesThat().resideInAPackage("io.mesh4j.client..").check(CLASSES);
+  }
+
+  @Test
+  void packagesLayerAsTheirPackageInfosSay() {
+    layeredArchitecture()
+        .consideringOnlyDependenciesInLayers()
+        .layer("command").definedBy("io.mesh4j.controller")
+        .layer("kubernetes").definedBy("io.mesh4j.controller.kubernetes..")
+        .layer("serve").definedBy("io.mesh4j.controller.serve..")
+        .layer("ca").definedBy("io.mesh4j.controller.ca..")
+        .layer("resolve").definedBy("io.mesh4j.controller.resolve..")
+        .layer("crd").definedBy("io.mesh4j.controller.crd..")
+        .whereLayer("command").mayNotBeAccessedByAnyLayer()
+        .whereLayer("kubernetes").mayOnlyBeAccessedByLayers("command")
+        .whereLayer("serve").mayOnlyBeAccessedByLayers("command", "kubernetes")
+        .whereLayer("ca").mayOnlyBeAccessedByLayers("command", "serve")
+        .whereLayer("resolve").mayOnlyBeAccessedByLayers("command", "kubernetes", "serve")
+        // the CRD classes only feed the schema generator; the controller reads resources untyped
+        .whereLayer("crd").mayNotBeAccessedByAnyLayer()
+        .check(CLASSES);
   }
 }
