@@ -318,6 +318,33 @@ public abstract class ClientAdapterConformance {
   }
 
   @Test
+  void anEndpointThatFailsIsEjectedAndGetsNoMoreCalls() throws Exception {
+    Peer bad = closing(peer("bad"));
+    Peer good = closing(peer("good"));
+    bad.behave(Behavior.FAIL);
+    Client client = closing(client(mesh(FakeSleeper.automatic(ticker))));
+    apply(
+        endpoints(bad, good)
+            + route("")
+            + """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              outlierDetection: {consecutiveFailures: 1, baseEjectionTime: 5m, maxEjectionPercent: 50}
+            """);
+
+    // The kit's chance always picks the first endpoint, until it is ejected.
+    assertThat(client.call(Map.of()).status()).isEqualTo(retryableStatus());
+    for (int i = 0; i < 3; i++) {
+      assertThat(client.call(Map.of()).message()).isEqualTo("good");
+    }
+    assertThat(bad.calls()).isEqualTo(1);
+  }
+
+  @Test
   void anInjectedAbortFailsTheCallWithoutSendingIt() throws Exception {
     Peer a = closing(peer("a"));
     Client client = closing(client(mesh(FakeSleeper.automatic(ticker))));
