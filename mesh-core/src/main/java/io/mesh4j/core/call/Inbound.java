@@ -17,7 +17,9 @@ public interface Inbound {
    * service has {@code ALLOW} policies and none of their rules matches it; the message names the
    * policy (or policies) responsible, e.g. {@code AuthorizationPolicy shop/pricing-readers}. An
    * authorized call then takes a token from the service's server-side limit, if it has one; a
-   * denied call takes none.
+   * denied call takes none. Listeners that observe calls hear of it from here on, through the
+   * answer: the adapter runs the handler inside {@link Admission#activate()} and calls {@link
+   * Admission#end} once, refused calls included.
    */
   Admission admit(InboundCall call);
 }
