@@ -165,6 +165,6 @@ public class CallDecisionBenchmark {
   public RetryDecision planPickAndSettle() {
     CallPlan plan = outbound.plan(CALL);
     Attempt attempt = plan.nextAttempt();
-    return attempt.settle(Outcome.success(1_000_000L));
+    return attempt.settle(Outcome.success());
   }
 }

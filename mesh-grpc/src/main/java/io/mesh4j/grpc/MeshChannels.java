@@ -104,7 +104,7 @@ public final class MeshChannels {
    * of each call is the channel's authority.
    */
   public static ClientInterceptor clientInterceptor(Mesh mesh) {
-    return new MeshClientInterceptor(mesh.outbound(), mesh.ticker());
+    return new MeshClientInterceptor(mesh.outbound());
   }
 
   /**

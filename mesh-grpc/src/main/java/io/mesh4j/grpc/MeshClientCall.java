@@ -9,7 +9,6 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.CallStatus;
@@ -62,7 +61,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final Channel next;
   private final Outbound outbound;
   private final String destination;
-  private final Ticker ticker;
   private final boolean replayable;
   private final Object lock = new Object();
   private final AtomicBoolean finished = new AtomicBoolean();
@@ -102,14 +100,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       CallOptions callOptions,
       Channel next,
       Outbound outbound,
-      String destination,
-      Ticker ticker) {
+      String destination) {
     this.method = method;
     this.callOptions = callOptions;
     this.next = next;
     this.outbound = outbound;
     this.destination = destination;
-    this.ticker = ticker;
     this.replayable = method.getType().clientSendsOneMessage();
   }
 
@@ -276,17 +272,16 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= p.remainingNanos();
     AttemptTracer tracer = new AttemptTracer();
     options = options.withStreamTracerFactory(tracer);
-    long startNanos = ticker.nanos();
     ClientCall<ReqT, RespT> call;
     try {
       call = next.newCall(method, options);
       lastTracer = tracer;
-      call.start(new AttemptListener(attempt, tracer, startNanos, boundByCallDeadline), headers);
+      call.start(new AttemptListener(attempt, tracer, boundByCallDeadline), headers);
     } catch (RuntimeException | Error e) {
       // The attempt holds permits; it must be settled even though it never went out, and the
       // call ends here: the exception is all the application will hear of it.
       attempt.settleFinal(
-          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL", ticker.nanos() - startNanos));
+          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL"));
       if (finished.compareAndSet(false, true)) {
         p.end(CallStatus.grpc(Status.Code.INTERNAL.value()), -1, -1);
       }
@@ -363,7 +358,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return;
     }
     AttemptTracer tracer = new AttemptTracer();
-    long startNanos = ticker.nanos();
     Context forked = context.fork();
     Context previous = forked.attach();
     try {
@@ -381,14 +375,14 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       ClientCall<ReqT, RespT> call = next.newCall(method, options);
       Metadata headers = new Metadata();
       headers.merge(appHeaders());
-      call.start(new MirrorListener(copy, tracer, startNanos), headers);
+      call.start(new MirrorListener(copy, tracer), headers);
       call.request(1);
       call.sendMessage(request);
       call.halfClose();
     } catch (RuntimeException e) {
       // The copy must never fail the call; it must still give its permits back.
       copy.settle(
-          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL", ticker.nanos() - startNanos));
+          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL"));
     } finally {
       forked.detach(previous);
     }
@@ -517,15 +511,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final class AttemptListener extends Listener<RespT> {
     private final Attempt attempt;
     private final AttemptTracer tracer;
-    private final long startNanos;
     private final boolean boundByCallDeadline;
     private @Nullable Metadata heldHeaders;
 
-    AttemptListener(
-        Attempt attempt, AttemptTracer tracer, long startNanos, boolean boundByCallDeadline) {
+    AttemptListener(Attempt attempt, AttemptTracer tracer, boolean boundByCallDeadline) {
       this.attempt = attempt;
       this.tracer = tracer;
-      this.startNanos = startNanos;
       this.boundByCallDeadline = boundByCallDeadline;
     }
 
@@ -564,8 +555,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         current = null;
         wasCancelled = cancelled;
       }
-      long latency = ticker.nanos() - startNanos;
-      Outcome outcome = outcome(status, latency, wasCancelled);
+      Outcome outcome = classify(status, wasCancelled, tracer);
       // Once a response message reached the application, or for a streamed request that was not
       // kept, the call cannot be replayed: the engine must not spend budget on a retry.
       RetryDecision decision =
@@ -595,53 +585,46 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       MeshFailure f = plan().defaultDeadlineFailure();
       return f == null ? status : MeshStatus.of(f).withCause(status.asRuntimeException());
     }
-
-    private Outcome outcome(Status status, long latencyNanos, boolean wasCancelled) {
-      return classify(status, latencyNanos, wasCancelled, tracer);
-    }
   }
 
   /** Settles a mirror copy when it ends; its response is dropped unread. */
   private final class MirrorListener extends Listener<RespT> {
     private final Attempt copy;
     private final AttemptTracer tracer;
-    private final long startNanos;
 
-    MirrorListener(Attempt copy, AttemptTracer tracer, long startNanos) {
+    MirrorListener(Attempt copy, AttemptTracer tracer) {
       this.copy = copy;
       this.tracer = tracer;
-      this.startNanos = startNanos;
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      copy.settle(classify(status, ticker.nanos() - startNanos, false, tracer));
+      copy.settle(classify(status, false, tracer));
     }
   }
 
   /** Turns how an attempt closed into the engine's outcome. */
-  private static Outcome classify(
-      Status status, long latencyNanos, boolean wasCancelled, AttemptTracer tracer) {
+  private static Outcome classify(Status status, boolean wasCancelled, AttemptTracer tracer) {
     if (status.isOk()) {
-      return Outcome.success(latencyNanos);
+      return Outcome.success();
     }
     if (wasCancelled || status.getCode() == Status.Code.CANCELLED) {
       // Cancelled by the application or its context; says nothing about the endpoint.
-      return Outcome.cancelled(latencyNanos);
+      return Outcome.cancelled();
     }
     String code = status.getCode().name();
     if (!tracer.streamCreated) {
       // The request never left: the connection could not be made (or the pick failed).
-      return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code, latencyNanos);
+      return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code);
     }
     if (status.getCode() == Status.Code.DEADLINE_EXCEEDED && !tracer.serverAnswered) {
-      return Outcome.failure(Outcome.Kind.TIMEOUT, code, latencyNanos);
+      return Outcome.failure(Outcome.Kind.TIMEOUT, code);
     }
     if (!tracer.serverAnswered) {
       // Sent, but the stream ended without a word from the server: the connection broke.
-      return Outcome.failure(Outcome.Kind.RESET, code, latencyNanos);
+      return Outcome.failure(Outcome.Kind.RESET, code);
     }
-    return Outcome.status(CallStatus.grpc(status.getCode().value()), latencyNanos);
+    return Outcome.status(CallStatus.grpc(status.getCode().value()));
   }
 
   /** Writes propagation headers into an attempt's metadata. */

@@ -5,7 +5,6 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
-import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Outbound;
 
 /**
@@ -19,16 +18,14 @@ import io.mesh4j.core.call.Outbound;
 final class MeshClientInterceptor implements ClientInterceptor {
 
   private final Outbound outbound;
-  private final Ticker ticker;
 
-  MeshClientInterceptor(Outbound outbound, Ticker ticker) {
+  MeshClientInterceptor(Outbound outbound) {
     this.outbound = outbound;
-    this.ticker = ticker;
   }
 
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-    return new MeshClientCall<>(method, callOptions, next, outbound, next.authority(), ticker);
+    return new MeshClientCall<>(method, callOptions, next, outbound, next.authority());
   }
 }

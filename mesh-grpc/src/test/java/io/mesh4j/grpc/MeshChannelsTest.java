@@ -685,7 +685,7 @@ class MeshChannelsTest {
       return taken.size();
     } finally {
       for (Attempt attempt : taken) {
-        attempt.settle(Outcome.cancelled(0));
+        attempt.settle(Outcome.cancelled());
       }
     }
   }
@@ -875,10 +875,10 @@ class MeshChannelsTest {
       return copy != null && copy.admitted();
     } finally {
       if (primary.admitted()) {
-        primary.settle(Outcome.cancelled(0));
+        primary.settle(Outcome.cancelled());
       }
       if (copy != null) {
-        copy.settle(Outcome.cancelled(0));
+        copy.settle(Outcome.cancelled());
       }
     }
   }

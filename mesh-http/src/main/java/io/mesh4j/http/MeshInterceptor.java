@@ -1,6 +1,5 @@
 package io.mesh4j.http;
 
-import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.CallStatus;
@@ -36,7 +35,6 @@ import org.jspecify.annotations.Nullable;
 final class MeshInterceptor implements Interceptor {
 
   private final Outbound outbound;
-  private final Ticker ticker;
   private final MirrorSender mirrors;
   private final boolean https;
 
@@ -44,11 +42,10 @@ final class MeshInterceptor implements Interceptor {
    * @param https send every attempt to its endpoint over {@code https} (mutual TLS), whatever
    *     the scheme the application wrote
    */
-  MeshInterceptor(Outbound outbound, Ticker ticker, boolean https) {
+  MeshInterceptor(Outbound outbound, boolean https) {
     this.https = https;
     this.outbound = outbound;
-    this.ticker = ticker;
-    this.mirrors = new MirrorSender(ticker, MeshInterceptor::kind);
+    this.mirrors = new MirrorSender(MeshInterceptor::kind);
   }
 
   @Override
@@ -107,19 +104,17 @@ final class MeshInterceptor implements Interceptor {
         first = false;
         mirror(chain, plan, request, replayable && (body == null || !body.isDuplex()));
       }
-      long start = ticker.nanos();
       Response response;
       RetryDecision decision;
       try {
         response = attemptChain.proceed(sent);
       } catch (IOException e) {
-        long latency = ticker.nanos() - start;
         if (chain.call().isCanceled()) {
           plan.cancel();
-          attempt.settle(Outcome.cancelled(latency));
+          attempt.settle(Outcome.cancelled());
           throw e;
         }
-        Outcome failed = outcome(e, latency);
+        Outcome failed = Outcome.failure(kind(e), e.getClass().getSimpleName());
         decision = replayable ? attempt.settle(failed) : attempt.settleFinal(failed);
         if (!decision.shouldRetry()) {
           throw explainDeadline(e, failed, plan, boundByCallDeadline);
@@ -129,17 +124,11 @@ final class MeshInterceptor implements Interceptor {
         continue;
       } catch (RuntimeException | Error e) {
         // A later interceptor broke; the attempt's permits must still be released.
-        attempt.settleFinal(
-            Outcome.failure(
-                Outcome.Kind.RESET, e.getClass().getSimpleName(), ticker.nanos() - start));
+        attempt.settleFinal(Outcome.failure(Outcome.Kind.RESET, e.getClass().getSimpleName()));
         throw e;
       }
-      long latency = ticker.nanos() - start;
       int code = response.code();
-      Outcome answered =
-          code >= 400
-              ? Outcome.status(CallStatus.http(code), latency)
-              : Outcome.success(latency);
+      Outcome answered = code >= 400 ? Outcome.status(CallStatus.http(code)) : Outcome.success();
       decision = replayable ? attempt.settle(answered) : attempt.settleFinal(answered);
       if (!decision.shouldRetry()) {
         return response;
@@ -247,10 +236,6 @@ final class MeshInterceptor implements Interceptor {
         .withConnectTimeout(millis, TimeUnit.MILLISECONDS)
         .withWriteTimeout(millis, TimeUnit.MILLISECONDS)
         .withReadTimeout(millis, TimeUnit.MILLISECONDS);
-  }
-
-  private static Outcome outcome(IOException e, long latency) {
-    return Outcome.failure(kind(e), e.getClass().getSimpleName(), latency);
   }
 
   /** How the engine should count a failed attempt, from the exception OkHttp threw. */

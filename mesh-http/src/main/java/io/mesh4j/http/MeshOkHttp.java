@@ -28,7 +28,7 @@ public final class MeshOkHttp {
    * it calls {@code proceed} once per attempt.
    */
   public static Interceptor interceptor(Mesh mesh) {
-    return new MeshInterceptor(mesh.outbound(), mesh.ticker(), false);
+    return new MeshInterceptor(mesh.outbound(), false);
   }
 
   /**
@@ -54,7 +54,7 @@ public final class MeshOkHttp {
     Objects.requireNonNull(tls, "tls");
     MeshTrustManager trust = tls.clientTrustManager(tls.expectedPeers());
     return builder
-        .addInterceptor(new MeshInterceptor(mesh.outbound(), mesh.ticker(), true))
+        .addInterceptor(new MeshInterceptor(mesh.outbound(), true))
         .retryOnConnectionFailure(false)
         .sslSocketFactory(tls.clientContext(tls.expectedPeers()).getSocketFactory(), trust)
         // The trust manager verified the peer's SPIFFE ID; endpoints are dialled by address.

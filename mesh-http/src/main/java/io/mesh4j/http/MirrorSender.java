@@ -1,6 +1,5 @@
 package io.mesh4j.http;
 
-import io.mesh4j.core.base.Ticker;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Outcome;
@@ -8,7 +7,6 @@ import java.io.IOException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
@@ -40,14 +38,12 @@ final class MirrorSender {
    */
   static final int MAX_IN_FLIGHT = 64;
 
-  private final Ticker ticker;
   private final Function<Exception, Outcome.Kind> classify;
   private final Dispatcher dispatcher;
   // The derived client, rebuilt only when a call comes from a client with another connection pool.
   private volatile @Nullable OkHttpClient client;
 
-  MirrorSender(Ticker ticker, Function<Exception, Outcome.Kind> classify) {
-    this.ticker = ticker;
+  MirrorSender(Function<Exception, Outcome.Kind> classify) {
     this.classify = classify;
     ThreadPoolExecutor executor =
         new ThreadPoolExecutor(
@@ -68,15 +64,13 @@ final class MirrorSender {
 
   /**
    * Sends {@code copy} for the admitted mirror attempt {@code attempt} and returns at once. The
-   * attempt is settled exactly once: with the copy's outcome, or as cancelled when the copy is
-   * dropped. Never throws: nothing about the copy may fail the call it copies.
+   * attempt is settled with the copy's outcome, or as cancelled when the copy is dropped (the
+   * engine takes only the first settling of an attempt). Never throws: nothing about the copy may fail the call it copies.
    */
   void send(Interceptor.Chain chain, Attempt attempt, Request copy) {
-    long start = ticker.nanos();
-    Settle settle = new Settle(attempt, start);
     try {
       if (dispatcher.runningCallsCount() + dispatcher.queuedCallsCount() >= MAX_IN_FLIGHT) {
-        settle.once(Outcome.cancelled(0));
+        attempt.settleFinal(Outcome.cancelled());
         return;
       }
       Call call = client(chain).newCall(copy);
@@ -93,25 +87,21 @@ final class MirrorSender {
               // Closing discards the body and gives the connection back to the pool.
               try (response) {
                 int code = response.code();
-                settle.once(
-                    code >= 400
-                        ? Outcome.status(CallStatus.http(code), settle.latency())
-                        : Outcome.success(settle.latency()));
+                attempt.settleFinal(
+                    code >= 400 ? Outcome.status(CallStatus.http(code)) : Outcome.success());
               }
             }
 
             @Override
             public void onFailure(Call c, IOException e) {
-              settle.once(
-                  Outcome.failure(
-                      classify.apply(e), e.getClass().getSimpleName(), settle.latency()));
+              attempt.settleFinal(
+                  Outcome.failure(classify.apply(e), e.getClass().getSimpleName()));
             }
           });
     } catch (RuntimeException e) {
       // A copy the client cannot even start must still give its permits back.
-      settle.once(
-          Outcome.failure(
-              Outcome.Kind.CONNECT_FAILURE, e.getClass().getSimpleName(), settle.latency()));
+      attempt.settleFinal(
+          Outcome.failure(Outcome.Kind.CONNECT_FAILURE, e.getClass().getSimpleName()));
     }
   }
 
@@ -147,25 +137,4 @@ final class MirrorSender {
     return current;
   }
 
-  /** Settles one copy's attempt once, whichever of OkHttp's callbacks or the sender gets there. */
-  private final class Settle {
-    private final Attempt attempt;
-    private final long start;
-    private final AtomicBoolean settled = new AtomicBoolean();
-
-    Settle(Attempt attempt, long start) {
-      this.attempt = attempt;
-      this.start = start;
-    }
-
-    long latency() {
-      return ticker.nanos() - start;
-    }
-
-    void once(Outcome outcome) {
-      if (settled.compareAndSet(false, true)) {
-        attempt.settleFinal(outcome);
-      }
-    }
-  }
 }

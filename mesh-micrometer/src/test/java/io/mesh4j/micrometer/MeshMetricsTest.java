@@ -42,8 +42,8 @@ class MeshMetricsTest {
 
   private static final OutboundCall CALL =
       OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").idempotent(true).build();
-  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
-  private static final Outcome OK = Outcome.success(1000);
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
+  private static final Outcome OK = Outcome.success();
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 

@@ -1,13 +1,14 @@
 package io.mesh4j.core.call;
 
-import java.time.Duration;
 
 /**
  * How one attempt ended, in transport-neutral terms: a success, or a failure of some {@link Kind}
- * with a code, plus the attempt's latency. Adapters report non-OK responses as {@link
- * Kind#STATUS} failures; the engine decides which of them count against an endpoint's health
- * (HTTP 5xx; gRPC {@code UNAVAILABLE}, {@code INTERNAL}, {@code UNKNOWN}, {@code DATA_LOSS},
- * {@code DEADLINE_EXCEEDED}), so that a {@code NOT_FOUND} never ejects a healthy server.
+ * with a code. The engine times attempts itself (from admission to settling), so an outcome
+ * carries no latency and the common ones are shared: settling a success allocates nothing.
+ * Adapters report non-OK responses as {@link Kind#STATUS} failures; the engine decides which of
+ * them count against an endpoint's health (HTTP 5xx; gRPC {@code UNAVAILABLE}, {@code INTERNAL},
+ * {@code UNKNOWN}, {@code DATA_LOSS}, {@code DEADLINE_EXCEEDED}), so that a {@code NOT_FOUND}
+ * never ejects a healthy server.
  *
  * <p>Immutable.
  */
@@ -32,10 +33,12 @@ public final class Outcome {
   private final Kind kind;
   private final String code;
   private final int httpStatus;
-  private final long latencyNanos;
   private final boolean serverFailure;
 
-  private Outcome(Kind kind, String code, long latencyNanos) {
+  private static final Outcome SUCCESS = new Outcome(Kind.SUCCESS, "");
+  private static final Outcome CANCELLED = new Outcome(Kind.CANCELLED, "");
+
+  private Outcome(Kind kind, String code) {
     this(
         kind,
         code,
@@ -44,27 +47,19 @@ public final class Outcome {
           case SUCCESS, CANCELLED -> false;
           case CONNECT_FAILURE, TIMEOUT, RESET -> true;
           case STATUS -> parseHttpStatus(code) >= 500 || isServerGrpcCode(code);
-        },
-        latencyNanos);
+        });
   }
 
-  private Outcome(
-      Kind kind, String code, int httpStatus, boolean serverFailure, long latencyNanos) {
+  private Outcome(Kind kind, String code, int httpStatus, boolean serverFailure) {
     this.kind = kind;
     this.code = code;
     this.httpStatus = httpStatus;
     this.serverFailure = serverFailure;
-    this.latencyNanos = latencyNanos;
   }
 
-  /** A successful attempt. */
-  public static Outcome success(long latencyNanos) {
-    return new Outcome(Kind.SUCCESS, "", latencyNanos);
-  }
-
-  /** A successful attempt. */
-  public static Outcome success(Duration latency) {
-    return success(latency.toNanos());
+  /** A successful attempt (a shared instance). */
+  public static Outcome success() {
+    return SUCCESS;
   }
 
   /**
@@ -75,11 +70,11 @@ public final class Outcome {
    *     HTTP status ({@code 503}), read from its shape (adapters, which know which it is, use
    *     {@link #status}); otherwise a free description, possibly empty
    */
-  public static Outcome failure(Kind kind, String code, long latencyNanos) {
+  public static Outcome failure(Kind kind, String code) {
     if (kind == Kind.SUCCESS) {
       throw new IllegalArgumentException("use Outcome.success for successful attempts");
     }
-    return new Outcome(kind, code, latencyNanos);
+    return new Outcome(kind, code);
   }
 
   /**
@@ -88,7 +83,7 @@ public final class Outcome {
    *
    * @throws IllegalArgumentException when {@code status} is OK
    */
-  public static Outcome status(CallStatus status, long latencyNanos) {
+  public static Outcome status(CallStatus status) {
     if (status.isOk()) {
       throw new IllegalArgumentException("an OK status is Outcome.success, not " + status);
     }
@@ -97,18 +92,15 @@ public final class Outcome {
         Kind.STATUS,
         status.name(),
         http ? status.code() : 0,
-        http ? status.code() >= 500 : isServerGrpcCode(status.name()),
-        latencyNanos);
+        http ? status.code() >= 500 : isServerGrpcCode(status.name()));
   }
 
-  /** A failed attempt. */
-  public static Outcome failure(Kind kind, String code, Duration latency) {
-    return failure(kind, code, latency.toNanos());
-  }
-
-  /** The caller cancelled the attempt; it releases its permits and records nothing. */
-  public static Outcome cancelled(long latencyNanos) {
-    return new Outcome(Kind.CANCELLED, "", latencyNanos);
+  /**
+   * The caller cancelled the attempt; it releases its permits and records nothing (a shared
+   * instance).
+   */
+  public static Outcome cancelled() {
+    return CANCELLED;
   }
 
   public Kind kind() {
@@ -123,10 +115,6 @@ public final class Outcome {
   /** The HTTP status if {@link #code()} is one, else 0. */
   public int httpStatus() {
     return httpStatus;
-  }
-
-  public long latencyNanos() {
-    return latencyNanos;
   }
 
   public boolean isSuccess() {
@@ -165,8 +153,6 @@ public final class Outcome {
 
   @Override
   public String toString() {
-    return code.isEmpty()
-        ? kind + " after " + latencyNanos + "ns"
-        : kind + " " + code + " after " + latencyNanos + "ns";
+    return code.isEmpty() ? kind.toString() : kind + " " + code;
   }
 }

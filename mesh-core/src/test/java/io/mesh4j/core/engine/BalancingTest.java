@@ -40,7 +40,7 @@ class BalancingTest {
                 - inFlight.getOrDefault("10.0.0.2:8080", 0)))
             .isLessThanOrEqualTo(1);
       }
-      held.forEach(a -> a.settle(Outcome.success(1)));
+      held.forEach(a -> a.settle(Outcome.success()));
     }
   }
 
@@ -69,7 +69,7 @@ class BalancingTest {
       for (int i = 0; i < 400; i++) {
         Attempt a = h.attempt(CALL);
         picks.merge(a.endpoint().authority(), 1, Integer::sum);
-        a.settle(Outcome.success(1));
+        a.settle(Outcome.success());
       }
       assertThat(picks).containsEntry("10.0.0.1:8080", 300).containsEntry("10.0.0.2:8080", 100);
     }
@@ -92,18 +92,18 @@ class BalancingTest {
       for (int i = 0; i < 1000; i++) {
         Attempt a = h.attempt(CALL);
         assertThat(a.endpoint().zone()).isEqualTo("zone-a");
-        a.settle(Outcome.success(1));
+        a.settle(Outcome.success());
       }
       // one local endpoint down: only half the zone is left, so picks spread over all zones
       Attempt bad = h.attempt(CALL);
       String ejected = bad.endpoint().authority();
-      bad.settle(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "", 1));
+      bad.settle(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, ""));
       Map<String, Integer> zones = new HashMap<>();
       for (int i = 0; i < 1000; i++) {
         Attempt a = h.attempt(CALL);
         assertThat(a.endpoint().authority()).isNotEqualTo(ejected);
         zones.merge(a.endpoint().zone(), 1, Integer::sum);
-        a.settle(Outcome.success(1));
+        a.settle(Outcome.success());
       }
       assertThat(zones.get("zone-b")).isGreaterThan(500);
     }

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
 class CallLifecycleTest {
 
   private static final Outcome UNAVAILABLE =
-      Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
+      Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
 
   private static OutboundCall call() {
     return OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "Get").idempotent(true).build();
@@ -156,7 +156,7 @@ class CallLifecycleTest {
       assertThat(first.settle(UNAVAILABLE).shouldRetry()).isTrue();
       List<String> written = new CopyOnWriteArrayList<>();
       Attempt second = plan.nextAttempt((k, v) -> written.add(k + "=" + v));
-      second.settle(Outcome.success(1000));
+      second.settle(Outcome.success());
       h.ticker.advanceNanos(500);
       plan.end(CallStatus.grpc(0), 10, 20);
       plan.end(CallStatus.grpc(13), 10, 20);
@@ -226,7 +226,7 @@ class CallLifecycleTest {
       assertThat(first.settle(UNAVAILABLE).shouldRetry()).isTrue();
       Attempt second = plan.nextAttempt();
       assertThat(second.admitted()).isTrue();
-      second.settle(Outcome.success(1));
+      second.settle(Outcome.success());
       plan.end(CallStatus.grpc(0), -1, -1);
 
       // the recording listener, registered after the throwing one, heard everything

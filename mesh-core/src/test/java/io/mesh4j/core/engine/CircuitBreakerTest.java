@@ -26,8 +26,8 @@ class CircuitBreakerTest {
 
   private static final OutboundCall CALL =
       OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").build();
-  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
-  private static final Outcome OK = Outcome.success(1000);
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
+  private static final Outcome OK = Outcome.success();
 
   static MeshHarness v2Mesh(DestinationPolicy.CircuitBreaker cb) {
     MeshHarness h = new MeshHarness();
@@ -92,7 +92,7 @@ class CircuitBreakerTest {
       }
       h.ticker.advance(Duration.ofSeconds(11));
       for (int i = 0; i < 3; i++) {
-        h.attempt(CALL).settle(Outcome.success(1000));
+        h.attempt(CALL).settle(Outcome.success());
       }
       h.attempt(CALL).settle(FAIL);
       assertThat(h.attempt(CALL).admitted()).as("1 failure in 4 calls").isTrue();
@@ -145,7 +145,7 @@ class CircuitBreakerTest {
   void cancelledAttemptsDoNotCountAgainstTheBreaker() {
     try (MeshHarness h = v2Mesh(breaker(50, 4, 4, Duration.ofSeconds(30), 1))) {
       for (int i = 0; i < 100; i++) {
-        h.attempt(CALL).settle(Outcome.cancelled(1000));
+        h.attempt(CALL).settle(Outcome.cancelled());
       }
       assertThat(h.attempt(CALL).admitted()).isTrue();
     }

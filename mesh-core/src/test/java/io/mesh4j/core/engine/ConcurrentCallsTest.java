@@ -72,8 +72,8 @@ class ConcurrentCallsTest {
                       ticker.advanceNanos(1000);
                       a.settle(
                           r.nextInt(10) == 0
-                              ? Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "", 1000)
-                              : Outcome.success(1000));
+                              ? Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "")
+                              : Outcome.success());
                     }
                   }
                   return admitted;

@@ -42,7 +42,7 @@ class ConsistentHashTest {
               .build();
       Attempt a = h.attempt(call);
       owner.put("user-" + k, a.endpoint().authority());
-      a.settle(Outcome.success(1000));
+      a.settle(Outcome.success());
     }
     return owner;
   }

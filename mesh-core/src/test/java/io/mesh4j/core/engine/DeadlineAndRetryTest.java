@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
 class DeadlineAndRetryTest {
 
   private static final Outcome UNAVAILABLE =
-      Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
+      Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
 
   private static OutboundCall.Builder call() {
     return OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").idempotent(true);
@@ -123,14 +123,14 @@ class DeadlineAndRetryTest {
   @Test
   void retriesFollowRetryOnIdempotencyAndMaxAttempts() {
     try (MeshHarness h = mesh(new ScriptedRandom(), rule().retries(retries(2, "UNAVAILABLE", "connect-failure")).build(), 3)) {
-      assertThat(h.attempt(call().build()).settle(Outcome.success(1)).reason())
+      assertThat(h.attempt(call().build()).settle(Outcome.success()).reason())
           .isEqualTo(RetryDecision.Reason.SUCCEEDED);
-      assertThat(h.attempt(call().build()).settle(Outcome.failure(Outcome.Kind.STATUS, "NOT_FOUND", 1)).reason())
+      assertThat(h.attempt(call().build()).settle(Outcome.failure(Outcome.Kind.STATUS, "NOT_FOUND")).reason())
           .isEqualTo(RetryDecision.Reason.NOT_RETRYABLE);
       OutboundCall post = OutboundCall.builder("catalog.shop").http("POST", "/orders").build();
       assertThat(h.attempt(post).settle(UNAVAILABLE).reason())
           .isEqualTo(RetryDecision.Reason.NOT_IDEMPOTENT);
-      assertThat(h.attempt(post).settle(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "", 1)).shouldRetry())
+      assertThat(h.attempt(post).settle(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "")).shouldRetry())
           .as("a connect failure never reached the server, so a POST may be replayed")
           .isTrue();
       CallPlan plan = h.plan(call().build());
@@ -167,7 +167,7 @@ class DeadlineAndRetryTest {
       Attempt a = h.attempt(call().build());
       assertThat(a.settle(UNAVAILABLE).shouldRetry()).isTrue();
       assertThat(a.settle(UNAVAILABLE).reason()).isEqualTo(RetryDecision.Reason.ALREADY_SETTLED);
-      assertThat(a.settle(Outcome.success(1)).reason())
+      assertThat(a.settle(Outcome.success()).reason())
           .isEqualTo(RetryDecision.Reason.ALREADY_SETTLED);
     }
   }

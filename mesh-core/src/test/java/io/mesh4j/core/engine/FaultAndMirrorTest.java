@@ -49,7 +49,7 @@ class FaultAndMirrorTest {
           assertThat(a.refusal().reason()).isEqualTo(MeshFailure.Reason.FAULT_ABORT);
           aborted++;
         } else {
-          a.settle(io.mesh4j.core.call.Outcome.success(1000));
+          a.settle(io.mesh4j.core.call.Outcome.success());
         }
       }
       assertThat(aborted / (double) n).isCloseTo(0.05, within(0.005));
@@ -101,7 +101,7 @@ class FaultAndMirrorTest {
     }
   }
 
-  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
 
   @Test
   void mirrorCopyIsPinnedToAnEndpointOfTheShadowSubsetAndTakenOnce() {
@@ -134,7 +134,7 @@ class FaultAndMirrorTest {
         assertThat(d.shouldRetry()).isFalse();
         assertThat(d.reason()).isEqualTo(RetryDecision.Reason.MIRROR);
         assertThat(copy.settle(FAIL).reason()).isEqualTo(RetryDecision.Reason.ALREADY_SETTLED);
-        primary.settle(Outcome.success(1000));
+        primary.settle(Outcome.success());
       }
       assertThat(h.events.snapshot()).noneMatch(line -> line.startsWith("retry "));
     }
@@ -164,7 +164,7 @@ class FaultAndMirrorTest {
               .build());
       for (int i = 0; i < 2; i++) {
         CallPlan plan = h.plan(CALL);
-        plan.nextAttempt().settle(Outcome.success(1000));
+        plan.nextAttempt().settle(Outcome.success());
         Attempt copy = plan.mirrorAttempt();
         assertThat(copy.endpoint().address()).isEqualTo("10.0.9.1");
         copy.settle(FAIL);
@@ -223,7 +223,7 @@ class FaultAndMirrorTest {
       assertThat(refused.admitted()).isFalse();
       assertThat(refused.refusal().reason()).isEqualTo(MeshFailure.Reason.MAX_CONCURRENCY);
 
-      held.settle(Outcome.success(1000));
+      held.settle(Outcome.success());
       CallPlan third = h.plan(CALL);
       third.nextAttempt();
       assertThat(third.mirrorAttempt().admitted()).isTrue();

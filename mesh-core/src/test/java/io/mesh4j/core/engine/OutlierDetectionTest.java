@@ -31,8 +31,8 @@ class OutlierDetectionTest {
 
   private static final OutboundCall CALL =
       OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").build();
-  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
-  private static final Outcome OK = Outcome.success(1000);
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
+  private static final Outcome OK = Outcome.success();
 
   private static long ejected(MeshHarness h) {
     return h.events.snapshot().stream().filter(l -> l.startsWith("ejected")).count()

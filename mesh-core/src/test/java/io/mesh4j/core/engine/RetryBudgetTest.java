@@ -26,7 +26,7 @@ class RetryBudgetTest {
 
   private static final OutboundCall CALL =
       OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").idempotent(true).build();
-  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
 
   /** Runs {@code calls} calls that always fail and returns the attempts made. */
   private static long runFailingCalls(MeshHarness h, int calls) {
@@ -121,7 +121,7 @@ class RetryBudgetTest {
       assertThat(first.settleFinal(FAIL).reason()).isEqualTo(RetryDecision.Reason.NOT_REPLAYABLE);
       assertThat(first.settle(FAIL).reason()).isEqualTo(RetryDecision.Reason.ALREADY_SETTLED);
       Attempt second = h.plan(CALL).nextAttempt();
-      assertThat(second.settleFinal(Outcome.success(1000)).reason())
+      assertThat(second.settleFinal(Outcome.success()).reason())
           .isEqualTo(RetryDecision.Reason.SUCCEEDED);
       h.plan(CALL).nextAttempt().settleFinal(FAIL);
       h.plan(CALL).nextAttempt().settleFinal(FAIL);

@@ -29,7 +29,7 @@ class StateReconciliationTest {
 
   private static final OutboundCall CALL =
       OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").build();
-  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
 
   private static MeshResource[] config(DestinationPolicy.CircuitBreaker cb, String extraEndpoint) {
     return new MeshResource[] {
@@ -105,7 +105,7 @@ class StateReconciliationTest {
       for (int i = 0; i < 100; i++) {
         var b = h.attempt(CALL);
         assertThat(b.endpoint().authority()).isNotEqualTo(ejected);
-        b.settle(Outcome.success(1000));
+        b.settle(Outcome.success());
       }
     }
   }

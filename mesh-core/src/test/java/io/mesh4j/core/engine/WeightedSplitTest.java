@@ -46,7 +46,7 @@ class WeightedSplitTest {
         if ("v1".equals(plan.subset())) {
           v1++;
         }
-        a.settle(io.mesh4j.core.call.Outcome.success(1_000_000));
+        a.settle(io.mesh4j.core.call.Outcome.success());
       }
 
       assertThat(v1 / (double) n).isCloseTo(0.90, within(0.01));

@@ -84,7 +84,7 @@ class AccessLogTest {
         mesh.outbound().plan(OutboundCall.builder("catalog.shop").http("GET", path).build());
     Attempt attempt = plan.nextAttempt();
     ticker.advanceNanos(1_500_000);
-    attempt.settle(Outcome.success(1_500_000));
+    attempt.settle(Outcome.success());
     ticker.advanceNanos(750_000);
     plan.end(CallStatus.http(200), 0, 512);
   }

@@ -29,8 +29,8 @@ class MeshStatusTest {
 
   private static final OutboundCall CALL =
       OutboundCall.builder("catalog.shop").grpc("shop.Catalog", "GetItem").build();
-  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE", 1000);
-  private static final Outcome OK = Outcome.success(1000);
+  private static final Outcome FAIL = Outcome.failure(Outcome.Kind.STATUS, "UNAVAILABLE");
+  private static final Outcome OK = Outcome.success();
 
   @Test
   void beforeAnyPolicyThereIsNoVersionNoAgeAndNoDestination() {

@@ -80,10 +80,7 @@ public final class SubsetGuard {
         policy.slidingWindowType() == DestinationPolicy.SlidingWindowType.TIME
             ? SlidingWindowType.TIME_BASED
             : SlidingWindowType.COUNT_BASED;
-    SlidingWindowSynchronizationStrategy sync =
-        type == SlidingWindowType.COUNT_BASED || systemTicker
-            ? SlidingWindowSynchronizationStrategy.LOCK_FREE
-            : SlidingWindowSynchronizationStrategy.SYNCHRONIZED;
+    SlidingWindowSynchronizationStrategy sync = SlidingWindowSynchronizationStrategy.SYNCHRONIZED;
     CircuitBreakerConfig config =
         CircuitBreakerConfig.custom()
             .failureRateThreshold(policy.failureRateThreshold().floatValue())
@@ -135,8 +132,11 @@ public final class SubsetGuard {
     }
   }
 
-  /** Records how an admitted attempt ended and gives back its concurrency slot. */
-  public void settle(Outcome outcome) {
+  /**
+   * Records how an admitted attempt ended, {@code latencyNanos} after it started, and gives back
+   * its concurrency slot.
+   */
+  public void settle(Outcome outcome, long latencyNanos) {
     if (maxConcurrent != Integer.MAX_VALUE) {
       active.decrementAndGet();
     }
@@ -147,9 +147,9 @@ public final class SubsetGuard {
     if (outcome.kind() == Outcome.Kind.CANCELLED) {
       b.releasePermission();
     } else if (outcome.isServerFailure()) {
-      b.onError(outcome.latencyNanos(), TimeUnit.NANOSECONDS, RECORDED_FAILURE);
+      b.onError(latencyNanos, TimeUnit.NANOSECONDS, RECORDED_FAILURE);
     } else {
-      b.onSuccess(outcome.latencyNanos(), TimeUnit.NANOSECONDS);
+      b.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);
     }
     noticeTransition(b);
   }

@@ -83,13 +83,14 @@ public final class CallEngine implements Outbound, Inbound {
     if (rule.mirror != null && FaultPolicy.fires(rule.mirrorPpm, random, MeshRandom.Purpose.MIRROR)) {
       flags |= CallPlanImpl.MIRRORED;
     }
-    CallPlanImpl plan = new CallPlanImpl(d, rule, call, backend, deadline, flags, now);
+    CallPlanImpl plan = new CallPlanImpl(d, rule, call, backend, deadline, flags);
     if (ctx.events().observesClientCalls()) {
-      plan.observer =
+      plan.observe(
           ctx.events()
               .clientCall(
                   ClientCalls.info(
-                      call, d.name, rule.name, backend == null ? null : backend.name(), true));
+                      call, d.name, rule.name, backend == null ? null : backend.name(), true)),
+          now);
     }
     return plan;
   }

@@ -30,42 +30,91 @@ import org.jspecify.annotations.Nullable;
 abstract class CallLifecycle implements CallPlan {
 
   private static final VarHandle STATE;
+  private static final VarHandle EXTRAS;
   private static final int CANCELLED = 1;
   private static final int ENDED = 2;
+  /** The plan's first attempt was settled (plans that are their own first attempt). */
+  static final int FIRST_SETTLED = 4;
+  /** The plan's mirror copy was taken. */
+  static final int MIRROR_TAKEN = 8;
   /** How often a blocked pause looks at the application's own cancellation flag. */
   private static final long CANCEL_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   static {
     try {
-      STATE = MethodHandles.lookup().findVarHandle(CallLifecycle.class, "state", int.class);
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      STATE = l.findVarHandle(CallLifecycle.class, "state", int.class);
+      EXTRAS = l.findVarHandle(CallLifecycle.class, "extras", Extras.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  final EngineContext ctx;
-  final long startNanos;
-  /** NONE for calls nobody observes; then no observer work is done at all. */
-  ClientCallObserver observer = ClientCallObserver.NONE;
-  // The refusal of the last attempt taken; null once an attempt was admitted after it.
-  private @Nullable MeshFailure lastRefusal;
   private volatile int state;
-  // What cancel() must stop: the thread blocked in pause, or the last step resumeAfter scheduled.
-  private volatile @Nullable Object waiting;
+  // Null for the common call: not observed, never refused, never waiting, never retried. Plans
+  // are allocated for every call, so what only some calls need lives here.
+  private volatile @Nullable Extras extras;
 
-  CallLifecycle(EngineContext ctx, long startNanos) {
-    this.ctx = ctx;
-    this.startNanos = startNanos;
+  /** What only some calls need. */
+  static final class Extras {
+    ClientCallObserver observer = ClientCallObserver.NONE;
+    long startNanos;
+    // The refusal of the last attempt taken; null once an attempt was admitted after it.
+    @Nullable MeshFailure lastRefusal;
+    // What cancel() must stop: the thread blocked in pause, or the last step resumeAfter scheduled.
+    volatile @Nullable Object waiting;
+    // The newest retry, for plans that have them.
+    @Nullable Attempt retries;
+  }
+
+  abstract EngineContext ctx();
+
+  final Extras extras() {
+    Extras e = extras;
+    if (e != null) {
+      return e;
+    }
+    Extras fresh = new Extras();
+    Extras won = (Extras) EXTRAS.compareAndExchange(this, (Extras) null, fresh);
+    return won == null ? fresh : won;
+  }
+
+  final @Nullable Extras extrasOrNull() {
+    return extras;
+  }
+
+  /** Makes {@code observer} hear this call, which started at {@code startNanos}. */
+  final void observe(ClientCallObserver observer, long startNanos) {
+    Extras e = extras();
+    e.startNanos = startNanos;
+    e.observer = observer;
+  }
+
+  private ClientCallObserver observer() {
+    Extras e = extras;
+    return e == null ? ClientCallObserver.NONE : e.observer;
   }
 
   final boolean isCancelled() {
     return (state & CANCELLED) != 0;
   }
 
+  /** Sets {@code bit} of the state; true if this call set it, false if it was already set. */
+  final boolean setOnce(int bit) {
+    int s;
+    do {
+      s = state;
+      if ((s & bit) != 0) {
+        return false;
+      }
+    } while (!STATE.compareAndSet(this, s, s | bit));
+    return true;
+  }
+
   /** A refused attempt; listeners hear of it unless the application itself stopped the call. */
   final Attempt refuse(MeshFailure failure, int number) {
-    lastRefusal = failure;
-    Events events = ctx.events();
+    extras().lastRefusal = failure;
+    Events events = ctx().events();
     if (failure.reason() != MeshFailure.Reason.CANCELLED && events.enabled()) {
       events.callRefused(failure);
     }
@@ -84,17 +133,20 @@ abstract class CallLifecycle implements CallPlan {
 
   /** Tells observers an admitted attempt is going out; they may write its headers. */
   final Attempt started(Attempt attempt, HeaderSetter headers) {
-    lastRefusal = null;
-    ClientCallObserver o = observer;
-    if (o != ClientCallObserver.NONE) {
-      o.attemptStarted(attempt, headers);
+    Extras e = extras;
+    if (e != null) {
+      e.lastRefusal = null;
+      ClientCallObserver o = e.observer;
+      if (o != ClientCallObserver.NONE) {
+        o.attemptStarted(attempt, headers);
+      }
     }
     return attempt;
   }
 
   /** Tells observers how a settled attempt ended. */
   final void ended(Attempt attempt, Outcome outcome) {
-    ClientCallObserver o = observer;
+    ClientCallObserver o = observer();
     if (o != ClientCallObserver.NONE) {
       o.attemptEnded(attempt, outcome);
     }
@@ -110,8 +162,9 @@ abstract class CallLifecycle implements CallPlan {
     }
     Thread self = Thread.currentThread();
     Wake wake = new Wake(self);
-    waiting = self;
-    Sleeper.Scheduled scheduled = ctx.sleeper().schedule(wake, nanos);
+    Extras e = extras();
+    e.waiting = self;
+    Sleeper.Scheduled scheduled = ctx().sleeper().schedule(wake, nanos);
     try {
       while (!wake.fired) {
         if (isCancelled() || cancelled.getAsBoolean()) {
@@ -127,7 +180,7 @@ abstract class CallLifecycle implements CallPlan {
       }
       return !isCancelled();
     } finally {
-      waiting = null;
+      e.waiting = null;
     }
   }
 
@@ -155,8 +208,8 @@ abstract class CallLifecycle implements CallPlan {
     // Published before it is scheduled, so that a cancel() racing the schedule finds it, and a
     // resume that schedules the next one (a retry) leaves the newest one here.
     Resume resume = new Resume(next);
-    waiting = resume;
-    resume.scheduled = ctx.sleeper().schedule(resume, Math.max(0, nanos));
+    extras().waiting = resume;
+    resume.scheduled = ctx().sleeper().schedule(resume, Math.max(0, nanos));
   }
 
   /** A step waiting on the sleeper; it does nothing once the call is cancelled. */
@@ -178,14 +231,11 @@ abstract class CallLifecycle implements CallPlan {
 
   @Override
   public final void cancel() {
-    int s;
-    do {
-      s = state;
-      if ((s & CANCELLED) != 0) {
-        return;
-      }
-    } while (!STATE.compareAndSet(this, s, s | CANCELLED));
-    Object w = waiting;
+    if (!setOnce(CANCELLED)) {
+      return;
+    }
+    Extras e = extras;
+    Object w = e == null ? null : e.waiting;
     if (w instanceof Resume resume) {
       Sleeper.Scheduled scheduled = resume.scheduled;
       if (scheduled != null) {
@@ -199,17 +249,13 @@ abstract class CallLifecycle implements CallPlan {
 
   @Override
   public final void end(CallStatus status, long requestBytes, long responseBytes) {
-    int s;
-    do {
-      s = state;
-      if ((s & ENDED) != 0) {
-        return;
-      }
-    } while (!STATE.compareAndSet(this, s, s | ENDED));
-    ClientCallObserver o = observer;
-    if (o != ClientCallObserver.NONE) {
-      long duration = ctx.ticker().nanos() - startNanos;
-      o.callEnded(new CallEnd(status, duration, requestBytes, responseBytes, lastRefusal));
+    if (!setOnce(ENDED)) {
+      return;
+    }
+    Extras e = extras;
+    if (e != null && e.observer != ClientCallObserver.NONE) {
+      long duration = ctx().ticker().nanos() - e.startNanos;
+      e.observer.callEnded(new CallEnd(status, duration, requestBytes, responseBytes, e.lastRefusal));
     }
   }
 

@@ -38,23 +38,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
-  private static final VarHandle FIRST_SETTLED;
-
-  static {
-    try {
-      FIRST_SETTLED =
-          MethodHandles.lookup().findVarHandle(CallPlanImpl.class, "firstSettled", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   static final int DELAYED = 1;
   static final int ABORTED = 2;
   static final int MIRRORED = 4;
   /** The deadline is the MeshConfig's default unary timeout. */
   static final int DEFAULT_DEADLINE = 8;
 
+  // 64 bytes with compressed references: keep it so (CallDecisionBenchmark measures it).
   private final DestinationRuntime dest;
   private final CompiledRule rule;
   private final OutboundCall call;
@@ -62,12 +52,9 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   private final long deadline;
   private final int flags;
   private int attempts;
-  private @Nullable Retry last;
-  private @Nullable Endpoint firstEndpoint;
-  private @Nullable EndpointHealth firstHealth;
-  @SuppressWarnings("UnusedVariable") // read and written through FIRST_SETTLED
-  private volatile int firstSettled;
-  private boolean mirrorTaken;
+  // The first attempt's endpoint, as an index into the backend's (immutable) endpoint set.
+  private int firstIndex = -1;
+  private long firstStart;
 
   CallPlanImpl(
       DestinationRuntime dest,
@@ -75,15 +62,18 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       OutboundCall call,
       @Nullable Backend backend,
       long deadline,
-      int flags,
-      long startNanos) {
-    super(dest.ctx, startNanos);
+      int flags) {
     this.dest = dest;
     this.rule = rule;
     this.call = call;
     this.backend = backend;
     this.deadline = deadline;
     this.flags = flags;
+  }
+
+  @Override
+  EngineContext ctx() {
+    return dest.ctx;
   }
 
   @Override
@@ -112,7 +102,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     if (deadline == Long.MAX_VALUE) {
       return Long.MAX_VALUE;
     }
-    return Math.max(0, deadline - dest.ctx.ticker().nanos());
+    return Math.max(0, deadline - ctx().ticker().nanos());
   }
 
   @Override
@@ -154,10 +144,9 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   @Override
   public @Nullable Attempt mirrorAttempt() {
-    if ((flags & MIRRORED) == 0 || mirrorTaken) {
+    if ((flags & MIRRORED) == 0 || !setOnce(MIRROR_TAKEN)) {
       return null;
     }
-    mirrorTaken = true;
     MirrorTarget target = rule.mirror;
     if (target == null) {
       return null;
@@ -198,13 +187,13 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     }
     EndpointHealth h = set.health(i);
     h.inFlight.incrementAndGet();
-    copy.admit(set.endpoint(i), h);
+    copy.admit(set.endpoint(i), h, now);
     return copy;
   }
 
   @Override
   public MeshRandom random() {
-    return dest.ctx.random();
+    return ctx().random();
   }
 
   @Override
@@ -214,10 +203,12 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   @Override
   public boolean alreadyTried(EndpointHealth endpoint) {
-    if (firstHealth == endpoint) {
+    Backend b = backend;
+    if (firstIndex >= 0 && b != null && b.endpoints().health(firstIndex) == endpoint) {
       return true;
     }
-    for (Retry a = last; a != null; a = a.previous) {
+    Extras e = extrasOrNull();
+    for (Retry a = e == null ? null : (Retry) e.retries; a != null; a = a.previous) {
       if (a.health == endpoint) {
         return true;
       }
@@ -243,7 +234,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
               f == null ? 503 : f.httpStatus),
           number);
     }
-    long now = dest.ctx.ticker().nanos();
+    long now = ctx().ticker().nanos();
     if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
       return refuse(
           MeshFailure.of(
@@ -294,12 +285,13 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     EndpointHealth h = set.health(i);
     h.inFlight.incrementAndGet();
     if (number == 1) {
-      firstEndpoint = set.endpoint(i);
-      firstHealth = h;
+      firstIndex = i;
+      firstStart = now;
       return started(this, headers);
     }
-    Retry a = new Retry(this, b, set.endpoint(i), h, number, last);
-    last = a;
+    Extras e = extras();
+    Retry a = new Retry(this, b, set.endpoint(i), h, number, now, (Retry) e.retries);
+    e.retries = a;
     return started(a, headers);
   }
 
@@ -312,11 +304,11 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   @Override
   public Endpoint endpoint() {
-    Endpoint e = firstEndpoint;
-    if (e == null) {
+    Backend b = backend;
+    if (firstIndex < 0 || b == null) {
       throw new IllegalStateException("the first attempt has not been taken");
     }
-    return e;
+    return b.endpoints().endpoint(firstIndex);
   }
 
   @Override
@@ -345,15 +337,15 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   }
 
   private RetryDecision settleFirst(Outcome outcome, boolean replayable) {
-    EndpointHealth h = firstHealth;
     Backend b = backend;
-    if (h == null || b == null) {
+    if (firstIndex < 0 || b == null) {
       throw new IllegalStateException("the first attempt has not been taken");
     }
-    if (!FIRST_SETTLED.compareAndSet(this, 0, 1)) {
+    if (!setOnce(FIRST_SETTLED)) {
       return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
     }
-    return settleAttempt(this, b, h, 1, outcome, replayable);
+    return settleAttempt(
+        this, b, b.endpoints().health(firstIndex), 1, firstStart, outcome, replayable);
   }
 
   /**
@@ -365,11 +357,12 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       Backend b,
       EndpointHealth h,
       int number,
+      long startNanos,
       Outcome outcome,
       boolean replayable) {
     long now = now();
     h.inFlight.decrementAndGet();
-    b.guard().settle(outcome);
+    b.guard().settle(outcome, now - startNanos);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
       h.record(outcome.isServerFailure(), now);
     }
@@ -380,14 +373,14 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   @Override
   public String toString() {
-    Endpoint e = firstEndpoint;
     return "CallPlan{" + dest.name + ", rule " + rule.name + ", subset " + subset()
-        + (e == null ? "" : ", attempt#1 -> " + e.authority()) + ", attempts " + attempts + "}";
+        + (firstIndex < 0 ? "" : ", attempt#1 -> " + endpoint().authority())
+        + ", attempts " + attempts + "}";
   }
 
   /** A refused mirror copy: reported, but it says nothing about how the call itself ends. */
   private Attempt refuseCopy(MeshFailure failure) {
-    Events events = dest.ctx.events();
+    Events events = ctx().events();
     if (events.enabled()) {
       events.callRefused(failure);
     }
@@ -401,7 +394,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   }
 
   long now() {
-    return dest.ctx.ticker().nanos();
+    return ctx().ticker().nanos();
   }
 
   /** Whether and when to retry after attempt {@code number} ended with {@code outcome}. */
@@ -437,11 +430,11 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       return RetryDecision.stop(RetryDecision.Reason.MAX_ATTEMPTS);
     }
     long cap = r.backoffCap(number);
-    long backoff = cap <= 0 ? 0 : dest.ctx.random().nextLong(MeshRandom.Purpose.JITTER, cap + 1);
+    long backoff = cap <= 0 ? 0 : ctx().random().nextLong(MeshRandom.Purpose.JITTER, cap + 1);
     if (deadline != Long.MAX_VALUE && now + backoff - deadline >= 0) {
       return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
     }
-    Events events = dest.ctx.events();
+    Events events = ctx().events();
     RetryBudget budget = dest.budget;
     if (!budget.tryRetry(now)) {
       if (events.enabled()) {
@@ -483,6 +476,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     final EndpointHealth health;
     final @Nullable Retry previous;
     private final int number;
+    private final long startNanos;
     @SuppressWarnings("UnusedVariable") // read and written through SETTLED
     private volatile int settled;
 
@@ -492,12 +486,14 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
         Endpoint endpoint,
         EndpointHealth health,
         int number,
+        long startNanos,
         @Nullable Retry previous) {
       this.plan = plan;
       this.backend = backend;
       this.endpoint = endpoint;
       this.health = health;
       this.number = number;
+      this.startNanos = startNanos;
       this.previous = previous;
     }
 
@@ -545,7 +541,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       if (!SETTLED.compareAndSet(this, 0, 1)) {
         return RetryDecision.stop(RetryDecision.Reason.ALREADY_SETTLED);
       }
-      return plan.settleAttempt(this, backend, health, number, outcome, replayable);
+      return plan.settleAttempt(this, backend, health, number, startNanos, outcome, replayable);
     }
 
     @Override

@@ -42,6 +42,7 @@ final class MirrorAttempt implements Attempt, PickContext {
   private final long timeoutNanos;
   private @Nullable Endpoint endpoint;
   private @Nullable EndpointHealth health;
+  private long startNanos;
   @SuppressWarnings("UnusedVariable") // read and written through SETTLED
   private volatile int settled;
 
@@ -54,9 +55,10 @@ final class MirrorAttempt implements Attempt, PickContext {
     this.timeoutNanos = timeoutNanos;
   }
 
-  void admit(Endpoint endpoint, EndpointHealth health) {
+  void admit(Endpoint endpoint, EndpointHealth health, long startNanos) {
     this.endpoint = endpoint;
     this.health = health;
+    this.startNanos = startNanos;
   }
 
   @Override
@@ -105,10 +107,11 @@ final class MirrorAttempt implements Attempt, PickContext {
     if (ctx.events().enabled()) {
       ctx.events().mirrorEnded(destination, backend.name(), outcome);
     }
+    long now = ctx.ticker().nanos();
     h.inFlight.decrementAndGet();
-    backend.guard().settle(outcome);
+    backend.guard().settle(outcome, now - startNanos);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
-      h.record(outcome.isServerFailure(), ctx.ticker().nanos());
+      h.record(outcome.isServerFailure(), now);
     }
     return RetryDecision.stop(RetryDecision.Reason.MIRROR);
   }

@@ -15,14 +15,22 @@ import org.jspecify.annotations.Nullable;
  */
 final class RefusedPlan extends CallLifecycle {
 
+  private final EngineContext ctx;
   private final OutboundCall call;
   private final long version;
+  private final long startNanos;
   private int attempts;
 
   RefusedPlan(EngineContext ctx, OutboundCall call, long version, long startNanos) {
-    super(ctx, startNanos);
+    this.ctx = ctx;
     this.call = call;
     this.version = version;
+    this.startNanos = startNanos;
+  }
+
+  @Override
+  EngineContext ctx() {
+    return ctx;
   }
 
   @Override
@@ -74,9 +82,10 @@ final class RefusedPlan extends CallLifecycle {
   public Attempt nextAttempt(HeaderSetter headers) {
     int number = ++attempts;
     if (number == 1 && ctx.events().observesClientCalls()) {
-      observer =
+      observe(
           ctx.events()
-              .clientCall(ClientCalls.info(call, call.destination(), "default", null, false));
+              .clientCall(ClientCalls.info(call, call.destination(), "default", null, false)),
+          startNanos);
     }
     if (isCancelled()) {
       return refuseCancelled(number);
