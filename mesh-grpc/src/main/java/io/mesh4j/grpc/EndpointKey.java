@@ -1,7 +1,6 @@
 package io.mesh4j.grpc;
 
 import io.grpc.Attributes;
-import io.grpc.CallOptions;
 import io.grpc.EquivalentAddressGroup;
 import java.net.InetSocketAddress;
 
@@ -11,9 +10,6 @@ import java.net.InetSocketAddress;
  * addresses. Immutable.
  */
 record EndpointKey(String address, int port) {
-
-  /** Carries the engine's choice from the interceptor to the picker, per attempt. */
-  static final CallOptions.Key<EndpointKey> CHOSEN = CallOptions.Key.create("mesh4j.endpoint");
 
   /** Tags each resolved address group with the endpoint it stands for. */
   static final Attributes.Key<EndpointKey> ATTRIBUTE = Attributes.Key.create("mesh4j.endpoint");

@@ -65,7 +65,7 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
   @Override
   public PickResult pickSubchannel(PickSubchannelArgs args) {
-    EndpointKey chosen = args.getCallOptions().getOption(EndpointKey.CHOSEN);
+    EndpointKey chosen = AttemptTracer.chosen(args.getCallOptions());
     if (chosen == null) {
       return PickResult.withError(
           Status.INTERNAL.withDescription(

@@ -52,7 +52,7 @@ final class GrpcOutboundCall implements OutboundCall {
     if (lowerCaseName.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
       return null;
     }
-    return headers.get(Metadata.Key.of(lowerCaseName, Metadata.ASCII_STRING_MARSHALLER));
+    return headers.get(AsciiKeys.of(lowerCaseName));
   }
 
   @Override

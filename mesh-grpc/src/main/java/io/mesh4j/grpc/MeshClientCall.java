@@ -3,7 +3,6 @@ package io.mesh4j.grpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.ClientStreamTracer;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
@@ -17,11 +16,12 @@ import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,10 +51,20 @@ import org.jspecify.annotations.Nullable;
  * held; underlying calls are, only for streaming calls, to keep their messages in order (they
  * never wait on another thread).
  */
-final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implements HeaderSetter {
 
   /** Runs a task on the thread that hands it over. */
   private static final Executor DIRECT = Runnable::run;
+
+  private static final VarHandle FINISHED;
+
+  static {
+    try {
+      FINISHED = MethodHandles.lookup().findVarHandle(MeshClientCall.class, "finished", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
@@ -62,8 +72,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final Outbound outbound;
   private final String destination;
   private final boolean replayable;
-  private final Object lock = new Object();
-  private final AtomicBoolean finished = new AtomicBoolean();
+  // The call is its own lock (it is package-private, so nobody else can lock it): one object
+  // fewer per call.
+  private final Object lock = this;
+  // 1 once the call has finished; set through FINISHED.
+  @SuppressWarnings("UnusedVariable") // read and written through FINISHED
+  private volatile int finished;
   // Retries start on the timer thread; they must carry the caller's context (its deadline,
   // cancellation and tracing) as the first attempt does.
   private final Context context = Context.current();
@@ -78,11 +92,14 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private volatile @Nullable Boolean messageCompression;
   // The tracer of the attempt that ran last, for the bytes the call's end reports.
   private volatile @Nullable AttemptTracer lastTracer;
+  // The metadata of the attempt being started, only while the engine starts it.
+  private @Nullable Metadata startingHeaders;
 
   // guarded by lock
   private @Nullable ClientCall<ReqT, RespT> current;
   // guarded by lock: messages of a streaming call sent before its attempt started (fault delay)
-  private final List<ReqT> held = new ArrayList<>();
+  // Made only by streaming calls that send before their first attempt.
+  private @Nullable List<ReqT> held;
   // guarded by lock
   private boolean halfClosed;
   // guarded by lock: whether a streaming call's messages now go straight to the attempt
@@ -151,7 +168,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     // Forwarded under the lock so that messages held during a fault delay keep their order.
     synchronized (lock) {
       if (!streaming) {
-        held.add(message);
+        List<ReqT> h = held;
+        if (h == null) {
+          h = new ArrayList<>();
+          held = h;
+        }
+        h.add(message);
       } else if (current != null) {
         current.sendMessage(message);
       }
@@ -255,23 +277,26 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     // A fresh copy per attempt: the channel adds its own headers to the one it is given.
     Metadata headers = new Metadata();
     headers.merge(appHeaders());
-    Attempt attempt = p.nextAttempt(new MetadataSetter(headers));
+    // Observers write into it while the engine starts the attempt; the call is its own setter.
+    startingHeaders = headers;
+    Attempt attempt;
+    try {
+      attempt = p.nextAttempt(this);
+    } finally {
+      startingHeaders = null;
+    }
     if (!attempt.admitted()) {
       finish(MeshStatus.of(attempt.refusal()), new Metadata(), null);
       return;
     }
-    CallOptions options =
-        callOptions.withOption(
-            EndpointKey.CHOSEN,
-            new EndpointKey(attempt.endpoint().address(), attempt.endpoint().port()));
+    AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
+    CallOptions options = callOptions.withStreamTracerFactory(tracer);
     long timeout = attempt.timeoutNanos();
     if (timeout != Long.MAX_VALUE) {
       options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
     }
     // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
     boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= p.remainingNanos();
-    AttemptTracer tracer = new AttemptTracer();
-    options = options.withStreamTracerFactory(tracer);
     ClientCall<ReqT, RespT> call;
     try {
       call = next.newCall(method, options);
@@ -282,7 +307,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       // call ends here: the exception is all the application will hear of it.
       attempt.settleFinal(
           Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL"));
-      if (finished.compareAndSet(false, true)) {
+      if (FINISHED.compareAndSet(this, 0, 1)) {
         p.end(CallStatus.grpc(Status.Code.INTERNAL.value()), -1, -1);
       }
       throw e;
@@ -328,10 +353,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (requested > 0) {
           call.request(requested);
         }
-        for (ReqT m : held) {
+        List<ReqT> h = held;
+        for (ReqT m : h == null ? List.<ReqT>of() : h) {
           call.sendMessage(m);
         }
-        held.clear();
+        held = null;
         if (halfClosed) {
           call.halfClose();
         }
@@ -357,17 +383,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       // The engine reported the refusal to listeners; the call goes on without a copy.
       return;
     }
-    AttemptTracer tracer = new AttemptTracer();
+    AttemptTracer tracer = new AttemptTracer(copy.endpoint());
     Context forked = context.fork();
     Context previous = forked.attach();
     try {
       CallOptions options =
-          callOptions
-              .withExecutor(DIRECT)
-              .withOption(
-                  EndpointKey.CHOSEN,
-                  new EndpointKey(copy.endpoint().address(), copy.endpoint().port()))
-              .withStreamTracerFactory(tracer);
+          callOptions.withExecutor(DIRECT).withStreamTracerFactory(tracer);
       long timeout = copy.timeoutNanos();
       if (timeout != Long.MAX_VALUE) {
         options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
@@ -393,7 +414,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
    * the call's observers (which can never keep it from the application).
    */
   private void finish(Status status, Metadata trailers, @Nullable Metadata heldHeaders) {
-    if (!finished.compareAndSet(false, true)) {
+    if (!FINISHED.compareAndSet(this, 0, 1)) {
       return;
     }
     CallPlan p = plan;
@@ -407,7 +428,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     synchronized (lock) {
       // Anything a streaming application still sends goes nowhere, as on a closed gRPC call.
       streaming = true;
-      held.clear();
+      held = null;
     }
     Listener<RespT> listener = appListener;
     if (listener == null) {
@@ -461,50 +482,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       throw new IllegalStateException("call not started");
     }
     return h;
-  }
-
-  /**
-   * Learns from the transport whether an attempt's request went out and whether the server
-   * answered, which tells a connect failure and a reset apart from a status the server sent.
-   */
-  private static final class AttemptTracer extends ClientStreamTracer.Factory {
-    volatile boolean streamCreated;
-    volatile boolean serverAnswered;
-    // Each written by one transport thread at a time (outbound, inbound); read at the call's end.
-    volatile long sentBytes;
-    volatile long receivedBytes;
-
-    @Override
-    @SuppressWarnings("NonAtomicVolatileUpdate") // each byte count has one writer at a time
-    public ClientStreamTracer newClientStreamTracer(
-        ClientStreamTracer.StreamInfo info, Metadata headers) {
-      return new ClientStreamTracer() {
-        @Override
-        public void streamCreated(io.grpc.Attributes transportAttrs, Metadata headers) {
-          streamCreated = true;
-        }
-
-        @Override
-        public void inboundHeaders() {
-          serverAnswered = true;
-        }
-
-        @Override
-        public void inboundTrailers(Metadata trailers) {
-          serverAnswered = true;
-        }
-
-        @Override
-        public void outboundWireSize(long bytes) {
-          sentBytes += bytes;
-        }
-
-        @Override
-        public void inboundWireSize(long bytes) {
-          receivedBytes += bytes;
-        }
-      };
-    }
   }
 
   /** Receives one attempt's events; attempts run one after another, never overlapping. */
@@ -627,11 +604,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     return Outcome.status(CallStatus.grpc(status.getCode().value()));
   }
 
-  /** Writes propagation headers into an attempt's metadata. */
-  private record MetadataSetter(Metadata headers) implements HeaderSetter {
-    @Override
-    public void set(String name, String value) {
-      Metadata.Key<String> key = Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+  /** Writes propagation headers into the metadata of the attempt being started. */
+  @Override
+  public void set(String name, String value) {
+    Metadata headers = startingHeaders;
+    if (headers != null) {
+      Metadata.Key<String> key = AsciiKeys.of(name);
       headers.discardAll(key);
       headers.put(key, value);
     }

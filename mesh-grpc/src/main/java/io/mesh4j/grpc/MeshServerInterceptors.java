@@ -135,7 +135,7 @@ public final class MeshServerInterceptors {
       if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
         return null;
       }
-      return headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+      return headers.get(AsciiKeys.of(name));
     }
   }
 

@@ -36,14 +36,14 @@ final class MeshInterceptor implements Interceptor {
 
   private final Outbound outbound;
   private final MirrorSender mirrors;
-  private final boolean https;
+  private final TargetUrls targets;
 
   /**
    * @param https send every attempt to its endpoint over {@code https} (mutual TLS), whatever
    *     the scheme the application wrote
    */
   MeshInterceptor(Outbound outbound, boolean https) {
-    this.https = https;
+    this.targets = new TargetUrls(https);
     this.outbound = outbound;
     this.mirrors = new MirrorSender(MeshInterceptor::kind);
   }
@@ -95,9 +95,9 @@ final class MeshInterceptor implements Interceptor {
       if (!attempt.admitted()) {
         throw new MeshHttpException(attempt.refusal(), lastError);
       }
-      Request sent = sending.url(target(request.url(), attempt.endpoint())).build();
+      Request sent = sending.url(targets.target(request.url(), attempt.endpoint())).build();
       long timeout = attempt.timeoutNanos();
-      Chain attemptChain = withTimeout(chain, timeout);
+      Chain attemptChain = withTimeout(chain, timeout, body != null);
       // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
       boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
       if (first) {
@@ -175,21 +175,12 @@ final class MeshInterceptor implements Interceptor {
     mirrors.send(
         chain,
         copy,
-        pointAt(request).url(target(request.url(), copy.endpoint())).build());
+        pointAt(request).url(targets.target(request.url(), copy.endpoint())).build());
   }
 
   private static OutboundCall describe(Chain chain, Request request) {
-    HttpUrl url = request.url();
-    OutboundCall.Builder call =
-        OutboundCall.builder(url.host()).http(request.method(), url.encodedPath());
-    for (int i = 0, n = request.headers().size(); i < n; i++) {
-      call.header(request.headers().name(i), request.headers().value(i));
-    }
     long callTimeout = chain.call().timeout().timeoutNanos();
-    if (callTimeout > 0) {
-      call.timeRemainingNanos(callTimeout);
-    }
-    return call.build();
+    return new HttpOutboundCall(request, callTimeout > 0 ? callTimeout : Long.MAX_VALUE);
   }
 
   /** A copy of the request that still names the logical host in {@code Host}. */
@@ -201,15 +192,6 @@ final class MeshInterceptor implements Interceptor {
       sent.header("Host", defaultPort ? url.host() : url.host() + ":" + url.port());
     }
     return sent;
-  }
-
-  /** The application's URL sent to {@code endpoint}. */
-  private HttpUrl target(HttpUrl url, Endpoint endpoint) {
-    HttpUrl.Builder target = url.newBuilder().host(endpoint.address()).port(endpoint.port());
-    if (https) {
-      target.scheme("https");
-    }
-    return target.build();
   }
 
   /**
@@ -226,17 +208,30 @@ final class MeshInterceptor implements Interceptor {
     return f == null ? e : new MeshHttpException(f, e);
   }
 
-  /** The chain whose connect, write and read timeouts are the attempt's per-try timeout. */
-  private static Chain withTimeout(Chain chain, long timeoutNanos) {
+  /**
+   * The chain whose connect, write and read timeouts are the attempt's per-try timeout. Each
+   * change copies the chain, so a timeout that cannot matter is left alone: one already equal, and
+   * the write timeout of a request without a body, which writes only its head (a socket buffer
+   * takes it at once).
+   */
+  private static Chain withTimeout(Chain chain, long timeoutNanos, boolean hasBody) {
     if (timeoutNanos == Long.MAX_VALUE) {
       return chain;
     }
     int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
-    return chain
-        .withConnectTimeout(millis, TimeUnit.MILLISECONDS)
-        .withWriteTimeout(millis, TimeUnit.MILLISECONDS)
-        .withReadTimeout(millis, TimeUnit.MILLISECONDS);
+    Chain c = chain;
+    if (millis != c.connectTimeoutMillis()) {
+      c = c.withConnectTimeout(millis, TimeUnit.MILLISECONDS);
+    }
+    if (hasBody && millis != c.writeTimeoutMillis()) {
+      c = c.withWriteTimeout(millis, TimeUnit.MILLISECONDS);
+    }
+    if (millis != c.readTimeoutMillis()) {
+      c = c.withReadTimeout(millis, TimeUnit.MILLISECONDS);
+    }
+    return c;
   }
+
 
   /** How the engine should count a failed attempt, from the exception OkHttp threw. */
   static Outcome.Kind kind(Exception e) {
