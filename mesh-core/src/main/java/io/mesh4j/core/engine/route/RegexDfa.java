@@ -49,7 +49,7 @@ final class RegexDfa {
   private static final long MAX_WORK = 5_000_000;
 
   /** Transition table entries (states × classes): about a megabyte at most. */
-  private static final int MAX_TABLE = 1 << 18;
+  private static final int MAX_TABLE = 1 << 14;
 
   private static final int[] DIGIT = {'0', '9'};
   private static final int[] WORD = {'0', '9', 'A', 'Z', '_', '_', 'a', 'z'};
