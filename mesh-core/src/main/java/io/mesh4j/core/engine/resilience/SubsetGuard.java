@@ -21,17 +21,19 @@ import org.jspecify.annotations.Nullable;
  * low-level API ({@code tryAcquirePermission} / {@code onSuccess} / {@code onError} / {@code
  * releasePermission}) plus a counter of concurrent requests.
  *
- * <p>The breaker's clock is the mesh's {@link Ticker}. Count-based windows use Resilience4j's
- * {@code LOCK_FREE} synchronization. Time-based windows use it only when the mesh runs on the
- * system ticker: in 2.4.0 the lock-free time window reads {@code System.nanoTime()} and ignores the
- * configured clock, so with any other ticker the {@code SYNCHRONIZED} window (which honours the
- * clock) keeps time-based breakers exact.
+ * <p>The breaker's clock is the mesh's {@link Ticker}. While a count-based breaker is closed, the
+ * outcomes go to the guard's own {@link CountWindow}, which records without allocating or locking,
+ * and the guard opens the Resilience4j breaker itself when a rate reaches its threshold; from
+ * then on Resilience4j's state machine runs the breaker (the wait, the half-open trial calls and
+ * their verdict) until it closes again with a fresh window. Resilience4j's own windows (used for
+ * time-based breakers and in the half-open state) are {@code SYNCHRONIZED}: its lock-free windows
+ * allocate per recorded call, and its lock-free time window ignores the configured clock.
  *
  * <p>Breaker transitions are found by comparing states after each operation rather than through
  * Resilience4j's event publisher, because one registered consumer makes it create an event object
  * for every recorded call.
  *
- * <p>Thread-safe and lock-free (apart from the synchronized time window described above).
+ * <p>Thread-safe. A closed count-based breaker takes no lock per call; opening it does.
  */
 public final class SubsetGuard {
 
@@ -54,6 +56,11 @@ public final class SubsetGuard {
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicReference<CircuitBreaker.State> lastState =
       new AtomicReference<>(CircuitBreaker.State.CLOSED);
+  private final long slowCallNanos;
+  // The closed breaker's window (count-based breakers only); null while not closed.
+  private volatile @Nullable CountWindow window;
+  // Why the guard opened the breaker from its window; null once Resilience4j took over.
+  private volatile @Nullable String openedBecause;
 
   /**
    * @param policy the destination's circuit breaker policy, or null when there is none
@@ -72,8 +79,10 @@ public final class SubsetGuard {
     if (policy == null) {
       this.breaker = null;
       this.maxConcurrent = Integer.MAX_VALUE;
+      this.slowCallNanos = Long.MAX_VALUE;
       return;
     }
+    this.slowCallNanos = policy.slowCallDuration().toNanos();
     Integer max = policy.maxConcurrentRequests();
     this.maxConcurrent = max == null ? Integer.MAX_VALUE : max;
     SlidingWindowType type =
@@ -81,6 +90,7 @@ public final class SubsetGuard {
             ? SlidingWindowType.TIME_BASED
             : SlidingWindowType.COUNT_BASED;
     SlidingWindowSynchronizationStrategy sync = SlidingWindowSynchronizationStrategy.SYNCHRONIZED;
+    this.window = type == SlidingWindowType.COUNT_BASED ? newWindow(policy) : null;
     CircuitBreakerConfig config =
         CircuitBreakerConfig.custom()
             .failureRateThreshold(policy.failureRateThreshold().floatValue())
@@ -146,11 +156,44 @@ public final class SubsetGuard {
     }
     if (outcome.kind() == Outcome.Kind.CANCELLED) {
       b.releasePermission();
-    } else if (outcome.isServerFailure()) {
+      return;
+    }
+    CountWindow w = window;
+    if (w != null && b.getState() == CircuitBreaker.State.CLOSED) {
+      int recorded =
+          CountWindow.SUCCESS
+              | (outcome.isServerFailure() ? CountWindow.FAILED : 0)
+              | (latencyNanos >= slowCallNanos ? CountWindow.SLOW : 0);
+      if (w.record(recorded)) {
+        open(b, w);
+      }
+      return;
+    }
+    if (outcome.isServerFailure()) {
       b.onError(latencyNanos, TimeUnit.NANOSECONDS, RECORDED_FAILURE);
     } else {
       b.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);
     }
+    noticeTransition(b);
+  }
+
+  private static CountWindow newWindow(DestinationPolicy.CircuitBreaker p) {
+    return new CountWindow(
+        p.slidingWindowSize(),
+        p.minimumCalls(),
+        p.failureRateThreshold().floatValue(),
+        p.slowCallRateThreshold().floatValue());
+  }
+
+  /** Opens the breaker because {@code w}'s rates reached a threshold; once, whoever sees it first. */
+  private synchronized void open(CircuitBreaker b, CountWindow w) {
+    DestinationPolicy.CircuitBreaker p = policy;
+    if (window != w || p == null) {
+      return;
+    }
+    window = null;
+    openedBecause = rates(w.failureRate(), w.slowRate(), p);
+    b.transitionToOpenState();
     noticeTransition(b);
   }
 
@@ -186,9 +229,15 @@ public final class SubsetGuard {
     if (b.getState() == CircuitBreaker.State.HALF_OPEN) {
       return "half-open, " + p.permittedCallsInHalfOpen() + " trial calls in flight";
     }
+    String because = openedBecause;
+    if (because != null) {
+      return because;
+    }
     CircuitBreaker.Metrics m = b.getMetrics();
-    float failureRate = m.getFailureRate();
-    float slowRate = m.getSlowCallRate();
+    return rates(m.getFailureRate(), m.getSlowCallRate(), p);
+  }
+
+  private static String rates(float failureRate, float slowRate, DestinationPolicy.CircuitBreaker p) {
     if (failureRate >= p.failureRateThreshold()) {
       return "failure rate " + Math.round(failureRate) + "% >= " + percent(p.failureRateThreshold());
     }
@@ -211,12 +260,22 @@ public final class SubsetGuard {
   private void noticeTransition(CircuitBreaker b) {
     CircuitBreaker.State now = b.getState();
     CircuitBreaker.State before = Objects.requireNonNull(lastState.get());
-    if (now != before && lastState.compareAndSet(before, now) && events.enabled()) {
-      BreakerState from = map(before);
-      BreakerState to = map(now);
-      if (from != to) {
-        events.breakerStateChanged(destination, subset, from, to);
-      }
+    if (now == before || !lastState.compareAndSet(before, now)) {
+      return;
+    }
+    if (now != CircuitBreaker.State.OPEN) {
+      // Resilience4j's own metrics explain any later opening (from half-open).
+      openedBecause = null;
+    }
+    DestinationPolicy.CircuitBreaker p = policy;
+    if (now == CircuitBreaker.State.CLOSED && p != null
+        && p.slidingWindowType() != DestinationPolicy.SlidingWindowType.TIME) {
+      window = newWindow(p);
+    }
+    BreakerState from = map(before);
+    BreakerState to = map(now);
+    if (from != to && events.enabled()) {
+      events.breakerStateChanged(destination, subset, from, to);
     }
   }
 

@@ -1,0 +1,118 @@
+package io.mesh4j.core.engine.resilience;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The closed breaker's count window: the last {@code size} outcomes in a pre-allocated ring, with
+ * running counts of failed and slow ones. Recording allocates nothing and takes no lock: one
+ * increment of the sequence, and a swap of the slot and a count update only when the outcome
+ * replaced differs from the new one (so a success replacing a success, the common case, writes
+ * nothing else). Concurrent records may see the counts a moment apart; the window is a rate
+ * estimate, as Resilience4j's lock-free window is.
+ *
+ * <p>Replaced whole, never reset, when the breaker closes again. Thread-safe.
+ */
+final class CountWindow {
+
+  static final int SUCCESS = 1;
+  static final int FAILED = 2;
+  static final int SLOW = 4;
+
+  private final int size;
+  private final int minimumCalls;
+  private final float failureRateThreshold;
+  private final float slowRateThreshold;
+  /** Sequence numbers a thread takes at once, so threads rarely meet on the shared counter. */
+  private static final int BLOCK = 8;
+
+  private final AtomicLong next = new AtomicLong();
+  // Per thread: the next sequence number it owns and the end of its block.
+  private final ThreadLocal<long[]> block = ThreadLocal.withInitial(() -> new long[2]);
+  // 0 = empty slot, else SUCCESS | FAILED? | SLOW?
+  private final AtomicIntegerArray ring;
+  private final AtomicInteger recorded = new AtomicInteger();
+  private final AtomicInteger failed = new AtomicInteger();
+  private final AtomicInteger slow = new AtomicInteger();
+
+  /**
+   * @param minimumCalls outcomes needed before a rate can open the breaker (at most {@code size})
+   */
+  CountWindow(int size, int minimumCalls, float failureRateThreshold, float slowRateThreshold) {
+    this.size = size;
+    this.minimumCalls = Math.min(minimumCalls, size);
+    this.failureRateThreshold = failureRateThreshold;
+    this.slowRateThreshold = slowRateThreshold;
+    this.ring = new AtomicIntegerArray(size);
+  }
+
+  /**
+   * Records one outcome ({@link #SUCCESS}, optionally with {@link #FAILED} and {@link #SLOW}).
+   *
+   * @return whether a rate now reaches its threshold, so the breaker must open
+   */
+  boolean record(int outcome) {
+    int slot = (int) Long.remainderUnsigned(nextSequence(), size);
+    // Read first: a slot that already holds this outcome (nearly always, for a healthy subset)
+    // is left alone, so threads do not fight over the ring's cache lines.
+    if (ring.get(slot) == outcome) {
+      return false;
+    }
+    int previous = ring.getAndSet(slot, outcome);
+    if (previous == 0) {
+      recorded.incrementAndGet();
+    }
+    int failedDelta = (outcome & FAILED) - (previous & FAILED);
+    if (failedDelta != 0) {
+      failed.addAndGet(failedDelta / FAILED);
+    }
+    int slowDelta = (outcome & SLOW) - (previous & SLOW);
+    if (slowDelta != 0) {
+      slow.addAndGet(slowDelta / SLOW);
+    }
+    // Only a bad outcome, or one that fills the window further, can push a rate over.
+    return ((outcome & (FAILED | SLOW)) != 0 || previous == 0) && exceeded();
+  }
+
+  /**
+   * The next slot's sequence number. Threads take blocks of {@value #BLOCK}, so with several
+   * threads the window holds the last {@code size} outcomes give or take a block per thread; a
+   * single thread's outcomes stay in exact order.
+   */
+  private long nextSequence() {
+    long[] b = block.get();
+    if (b[0] == b[1]) {
+      long start = next.getAndAdd(BLOCK);
+      b[0] = start;
+      b[1] = start + BLOCK;
+    }
+    return b[0]++;
+  }
+
+  private boolean exceeded() {
+    int total = Math.min(recorded.get(), size);
+    if (total < minimumCalls) {
+      return false;
+    }
+    return failureRate(total) >= failureRateThreshold || slowRate(total) >= slowRateThreshold;
+  }
+
+  /** The failure rate in percent, over the outcomes recorded so far. */
+  float failureRate() {
+    return failureRate(Math.max(1, Math.min(recorded.get(), size)));
+  }
+
+  /** The slow-call rate in percent, over the outcomes recorded so far. */
+  float slowRate() {
+    return slowRate(Math.max(1, Math.min(recorded.get(), size)));
+  }
+
+  private float failureRate(int total) {
+    return failed.get() * 100.0f / total;
+  }
+
+  private float slowRate(int total) {
+    return slow.get() * 100.0f / total;
+  }
+}
