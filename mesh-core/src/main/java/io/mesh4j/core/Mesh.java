@@ -68,8 +68,7 @@ public final class Mesh implements MeshView, AutoCloseable {
     this.ticker = ticker;
     this.identity = b.identity;
     EngineContext ctx =
-        new EngineContext(
-            ticker, b.sleeper, b.random, events, b.localZone, ticker.equals(Ticker.system()));
+        new EngineContext(ticker, b.sleeper, b.random, events, b.localZone);
     this.registry = new GuardRegistry(updateLock);
     this.compiler = new SnapshotCompiler(ctx, registry);
     this.engine = new CallEngine(ctx);

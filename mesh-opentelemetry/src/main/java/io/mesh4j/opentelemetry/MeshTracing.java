@@ -27,6 +27,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -34,7 +35,6 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -214,13 +214,23 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
               .setSampler(MeshSampler.fromSettings(settings))
               .addSpanProcessor(processor)
               .build();
-      OpenTelemetrySdk sdk =
-          OpenTelemetrySdk.builder()
-              .setTracerProvider(provider)
-              .setPropagators(ContextPropagators.create(MeshPropagator.get()))
-              .build();
+      ContextPropagators propagators = ContextPropagators.create(MeshPropagator.get());
+      // Tracing only: OpenTelemetrySdk would also build a meter and a logger provider, which
+      // start-up pays for and the mesh never uses.
+      OpenTelemetry tracingOnly =
+          new OpenTelemetry() {
+            @Override
+            public TracerProvider getTracerProvider() {
+              return provider;
+            }
+
+            @Override
+            public ContextPropagators getPropagators() {
+              return propagators;
+            }
+          };
       return new MeshTracing(
-          sdk,
+          tracingOnly,
           MeshPropagator.get(),
           () -> provider.shutdown().join(10, TimeUnit.SECONDS),
           settings);

@@ -391,7 +391,7 @@ public final class SnapshotCompiler {
             subset == null ? "breaker " + dest : "breaker " + dest + "/" + subset,
             cb,
             SubsetGuard.class,
-            () -> new SubsetGuard(dest, subset, cb, ctx.ticker(), ctx.systemTicker(), ctx.events()));
+            () -> new SubsetGuard(dest, subset, cb, ctx.ticker(), ctx.events()));
     return new Backend(subset, new EndpointSet(eps, hs, local, lb), guard);
   }
 

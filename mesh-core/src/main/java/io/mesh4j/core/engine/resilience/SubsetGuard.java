@@ -50,7 +50,10 @@ public final class SubsetGuard {
   private final String destination;
   private final @Nullable String subset;
   private final Events events;
-  private final @Nullable CircuitBreaker breaker;
+  // Made when first needed: at once for time-based breakers, at the first opening for count-based
+  // ones (Resilience4j costs tens of milliseconds of start-up the first call should not wait for).
+  private volatile @Nullable CircuitBreaker breaker;
+  private final Ticker ticker;
   private final DestinationPolicy.@Nullable CircuitBreaker policy;
   private final int maxConcurrent;
   private final AtomicInteger active = new AtomicInteger();
@@ -70,14 +73,13 @@ public final class SubsetGuard {
       @Nullable String subset,
       DestinationPolicy.@Nullable CircuitBreaker policy,
       Ticker ticker,
-      boolean systemTicker,
       Events events) {
     this.destination = destination;
     this.subset = subset;
     this.events = events;
     this.policy = policy;
+    this.ticker = ticker;
     if (policy == null) {
-      this.breaker = null;
       this.maxConcurrent = Integer.MAX_VALUE;
       this.slowCallNanos = Long.MAX_VALUE;
       return;
@@ -85,24 +87,31 @@ public final class SubsetGuard {
     this.slowCallNanos = policy.slowCallDuration().toNanos();
     Integer max = policy.maxConcurrentRequests();
     this.maxConcurrent = max == null ? Integer.MAX_VALUE : max;
+    boolean count = policy.slidingWindowType() != DestinationPolicy.SlidingWindowType.TIME;
+    this.window = count ? newWindow(policy) : null;
+    this.breaker = count ? null : newBreaker(policy);
+  }
+
+  private CircuitBreaker newBreaker(DestinationPolicy.CircuitBreaker policy) {
     SlidingWindowType type =
         policy.slidingWindowType() == DestinationPolicy.SlidingWindowType.TIME
             ? SlidingWindowType.TIME_BASED
             : SlidingWindowType.COUNT_BASED;
-    SlidingWindowSynchronizationStrategy sync = SlidingWindowSynchronizationStrategy.SYNCHRONIZED;
-    this.window = type == SlidingWindowType.COUNT_BASED ? newWindow(policy) : null;
     CircuitBreakerConfig config =
         CircuitBreakerConfig.custom()
             .failureRateThreshold(policy.failureRateThreshold().floatValue())
             .slowCallRateThreshold(policy.slowCallRateThreshold().floatValue())
             .slowCallDurationThreshold(policy.slowCallDuration())
-            .slidingWindow(policy.slidingWindowSize(), policy.minimumCalls(), type, sync)
+            .slidingWindow(
+                policy.slidingWindowSize(),
+                policy.minimumCalls(),
+                type,
+                SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
             .waitDurationInOpenState(policy.waitInOpenState())
             .permittedNumberOfCallsInHalfOpenState(policy.permittedCallsInHalfOpen())
             .clock(new TickerClock(ticker))
             .build();
-    this.breaker =
-        CircuitBreaker.of(subset == null ? destination : destination + "/" + subset, config);
+    return CircuitBreaker.of(subset == null ? destination : destination + "/" + subset, config);
   }
 
   /**
@@ -151,22 +160,24 @@ public final class SubsetGuard {
       active.decrementAndGet();
     }
     CircuitBreaker b = breaker;
-    if (b == null) {
-      return;
-    }
     if (outcome.kind() == Outcome.Kind.CANCELLED) {
-      b.releasePermission();
+      if (b != null) {
+        b.releasePermission();
+      }
       return;
     }
     CountWindow w = window;
-    if (w != null && b.getState() == CircuitBreaker.State.CLOSED) {
+    if (w != null && (b == null || b.getState() == CircuitBreaker.State.CLOSED)) {
       int recorded =
           CountWindow.SUCCESS
               | (outcome.isServerFailure() ? CountWindow.FAILED : 0)
               | (latencyNanos >= slowCallNanos ? CountWindow.SLOW : 0);
       if (w.record(recorded)) {
-        open(b, w);
+        open(w);
       }
+      return;
+    }
+    if (b == null) {
       return;
     }
     if (outcome.isServerFailure()) {
@@ -186,13 +197,18 @@ public final class SubsetGuard {
   }
 
   /** Opens the breaker because {@code w}'s rates reached a threshold; once, whoever sees it first. */
-  private synchronized void open(CircuitBreaker b, CountWindow w) {
+  private synchronized void open(CountWindow w) {
     DestinationPolicy.CircuitBreaker p = policy;
     if (window != w || p == null) {
       return;
     }
     window = null;
     openedBecause = rates(w.failureRate(), w.slowRate(), p);
+    CircuitBreaker b = breaker;
+    if (b == null) {
+      b = newBreaker(p);
+      breaker = b;
+    }
     b.transitionToOpenState();
     noticeTransition(b);
   }

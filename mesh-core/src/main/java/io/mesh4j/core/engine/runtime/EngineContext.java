@@ -11,12 +11,10 @@ import org.jspecify.annotations.Nullable;
  * Immutable.
  *
  * @param localZone the application's zone, or null when unknown (zone awareness is then off)
- * @param systemTicker whether {@code ticker} is the system's monotonic clock
  */
 public record EngineContext(
     Ticker ticker,
     Sleeper sleeper,
     MeshRandom random,
     Events events,
-    @Nullable String localZone,
-    boolean systemTicker) {}
+    @Nullable String localZone) {}

@@ -1,0 +1,229 @@
+package io.mesh4j.benchmarks;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mesh4j.benchmarks.load.Echo;
+import io.mesh4j.benchmarks.load.MeshPolicies;
+import io.mesh4j.core.Mesh;
+import io.mesh4j.core.source.StaticConfigSource;
+import io.mesh4j.grpc.MeshChannels;
+import io.mesh4j.micrometer.MeshMetrics;
+import io.mesh4j.opentelemetry.MeshTracing;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Start-up to the first successful call: a fresh JVM that makes one unary call to a loopback echo
+ * server, with plain grpc-java against a mesh4j channel with every client feature on (routing,
+ * retries, balancing, outlier detection, retry budget, circuit breaker, Micrometer metrics,
+ * OpenTelemetry tracing at 1%). Runs alternate (plain, mesh, plain, mesh, ...) so both see the
+ * same machine; each reports the JVM's uptime when the first call returned, the classes it had
+ * loaded and its metaspace.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.StartupBenchmark [--runs 5]
+ *     [--jvm-option OPTION]...
+ * </pre>
+ *
+ * <p>{@code --jvm-option} passes an option to every probe JVM, for example {@code
+ * -Xlog:class+load:file=classes-%p.log} to see what each one loads.
+ */
+public final class StartupBenchmark {
+
+  private StartupBenchmark() {}
+
+  /** Runs the comparison and prints one line per run and the medians. */
+  public static void main(String[] args) throws Exception {
+    int runs = 5;
+    List<String> jvmOptions = new ArrayList<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--runs" -> runs = Integer.parseInt(args[i + 1]);
+        case "--jvm-option" -> jvmOptions.add(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    compare(runs, jvmOptions, System.out);
+  }
+
+  /** The medians of {@code runs} probes of each kind: plain first, then the mesh. */
+  static List<Probe.Result> compare(int runs, List<String> jvmOptions, PrintStream out)
+      throws IOException, InterruptedException {
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .directExecutor()
+            .addService(Echo.service())
+            .build()
+            .start();
+    try {
+      List<Probe.Result> plain = new ArrayList<>();
+      List<Probe.Result> mesh = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        plain.add(run("plain", server.getPort(), jvmOptions, out));
+        mesh.add(run("mesh", server.getPort(), jvmOptions, out));
+        out.printf(
+            Locale.ROOT, "run %d: plain %s | mesh %s%n", i + 1, plain.get(i), mesh.get(i));
+      }
+      Probe.Result p = median(plain);
+      Probe.Result m = median(mesh);
+      out.printf(Locale.ROOT, "median of %d runs each:%n", runs);
+      out.printf(Locale.ROOT, "  plain grpc-java: %s%n", p);
+      out.printf(Locale.ROOT, "  mesh4j, all client features: %s%n", m);
+      out.printf(
+          Locale.ROOT,
+          "  mesh4j - plain: %+d ms to the first call, %+d loaded classes, %+.1f MiB metaspace%n",
+          m.firstCallMillis() - p.firstCallMillis(),
+          m.classes() - p.classes(),
+          (m.metaspaceBytes() - p.metaspaceBytes()) / 1048576.0);
+      return List.of(p, m);
+    } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Probe.Result run(String mode, int port, List<String> jvmOptions, PrintStream out)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Probe.class.getName());
+    command.add(mode);
+    command.add(Integer.toString(port));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String result = null;
+    StringBuilder output = new StringBuilder();
+    try (BufferedReader probe =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = probe.readLine(); line != null; line = probe.readLine()) {
+        if (line.startsWith("RESULT ")) {
+          result = line.substring("RESULT ".length());
+        } else if (line.startsWith("PHASES ")) {
+          out.println("  " + mode + " probe: " + line.substring("PHASES ".length()));
+        } else {
+          output.append(line).append('\n');
+        }
+      }
+    }
+    if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0 || result == null) {
+      process.destroyForcibly();
+      throw new IllegalStateException("the " + mode + " probe failed:\n" + output);
+    }
+    String[] f = result.split(" ", -1);
+    return new Probe.Result(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]));
+  }
+
+  private static Probe.Result median(List<Probe.Result> results) {
+    long[] millis = results.stream().mapToLong(Probe.Result::firstCallMillis).sorted().toArray();
+    long[] classes = results.stream().mapToLong(Probe.Result::classes).sorted().toArray();
+    long[] metaspace = results.stream().mapToLong(Probe.Result::metaspaceBytes).sorted().toArray();
+    int mid = results.size() / 2;
+    return new Probe.Result(millis[mid], (int) classes[mid], metaspace[mid]);
+  }
+
+  /** The process measured: one call, then its figures on one line. */
+  public static final class Probe {
+
+    private Probe() {}
+
+    /** What one fresh JVM measured. */
+    record Result(long firstCallMillis, int classes, long metaspaceBytes) {
+      @Override
+      public String toString() {
+        return String.format(
+            Locale.ROOT,
+            "%d ms, %d classes, %.1f MiB metaspace",
+            firstCallMillis,
+            classes,
+            metaspaceBytes / 1048576.0);
+      }
+    }
+
+    private static long uptime() {
+      return ManagementFactory.getRuntimeMXBean().getUptime();
+    }
+
+    /** {@code args}: {@code plain} or {@code mesh}, then the echo server's port. */
+    public static void main(String[] args) throws Exception {
+      boolean mesh = args[0].equals("mesh");
+      int port = Integer.parseInt(args[1]);
+      Mesh meshInstance = null;
+      MeshTracing tracing = null;
+      ManagedChannel channel;
+      if (mesh) {
+        String yaml =
+            MeshPolicies.yaml("echo", port, EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE")
+                + "---\n"
+                + MeshPolicies.tracingConfig(1);
+        long t0 = uptime();
+        tracing = MeshTracing.withSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite()));
+        long t1 = uptime();
+        // The application's own registry: an application with metrics has one anyway.
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        long t2 = uptime();
+        MeshMetrics metrics = MeshMetrics.bindTo(registry);
+        long t3 = uptime();
+        StaticConfigSource source = StaticConfigSource.parse(yaml);
+        long t4 = uptime();
+        meshInstance =
+            Mesh.builder().configSource(source).listener(metrics).listener(tracing).build();
+        long t5 = uptime();
+        System.out.printf(
+            Locale.ROOT,
+            "PHASES tracing SDK %d ms, application's meter registry %d ms, MeshMetrics %d ms,"
+                + " policy parse %d ms, Mesh.build %d ms%n",
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
+            t4 - t3,
+            t5 - t4);
+        // Nothing to wait for: a static source is applied before build() returns.
+        channel = MeshChannels.forService(meshInstance, "echo.bench");
+      } else {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      }
+      ClientCalls.blockingUnaryCall(
+          channel,
+          Echo.METHOD,
+          io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+          new byte[100]);
+      long uptime = uptime();
+      int classes = ManagementFactory.getClassLoadingMXBean().getLoadedClassCount();
+      long metaspace = 0;
+      for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+        if (pool.getName().equals("Metaspace")) {
+          metaspace = pool.getUsage().getUsed();
+        }
+      }
+      System.out.println("RESULT " + uptime + " " + classes + " " + metaspace);
+      channel.shutdownNow();
+      if (meshInstance != null) {
+        meshInstance.close();
+      }
+      if (tracing != null) {
+        tracing.close();
+      }
+      System.exit(0);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.mesh4j.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** One run of {@link StartupBenchmark} per kind, so the benchmark cannot rot unnoticed. */
+class StartupBenchmarkTest {
+
+  @Test
+  @Timeout(120)
+  void bothProbesReachTheirFirstCallAndTheMeshLoadsMore() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+    List<StartupBenchmark.Probe.Result> medians =
+        StartupBenchmark.compare(1, List.of(), new PrintStream(log, true, StandardCharsets.UTF_8));
+
+    StartupBenchmark.Probe.Result plain = medians.get(0);
+    StartupBenchmark.Probe.Result mesh = medians.get(1);
+    assertThat(plain.firstCallMillis()).isPositive();
+    assertThat(mesh.firstCallMillis()).isPositive();
+    assertThat(mesh.classes()).isGreaterThan(plain.classes());
+    assertThat(log.toString(StandardCharsets.UTF_8))
+        .contains("mesh probe: tracing SDK", "mesh4j - plain: ");
+  }
+}
