@@ -1,6 +1,7 @@
 package io.mesh4j.benchmarks;
 
 import com.sun.tools.attach.VirtualMachine;
+import io.mesh4j.benchmarks.load.ProcessCpu;
 import io.mesh4j.controller.MeshController;
 import io.mesh4j.controller.MeshControllerMain;
 import io.mesh4j.core.policy.PolicySet;
@@ -98,6 +99,9 @@ public final class ControllerScaleBenchmark {
    *     unknown)
    * @param rssAfter controller resident set size with every application connected, in bytes (0 if
    *     unknown)
+   * @param controllerCpuNanos CPU time the controller process used over the measured edits
+   * @param applicationsCpuNanos CPU time this process (the simulated applications) used over the
+   *     measured edits
    */
   public record Result(
       int apps,
@@ -109,7 +113,9 @@ public final class ControllerScaleBenchmark {
       long heapBefore,
       long heapAfter,
       long rssBefore,
-      long rssAfter) {
+      long rssAfter,
+      long controllerCpuNanos,
+      long applicationsCpuNanos) {
 
     /** Controller heap per connected application, in bytes. */
     public long heapPerApp() {
@@ -199,6 +205,10 @@ public final class ControllerScaleBenchmark {
           r.rssBefore() / 1e6, r.rssAfter() / 1e6, r.rssPerApp() / 1000.0);
     }
     out.printf("%nlast ACK, per edit: %s ms; applies missed: %d%n", r.lastAckMillis(), r.missedApplies());
+    if (r.edits() > 0) {
+      out.printf("CPU per edit: controller %.0f ms, simulated applications %.0f ms%n",
+          r.controllerCpuNanos() / 1e6 / r.edits(), r.applicationsCpuNanos() / 1e6 / r.edits());
+    }
   }
 
   private static void row(PrintStream out, String what, Result r, Histogram h) {
@@ -247,9 +257,14 @@ public final class ControllerScaleBenchmark {
       Histogram ackLatency = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
       List<Long> lastAck = new ArrayList<>();
       int missed = 0;
+      long controllerCpu = 0;
+      long applicationsCpu = 0;
+      long self = ProcessHandle.current().pid();
       for (int e = 1; e <= options.warmupEdits() + options.edits(); e++) {
         boolean measured = e > options.warmupEdits();
         int v1 = 50 + e;
+        long controllerCpuBefore = ProcessCpu.nanos(controller.pid());
+        long applicationsCpuBefore = ProcessCpu.nanos(self);
         Instant writtenAt = Instant.now();
         long written = System.nanoTime();
         write("catalog.yaml", route(v1, 100 - v1));
@@ -278,14 +293,21 @@ public final class ControllerScaleBenchmark {
             missed++;
           }
         }
-        out.printf("edit %d%s: last apply %d ms, last ACK received %d ms%n", e, measured ? "" : " (warm-up)",
-            TimeUnit.MICROSECONDS.toMillis(lastApplyMicros), TimeUnit.MICROSECONDS.toMillis(lastAckMicros));
+        long controllerCpuEdit = ProcessCpu.nanos(controller.pid()) - controllerCpuBefore;
+        long applicationsCpuEdit = ProcessCpu.nanos(self) - applicationsCpuBefore;
+        out.printf("edit %d%s: last apply %d ms, last ACK received %d ms; CPU: controller %d ms,"
+                + " applications %d ms%n", e, measured ? "" : " (warm-up)",
+            TimeUnit.MICROSECONDS.toMillis(lastApplyMicros), TimeUnit.MICROSECONDS.toMillis(lastAckMicros),
+            TimeUnit.NANOSECONDS.toMillis(controllerCpuEdit), TimeUnit.NANOSECONDS.toMillis(applicationsCpuEdit));
         if (!measured) {
           continue;
         }
+        controllerCpu += controllerCpuEdit;
+        applicationsCpu += applicationsCpuEdit;
         lastAck.add(lastAckMicros < 0 ? -1 : TimeUnit.MICROSECONDS.toMillis(lastAckMicros));
       }
-      return new Result(n, options.edits(), latency, ackLatency, List.copyOf(lastAck), missed, heapBefore, heapAfter, rssBefore, rssAfter);
+      return new Result(n, options.edits(), latency, ackLatency, List.copyOf(lastAck), missed, heapBefore, heapAfter, rssBefore, rssAfter,
+          controllerCpu, applicationsCpu);
     } finally {
       closeAll(sources);
       controller.destroy();
