@@ -414,6 +414,15 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
    * the call's observers (which can never keep it from the application).
    */
   private void finish(Status status, Metadata trailers, @Nullable Metadata heldHeaders) {
+    finish(status, trailers, heldHeaders, false);
+  }
+
+  /**
+   * Ends the call once and tells the application. {@code onCallExecutor}: the caller runs on the
+   * call's executor already (an attempt's callback), so the application is told right there.
+   */
+  private void finish(
+      Status status, Metadata trailers, @Nullable Metadata heldHeaders, boolean onCallExecutor) {
     if (!FINISHED.compareAndSet(this, 0, 1)) {
       return;
     }
@@ -435,20 +444,22 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       // Cancelled before it was started: there is nobody to tell.
       return;
     }
-    Runnable deliver =
-        () -> {
-          if (heldHeaders != null) {
-            listener.onHeaders(heldHeaders);
-          }
-          listener.onClose(status, trailers);
-        };
     Executor executor = callOptions.getExecutor();
-    if (executor != null) {
-      // Blocking stubs wait on their own executor, so the end must be handed to it.
-      executor.execute(deliver);
+    if (executor == null || onCallExecutor) {
+      deliver(listener, status, trailers, heldHeaders);
     } else {
-      deliver.run();
+      // Blocking stubs wait on their own executor, so an end found elsewhere (a refusal on the
+      // timer thread) must be handed to it.
+      executor.execute(() -> deliver(listener, status, trailers, heldHeaders));
     }
+  }
+
+  private static <RespT> void deliver(
+      Listener<RespT> listener, Status status, Metadata trailers, @Nullable Metadata heldHeaders) {
+    if (heldHeaders != null) {
+      listener.onHeaders(heldHeaders);
+    }
+    listener.onClose(status, trailers);
   }
 
   private long timeRemainingNanos() {
@@ -545,7 +556,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       }
       Metadata held = heldHeaders;
       heldHeaders = null;
-      finish(explainDeadline(status, wasCancelled), trailers, held);
+      // An attempt's callbacks run on the call's executor (the real call was given its options).
+      finish(explainDeadline(status, wasCancelled), trailers, held, true);
     }
 
     /**
