@@ -14,16 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Replaced whole, never reset, when the breaker closes again. Thread-safe.
  */
-final class CountWindow {
-
-  static final int SUCCESS = 1;
-  static final int FAILED = 2;
-  static final int SLOW = 4;
+final class CountWindow extends OutcomeWindow {
 
   private final int size;
-  private final int minimumCalls;
-  private final float failureRateThreshold;
-  private final float slowRateThreshold;
   /** Sequence numbers a thread takes at once, so threads rarely meet on the shared counter. */
   private static final int BLOCK = 8;
 
@@ -40,19 +33,13 @@ final class CountWindow {
    * @param minimumCalls outcomes needed before a rate can open the breaker (at most {@code size})
    */
   CountWindow(int size, int minimumCalls, float failureRateThreshold, float slowRateThreshold) {
+    super(Math.min(minimumCalls, size), failureRateThreshold, slowRateThreshold);
     this.size = size;
-    this.minimumCalls = Math.min(minimumCalls, size);
-    this.failureRateThreshold = failureRateThreshold;
-    this.slowRateThreshold = slowRateThreshold;
     this.ring = new AtomicIntegerArray(size);
   }
 
-  /**
-   * Records one outcome ({@link #SUCCESS}, optionally with {@link #FAILED} and {@link #SLOW}).
-   *
-   * @return whether a rate now reaches its threshold, so the breaker must open
-   */
-  boolean record(int outcome) {
+  @Override
+  boolean record(int outcome, long nowNanos) {
     int slot = (int) Long.remainderUnsigned(nextSequence(), size);
     // Read first: a slot that already holds this outcome (nearly always, for a healthy subset)
     // is left alone, so threads do not fight over the ring's cache lines.
@@ -91,28 +78,16 @@ final class CountWindow {
   }
 
   private boolean exceeded() {
-    int total = Math.min(recorded.get(), size);
-    if (total < minimumCalls) {
-      return false;
-    }
-    return failureRate(total) >= failureRateThreshold || slowRate(total) >= slowRateThreshold;
+    return exceeded(Math.min(recorded.get(), size), failed.get(), slow.get());
   }
 
-  /** The failure rate in percent, over the outcomes recorded so far. */
+  @Override
   float failureRate() {
-    return failureRate(Math.max(1, Math.min(recorded.get(), size)));
+    return failed.get() * 100.0f / Math.max(1, Math.min(recorded.get(), size));
   }
 
-  /** The slow-call rate in percent, over the outcomes recorded so far. */
+  @Override
   float slowRate() {
-    return slowRate(Math.max(1, Math.min(recorded.get(), size)));
-  }
-
-  private float failureRate(int total) {
-    return failed.get() * 100.0f / total;
-  }
-
-  private float slowRate(int total) {
-    return slow.get() * 100.0f / total;
+    return slow.get() * 100.0f / Math.max(1, Math.min(recorded.get(), size));
   }
 }

@@ -21,19 +21,19 @@ import org.jspecify.annotations.Nullable;
  * low-level API ({@code tryAcquirePermission} / {@code onSuccess} / {@code onError} / {@code
  * releasePermission}) plus a counter of concurrent requests.
  *
- * <p>The breaker's clock is the mesh's {@link Ticker}. While a count-based breaker is closed, the
- * outcomes go to the guard's own {@link CountWindow}, which records without allocating or locking,
- * and the guard opens the Resilience4j breaker itself when a rate reaches its threshold; from
- * then on Resilience4j's state machine runs the breaker (the wait, the half-open trial calls and
- * their verdict) until it closes again with a fresh window. Resilience4j's own windows (used for
- * time-based breakers and in the half-open state) are {@code SYNCHRONIZED}: its lock-free windows
- * allocate per recorded call, and its lock-free time window ignores the configured clock.
+ * <p>The breaker's clock is the mesh's {@link Ticker}. While the breaker is closed, outcomes go to
+ * the guard's own {@link OutcomeWindow} (count- or time-based), which records without allocating
+ * or locking, and the guard opens the Resilience4j breaker itself when a rate reaches its
+ * threshold; from then on Resilience4j's state machine runs the breaker (the wait, the half-open
+ * trial calls and their verdict) until it closes again with a fresh window. Resilience4j's own
+ * window (which only sees the half-open state's calls) is {@code SYNCHRONIZED}: its lock-free
+ * windows allocate per recorded call, and its lock-free time window ignores the configured clock.
  *
  * <p>Breaker transitions are found by comparing states after each operation rather than through
  * Resilience4j's event publisher, because one registered consumer makes it create an event object
  * for every recorded call.
  *
- * <p>Thread-safe. A closed count-based breaker takes no lock per call; opening it does.
+ * <p>Thread-safe. A closed breaker takes no lock per call; opening it does.
  */
 public final class SubsetGuard {
 
@@ -50,8 +50,8 @@ public final class SubsetGuard {
   private final String destination;
   private final @Nullable String subset;
   private final Events events;
-  // Made when first needed: at once for time-based breakers, at the first opening for count-based
-  // ones (Resilience4j costs tens of milliseconds of start-up the first call should not wait for).
+  // Made at the first opening: Resilience4j costs tens of milliseconds of start-up that the first
+  // call should not wait for.
   private volatile @Nullable CircuitBreaker breaker;
   private final Ticker ticker;
   private final DestinationPolicy.@Nullable CircuitBreaker policy;
@@ -60,8 +60,8 @@ public final class SubsetGuard {
   private final AtomicReference<CircuitBreaker.State> lastState =
       new AtomicReference<>(CircuitBreaker.State.CLOSED);
   private final long slowCallNanos;
-  // The closed breaker's window (count-based breakers only); null while not closed.
-  private volatile @Nullable CountWindow window;
+  // The closed breaker's window; null while the breaker is not closed.
+  private volatile @Nullable OutcomeWindow window;
   // Why the guard opened the breaker from its window; null once Resilience4j took over.
   private volatile @Nullable String openedBecause;
 
@@ -87,9 +87,7 @@ public final class SubsetGuard {
     this.slowCallNanos = policy.slowCallDuration().toNanos();
     Integer max = policy.maxConcurrentRequests();
     this.maxConcurrent = max == null ? Integer.MAX_VALUE : max;
-    boolean count = policy.slidingWindowType() != DestinationPolicy.SlidingWindowType.TIME;
-    this.window = count ? newWindow(policy) : null;
-    this.breaker = count ? null : newBreaker(policy);
+    this.window = newWindow(policy);
   }
 
   private CircuitBreaker newBreaker(DestinationPolicy.CircuitBreaker policy) {
@@ -152,10 +150,10 @@ public final class SubsetGuard {
   }
 
   /**
-   * Records how an admitted attempt ended, {@code latencyNanos} after it started, and gives back
-   * its concurrency slot.
+   * Records how an admitted attempt ended, at {@code nowNanos} (ticker time), {@code latencyNanos}
+   * after it started, and gives back its concurrency slot.
    */
-  public void settle(Outcome outcome, long latencyNanos) {
+  public void settle(Outcome outcome, long latencyNanos, long nowNanos) {
     if (maxConcurrent != Integer.MAX_VALUE) {
       active.decrementAndGet();
     }
@@ -166,13 +164,13 @@ public final class SubsetGuard {
       }
       return;
     }
-    CountWindow w = window;
+    OutcomeWindow w = window;
     if (w != null && (b == null || b.getState() == CircuitBreaker.State.CLOSED)) {
       int recorded =
-          CountWindow.SUCCESS
-              | (outcome.isServerFailure() ? CountWindow.FAILED : 0)
-              | (latencyNanos >= slowCallNanos ? CountWindow.SLOW : 0);
-      if (w.record(recorded)) {
+          OutcomeWindow.SUCCESS
+              | (outcome.isServerFailure() ? OutcomeWindow.FAILED : 0)
+              | (latencyNanos >= slowCallNanos ? OutcomeWindow.SLOW : 0);
+      if (w.record(recorded, nowNanos)) {
         open(w);
       }
       return;
@@ -188,16 +186,16 @@ public final class SubsetGuard {
     noticeTransition(b);
   }
 
-  private static CountWindow newWindow(DestinationPolicy.CircuitBreaker p) {
-    return new CountWindow(
-        p.slidingWindowSize(),
-        p.minimumCalls(),
-        p.failureRateThreshold().floatValue(),
-        p.slowCallRateThreshold().floatValue());
+  private OutcomeWindow newWindow(DestinationPolicy.CircuitBreaker p) {
+    float failures = p.failureRateThreshold().floatValue();
+    float slow = p.slowCallRateThreshold().floatValue();
+    return p.slidingWindowType() == DestinationPolicy.SlidingWindowType.TIME
+        ? new TimeWindow(p.slidingWindowSize(), p.minimumCalls(), failures, slow, ticker)
+        : new CountWindow(p.slidingWindowSize(), p.minimumCalls(), failures, slow);
   }
 
   /** Opens the breaker because {@code w}'s rates reached a threshold; once, whoever sees it first. */
-  private synchronized void open(CountWindow w) {
+  private synchronized void open(OutcomeWindow w) {
     DestinationPolicy.CircuitBreaker p = policy;
     if (window != w || p == null) {
       return;
@@ -284,8 +282,7 @@ public final class SubsetGuard {
       openedBecause = null;
     }
     DestinationPolicy.CircuitBreaker p = policy;
-    if (now == CircuitBreaker.State.CLOSED && p != null
-        && p.slidingWindowType() != DestinationPolicy.SlidingWindowType.TIME) {
+    if (now == CircuitBreaker.State.CLOSED && p != null) {
       window = newWindow(p);
     }
     BreakerState from = map(before);

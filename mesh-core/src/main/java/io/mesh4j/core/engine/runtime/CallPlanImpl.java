@@ -362,7 +362,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       boolean replayable) {
     long now = now();
     h.inFlight.decrementAndGet();
-    b.guard().settle(outcome, now - startNanos);
+    b.guard().settle(outcome, now - startNanos, now);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
       h.record(outcome.isServerFailure(), now);
     }

@@ -109,7 +109,7 @@ final class MirrorAttempt implements Attempt, PickContext {
     }
     long now = ctx.ticker().nanos();
     h.inFlight.decrementAndGet();
-    backend.guard().settle(outcome, now - startNanos);
+    backend.guard().settle(outcome, now - startNanos, now);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
       h.record(outcome.isServerFailure(), now);
     }

@@ -1,8 +1,8 @@
 package io.mesh4j.core.engine.resilience;
 
-import static io.mesh4j.core.engine.resilience.CountWindow.FAILED;
-import static io.mesh4j.core.engine.resilience.CountWindow.SLOW;
-import static io.mesh4j.core.engine.resilience.CountWindow.SUCCESS;
+import static io.mesh4j.core.engine.resilience.OutcomeWindow.FAILED;
+import static io.mesh4j.core.engine.resilience.OutcomeWindow.SLOW;
+import static io.mesh4j.core.engine.resilience.OutcomeWindow.SUCCESS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -19,44 +19,44 @@ class CountWindowTest {
     CountWindow w = new CountWindow(10, 5, 50, 100);
 
     for (int i = 0; i < 4; i++) {
-      assertThat(w.record(SUCCESS | FAILED)).as("failure %d", i).isFalse();
+      assertThat(w.record(SUCCESS | FAILED, 0)).as("failure %d", i).isFalse();
     }
-    assertThat(w.record(SUCCESS | FAILED)).isTrue();
+    assertThat(w.record(SUCCESS | FAILED, 0)).isTrue();
   }
 
   @Test
   void aSuccessThatCompletesTheMinimumCanOpenTheBreaker() {
     CountWindow w = new CountWindow(10, 4, 50, 100);
-    w.record(SUCCESS | FAILED);
-    w.record(SUCCESS | FAILED);
-    w.record(SUCCESS | FAILED);
+    w.record(SUCCESS | FAILED, 0);
+    w.record(SUCCESS | FAILED, 0);
+    w.record(SUCCESS | FAILED, 0);
 
-    assertThat(w.record(SUCCESS)).isTrue();
+    assertThat(w.record(SUCCESS, 0)).isTrue();
     assertThat(w.failureRate()).isEqualTo(75f);
   }
 
   @Test
   void onlyTheLastSizeOutcomesCount() {
     CountWindow w = new CountWindow(4, 4, 50, 100);
-    w.record(SUCCESS | FAILED);
-    w.record(SUCCESS);
-    w.record(SUCCESS);
-    w.record(SUCCESS);
+    w.record(SUCCESS | FAILED, 0);
+    w.record(SUCCESS, 0);
+    w.record(SUCCESS, 0);
+    w.record(SUCCESS, 0);
     assertThat(w.failureRate()).isEqualTo(25f);
 
     // The failure falls out of the window as a fifth outcome comes in.
-    assertThat(w.record(SUCCESS)).isFalse();
+    assertThat(w.record(SUCCESS, 0)).isFalse();
     assertThat(w.failureRate()).isZero();
-    assertThat(w.record(SUCCESS | FAILED)).isFalse();
-    assertThat(w.record(SUCCESS | FAILED)).isTrue();
+    assertThat(w.record(SUCCESS | FAILED, 0)).isFalse();
+    assertThat(w.record(SUCCESS | FAILED, 0)).isTrue();
   }
 
   @Test
   void slowCallsHaveTheirOwnRate() {
     CountWindow w = new CountWindow(4, 2, 50, 50);
 
-    assertThat(w.record(SUCCESS | SLOW)).isFalse();
-    assertThat(w.record(SUCCESS | SLOW)).isTrue();
+    assertThat(w.record(SUCCESS | SLOW, 0)).isFalse();
+    assertThat(w.record(SUCCESS | SLOW, 0)).isTrue();
     assertThat(w.slowRate()).isEqualTo(100f);
     assertThat(w.failureRate()).isZero();
   }
@@ -64,10 +64,10 @@ class CountWindowTest {
   @Test
   void theMinimumIsCappedAtTheWindowSize() {
     CountWindow w = new CountWindow(3, 20, 50, 100);
-    w.record(SUCCESS | FAILED);
-    w.record(SUCCESS | FAILED);
+    w.record(SUCCESS | FAILED, 0);
+    w.record(SUCCESS | FAILED, 0);
 
-    assertThat(w.record(SUCCESS)).isTrue();
+    assertThat(w.record(SUCCESS, 0)).isTrue();
   }
 
   @Test
@@ -88,7 +88,7 @@ class CountWindowTest {
                   return;
                 }
                 for (int i = 0; i < 10_000; i++) {
-                  w.record((i + id) % 4 == 0 ? SUCCESS | FAILED : SUCCESS);
+                  w.record((i + id) % 4 == 0 ? SUCCESS | FAILED : SUCCESS, 0);
                 }
               });
       worker.start();
@@ -101,11 +101,11 @@ class CountWindowTest {
     // Had a race lost or doubled a count, refilling the window would not bring it back to exact
     // rates: the counts follow the ring's content whatever the interleaving.
     for (int i = 0; i < 100; i++) {
-      w.record(SUCCESS);
+      w.record(SUCCESS, 0);
     }
     assertThat(w.failureRate()).isZero();
     for (int i = 0; i < 100; i++) {
-      w.record(SUCCESS | FAILED);
+      w.record(SUCCESS | FAILED, 0);
     }
     assertThat(w.failureRate()).isEqualTo(100f);
   }
