@@ -1,6 +1,7 @@
 /**
  * Route tables: rule matching (gRPC service/method, HTTP method, path and headers, compiled once
- * per snapshot, regular expressions included), the weighted split between backends (cumulative
+ * per snapshot, regular expressions included: a bounded automaton where it can, RE2/J where it
+ * cannot), the weighted split between backends (cumulative
  * weights, one random draw) and the rule's per-call settings (timeout, retries, fault, mirror).
  */
 @NullMarked
