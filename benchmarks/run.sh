@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The comparative loopback benchmark in one command, from anywhere in the repository:
-#   benchmarks/run.sh            # about 7 minutes; writes benchmarks/results/<date>.md
+#   benchmarks/run.sh            # about 12 minutes; writes benchmarks/results/<date>.md
 #   benchmarks/run.sh --quick    # 1 to 2 minutes, for a first look
 # It installs HAProxy if it is missing (Debian/Ubuntu), builds the benchmarks jar, and runs
 # io.mesh4j.benchmarks.load.LoadHarness with the arguments given (see benchmarks/README.md).

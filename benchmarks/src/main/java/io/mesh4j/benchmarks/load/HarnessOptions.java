@@ -59,15 +59,16 @@ public record HarnessOptions(double seconds, double warmupSeconds, int rounds,
   }
 
   /**
-   * Parses the command line. Defaults: {@code --seconds 4 --warmup 2 --rounds 3 --concurrency 8
+   * Parses the command line. Defaults: {@code --seconds 3 --warmup 2 --rounds 5 --concurrency 8
    * --rate 2000 --payload 100 --results benchmarks/results}, no profile; {@code --quick} is {@code
    * --seconds 1 --warmup 1 --rounds 1}; {@code --profile ROW} records that row's first measured
    * window with JFR into {@code --profile-file} [profile.jfr].
    */
   public static HarnessOptions parse(String... args) {
-    double seconds = 4;
+    // Five rounds, so that the bootstrap over rounds has something to resample.
+    double seconds = 3;
     double warmup = 2;
-    int rounds = 3;
+    int rounds = 5;
     List<Integer> concurrency = List.of(8);
     List<Integer> rates = List.of(2000);
     int payload = 100;

@@ -6,6 +6,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.NameResolverRegistry;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -113,6 +114,12 @@ public final class LoadHarness {
 
   /** grpc-java's proxyless xDS client. */
   public static final String XDS = "grpc-xds";
+
+  /** The floor with grpc-java's callbacks on the transport's thread. */
+  public static final String FLOOR_DIRECT = "grpc-plain-direct";
+
+  /** {@link #MESH_ALL} with grpc-java's callbacks on the transport's thread. */
+  public static final String MESH_ALL_DIRECT = "mesh4j-all-direct";
 
   /** Two HAProxy sidecars, clear-text HTTP/2 between them. */
   public static final String SIDECAR_H2C = "sidecar-h2c";
@@ -244,26 +251,33 @@ public final class LoadHarness {
     rows.add(new RowDef(MESH_ALL, "mesh4j channel, every client feature on (routing, retries,"
         + " balancing/outlier/budget, breaker, metrics, tracing at 1%)", null, () ->
         meshGrpc("echo", grpcPort, allFeatures, ALL_TELEMETRY, InsecureChannelCredentials.create(),
-            payload)));
+            false, payload)));
+    rows.add(new RowDef(FLOOR_DIRECT, "plain grpc-java channel, clear text, directExecutor()"
+        + " (callbacks on the transport's thread, as latency-sensitive users run it)", null, () ->
+        grpc(NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().directExecutor()
+            .build(), null, payload)));
+    rows.add(new RowDef(MESH_ALL_DIRECT, "mesh4j-all with directExecutor()", FLOOR_DIRECT, () ->
+        meshGrpc("echo", grpcPort, allFeatures, ALL_TELEMETRY, InsecureChannelCredentials.create(),
+            true, payload)));
     rows.add(new RowDef("mesh4j-bare", "mesh4j channel, endpoint only, no feature", null, () ->
         meshGrpc("echo", grpcPort, Set.of(), Telemetry.NONE, InsecureChannelCredentials.create(),
-            payload)));
+            false, payload)));
     rows.add(new RowDef("mesh4j-routing", "mesh4j, routing alone: header rule + 90/10 split", null,
         () -> meshGrpc("echo", grpcPort, Set.of(Feature.ROUTING), Telemetry.NONE,
-            InsecureChannelCredentials.create(), payload)));
+            InsecureChannelCredentials.create(), false, payload)));
     rows.add(new RowDef("mesh4j-retries", "mesh4j, timeout and retries alone", null, () ->
         meshGrpc("echo", grpcPort, Set.of(Feature.RETRIES), Telemetry.NONE,
-            InsecureChannelCredentials.create(), payload)));
+            InsecureChannelCredentials.create(), false, payload)));
     rows.add(new RowDef("mesh4j-breaker", "mesh4j, circuit breaker alone", null, () ->
         meshGrpc("echo", grpcPort, Set.of(Feature.BREAKER), Telemetry.NONE,
-            InsecureChannelCredentials.create(), payload)));
+            InsecureChannelCredentials.create(), false, payload)));
     rows.add(new RowDef("mesh4j-metrics", "mesh4j, Micrometer metrics (MeshMetrics) alone", null,
         () -> meshGrpc("echo", grpcPort, Set.of(), Telemetry.METRICS,
-            InsecureChannelCredentials.create(), payload)));
+            InsecureChannelCredentials.create(), false, payload)));
     rows.add(new RowDef("mesh4j-tracing-1%", "mesh4j, OpenTelemetry tracing alone (MeshTracing,"
         + " 1% of calls sampled, spans batched to an exporter that drops them)", null,
         () -> meshGrpc("echo", grpcPort, Set.of(), Telemetry.TRACING,
-            InsecureChannelCredentials.create(), payload)));
+            InsecureChannelCredentials.create(), false, payload)));
     rows.add(new RowDef(XDS, "grpc-java proxyless xDS client (grpc-xds), java-control-plane ADS:"
         + " weighted clusters 90/10, retry policy, least-request, outlier detection", null,
         () -> xds(env, resources, grpcPort, payload)));
@@ -292,7 +306,7 @@ public final class LoadHarness {
             payload)));
     rows.add(new RowDef("mesh4j-mtls", "mesh4j-all with mTLS (the channel's TLS credentials)",
         "grpc-mtls", () -> meshGrpc("echo-tls", tlsPort, allFeatures, ALL_TELEMETRY,
-            clientTls(certs), payload)));
+            clientTls(certs), false, payload)));
     rows.add(new RowDef("okhttp-plain", "plain OkHttp 5, HTTP/1.1 PUT", null, () ->
         okHttp(null, HttpUrl.get("http://127.0.0.1:" + httpPort + "/echo"), payload)));
     rows.add(new RowDef("okhttp-mesh4j", "OkHttp 5 with the mesh4j interceptor, every feature on",
@@ -498,14 +512,17 @@ public final class LoadHarness {
   static final int TRACING_PERCENT = 1;
 
   private static Opened meshGrpc(String name, int port, Set<Feature> features,
-      Telemetry telemetry, ChannelCredentials credentials, byte[] payload)
+      Telemetry telemetry, ChannelCredentials credentials, boolean directExecutor, byte[] payload)
       throws InterruptedException {
     Events events = new Events();
     MeshTracing tracing = telemetry.tracing() ? tracing() : null;
     Mesh mesh = mesh(MeshPolicies.yaml(name, port, features, "UNAVAILABLE"), events, telemetry,
         tracing);
-    ManagedChannel channel =
-        MeshChannels.builderForService(mesh, name + ".bench", credentials).build();
+    ManagedChannelBuilder<?> builder = MeshChannels.builderForService(mesh, name + ".bench", credentials);
+    if (directExecutor) {
+      builder.directExecutor();
+    }
+    ManagedChannel channel = builder.build();
     Opened grpc = grpc(channel, events, payload).alsoClosing(mesh);
     return tracing == null ? grpc : grpc.alsoClosing(tracing);
   }

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import io.mesh4j.benchmarks.load.Verdicts.Check;
+import io.mesh4j.benchmarks.load.Verdicts.Figure;
 import java.util.stream.Collectors;
 
 /** The run as Markdown: the machine, one table per mode, and the targets met or missed. */
@@ -88,33 +90,48 @@ public final class Tables {
     }
   }
 
-  /** The targets for this mode, each with its measured ratio and whether it is met. */
+  /** The targets for this mode, each with its ratio, its interval and its verdict. */
   static List<Check> checks(ModeResult mode) {
     List<Check> checks = new ArrayList<>();
+    Optional<RowResult> xds = mode.row(LoadHarness.XDS);
+    for (String[] pair :
+        List.of(
+            new String[] {LoadHarness.MESH_ALL, LoadHarness.FLOOR},
+            new String[] {LoadHarness.MESH_ALL_DIRECT, LoadHarness.FLOOR_DIRECT})) {
+      Optional<RowResult> mesh = mode.row(pair[0]);
+      Optional<RowResult> floor = mode.row(pair[1]);
+      if (mesh.isPresent() && floor.isPresent()) {
+        RowResult m = mesh.get();
+        RowResult f = floor.get();
+        String what = m.name() + " / " + f.name() + ", ";
+        checks.add(Verdicts.check(what + "p50", m, f, Figure.P50, 1.05, true));
+        checks.add(Verdicts.check(what + "p99", m, f, Figure.P99, 1.10, true));
+        checks.add(Verdicts.check(what + "calls/s", m, f, Figure.THROUGHPUT, 0.95, false));
+        checks.add(Verdicts.check(what + "client CPU per call", m, f, Figure.CLIENT_CPU, 1.10, true));
+      }
+    }
     Optional<RowResult> mesh = mode.row(LoadHarness.MESH_ALL);
     Optional<RowResult> floor = mode.row(LoadHarness.FLOOR);
-    Optional<RowResult> xds = mode.row(LoadHarness.XDS);
-    if (mesh.isPresent() && floor.isPresent()) {
-      RowResult m = mesh.get();
-      RowResult f = floor.get();
-      checks.add(Check.atMost("mesh4j-all / grpc-plain, p50", ratio(m.latencyNanos(50), f.latencyNanos(50)), 1.05));
-      checks.add(Check.atMost("mesh4j-all / grpc-plain, p99", ratio(m.latencyNanos(99), f.latencyNanos(99)), 1.10));
-      checks.add(Check.atLeast("mesh4j-all / grpc-plain, calls/s", m.throughput() / f.throughput(), 0.95));
-      checks.add(Check.atMost("mesh4j-all / grpc-plain, client CPU per call", m.clientCpu() / f.clientCpu(), 1.10));
-    }
     if (mesh.isPresent() && xds.isPresent()) {
       RowResult m = mesh.get();
       RowResult x = xds.get();
-      checks.add(Check.atMost("mesh4j-all / grpc-xds, p50", ratio(m.latencyNanos(50), x.latencyNanos(50)), 1.0));
-      checks.add(Check.atMost("mesh4j-all / grpc-xds, p99", ratio(m.latencyNanos(99), x.latencyNanos(99)), 1.0));
-      checks.add(Check.atMost("mesh4j-all / grpc-xds, client CPU per call", m.clientCpu() / x.clientCpu(), 1.0));
-      checks.add(Check.atMost("mesh4j-all / grpc-xds, total CPU per call", m.totalCpu() / x.totalCpu(), 1.0));
+      String what = m.name() + " / " + x.name() + ", ";
+      checks.add(Verdicts.check(what + "p50", m, x, Figure.P50, 1.0, true));
+      checks.add(Verdicts.check(what + "p99", m, x, Figure.P99, 1.0, true));
+      checks.add(Verdicts.check(what + "client CPU per call", m, x, Figure.CLIENT_CPU, 1.0, true));
+      checks.add(Verdicts.check(what + "total CPU per call", m, x, Figure.TOTAL_CPU, 1.0, true));
     }
     for (String sidecar : List.of(LoadHarness.SIDECAR_H2C, LoadHarness.SIDECAR_TLS)) {
       Optional<RowResult> s = mode.row(sidecar);
       if (mesh.isPresent() && floor.isPresent() && s.isPresent()) {
-        checks.add(Check.atMost("mesh4j-all's added p50 / " + sidecar + "'s added p50",
-            addedShare(mesh.get(), floor.get(), s.get()), 0.20));
+        RowResult m = mesh.get();
+        RowResult f = floor.get();
+        RowResult side = s.get();
+        int rounds = Math.min(m.rounds().size(), Math.min(f.rounds().size(), side.rounds().size()));
+        checks.add(Verdicts.check("mesh4j-all's added p50 / " + sidecar + "'s added p50", rounds,
+            chosen -> addedShare(Figure.P50.of(m.rounds(), chosen),
+                Figure.P50.of(f.rounds(), chosen), Figure.P50.of(side.rounds(), chosen)),
+            0.20, true));
       }
     }
     return checks;
@@ -122,28 +139,41 @@ public final class Tables {
 
   /**
    * The mesh's added median latency as a share of the sidecar path's: (mesh - floor) / (sidecar -
-   * floor). Zero or less when the mesh added nothing measurable.
+   * floor). Zero or less when the mesh added nothing measurable; NaN when the sidecar added nothing.
    */
-  static double addedShare(RowResult mesh, RowResult floor, RowResult sidecar) {
-    double meshAdded = mesh.latencyNanos(50) - floor.latencyNanos(50);
-    double sidecarAdded = sidecar.latencyNanos(50) - floor.latencyNanos(50);
-    if (sidecarAdded <= 0) {
-      return Double.NaN;
-    }
-    return meshAdded / sidecarAdded;
+  static double addedShare(double mesh, double floor, double sidecar) {
+    double sidecarAdded = sidecar - floor;
+    return sidecarAdded <= 0 ? Double.NaN : (mesh - floor) / sidecarAdded;
   }
 
   private static void targets(StringBuilder md, ModeResult mode) {
     List<Check> checks = checks(mode);
-    md.append("\nTargets:\n\n| target | measured | limit | |\n|---|---|---|---|\n");
+    md.append("\nTargets (95% intervals: paired bootstrap over rounds; a verdict is met or missed"
+        + " only when the whole interval is on one side of the limit):\n\n"
+        + "| target | ratio | 95% interval | ± | limit | verdict |\n|---|---|---|---|---|---|\n");
+    int met = 0;
+    int missed = 0;
+    int inconclusive = 0;
     for (Check c : checks) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s %.2f | %s |%n", c.what(),
-          Double.isNaN(c.value()) ? "n/a" : String.format(Locale.ROOT, "%.3f", c.value()),
-          c.atMost() ? "<=" : ">=", c.limit(),
-          Double.isNaN(c.value()) ? "not measurable in this run" : c.met() ? "met" : "**missed**"));
+      if (Double.isNaN(c.ratio())) {
+        md.append(String.format(Locale.ROOT, "| %s | n/a | | | %s %.2f | not measurable in this"
+            + " run |%n", c.what(), c.atMost() ? "<=" : ">=", c.limit()));
+        continue;
+      }
+      md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f to %.3f | %.1f%% | %s %.2f | %s |%n",
+          c.what(), c.ratio(), c.low(), c.high(), c.halfWidth() * 100, c.atMost() ? "<=" : ">=",
+          c.limit(), c.describe()));
+      switch (c.verdict()) {
+        case MET -> met++;
+        case MISSED -> missed++;
+        case INCONCLUSIVE -> inconclusive++;
+      }
     }
     if (checks.isEmpty()) {
-      md.append("| (the rows the targets need did not run) | | | |\n");
+      md.append("| (the rows the targets need did not run) | | | | | |\n");
+    } else {
+      md.append(String.format(Locale.ROOT, "%nverdicts: %d met, %d inconclusive, %d missed%n", met,
+          inconclusive, missed));
     }
     for (RowResult r : mode.rows()) {
       if (r.baseline() != null) {
@@ -153,32 +183,6 @@ public final class Tables {
             ratio(r.latencyNanos(99), b.latencyNanos(99)), r.throughput() / b.throughput(),
             r.clientCpu() / b.clientCpu(), r.allocatedPerCall() - b.allocatedPerCall())));
       }
-    }
-  }
-
-  /**
-   * One target.
-   *
-   * @param what the ratio checked
-   * @param value its measured value
-   * @param limit the target
-   * @param atMost whether the value must be at most (true) or at least (false) the limit
-   */
-  public record Check(String what, double value, double limit, boolean atMost) {
-    static Check atMost(String what, double value, double limit) {
-      return new Check(what, value, limit, true);
-    }
-
-    static Check atLeast(String what, double value, double limit) {
-      return new Check(what, value, limit, false);
-    }
-
-    /** Whether the measured value meets the target (never when it could not be measured). */
-    public boolean met() {
-      if (Double.isNaN(value)) {
-        return false;
-      }
-      return atMost ? value <= limit : value >= limit;
     }
   }
 
