@@ -4,7 +4,6 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mesh4j.benchmarks.load.Echo;
@@ -16,14 +15,9 @@ import io.mesh4j.micrometer.MeshMetrics;
 import io.mesh4j.opentelemetry.MeshTracing;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,12 +66,7 @@ public final class FootprintBenchmark {
   /** The medians of {@code runs} probes of each kind: plain first, then the mesh. */
   static List<Probe.Result> compare(int runs, int warmup, int seconds, int rate, PrintStream out)
       throws IOException, InterruptedException {
-    Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .directExecutor()
-            .addService(Echo.service())
-            .build()
-            .start();
+    Server server = ProbeProcess.echoServer();
     try {
       List<Probe.Result> plain = new ArrayList<>();
       List<Probe.Result> mesh = new ArrayList<>();
@@ -107,41 +96,19 @@ public final class FootprintBenchmark {
 
   private static Probe.Result run(String mode, int port, int warmup, int seconds, int rate)
       throws IOException, InterruptedException {
-    List<String> command =
-        List.of(
-            ProcessHandle.current().info().command().orElse("java"),
+    String[] f =
+        ProbeProcess.run(
+            Probe.class,
             // The same fixed heap for both, so heap sizing does not favour either.
-            "-Xms256m",
-            "-Xmx256m",
-            "-cp",
-            System.getProperty("java.class.path"),
-            Probe.class.getName(),
-            mode,
-            Integer.toString(port),
-            Integer.toString(warmup),
-            Integer.toString(seconds),
-            Integer.toString(rate));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String result = null;
-    StringBuilder output = new StringBuilder();
-    try (BufferedReader probe =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = probe.readLine(); line != null; line = probe.readLine()) {
-        if (line.startsWith("RESULT ")) {
-          result = line.substring("RESULT ".length());
-        } else {
-          output.append(line).append('\n');
-        }
-      }
-    }
-    if (!process.waitFor(warmup + seconds + 60L, TimeUnit.SECONDS)
-        || process.exitValue() != 0
-        || result == null) {
-      process.destroyForcibly();
-      throw new IllegalStateException("the " + mode + " probe failed:\n" + output);
-    }
-    String[] f = result.split(" ", -1);
+            List.of("-Xms256m", "-Xmx256m"),
+            List.of(
+                mode,
+                Integer.toString(port),
+                Integer.toString(warmup),
+                Integer.toString(seconds),
+                Integer.toString(rate)),
+            warmup + seconds + 60L,
+            line -> {});
     return new Probe.Result(
         Long.parseLong(f[0]),
         Long.parseLong(f[1]),

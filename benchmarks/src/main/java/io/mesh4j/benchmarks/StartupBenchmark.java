@@ -3,7 +3,6 @@ package io.mesh4j.benchmarks;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mesh4j.benchmarks.load.Echo;
@@ -15,15 +14,10 @@ import io.mesh4j.micrometer.MeshMetrics;
 import io.mesh4j.opentelemetry.MeshTracing;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -67,12 +61,7 @@ public final class StartupBenchmark {
   /** The medians of {@code runs} probes of each kind: plain first, then the mesh. */
   static List<Probe.Result> compare(int runs, List<String> jvmOptions, PrintStream out)
       throws IOException, InterruptedException {
-    Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .directExecutor()
-            .addService(Echo.service())
-            .build()
-            .start();
+    Server server = ProbeProcess.echoServer();
     try {
       List<Probe.Result> plain = new ArrayList<>();
       List<Probe.Result> mesh = new ArrayList<>();
@@ -101,35 +90,17 @@ public final class StartupBenchmark {
 
   private static Probe.Result run(String mode, int port, List<String> jvmOptions, PrintStream out)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Probe.class.getName());
-    command.add(mode);
-    command.add(Integer.toString(port));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String result = null;
-    StringBuilder output = new StringBuilder();
-    try (BufferedReader probe =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = probe.readLine(); line != null; line = probe.readLine()) {
-        if (line.startsWith("RESULT ")) {
-          result = line.substring("RESULT ".length());
-        } else if (line.startsWith("PHASES ")) {
-          out.println("  " + mode + " probe: " + line.substring("PHASES ".length()));
-        } else {
-          output.append(line).append('\n');
-        }
-      }
-    }
-    if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0 || result == null) {
-      process.destroyForcibly();
-      throw new IllegalStateException("the " + mode + " probe failed:\n" + output);
-    }
-    String[] f = result.split(" ", -1);
+    String[] f =
+        ProbeProcess.run(
+            Probe.class,
+            jvmOptions,
+            List.of(mode, Integer.toString(port)),
+            60,
+            line -> {
+              if (line.startsWith("PHASES ")) {
+                out.println("  " + mode + " probe: " + line.substring("PHASES ".length()));
+              }
+            });
     return new Probe.Result(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]));
   }
 
