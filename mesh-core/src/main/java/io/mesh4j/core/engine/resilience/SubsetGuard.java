@@ -195,6 +195,7 @@ public final class SubsetGuard {
   }
 
   /** Opens the breaker because {@code w}'s rates reached a threshold; once, whoever sees it first. */
+  @SuppressWarnings("ReferenceEquality") // identity: is w still the window in place?
   private synchronized void open(OutcomeWindow w) {
     DestinationPolicy.CircuitBreaker p = policy;
     if (window != w || p == null) {
