@@ -160,9 +160,12 @@ public final class Tables {
             + " run |%n", c.what(), c.atMost() ? "<=" : ">=", c.limit()));
         continue;
       }
-      md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f to %.3f | %.1f%% | %s %.2f | %s |%n",
-          c.what(), c.ratio(), c.low(), c.high(), c.halfWidth() * 100, c.atMost() ? "<=" : ">=",
-          c.limit(), c.describe()));
+      boolean interval = !Double.isNaN(c.low());
+      md.append(String.format(Locale.ROOT, "| %s | %.3f | %s | %s | %s %.2f | %s |%n",
+          c.what(), c.ratio(),
+          interval ? String.format(Locale.ROOT, "%.3f to %.3f", c.low(), c.high()) : "n/a",
+          interval ? String.format(Locale.ROOT, "%.1f%%", c.halfWidth() * 100) : "",
+          c.atMost() ? "<=" : ">=", c.limit(), c.describe()));
       switch (c.verdict()) {
         case MET -> met++;
         case MISSED -> missed++;

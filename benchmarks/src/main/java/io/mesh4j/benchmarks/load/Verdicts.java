@@ -90,11 +90,16 @@ public final class Verdicts {
   public record Check(
       String what, double ratio, double low, double high, double limit, boolean atMost) {
 
-    /** The interval's half-width as a share of the ratio. */
+    /**
+     * The interval's half-width as a share of the ratio, or of the limit when the ratio is
+     * smaller (a share near zero, such as the mesh's part of a sidecar's added latency, would
+     * otherwise make any interval look wide).
+     */
     public double halfWidth() {
-      return (high - low) / 2 / Math.abs(ratio);
+      return (high - low) / 2 / Math.max(Math.abs(ratio), limit);
     }
 
+    /** Inconclusive when there is no interval (one round, or a figure that could not be taken). */
     public Verdict verdict() {
       boolean goodSide = atMost ? high <= limit : low >= limit;
       boolean badSide = atMost ? low > limit : high < limit;
@@ -103,6 +108,9 @@ public final class Verdicts {
 
     /** The verdict as the report prints it; an interval too wide to conclude says so. */
     public String describe() {
+      if (Double.isNaN(low) || Double.isNaN(high)) {
+        return "inconclusive: no interval from fewer than two rounds";
+      }
       return switch (verdict()) {
         case MET -> "met";
         case MISSED -> "**missed**";
@@ -135,6 +143,10 @@ public final class Verdicts {
     int[] all = new int[rounds];
     Arrays.setAll(all, i -> i);
     double value = ratio.applyAsDouble(all);
+    if (rounds < 2 || Double.isNaN(value)) {
+      // One round resampled is always itself: a zero-width interval that would claim certainty.
+      return new Check(what, value, Double.NaN, Double.NaN, limit, atMost);
+    }
     double[] resampled = new double[RESAMPLES];
     SplittableRandom random = new SplittableRandom(SEED);
     int[] chosen = new int[rounds];
@@ -152,6 +164,8 @@ public final class Verdicts {
 
   /** {@code figure} of {@code a} over {@code b}, over the rounds {@code chosen}. */
   static double ratio(RowResult a, RowResult b, Figure figure, int[] chosen) {
-    return figure.of(a.rounds(), chosen) / Math.max(1e-12, figure.of(b.rounds(), chosen));
+    double denominator = figure.of(b.rounds(), chosen);
+    // A figure the denominator row did not produce (no CPU time read) is not a huge ratio.
+    return denominator > 0 ? figure.of(a.rounds(), chosen) / denominator : Double.NaN;
   }
 }

@@ -18,12 +18,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class TablesTest {
 
-  /** A row of {@code calls} calls all at {@code micros}, in one second, with the CPU given. */
+  /**
+   * A row of three identical rounds, each of {@code calls} calls all at {@code micros} in one
+   * second with the CPU given: a zero-width interval, so verdicts follow the ratio.
+   */
   private static RowResult row(String name, long micros, int calls, long clientCpuMicros) {
     Histogram h = new Histogram(3);
     h.recordValueWithCount(micros * 1000, calls);
-    return RowResult.pool(name, name, null, List.of(new Sample(h, 0, null, 1.0,
-        clientCpuMicros * 1000, 1000L * calls, 0, 0, 0, 0, 0)));
+    Sample round = new Sample(h, 0, null, 1.0, clientCpuMicros * 1000, 1000L * calls, 0, 0, 0, 0,
+        0);
+    return RowResult.pool(name, name, null, List.of(round, round, round));
   }
 
   private static Map<String, Check> checks(RowResult... rows) {

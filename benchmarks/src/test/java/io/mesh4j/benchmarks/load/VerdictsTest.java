@@ -77,6 +77,42 @@ class VerdictsTest {
   }
 
   @Test
+  void oneRoundGivesNoIntervalAndSoNoFirmVerdict() {
+    Check c = Verdicts.check("p50", row("mesh", 200), row("floor", 100), Figure.P50, 1.05, true);
+
+    assertThat(c.ratio()).isEqualTo(2.0, org.assertj.core.data.Offset.offset(0.001));
+    assertThat(c.low()).isNaN();
+    assertThat(c.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+    assertThat(c.describe()).isEqualTo("inconclusive: no interval from fewer than two rounds");
+  }
+
+  @Test
+  void aDenominatorWithoutTheFigureIsNotMeasurableRatherThanAHugeRatio() {
+    // The floor's rounds report no client CPU (as when /proc cannot be read).
+    Check c = Verdicts.check("client CPU", row("mesh", 100, 100, 100), row("floor", 0, 0, 0),
+        Figure.CLIENT_CPU, 1.10, true);
+
+    assertThat(c.ratio()).isNaN();
+    assertThat(c.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+  }
+
+  @Test
+  void aSmallShareIsJudgedAgainstItsLimitNotAgainstItself() {
+    // A share around 0.05 that moves by ±0.01 between rounds is clearly under a 0.20 limit; its
+    // width, taken relative to the limit, is small.
+    Check c = Verdicts.check("share", 5, chosen -> {
+      double sum = 0;
+      for (int i : chosen) {
+        sum += 0.04 + 0.005 * i;
+      }
+      return sum / chosen.length;
+    }, 0.20, true);
+
+    assertThat(c.verdict()).isEqualTo(Verdict.MET);
+    assertThat(c.halfWidth()).isLessThan(Verdicts.MAX_HALF_WIDTH);
+  }
+
+  @Test
   void theSameDataGiveTheSameInterval() {
     RowResult a = row("a", 150, 70, 140, 60, 110);
     RowResult b = row("b", 100, 90, 120, 100, 95);
