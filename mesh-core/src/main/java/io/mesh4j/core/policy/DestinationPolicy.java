@@ -22,8 +22,9 @@ public record DestinationPolicy(
       @Field(doc = "How an endpoint is picked inside a subset.", defaultValue = "{}")
           LoadBalancer loadBalancer,
       @Field(doc = "Circuit breaking per subset; off unless set.") @Nullable CircuitBreaker circuitBreaker,
-      @Field(doc = "Ejection of failing endpoints; off unless set.")
-          @Nullable OutlierDetection outlierDetection,
+      @Field(doc = "Ejection of failing endpoints; on by default (`enabled: false` turns it off).",
+              defaultValue = "{}")
+          OutlierDetection outlierDetection,
       @Field(doc = "Client-side token bucket for calls to this destination; off unless set.")
           @Nullable RateLimit rateLimit,
       @Field(doc = "Server-side token bucket for calls this service receives; off unless set.")
@@ -33,6 +34,12 @@ public record DestinationPolicy(
 
   /** Load-balancing algorithms. */
   public enum LbPolicy {
+    /**
+     * Power of two random choices, the one with the lower peak-EWMA latency times requests in
+     * flight wins (Finagle's and Linkerd's balancer): slow endpoints lose traffic within a few
+     * calls.
+     */
+    PEAK_EWMA,
     /** Power of two random choices, the one with fewer requests in flight wins. */
     LEAST_REQUEST,
     /** Each endpoint in turn. */
@@ -45,12 +52,18 @@ public record DestinationPolicy(
 
   /** Endpoint choice inside a subset. */
   public record LoadBalancer(
-      @Field(doc = "Algorithm.", defaultValue = "LEAST_REQUEST") LbPolicy policy,
+      @Field(doc = "Algorithm.", defaultValue = "PEAK_EWMA") LbPolicy policy,
       @Field(doc = "Header hashed by `RING_HASH` and `MAGLEV`; required by them.")
           @Nullable String hashHeader,
       @Field(doc = "Prefer endpoints in the caller's zone while enough of them are healthy.",
               defaultValue = "true")
-          Boolean zoneAware) {}
+          Boolean zoneAware,
+      @Field(doc = "How fast `PEAK_EWMA`'s latency estimate and the failure penalty of `PEAK_EWMA` and `LEAST_REQUEST` fade: each falls to 1/e of its value in this time.",
+              defaultValue = "10s")
+          Duration decayTime,
+      @Field(doc = "When fewer than this share (%) of a subset's endpoints are available, picks ignore ejections and spread over all of them (Envoy's panic mode); 0 turns it off.",
+              defaultValue = "50", min = 0, max = 100)
+          Double panicThreshold) {}
 
   /** Sliding window kinds of the circuit breaker. */
   public enum SlidingWindowType {
@@ -103,7 +116,8 @@ public record DestinationPolicy(
       @Field(doc = "Upper bound of one ejection.", defaultValue = "300s") Duration maxEjectionTime,
       @Field(doc = "At most this share (%) of a subset's endpoints is ejected at once.",
               defaultValue = "10", min = 0, max = 100)
-          Double maxEjectionPercent) {}
+          Double maxEjectionPercent,
+      @Field(doc = "Whether outlier detection runs.", defaultValue = "true") Boolean enabled) {}
 
   /** A token bucket. */
   public record RateLimit(

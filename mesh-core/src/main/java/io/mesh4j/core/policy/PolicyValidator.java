@@ -418,8 +418,11 @@ final class PolicyValidator {
           "is only used by RING_HASH and MAGLEV, but policy is " + lb.policy(),
           lb.hashHeader());
     }
+    if (lb.decayTime().isNegative() || lb.decayTime().isZero()) {
+      add(ref, "spec.loadBalancer.decayTime", "must be positive", Durations.format(lb.decayTime()));
+    }
     DestinationPolicy.OutlierDetection od = spec.outlierDetection();
-    if (od != null && od.baseEjectionTime().compareTo(od.maxEjectionTime()) > 0) {
+    if (od.baseEjectionTime().compareTo(od.maxEjectionTime()) > 0) {
       add(
           ref,
           "spec.outlierDetection.baseEjectionTime",

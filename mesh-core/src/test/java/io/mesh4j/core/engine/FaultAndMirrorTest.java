@@ -161,6 +161,7 @@ class FaultAndMirrorTest {
           route("catalog.shop", List.of(), rule().mirror("shadow.shop", null, 100).build()),
           policy("shadow.shop")
               .outliers(outliers(2, Duration.ofSeconds(30), Duration.ofSeconds(300), 100))
+              .panic(0)
               .build());
       for (int i = 0; i < 2; i++) {
         CallPlan plan = h.plan(CALL);

@@ -49,6 +49,7 @@ class OutlierDetectionTest {
       h.apply(
           endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2"), ep("10.0.0.3")),
           policy("catalog.shop")
+              .lb(DestinationPolicy.LbPolicy.ROUND_ROBIN, null, false)
               .outliers(outliers(3, Duration.ofSeconds(30), Duration.ofSeconds(300), 50))
               .build());
       String bad = "10.0.0.1:8080";
@@ -92,6 +93,7 @@ class OutlierDetectionTest {
       h.apply(
           endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2")),
           policy("catalog.shop")
+              .lb(DestinationPolicy.LbPolicy.ROUND_ROBIN, null, false)
               .outliers(outliers(1, Duration.ofSeconds(30), Duration.ofSeconds(70), 50))
               .build());
       List<String> durations = new ArrayList<>();
@@ -133,6 +135,7 @@ class OutlierDetectionTest {
       h.apply(
           endpoints("catalog.shop", eps),
           policy("catalog.shop")
+              .lb(DestinationPolicy.LbPolicy.ROUND_ROBIN, null, false)
               .outliers(outliers(1, Duration.ofSeconds(30), Duration.ofSeconds(300), 25))
               .build());
       int allowed = OutlierScope.maxEjected(10, 25);
@@ -170,6 +173,7 @@ class OutlierDetectionTest {
               List.of(subset("v1", "version", "v1"), subset("v2", "version", "v2")),
               rule().backend("v1", 1).backend("v2", 0).build()),
           policy("catalog.shop")
+              .lb(DestinationPolicy.LbPolicy.ROUND_ROBIN, null, false)
               .outliers(outliers(1, Duration.ofSeconds(30), Duration.ofSeconds(300), 50))
               .build());
       for (int i = 0; i < 1000; i++) {
@@ -187,10 +191,11 @@ class OutlierDetectionTest {
       h.apply(
           endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2")),
           policy("catalog.shop")
+              .lb(DestinationPolicy.LbPolicy.ROUND_ROBIN, null, false)
               .outliers(
                   new DestinationPolicy.OutlierDetection(
                       1000, 50.0, 10, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                      Duration.ofSeconds(300), 50.0))
+                      Duration.ofSeconds(300), 50.0, true))
               .build());
       // alternate failure and success on 10.0.0.1: never 1000 in a row, but 50% of calls fail
       boolean fail = false;
@@ -219,7 +224,9 @@ class OutlierDetectionTest {
               ep("10.0.0.3", Map.of("version", "v1"))),
           route("catalog.shop", List.of(subset("v1", "version", "v1")), rule().backend("v1", 1).build()),
           policy("catalog.shop")
+              .lb(DestinationPolicy.LbPolicy.ROUND_ROBIN, null, false)
               .outliers(outliers(1, Duration.ofSeconds(30), Duration.ofSeconds(300), 100))
+              .panic(0)
               .build());
       Attempt a = h.attempt(CALL);
       while (a.admitted()) {

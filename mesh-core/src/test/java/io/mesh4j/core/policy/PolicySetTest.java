@@ -63,7 +63,7 @@ class PolicySetTest {
 
     DestinationPolicy.Spec policy = set.destinationPolicies().get(0).spec();
     assertThat(policy.destination()).isEqualTo("catalog.shop");
-    assertThat(policy.loadBalancer()).isEqualTo(new DestinationPolicy.LoadBalancer(LbPolicy.LEAST_REQUEST, null, true));
+    assertThat(policy.loadBalancer()).isEqualTo(new DestinationPolicy.LoadBalancer(LbPolicy.PEAK_EWMA, null, true, Duration.ofSeconds(10), 50.0));
     assertThat(policy.circuitBreaker())
         .isEqualTo(
             new DestinationPolicy.CircuitBreaker(
@@ -72,7 +72,7 @@ class PolicySetTest {
     assertThat(policy.outlierDetection())
         .isEqualTo(
             new DestinationPolicy.OutlierDetection(
-                5, null, 20, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(300), 10.0));
+                5, null, 20, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(300), 10.0, true));
     assertThat(policy.rateLimit()).isEqualTo(new DestinationPolicy.RateLimit(200.0, null));
     assertThat(policy.serverRateLimit()).isNull();
     assertThat(policy.retryBudget()).isEqualTo(new DestinationPolicy.RetryBudget(20.0, 10, Duration.ofSeconds(10)));

@@ -103,6 +103,7 @@ class MeshStatusTest {
       h.apply(
           endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2"), ep("10.0.0.3")),
           policy("catalog.shop")
+              .lb(io.mesh4j.core.policy.DestinationPolicy.LbPolicy.ROUND_ROBIN, null, false)
               .outliers(outliers(3, Duration.ofSeconds(30), Duration.ofSeconds(300), 50))
               .build());
       String bad = "10.0.0.1:8080";

@@ -176,7 +176,14 @@ public final class Policies {
   public static DestinationPolicy.OutlierDetection outliers(
       int consecutiveFailures, Duration base, Duration max, double maxEjectionPercent) {
     return new DestinationPolicy.OutlierDetection(
-        consecutiveFailures, null, 20, Duration.ofSeconds(10), base, max, maxEjectionPercent);
+        consecutiveFailures, null, 20, Duration.ofSeconds(10), base, max, maxEjectionPercent, true);
+  }
+
+  /** Outlier detection turned off. */
+  public static DestinationPolicy.OutlierDetection noOutliers() {
+    return new DestinationPolicy.OutlierDetection(
+        5, null, 20, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(300), 10.0,
+        false);
   }
 
   public static DestinationPolicy.RetryBudget budget(
@@ -188,9 +195,13 @@ public final class Policies {
   public static final class PolicyBuilder {
     private final String destination;
     private DestinationPolicy.LoadBalancer lb =
-        new DestinationPolicy.LoadBalancer(DestinationPolicy.LbPolicy.LEAST_REQUEST, null, true);
+        new DestinationPolicy.LoadBalancer(
+            DestinationPolicy.LbPolicy.LEAST_REQUEST, null, true, Duration.ofSeconds(10), 50.0);
     private DestinationPolicy.CircuitBreaker breaker;
-    private DestinationPolicy.OutlierDetection outliers;
+    private DestinationPolicy.OutlierDetection outliers =
+        new DestinationPolicy.OutlierDetection(
+            5, null, 20, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(300),
+            10.0, true);
     private DestinationPolicy.RateLimit rateLimit;
     private DestinationPolicy.RateLimit serverRateLimit;
     private DestinationPolicy.RetryBudget budget =
@@ -201,7 +212,17 @@ public final class Policies {
     }
 
     public PolicyBuilder lb(DestinationPolicy.LbPolicy policy, String hashHeader, boolean zoneAware) {
-      this.lb = new DestinationPolicy.LoadBalancer(policy, hashHeader, zoneAware);
+      this.lb =
+          new DestinationPolicy.LoadBalancer(
+              policy, hashHeader, zoneAware, lb.decayTime(), lb.panicThreshold());
+      return this;
+    }
+
+    /** Sets the panic threshold (%); 0 turns panic mode off. */
+    public PolicyBuilder panic(double threshold) {
+      this.lb =
+          new DestinationPolicy.LoadBalancer(
+              lb.policy(), lb.hashHeader(), lb.zoneAware(), lb.decayTime(), threshold);
       return this;
     }
 

@@ -8,11 +8,11 @@ public abstract class Balancer {
 
   /**
    * Picks among the first {@code limit} endpoints of {@code set} (the set orders local-zone
-   * endpoints first), skipping ejected ones and, unless {@code allowTried}, ones already tried.
+   * endpoints first) those {@link Candidates#eligible} in {@code mode}.
    *
    * @return the index, or -1 when no endpoint qualifies
    */
-  abstract int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried);
+  abstract int pick(Candidates set, PickContext ctx, long now, int limit, int mode);
 
   /** Whether the balancer may be restricted to the local zone; hashing balancers may not. */
   boolean zoneRestrictable() {
@@ -26,7 +26,7 @@ public abstract class Balancer {
    * @return the endpoint index, or -1 when no owner qualifies
    */
   static int firstEligibleOwner(
-      int[] owners, int start, Candidates set, PickContext ctx, long now, boolean allowTried) {
+      int[] owners, int start, Candidates set, PickContext ctx, long now, int mode) {
     int n = owners.length;
     for (int k = 0; k < n; k++) {
       int p = start + k;
@@ -34,7 +34,7 @@ public abstract class Balancer {
         p -= n;
       }
       int owner = owners[p];
-      if (set.eligible(owner, allowTried, ctx, now)) {
+      if (set.eligible(owner, mode, ctx, now)) {
         return owner;
       }
     }

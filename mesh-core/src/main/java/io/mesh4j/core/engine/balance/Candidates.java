@@ -1,5 +1,7 @@
 package io.mesh4j.core.engine.balance;
 
+import io.mesh4j.core.base.MeshRandom;
+
 /**
  * The endpoints a {@link Balancer} picks among, as indexes: all a balancer needs to know of an
  * {@link EndpointSet}, so that the set can own its balancer without the two depending on each
@@ -7,8 +9,24 @@ package io.mesh4j.core.engine.balance;
  */
 abstract class Candidates {
 
-  /** Whether endpoint {@code i} is not ejected and, unless {@code allowTried}, not tried yet. */
-  abstract boolean eligible(int i, boolean allowTried, PickContext ctx, long now);
+  /** {@link #eligible} mode bit: endpoints an earlier attempt of the call went to qualify. */
+  static final int ALLOW_TRIED = 1;
+
+  /** {@link #eligible} mode bit: ejected endpoints qualify (panic mode). */
+  static final int ALLOW_EJECTED = 2;
+
+  /**
+   * Draws before a uniform draw among eligible endpoints gives up and scans. Draws that hit an
+   * ineligible endpoint are redrawn rather than moved to a neighbour, so an ejected endpoint's
+   * share spreads over all the others instead of falling on the next one.
+   */
+  private static final int DRAWS = 4;
+
+  /**
+   * Whether endpoint {@code i} qualifies: not ejected unless {@link #ALLOW_EJECTED}, not tried by
+   * this call unless {@link #ALLOW_TRIED}.
+   */
+  abstract boolean eligible(int i, int mode, PickContext ctx, long now);
 
   /** Requests in flight to endpoint {@code i}. */
   abstract int inFlight(int i);
@@ -16,17 +34,41 @@ abstract class Candidates {
   /** Endpoint {@code i}'s weight, at least 1. */
   abstract int weight(int i);
 
+  /** Endpoint {@code i}'s peak-EWMA latency in nanoseconds now, or 0 before its first sample. */
+  abstract double latency(int i, long now);
+
+  /** Endpoint {@code i}'s recent failures, a count that fades with time. */
+  abstract double failures(int i, long now);
+
   /** The first eligible index at or after {@code start} (wrapping within {@code limit}). */
-  final int scan(int start, int limit, int exclude, boolean allowTried, PickContext ctx, long now) {
+  final int scan(int start, int limit, int exclude, int mode, PickContext ctx, long now) {
     for (int k = 0; k < limit; k++) {
       int i = start + k;
       if (i >= limit) {
         i -= limit;
       }
-      if (i != exclude && eligible(i, allowTried, ctx, now)) {
+      if (i != exclude && eligible(i, mode, ctx, now)) {
         return i;
       }
     }
     return -1;
+  }
+
+  /**
+   * An eligible index other than {@code exclude}, drawn uniformly among those below {@code
+   * limit}; after {@link #DRAWS} misses it scans from a random start, which is rare enough that its
+   * bias towards a neighbour of an ineligible endpoint does not show.
+   */
+  final int draw(int limit, int exclude, int mode, PickContext ctx, long now) {
+    MeshRandom random = ctx.random();
+    for (int k = 0; k < DRAWS; k++) {
+      int i = (int) random.nextLong(MeshRandom.Purpose.LOAD_BALANCE, limit);
+      if (i != exclude && eligible(i, mode, ctx, now)) {
+        return i;
+      }
+    }
+    return scan(
+        (int) random.nextLong(MeshRandom.Purpose.LOAD_BALANCE, limit), limit, exclude, mode, ctx,
+        now);
   }
 }

@@ -1,6 +1,7 @@
 package io.mesh4j.core.engine.balance;
 
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.engine.resilience.Ejections;
 import io.mesh4j.core.engine.resilience.EndpointHealth;
 import io.mesh4j.core.policy.DestinationPolicy;
 import org.jspecify.annotations.Nullable;
@@ -14,6 +15,11 @@ import org.jspecify.annotations.Nullable;
  * stay in the local zone; otherwise they spread over all zones. Consistent-hashing balancers are
  * never restricted to a zone, because that would move keys whenever zone health changes.
  *
+ * <p>Panic mode (Envoy's): while fewer than the policy's {@code panicThreshold} share of the
+ * endpoints is available, picks ignore ejections, because the few survivors would not carry the
+ * whole load and no traffic at all would be worse. Counting the available endpoints costs a pass
+ * over the set, so it is done only while {@link Ejections} says an ejection may be running.
+ *
  * <p>Immutable; thread-safe.
  */
 public final class EndpointSet extends Candidates {
@@ -24,17 +30,23 @@ public final class EndpointSet extends Candidates {
   private final int localCount;
   private final Balancer balancer;
   private final boolean zoneRestricted;
+  private final long decayNanos;
+  private final double panicThreshold;
+  private final Ejections ejections;
 
   /**
    * @param endpoints local-zone endpoints first
    * @param localCount how many leading endpoints are in the local zone
-   * @param lb the destination's load balancer policy, or null for least-request without zones
+   * @param lb the destination's load balancer policy, or null for peak-EWMA without zones or
+   *     panic mode
+   * @param ejections when the destination's last ejection ends
    */
   public EndpointSet(
       Endpoint[] endpoints,
       EndpointHealth[] healths,
       int localCount,
-      DestinationPolicy.@Nullable LoadBalancer lb) {
+      DestinationPolicy.@Nullable LoadBalancer lb,
+      Ejections ejections) {
     this.endpoints = endpoints;
     this.healths = healths;
     this.weights = new int[endpoints.length];
@@ -49,15 +61,21 @@ public final class EndpointSet extends Candidates {
             && balancer.zoneRestrictable()
             && localCount > 0
             && localCount < endpoints.length;
+    this.decayNanos = lb == null ? DEFAULT_DECAY_NANOS : Math.max(1, lb.decayTime().toNanos());
+    this.panicThreshold = lb == null ? 0 : lb.panicThreshold();
+    this.ejections = ejections;
   }
+
+  private static final long DEFAULT_DECAY_NANOS = 10_000_000_000L;
 
   private static Balancer balancer(
       DestinationPolicy.@Nullable LoadBalancer lb, Endpoint[] endpoints, int[] weights) {
     if (lb == null) {
-      return LeastRequestBalancer.INSTANCE;
+      return PeakEwmaBalancer.INSTANCE;
     }
     String header = lb.hashHeader();
     return switch (lb.policy()) {
+      case PEAK_EWMA -> PeakEwmaBalancer.INSTANCE;
       case LEAST_REQUEST -> LeastRequestBalancer.INSTANCE;
       case ROUND_ROBIN -> new RoundRobinBalancer(weights);
       case RING_HASH -> new RingHashBalancer(lower(header), endpoints, weights);
@@ -84,28 +102,46 @@ public final class EndpointSet extends Candidates {
     return healths[i];
   }
 
+  /** The decay time of the latency and failure signals, in nanoseconds. */
+  public long decayNanos() {
+    return decayNanos;
+  }
+
   /**
    * Picks an endpoint: untried local-zone endpoints first (when zone-aware), then untried ones
-   * anywhere, then any available one.
+   * anywhere, then any available one; in panic mode, or when every endpoint is ejected and panic
+   * mode is on, ejected ones too.
    *
-   * @return the index, or -1 when every endpoint is ejected
+   * @return the index, or -1 when no endpoint may be picked
    */
   public int pick(PickContext ctx, long now) {
     int n = endpoints.length;
     if (n == 0) {
       return -1;
     }
+    int mode = panicking(now) ? ALLOW_EJECTED : 0;
     int i = -1;
-    if (zoneRestricted && localHealthy(now)) {
-      i = balancer.pick(this, ctx, now, localCount, false);
+    if (zoneRestricted && mode == 0 && localHealthy(now)) {
+      i = balancer.pick(this, ctx, now, localCount, mode);
     }
     if (i < 0) {
-      i = balancer.pick(this, ctx, now, n, false);
+      i = balancer.pick(this, ctx, now, n, mode);
     }
     if (i < 0) {
-      i = balancer.pick(this, ctx, now, n, true);
+      i = balancer.pick(this, ctx, now, n, mode | ALLOW_TRIED);
+    }
+    if (i < 0 && panicThreshold > 0 && mode == 0) {
+      i = balancer.pick(this, ctx, now, n, ALLOW_EJECTED | ALLOW_TRIED);
     }
     return i;
+  }
+
+  private boolean panicking(long now) {
+    if (panicThreshold <= 0 || !ejections.mayBeRunning(now)) {
+      return false;
+    }
+    int n = endpoints.length;
+    return (n - unavailable(now)) * 100.0 < panicThreshold * n;
   }
 
   /** How many endpoints are ejected now. */
@@ -141,8 +177,19 @@ public final class EndpointSet extends Candidates {
   }
 
   @Override
-  boolean eligible(int i, boolean allowTried, PickContext ctx, long now) {
+  double latency(int i, long now) {
+    return healths[i].latency(now, decayNanos);
+  }
+
+  @Override
+  double failures(int i, long now) {
+    return healths[i].failures(now, decayNanos);
+  }
+
+  @Override
+  boolean eligible(int i, int mode, PickContext ctx, long now) {
     EndpointHealth h = healths[i];
-    return h.available(now) && (allowTried || !ctx.alreadyTried(h));
+    return ((mode & ALLOW_EJECTED) != 0 || h.available(now))
+        && ((mode & ALLOW_TRIED) != 0 || !ctx.alreadyTried(h));
   }
 }

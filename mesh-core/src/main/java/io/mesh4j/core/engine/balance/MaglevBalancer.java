@@ -54,14 +54,14 @@ public final class MaglevBalancer extends Balancer {
   }
 
   @Override
-  int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried) {
+  int pick(Candidates set, PickContext ctx, long now, int limit, int mode) {
     String key = ctx.call().header(header);
     if (key == null || table.length == 0) {
-      return LeastRequestBalancer.INSTANCE.pick(set, ctx, now, limit, allowTried);
+      return LeastRequestBalancer.INSTANCE.pick(set, ctx, now, limit, mode);
     }
     int m = table.length;
     int slot = (int) Math.floorMod(Hashing.hash(key), (long) m);
-    return firstEligibleOwner(table, slot, set, ctx, now, allowTried);
+    return firstEligibleOwner(table, slot, set, ctx, now, mode);
   }
 
   @Override

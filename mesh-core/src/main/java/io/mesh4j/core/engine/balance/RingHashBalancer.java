@@ -57,16 +57,16 @@ public final class RingHashBalancer extends Balancer {
   }
 
   @Override
-  int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried) {
+  int pick(Candidates set, PickContext ctx, long now, int limit, int mode) {
     String key = ctx.call().header(header);
     if (key == null || points.length == 0) {
-      return LeastRequestBalancer.INSTANCE.pick(set, ctx, now, limit, allowTried);
+      return LeastRequestBalancer.INSTANCE.pick(set, ctx, now, limit, mode);
     }
     int pos = Arrays.binarySearch(points, Hashing.hash(key));
     if (pos < 0) {
       pos = -pos - 1;
     }
-    return firstEligibleOwner(owners, pos, set, ctx, now, allowTried);
+    return firstEligibleOwner(owners, pos, set, ctx, now, mode);
   }
 
   @Override

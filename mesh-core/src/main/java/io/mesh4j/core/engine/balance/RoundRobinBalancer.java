@@ -5,6 +5,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Weighted round robin over a precomputed smooth schedule (nginx's algorithm), so that a weight
  * of 3 against 1 interleaves as a,a,b,a rather than a,a,a,b. One atomic cursor per snapshot.
+ *
+ * <p>A slot whose endpoint does not qualify is passed over by taking the next slot from the shared
+ * cursor, not by looking at the next slot of the schedule: the skipped slot is used up, so the
+ * picks are the schedule without the ineligible endpoints and each survivor keeps its weighted
+ * share. (Moving to the next slot instead would give an ejected endpoint's whole share to the
+ * endpoint after it.)
  */
 public final class RoundRobinBalancer extends Balancer {
 
@@ -51,15 +57,11 @@ public final class RoundRobinBalancer extends Balancer {
   }
 
   @Override
-  int pick(Candidates set, PickContext ctx, long now, int limit, boolean allowTried) {
+  int pick(Candidates set, PickContext ctx, long now, int limit, int mode) {
     int len = schedule.length;
-    if (len == 0) {
-      return -1;
-    }
-    int start = cursor.getAndIncrement();
     for (int k = 0; k < len; k++) {
-      int i = schedule[Math.floorMod(start + k, len)];
-      if (i < limit && set.eligible(i, allowTried, ctx, now)) {
+      int i = schedule[Math.floorMod(cursor.getAndIncrement(), len)];
+      if (i < limit && set.eligible(i, mode, ctx, now)) {
         return i;
       }
     }

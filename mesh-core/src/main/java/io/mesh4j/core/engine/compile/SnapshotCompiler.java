@@ -7,6 +7,7 @@ import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.balance.EndpointSet;
 import io.mesh4j.core.engine.fault.FaultPolicy;
 import io.mesh4j.core.engine.resilience.EndpointHealth.OutlierScope;
+import io.mesh4j.core.engine.resilience.Ejections;
 import io.mesh4j.core.engine.resilience.EndpointHealth;
 import io.mesh4j.core.engine.resilience.RetryBudget;
 import io.mesh4j.core.engine.resilience.RetryPolicy;
@@ -262,7 +263,12 @@ public final class SnapshotCompiler {
 
     Map<String, Backend> backends = new LinkedHashMap<>();
     List<EndpointHealth[]> groups = new ArrayList<>();
-    Backend all = backend(dest, null, ordered, health, lb, cb, zone, groups);
+    // ejections outlive snapshots: panic mode must know of those already running
+    Ejections ejections = new Ejections();
+    for (EndpointHealth h : health.values()) {
+      h.noteEjection(ejections, now);
+    }
+    Backend all = backend(dest, null, ordered, health, lb, cb, zone, groups, ejections);
     for (Map.Entry<String, Map<String, String>> s : subsetLabels.entrySet()) {
       List<Endpoint> members = new ArrayList<>();
       for (Endpoint ep : ordered) {
@@ -270,15 +276,20 @@ public final class SnapshotCompiler {
           members.add(ep);
         }
       }
-      backends.put(s.getKey(), backend(dest, s.getKey(), members, health, lb, cb, zone, groups));
+      backends.put(
+          s.getKey(), backend(dest, s.getKey(), members, health, lb, cb, zone, groups, ejections));
     }
 
     // Outlier detection sees each group (all endpoints, each subset) to cap its ejections.
     OutlierScope scope =
-        od == null
+        !od.enabled()
             ? null
             : new OutlierScope(
-                dest, ctx.events(), groups.toArray(new EndpointHealth[0][]), od.maxEjectionPercent());
+                dest,
+                ctx.events(),
+                groups.toArray(new EndpointHealth[0][]),
+                od.maxEjectionPercent(),
+                ejections);
     for (Map.Entry<Endpoint, EndpointHealth> e : health.entrySet()) {
       List<Integer> memberOf = new ArrayList<>();
       for (int g = 0; g < groups.size(); g++) {
@@ -375,7 +386,8 @@ public final class SnapshotCompiler {
       DestinationPolicy.@Nullable LoadBalancer lb,
       DestinationPolicy.@Nullable CircuitBreaker cb,
       @Nullable String zone,
-      List<EndpointHealth[]> groups) {
+      List<EndpointHealth[]> groups,
+      Ejections ejections) {
     Endpoint[] eps = members.toArray(new Endpoint[0]);
     EndpointHealth[] hs = new EndpointHealth[eps.length];
     int local = 0;
@@ -392,7 +404,7 @@ public final class SnapshotCompiler {
             cb,
             SubsetGuard.class,
             () -> new SubsetGuard(dest, subset, cb, ctx.ticker(), ctx.events()));
-    return new Backend(subset, new EndpointSet(eps, hs, local, lb), guard);
+    return new Backend(subset, new EndpointSet(eps, hs, local, lb, ejections), guard);
   }
 
   private @Nullable CompiledRule compileRule(

@@ -11,10 +11,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The long-lived state of one endpoint of a destination: requests in flight (for least-request
- * balancing) and outlier detection (consecutive failures, the failure share of the current
- * interval, and the ejection). An ejection ends lazily: the first reader after its end time puts
- * the endpoint back, so no timer is needed.
+ * The long-lived state of one endpoint of a destination: what balancers weigh (requests in flight,
+ * the peak-EWMA of latency, recent failures) and outlier detection (consecutive failures, the
+ * failure share of the current interval, and the ejection). An ejection ends lazily: the first
+ * reader after its end time puts the endpoint back, so no timer is needed.
+ *
+ * <p>The latency average and the failure count each pack a {@code float} and a time stamp in one
+ * {@code long}, so one compare-and-set moves both and reading them allocates nothing. Both fade
+ * exponentially with the decay time the reader or writer passes: {@code v * exp(-elapsed / decay)}.
  *
  * <p>Thread-safe and lock-free. {@link #bind} is called by the snapshot publisher only.
  */
@@ -24,12 +28,18 @@ public final class EndpointHealth {
   private static final long ONE_FAILURE = 1L << 32;
   private static final VarHandle EJECTED_UNTIL;
   private static final VarHandle INTERVAL_START;
+  private static final VarHandle LATENCY;
+  private static final VarHandle FAILURES;
+  // stamps count units of 2^20 ns (about 1 ms): 32 bits of them cover 52 days between samples
+  private static final int STAMP_SHIFT = 20;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       EJECTED_UNTIL = l.findVarHandle(EndpointHealth.class, "ejectedUntil", long.class);
       INTERVAL_START = l.findVarHandle(EndpointHealth.class, "intervalStart", long.class);
+      LATENCY = l.findVarHandle(EndpointHealth.class, "latency", long.class);
+      FAILURES = l.findVarHandle(EndpointHealth.class, "failures", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -46,13 +56,15 @@ public final class EndpointHealth {
   private volatile long ejectedUntil = NOT_EJECTED;
   private volatile long intervalStart;
   private volatile Binding binding;
+  private volatile long latency;
+  private volatile long failures;
 
   /**
-   * @param policy the destination's outlier detection, or null when it is off
+   * @param policy the destination's outlier detection, or null when there is none
    * @param now the ticker reading at creation
    */
   public EndpointHealth(@Nullable OutlierDetection policy, Endpoint endpoint, long now) {
-    this.config = policy == null ? null : new Config(policy);
+    this.config = policy == null || !policy.enabled() ? null : new Config(policy);
     this.intervalStart = now;
     this.binding = new Binding(endpoint, null, new int[0]);
   }
@@ -131,13 +143,97 @@ public final class EndpointHealth {
     return true;
   }
 
+  /** Tells {@code ejections} of this endpoint's ejection, if one runs at {@code now}. */
+  public void noteEjection(Ejections ejections, long now) {
+    long until = ejectedUntil;
+    if (until != NOT_EJECTED && now - until < 0) {
+      ejections.ejectedUntil(until);
+    }
+  }
+
   /** How many times the endpoint has been ejected without a quiet interval since. */
   public int ejections() {
     return ejections.get();
   }
 
-  /** Records one attempt's result for outlier detection. */
-  public void record(boolean serverFailure, long now) {
+  /**
+   * The peak-EWMA of this endpoint's attempt latency at {@code now}, in nanoseconds, faded by the
+   * time since its last sample; 0 before the first sample.
+   */
+  public double latency(long now, long decayNanos) {
+    return faded(latency, now, decayNanos);
+  }
+
+  /**
+   * How many attempts failed recently beyond the first, each faded by the time since: 0 after an
+   * isolated failure, so that one failure does not cost an endpoint its share, and about {@code
+   * n - 1} after {@code n} failures within a short time.
+   */
+  public double failures(long now, long decayNanos) {
+    long f = failures;
+    return f == 0 ? 0 : Math.max(0, faded(f, now, decayNanos) - 1);
+  }
+
+  /**
+   * Records one attempt's result for balancing and outlier detection.
+   *
+   * @param latencyNanos from the attempt's admission to its end
+   * @param decayNanos the balancer's decay time
+   */
+  public void record(boolean serverFailure, long latencyNanos, long now, long decayNanos) {
+    observeLatency(Math.max(0, latencyNanos), now, decayNanos);
+    if (serverFailure) {
+      for (; ; ) {
+        long old = failures;
+        float next = (float) (faded(old, now, decayNanos) + 1);
+        if (FAILURES.compareAndSet(this, old, pack(next, now))) {
+          break;
+        }
+      }
+    }
+    recordOutlier(serverFailure, now);
+  }
+
+  // Peak-sensitive: a sample above the average replaces it at once; one below moves it by the
+  // share of the decay time elapsed since the last sample, so many samples in a short time count
+  // no more than one.
+  private void observeLatency(long sample, long now, long decayNanos) {
+    for (; ; ) {
+      long old = latency;
+      float current = value(old);
+      float next;
+      if (old == 0 || sample >= current) {
+        next = sample;
+      } else {
+        double w = weight(old, now, decayNanos);
+        next = (float) (current * w + sample * (1 - w));
+      }
+      long packed = pack(next, now);
+      if (packed == old || LATENCY.compareAndSet(this, old, packed)) {
+        return;
+      }
+    }
+  }
+
+  private static long pack(float value, long now) {
+    return ((long) Float.floatToRawIntBits(value) << 32) | ((now >> STAMP_SHIFT) & 0xffff_ffffL);
+  }
+
+  private static float value(long packed) {
+    return Float.intBitsToFloat((int) (packed >>> 32));
+  }
+
+  /** How much of a packed value is left at {@code now}: {@code exp(-elapsed / decay)}. */
+  private static double weight(long packed, long now, long decayNanos) {
+    int elapsed = (int) (now >> STAMP_SHIFT) - (int) packed;
+    return elapsed <= 0 ? 1 : Math.exp(-((double) elapsed * (1L << STAMP_SHIFT)) / decayNanos);
+  }
+
+  private static double faded(long packed, long now, long decayNanos) {
+    return packed == 0 ? 0 : value(packed) * weight(packed, now, decayNanos);
+  }
+
+  private void recordOutlier(boolean serverFailure, long now) {
     Config c = config;
     if (c == null) {
       return;
@@ -211,6 +307,7 @@ public final class EndpointHealth {
               : Math.min(c.baseEjectionNanos * n, c.maxEjectionNanos);
       ejectedUntil = now + duration;
       intervalStart = now + duration;
+      scope.ejections.ejectedUntil(now + duration);
       consecutiveFailures.set(0);
       intervalCounts.set(0);
     } finally {
@@ -235,15 +332,22 @@ public final class EndpointHealth {
     final Events events;
     final EndpointHealth[][] groups;
     final int[] maxEjected;
+    final Ejections ejections;
     final AtomicBoolean gate = new AtomicBoolean();
 
     /**
      * @param groups each group's members; an endpoint may belong to several groups
      * @param maxEjectionPercent the policy's {@code maxEjectionPercent}
+     * @param ejections told of every ejection, for the destination's panic mode
      */
     public OutlierScope(
-        String destination, Events events, EndpointHealth[][] groups, double maxEjectionPercent) {
+        String destination,
+        Events events,
+        EndpointHealth[][] groups,
+        double maxEjectionPercent,
+        Ejections ejections) {
       this.destination = destination;
+      this.ejections = ejections;
       this.events = events;
       this.groups = groups;
       this.maxEjected = new int[groups.length];

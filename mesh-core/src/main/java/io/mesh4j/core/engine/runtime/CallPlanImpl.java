@@ -362,9 +362,10 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       boolean replayable) {
     long now = now();
     h.inFlight.decrementAndGet();
-    b.guard().settle(outcome, now - startNanos, now);
+    long latency = now - startNanos;
+    b.guard().settle(outcome, latency, now);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
-      h.record(outcome.isServerFailure(), now);
+      h.record(outcome.isServerFailure(), latency, now, b.endpoints().decayNanos());
     }
     RetryDecision decision = decide(outcome, number, now, replayable);
     ended(attempt, outcome);

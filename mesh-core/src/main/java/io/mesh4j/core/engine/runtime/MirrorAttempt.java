@@ -109,9 +109,10 @@ final class MirrorAttempt implements Attempt, PickContext {
     }
     long now = ctx.ticker().nanos();
     h.inFlight.decrementAndGet();
-    backend.guard().settle(outcome, now - startNanos, now);
+    long latency = now - startNanos;
+    backend.guard().settle(outcome, latency, now);
     if (outcome.kind() != Outcome.Kind.CANCELLED) {
-      h.record(outcome.isServerFailure(), now);
+      h.record(outcome.isServerFailure(), latency, now, backend.endpoints().decayNanos());
     }
     return RetryDecision.stop(RetryDecision.Reason.MIRROR);
   }
