@@ -25,14 +25,14 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The whole per-call decision for one unary call, through the public API only: match among ten
- * rules (the tenth matches), weighted split 90/10 between two subsets, least-request pick among
- * four endpoints, breaker permission and concurrency slot, then settling with a success (breaker
- * and outlier recording, retry decision).
+ * rules (the tenth matches), weighted split 90/10 between two subsets, a peak-EWMA (or
+ * least-request) pick among four endpoints, breaker permission and concurrency slot, then settling
+ * with a success (breaker, balancer and outlier recording, retry decision).
  *
- * <p>{@code window=COUNT} runs the breaker on Resilience4j's lock-free count window; {@code
- * window=TIME_FAKE_TICKER} makes the mesh fall back to the synchronized time window (the lock-free
- * one ignores injected clocks in Resilience4j 2.4.0), so the two can be compared; {@code
- * window=NO_BREAKER} drops the circuit breaker to show what the rest of the decision costs.
+ * <p>{@code window=COUNT} and {@code window=TIME_FAKE_TICKER} run the breaker's closed state on the
+ * guard's count and time windows (the latter with an injected ticker, which the time window
+ * honours); {@code window=NO_BREAKER} drops the circuit breaker to show what the rest of the
+ * decision costs.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -70,7 +70,7 @@ public class CallDecisionBenchmark {
       metadata: {name: catalog, namespace: shop}
       spec:
         destination: catalog
-        loadBalancer: {policy: LEAST_REQUEST}
+        loadBalancer: {policy: BALANCER}
         circuitBreaker: {failureRateThreshold: 50, minimumCalls: 20, slidingWindowType: WINDOW, slidingWindowSize: 100}
         outlierDetection: {consecutiveFailures: 5, baseEjectionTime: 30s, maxEjectionPercent: 50}
       ---
@@ -126,6 +126,10 @@ public class CallDecisionBenchmark {
   @Param({"GRPC_METHOD", "HEADER_REGEX"})
   public String route;
 
+  /** The load balancer: the default {@code PEAK_EWMA}, or {@code LEAST_REQUEST}. */
+  @Param({"PEAK_EWMA"})
+  public String balancer;
+
   private Mesh mesh;
   private Outbound outbound;
 
@@ -134,6 +138,7 @@ public class CallDecisionBenchmark {
     boolean time = window.startsWith("TIME");
     String yaml =
         TEN_RULES
+            .replace("BALANCER", balancer)
             .replace("WINDOW", time ? "TIME" : "COUNT")
             .replace(
                 "R10_MATCH",

@@ -60,6 +60,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code mesh4j.breaker.state} (gauge; {@code destination}, {@code subset}): 0 closed, 1
  *       half-open, 2 open. It appears with a breaker's first transition and returns to 0 when a
  *       policy change starts the breaker afresh.
+ *   <li>{@code mesh4j.concurrency.limit} (gauge; {@code destination}, {@code subset}): the
+ *       adaptive concurrency limit, for subsets whose destination sets {@code
+ *       adaptiveConcurrency}; refusals at the limit count in {@code mesh4j.refusals} with {@code
+ *       reason=concurrency_limited}.
  *   <li>{@code mesh4j.config.version} (gauge): the applied policy version; a refused version
  *       leaves it unchanged. NaN until a version is applied.
  *   <li>{@code mesh4j.config.refusals} (counter): refused policy versions.
@@ -136,6 +140,8 @@ public final class MeshMetrics extends MeshListener {
   private final ConcurrentMap<FaultKey, Counter> faults = new ConcurrentHashMap<>();
   private final ConcurrentMap<TransitionKey, Counter> transitions = new ConcurrentHashMap<>();
   private final ConcurrentMap<SubsetKey, AtomicInteger> breakerStates = new ConcurrentHashMap<>();
+  private final ConcurrentMap<SubsetKey, AtomicInteger> concurrencyLimits =
+      new ConcurrentHashMap<>();
   private final Counter configRefusals;
   private final Counter renewalsOk;
   private final Counter renewalsFailed;
@@ -453,6 +459,28 @@ public final class MeshMetrics extends MeshListener {
     }
     c.increment();
     breakerState(new SubsetKey(destination, s)).set(gaugeValue(to));
+  }
+
+  @Override
+  public void concurrencyLimitChanged(String destination, @Nullable String subset, int limit) {
+    SubsetKey key = new SubsetKey(destination, subset == null ? NO_SUBSET : subset);
+    AtomicInteger value = concurrencyLimits.get(key);
+    if (value == null) {
+      value =
+          concurrencyLimits.computeIfAbsent(
+              key,
+              k -> {
+                AtomicInteger v = new AtomicInteger();
+                Gauge.builder("mesh4j.concurrency.limit", v, AtomicInteger::get)
+                    .description("Adaptive concurrency limit of a subset")
+                    .tag("destination", k.destination())
+                    .tag("subset", k.subset())
+                    .strongReference(true)
+                    .register(registry);
+                return v;
+              });
+    }
+    value.set(limit);
   }
 
   @Override

@@ -105,6 +105,24 @@ class MeshMetricsTest {
   }
 
   @Test
+  void theAdaptiveConcurrencyLimitIsAGaugeAndItsRefusalsHaveTheirOwnReason() {
+    try (MeshHarness h = harness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          policy("catalog.shop").adaptiveConcurrency(2, 100, Duration.ofSeconds(1), 10).build());
+      assertThat(gauge("mesh4j.concurrency.limit", "destination", "catalog.shop", "subset", "none"))
+          .isEqualTo(2);
+      Attempt a = h.attempt(CALL);
+      Attempt b = h.attempt(CALL);
+      assertThat(h.attempt(CALL).admitted()).isFalse();
+      assertThat(count("mesh4j.refusals", "destination", "catalog.shop", "reason", "concurrency_limited"))
+          .isEqualTo(1);
+      a.settle(OK);
+      b.settle(OK);
+    }
+  }
+
+  @Test
   void anEjectionCountsOnceWithoutTheEndpointAsATag() {
     try (MeshHarness h = harness()) {
       h.apply(

@@ -33,6 +33,8 @@ public final class MeshFailure extends RuntimeException {
     CIRCUIT_OPEN("circuit open", "UNAVAILABLE", 503),
     /** The subset already has its maximum number of concurrent requests. */
     MAX_CONCURRENCY("too many concurrent requests", "UNAVAILABLE", 503),
+    /** The subset's adaptive concurrency limit is reached. */
+    CONCURRENCY_LIMITED("adaptive concurrency limit reached", "UNAVAILABLE", 503),
     /** A local token bucket (client or server side) is empty. */
     RATE_LIMITED("rate limited", "RESOURCE_EXHAUSTED", 429),
     /** An injected abort fault. */

@@ -164,6 +164,10 @@ public final class Events implements CallObservers.Failures {
     emit(l -> l.breakerStateChanged(destination, subset, from, to));
   }
 
+  public void concurrencyLimitChanged(String destination, @Nullable String subset, int limit) {
+    emit(l -> l.concurrencyLimitChanged(destination, subset, limit));
+  }
+
   public void endpointEjected(String destination, Endpoint endpoint, long nanos, String reason) {
     emit(l -> l.endpointEjected(destination, endpoint, nanos, reason));
   }

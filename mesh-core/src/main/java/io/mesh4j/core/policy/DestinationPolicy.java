@@ -27,6 +27,8 @@ public record DestinationPolicy(
           OutlierDetection outlierDetection,
       @Field(doc = "Client-side token bucket for calls to this destination; off unless set.")
           @Nullable RateLimit rateLimit,
+      @Field(doc = "An adaptive limit of concurrent requests per subset, found from latency (TCP Vegas); off unless set.")
+          @Nullable AdaptiveConcurrency adaptiveConcurrency,
       @Field(doc = "Server-side token bucket for calls this service receives; off unless set.")
           @Nullable RateLimit serverRateLimit,
       @Field(doc = "Caps retries to a share of the request rate.", defaultValue = "{}")
@@ -118,6 +120,21 @@ public record DestinationPolicy(
               defaultValue = "10", min = 0, max = 100)
           Double maxEjectionPercent,
       @Field(doc = "Whether outlier detection runs.", defaultValue = "true") Boolean enabled) {}
+
+  /**
+   * An adaptive concurrency limit (Netflix's concurrency-limits, Vegas algorithm): the limit grows
+   * while latency stays near the lowest seen and shrinks when it rises (queueing) or attempts fail.
+   */
+  public record AdaptiveConcurrency(
+      @Field(doc = "The limit before the first window is measured.", defaultValue = "20", min = 1)
+          Integer initialLimit,
+      @Field(doc = "The limit never exceeds this.", defaultValue = "1000", min = 1)
+          Integer maxLimit,
+      @Field(doc = "How often the limit is recomputed from the attempts that ended meanwhile.",
+              defaultValue = "1s")
+          Duration window,
+      @Field(doc = "Attempts a window needs before it counts.", defaultValue = "10", min = 1)
+          Integer minSamples) {}
 
   /** A token bucket. */
   public record RateLimit(

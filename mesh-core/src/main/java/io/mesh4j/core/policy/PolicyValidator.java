@@ -421,6 +421,19 @@ final class PolicyValidator {
     if (lb.decayTime().isNegative() || lb.decayTime().isZero()) {
       add(ref, "spec.loadBalancer.decayTime", "must be positive", Durations.format(lb.decayTime()));
     }
+    DestinationPolicy.AdaptiveConcurrency ac = spec.adaptiveConcurrency();
+    if (ac != null) {
+      if (ac.initialLimit() > ac.maxLimit()) {
+        add(
+            ref,
+            "spec.adaptiveConcurrency.initialLimit",
+            "must be <= maxLimit (" + ac.maxLimit() + ")",
+            String.valueOf(ac.initialLimit()));
+      }
+      if (ac.window().isNegative() || ac.window().isZero()) {
+        add(ref, "spec.adaptiveConcurrency.window", "must be positive", Durations.format(ac.window()));
+      }
+    }
     DestinationPolicy.OutlierDetection od = spec.outlierDetection();
     if (od.baseEjectionTime().compareTo(od.maxEjectionTime()) > 0) {
       add(

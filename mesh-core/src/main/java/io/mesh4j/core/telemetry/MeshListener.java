@@ -59,6 +59,12 @@ public abstract class MeshListener {
   public void breakerStateChanged(
       String destination, @Nullable String subset, BreakerState from, BreakerState to) {}
 
+  /**
+   * A subset's adaptive concurrency limit changed (also once when the limit is made, with its
+   * initial value).
+   */
+  public void concurrencyLimitChanged(String destination, @Nullable String subset, int limit) {}
+
   /** Outlier detection ejected an endpoint for {@code durationNanos}. */
   public void endpointEjected(
       String destination, Endpoint endpoint, long durationNanos, String reason) {}

@@ -12,6 +12,7 @@ import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.policy.DestinationPolicy.LbPolicy;
 import io.mesh4j.core.policy.ServiceEndpoints;
 import io.mesh4j.core.testing.MeshHarness;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.testing.ScriptedRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -199,6 +200,75 @@ class AdaptiveBalancingTest {
         a.settle(Outcome.success());
       }
       assertThat(picks).containsExactly(50, 50);
+    }
+  }
+
+  /**
+   * A server whose latency doubles beyond 20 concurrent calls, forty callers, 30 s: from a limit
+   * of 5 and from the default 20, the adaptive limit settles within 30% of 20 (checked every
+   * second of the last ten). Refused attempts say why.
+   */
+  @ParameterizedTest(name = "initial limit {0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {5, 20})
+  void adaptiveConcurrencySettlesNearTheServersCapacity(int initialLimit) {
+    List<Integer> limits = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MeshListener recorder =
+        new MeshListener() {
+          @Override
+          public void concurrencyLimitChanged(String destination, String subset, int limit) {
+            limits.add(limit);
+          }
+        };
+    try (MeshHarness h = new MeshHarness(new ScriptedRandom(9), null, ticker -> recorder)) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          policy("catalog.shop")
+              .adaptiveConcurrency(initialLimit, 1000, Duration.ofMillis(100), 10)
+              .build());
+      record Pending(long end, Attempt attempt) {}
+      PriorityQueue<Pending> events = new PriorityQueue<>((x, y) -> Long.compare(x.end(), y.end()));
+      int serving = 0;
+      String refusal = null;
+      long start = h.ticker.nanos();
+      long end = start + Duration.ofSeconds(30).toNanos();
+      List<Integer> lastTenSeconds = new ArrayList<>();
+      for (int caller = 0; caller < 40; caller++) {
+        events.add(new Pending(start, null));
+      }
+      long nextSecond = start;
+      while (!events.isEmpty()) {
+        Pending p = events.poll();
+        h.ticker.advanceNanos(p.end() - h.ticker.nanos());
+        long now = h.ticker.nanos();
+        if (p.attempt() != null) {
+          serving--;
+          p.attempt().settle(Outcome.success());
+        }
+        if (now >= nextSecond) {
+          int limit = limits.get(limits.size() - 1);
+          long t = (now - start) / 1_000_000_000L;
+          System.out.printf("adaptive concurrency from %d: t=%2ds limit %d%n", initialLimit, t, limit);
+          if (t >= 20 && t < 30) {
+            lastTenSeconds.add(limit);
+          }
+          nextSecond += Duration.ofSeconds(1).toNanos();
+        }
+        if (now >= end) {
+          continue;
+        }
+        Attempt a = h.attempt(CALL);
+        if (!a.admitted()) {
+          refusal = a.refusal().getMessage();
+          events.add(new Pending(now + MS, null)); // the caller tries again a millisecond later
+          continue;
+        }
+        serving++;
+        events.add(new Pending(now + (serving <= 20 ? 10 * MS : 20 * MS), a));
+      }
+      assertThat(lastTenSeconds).hasSize(10).allSatisfy(l -> assertThat(l).isBetween(14, 26));
+      assertThat(refusal)
+          .startsWith("mesh4j: adaptive concurrency limit reached for catalog.shop")
+          .contains("adaptive limit");
     }
   }
 

@@ -46,7 +46,7 @@ public final class MeshHarness implements AutoCloseable {
     this(new ScriptedRandom(), null, listener);
   }
 
-  private MeshHarness(
+  public MeshHarness(
       ScriptedRandom random, String localZone, Function<FakeTicker, MeshListener> listener) {
     this.random = random;
     Mesh.Builder b =

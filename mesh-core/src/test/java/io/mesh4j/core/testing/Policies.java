@@ -204,6 +204,7 @@ public final class Policies {
             10.0, true);
     private DestinationPolicy.RateLimit rateLimit;
     private DestinationPolicy.RateLimit serverRateLimit;
+    private DestinationPolicy.AdaptiveConcurrency adaptive;
     private DestinationPolicy.RetryBudget budget =
         new DestinationPolicy.RetryBudget(20.0, 10, Duration.ofSeconds(10));
 
@@ -246,6 +247,13 @@ public final class Policies {
       return this;
     }
 
+    public PolicyBuilder adaptiveConcurrency(
+        int initialLimit, int maxLimit, Duration window, int minSamples) {
+      this.adaptive =
+          new DestinationPolicy.AdaptiveConcurrency(initialLimit, maxLimit, window, minSamples);
+      return this;
+    }
+
     public PolicyBuilder budget(DestinationPolicy.RetryBudget b) {
       this.budget = b;
       return this;
@@ -255,7 +263,7 @@ public final class Policies {
       return new DestinationPolicy(
           md(destination.replace('.', '-')),
           new DestinationPolicy.Spec(
-              destination, lb, breaker, outliers, rateLimit, serverRateLimit, budget));
+              destination, lb, breaker, outliers, rateLimit, adaptive, serverRateLimit, budget));
     }
   }
 }

@@ -59,7 +59,8 @@ public final class SnapshotCompiler {
       PolicySet.of(
               new DestinationPolicy(
                   Metadata.of("mesh4j-defaults", "defaults"),
-                  new DestinationPolicy.Spec("defaults", null, null, null, null, null, null)))
+                  new DestinationPolicy.Spec(
+                      "defaults", null, null, null, null, null, null, null)))
           .destinationPolicies()
           .get(0)
           .spec();
@@ -188,6 +189,7 @@ public final class SnapshotCompiler {
     DestinationPolicy.LoadBalancer lb = spec.loadBalancer();
     DestinationPolicy.OutlierDetection od = spec.outlierDetection();
     DestinationPolicy.CircuitBreaker cb = spec.circuitBreaker();
+    DestinationPolicy.AdaptiveConcurrency ac = spec.adaptiveConcurrency();
     int before = problems.size();
 
     if (lb != null
@@ -268,7 +270,7 @@ public final class SnapshotCompiler {
     for (EndpointHealth h : health.values()) {
       h.noteEjection(ejections, now);
     }
-    Backend all = backend(dest, null, ordered, health, lb, cb, zone, groups, ejections);
+    Backend all = backend(dest, null, ordered, health, lb, cb, ac, zone, groups, ejections);
     for (Map.Entry<String, Map<String, String>> s : subsetLabels.entrySet()) {
       List<Endpoint> members = new ArrayList<>();
       for (Endpoint ep : ordered) {
@@ -277,7 +279,7 @@ public final class SnapshotCompiler {
         }
       }
       backends.put(
-          s.getKey(), backend(dest, s.getKey(), members, health, lb, cb, zone, groups, ejections));
+          s.getKey(), backend(dest, s.getKey(), members, health, lb, cb, ac, zone, groups, ejections));
     }
 
     // Outlier detection sees each group (all endpoints, each subset) to cap its ejections.
@@ -385,6 +387,7 @@ public final class SnapshotCompiler {
       Map<Endpoint, EndpointHealth> health,
       DestinationPolicy.@Nullable LoadBalancer lb,
       DestinationPolicy.@Nullable CircuitBreaker cb,
+      DestinationPolicy.@Nullable AdaptiveConcurrency adaptive,
       @Nullable String zone,
       List<EndpointHealth[]> groups,
       Ejections ejections) {
@@ -401,9 +404,9 @@ public final class SnapshotCompiler {
     SubsetGuard guard =
         registry.obtain(
             subset == null ? "breaker " + dest : "breaker " + dest + "/" + subset,
-            cb,
+            java.util.Arrays.asList(cb, adaptive),
             SubsetGuard.class,
-            () -> new SubsetGuard(dest, subset, cb, ctx.ticker(), ctx.events()));
+            () -> new SubsetGuard(dest, subset, cb, adaptive, ctx.ticker(), ctx.events()));
     return new Backend(subset, new EndpointSet(eps, hs, local, lb, ejections), guard);
   }
 

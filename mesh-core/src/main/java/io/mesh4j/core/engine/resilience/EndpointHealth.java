@@ -201,6 +201,9 @@ public final class EndpointHealth {
     for (; ; ) {
       long old = latency;
       float current = value(old);
+      if (sample < current && (int) (now >> STAMP_SHIFT) - (int) old <= 0) {
+        return; // within one stamp unit only a higher sample moves the average
+      }
       float next;
       if (old == 0 || sample >= current) {
         next = sample;

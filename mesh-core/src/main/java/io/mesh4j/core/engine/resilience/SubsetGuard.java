@@ -42,6 +42,7 @@ public final class SubsetGuard {
 
   public static final int CIRCUIT_OPEN = 1;
   public static final int MAX_CONCURRENCY = 2;
+  public static final int CONCURRENCY_LIMITED = 3;
 
   // A stackless marker handed to Resilience4j as "this call failed"; never thrown.
   @SuppressWarnings("StaticAssignmentOfThrowable")
@@ -57,6 +58,7 @@ public final class SubsetGuard {
   private final DestinationPolicy.@Nullable CircuitBreaker policy;
   private final int maxConcurrent;
   private final AtomicInteger active = new AtomicInteger();
+  private final @Nullable ConcurrencyLimiter limiter;
   private final AtomicReference<CircuitBreaker.State> lastState =
       new AtomicReference<>(CircuitBreaker.State.CLOSED);
   private final long slowCallNanos;
@@ -67,11 +69,13 @@ public final class SubsetGuard {
 
   /**
    * @param policy the destination's circuit breaker policy, or null when there is none
+   * @param adaptive the destination's adaptive concurrency policy, or null when there is none
    */
   public SubsetGuard(
       String destination,
       @Nullable String subset,
       DestinationPolicy.@Nullable CircuitBreaker policy,
+      DestinationPolicy.@Nullable AdaptiveConcurrency adaptive,
       Ticker ticker,
       Events events) {
     this.destination = destination;
@@ -79,6 +83,23 @@ public final class SubsetGuard {
     this.events = events;
     this.policy = policy;
     this.ticker = ticker;
+    if (adaptive == null) {
+      this.limiter = null;
+    } else {
+      ConcurrencyLimiter l =
+          new ConcurrencyLimiter(
+              adaptive,
+              limit -> {
+                if (events.enabled()) {
+                  events.concurrencyLimitChanged(destination, subset, limit);
+                }
+              },
+              ticker.nanos());
+      this.limiter = l;
+      if (events.enabled()) {
+        events.concurrencyLimitChanged(destination, subset, l.limit());
+      }
+    }
     if (policy == null) {
       this.maxConcurrent = Integer.MAX_VALUE;
       this.slowCallNanos = Long.MAX_VALUE;
@@ -113,9 +134,11 @@ public final class SubsetGuard {
   }
 
   /**
-   * Asks for one attempt's permits: the breaker's permission, then a concurrency slot.
+   * Asks for one attempt's permits: the breaker's permission, then a concurrency slot, then a slot
+   * under the adaptive limit.
    *
-   * @return {@link #ADMITTED}, {@link #CIRCUIT_OPEN} or {@link #MAX_CONCURRENCY}
+   * @return {@link #ADMITTED}, {@link #CIRCUIT_OPEN}, {@link #MAX_CONCURRENCY} or {@link
+   *     #CONCURRENCY_LIMITED}
    */
   public int tryAcquire() {
     CircuitBreaker b = breaker;
@@ -135,6 +158,16 @@ public final class SubsetGuard {
         return MAX_CONCURRENCY;
       }
     }
+    ConcurrencyLimiter l = limiter;
+    if (l != null && !l.tryAcquire()) {
+      if (maxConcurrent != Integer.MAX_VALUE) {
+        active.decrementAndGet();
+      }
+      if (b != null) {
+        b.releasePermission();
+      }
+      return CONCURRENCY_LIMITED;
+    }
     return ADMITTED;
   }
 
@@ -142,6 +175,10 @@ public final class SubsetGuard {
   public void release() {
     if (maxConcurrent != Integer.MAX_VALUE) {
       active.decrementAndGet();
+    }
+    ConcurrencyLimiter l = limiter;
+    if (l != null) {
+      l.release();
     }
     CircuitBreaker b = breaker;
     if (b != null) {
@@ -156,6 +193,14 @@ public final class SubsetGuard {
   public void settle(Outcome outcome, long latencyNanos, long nowNanos) {
     if (maxConcurrent != Integer.MAX_VALUE) {
       active.decrementAndGet();
+    }
+    ConcurrencyLimiter l = limiter;
+    if (l != null) {
+      if (outcome.kind() == Outcome.Kind.CANCELLED) {
+        l.release();
+      } else {
+        l.settle(latencyNanos, outcome.isServerFailure(), nowNanos);
+      }
     }
     CircuitBreaker b = breaker;
     if (outcome.kind() == Outcome.Kind.CANCELLED) {
@@ -223,8 +268,22 @@ public final class SubsetGuard {
     return active.get();
   }
 
+  /** The adaptive concurrency limit, or -1 when there is none. */
+  public int concurrencyLimit() {
+    ConcurrencyLimiter l = limiter;
+    return l == null ? -1 : l.limit();
+  }
+
   /** The failure for an attempt that {@link #tryAcquire()} refused with {@code code}. */
   public MeshFailure refusal(int code) {
+    ConcurrencyLimiter l = limiter;
+    if (code == CONCURRENCY_LIMITED && l != null) {
+      return MeshFailure.of(
+          MeshFailure.Reason.CONCURRENCY_LIMITED,
+          destination,
+          subset,
+          l.inFlight() + " requests in flight, adaptive limit " + l.limit());
+    }
     if (code == MAX_CONCURRENCY) {
       return MeshFailure.of(
           MeshFailure.Reason.MAX_CONCURRENCY,
