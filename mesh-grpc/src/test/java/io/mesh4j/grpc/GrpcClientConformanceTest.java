@@ -72,7 +72,12 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
       @Override
       public void behave(Behavior behavior) {
         backend.failWith(behavior == Behavior.FAIL ? Status.UNAVAILABLE : Status.OK);
-        backend.answerAfter(behavior == Behavior.HANG ? Duration.ofMinutes(5) : Duration.ZERO);
+        backend.answerAfter(
+            switch (behavior) {
+              case HANG -> Duration.ofMinutes(5);
+              case SLOW -> Duration.ofMillis(300);
+              default -> Duration.ZERO;
+            });
       }
 
       @Override

@@ -44,6 +44,7 @@ class OkHttpClientConformanceTest extends ClientAdapterConformance {
               case OK -> aResponse().withStatus(200).withBody(name);
               case FAIL -> aResponse().withStatus(503).withBody(name + " is down");
               case HANG -> aResponse().withStatus(200).withBody(name).withFixedDelay(60_000);
+              case SLOW -> aResponse().withStatus(200).withBody(name).withFixedDelay(300);
             };
         Servers.answer(server, answer);
       }

@@ -44,7 +44,9 @@ public abstract class ClientAdapterConformance {
     /** With the protocol's retryable failure: gRPC {@code UNAVAILABLE}, HTTP 503. */
     FAIL,
     /** Never. */
-    HANG
+    HANG,
+    /** With its own name, after 300 ms. */
+    SLOW
   }
 
   /** A loopback server of the adapter's protocol that answers with its own name. */
@@ -462,6 +464,178 @@ public abstract class ClientAdapterConformance {
   }
 
   /** Writes down every call event, in order. */
+  // --- adaptive resilience, once each with real calls and real time (exact in the engine's
+  // fake-clock simulations, AdaptiveBalancingTest)
+
+  /** A mesh on the system clock and sleeper, with seeded randomness. */
+  protected final Mesh realTimeMesh(long seed) {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    return closing(
+        Mesh.builder()
+            .configSource(source)
+            .random((purpose, bound) -> {
+              synchronized (random) {
+                return random.nextLong(bound);
+              }
+            })
+            .listener(recording)
+            .build());
+  }
+
+  private static String destinationPolicy(String spec) {
+    return """
+        ---
+        apiVersion: mesh4j.io/v1alpha1
+        kind: DestinationPolicy
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog.shop
+        """
+        + spec.indent(2);
+  }
+
+  @Test
+  @Timeout(120)
+  void theSurvivorsOfAnEjectionShareItsTrafficEvenlyWithEveryBalancer() throws Exception {
+    Peer a = closing(peer("a"));
+    Peer b = closing(peer("b"));
+    Peer c = closing(peer("c"));
+    Client client = closing(client(realTimeMesh(17)));
+    for (String lb : List.of("ROUND_ROBIN", "LEAST_REQUEST", "PEAK_EWMA")) {
+      for (Peer bad : List.of(a, b, c)) {
+        for (Peer p : List.of(a, b, c)) {
+          p.behave(p == bad ? Behavior.FAIL : Behavior.OK);
+        }
+        // a new policy per round starts outlier detection and the balancer's state afresh
+        apply(
+            endpoints(a, b, c)
+                + route("")
+                + destinationPolicy(
+                    """
+                    loadBalancer: {policy: %s}
+                    outlierDetection: {consecutiveFailures: 1, maxEjectionPercent: 34, interval: %ds}
+                    """
+                        .formatted(lb, 100 + List.of(a, b, c).indexOf(bad))));
+        int[] before = {a.calls(), b.calls(), c.calls()};
+        Map<String, Integer> answers = new java.util.HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+          Result r = client.call(Map.of());
+          answers.merge(r.status().equals(okStatus()) ? r.message() : "failed", 1, Integer::sum);
+        }
+        int badCalls = bad.calls() - before[List.of(a, b, c).indexOf(bad)];
+        assertThat(badCalls).as("%s: calls to the failing peer", lb).isEqualTo(1);
+        assertThat(answers).as("%s: answers", lb).containsEntry("failed", 1);
+        if (lb.equals("PEAK_EWMA")) {
+          // with real latencies peak-EWMA prefers whichever survivor answered faster lately;
+          // equal shares for equal latencies are checked in the fake-clock simulation
+          continue;
+        }
+        for (Peer p : List.of(a, b, c)) {
+          if (p != bad) {
+            int share = p.calls() - before[List.of(a, b, c).indexOf(p)];
+            // within 3 points over 3,000 calls in the simulation; 1,000 real calls here
+            assertThat(Math.abs(share / 999.0 - 0.5))
+                .as("%s: share of a survivor, answers %s", lb, answers)
+                .isLessThanOrEqualTo(0.05);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  @Timeout(120)
+  void peakEwmaSendsAlmostNothingToASlowEndpoint() throws Exception {
+    Peer fast1 = closing(peer("fast1"));
+    Peer slow = closing(peer("slow"));
+    Peer fast2 = closing(peer("fast2"));
+    slow.behave(Behavior.SLOW);
+    Client client = closing(client(realTimeMesh(23)));
+    apply(
+        endpoints(fast1, slow, fast2)
+            + route(
+                """
+                retries:
+                  attempts: 2
+                  perTryTimeout: 100ms
+                  retryOn: [per-try-timeout]
+                """)
+            + destinationPolicy("loadBalancer: {policy: PEAK_EWMA}"));
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.call(Map.of()).status()).isEqualTo(okStatus());
+    }
+    int slowBefore = slow.calls();
+    for (int i = 0; i < 300; i++) {
+      assertThat(client.call(Map.of()).status()).isEqualTo(okStatus());
+    }
+    assertThat(slow.calls() - slowBefore).isLessThan(15); // 5% of 300
+  }
+
+  @Test
+  @Timeout(120)
+  void aFastFailingEndpointGetsAlmostNoTrafficUnderTheDefaults() throws Exception {
+    Peer failing = closing(peer("failing"));
+    Peer healthy = closing(peer("healthy"));
+    failing.behave(Behavior.FAIL);
+    Client client = closing(client(realTimeMesh(29)));
+    apply(endpoints(failing, healthy) + route(retries(2))); // no DestinationPolicy
+    int threads = 8;
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> callers = new ArrayList<>();
+    long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    for (int t = 0; t < threads; t++) {
+      Thread thread =
+          new Thread(
+              () -> {
+                while (System.nanoTime() < end) {
+                  try {
+                    Result r = client.call(Map.of());
+                    calls.incrementAndGet();
+                    if (!r.status().equals(okStatus())) {
+                      failed.incrementAndGet();
+                    }
+                  } catch (Exception e) {
+                    failed.incrementAndGet();
+                  }
+                }
+              });
+      thread.start();
+      callers.add(thread);
+    }
+    for (Thread t : callers) {
+      t.join();
+    }
+    int total = calls.get();
+    assertThat(total).isGreaterThan(100);
+    assertThat(failing.calls()).as("attempts to the failing peer of %d calls", total)
+        .isLessThanOrEqualTo(Math.max(10, total / 10));
+    assertThat(failed.get()).as("failed calls of %d", total).isLessThanOrEqualTo(total / 100);
+  }
+
+  @Test
+  void theAdaptiveConcurrencyLimitRefusesWithTheMeshsReason() throws Exception {
+    Peer a = closing(peer("a"));
+    a.behave(Behavior.HANG);
+    Client client = closing(client(mesh(FakeSleeper.automatic(ticker))));
+    apply(
+        endpoints(a)
+            + route("")
+            + destinationPolicy("adaptiveConcurrency: {initialLimit: 2}"));
+    Pending first = client.start();
+    Pending second = client.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.calls() == 2);
+
+    Result refused = client.call(Map.of());
+
+    assertThat(refused.refusal()).isEqualTo(MeshFailure.Reason.CONCURRENCY_LIMITED);
+    assertThat(refused.message())
+        .contains("mesh4j: adaptive concurrency limit reached for catalog.shop")
+        .contains("adaptive limit 2");
+    first.cancel();
+    second.cancel();
+  }
+
   private static final class Recording extends MeshListener {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<String> mirrors = new CopyOnWriteArrayList<>();
