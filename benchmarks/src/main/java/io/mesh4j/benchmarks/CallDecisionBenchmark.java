@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The whole per-call decision for one unary call, through the public API only: match among ten
  * rules (the tenth matches), weighted split 90/10 between two subsets, a peak-EWMA (or
- * least-request) pick among four endpoints, breaker permission and concurrency slot, then settling
- * with a success (breaker, balancer and outlier recording, retry decision).
+ * least-request) pick among four endpoints, breaker permission, concurrency slot and adaptive
+ * concurrency slot, then settling with a success (breaker, balancer, adaptive limit and outlier
+ * recording, retry decision).
  *
  * <p>{@code window=COUNT} and {@code window=TIME_FAKE_TICKER} run the breaker's closed state on the
  * guard's count and time windows (the latter with an injected ticker, which the time window
@@ -73,6 +74,7 @@ public class CallDecisionBenchmark {
         loadBalancer: {policy: BALANCER}
         circuitBreaker: {failureRateThreshold: 50, minimumCalls: 20, slidingWindowType: WINDOW, slidingWindowSize: 100}
         outlierDetection: {consecutiveFailures: 5, baseEjectionTime: 30s, maxEjectionPercent: 50}
+        adaptiveConcurrency: {initialLimit: 100}
       ---
       apiVersion: mesh4j.io/v1alpha1
       kind: ServiceEndpoints

@@ -10,6 +10,7 @@ import io.mesh4j.core.engine.Events;
 import io.mesh4j.core.engine.SerialQueue;
 import io.mesh4j.core.engine.compile.SnapshotCompiler;
 import io.mesh4j.core.engine.runtime.CallEngine;
+import io.mesh4j.core.engine.runtime.ConnectionTracking;
 import io.mesh4j.core.engine.runtime.EngineContext;
 import io.mesh4j.core.engine.runtime.MeshSnapshot;
 import io.mesh4j.core.engine.runtime.SnapshotStatus;
@@ -50,6 +51,8 @@ public final class Mesh implements MeshView, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Mesh.class);
 
   private final Object updateLock = new Object();
+  // the transports' connection reports; guarded by updateLock
+  private final ConnectionTracking connections = new ConnectionTracking();
   private final Events events;
   private final Ticker ticker;
   private final GuardRegistry registry;
@@ -68,7 +71,7 @@ public final class Mesh implements MeshView, AutoCloseable {
     this.ticker = ticker;
     this.identity = b.identity;
     EngineContext ctx =
-        new EngineContext(ticker, b.sleeper, b.random, events, b.localZone);
+        new EngineContext(ticker, b.sleeper, b.random, events, b.localZone, connections);
     this.registry = new GuardRegistry(updateLock);
     this.compiler = new SnapshotCompiler(ctx, registry);
     this.engine = new CallEngine(ctx);
@@ -261,7 +264,7 @@ public final class Mesh implements MeshView, AutoCloseable {
    */
   public @Nullable String endpointIdentity(String address, int port) {
     Objects.requireNonNull(address, "address");
-    String authority = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+    String authority = Endpoint.authority(address, port);
     return engine.snapshot().endpointIdentity(authority);
   }
 
@@ -277,10 +280,29 @@ public final class Mesh implements MeshView, AutoCloseable {
    * throws is logged and keeps its registration.
    */
   public EndpointWatch watchEndpoints(String destination, Consumer<List<Endpoint>> watcher) {
+    return watchEndpoints(destination, watcher, false);
+  }
+
+  /**
+   * Like {@link #watchEndpoints(String, Consumer)}, for a transport that keeps connections to the
+   * endpoints it is given (a gRPC channel): with {@code tracksConnections}, it reports each
+   * endpoint's connection through {@link EndpointWatch#connectionState}, and until it has
+   * reported an endpoint ready, picks prefer endpoints with a ready connection, so that an attempt
+   * does not wait for a handshake (a new or re-added endpoint) while another could answer.
+   */
+  public EndpointWatch watchEndpoints(
+      String destination, Consumer<List<Endpoint>> watcher, boolean tracksConnections) {
     EndpointWatch watch =
         new EndpointWatch(
             Objects.requireNonNull(destination, "destination"),
-            Objects.requireNonNull(watcher, "watcher"));
+            Objects.requireNonNull(watcher, "watcher"),
+            tracksConnections);
+    if (tracksConnections) {
+      synchronized (updateLock) {
+        connections.open(destination, watch);
+        engine.snapshot().syncConnections(destination, connections);
+      }
+    }
     watches.add(watch);
     notifications.execute(watch::deliver);
     return watch;
@@ -299,13 +321,31 @@ public final class Mesh implements MeshView, AutoCloseable {
   public final class EndpointWatch implements AutoCloseable {
     private final String destination;
     private final Consumer<List<Endpoint>> watcher;
+    private final boolean tracksConnections;
     private volatile boolean watching = true;
     // Confined to the notification queue.
     private @Nullable List<Endpoint> last;
 
-    private EndpointWatch(String destination, Consumer<List<Endpoint>> watcher) {
+    private EndpointWatch(
+        String destination, Consumer<List<Endpoint>> watcher, boolean tracksConnections) {
       this.destination = destination;
       this.watcher = watcher;
+      this.tracksConnections = tracksConnections;
+    }
+
+    /**
+     * Reports whether this watch's transport has a ready connection to {@code address:port}
+     * (ignored unless the watch tracks connections). Call on changes only: it takes the mesh's
+     * update lock.
+     */
+    public void connectionState(String address, int port, boolean ready) {
+      if (!tracksConnections || !watching) {
+        return;
+      }
+      synchronized (updateLock) {
+        connections.report(destination, this, Endpoint.authority(address, port), ready);
+        engine.snapshot().syncConnections(destination, connections);
+      }
     }
 
     /** The destination watched. */
@@ -338,6 +378,12 @@ public final class Mesh implements MeshView, AutoCloseable {
     public void close() {
       watching = false;
       watches.remove(this);
+      if (tracksConnections) {
+        synchronized (updateLock) {
+          connections.close(destination, this);
+          engine.snapshot().syncConnections(destination, connections);
+        }
+      }
     }
   }
 

@@ -14,6 +14,15 @@ record EndpointKey(String address, int port) {
   /** Tags each resolved address group with the endpoint it stands for. */
   static final Attributes.Key<EndpointKey> ATTRIBUTE = Attributes.Key.create("mesh4j.endpoint");
 
+  /** Where the load balancer reports each endpoint's connection to the mesh. */
+  static final Attributes.Key<ConnectionReports> CONNECTIONS =
+      Attributes.Key.create("mesh4j.connections");
+
+  /** Receives whether the channel has a ready connection to an endpoint. */
+  interface ConnectionReports {
+    void report(EndpointKey endpoint, boolean ready);
+  }
+
   /** Tells the load balancer whether subchannels take the endpoint as authority (TLS channels). */
   static final Attributes.Key<Boolean> PER_ENDPOINT_AUTHORITY =
       Attributes.Key.create("mesh4j.perEndpointAuthority");

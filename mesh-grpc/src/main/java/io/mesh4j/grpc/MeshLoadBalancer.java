@@ -49,6 +49,8 @@ final class MeshLoadBalancer extends LoadBalancer {
   private Status lastResolutionError = Status.OK;
   private boolean shutdown;
   private boolean perEndpointAuthority;
+  private EndpointKey.@Nullable ConnectionReports connections;
+  private final Map<Subchannel, EndpointKey> keys = new HashMap<>();
 
   /**
    * @param idleNanos how long an on-demand subchannel may go without a pick before it is shut down
@@ -62,6 +64,7 @@ final class MeshLoadBalancer extends LoadBalancer {
   public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
     perEndpointAuthority =
         Boolean.TRUE.equals(resolved.getAttributes().get(EndpointKey.PER_ENDPOINT_AUTHORITY));
+    connections = resolved.getAttributes().get(EndpointKey.CONNECTIONS);
     Map<EndpointKey, EquivalentAddressGroup> wanted = new HashMap<>();
     for (EquivalentAddressGroup group : resolved.getAddresses()) {
       EndpointKey key = group.getAttributes().get(EndpointKey.ATTRIBUTE);
@@ -93,6 +96,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     for (Subchannel subchannel : removed) {
       states.remove(subchannel);
       failures.remove(subchannel);
+      forget(subchannel);
       subchannel.shutdown();
     }
     usage.keySet().retainAll(subchannels.keySet());
@@ -139,6 +143,7 @@ final class MeshLoadBalancer extends LoadBalancer {
       if (subchannel != null) {
         states.remove(subchannel);
         failures.remove(subchannel);
+        forget(subchannel);
         idle.add(subchannel);
       }
     }
@@ -160,6 +165,8 @@ final class MeshLoadBalancer extends LoadBalancer {
     fresh.picked = true;
     usage.put(key, fresh);
     states.put(subchannel, ConnectivityState.IDLE);
+    keys.put(subchannel, key);
+    report(key, false);
     subchannel.start(info -> onSubchannelState(subchannel, info));
     // Connect eagerly: the engine may choose any endpoint, and a warm connection keeps the first
     // attempt to it from waiting for a handshake.
@@ -183,7 +190,11 @@ final class MeshLoadBalancer extends LoadBalancer {
     if (state == ConnectivityState.SHUTDOWN) {
       return;
     }
-    states.put(subchannel, state);
+    ConnectivityState before = states.put(subchannel, state);
+    EndpointKey key = keys.get(subchannel);
+    if (key != null && (before == ConnectivityState.READY) != (state == ConnectivityState.READY)) {
+      report(key, state == ConnectivityState.READY);
+    }
     if (state == ConnectivityState.TRANSIENT_FAILURE) {
       failures.put(subchannel, info.getStatus());
     } else if (state == ConnectivityState.READY) {
@@ -195,6 +206,21 @@ final class MeshLoadBalancer extends LoadBalancer {
       subchannel.requestConnection();
     }
     publish();
+  }
+
+  // A removed endpoint that comes back gets a new connection: until it is ready, it is not.
+  private void forget(Subchannel subchannel) {
+    EndpointKey key = keys.remove(subchannel);
+    if (key != null) {
+      report(key, false);
+    }
+  }
+
+  private void report(EndpointKey key, boolean ready) {
+    EndpointKey.ConnectionReports c = connections;
+    if (c != null) {
+      c.report(key, ready);
+    }
   }
 
   private void publish() {
@@ -238,6 +264,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     subchannels.clear();
     states.clear();
     failures.clear();
+    keys.clear();
     onDemand.clear();
     usage.clear();
     if (sweep != null) {

@@ -71,7 +71,10 @@ final class MeshNameResolver extends NameResolver {
       return;
     }
     // The watch reports the current endpoints at once, then every change.
-    watch = m.watchEndpoints(destination, endpoints -> syncContext.execute(() -> report(endpoints)));
+    // The channel reports its connections, so that picks prefer endpoints it can reach at once.
+    watch =
+        m.watchEndpoints(
+            destination, endpoints -> syncContext.execute(() -> report(endpoints)), true);
   }
 
   @Override
@@ -100,8 +103,16 @@ final class MeshNameResolver extends NameResolver {
             .setAttributes(
                 Attributes.newBuilder()
                     .set(EndpointKey.PER_ENDPOINT_AUTHORITY, perEndpointAuthority)
+                    .set(EndpointKey.CONNECTIONS, this::connectionState)
                     .build())
             .build());
+  }
+
+  private void connectionState(EndpointKey endpoint, boolean ready) {
+    Mesh.EndpointWatch w = watch;
+    if (w != null) {
+      w.connectionState(endpoint.address(), endpoint.port(), ready);
+    }
   }
 
   @Override

@@ -96,6 +96,14 @@ class MeshChannelsTest {
                 - {name: v2, labels: {version: v2}}
               rules:
                 - backends: [{subset: v1, weight: 80}, {subset: v2, weight: 20}]
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog.shop
+              # even shares inside a subset are round robin's (peak-EWMA follows latency)
+              loadBalancer: {policy: ROUND_ROBIN}
             """);
     ManagedChannel channel = channel();
 
@@ -134,6 +142,8 @@ class MeshChannelsTest {
             metadata: {name: catalog, namespace: shop}
             spec:
               destination: catalog.shop
+              # round robin keeps choosing bad until it is ejected (peak-EWMA would avoid it sooner)
+              loadBalancer: {policy: ROUND_ROBIN}
               outlierDetection: {consecutiveFailures: 3, baseEjectionTime: 30s, maxEjectionPercent: 50}
             """);
     ManagedChannel channel = channel();

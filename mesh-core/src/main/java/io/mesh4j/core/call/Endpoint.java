@@ -29,6 +29,11 @@ public record Endpoint(
 
   /** {@code address:port}, with IPv6 addresses in brackets. */
   public String authority() {
+    return authority(address, port);
+  }
+
+  /** {@code address:port}, with an IPv6 address in brackets. */
+  public static String authority(String address, int port) {
     return address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
   }
 }

@@ -131,6 +131,8 @@ class CallMetricsTest {
         metadata: {name: catalog, namespace: shop}
         spec:
           destination: catalog.shop
+          # round robin keeps choosing b until it is ejected (peak-EWMA would avoid it sooner)
+          loadBalancer: {policy: ROUND_ROBIN}
           outlierDetection: {consecutiveFailures: 2, baseEjectionTime: 300s, maxEjectionPercent: 50}
           circuitBreaker:
             failureRateThreshold: 100

@@ -15,6 +15,9 @@ abstract class Candidates {
   /** {@link #eligible} mode bit: ejected endpoints qualify (panic mode). */
   static final int ALLOW_EJECTED = 2;
 
+  /** {@link #eligible} mode bit: endpoints without a ready connection qualify. */
+  static final int ALLOW_CONNECTING = 4;
+
   /**
    * Draws before a uniform draw among eligible endpoints gives up and scans. Draws that hit an
    * ineligible endpoint are redrawn rather than moved to a neighbour, so an ejected endpoint's
@@ -24,7 +27,8 @@ abstract class Candidates {
 
   /**
    * Whether endpoint {@code i} qualifies: not ejected unless {@link #ALLOW_EJECTED}, not tried by
-   * this call unless {@link #ALLOW_TRIED}.
+   * this call unless {@link #ALLOW_TRIED}, with a ready connection unless {@link
+   * #ALLOW_CONNECTING}.
    */
   abstract boolean eligible(int i, int mode, PickContext ctx, long now);
 

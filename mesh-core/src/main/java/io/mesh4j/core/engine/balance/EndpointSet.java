@@ -108,9 +108,12 @@ public final class EndpointSet extends Candidates {
   }
 
   /**
-   * Picks an endpoint: untried local-zone endpoints first (when zone-aware), then untried ones
-   * anywhere, then any available one; in panic mode, or when every endpoint is ejected and panic
-   * mode is on, ejected ones too.
+   * Picks an endpoint: untried local-zone endpoints with a ready connection first (when
+   * zone-aware), then untried ones anywhere with a ready connection, then untried ones still
+   * connecting, then any available one; in panic mode, or when every endpoint is ejected and
+   * panic mode is on, ejected ones too. A retry thus prefers waiting for a new connection to
+   * repeating an endpoint that just failed; a first attempt never waits for one while another
+   * endpoint has a ready connection.
    *
    * @return the index, or -1 when no endpoint may be picked
    */
@@ -128,10 +131,13 @@ public final class EndpointSet extends Candidates {
       i = balancer.pick(this, ctx, now, n, mode);
     }
     if (i < 0) {
-      i = balancer.pick(this, ctx, now, n, mode | ALLOW_TRIED);
+      i = balancer.pick(this, ctx, now, n, mode | ALLOW_CONNECTING);
+    }
+    if (i < 0) {
+      i = balancer.pick(this, ctx, now, n, mode | ALLOW_CONNECTING | ALLOW_TRIED);
     }
     if (i < 0 && panicThreshold > 0 && mode == 0) {
-      i = balancer.pick(this, ctx, now, n, ALLOW_EJECTED | ALLOW_TRIED);
+      i = balancer.pick(this, ctx, now, n, ALLOW_EJECTED | ALLOW_CONNECTING | ALLOW_TRIED);
     }
     return i;
   }
@@ -190,6 +196,7 @@ public final class EndpointSet extends Candidates {
   boolean eligible(int i, int mode, PickContext ctx, long now) {
     EndpointHealth h = healths[i];
     return ((mode & ALLOW_EJECTED) != 0 || h.available(now))
+        && ((mode & ALLOW_CONNECTING) != 0 || !h.connecting())
         && ((mode & ALLOW_TRIED) != 0 || !ctx.alreadyTried(h));
   }
 }

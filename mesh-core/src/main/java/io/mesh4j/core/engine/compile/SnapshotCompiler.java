@@ -305,7 +305,11 @@ public final class SnapshotCompiler {
       int[] ids = memberOf.stream().mapToInt(Integer::intValue).toArray();
       Endpoint ep = e.getKey();
       EndpointHealth h = e.getValue();
-      bindings.add(() -> h.bind(ep, scope, ids));
+      bindings.add(
+          () -> {
+            h.bind(ep, scope, ids);
+            h.connecting(ctx.connections().notReady(dest, ep.authority()));
+          });
     }
 
     List<CompiledRule> rules = new ArrayList<>();

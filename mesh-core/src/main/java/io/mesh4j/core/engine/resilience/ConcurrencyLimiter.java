@@ -22,14 +22,18 @@ import java.util.function.IntConsumer;
  */
 public final class ConcurrencyLimiter {
 
+  private static final int COUNT_BITS = 24;
+  private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
+
   private final Limit limit;
   private final long windowNanos;
   private final int minSamples;
   private final IntConsumer onChange;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile int current;
-  private final AtomicLong latencySum = new AtomicLong();
-  private final AtomicInteger samples = new AtomicInteger();
+  // the window's latency sum in microseconds (high 40 bits) and attempt count (low 24 bits), so
+  // that settling takes one atomic add for both
+  private final AtomicLong window = new AtomicLong();
   private final AtomicInteger peak = new AtomicInteger();
   private volatile boolean dropped;
   private volatile long windowStart;
@@ -80,8 +84,8 @@ public final class ConcurrencyLimiter {
    */
   public void settle(long latencyNanos, boolean failed, long now) {
     inFlight.decrementAndGet();
-    latencySum.addAndGet(latencyNanos);
-    int n = samples.incrementAndGet();
+    long sums = window.addAndGet(((Math.max(0, latencyNanos) / 1000) << COUNT_BITS) + 1);
+    int n = (int) (sums & COUNT_MASK);
     if (failed) {
       dropped = true;
     }
@@ -97,16 +101,18 @@ public final class ConcurrencyLimiter {
   private void closeWindow(long now) {
     long start = windowStart;
     windowStart = now;
-    // a settle racing with these resets may land in either window; one sample does not matter
-    int n = samples.getAndSet(0);
-    long sum = latencySum.getAndSet(0);
+    // a settle racing with these resets may land in either window; one sample does not matter.
+    // 2^24 attempts or 2^40 us of summed latency in one window would wrap; a window is a second
+    long sums = window.getAndSet(0);
+    int n = (int) (sums & COUNT_MASK);
+    long sumNanos = (sums >>> COUNT_BITS) * 1000;
     int highest = peak.getAndSet(inFlight.get());
     boolean drop = dropped;
     dropped = false;
     if (n == 0) {
       return;
     }
-    limit.onSample(start, Math.max(1, sum / n), highest, drop);
+    limit.onSample(start, Math.max(1, sumNanos / n), highest, drop);
     int next = limit.getLimit();
     if (next != current) {
       current = next;

@@ -58,6 +58,7 @@ public final class EndpointHealth {
   private volatile Binding binding;
   private volatile long latency;
   private volatile long failures;
+  private volatile boolean connecting;
 
   /**
    * @param policy the destination's outlier detection, or null when there is none
@@ -141,6 +142,22 @@ public final class EndpointHealth {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether a transport that manages connections reported no ready connection to this endpoint;
+   * picks prefer endpoints with one, so an attempt does not wait for a handshake while another
+   * endpoint could answer at once.
+   */
+  public boolean connecting() {
+    return connecting;
+  }
+
+  /** Set by the mesh from the transports' reports. */
+  public void connecting(boolean connecting) {
+    if (this.connecting != connecting) {
+      this.connecting = connecting;
+    }
   }
 
   /** Tells {@code ejections} of this endpoint's ejection, if one runs at {@code now}. */

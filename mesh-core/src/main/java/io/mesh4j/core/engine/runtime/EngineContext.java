@@ -7,14 +7,16 @@ import io.mesh4j.core.engine.Events;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What every part of the engine shares: time, waiting, chance, the listeners and the local zone.
- * Immutable.
+ * What every part of the engine shares: time, waiting, chance, the listeners, the local zone and
+ * the transports' connection reports. Immutable apart from the reports.
  *
  * @param localZone the application's zone, or null when unknown (zone awareness is then off)
+ * @param connections guarded by the mesh's update lock
  */
 public record EngineContext(
     Ticker ticker,
     Sleeper sleeper,
     MeshRandom random,
     Events events,
-    @Nullable String localZone) {}
+    @Nullable String localZone,
+    ConnectionTracking connections) {}

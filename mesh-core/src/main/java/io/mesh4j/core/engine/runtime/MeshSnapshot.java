@@ -1,5 +1,6 @@
 package io.mesh4j.core.engine.runtime;
 
+import io.mesh4j.core.engine.balance.EndpointSet;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.resilience.TokenBucket;
@@ -94,6 +95,21 @@ public final class MeshSnapshot {
   public List<Endpoint> endpoints(String destination) {
     DestinationRuntime d = destinations.get(destination);
     return d == null ? List.of() : d.endpoints;
+  }
+
+  /**
+   * Sets each endpoint of {@code destination} connecting or not as {@code connections} says. Call
+   * under the mesh's update lock.
+   */
+  public void syncConnections(String destination, ConnectionTracking connections) {
+    DestinationRuntime d = destinations.get(destination);
+    if (d == null) {
+      return;
+    }
+    EndpointSet set = d.all.endpoints();
+    for (int i = 0; i < set.size(); i++) {
+      set.health(i).connecting(connections.notReady(destination, set.endpoint(i).authority()));
+    }
   }
 
   /** Every destination's runtime, for status reads off the call path. */
