@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,13 +46,19 @@ import org.jspecify.annotations.Nullable;
  * <p>Every {@code ClientCall} method and call option the application uses reaches every attempt
  * unchanged: headers, message compression (on or off), deadlines, the executor.
  *
+ * <p>The caller's {@link Context} (the one current at {@link #start}) bounds the whole call, not
+ * only its attempts: each attempt's underlying call follows the context itself, and while the call
+ * waits between attempts (a fault delay or a backoff) the call listens to the context, so that its
+ * cancellation, or its deadline passing, ends the call at once instead of when the wait is over.
+ *
  * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and the mesh's
  * timer (after a backoff or a fault delay) may run on different threads. Fields marked as guarded
  * by {@code lock} are touched only under it. No application callback is ever invoked while it is
  * held; underlying calls are, only for streaming calls, to keep their messages in order (they
  * never wait on another thread).
  */
-final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implements HeaderSetter {
+final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
+    implements HeaderSetter, Context.CancellationListener {
 
   /** Runs a task on the thread that hands it over. */
   private static final Executor DIRECT = Runnable::run;
@@ -78,9 +85,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
   // 1 once the call has finished; set through FINISHED.
   @SuppressWarnings("UnusedVariable") // read and written through FINISHED
   private volatile int finished;
-  // Retries start on the timer thread; they must carry the caller's context (its deadline,
-  // cancellation and tracing) as the first attempt does.
-  private final Context context = Context.current();
+  // The caller's context, taken at start, where the call's deadline is read from it. Retries start
+  // on the timer thread; they must carry it (its deadline, cancellation and tracing) as the first
+  // attempt does. Published to later threads like the fields below.
+  private Context context = Context.ROOT;
 
   // Written by the application before the first attempt starts; starting an attempt (directly or
   // through the timer's queue) publishes them to the threads that run later attempts.
@@ -138,6 +146,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     }
     appListener = listener;
     appHeaders = headers;
+    context = Context.current();
     plan = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
     if (!replayable) {
       begin();
@@ -196,6 +205,47 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   @Override
   public void cancel(@Nullable String message, @Nullable Throwable cause) {
+    Status status = Status.CANCELLED.withDescription(message != null ? message : "call cancelled");
+    stop(cause != null ? status.withCause(cause) : status);
+  }
+
+  /**
+   * The caller's context was cancelled, or its deadline passed, while the call waited between
+   * attempts (it is listened to only then): the call ends now rather than when the wait is over.
+   * Runs on the thread that cancelled the context.
+   */
+  @Override
+  public void cancelled(Context ended) {
+    stop(endedByContext(ended));
+  }
+
+  /** How a call ends when its context ends before its next attempt. */
+  private Status endedByContext(Context ended) {
+    Throwable cause = ended.cancellationCause();
+    if (cause instanceof TimeoutException) {
+      // Its deadline passed: what grpc-java says of a call its context's deadline cut off, and
+      // what the engine says when a wait capped at that deadline ends first.
+      return Status.DEADLINE_EXCEEDED
+          .withDescription(
+              "mesh4j: the caller's context deadline ended the mesh's wait before an attempt to "
+                  + destination
+                  + ": "
+                  + cause.getMessage())
+          .withCause(cause);
+    }
+    Status status =
+        Status.CANCELLED.withDescription(
+            "mesh4j: the caller's context cancellation ended the mesh's wait before an attempt to "
+                + destination
+                + (cause == null ? "" : ": " + cause));
+    return cause == null ? status : status.withCause(cause);
+  }
+
+  /**
+   * Stops the call once, whoever asks: an attempt in flight is cancelled (its {@code onClose}
+   * settles it and ends the call), else the call ends here with {@code status}.
+   */
+  private void stop(Status status) {
     ClientCall<ReqT, RespT> call;
     synchronized (lock) {
       if (cancelled) {
@@ -204,6 +254,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       cancelled = true;
       call = current;
     }
+    // A call stopped while it waits no longer needs to hear its context.
+    context.removeListener(this);
     CallPlan p = plan;
     if (p != null) {
       // A pending fault delay or backoff never starts its attempt.
@@ -211,11 +263,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     }
     if (call != null) {
       // The attempt's onClose settles it as cancelled and finishes the call.
-      call.cancel(message, cause);
+      call.cancel(status.getDescription(), status.getCause());
       return;
     }
-    Status status = Status.CANCELLED.withDescription(message != null ? message : "call cancelled");
-    finish(cause != null ? status.withCause(cause) : status, new Metadata(), null);
+    finish(status, new Metadata(), null);
   }
 
   @Override
@@ -252,11 +303,25 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       startAttempt();
       return;
     }
-    p.resumeAfter(delay, context.wrap(this::startAttemptOnTimer));
+    waitThenStart(p, delay);
+  }
+
+  /**
+   * Starts the next attempt after {@code nanos} on the mesh's timer. Only a wait listens to the
+   * caller's context, so a call that never waits adds nothing to it; the listener is the call
+   * itself, and a context that cannot be cancelled takes nothing at all.
+   */
+  private void waitThenStart(CallPlan p, long nanos) {
+    // Before the wait is scheduled, so that no cancellation can fall between the two; a context
+    // already cancelled calls back at once, and the wait is then never scheduled.
+    context.addListener(this, DIRECT);
+    p.resumeAfter(nanos, context.wrap(this::startAttemptOnTimer));
   }
 
   /** On the timer thread nobody would see an exception, so it ends the call instead. */
   private void startAttemptOnTimer() {
+    // The wait is over; from here the attempt's own call follows the context.
+    context.removeListener(this);
     try {
       startAttempt();
     } catch (RuntimeException | Error e) {
@@ -272,6 +337,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       if (cancelled) {
         return;
       }
+    }
+    if (context.isCancelled()) {
+      // Its context ended before this attempt went out (while it waited, or before the first):
+      // it never goes out.
+      cancelled(context);
+      return;
     }
     CallPlan p = plan();
     // A fresh copy per attempt: the channel adds its own headers to the one it is given.
@@ -464,7 +535,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   private long timeRemainingNanos() {
     Deadline deadline = callOptions.getDeadline();
-    Deadline contextDeadline = Context.current().getDeadline();
+    Deadline contextDeadline = context.getDeadline();
     if (deadline == null || (contextDeadline != null && contextDeadline.isBefore(deadline))) {
       deadline = contextDeadline;
     }
@@ -550,8 +621,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
           committed || !replayable ? attempt.settleFinal(outcome) : attempt.settle(outcome);
       if (decision.shouldRetry() && !committed && replayable && !wasCancelled) {
         // Always on the timer: a retry never runs on the transport thread that closed this one.
-        plan().resumeAfter(
-            decision.backoffNanos(), context.wrap(MeshClientCall.this::startAttemptOnTimer));
+        waitThenStart(plan(), decision.backoffNanos());
         return;
       }
       Metadata held = heldHeaders;

@@ -5,18 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.base.MeshRandom;
+import io.mesh4j.core.base.Sleeper;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.StaticConfigSource;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real {@link Mesh} on the system clock whose policy an adapter's loopback test writes as YAML,
  * recording ejections, breaker transitions and scheduled retries. Chance is real except for
  * backoff jitter, which always takes the longest wait, so that a test knows how long a retry
- * waits.
+ * waits. Its waits (fault delays, backoffs) run on the system's sleeper and are counted while in
+ * progress, so that a test can act while a call waits.
  */
 public final class TestMesh implements AutoCloseable {
 
@@ -25,10 +29,12 @@ public final class TestMesh implements AutoCloseable {
 
   private final StaticConfigSource source = StaticConfigSource.empty();
   private final Recorder recorder = new Recorder();
+  private final AtomicInteger waiting = new AtomicInteger();
   private final Mesh mesh =
       Mesh.builder()
           .configSource(source)
           .listener(recorder)
+          .sleeper(this::schedule)
           .random(
               (purpose, bound) ->
                   purpose == MeshRandom.Purpose.JITTER
@@ -73,6 +79,33 @@ public final class TestMesh implements AutoCloseable {
   /** How the engine names the endpoint on 127.0.0.1:{@code port} in events. */
   public static String authority(int port) {
     return "127.0.0.1:" + port;
+  }
+
+  /** Waits (fault delays, retry backoffs) scheduled and neither over nor cancelled yet. */
+  public int waiting() {
+    return waiting.get();
+  }
+
+  /** The system's sleeper, counting the waits in progress. */
+  private Sleeper.Scheduled schedule(Runnable task, long delayNanos) {
+    AtomicBoolean over = new AtomicBoolean();
+    waiting.incrementAndGet();
+    Sleeper.Scheduled scheduled =
+        Sleeper.system()
+            .schedule(
+                () -> {
+                  if (over.compareAndSet(false, true)) {
+                    waiting.decrementAndGet();
+                  }
+                  task.run();
+                },
+                delayNanos);
+    return () -> {
+      if (over.compareAndSet(false, true)) {
+        waiting.decrementAndGet();
+      }
+      scheduled.cancel();
+    };
   }
 
   /** Endpoint addresses ({@code 127.0.0.1:port}) ejected so far, in order. */
