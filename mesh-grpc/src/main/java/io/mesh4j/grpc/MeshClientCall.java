@@ -673,6 +673,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
     String code = status.getCode().name();
     if (!tracer.streamCreated) {
+      if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        // Time ran out while the attempt waited for its connection: not the endpoint's fault.
+        return Outcome.connectionWait(code);
+      }
       // The request never left: the connection could not be made (or the pick failed).
       return Outcome.failure(Outcome.Kind.CONNECT_FAILURE, code);
     }

@@ -34,6 +34,7 @@ public final class Outcome {
   private final String code;
   private final int httpStatus;
   private final boolean serverFailure;
+  private final boolean charged;
 
   private static final Outcome SUCCESS = new Outcome(Kind.SUCCESS, "");
   private static final Outcome CANCELLED = new Outcome(Kind.CANCELLED, "");
@@ -51,10 +52,16 @@ public final class Outcome {
   }
 
   private Outcome(Kind kind, String code, int httpStatus, boolean serverFailure) {
+    this(kind, code, httpStatus, serverFailure, kind != Kind.CANCELLED);
+  }
+
+  private Outcome(
+      Kind kind, String code, int httpStatus, boolean serverFailure, boolean charged) {
     this.kind = kind;
     this.code = code;
     this.httpStatus = httpStatus;
     this.serverFailure = serverFailure;
+    this.charged = charged;
   }
 
   /** A successful attempt (a shared instance). */
@@ -96,6 +103,18 @@ public final class Outcome {
   }
 
   /**
+   * The attempt's time ran out while it waited for a connection to its endpoint, before anything
+   * was sent: a {@link Kind#CONNECT_FAILURE} for retries (it may be replayed and is retried on
+   * {@code connect-failure}), but not the endpoint's fault. A connection that is slow to open
+   * (the first one of a process, a cold server) says nothing about how the endpoint answers, so
+   * the attempt releases its permits and records nothing, like a cancelled one; a connection that
+   * fails is a plain connect failure, which counts.
+   */
+  public static Outcome connectionWait(String code) {
+    return new Outcome(Kind.CONNECT_FAILURE, code, 0, false, false);
+  }
+
+  /**
    * The caller cancelled the attempt; it releases its permits and records nothing (a shared
    * instance).
    */
@@ -127,6 +146,14 @@ public final class Outcome {
    */
   public boolean isServerFailure() {
     return serverFailure;
+  }
+
+  /**
+   * Whether the attempt is charged to its endpoint and subset (balancing, outlier detection,
+   * circuit breaking, adaptive limit); false for cancelled attempts and {@link #connectionWait}s.
+   */
+  public boolean charged() {
+    return charged;
   }
 
   private static int parseHttpStatus(String code) {

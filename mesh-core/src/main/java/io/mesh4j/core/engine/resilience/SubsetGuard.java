@@ -196,14 +196,14 @@ public final class SubsetGuard {
     }
     ConcurrencyLimiter l = limiter;
     if (l != null) {
-      if (outcome.kind() == Outcome.Kind.CANCELLED) {
+      if (!outcome.charged()) {
         l.release();
       } else {
         l.settle(latencyNanos, outcome.isServerFailure(), nowNanos);
       }
     }
     CircuitBreaker b = breaker;
-    if (outcome.kind() == Outcome.Kind.CANCELLED) {
+    if (!outcome.charged()) {
       if (b != null) {
         b.releasePermission();
       }

@@ -364,7 +364,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     h.inFlight.decrementAndGet();
     long latency = now - startNanos;
     b.guard().settle(outcome, latency, now);
-    if (outcome.kind() != Outcome.Kind.CANCELLED) {
+    if (outcome.charged()) {
       h.record(outcome.isServerFailure(), latency, now, b.endpoints().decayNanos());
     }
     RetryDecision decision = decide(outcome, number, now, replayable);

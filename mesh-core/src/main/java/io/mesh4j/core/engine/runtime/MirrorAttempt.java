@@ -111,7 +111,7 @@ final class MirrorAttempt implements Attempt, PickContext {
     h.inFlight.decrementAndGet();
     long latency = now - startNanos;
     backend.guard().settle(outcome, latency, now);
-    if (outcome.kind() != Outcome.Kind.CANCELLED) {
+    if (outcome.charged()) {
       h.record(outcome.isServerFailure(), latency, now, backend.endpoints().decayNanos());
     }
     return RetryDecision.stop(RetryDecision.Reason.MIRROR);
