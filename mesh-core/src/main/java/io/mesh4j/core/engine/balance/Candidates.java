@@ -65,9 +65,14 @@ abstract class Candidates {
    */
   final int draw(int limit, int exclude, int mode, PickContext ctx, long now) {
     MeshRandom random = ctx.random();
-    for (int k = 0; k < DRAWS; k++) {
-      int i = (int) random.nextLong(MeshRandom.Purpose.LOAD_BALANCE, limit);
-      if (i != exclude && eligible(i, mode, ctx, now)) {
+    // with an exclusion, draw among the other limit - 1 indexes: one draw, still uniform
+    int range = exclude >= 0 && exclude < limit ? limit - 1 : limit;
+    for (int k = 0; k < DRAWS && range > 0; k++) {
+      int i = (int) random.nextLong(MeshRandom.Purpose.LOAD_BALANCE, range);
+      if (range < limit && i >= exclude) {
+        i++;
+      }
+      if (eligible(i, mode, ctx, now)) {
         return i;
       }
     }

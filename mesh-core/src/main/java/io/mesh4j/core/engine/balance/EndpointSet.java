@@ -1,6 +1,7 @@
 package io.mesh4j.core.engine.balance;
 
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.engine.resilience.Decay;
 import io.mesh4j.core.engine.resilience.Ejections;
 import io.mesh4j.core.engine.resilience.EndpointHealth;
 import io.mesh4j.core.policy.DestinationPolicy;
@@ -30,7 +31,7 @@ public final class EndpointSet extends Candidates {
   private final int localCount;
   private final Balancer balancer;
   private final boolean zoneRestricted;
-  private final long decayNanos;
+  private final Decay decay;
   private final double panicThreshold;
   private final Ejections ejections;
 
@@ -61,12 +62,11 @@ public final class EndpointSet extends Candidates {
             && balancer.zoneRestrictable()
             && localCount > 0
             && localCount < endpoints.length;
-    this.decayNanos = lb == null ? DEFAULT_DECAY_NANOS : Math.max(1, lb.decayTime().toNanos());
+    this.decay = lb == null ? Decay.standard() : Decay.of(lb.decayTime().toNanos());
     this.panicThreshold = lb == null ? 0 : lb.panicThreshold();
     this.ejections = ejections;
   }
 
-  private static final long DEFAULT_DECAY_NANOS = 10_000_000_000L;
 
   private static Balancer balancer(
       DestinationPolicy.@Nullable LoadBalancer lb, Endpoint[] endpoints, int[] weights) {
@@ -102,9 +102,9 @@ public final class EndpointSet extends Candidates {
     return healths[i];
   }
 
-  /** The decay time of the latency and failure signals, in nanoseconds. */
-  public long decayNanos() {
-    return decayNanos;
+  /** How the latency and failure signals fade. */
+  public Decay decay() {
+    return decay;
   }
 
   /**
@@ -184,12 +184,12 @@ public final class EndpointSet extends Candidates {
 
   @Override
   double latency(int i, long now) {
-    return healths[i].latency(now, decayNanos);
+    return healths[i].latency(now, decay);
   }
 
   @Override
   double failures(int i, long now) {
-    return healths[i].failures(now, decayNanos);
+    return healths[i].failures(now, decay);
   }
 
   @Override

@@ -31,7 +31,7 @@ public final class EndpointHealth {
   private static final VarHandle LATENCY;
   private static final VarHandle FAILURES;
   // stamps count units of 2^20 ns (about 1 ms): 32 bits of them cover 52 days between samples
-  private static final int STAMP_SHIFT = 20;
+  private static final int STAMP_SHIFT = Decay.UNIT_SHIFT;
 
   static {
     try {
@@ -177,8 +177,8 @@ public final class EndpointHealth {
    * The peak-EWMA of this endpoint's attempt latency at {@code now}, in nanoseconds, faded by the
    * time since its last sample; 0 before the first sample.
    */
-  public double latency(long now, long decayNanos) {
-    return faded(latency, now, decayNanos);
+  public double latency(long now, Decay decay) {
+    return faded(latency, now, decay);
   }
 
   /**
@@ -186,23 +186,23 @@ public final class EndpointHealth {
    * isolated failure, so that one failure does not cost an endpoint its share, and about {@code
    * n - 1} after {@code n} failures within a short time.
    */
-  public double failures(long now, long decayNanos) {
+  public double failures(long now, Decay decay) {
     long f = failures;
-    return f == 0 ? 0 : Math.max(0, faded(f, now, decayNanos) - 1);
+    return f == 0 ? 0 : Math.max(0, faded(f, now, decay) - 1);
   }
 
   /**
    * Records one attempt's result for balancing and outlier detection.
    *
    * @param latencyNanos from the attempt's admission to its end
-   * @param decayNanos the balancer's decay time
+   * @param decay the balancer's decay
    */
-  public void record(boolean serverFailure, long latencyNanos, long now, long decayNanos) {
-    observeLatency(Math.max(0, latencyNanos), now, decayNanos);
+  public void record(boolean serverFailure, long latencyNanos, long now, Decay decay) {
+    observeLatency(Math.max(0, latencyNanos), now, decay);
     if (serverFailure) {
       for (; ; ) {
         long old = failures;
-        float next = (float) (faded(old, now, decayNanos) + 1);
+        float next = (float) (faded(old, now, decay) + 1);
         if (FAILURES.compareAndSet(this, old, pack(next, now))) {
           break;
         }
@@ -214,7 +214,7 @@ public final class EndpointHealth {
   // Peak-sensitive: a sample above the average replaces it at once; one below moves it by the
   // share of the decay time elapsed since the last sample, so many samples in a short time count
   // no more than one.
-  private void observeLatency(long sample, long now, long decayNanos) {
+  private void observeLatency(long sample, long now, Decay decay) {
     for (; ; ) {
       long old = latency;
       float current = value(old);
@@ -225,7 +225,7 @@ public final class EndpointHealth {
       if (old == 0 || sample >= current) {
         next = sample;
       } else {
-        double w = weight(old, now, decayNanos);
+        double w = weight(old, now, decay);
         next = (float) (current * w + sample * (1 - w));
       }
       long packed = pack(next, now);
@@ -243,14 +243,13 @@ public final class EndpointHealth {
     return Float.intBitsToFloat((int) (packed >>> 32));
   }
 
-  /** How much of a packed value is left at {@code now}: {@code exp(-elapsed / decay)}. */
-  private static double weight(long packed, long now, long decayNanos) {
-    int elapsed = (int) (now >> STAMP_SHIFT) - (int) packed;
-    return elapsed <= 0 ? 1 : Math.exp(-((double) elapsed * (1L << STAMP_SHIFT)) / decayNanos);
+  /** How much of a packed value is left at {@code now}. */
+  private static double weight(long packed, long now, Decay decay) {
+    return decay.weight((int) (now >> STAMP_SHIFT) - (int) packed);
   }
 
-  private static double faded(long packed, long now, long decayNanos) {
-    return packed == 0 ? 0 : value(packed) * weight(packed, now, decayNanos);
+  private static double faded(long packed, long now, Decay decay) {
+    return packed == 0 ? 0 : value(packed) * weight(packed, now, decay);
   }
 
   private void recordOutlier(boolean serverFailure, long now) {

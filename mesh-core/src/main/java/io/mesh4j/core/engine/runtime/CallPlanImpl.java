@@ -365,7 +365,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     long latency = now - startNanos;
     b.guard().settle(outcome, latency, now);
     if (outcome.charged()) {
-      h.record(outcome.isServerFailure(), latency, now, b.endpoints().decayNanos());
+      h.record(outcome.isServerFailure(), latency, now, b.endpoints().decay());
     }
     RetryDecision decision = decide(outcome, number, now, replayable);
     ended(attempt, outcome);

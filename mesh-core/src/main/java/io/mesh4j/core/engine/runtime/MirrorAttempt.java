@@ -112,7 +112,7 @@ final class MirrorAttempt implements Attempt, PickContext {
     long latency = now - startNanos;
     backend.guard().settle(outcome, latency, now);
     if (outcome.charged()) {
-      h.record(outcome.isServerFailure(), latency, now, backend.endpoints().decayNanos());
+      h.record(outcome.isServerFailure(), latency, now, backend.endpoints().decay());
     }
     return RetryDecision.stop(RetryDecision.Reason.MIRROR);
   }
