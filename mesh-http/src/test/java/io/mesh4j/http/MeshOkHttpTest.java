@@ -130,6 +130,8 @@ class MeshOkHttpTest {
             metadata: {name: catalog, namespace: shop}
             spec:
               destination: catalog.shop
+              # round robin keeps choosing bad until it is ejected (peak-EWMA would avoid it sooner)
+              loadBalancer: {policy: ROUND_ROBIN}
               outlierDetection: {consecutiveFailures: 3, baseEjectionTime: 30s, maxEjectionPercent: 50}
             """);
 
