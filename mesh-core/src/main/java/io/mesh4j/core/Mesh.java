@@ -51,7 +51,8 @@ public final class Mesh implements MeshView, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Mesh.class);
 
   private final Object updateLock = new Object();
-  // the transports' connection reports; guarded by updateLock
+  // the transports' connection reports; guarded by its own monitor, so that a report never waits
+  // for a policy update to compile
   private final ConnectionTracking connections = new ConnectionTracking();
   private final Events events;
   private final Ticker ticker;
@@ -163,7 +164,14 @@ public final class Mesh implements MeshView, AutoCloseable {
         }
         if (compiled != null && problems.isEmpty()) {
           resets = registry.commit();
-          engine.publish(compiled.publish());
+          MeshSnapshot published = compiled.publish();
+          engine.publish(published);
+          // a report that came between the bindings and the swap reached the old snapshot only
+          synchronized (connections) {
+            for (String d : connections.destinations()) {
+              published.syncConnections(d, connections);
+            }
+          }
           appliedAtNanos = ticker.nanos();
         } else {
           registry.abort();
@@ -298,7 +306,7 @@ public final class Mesh implements MeshView, AutoCloseable {
             Objects.requireNonNull(watcher, "watcher"),
             tracksConnections);
     if (tracksConnections) {
-      synchronized (updateLock) {
+      synchronized (connections) {
         connections.open(destination, watch);
         engine.snapshot().syncConnections(destination, connections);
       }
@@ -335,14 +343,14 @@ public final class Mesh implements MeshView, AutoCloseable {
 
     /**
      * Reports whether this watch's transport has a ready connection to {@code address:port}
-     * (ignored unless the watch tracks connections). Call on changes only: it takes the mesh's
-     * update lock.
+     * (ignored unless the watch tracks connections). Call on changes only; it never waits for a
+     * policy update.
      */
     public void connectionState(String address, int port, boolean ready) {
       if (!tracksConnections || !watching) {
         return;
       }
-      synchronized (updateLock) {
+      synchronized (connections) {
         connections.report(destination, this, Endpoint.authority(address, port), ready);
         engine.snapshot().syncConnections(destination, connections);
       }
@@ -379,7 +387,7 @@ public final class Mesh implements MeshView, AutoCloseable {
       watching = false;
       watches.remove(this);
       if (tracksConnections) {
-        synchronized (updateLock) {
+        synchronized (connections) {
           connections.close(destination, this);
           engine.snapshot().syncConnections(destination, connections);
         }

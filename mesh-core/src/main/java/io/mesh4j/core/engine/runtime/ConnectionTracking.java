@@ -10,7 +10,8 @@ import java.util.Map;
  * destination has not seen it ready, so a new endpoint is not ready until every channel connected.
  * The engine reads the result from {@code EndpointHealth}, which the mesh keeps in step.
  *
- * <p>Thread-safe; guarded by the mesh's update lock, never used per call.
+ * <p>Guarded by its own monitor, which callers hold across a report and the update of the
+ * snapshot it changes; never used per call.
  */
 public final class ConnectionTracking {
 
@@ -18,12 +19,12 @@ public final class ConnectionTracking {
   private final Map<String, Map<Object, Map<String, Boolean>>> byDestination = new HashMap<>();
 
   /** Starts tracking {@code destination}'s connections for {@code reporter}. */
-  public void open(String destination, Object reporter) {
+  public synchronized void open(String destination, Object reporter) {
     byDestination.computeIfAbsent(destination, d -> new HashMap<>()).put(reporter, new HashMap<>());
   }
 
   /** Stops tracking for {@code reporter}. */
-  public void close(String destination, Object reporter) {
+  public synchronized void close(String destination, Object reporter) {
     Map<Object, Map<String, Boolean>> reporters = byDestination.get(destination);
     if (reporters != null) {
       reporters.remove(reporter);
@@ -34,7 +35,8 @@ public final class ConnectionTracking {
   }
 
   /** Records whether {@code reporter} has a ready connection to {@code authority}. */
-  public void report(String destination, Object reporter, String authority, boolean ready) {
+  public synchronized void report(
+      String destination, Object reporter, String authority, boolean ready) {
     Map<Object, Map<String, Boolean>> reporters = byDestination.get(destination);
     Map<String, Boolean> states = reporters == null ? null : reporters.get(reporter);
     if (states != null) {
@@ -42,8 +44,13 @@ public final class ConnectionTracking {
     }
   }
 
+  /** The destinations whose connections are tracked. */
+  public synchronized java.util.List<String> destinations() {
+    return java.util.List.copyOf(byDestination.keySet());
+  }
+
   /** Whether some reporter of {@code destination} has no ready connection to {@code authority}. */
-  public boolean notReady(String destination, String authority) {
+  public synchronized boolean notReady(String destination, String authority) {
     Map<Object, Map<String, Boolean>> reporters = byDestination.get(destination);
     if (reporters == null) {
       return false;

@@ -99,7 +99,7 @@ public final class MeshSnapshot {
 
   /**
    * Sets each endpoint of {@code destination} connecting or not as {@code connections} says. Call
-   * under the mesh's update lock.
+   * holding {@code connections}' monitor.
    */
   public void syncConnections(String destination, ConnectionTracking connections) {
     DestinationRuntime d = destinations.get(destination);
