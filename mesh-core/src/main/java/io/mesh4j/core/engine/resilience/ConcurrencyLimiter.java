@@ -5,7 +5,7 @@ import com.netflix.concurrency.limits.limit.VegasLimit;
 import io.mesh4j.core.policy.DestinationPolicy;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 
 /**
@@ -14,9 +14,9 @@ import java.util.function.IntConsumer;
  * near the lowest seen and shrinks when it rises (requests queue) or attempts fail. The library's
  * own front ends ({@code SimpleLimiter}, {@code WindowedLimit}) allocate per call and take a lock
  * per sample, so the engine keeps its own: a counter of attempts in flight checked against the
- * current limit, and window sums in atomics. Once per window, the thread that ends it feeds the
- * algorithm one sample (the window's mean latency, its highest concurrency, whether anything
- * failed), so the algorithm's lock is taken once per window, not once per call.
+ * current limit, and window sums in a striped adder. Once per window, the thread that ends it
+ * feeds the algorithm one sample (the window's mean latency, its highest concurrency, whether
+ * anything failed), so the algorithm's lock is taken once per window, not once per call.
  *
  * <p>Thread-safe; lock-free on the call path.
  */
@@ -32,8 +32,8 @@ public final class ConcurrencyLimiter {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile int current;
   // the window's latency sum in microseconds (high 40 bits) and attempt count (low 24 bits), so
-  // that settling takes one atomic add for both
-  private final AtomicLong window = new AtomicLong();
+  // that settling adds both at once; striped, because every attempt of the subset adds to it
+  private final LongAdder window = new LongAdder();
   private final AtomicInteger peak = new AtomicInteger();
   private volatile boolean dropped;
   private volatile long windowStart;
@@ -84,12 +84,11 @@ public final class ConcurrencyLimiter {
    */
   public void settle(long latencyNanos, boolean failed, long now) {
     inFlight.decrementAndGet();
-    long sums = window.addAndGet(((Math.max(0, latencyNanos) / 1000) << COUNT_BITS) + 1);
-    int n = (int) (sums & COUNT_MASK);
+    window.add(((Math.max(0, latencyNanos) / 1000) << COUNT_BITS) + 1);
     if (failed) {
       dropped = true;
     }
-    if (now - windowStart >= windowNanos && n >= minSamples && gate.compareAndSet(false, true)) {
+    if (now - windowStart >= windowNanos && gate.compareAndSet(false, true)) {
       try {
         closeWindow(now);
       } finally {
@@ -99,11 +98,14 @@ public final class ConcurrencyLimiter {
   }
 
   private void closeWindow(long now) {
+    if ((window.sum() & COUNT_MASK) < minSamples) {
+      return; // too few attempts yet: the window goes on
+    }
     long start = windowStart;
     windowStart = now;
     // a settle racing with these resets may land in either window; one sample does not matter.
     // 2^24 attempts or 2^40 us of summed latency in one window would wrap; a window is a second
-    long sums = window.getAndSet(0);
+    long sums = window.sumThenReset();
     int n = (int) (sums & COUNT_MASK);
     long sumNanos = (sums >>> COUNT_BITS) * 1000;
     int highest = peak.getAndSet(inFlight.get());
