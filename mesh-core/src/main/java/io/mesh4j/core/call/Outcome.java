@@ -104,8 +104,8 @@ public final class Outcome {
 
   /**
    * The attempt's time ran out while it waited for a connection to its endpoint, before anything
-   * was sent: a {@link Kind#CONNECT_FAILURE} for retries (it may be replayed and is retried on
-   * {@code connect-failure}), but not the endpoint's fault. A connection that is slow to open
+   * was sent: a {@link Kind#CONNECT_FAILURE} for retries (it may be replayed, and is retried on
+   * {@code connect-failure} or {@code per-try-timeout}), but not the endpoint's fault. A connection that is slow to open
    * (the first one of a process, a cold server) says nothing about how the endpoint answers, so
    * the attempt releases its permits and records nothing, like a cancelled one; a connection that
    * fails is a plain connect failure, which counts.

@@ -272,6 +272,36 @@ class AdaptiveBalancingTest {
     }
   }
 
+  @Test
+  void anAttemptThatRanOutOfTimeWaitingForItsConnectionIsRetriedAndChargedToNothing() {
+    try (MeshHarness h = new MeshHarness(new ScriptedRandom(13), null)) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2")),
+          io.mesh4j.core.testing.Policies.route(
+              "catalog.shop",
+              List.of(),
+              io.mesh4j.core.testing.Policies.rule()
+                  .retries(io.mesh4j.core.testing.Policies.retries(3, "per-try-timeout"))
+                  .build()),
+          policy("catalog.shop")
+              .lb(LbPolicy.ROUND_ROBIN, null, false)
+              .outliers(outliers(1, Duration.ofSeconds(30), Duration.ofSeconds(300), 100))
+              .build());
+      for (int call = 0; call < 10; call++) {
+        var plan = h.plan(CALL);
+        Attempt first = plan.nextAttempt();
+        h.ticker.advanceNanos(100 * MS);
+        var decision = first.settle(Outcome.connectionWait("DEADLINE_EXCEEDED"));
+        assertThat(decision.shouldRetry()).isTrue();
+        Attempt second = plan.nextAttempt();
+        h.ticker.advanceNanos(MS);
+        second.settle(Outcome.success());
+      }
+      // one failure ejects here, yet ten connection waits ejected nothing
+      assertThat(h.events.snapshot()).noneMatch(l -> l.startsWith("ejected"));
+    }
+  }
+
   private static int index(Attempt a) {
     String address = a.endpoint().address();
     return Integer.parseInt(address.substring(address.lastIndexOf('.') + 1)) - 1;

@@ -106,7 +106,8 @@ public final class RetryPolicy {
   /** Whether {@code outcome} is listed in {@code retryOn}. */
   public boolean retryable(Outcome outcome) {
     return switch (outcome.kind()) {
-      case CONNECT_FAILURE -> connectFailure;
+      // a connection wait ran out of the per-try time: either token asks for its retry
+      case CONNECT_FAILURE -> connectFailure || (perTryTimeout && !outcome.charged());
       case TIMEOUT -> perTryTimeout;
       case RESET -> reset;
       case STATUS -> {
