@@ -90,6 +90,7 @@ public final class StreamClient {
   private ConfigSource.@Nullable Listener listener;
   private @Nullable Version held;
   private int failedAttempts;
+  private @Nullable String lastLossReason;
   private long streamGeneration;
   // The number of the last version the controller sent on the open stream; 0 before its first.
   private long lastOnStream;
@@ -361,10 +362,20 @@ public final class StreamClient {
     if (closed) {
       return;
     }
+    String reason = error == null ? "closed by the controller" : error.toString();
+    // Retries come about every second while the controller is away: warn on a loss and when the
+    // reason changes, not on every retry.
+    boolean news = failedAttempts == 0 || !reason.equals(lastLossReason);
+    lastLossReason = reason;
     Duration delay = settings.backoff().delay(failedAttempts++);
-    log.warn("Lost the stream to {} ({}); keeping {}, reconnecting in {} ms",
-        settings.target(), error == null ? "closed by the controller" : error.toString(),
-        held == null ? "nothing" : "version " + Snapshots.describe(held), delay.toMillis());
+    if (news) {
+      log.warn("Lost the stream to {} ({}); keeping {}, reconnecting in {} ms",
+          settings.target(), reason, held == null ? "nothing" : "version " + Snapshots.describe(held),
+          delay.toMillis());
+    } else {
+      log.debug("Still cannot reach {} ({}) after {} attempts; retrying in {} ms",
+          settings.target(), reason, failedAttempts, delay.toMillis());
+    }
     executor.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
