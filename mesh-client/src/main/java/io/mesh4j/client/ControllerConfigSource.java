@@ -35,8 +35,12 @@ import org.jspecify.annotations.Nullable;
  * "applied" only after the listener applied it, and otherwise gets every problem back.
  *
  * <p>While the controller is unreachable the application keeps what it holds and reconnects with
- * jittered exponential backoff; versions only move forward, so a reconnection that finds the
- * content unchanged applies nothing again. With a {@linkplain Builder#cacheFile cache file} the
+ * jittered exponential backoff: by default the delay starts at 250 ms and doubles up to a cap of
+ * 1 s, each delay with equal jitter (a random point in its upper half), so after a controller
+ * restart an application is back within about 2 s of the controller's return (at worst two
+ * delays: gRPC may fail the first stream while it is still connecting). See {@link
+ * Builder#backoff}. Versions only move forward, so a reconnection that finds the content
+ * unchanged applies nothing again. With a {@linkplain Builder#cacheFile cache file} the
  * last good snapshot survives a restart of the application and is delivered by {@link #start}
  * before the controller is reached.
  *
@@ -55,6 +59,16 @@ public final class ControllerConfigSource implements ConfigSource {
    *     (for example when running from the cache alone)
    */
   public record Status(boolean connected, long version, String hash, @Nullable Instant lastSync) {}
+
+  /** The default delay before the first reconnection attempt, before jitter: 250 ms. */
+  public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(250);
+
+  /**
+   * The default cap of the reconnection delay, before jitter: 1 s. Low, so that a returning
+   * controller is reached within a second or two; a refused connection costs the controller
+   * little.
+   */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(1);
 
   private final StreamClient client;
 
@@ -111,8 +125,8 @@ public final class ControllerConfigSource implements ConfigSource {
     private final List<String> calls = new ArrayList<>();
     private final List<String> serves = new ArrayList<>();
     private @Nullable Path cacheFile;
-    private Duration initialBackoff = Duration.ofMillis(250);
-    private Duration maxBackoff = Duration.ofSeconds(30);
+    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private RandomGenerator random = RandomGenerator.getDefault();
     private InstantSource clock = InstantSource.system();
     private @Nullable Path trustedRoots;
@@ -196,8 +210,13 @@ public final class ControllerConfigSource implements ConfigSource {
     }
 
     /**
-     * Reconnection delays: from {@code initial}, doubling up to {@code max}, each with half of it
-     * jittered. Defaults: 250 ms and 30 s.
+     * Reconnection delays: from {@code initial}, doubling up to {@code max}, each with equal jitter
+     * (half of it fixed, the other half drawn from {@link #random}). Defaults: {@linkplain
+     * ControllerConfigSource#DEFAULT_INITIAL_BACKOFF 250 ms} and {@linkplain
+     * ControllerConfigSource#DEFAULT_MAX_BACKOFF 1 s}, so the delays are 125 to 250 ms, 250 to
+     * 500 ms, then 500 ms to 1 s for as long as the controller is away. An application reaches a
+     * returning controller within at most two delays of its return, so {@code max} bounds how long
+     * that takes.
      */
     public Builder backoff(Duration initial, Duration max) {
       this.initialBackoff = initial;

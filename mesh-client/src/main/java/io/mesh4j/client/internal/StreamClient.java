@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * The application's end of the control stream (see {@code mesh4j/v1/policy_stream.proto} for the
  * contract): introduces the application, validates every snapshot through {@link PolicySet},
  * hands good ones to the listener and ACKs only what the listener applied, NACKs the rest, and
- * reconnects with jittered exponential backoff after any loss while keeping what it holds.
+ * reconnects with jittered exponential backoff after any loss while keeping what it holds. Each
+ * reconnection first cuts short the channel's own connection backoff, so the stream's backoff,
+ * not the channel's, decides how soon a returning controller is reached.
  *
  * <p>Threading: everything after {@link #start} runs on one executor thread, which is also the
  * gRPC channel's executor, so stream callbacks, reconnection timers and listener calls never
@@ -88,6 +90,7 @@ public final class StreamClient {
   private ConfigSource.@Nullable Listener listener;
   private @Nullable Version held;
   private int failedAttempts;
+  private @Nullable String lastLossReason;
   private long streamGeneration;
   // The number of the last version the controller sent on the open stream; 0 before its first.
   private long lastOnStream;
@@ -211,6 +214,10 @@ public final class StreamClient {
       headers.put(AUTHORIZATION, "Bearer " + token);
       stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
+    // The channel keeps its own connection backoff under ours (growing to two minutes), and while
+    // it waits a new stream fails at once without reaching the network; cut it short so that this
+    // attempt, or at worst the next, finds a controller that is back.
+    channel.resetConnectBackoff();
     log.debug("Connecting to {} (attempt {}), holding {}", settings.target(), failedAttempts + 1, held == null ? "nothing" : Snapshots.describe(held));
     stub.subscribe(new Responses(generation));
     ClientCallStreamObserver<ClientMessage> r = requests;
@@ -355,10 +362,20 @@ public final class StreamClient {
     if (closed) {
       return;
     }
+    String reason = error == null ? "closed by the controller" : error.toString();
+    // Retries come about every second while the controller is away: warn on a loss and when the
+    // reason changes, not on every retry.
+    boolean news = failedAttempts == 0 || !reason.equals(lastLossReason);
+    lastLossReason = reason;
     Duration delay = settings.backoff().delay(failedAttempts++);
-    log.warn("Lost the stream to {} ({}); keeping {}, reconnecting in {} ms",
-        settings.target(), error == null ? "closed by the controller" : error.toString(),
-        held == null ? "nothing" : "version " + Snapshots.describe(held), delay.toMillis());
+    if (news) {
+      log.warn("Lost the stream to {} ({}); keeping {}, reconnecting in {} ms",
+          settings.target(), reason, held == null ? "nothing" : "version " + Snapshots.describe(held),
+          delay.toMillis());
+    } else {
+      log.debug("Still cannot reach {} ({}) after {} attempts; retrying in {} ms",
+          settings.target(), reason, failedAttempts, delay.toMillis());
+    }
     executor.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 

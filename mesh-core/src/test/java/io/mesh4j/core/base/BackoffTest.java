@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +46,26 @@ class BackoffTest {
 
     assertThat(lowest.delay(2)).isEqualTo(Duration.ofMillis(200));
     assertThat(middle.delay(2)).isEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void seededDrawsStayInTheUpperHalfOfEachCappedDelayAndSpreadOverIt() {
+    Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1), new SplittableRandom(17));
+    Backoff again = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(1), new SplittableRandom(17));
+    List<Duration> atCap = new ArrayList<>();
+
+    for (int attempt = 0; attempt < 200; attempt++) {
+      Duration base = Duration.ofMillis(Math.min(250L << Math.min(attempt, 10), 1000));
+      Duration delay = backoff.delay(attempt);
+      assertThat(delay).as("attempt %d", attempt).isBetween(base.dividedBy(2), base);
+      assertThat(again.delay(attempt)).as("the same seed, the same delays").isEqualTo(delay);
+      if (attempt >= 2) {
+        atCap.add(delay);
+      }
+    }
+    // Jitter, not a constant: the draws at the cap cover most of its upper half.
+    assertThat(Collections.min(atCap)).isLessThan(Duration.ofMillis(550));
+    assertThat(Collections.max(atCap)).isGreaterThan(Duration.ofMillis(950));
   }
 
   @Test
