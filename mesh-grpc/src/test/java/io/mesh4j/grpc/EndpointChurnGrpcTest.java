@@ -1,6 +1,7 @@
 package io.mesh4j.grpc;
 
 import static io.mesh4j.core.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.ROUTE_ALL;
 import static io.mesh4j.core.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,16 +33,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * -Dmesh4j.churn.cycles=3000 -Dmesh4j.churn.runs=5} runs the full scenario.
  */
 class EndpointChurnGrpcTest {
-
-  private static final String ROUTE_ALL =
-      """
-      apiVersion: mesh4j.io/v1alpha1
-      kind: TrafficRoute
-      metadata: {name: catalog, namespace: shop}
-      spec:
-        destination: catalog.shop
-        rules: [{backends: [{}]}]
-      """;
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 

@@ -1,6 +1,7 @@
 package io.mesh4j.grpc;
 
 import static io.mesh4j.core.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.ROUTE_ALL;
 import static io.mesh4j.core.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,16 +24,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The endpoint load balancer's connection management, against real servers on loopback. */
 class MeshLoadBalancerTest {
-
-  private static final String ROUTE_ALL =
-      """
-      apiVersion: mesh4j.io/v1alpha1
-      kind: TrafficRoute
-      metadata: {name: catalog, namespace: shop}
-      spec:
-        destination: catalog.shop
-        rules: [{backends: [{}]}]
-      """;
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 

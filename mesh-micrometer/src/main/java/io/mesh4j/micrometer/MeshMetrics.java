@@ -463,24 +463,12 @@ public final class MeshMetrics extends MeshListener {
 
   @Override
   public void concurrencyLimitChanged(String destination, @Nullable String subset, int limit) {
-    SubsetKey key = new SubsetKey(destination, subset == null ? NO_SUBSET : subset);
-    AtomicInteger value = concurrencyLimits.get(key);
-    if (value == null) {
-      value =
-          concurrencyLimits.computeIfAbsent(
-              key,
-              k -> {
-                AtomicInteger v = new AtomicInteger();
-                Gauge.builder("mesh4j.concurrency.limit", v, AtomicInteger::get)
-                    .description("Adaptive concurrency limit of a subset")
-                    .tag("destination", k.destination())
-                    .tag("subset", k.subset())
-                    .strongReference(true)
-                    .register(registry);
-                return v;
-              });
-    }
-    value.set(limit);
+    subsetGauge(
+            concurrencyLimits,
+            new SubsetKey(destination, subset == null ? NO_SUBSET : subset),
+            "mesh4j.concurrency.limit",
+            "Adaptive concurrency limit of a subset")
+        .set(limit);
   }
 
   @Override
@@ -564,23 +552,36 @@ public final class MeshMetrics extends MeshListener {
   }
 
   private AtomicInteger breakerState(SubsetKey key) {
-    AtomicInteger state = breakerStates.get(key);
-    if (state == null) {
-      state =
-          breakerStates.computeIfAbsent(
+    return subsetGauge(
+        breakerStates,
+        key,
+        "mesh4j.breaker.state",
+        "Circuit breaker state: 0 closed, 1 half-open, 2 open");
+  }
+
+  /** The value behind a per-subset gauge, registered on first use. */
+  private AtomicInteger subsetGauge(
+      ConcurrentMap<SubsetKey, AtomicInteger> gauges,
+      SubsetKey key,
+      String name,
+      String description) {
+    AtomicInteger value = gauges.get(key);
+    if (value == null) {
+      value =
+          gauges.computeIfAbsent(
               key,
               k -> {
-                AtomicInteger value = new AtomicInteger();
-                Gauge.builder("mesh4j.breaker.state", value, AtomicInteger::get)
-                    .description("Circuit breaker state: 0 closed, 1 half-open, 2 open")
+                AtomicInteger v = new AtomicInteger();
+                Gauge.builder(name, v, AtomicInteger::get)
+                    .description(description)
                     .tag("destination", k.destination())
                     .tag("subset", k.subset())
                     .strongReference(true)
                     .register(registry);
-                return value;
+                return v;
               });
     }
-    return state;
+    return value;
   }
 
   private double version() {

@@ -27,6 +27,17 @@ public final class TestMesh implements AutoCloseable {
   /** The destination every test calls. */
   public static final String CATALOG = "catalog.shop";
 
+  /** A route that sends every call to all of {@code catalog.shop}'s endpoints. */
+  public static final String ROUTE_ALL =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: TrafficRoute
+      metadata: {name: catalog, namespace: shop}
+      spec:
+        destination: catalog.shop
+        rules: [{backends: [{}]}]
+      """;
+
   private final StaticConfigSource source = StaticConfigSource.empty();
   private final Recorder recorder = new Recorder();
   private final AtomicInteger waiting = new AtomicInteger();

@@ -295,19 +295,14 @@ public abstract class ClientAdapterConformance {
     apply(
         endpoints(a)
             + route("")
-            + """
-            ---
-            apiVersion: mesh4j.io/v1alpha1
-            kind: DestinationPolicy
-            metadata: {name: catalog, namespace: shop}
-            spec:
-              destination: catalog.shop
-              circuitBreaker:
-                failureRateThreshold: 50
-                minimumCalls: 4
-                slidingWindowSize: 4
-                waitInOpenState: 1h
-            """);
+            + destinationPolicy(
+                """
+                circuitBreaker:
+                  failureRateThreshold: 50
+                  minimumCalls: 4
+                  slidingWindowSize: 4
+                  waitInOpenState: 1h
+                """));
 
     for (int i = 0; i < 4; i++) {
       assertThat(client.call(Map.of()).status()).isEqualTo(retryableStatus());
@@ -328,15 +323,8 @@ public abstract class ClientAdapterConformance {
     apply(
         endpoints(bad, good)
             + route("")
-            + """
-            ---
-            apiVersion: mesh4j.io/v1alpha1
-            kind: DestinationPolicy
-            metadata: {name: catalog, namespace: shop}
-            spec:
-              destination: catalog.shop
-              outlierDetection: {consecutiveFailures: 1, baseEjectionTime: 5m, maxEjectionPercent: 50}
-            """);
+            + destinationPolicy(
+                "outlierDetection: {consecutiveFailures: 1, baseEjectionTime: 5m, maxEjectionPercent: 50}"));
 
     // The kit's chance always picks the first endpoint, until it is ejected.
     assertThat(client.call(Map.of()).status()).isEqualTo(retryableStatus());
