@@ -80,7 +80,15 @@ class OkHttpClientConformanceTest extends ClientAdapterConformance {
       @Override
       public Pending start() {
         Call call = client.newCall(new Request.Builder().url("http://catalog.shop/items").build());
-        CompletableFuture<Result> result = CompletableFuture.supplyAsync(() -> result(call));
+        // a thread of its own: the common pool may have one thread, and pending calls block
+        CompletableFuture<Result> result =
+            CompletableFuture.supplyAsync(
+                () -> result(call),
+                task -> {
+                  Thread t = new Thread(task, "conformance-pending-call");
+                  t.setDaemon(true);
+                  t.start();
+                });
         return new Pending() {
           @Override
           public void cancel() {
