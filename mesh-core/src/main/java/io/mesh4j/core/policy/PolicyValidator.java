@@ -418,21 +418,14 @@ final class PolicyValidator {
           "is only used by RING_HASH and MAGLEV, but policy is " + lb.policy(),
           lb.hashHeader());
     }
-    if (lb.decayTime().isNegative() || lb.decayTime().isZero()) {
-      add(ref, "spec.loadBalancer.decayTime", "must be positive", Durations.format(lb.decayTime()));
-    }
     DestinationPolicy.AdaptiveConcurrency ac = spec.adaptiveConcurrency();
-    if (ac != null) {
-      if (ac.initialLimit() > ac.maxLimit()) {
-        add(
-            ref,
-            "spec.adaptiveConcurrency.initialLimit",
-            "must be <= maxLimit (" + ac.maxLimit() + ")",
-            String.valueOf(ac.initialLimit()));
-      }
-      if (ac.window().isNegative() || ac.window().isZero()) {
-        add(ref, "spec.adaptiveConcurrency.window", "must be positive", Durations.format(ac.window()));
-      }
+    // durations are positive by binding; only the relation between fields is checked here
+    if (ac != null && ac.initialLimit() > ac.maxLimit()) {
+      add(
+          ref,
+          "spec.adaptiveConcurrency.initialLimit",
+          "must be <= maxLimit (" + ac.maxLimit() + ")",
+          String.valueOf(ac.initialLimit()));
     }
     DestinationPolicy.OutlierDetection od = spec.outlierDetection();
     if (od.baseEjectionTime().compareTo(od.maxEjectionTime()) > 0) {
