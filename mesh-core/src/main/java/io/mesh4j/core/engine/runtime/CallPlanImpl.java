@@ -422,9 +422,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       return RetryDecision.stop(RetryDecision.Reason.NOT_RETRYABLE);
     }
     // A connect failure means the request never left, so replaying it is always safe.
-    if (!call.idempotent()
-        && !r.retryNonIdempotent
-        && outcome.kind() != Outcome.Kind.CONNECT_FAILURE) {
+    if (outcome.kind() != Outcome.Kind.CONNECT_FAILURE && !r.mayReplay(call)) {
       return RetryDecision.stop(RetryDecision.Reason.NOT_IDEMPOTENT);
     }
     if (number >= r.maxAttempts) {
