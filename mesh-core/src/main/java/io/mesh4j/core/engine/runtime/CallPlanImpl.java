@@ -430,8 +430,26 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     }
     long cap = r.backoffCap(number);
     long backoff = cap <= 0 ? 0 : ctx().random().nextLong(MeshRandom.Purpose.JITTER, cap + 1);
-    if (deadline != Long.MAX_VALUE && now + backoff - deadline >= 0) {
-      return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
+    long pushback = outcome.pushbackNanos();
+    if (pushback < 0) {
+      return RetryDecision.stop(
+          RetryDecision.Reason.SERVER_PUSHBACK,
+          "mesh4j: not retried: the server asked for no retry of the call to " + dest.name);
+    }
+    // A pushback may be as long as the server likes: compared with what is left, never added.
+    long wait = Math.max(backoff, pushback);
+    if (deadline != Long.MAX_VALUE && wait >= deadline - now) {
+      if (backoff >= deadline - now) {
+        return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
+      }
+      return RetryDecision.stop(
+          RetryDecision.Reason.PUSHBACK_PAST_DEADLINE,
+          "mesh4j: not retried: the server asked to wait "
+              + millis(pushback)
+              + " before a retry, longer than the "
+              + millis(Math.max(0, deadline - now))
+              + " left until the deadline of the call to "
+              + dest.name);
     }
     Events events = ctx().events();
     RetryBudget budget = dest.budget;
@@ -447,9 +465,15 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       return RetryDecision.stop(RetryDecision.Reason.BUDGET_EXHAUSTED);
     }
     if (events.enabled()) {
-      events.retryScheduled(dest.name, number + 1, backoff, outcome);
+      events.retryScheduled(dest.name, number + 1, wait, outcome);
     }
-    return RetryDecision.retryAfter(backoff);
+    return RetryDecision.retryAfter(wait);
+  }
+
+  /** {@code nanos} in whole milliseconds, rounded up so that no wait reads shorter than it is. */
+  private static String millis(long nanos) {
+    long ms = nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1);
+    return ms + " ms";
   }
 
   /**
