@@ -431,25 +431,10 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     long cap = r.backoffCap(number);
     long backoff = cap <= 0 ? 0 : ctx().random().nextLong(MeshRandom.Purpose.JITTER, cap + 1);
     long pushback = outcome.pushbackNanos();
-    if (pushback < 0) {
-      return RetryDecision.stop(
-          RetryDecision.Reason.SERVER_PUSHBACK,
-          "mesh4j: not retried: the server asked for no retry of the call to " + dest.name);
-    }
     // A pushback may be as long as the server likes: compared with what is left, never added.
     long wait = Math.max(backoff, pushback);
-    if (deadline != Long.MAX_VALUE && wait >= deadline - now) {
-      if (backoff >= deadline - now) {
-        return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
-      }
-      return RetryDecision.stop(
-          RetryDecision.Reason.PUSHBACK_PAST_DEADLINE,
-          "mesh4j: not retried: the server asked to wait "
-              + millis(pushback)
-              + " before a retry, longer than the "
-              + millis(Math.max(0, deadline - now))
-              + " left until the deadline of the call to "
-              + dest.name);
+    if (pushback < 0 || (deadline != Long.MAX_VALUE && wait >= deadline - now)) {
+      return waitRefused(backoff, pushback, now);
     }
     Events events = ctx().events();
     RetryBudget budget = dest.budget;
@@ -468,6 +453,31 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       events.retryScheduled(dest.name, number + 1, wait, outcome);
     }
     return RetryDecision.retryAfter(wait);
+  }
+
+  /**
+   * Why no retry follows a backoff of {@code backoff} and a pushback of {@code pushback}: the
+   * server asked for none, the backoff passes the deadline, or the pushback does. Kept out of
+   * {@link #decide}, which runs for every attempt, so that its messages cost nothing there.
+   */
+  private RetryDecision waitRefused(long backoff, long pushback, long now) {
+    if (pushback < 0) {
+      return RetryDecision.stop(
+          RetryDecision.Reason.SERVER_PUSHBACK,
+          "mesh4j: not retried: the server asked for no retry of the call to " + dest.name);
+    }
+    long left = deadline - now;
+    if (backoff >= left) {
+      return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
+    }
+    return RetryDecision.stop(
+        RetryDecision.Reason.PUSHBACK_PAST_DEADLINE,
+        "mesh4j: not retried: the server asked to wait "
+            + millis(pushback)
+            + " before a retry, longer than the "
+            + millis(Math.max(0, left))
+            + " left until the deadline of the call to "
+            + dest.name);
   }
 
   /** {@code nanos} in whole milliseconds, rounded up so that no wait reads shorter than it is. */
