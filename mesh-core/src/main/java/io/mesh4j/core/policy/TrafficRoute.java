@@ -115,6 +115,9 @@ public record TrafficRoute(
     public static final List<String> DEFAULT_RETRY_ON =
         List.of("connect-failure", "UNAVAILABLE", "503");
 
+    private static final List<String> DEFAULT_RETRY_ON_WITH_PER_TRY =
+        List.of("connect-failure", "UNAVAILABLE", "503", "per-try-timeout");
+
     /**
      * The retryable outcomes in effect: {@link #retryOn()} as written, or when absent {@link
      * #DEFAULT_RETRY_ON} plus {@code per-try-timeout} when a {@link #perTryTimeout()} is set (a
@@ -128,7 +131,7 @@ public record TrafficRoute(
       if (perTryTimeout == null) {
         return DEFAULT_RETRY_ON;
       }
-      return List.of("connect-failure", "UNAVAILABLE", "503", "per-try-timeout");
+      return DEFAULT_RETRY_ON_WITH_PER_TRY;
     }
   }
 
