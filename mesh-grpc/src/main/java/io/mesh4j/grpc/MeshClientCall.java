@@ -677,7 +677,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
    * failure it came with: a retry waits at least that many milliseconds; a negative or malformed
    * value asks for no retry at all. Read only from an answer of the server.
    */
-  static Outcome pushback(Outcome outcome, Metadata trailers) {
+  private static Outcome pushback(Outcome outcome, Metadata trailers) {
     if (outcome.kind() != Outcome.Kind.STATUS) {
       return outcome;
     }
