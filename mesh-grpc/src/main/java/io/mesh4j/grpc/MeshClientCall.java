@@ -37,7 +37,9 @@ import org.jspecify.annotations.Nullable;
  * retried only until a response message reaches the application: response headers are held back
  * with it, so an attempt that fails before its first message leaves no trace. Client and
  * bidirectional streaming calls run as one attempt, started at once. An attempt that cannot be
- * retried for these reasons is settled as final, so the engine spends no retry budget on it.
+ * retried for these reasons is settled as final, so the engine spends no retry budget on it. A
+ * server's {@code grpc-retry-pushback-ms} trailer goes to the engine with the attempt's outcome;
+ * when the engine does not retry because of it, the caller's status description says so.
  *
  * <p>A mirrored unary call also sends the engine's mirror copy once its first attempt is on its
  * way: fire and forget, bounded by the call's deadline, its response dropped and its outcome
@@ -59,6 +61,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     implements HeaderSetter, Context.CancellationListener {
+
+  /** The server's retry pushback in milliseconds (gRFC A6). */
+  private static final Metadata.Key<String> PUSHBACK =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
   /** Runs a task on the thread that hands it over. */
   private static final Executor DIRECT = Runnable::run;
@@ -614,7 +620,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         current = null;
         wasCancelled = cancelled;
       }
-      Outcome outcome = classify(status, wasCancelled, tracer);
+      Outcome outcome = pushback(classify(status, wasCancelled, tracer), trailers);
       // Once a response message reached the application, or for a streamed request that was not
       // kept, the call cannot be replayed: the engine must not spend budget on a retry.
       RetryDecision decision =
@@ -626,8 +632,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       }
       Metadata held = heldHeaders;
       heldHeaders = null;
+      // The engine's reason for not retrying a retryable failure, if it gives one, travels with
+      // the server's own status, so the caller can tell the mesh's choice from the server's.
+      String why = decision.message();
+      Status ended = why.isEmpty() ? status : status.augmentDescription(why);
       // An attempt's callbacks run on the call's executor (the real call was given its options).
-      finish(explainDeadline(status, wasCancelled), trailers, held, true);
+      finish(explainDeadline(ended, wasCancelled), trailers, held, true);
     }
 
     /**
@@ -660,6 +670,29 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     public void onClose(Status status, Metadata trailers) {
       copy.settle(classify(status, false, tracer));
     }
+  }
+
+  /**
+   * The server's pushback, gRPC's {@code grpc-retry-pushback-ms} trailer (gRFC A6), added to the
+   * failure it came with: a retry waits at least that many milliseconds; a negative or malformed
+   * value asks for no retry at all. Read only from an answer of the server.
+   */
+  private static Outcome pushback(Outcome outcome, Metadata trailers) {
+    if (outcome.kind() != Outcome.Kind.STATUS) {
+      return outcome;
+    }
+    String value = trailers.get(PUSHBACK);
+    if (value == null) {
+      return outcome;
+    }
+    long millis;
+    try {
+      // A6 defines it as an int; anything else is malformed, and malformed means no retry.
+      millis = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      millis = -1;
+    }
+    return outcome.withPushback(millis < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(millis));
   }
 
   /** Turns how an attempt closed into the engine's outcome. */

@@ -28,8 +28,9 @@ import org.jspecify.annotations.Nullable;
  * The mesh as an OkHttp application interceptor: plans each call with the engine, sends every
  * admitted attempt to its endpoint with one {@code proceed}, settles it, and retries when the
  * engine says so. The engine observes the call and owns its waits (fault delay, backoff) and
- * cancellation; this class only moves requests. A mirrored call's copy is handed to a {@link
- * MirrorSender} as its first attempt goes out. Thread-safe; one instance serves any number of
+ * cancellation; this class only moves requests. A 429 or 503 reply's {@code Retry-After} goes to
+ * the engine with the attempt's outcome ({@link RetryAfter}). A mirrored call's copy is handed to a
+ * {@link MirrorSender} as its first attempt goes out. Thread-safe; one instance serves any number of
  * concurrent calls.
  */
 final class MeshInterceptor implements Interceptor {
@@ -128,15 +129,33 @@ final class MeshInterceptor implements Interceptor {
         throw e;
       }
       int code = response.code();
-      Outcome answered = code >= 400 ? Outcome.status(CallStatus.http(code)) : Outcome.success();
+      Outcome answered =
+          code >= 400
+              ? RetryAfter.apply(Outcome.status(CallStatus.http(code)), response)
+              : Outcome.success();
       decision = replayable ? attempt.settle(answered) : attempt.settleFinal(answered);
       if (!decision.shouldRetry()) {
-        return response;
+        return explainStop(response, decision);
       }
       response.close();
       lastError = null;
       pause(chain, plan, decision.backoffNanos());
     }
+  }
+
+  /**
+   * The server's reply as the caller gets it when the engine stopped retrying: unchanged, unless
+   * the engine says why it did not retry a retryable failure (the server's {@code Retry-After}
+   * passes the deadline); then its reason phrase carries the engine's message too, so the caller
+   * can tell the mesh's choice from the server's answer.
+   */
+  private static Response explainStop(Response response, RetryDecision decision) {
+    String why = decision.message();
+    if (why.isEmpty()) {
+      return response;
+    }
+    String phrase = response.message();
+    return response.newBuilder().message(phrase.isEmpty() ? why : phrase + "; " + why).build();
   }
 
   /**

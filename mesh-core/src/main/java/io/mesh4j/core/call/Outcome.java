@@ -1,6 +1,5 @@
 package io.mesh4j.core.call;
 
-
 /**
  * How one attempt ended, in transport-neutral terms: a success, or a failure of some {@link Kind}
  * with a code. The engine times attempts itself (from admission to settling), so an outcome
@@ -9,6 +8,11 @@ package io.mesh4j.core.call;
  * them count against an endpoint's health (HTTP 5xx; gRPC {@code UNAVAILABLE}, {@code INTERNAL},
  * {@code UNKNOWN}, {@code DATA_LOSS}, {@code DEADLINE_EXCEEDED}), so that a {@code NOT_FOUND}
  * never ejects a healthy server.
+ *
+ * <p>A failure may carry the server's <em>pushback</em> ({@link #withPushback}): how long it asked
+ * the client to wait before trying again (HTTP {@code Retry-After}, gRPC {@code
+ * grpc-retry-pushback-ms}), or that it asked for no retry at all. Only failures carry one, so the
+ * success path stays free of it.
  *
  * <p>Immutable.
  */
@@ -35,6 +39,11 @@ public final class Outcome {
   private final int httpStatus;
   private final boolean serverFailure;
   private final boolean charged;
+  // NO_PUSHBACK, STOP_PUSHBACK, or the nanoseconds the server asked to wait
+  private final long pushback;
+
+  private static final long NO_PUSHBACK = Long.MIN_VALUE;
+  private static final long STOP_PUSHBACK = -1;
 
   private static final Outcome SUCCESS = new Outcome(Kind.SUCCESS, "");
   private static final Outcome CANCELLED = new Outcome(Kind.CANCELLED, "");
@@ -57,11 +66,22 @@ public final class Outcome {
 
   private Outcome(
       Kind kind, String code, int httpStatus, boolean serverFailure, boolean charged) {
+    this(kind, code, httpStatus, serverFailure, charged, NO_PUSHBACK);
+  }
+
+  private Outcome(
+      Kind kind,
+      String code,
+      int httpStatus,
+      boolean serverFailure,
+      boolean charged,
+      long pushback) {
     this.kind = kind;
     this.code = code;
     this.httpStatus = httpStatus;
     this.serverFailure = serverFailure;
     this.charged = charged;
+    this.pushback = pushback;
   }
 
   /** A successful attempt (a shared instance). */
@@ -122,6 +142,37 @@ public final class Outcome {
     return CANCELLED;
   }
 
+  /**
+   * This failure with the server's pushback: a retry, if the rule allows one, waits at least
+   * {@code nanos} (the longer of it and the rule's backoff), and is not made when that wait would
+   * end after the call's deadline; a negative {@code nanos} says the server asked for no retry at
+   * all (gRPC's negative or malformed {@code grpc-retry-pushback-ms}). The pushback changes only
+   * when a retry may happen, never whether the outcome is retryable: {@code retryOn} decides that.
+   * A new instance; adapters make one only for a failure whose reply carried a pushback.
+   *
+   * @throws IllegalStateException for a success or a cancelled attempt, which are never retried
+   */
+  public Outcome withPushback(long nanos) {
+    if (kind == Kind.SUCCESS || kind == Kind.CANCELLED) {
+      throw new IllegalStateException("only a failure carries a pushback, not " + this);
+    }
+    return new Outcome(
+        kind, code, httpStatus, serverFailure, charged, nanos < 0 ? STOP_PUSHBACK : nanos);
+  }
+
+  /** Whether the server's reply said when, or whether, to retry ({@link #withPushback}). */
+  public boolean hasPushback() {
+    return pushback != NO_PUSHBACK;
+  }
+
+  /**
+   * The server's pushback: the nanoseconds a retry must wait at least, or a negative value when
+   * the server asked for no retry; 0 when {@link #hasPushback()} is false.
+   */
+  public long pushbackNanos() {
+    return pushback == NO_PUSHBACK ? 0 : pushback;
+  }
+
   public Kind kind() {
     return kind;
   }
@@ -180,6 +231,10 @@ public final class Outcome {
 
   @Override
   public String toString() {
-    return code.isEmpty() ? kind.toString() : kind + " " + code;
+    String text = code.isEmpty() ? kind.toString() : kind + " " + code;
+    if (pushback == NO_PUSHBACK) {
+      return text;
+    }
+    return text + (pushback < 0 ? ", pushback: no retry" : ", pushback " + pushback + "ns");
   }
 }

@@ -3,11 +3,13 @@ package io.mesh4j.core.call;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
+
 /**
  * What {@link Attempt#settle(Outcome)} answers: retry after a backoff, or stop and why.
  *
  * <p>Immutable. The stop decisions are shared constants, so deciding not to retry allocates
- * nothing.
+ * nothing, except for the stops whose {@link #message()} explains to the caller why a retryable
+ * failure was not retried.
  */
 public final class RetryDecision {
 
@@ -29,6 +31,17 @@ public final class RetryDecision {
     MAX_ATTEMPTS,
     /** The backoff would end after the call's deadline. */
     DEADLINE,
+    /**
+     * The server's pushback ({@link Outcome#withPushback}) asks for a wait that would end after
+     * the call's deadline, so the mesh fails the call now rather than wait for nothing; {@link
+     * #message()} says so.
+     */
+    PUSHBACK_PAST_DEADLINE,
+    /**
+     * The server asked for no retry (a negative or malformed gRPC {@code
+     * grpc-retry-pushback-ms}); {@link #message()} says so.
+     */
+    SERVER_PUSHBACK,
     /** The destination's retry budget has no room. */
     BUDGET_EXHAUSTED,
     /**
@@ -56,10 +69,16 @@ public final class RetryDecision {
 
   private final Reason reason;
   private final long backoffNanos;
+  private final String message;
 
   private RetryDecision(Reason reason, long backoffNanos) {
+    this(reason, backoffNanos, "");
+  }
+
+  private RetryDecision(Reason reason, long backoffNanos, String message) {
     this.reason = reason;
     this.backoffNanos = backoffNanos;
+    this.message = message;
   }
 
   /** Retry after waiting {@code backoffNanos}. */
@@ -75,6 +94,17 @@ public final class RetryDecision {
     return Objects.requireNonNull(STOPS.get(reason));
   }
 
+  /**
+   * Do not retry, for {@code reason}, with {@code message} for the caller (a new instance, for
+   * the failure path only).
+   */
+  public static RetryDecision stop(Reason reason, String message) {
+    if (reason == Reason.RETRY) {
+      throw new IllegalArgumentException("use retryAfter");
+    }
+    return new RetryDecision(reason, 0, message);
+  }
+
   public boolean shouldRetry() {
     return reason == Reason.RETRY;
   }
@@ -88,8 +118,20 @@ public final class RetryDecision {
     return backoffNanos;
   }
 
+  /**
+   * Why the mesh stopped, in words the adapter adds to the failure the caller sees (gRPC: the
+   * status description; HTTP: the reason phrase), e.g. {@code mesh4j: not retried: ...}; empty
+   * when the attempt's own failure says enough.
+   */
+  public String message() {
+    return message;
+  }
+
   @Override
   public String toString() {
-    return shouldRetry() ? "RETRY after " + backoffNanos + "ns" : "STOP " + reason;
+    if (shouldRetry()) {
+      return "RETRY after " + backoffNanos + "ns";
+    }
+    return message.isEmpty() ? "STOP " + reason : "STOP " + reason + ": " + message;
   }
 }

@@ -56,8 +56,8 @@ final class PolicyValidator {
       Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*/(\\*|[A-Za-z_][A-Za-z0-9_]*)");
 
   private static final String RETRY_ON_EXPECTED =
-      "must be a gRPC status name (e.g. UNAVAILABLE), a 3-digit HTTP status, 5xx, connect-failure"
-          + " or per-try-timeout";
+      "must be a gRPC status name (e.g. UNAVAILABLE), a 3-digit HTTP status (e.g. 429), 5xx, 4xx,"
+          + " connect-failure or per-try-timeout";
   private static final String SPIFFE_EXPECTED =
       "must be a SPIFFE ID such as spiffe://cluster.local/ns/shop/sa/frontend";
 
@@ -355,21 +355,33 @@ final class PolicyValidator {
           "must be <= backoff.max (" + Durations.format(backoff.max()) + ")",
           Durations.format(backoff.base()));
     }
-    if (retry.retryOn().isEmpty()) {
-      add(ref, path + ".retryOn", "must not be empty", null);
+    List<String> retryOn = retry.effectiveRetryOn();
+    if (retryOn.isEmpty()) {
+      add(ref, path + ".retryOn", "must not be empty; leave the field out for the default", null);
     }
-    for (int i = 0; i < retry.retryOn().size(); i++) {
-      String entry = retry.retryOn().get(i);
+    for (int i = 0; i < retryOn.size(); i++) {
+      String entry = retryOn.get(i);
       boolean valid =
           GRPC_CODES.contains(entry)
               || HTTP_STATUS.matcher(entry).matches()
               || entry.equals("5xx")
+              || entry.equals("4xx")
               || entry.equals("connect-failure")
               || entry.equals("per-try-timeout");
       if (!valid) {
         add(ref, path + ".retryOn[" + i + "]", RETRY_ON_EXPECTED, entry);
       }
     }
+    each(retry.idempotentMethods(), path + ".idempotentMethods", (p, value) -> {
+      if (!GRPC_METHOD.matcher(value).matches()) {
+        add(
+            ref,
+            p,
+            "must be a gRPC method as package.Service/Method or package.Service/* (every method"
+                + " of the service); to replay every call of the rule, set retryNonIdempotent",
+            value);
+      }
+    });
   }
 
   private void checkFault(String ref, String path, TrafficRoute.Fault fault) {

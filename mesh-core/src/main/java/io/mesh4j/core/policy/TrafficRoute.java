@@ -37,7 +37,10 @@ public record TrafficRoute(
       @Field(doc = "Optional name, used in metrics and messages.") @Nullable String name,
       @Field(doc = "Alternatives (any may match); absent or empty matches every call.")
           @Nullable List<Match> matches,
-      @Field(doc = "Where matching calls go, split by weight.", required = true)
+      @Field(
+              doc = "Where matching calls go, split by weight; absent means all the destination's"
+                  + " endpoints.",
+              defaultValue = "[{weight: 1}]")
           List<Backend> backends,
       @Field(doc = "Overall deadline of a call, retries included; a caller's shorter deadline wins.")
           @Nullable Duration timeout,
@@ -81,22 +84,56 @@ public record TrafficRoute(
       @Field(doc = "Relative weight; any size, 0 sends nothing.", defaultValue = "1", min = 0)
           Integer weight) {}
 
-  /** Retry policy of a rule. */
+  /**
+   * Retry policy of a rule. A retry waits the backoff, or longer when the server pushed back
+   * (HTTP {@code Retry-After} on a 429 or 503, gRPC {@code grpc-retry-pushback-ms}), and is not
+   * made when that wait would end after the call's deadline.
+   */
   public record Retry(
       @Field(doc = "Total attempts including the first.", required = true, min = 1, max = 10)
           Integer attempts,
       @Field(doc = "Deadline of each attempt; absent means only the rule's timeout applies.")
           @Nullable Duration perTryTimeout,
       @Field(
-              doc = "Retryable outcomes: gRPC code names (`UNAVAILABLE`), HTTP statuses (`503`, `5xx`), "
-                  + "`connect-failure`, `per-try-timeout`.",
-              defaultValue = "[connect-failure, UNAVAILABLE, '503']")
-          List<String> retryOn,
+              doc = "Retryable outcomes: gRPC code names (`UNAVAILABLE`), HTTP statuses (`503`,"
+                  + " `429`) and classes (`5xx`, `4xx`), `connect-failure`, `per-try-timeout`."
+                  + " Absent means `[connect-failure, UNAVAILABLE, '503']`, plus `per-try-timeout`"
+                  + " when `perTryTimeout` is set.")
+          @Nullable List<String> retryOn,
       @Field(doc = "Exponential backoff with full jitter between attempts.", defaultValue = "{}")
           Backoff backoff,
       @Field(doc = "Also retry non-idempotent calls (e.g. HTTP POST); only if replaying is safe.",
               defaultValue = "false")
-          Boolean retryNonIdempotent) {}
+          Boolean retryNonIdempotent,
+      @Field(
+              doc = "gRPC methods safe to replay although their descriptor does not say so (no"
+                  + " `idempotency_level` in the proto), as `package.Service/Method` or"
+                  + " `package.Service/*`; they are retried like idempotent calls.")
+          @Nullable List<String> idempotentMethods) {
+
+    /** What an absent {@code retryOn} means, before {@code per-try-timeout} is added. */
+    public static final List<String> DEFAULT_RETRY_ON =
+        List.of("connect-failure", "UNAVAILABLE", "503");
+
+    private static final List<String> DEFAULT_RETRY_ON_WITH_PER_TRY =
+        List.of("connect-failure", "UNAVAILABLE", "503", "per-try-timeout");
+
+    /**
+     * The retryable outcomes in effect: {@link #retryOn()} as written, or when absent {@link
+     * #DEFAULT_RETRY_ON} plus {@code per-try-timeout} when a {@link #perTryTimeout()} is set (a
+     * per-try timeout is set to have slow attempts retried).
+     */
+    public List<String> effectiveRetryOn() {
+      List<String> written = retryOn;
+      if (written != null) {
+        return written;
+      }
+      if (perTryTimeout == null) {
+        return DEFAULT_RETRY_ON;
+      }
+      return DEFAULT_RETRY_ON_WITH_PER_TRY;
+    }
+  }
 
   /** Exponential backoff bounds. */
   public record Backoff(

@@ -40,7 +40,8 @@ class DeadlineAndRetryTest {
         perTry,
         List.of("UNAVAILABLE", "connect-failure", "5xx"),
         new TrafficRoute.Backoff(Duration.ofMillis(25), Duration.ofMillis(80)),
-        false);
+        false,
+        null);
   }
 
   private static MeshHarness mesh(ScriptedRandom random, TrafficRoute.Rule rule, int endpoints) {

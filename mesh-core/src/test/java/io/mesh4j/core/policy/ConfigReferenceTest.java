@@ -49,7 +49,11 @@ class ConfigReferenceTest {
         .contains("| `metadata.name` | string | yes |  |  | Name of the resource, unique per kind and namespace. |")
         .contains("| `spec.rules[].backends[].weight` | integer |  | `1` | >= 0 | Relative weight; any size, 0 sends nothing. |")
         .contains("| `spec.loadBalancer.policy` | one of `PEAK_EWMA`, `LEAST_REQUEST`, `ROUND_ROBIN`, `RING_HASH`, `MAGLEV` |  | `PEAK_EWMA` |")
-        .contains("| `spec.rules[].retries.retryOn` | list of strings |  | `[connect-failure, UNAVAILABLE, '503']` |")
+        .contains("| `spec.rules[].backends` | list of objects |  | `[{weight: 1}]` |")
+        .contains("| `spec.rules[].retries.retryOn` | list of strings |  |  |  | Retryable outcomes:")
+        .contains("Absent means `[connect-failure, UNAVAILABLE, '503']`, plus `per-try-timeout` when"
+            + " `perTryTimeout` is set.")
+        .contains("| `spec.rules[].retries.idempotentMethods` | list of strings |")
         .contains("| `spec.endpoints[].port` | integer | yes |  | between 1 and 65535 | Port. |")
         .contains("| `spec.destination` | service name | yes |");
   }

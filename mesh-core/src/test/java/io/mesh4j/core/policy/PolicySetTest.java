@@ -53,7 +53,10 @@ class PolicySetTest {
     TrafficRoute.Retry retry = rules.get(1).retries();
     assertThat(retry.attempts()).isEqualTo(3);
     assertThat(retry.perTryTimeout()).isEqualTo(Duration.ofMillis(300));
-    assertThat(retry.retryOn()).containsExactly("connect-failure", "UNAVAILABLE", "503");
+    assertThat(retry.retryOn()).as("absent stays absent, so that it follows perTryTimeout").isNull();
+    assertThat(retry.effectiveRetryOn())
+        .as("a per-try timeout is set to have slow attempts retried")
+        .containsExactly("connect-failure", "UNAVAILABLE", "503", "per-try-timeout");
     assertThat(retry.backoff())
         .isEqualTo(new TrafficRoute.Backoff(Duration.ofMillis(25), Duration.ofMillis(250)));
     assertThat(retry.retryNonIdempotent()).isFalse();
@@ -136,7 +139,7 @@ class PolicySetTest {
                         null,
                         List.of(new TrafficRoute.Backend(null, null)),
                         Duration.ofMillis(1500),
-                        new TrafficRoute.Retry(2, null, null, null, null),
+                        new TrafficRoute.Retry(2, null, null, null, null, null),
                         null,
                         null))));
     PolicySet fromCode = PolicySet.of(built, new MeshConfig(new Metadata("mesh", null, null, null), null));

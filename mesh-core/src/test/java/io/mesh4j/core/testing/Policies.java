@@ -65,7 +65,8 @@ public final class Policies {
         null,
         List.of(retryOn),
         new TrafficRoute.Backoff(Duration.ofMillis(25), Duration.ofMillis(250)),
-        false);
+        false,
+        null);
   }
 
   public static TrafficRoute.Match grpc(String service, String method) {

@@ -1,9 +1,11 @@
 package io.mesh4j.core.engine.resilience;
 
+import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.policy.TrafficRoute;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -11,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A rule's retry policy compiled for the call path: attempts, per-try timeout, the {@code
- * retryOn} list turned into flags and a short array of codes, and the backoff bounds.
+ * retryOn} list turned into flags and a short array of codes, the backoff bounds, and the gRPC
+ * methods the rule marks safe to replay.
  *
  * <p>Immutable.
  */
@@ -35,6 +38,9 @@ public final class RetryPolicy {
   private final boolean any5xx;
   private final boolean any4xx;
   private final String[] codes;
+  // idempotentMethods: whole method names, and the services of the Service/* entries
+  private final Set<String> idempotentMethods;
+  private final Set<String> idempotentServices;
 
   private RetryPolicy(TrafficRoute.Retry r, List<String> codes, boolean[] flags) {
     this.maxAttempts = r.attempts();
@@ -49,6 +55,18 @@ public final class RetryPolicy {
     this.any5xx = flags[3];
     this.any4xx = flags[4];
     this.codes = codes.toArray(new String[0]);
+    Set<String> methods = new HashSet<>();
+    Set<String> services = new HashSet<>();
+    List<String> marked = r.idempotentMethods();
+    for (String m : marked == null ? List.<String>of() : marked) {
+      if (m.endsWith("/*")) {
+        services.add(m.substring(0, m.length() - 2));
+      } else {
+        methods.add(m);
+      }
+    }
+    this.idempotentMethods = Set.copyOf(methods);
+    this.idempotentServices = Set.copyOf(services);
   }
 
   /**
@@ -61,7 +79,7 @@ public final class RetryPolicy {
     boolean[] flags = new boolean[5];
     List<String> codes = new ArrayList<>();
     boolean ok = true;
-    List<String> retryOn = retry.retryOn();
+    List<String> retryOn = retry.effectiveRetryOn();
     for (int i = 0; i < retryOn.size(); i++) {
       String token = retryOn.get(i).trim();
       String lower = token.toLowerCase(Locale.ROOT);
@@ -125,6 +143,26 @@ public final class RetryPolicy {
       }
       case SUCCESS, CANCELLED -> false;
     };
+  }
+
+  /**
+   * Whether {@code call} may be replayed: it is idempotent, or the rule allows replaying any call
+   * ({@code retryNonIdempotent}) or lists its gRPC method in {@code idempotentMethods}. Asked only
+   * after a failure.
+   */
+  public boolean mayReplay(OutboundCall call) {
+    if (call.idempotent() || retryNonIdempotent) {
+      return true;
+    }
+    if (idempotentMethods.isEmpty() && idempotentServices.isEmpty()) {
+      return false;
+    }
+    String service = call.grpcService();
+    if (service != null && idempotentServices.contains(service)) {
+      return true;
+    }
+    String method = call.grpcFullMethod();
+    return method != null && idempotentMethods.contains(method);
   }
 
   /**

@@ -422,9 +422,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       return RetryDecision.stop(RetryDecision.Reason.NOT_RETRYABLE);
     }
     // A connect failure means the request never left, so replaying it is always safe.
-    if (!call.idempotent()
-        && !r.retryNonIdempotent
-        && outcome.kind() != Outcome.Kind.CONNECT_FAILURE) {
+    if (outcome.kind() != Outcome.Kind.CONNECT_FAILURE && !r.mayReplay(call)) {
       return RetryDecision.stop(RetryDecision.Reason.NOT_IDEMPOTENT);
     }
     if (number >= r.maxAttempts) {
@@ -432,8 +430,11 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     }
     long cap = r.backoffCap(number);
     long backoff = cap <= 0 ? 0 : ctx().random().nextLong(MeshRandom.Purpose.JITTER, cap + 1);
-    if (deadline != Long.MAX_VALUE && now + backoff - deadline >= 0) {
-      return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
+    long pushback = outcome.pushbackNanos();
+    // A pushback may be as long as the server likes: compared with what is left, never added.
+    long wait = Math.max(backoff, pushback);
+    if (pushback < 0 || (deadline != Long.MAX_VALUE && wait >= deadline - now)) {
+      return waitRefused(backoff, pushback, now);
     }
     Events events = ctx().events();
     RetryBudget budget = dest.budget;
@@ -449,9 +450,40 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       return RetryDecision.stop(RetryDecision.Reason.BUDGET_EXHAUSTED);
     }
     if (events.enabled()) {
-      events.retryScheduled(dest.name, number + 1, backoff, outcome);
+      events.retryScheduled(dest.name, number + 1, wait, outcome);
     }
-    return RetryDecision.retryAfter(backoff);
+    return RetryDecision.retryAfter(wait);
+  }
+
+  /**
+   * Why no retry follows a backoff of {@code backoff} and a pushback of {@code pushback}: the
+   * server asked for none, the backoff passes the deadline, or the pushback does. Kept out of
+   * {@link #decide}, which runs for every attempt, so that its messages cost nothing there.
+   */
+  private RetryDecision waitRefused(long backoff, long pushback, long now) {
+    if (pushback < 0) {
+      return RetryDecision.stop(
+          RetryDecision.Reason.SERVER_PUSHBACK,
+          "mesh4j: not retried: the server asked for no retry of the call to " + dest.name);
+    }
+    long left = deadline - now;
+    if (backoff >= left) {
+      return RetryDecision.stop(RetryDecision.Reason.DEADLINE);
+    }
+    return RetryDecision.stop(
+        RetryDecision.Reason.PUSHBACK_PAST_DEADLINE,
+        "mesh4j: not retried: the server asked to wait "
+            + millis(pushback)
+            + " before a retry, longer than the "
+            + millis(Math.max(0, left))
+            + " left until the deadline of the call to "
+            + dest.name);
+  }
+
+  /** {@code nanos} in whole milliseconds, rounded up so that no wait reads shorter than it is. */
+  private static String millis(long nanos) {
+    long ms = nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1);
+    return ms + " ms";
   }
 
   /**

@@ -11,10 +11,11 @@
  * attempt), deadline, client rate limit and budget accounting (first attempt), endpoint pick,
  * breaker permission, concurrency slot, in-flight count. Settling releases what the attempt took,
  * feeds the breaker and outlier detection, then decides the retry: an attempt settled as final
- * stops here, before anything else; then retryable outcome, idempotency, attempts left, backoff
- * within the deadline, retry budget. A mirror copy ({@code mirrorAttempt}) takes only the endpoint
- * pick, breaker permission, concurrency slot and in-flight count of the shadow subset, and never
- * retries.
+ * stops here, before anything else; then retryable outcome, idempotency (or the rule's {@code
+ * idempotentMethods}), attempts left, the server's pushback (a negative one stops), the longer of
+ * backoff and pushback within the deadline, retry budget. A mirror copy ({@code mirrorAttempt})
+ * takes only the endpoint pick, breaker permission, concurrency slot and in-flight count of the
+ * shadow subset, and never retries.
  */
 @NullMarked
 package io.mesh4j.core.engine.runtime;
