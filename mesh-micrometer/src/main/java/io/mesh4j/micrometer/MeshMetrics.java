@@ -46,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>{@code mesh4j.retries} (counter; {@code destination}): retries the engine scheduled.
+ *   <li>{@code mesh4j.hedges} (counter; {@code destination}): attempts a hedged call sent because
+ *       none had answered within the hedging delay.
  *   <li>{@code mesh4j.refusals} (counter; {@code destination}, {@code reason}): calls, attempts
  *       and retries the mesh refused on its own; {@code reason} is the lower-case name of {@link
  *       MeshFailure.Reason}, so {@code retry_budget_exhausted} counts budget exhaustion.
@@ -135,6 +137,7 @@ public final class MeshMetrics extends MeshListener {
   private volatile @Nullable MeshView mesh;
 
   private final ConcurrentMap<String, Counter> retries = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> hedges = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> ejections = new ConcurrentHashMap<>();
   private final ConcurrentMap<RefusalKey, Counter> refusals = new ConcurrentHashMap<>();
   private final ConcurrentMap<FaultKey, Counter> faults = new ConcurrentHashMap<>();
@@ -484,6 +487,12 @@ public final class MeshMetrics extends MeshListener {
   public void retryScheduled(
       String destination, int nextAttempt, long backoffNanos, Outcome outcome) {
     perDestination(retries, "mesh4j.retries", "Retries the mesh scheduled", destination)
+        .increment();
+  }
+
+  @Override
+  public void hedgeSent(String destination, int attempt) {
+    perDestination(hedges, "mesh4j.hedges", "Hedged attempts the mesh sent", destination)
         .increment();
   }
 

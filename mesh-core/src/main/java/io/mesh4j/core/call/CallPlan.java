@@ -28,9 +28,19 @@ import org.jspecify.annotations.Nullable;
  * call. Waits never outlast the call's deadline, and a call {@linkplain #cancel cancelled} while
  * it waits gets no further attempt.
  *
- * <p>Used by one logical call at a time: {@link #nextAttempt} must not be called concurrently for
- * the same plan (hedging is not supported). {@link #cancel} may be called from any thread; the
- * other methods are read-only or take effect once.
+ * <p>A call whose rule hedges ({@link #hedgeDelayNanos()} is finite) may also have several
+ * attempts out at once: the adapter sends the first, and every {@link #hedgeDelayNanos()} without
+ * an answer it takes a {@link #hedge} and sends it too. The first attempt that answers
+ * (successfully, or with a failure the settle answer does not retry) wins: the adapter settles
+ * the others as cancelled, cancels them and delivers the winner's answer. When a settle answer
+ * says to retry, the adapter takes the next attempt with {@link #nextAttempt} after the answer's
+ * wait, as for any retry. When every attempt has failed and no more may go out (a {@link #hedge}
+ * returned null, or a settle answer said why not), the last failure ends the call.
+ *
+ * <p>Used by one logical call at a time: {@link #nextAttempt}, {@link #hedge} and {@linkplain
+ * Attempt#settle settling} a hedged call's attempts must not run concurrently for the same plan
+ * (an adapter that hedges runs them under one lock). {@link #cancel} may be called from any
+ * thread; the other methods are read-only or take effect once.
  */
 public interface CallPlan {
 
@@ -118,6 +128,27 @@ public interface CallPlan {
   /** {@link #nextAttempt(HeaderSetter)} for an attempt whose headers observers cannot write. */
   default Attempt nextAttempt() {
     return nextAttempt(HeaderSetter.NONE);
+  }
+
+  /**
+   * How long to wait for an answer before sending a {@link #hedge}: the rule's hedging delay
+   * while the call is hedged and may take more attempts; {@link Long#MAX_VALUE} when the rule does
+   * not hedge, the call is not safe to replay, or no more attempts may go out.
+   */
+  default long hedgeDelayNanos() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
+   * The next hedged attempt, sent while earlier ones are still out because none answered within
+   * {@link #hedgeDelayNanos()}. It takes room from the destination's retry budget and is picked
+   * like a retry (an endpoint not tried yet where possible). Null when no hedge may go out: the
+   * call is not hedged, its attempts are used up, its deadline passed, it was cancelled, the
+   * budget has no room, or the mesh refused the attempt (listeners hear why). A null hedge never
+   * ends the call: the attempts already out carry on.
+   */
+  default @Nullable Attempt hedge(HeaderSetter headers) {
+    return null;
   }
 
   /**

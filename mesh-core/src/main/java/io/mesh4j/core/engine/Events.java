@@ -180,6 +180,10 @@ public final class Events implements CallObservers.Failures {
     emit(l -> l.retryScheduled(destination, nextAttempt, backoff, outcome));
   }
 
+  public void hedgeSent(String destination, int attempt) {
+    emit(l -> l.hedgeSent(destination, attempt));
+  }
+
   public void mirrorEnded(String destination, @Nullable String subset, Outcome outcome) {
     emit(l -> l.mirrorEnded(destination, subset, outcome));
   }

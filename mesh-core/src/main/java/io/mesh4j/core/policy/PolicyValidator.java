@@ -58,6 +58,9 @@ final class PolicyValidator {
   private static final String RETRY_ON_EXPECTED =
       "must be a gRPC status name (e.g. UNAVAILABLE), a 3-digit HTTP status (e.g. 429), 5xx, 4xx,"
           + " connect-failure or per-try-timeout";
+  private static final String NON_FATAL_EXPECTED =
+      "must be a gRPC status name (e.g. UNAVAILABLE), a 3-digit HTTP status (e.g. 503), 5xx, 4xx"
+          + " or connect-failure";
   private static final String SPIFFE_EXPECTED =
       "must be a SPIFFE ID such as spiffe://cluster.local/ns/shop/sa/frontend";
 
@@ -179,6 +182,9 @@ final class PolicyValidator {
       checkBackends(ref, path, rule.backends(), spec.destination(), defined);
       if (rule.retries() != null) {
         checkRetry(ref, path, rule.retries(), rule.timeout());
+      }
+      if (rule.hedging() != null) {
+        checkHedging(ref, path, rule, rule.hedging());
       }
       if (rule.fault() != null) {
         checkFault(ref, path + ".fault", rule.fault());
@@ -355,30 +361,68 @@ final class PolicyValidator {
           "must be <= backoff.max (" + Durations.format(backoff.max()) + ")",
           Durations.format(backoff.base()));
     }
-    List<String> retryOn = retry.effectiveRetryOn();
-    if (retryOn.isEmpty()) {
-      add(ref, path + ".retryOn", "must not be empty; leave the field out for the default", null);
+    checkOutcomes(ref, path + ".retryOn", retry.effectiveRetryOn(), true);
+    checkIdempotentMethods(
+        ref,
+        path,
+        retry.idempotentMethods(),
+        "; to replay every call of the rule, set retryNonIdempotent");
+  }
+
+  private void checkHedging(
+      String ref, String rulePath, TrafficRoute.Rule rule, TrafficRoute.Hedging hedging) {
+    String path = rulePath + ".hedging";
+    if (rule.retries() != null) {
+      add(
+          ref,
+          path,
+          "must not be set together with retries: a rule either retries or hedges, as in gRPC's"
+              + " service config",
+          "hedging and retries");
     }
-    for (int i = 0; i < retryOn.size(); i++) {
-      String entry = retryOn.get(i);
+    Duration timeout = rule.timeout();
+    if (timeout != null && hedging.delay().compareTo(timeout) >= 0) {
+      add(
+          ref,
+          path + ".delay",
+          "must be < the rule's timeout (" + Durations.format(timeout) + "), or no attempt is ever"
+              + " hedged",
+          Durations.format(hedging.delay()));
+    }
+    checkOutcomes(ref, path + ".nonFatalCodes", hedging.effectiveNonFatalCodes(), false);
+    checkIdempotentMethods(ref, path, hedging.idempotentMethods(), "");
+  }
+
+  /** A {@code retryOn}-like list: codes, statuses, classes and the transport's failures. */
+  private void checkOutcomes(String ref, String path, List<String> outcomes, boolean perTry) {
+    if (outcomes.isEmpty()) {
+      add(ref, path, "must not be empty; leave the field out for the default", null);
+    }
+    for (int i = 0; i < outcomes.size(); i++) {
+      String entry = outcomes.get(i);
       boolean valid =
           GRPC_CODES.contains(entry)
               || HTTP_STATUS.matcher(entry).matches()
               || entry.equals("5xx")
               || entry.equals("4xx")
               || entry.equals("connect-failure")
-              || entry.equals("per-try-timeout");
+              || (perTry && entry.equals("per-try-timeout"));
       if (!valid) {
-        add(ref, path + ".retryOn[" + i + "]", RETRY_ON_EXPECTED, entry);
+        add(ref, path + "[" + i + "]", perTry ? RETRY_ON_EXPECTED : NON_FATAL_EXPECTED, entry);
       }
     }
-    each(retry.idempotentMethods(), path + ".idempotentMethods", (p, value) -> {
+  }
+
+  private void checkIdempotentMethods(
+      String ref, String path, @Nullable List<String> methods, String hint) {
+    each(methods, path + ".idempotentMethods", (p, value) -> {
       if (!GRPC_METHOD.matcher(value).matches()) {
         add(
             ref,
             p,
             "must be a gRPC method as package.Service/Method or package.Service/* (every method"
-                + " of the service); to replay every call of the rule, set retryNonIdempotent",
+                + " of the service)"
+                + hint,
             value);
       }
     });

@@ -45,6 +45,10 @@ public record TrafficRoute(
       @Field(doc = "Overall deadline of a call, retries included; a caller's shorter deadline wins.")
           @Nullable Duration timeout,
       @Field(doc = "Retries; none unless set.") @Nullable Retry retries,
+      @Field(
+              doc = "Hedging of idempotent unary gRPC calls: more attempts sent while the first is"
+                  + " still out, the first answer wins; not together with `retries`.")
+          @Nullable Hedging hedging,
       @Field(doc = "Fault injection for testing resilience.") @Nullable Fault fault,
       @Field(doc = "Copies of calls sent to a shadow backend; responses are discarded.")
           @Nullable Mirror mirror) {}
@@ -132,6 +136,36 @@ public record TrafficRoute(
         return DEFAULT_RETRY_ON;
       }
       return DEFAULT_RETRY_ON_WITH_PER_TRY;
+    }
+  }
+
+  /**
+   * Hedging, as gRPC's service config defines it (gRFC A6): the first attempt goes out, and while
+   * no attempt has answered, another goes out every {@code delay}, each to an endpoint not tried
+   * yet where possible, up to {@code maxAttempts}. The first response wins and the other attempts
+   * are cancelled. An attempt failing with a non-fatal outcome sends the next one at once; any
+   * other answer ends the call. Every attempt after the first takes room from the destination's
+   * retry budget. Only calls safe to replay are hedged.
+   */
+  public record Hedging(
+      @Field(doc = "How long to wait for an answer before sending the next attempt.", required = true)
+          Duration delay,
+      @Field(doc = "Total attempts including the first.", defaultValue = "2", min = 2, max = 5)
+          Integer maxAttempts,
+      @Field(
+              doc = "Outcomes after which the next attempt goes out at once rather than ending the"
+                  + " call, in `retryOn`'s terms; absent means `[connect-failure, UNAVAILABLE,"
+                  + " '503']`.")
+          @Nullable List<String> nonFatalCodes,
+      @Field(
+              doc = "gRPC methods safe to replay although their descriptor does not say so, as"
+                  + " `package.Service/Method` or `package.Service/*`.")
+          @Nullable List<String> idempotentMethods) {
+
+    /** The non-fatal outcomes in effect: {@link #nonFatalCodes()}, or the retries' default. */
+    public List<String> effectiveNonFatalCodes() {
+      List<String> written = nonFatalCodes;
+      return written != null ? written : Retry.DEFAULT_RETRY_ON;
     }
   }
 

@@ -81,6 +81,13 @@ public abstract class MeshListener {
       String destination, int nextAttempt, long backoffNanos, Outcome outcome) {}
 
   /**
+   * A hedged call sent another attempt because none had answered within the hedging delay.
+   *
+   * @param attempt the number of the attempt going out, 2 or more
+   */
+  public void hedgeSent(String destination, int attempt) {}
+
+  /**
    * The mesh refused a call, an attempt or a retry on its own (rate limit, breaker, fault, spent
    * retry budget, ...); {@link MeshFailure#reason()} says which.
    */

@@ -141,6 +141,7 @@ class PolicySetTest {
                         Duration.ofMillis(1500),
                         new TrafficRoute.Retry(2, null, null, null, null, null),
                         null,
+                        null,
                         null))));
     PolicySet fromCode = PolicySet.of(built, new MeshConfig(new Metadata("mesh", null, null, null), null));
     PolicySet fromYaml =
@@ -172,7 +173,7 @@ class PolicySetTest {
             new TrafficRoute.Spec(
                 "Catalog",
                 null,
-                List.of(new TrafficRoute.Rule(null, null, List.of(new TrafficRoute.Backend("v9", -1)), null, null, null, null))));
+                List.of(new TrafficRoute.Rule(null, null, List.of(new TrafficRoute.Backend("v9", -1)), null, null, null, null, null))));
     assertThatThrownBy(() -> PolicySet.of(bad, null))
         .isInstanceOfSatisfying(
             InvalidPolicyException.class,

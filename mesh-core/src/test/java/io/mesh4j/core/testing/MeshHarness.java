@@ -139,6 +139,11 @@ public final class MeshHarness implements AutoCloseable {
     }
 
     @Override
+    public synchronized void hedgeSent(String destination, int attempt) {
+      lines.add("hedge " + destination + " attempt " + attempt);
+    }
+
+    @Override
     public synchronized void callRefused(io.mesh4j.core.call.MeshFailure failure) {
       lines.add("refused call: " + failure.getMessage());
     }

@@ -100,6 +100,7 @@ public final class Policies {
     private final List<TrafficRoute.Backend> backends = new ArrayList<>();
     private Duration timeout;
     private TrafficRoute.Retry retries;
+    private TrafficRoute.Hedging hedging;
     private TrafficRoute.Fault fault;
     private TrafficRoute.Mirror mirror;
 
@@ -128,6 +129,13 @@ public final class Policies {
       return this;
     }
 
+    public RuleBuilder hedging(Duration delay, int maxAttempts, String... nonFatalCodes) {
+      this.hedging =
+          new TrafficRoute.Hedging(
+              delay, maxAttempts, nonFatalCodes.length == 0 ? null : List.of(nonFatalCodes), null);
+      return this;
+    }
+
     public RuleBuilder abort(double percent) {
       this.fault =
           new TrafficRoute.Fault(
@@ -152,7 +160,7 @@ public final class Policies {
       List<TrafficRoute.Backend> bs =
           backends.isEmpty() ? List.of(new TrafficRoute.Backend(null, 1)) : backends;
       return new TrafficRoute.Rule(
-          name, matches.isEmpty() ? null : matches, bs, timeout, retries, fault, mirror);
+          name, matches.isEmpty() ? null : matches, bs, timeout, retries, hedging, fault, mirror);
     }
   }
 

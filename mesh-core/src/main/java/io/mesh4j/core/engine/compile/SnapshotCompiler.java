@@ -448,8 +448,14 @@ public final class SnapshotCompiler {
       problems.add(new Problem(route.ref(), path + ".backends", "must not be empty", "[]"));
     }
     TrafficRoute.Retry retry = rule.retries();
+    TrafficRoute.Hedging hedging = rule.hedging();
+    // The validator refuses a rule with both.
     RetryPolicy retryPolicy =
-        retry == null ? null : RetryPolicy.compile(retry, route.ref(), path + ".retries", problems);
+        retry != null
+            ? RetryPolicy.compile(retry, route.ref(), path + ".retries", problems)
+            : hedging != null
+                ? RetryPolicy.compileHedging(hedging, route.ref(), path + ".hedging", problems)
+                : null;
     TrafficRoute.Fault fault = rule.fault();
     TrafficRoute.Mirror mirror = rule.mirror();
     MirrorTarget mirrorTarget = null;

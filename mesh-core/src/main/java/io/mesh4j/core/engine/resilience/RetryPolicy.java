@@ -4,6 +4,7 @@ import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.policy.TrafficRoute;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -12,9 +13,9 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A rule's retry policy compiled for the call path: attempts, per-try timeout, the {@code
- * retryOn} list turned into flags and a short array of codes, the backoff bounds, and the gRPC
- * methods the rule marks safe to replay.
+ * A rule's retry or hedging policy compiled for the call path: attempts, per-try timeout, the
+ * {@code retryOn} (or {@code nonFatalCodes}) list turned into flags and a short array of codes,
+ * the backoff bounds or the hedging delay, and the gRPC methods the rule marks safe to replay.
  *
  * <p>Immutable.
  */
@@ -32,6 +33,11 @@ public final class RetryPolicy {
   public final long baseBackoffNanos;
   public final long maxBackoffNanos;
   public final boolean retryNonIdempotent;
+  /**
+   * For a hedging policy, how long to wait for an answer before the next attempt goes out; {@link
+   * Long#MAX_VALUE} for a retry policy.
+   */
+  public final long hedgeDelayNanos;
   private final boolean connectFailure;
   private final boolean perTryTimeout;
   private final boolean reset;
@@ -42,13 +48,21 @@ public final class RetryPolicy {
   private final Set<String> idempotentMethods;
   private final Set<String> idempotentServices;
 
-  private RetryPolicy(TrafficRoute.Retry r, List<String> codes, boolean[] flags) {
-    this.maxAttempts = r.attempts();
-    java.time.Duration perTry = r.perTryTimeout();
+  private RetryPolicy(
+      int maxAttempts,
+      @Nullable Duration perTry,
+      TrafficRoute.Backoff backoff,
+      boolean retryNonIdempotent,
+      long hedgeDelayNanos,
+      @Nullable List<String> marked,
+      List<String> codes,
+      boolean[] flags) {
+    this.maxAttempts = maxAttempts;
     this.perTryTimeoutNanos = perTry == null ? Long.MAX_VALUE : perTry.toNanos();
-    this.baseBackoffNanos = Math.max(0, r.backoff().base().toNanos());
-    this.maxBackoffNanos = Math.max(baseBackoffNanos, r.backoff().max().toNanos());
-    this.retryNonIdempotent = r.retryNonIdempotent();
+    this.baseBackoffNanos = Math.max(0, backoff.base().toNanos());
+    this.maxBackoffNanos = Math.max(baseBackoffNanos, backoff.max().toNanos());
+    this.retryNonIdempotent = retryNonIdempotent;
+    this.hedgeDelayNanos = hedgeDelayNanos;
     this.connectFailure = flags[0];
     this.perTryTimeout = flags[1];
     this.reset = flags[2];
@@ -57,7 +71,6 @@ public final class RetryPolicy {
     this.codes = codes.toArray(new String[0]);
     Set<String> methods = new HashSet<>();
     Set<String> services = new HashSet<>();
-    List<String> marked = r.idempotentMethods();
     for (String m : marked == null ? List.<String>of() : marked) {
       if (m.endsWith("/*")) {
         services.add(m.substring(0, m.length() - 2));
@@ -78,10 +91,56 @@ public final class RetryPolicy {
       TrafficRoute.Retry retry, String resource, String path, List<Problem> problems) {
     boolean[] flags = new boolean[5];
     List<String> codes = new ArrayList<>();
+    if (!parse(retry.effectiveRetryOn(), resource, path + ".retryOn", problems, codes, flags)) {
+      return null;
+    }
+    return new RetryPolicy(
+        retry.attempts(),
+        retry.perTryTimeout(),
+        retry.backoff(),
+        retry.retryNonIdempotent(),
+        Long.MAX_VALUE,
+        retry.idempotentMethods(),
+        codes,
+        flags);
+  }
+
+  /**
+   * Compiles {@code hedging} into the policy its attempts follow: no backoff (a non-fatal failure
+   * sends the next attempt at once), no per-try timeout, only calls safe to replay.
+   *
+   * @return the policy, or null when it had problems
+   */
+  public static @Nullable RetryPolicy compileHedging(
+      TrafficRoute.Hedging hedging, String resource, String path, List<Problem> problems) {
+    boolean[] flags = new boolean[5];
+    List<String> codes = new ArrayList<>();
+    if (!parse(
+        hedging.effectiveNonFatalCodes(), resource, path + ".nonFatalCodes", problems, codes, flags)) {
+      return null;
+    }
+    return new RetryPolicy(
+        hedging.maxAttempts(),
+        null,
+        new TrafficRoute.Backoff(Duration.ZERO, Duration.ZERO),
+        false,
+        hedging.delay().toNanos(),
+        hedging.idempotentMethods(),
+        codes,
+        flags);
+  }
+
+  /** Parses a {@code retryOn}-like list into {@code codes} and {@code flags}; false on a problem. */
+  private static boolean parse(
+      List<String> outcomes,
+      String resource,
+      String path,
+      List<Problem> problems,
+      List<String> codes,
+      boolean[] flags) {
     boolean ok = true;
-    List<String> retryOn = retry.effectiveRetryOn();
-    for (int i = 0; i < retryOn.size(); i++) {
-      String token = retryOn.get(i).trim();
+    for (int i = 0; i < outcomes.size(); i++) {
+      String token = outcomes.get(i).trim();
       String lower = token.toLowerCase(Locale.ROOT);
       switch (lower) {
         case "connect-failure" -> flags[0] = true;
@@ -97,7 +156,7 @@ public final class RetryPolicy {
             problems.add(
                 new Problem(
                     resource,
-                    path + ".retryOn[" + i + "]",
+                    path + "[" + i + "]",
                     "must be a gRPC code name (UNAVAILABLE), an HTTP status (503), 5xx, 4xx,"
                         + " connect-failure, per-try-timeout or reset",
                     token));
@@ -105,7 +164,12 @@ public final class RetryPolicy {
         }
       }
     }
-    return ok ? new RetryPolicy(retry, codes, flags) : null;
+    return ok;
+  }
+
+  /** Whether this policy hedges (sends attempts while others are out) rather than retries. */
+  public boolean hedged() {
+    return hedgeDelayNanos != Long.MAX_VALUE;
   }
 
   private static boolean isHttpStatus(String s) {

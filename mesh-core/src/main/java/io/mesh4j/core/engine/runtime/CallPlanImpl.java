@@ -217,6 +217,50 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   }
 
   @Override
+  public long hedgeDelayNanos() {
+    RetryPolicy r = rule.retry;
+    if (r == null || !r.hedged() || attempts >= r.maxAttempts || !r.mayReplay(call)) {
+      return Long.MAX_VALUE;
+    }
+    return r.hedgeDelayNanos;
+  }
+
+  @Override
+  public @Nullable Attempt hedge(HeaderSetter headers) {
+    if (hedgeDelayNanos() == Long.MAX_VALUE || attempts == 0 || isCancelled()) {
+      return null;
+    }
+    long now = now();
+    if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
+      return null;
+    }
+    Events events = ctx().events();
+    int number = attempts + 1;
+    if (!dest.budget.tryRetry(now)) {
+      if (events.enabled()) {
+        events.callRefused(
+            MeshFailure.of(
+                MeshFailure.Reason.RETRY_BUDGET_EXHAUSTED,
+                dest.name,
+                subset(),
+                "hedge " + number + " of rule " + rule.name + " refused"));
+      }
+      return null;
+    }
+    Attempt a = nextAttempt(headers);
+    if (!a.admitted()) {
+      // Reported to listeners; it must not read as the refusal that ended the call, which the
+      // attempts already out will end.
+      extras().lastRefusal = null;
+      return null;
+    }
+    if (events.enabled()) {
+      events.hedgeSent(dest.name, number);
+    }
+    return a;
+  }
+
+  @Override
   public Attempt nextAttempt(HeaderSetter headers) {
     int number = ++attempts;
     if (isCancelled()) {
@@ -425,7 +469,9 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     if (outcome.kind() != Outcome.Kind.CONNECT_FAILURE && !r.mayReplay(call)) {
       return RetryDecision.stop(RetryDecision.Reason.NOT_IDEMPOTENT);
     }
-    if (number >= r.maxAttempts) {
+    // A hedged call may have taken more attempts than the one that ended; its adapter settles
+    // under the lock it takes attempts with, so the count is current.
+    if ((r.hedged() ? attempts : number) >= r.maxAttempts) {
       return RetryDecision.stop(RetryDecision.Reason.MAX_ATTEMPTS);
     }
     long cap = r.backoffCap(number);
