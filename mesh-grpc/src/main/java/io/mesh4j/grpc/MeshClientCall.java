@@ -20,6 +20,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +41,9 @@ import org.jspecify.annotations.Nullable;
  * retried for these reasons is settled as final, so the engine spends no retry budget on it. A
  * server's {@code grpc-retry-pushback-ms} trailer goes to the engine with the attempt's outcome;
  * when the engine does not retry because of it, the caller's status description says so.
+ *
+ * <p>A unary call whose rule hedges runs its attempts through {@link Hedged}: more than one may
+ * be out at once, and the first to answer wins.
  *
  * <p>A mirrored unary call also sends the engine's mirror copy once its first attempt is on its
  * way: fire and forget, bounded by the call's deadline, its response dropped and its outcome
@@ -125,6 +129,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
   // Written only by the attempt that delivers the first response message.
   private volatile boolean committed;
+  // The attempts of a hedged call; set before its first attempt, null for every other call.
+  private volatile @Nullable Hedged hedged;
 
   MeshClientCall(
       MethodDescriptor<ReqT, RespT> method,
@@ -162,12 +168,20 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   @Override
   public void request(int numMessages) {
     ClientCall<ReqT, RespT> call;
+    List<ClientCall<ReqT, RespT>> hedges = List.of();
     synchronized (lock) {
       requested += numMessages;
       call = current;
+      Hedged h = hedged;
+      if (call == null && h != null) {
+        hedges = h.calls();
+      }
     }
     if (call != null) {
       call.request(numMessages);
+    }
+    for (ClientCall<ReqT, RespT> c : hedges) {
+      c.request(numMessages);
     }
   }
 
@@ -253,12 +267,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
    */
   private void stop(Status status) {
     ClientCall<ReqT, RespT> call;
+    List<ClientCall<ReqT, RespT>> hedges = List.of();
     synchronized (lock) {
       if (cancelled) {
         return;
       }
       cancelled = true;
       call = current;
+      Hedged h = hedged;
+      if (call == null && h != null) {
+        hedges = h.calls();
+      }
     }
     // A call stopped while it waits no longer needs to hear its context.
     context.removeListener(this);
@@ -270,6 +289,13 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     if (call != null) {
       // The attempt's onClose settles it as cancelled and finishes the call.
       call.cancel(status.getDescription(), status.getCause());
+      return;
+    }
+    if (!hedges.isEmpty()) {
+      // The first of them to close finishes the call.
+      for (ClientCall<ReqT, RespT> c : hedges) {
+        c.cancel(status.getDescription(), status.getCause());
+      }
       return;
     }
     finish(status, new Metadata(), null);
@@ -304,6 +330,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   /** Starts the call after the fault delay the plan asks for, if any. */
   private void begin() {
     CallPlan p = plan();
+    if (method.getType() == MethodDescriptor.MethodType.UNARY
+        && p.hedgeDelayNanos() != Long.MAX_VALUE) {
+      hedged = new Hedged();
+    }
     long delay = p.faultDelayNanos();
     if (delay <= 0) {
       startAttempt();
@@ -343,6 +373,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       if (cancelled) {
         return;
       }
+    }
+    Hedged hedges = hedged;
+    if (hedges != null) {
+      hedges.send(false);
+      return;
     }
     if (context.isCancelled()) {
       // Its context ended before this attempt went out (while it waited, or before the first):
@@ -637,22 +672,346 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       String why = decision.message();
       Status ended = why.isEmpty() ? status : status.augmentDescription(why);
       // An attempt's callbacks run on the call's executor (the real call was given its options).
-      finish(explainDeadline(ended, wasCancelled), trailers, held, true);
+      finish(explainDeadline(ended, wasCancelled, boundByCallDeadline), trailers, held, true);
     }
 
-    /**
-     * gRPC's own description of an expired deadline does not say where the deadline came from;
-     * when it is the mesh's default, the caller gets the mesh's message instead, naming the
-     * setting, so a call that nobody bounded does not look like a network fault.
-     */
-    private Status explainDeadline(Status status, boolean wasCancelled) {
-      if (wasCancelled
-          || !boundByCallDeadline
-          || status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
-        return status;
+  }
+
+  /**
+   * gRPC's own description of an expired deadline does not say where the deadline came from; when
+   * it is the mesh's default, the caller gets the mesh's message instead, naming the setting, so a
+   * call that nobody bounded does not look like a network fault. {@code boundByCallDeadline}: the
+   * attempt's deadline was the call's, not a shorter per-try timeout.
+   */
+  private Status explainDeadline(Status status, boolean wasCancelled, boolean boundByCallDeadline) {
+    if (wasCancelled
+        || !boundByCallDeadline
+        || status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+      return status;
+    }
+    MeshFailure f = plan().defaultDeadlineFailure();
+    return f == null ? status : MeshStatus.of(f).withCause(status.asRuntimeException());
+  }
+
+  /**
+   * The attempts of a hedged unary call (gRFC A6). The first goes out as any call's; while none
+   * has answered, the engine's hedging delay sends another, up to the rule's attempts. The first
+   * attempt to deliver a response message wins, as does one that ends with an answer the rule does
+   * not call non-fatal; the others are settled as cancelled and cancelled. An attempt failing
+   * non-fatally sends the next one at once (after the server's pushback, if any); when no attempt
+   * is left out and none may follow, its failure ends the call.
+   *
+   * <p>Taking attempts and settling them run under the call's lock, as the engine requires of a
+   * hedged call; starting the attempts' calls and telling the application never do.
+   */
+  private final class Hedged {
+    // guarded by lock: attempts whose calls are out, not yet closed or cancelled as losers
+    private final List<HedgeListener> out = new ArrayList<>(2);
+    // guarded by lock
+    private @Nullable HedgeListener winner;
+    // guarded by lock: attempts sent so far, so that a hedge timer set before a later one is void
+    private int sent;
+    // guarded by lock: next attempts scheduled after a non-fatal failure, not yet taken
+    private int scheduled;
+    // guarded by lock: the server asked for no more attempts
+    private boolean stopped;
+    // guarded by lock: the last non-fatal failure, which ends the call if nothing else answers
+    private @Nullable Status lastStatus;
+    private @Nullable Metadata lastTrailers;
+    private @Nullable Metadata lastHeaders;
+    private @Nullable AttemptTracer lastFailedTracer;
+
+    /** The calls of the attempts out; under the lock. */
+    List<ClientCall<ReqT, RespT>> calls() {
+      List<ClientCall<ReqT, RespT>> calls = new ArrayList<>(out.size());
+      for (HedgeListener l : out) {
+        calls.add(l.call);
       }
-      MeshFailure f = plan().defaultDeadlineFailure();
-      return f == null ? status : MeshStatus.of(f).withCause(status.asRuntimeException());
+      return calls;
+    }
+
+    /** Takes the next attempt (a hedge after the delay, else the first or a scheduled one). */
+    void send(boolean hedge) {
+      context.removeListener(MeshClientCall.this);
+      CallPlan p = plan();
+      Metadata headers = new Metadata();
+      headers.merge(appHeaders());
+      Attempt attempt;
+      Status ending = null;
+      synchronized (lock) {
+        if (!hedge && scheduled > 0) {
+          scheduled--;
+        }
+        if (cancelled || winner != null || finished != 0 || (hedge && stopped)) {
+          return;
+        }
+        startingHeaders = headers;
+        try {
+          attempt = hedge ? p.hedge(MeshClientCall.this) : p.nextAttempt(MeshClientCall.this);
+        } finally {
+          startingHeaders = null;
+        }
+        if (attempt == null || !attempt.admitted()) {
+          if (!out.isEmpty() || scheduled > 0) {
+            // The attempts out (or scheduled) end the call.
+            return;
+          }
+          ending = attempt == null ? lastStatus : MeshStatus.of(attempt.refusal());
+          if (ending == null) {
+            return;
+          }
+        } else {
+          sent++;
+        }
+      }
+      if (ending != null || attempt == null) {
+        finishWithLastFailure(ending);
+        return;
+      }
+      AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
+      CallOptions options = callOptions.withStreamTracerFactory(tracer);
+      long timeout = attempt.timeoutNanos();
+      if (timeout != Long.MAX_VALUE) {
+        options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
+      }
+      HedgeListener listener;
+      try {
+        ClientCall<ReqT, RespT> call = next.newCall(method, options);
+        listener = new HedgeListener(attempt, tracer, call);
+        call.start(listener, headers);
+      } catch (RuntimeException | Error e) {
+        synchronized (lock) {
+          attempt.settleFinal(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL"));
+        }
+        if (attempt.number() == 1 && FINISHED.compareAndSet(MeshClientCall.this, 0, 1)) {
+          // The application's thread: the exception is all it will hear of the call.
+          p.end(CallStatus.grpc(Status.Code.INTERNAL.value()), -1, -1);
+          throw e;
+        }
+        failed(Status.INTERNAL.withDescription("mesh4j: could not start a hedged attempt").withCause(e));
+        return;
+      }
+      Boolean compression = messageCompression;
+      if (compression != null) {
+        listener.call.setMessageCompression(compression);
+      }
+      boolean cancelNow;
+      int toRequest;
+      long delay = Long.MAX_VALUE;
+      int tag;
+      synchronized (lock) {
+        cancelNow = cancelled || winner != null;
+        if (!cancelNow && !listener.closed) {
+          out.add(listener);
+        }
+        toRequest = requested;
+        tag = sent;
+        if (!cancelNow && !stopped) {
+          delay = p.hedgeDelayNanos();
+        }
+      }
+      if (cancelNow) {
+        listener.call.cancel("mesh4j: the call ended before this hedged attempt went out", null);
+        return;
+      }
+      if (toRequest > 0) {
+        listener.call.request(toRequest);
+      }
+      ReqT m = message;
+      if (m != null) {
+        listener.call.sendMessage(m);
+      }
+      listener.call.halfClose();
+      if (attempt.number() == 1 && m != null) {
+        sendMirrorCopy(p, m);
+      }
+      if (delay != Long.MAX_VALUE) {
+        p.resumeAfter(delay, context.wrap(() -> hedgeOnTimer(tag)));
+      }
+    }
+
+    /** The hedging delay passed: a hedge goes out unless another attempt went out meanwhile. */
+    private void hedgeOnTimer(int tag) {
+      synchronized (lock) {
+        if (sent != tag) {
+          return;
+        }
+      }
+      try {
+        send(true);
+      } catch (RuntimeException | Error e) {
+        failed(Status.INTERNAL.withDescription("mesh4j: could not start a hedged attempt").withCause(e));
+      }
+    }
+
+    /** An attempt could not start; it ends the call when nothing else is out. */
+    private void failed(Status status) {
+      synchronized (lock) {
+        if (!out.isEmpty() || scheduled > 0 || winner != null) {
+          return;
+        }
+      }
+      finish(status, new Metadata(), null);
+    }
+
+    private void finishWithLastFailure(@Nullable Status ending) {
+      Metadata trailers;
+      Metadata headers;
+      synchronized (lock) {
+        trailers = lastTrailers;
+        headers = lastHeaders;
+        AttemptTracer t = lastFailedTracer;
+        if (t != null) {
+          lastTracer = t;
+        }
+      }
+      finish(
+          Objects.requireNonNull(ending), trailers == null ? new Metadata() : trailers, headers);
+    }
+
+    /** Makes {@code w} the winner; returns the attempts it beat, settled as cancelled. */
+    private @Nullable List<HedgeListener> commit(HedgeListener w) {
+      if (winner != null) {
+        return null;
+      }
+      winner = w;
+      w.won = true;
+      committed = true;
+      current = w.call;
+      lastTracer = w.tracer;
+      List<HedgeListener> losers = new ArrayList<>(out);
+      losers.remove(w);
+      out.clear();
+      for (HedgeListener l : losers) {
+        // Before the call ends, so that observers hear every attempt end before the call does.
+        l.attempt.settle(Outcome.cancelled());
+      }
+      return losers;
+    }
+
+    private void cancel(@Nullable List<HedgeListener> losers) {
+      if (losers != null) {
+        for (HedgeListener l : losers) {
+          l.call.cancel("mesh4j: another hedged attempt answered first", null);
+        }
+      }
+    }
+
+    /** One hedged attempt's events: only the winner's reach the application. */
+    private final class HedgeListener extends Listener<RespT> {
+      final Attempt attempt;
+      final AttemptTracer tracer;
+      final ClientCall<ReqT, RespT> call;
+      // guarded by lock
+      boolean closed;
+      // Set under the lock when this attempt wins; read on its own callbacks.
+      volatile boolean won;
+      private @Nullable Metadata heldHeaders;
+
+      HedgeListener(Attempt attempt, AttemptTracer tracer, ClientCall<ReqT, RespT> call) {
+        this.attempt = attempt;
+        this.tracer = tracer;
+        this.call = call;
+      }
+
+      @Override
+      public void onHeaders(Metadata headers) {
+        if (won) {
+          appListener().onHeaders(headers);
+        } else {
+          heldHeaders = headers;
+        }
+      }
+
+      @Override
+      public void onMessage(RespT response) {
+        if (!won) {
+          List<HedgeListener> losers;
+          synchronized (lock) {
+            losers = commit(this);
+          }
+          if (losers == null) {
+            // Another attempt won: this answer goes nowhere.
+            return;
+          }
+          cancel(losers);
+          Metadata held = heldHeaders;
+          heldHeaders = null;
+          if (held != null) {
+            appListener().onHeaders(held);
+          }
+        }
+        appListener().onMessage(response);
+      }
+
+      @Override
+      public void onReady() {
+        if (won) {
+          appListener().onReady();
+        }
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        boolean wasCancelled;
+        synchronized (lock) {
+          wasCancelled = cancelled;
+        }
+        Outcome outcome = pushback(classify(status, wasCancelled, tracer), trailers);
+        List<HedgeListener> losers = null;
+        Status ending;
+        Metadata held = null;
+        long retryAfter = -1;
+        synchronized (lock) {
+          closed = true;
+          out.remove(this);
+          if (won) {
+            // Its response reached the application: nothing is replayed any more.
+            attempt.settleFinal(outcome);
+            ending = status;
+          } else if (winner != null) {
+            // A loser, settled as cancelled when the winner was chosen.
+            return;
+          } else {
+            RetryDecision d = attempt.settle(outcome);
+            if (!d.retryableFailure()) {
+              losers = commit(this);
+              ending = status;
+              held = heldHeaders;
+            } else {
+              String why = d.message();
+              lastStatus = why.isEmpty() ? status : status.augmentDescription(why);
+              lastTrailers = trailers;
+              lastHeaders = heldHeaders;
+              lastFailedTracer = tracer;
+              if (d.reason() == RetryDecision.Reason.SERVER_PUSHBACK) {
+                stopped = true;
+              }
+              if (d.shouldRetry()) {
+                scheduled++;
+                retryAfter = d.backoffNanos();
+              } else if (!out.isEmpty() || scheduled > 0) {
+                // Another attempt may still answer.
+                return;
+              }
+              ending = lastStatus;
+              held = heldHeaders;
+            }
+          }
+        }
+        if (retryAfter >= 0) {
+          // On the timer, never on this transport thread; listening to the caller's context, in
+          // case nothing else is out while it waits.
+          waitThenStart(plan(), retryAfter);
+          return;
+        }
+        cancel(losers);
+        if (!won && losers == null) {
+          finishWithLastFailure(ending);
+          return;
+        }
+        finish(explainDeadline(ending, wasCancelled, true), trailers, held, true);
+      }
     }
   }
 

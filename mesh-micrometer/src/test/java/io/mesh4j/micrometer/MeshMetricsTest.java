@@ -179,6 +179,22 @@ class MeshMetricsTest {
   }
 
   @Test
+  void hedgesAreCountedPerDestination() {
+    try (MeshHarness h = harness()) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2")),
+          route(
+              "catalog.shop",
+              List.of(),
+              rule().hedging(Duration.ofMillis(50), 2).build()));
+      CallPlan plan = h.plan(CALL);
+      plan.nextAttempt();
+      assertThat(plan.hedge(io.mesh4j.core.call.HeaderSetter.NONE)).isNotNull();
+      assertThat(count("mesh4j.hedges", "destination", "catalog.shop")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void retriesAreCountedAndASpentBudgetCountsAsARefusal() {
     try (MeshHarness h = harness()) {
       h.apply(

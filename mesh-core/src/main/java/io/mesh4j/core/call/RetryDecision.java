@@ -113,6 +113,19 @@ public final class RetryDecision {
     return reason;
   }
 
+  /**
+   * Whether the attempt failed with an outcome the rule retries (or, for hedging, calls
+   * non-fatal), whether or not a retry follows. A hedged call whose attempt failed so waits for
+   * its other attempts instead of ending with this failure.
+   */
+  public boolean retryableFailure() {
+    return switch (reason) {
+      case RETRY, MAX_ATTEMPTS, DEADLINE, PUSHBACK_PAST_DEADLINE, SERVER_PUSHBACK, BUDGET_EXHAUSTED ->
+          true;
+      default -> false;
+    };
+  }
+
   /** How long to wait before {@link CallPlan#nextAttempt()}; 0 when not retrying. */
   public long backoffNanos() {
     return backoffNanos;

@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  * Observes one outgoing call from its plan to its end. The engine calls {@link #attemptStarted}
  * for every admitted attempt before the adapter sends it, {@link #attemptEnded} when that attempt
  * is settled, and {@link #callEnded} exactly once, before the application learns the call's end.
- * Attempts never overlap; the methods may run on different threads, one after another. An
- * observer that throws is counted and logged once by the engine; the call goes on.
+ * Attempts overlap only in a hedged call; the methods may run on different threads, never two at
+ * once for one call. An observer that throws is counted and logged once by the engine; the call
+ * goes on.
  */
 public interface ClientCallObserver {
 

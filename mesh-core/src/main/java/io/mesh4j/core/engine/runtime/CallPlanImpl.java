@@ -33,8 +33,10 @@ import org.jspecify.annotations.Nullable;
  * (one attempt) allocates one object. Retries and refusals are separate objects. The plan's
  * {@link Attempt} methods are meaningful only after {@link #nextAttempt()} returned it.
  *
- * <p>Confined to the logical call: attempts are taken one after another. The attempts it hands out
- * may be settled from other threads; they touch only atomics and immutable data of the plan.
+ * <p>Confined to the logical call: attempts are taken one after another (a hedged call's adapter
+ * takes and settles them under one lock). The attempts it hands out may be settled from other
+ * threads; they touch only atomics and immutable data of the plan, except that a hedged call's
+ * settle reads the attempts taken, which that lock publishes.
  */
 final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
