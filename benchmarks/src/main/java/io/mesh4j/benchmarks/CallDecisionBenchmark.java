@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * rules (the tenth matches), weighted split 90/10 between two subsets, a peak-EWMA (or
  * least-request) pick among four endpoints, breaker permission, concurrency slot and adaptive
  * concurrency slot, then settling with a success (breaker, balancer, adaptive limit and outlier
- * recording, retry decision).
+ * recording, retry decision); with {@code resilience=HEDGING} the rule hedges instead of retrying.
  *
  * <p>{@code window=COUNT} and {@code window=TIME_FAKE_TICKER} run the breaker's closed state on the
  * guard's count and time windows (the latter with an injected ticker, which the time window
@@ -63,7 +63,7 @@ public class CallDecisionBenchmark {
           - name: r10
             matches: [R10_MATCH]
             timeout: 2s
-            retries: {attempts: 3, perTryTimeout: 500ms, retryOn: [UNAVAILABLE, connect-failure]}
+            RESILIENCE
             backends: [{subset: v1, weight: 90}, {subset: v2, weight: 10}]
       ---
       apiVersion: mesh4j.io/v1alpha1
@@ -128,6 +128,16 @@ public class CallDecisionBenchmark {
   @Param({"GRPC_METHOD", "HEADER_REGEX"})
   public String route;
 
+  /**
+   * How the matching rule recovers: {@code RETRIES} (3 attempts, per-try timeout) or {@code
+   * HEDGING} (a second attempt after 50 ms without an answer; the call asks for the delay, as the
+   * gRPC adapter does, and is answered before it).
+   */
+  @Param({"RETRIES", "HEDGING"})
+  public String resilience;
+
+  private boolean hedging;
+
   /** The load balancer: the default {@code PEAK_EWMA}, or {@code LEAST_REQUEST}. */
   @Param({"PEAK_EWMA"})
   public String balancer;
@@ -141,6 +151,12 @@ public class CallDecisionBenchmark {
     String yaml =
         TEN_RULES
             .replace("BALANCER", balancer)
+            .replace(
+                "RESILIENCE",
+                resilience.equals("HEDGING")
+                    ? "hedging: {delay: 50ms, maxAttempts: 2}"
+                    : "retries: {attempts: 3, perTryTimeout: 500ms, retryOn: [UNAVAILABLE,"
+                        + " connect-failure]}")
             .replace("WINDOW", time ? "TIME" : "COUNT")
             .replace(
                 "R10_MATCH",
@@ -161,6 +177,7 @@ public class CallDecisionBenchmark {
     }
     mesh = b.build();
     outbound = mesh.outbound();
+    hedging = resilience.equals("HEDGING");
   }
 
   @TearDown(Level.Trial)
@@ -172,6 +189,9 @@ public class CallDecisionBenchmark {
   public RetryDecision planPickAndSettle() {
     CallPlan plan = outbound.plan(CALL);
     Attempt attempt = plan.nextAttempt();
+    if (hedging && plan.hedgeDelayNanos() == Long.MAX_VALUE) {
+      throw new IllegalStateException("the call is not hedged");
+    }
     return attempt.settle(Outcome.success());
   }
 }
