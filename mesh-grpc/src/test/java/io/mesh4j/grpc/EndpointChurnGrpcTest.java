@@ -16,6 +16,7 @@ import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Calls go on while an endpoint is added and removed back to back: an attempt never waits for the
  * handshake of an endpoint that just came back while another endpoint has a ready connection, so
  * no call fails. The baseline applies as many versions that change only a weight, so both runs
- * pay the same compile work on the same cores; the p99 of both is printed, not asserted (timing
- * belongs to benchmarks, not to tests). The suite runs 500 cycles once; {@code
+ * pay the same compile work on the same cores, in alternating slices; the p99 of both and their
+ * ratio are printed, not asserted (timing belongs to benchmarks, not to tests). The suite runs 500 cycles once; {@code
  * -Dmesh4j.churn.cycles=3000 -Dmesh4j.churn.runs=5} runs the full scenario.
  */
 class EndpointChurnGrpcTest {
@@ -62,53 +63,70 @@ class EndpointChurnGrpcTest {
       call(channel);
     }
 
+    // The two loads alternate in ten slices per run, so that drift (JIT, GC, a neighbour on the
+    // cores) falls on both alike.
+    int slices = 10;
     for (int run = 1; run <= runs; run++) {
-      Load churn =
-          load(
-              channel,
-              new Runnable() {
-                int n;
-
-                @Override
-                public void run() {
-                  mesh.apply(n++ % 2 == 0 ? stable : withC);
-                }
-              },
-              cycles,
-              0);
-      mesh.apply(withC);
-      Load quiet =
-          load(
-              channel,
-              new Runnable() {
-                int n;
-
-                @Override
-                public void run() {
-                  mesh.apply(n++ % 2 == 0 ? heavierC : withC);
-                }
-              },
-              cycles,
-              0);
-      mesh.apply(withC);
+      Load churn = Load.EMPTY;
+      Load quiet = Load.EMPTY;
+      Runnable churnStep = alternate(mesh, stable, withC);
+      Runnable quietStep = alternate(mesh, heavierC, withC);
+      for (int slice = 0; slice < slices; slice++) {
+        churn = churn.plus(load(channel, churnStep, cycles / slices));
+        mesh.apply(withC);
+        quiet = quiet.plus(load(channel, quietStep, cycles / slices));
+        mesh.apply(withC);
+      }
       System.out.printf(
           "churn run %d: %d versions each; weight changes only: %d calls, p99 %.2f ms;"
-              + " endpoint C removed and re-added: %d calls, %d failed, p99 %.2f ms%n",
+              + " endpoint C removed and re-added: %d calls, %d failed, p99 %.2f ms (%.2fx)%n",
           run, cycles, quiet.calls(), quiet.p99Millis(), churn.calls(), churn.failed(),
-          churn.p99Millis());
+          churn.p99Millis(), churn.p99Millis() / quiet.p99Millis());
       assertThat(churn.failed()).as("failed calls: %s", churn.errors()).isZero();
     }
   }
 
-  private record Load(int calls, int failed, double p99Millis, List<String> errors, long nanos) {}
+  /** Applies {@code first} and {@code second} in turn, one per run. */
+  private static Runnable alternate(TestMesh mesh, String first, String second) {
+    return new Runnable() {
+      int n;
 
-  /**
-   * Eight callers while {@code step} runs {@code cycles} times back to back, and for at least
-   * {@code minNanos}.
-   */
-  private static Load load(ManagedChannel channel, Runnable step, int cycles, long minNanos)
-      throws Exception {
-    long begin = System.nanoTime();
+      @Override
+      public void run() {
+        mesh.apply(n++ % 2 == 0 ? first : second);
+      }
+    };
+  }
+
+  /** Latencies of the calls that succeeded, and the failures. */
+  private record Load(long[] latencies, List<String> errors) {
+    static final Load EMPTY = new Load(new long[0], List.of());
+
+    Load plus(Load other) {
+      long[] all = Arrays.copyOf(latencies, latencies.length + other.latencies.length);
+      System.arraycopy(other.latencies, 0, all, latencies.length, other.latencies.length);
+      List<String> errs = new ArrayList<>(errors);
+      errs.addAll(other.errors);
+      return new Load(all, errs);
+    }
+
+    int calls() {
+      return latencies.length + errors.size();
+    }
+
+    int failed() {
+      return errors.size();
+    }
+
+    double p99Millis() {
+      long[] sorted = latencies.clone();
+      Arrays.sort(sorted);
+      return sorted.length == 0 ? 0 : sorted[(int) (sorted.length * 0.99)] / 1e6;
+    }
+  }
+
+  /** Eight callers while {@code step} runs {@code cycles} times back to back. */
+  private static Load load(ManagedChannel channel, Runnable step, int cycles) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
@@ -130,22 +148,15 @@ class EndpointChurnGrpcTest {
       thread.start();
       callers.add(thread);
     }
-    for (int i = 0; i < cycles || System.nanoTime() - begin < minNanos; i++) {
-      if (i < cycles) {
-        step.run();
-      } else {
-        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-      }
+    for (int i = 0; i < cycles; i++) {
+      step.run();
     }
-    long nanos = System.nanoTime() - begin;
     stop.set(true);
     for (Thread t : callers) {
       t.join();
     }
-    long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-    double p99 = sorted.length == 0 ? 0 : sorted[(int) (sorted.length * 0.99)] / 1e6;
     return new Load(
-        sorted.length + errors.size(), errors.size(), p99, List.copyOf(errors), nanos);
+        latencies.stream().mapToLong(Long::longValue).toArray(), List.copyOf(errors));
   }
 
   private static String call(ManagedChannel channel) {
