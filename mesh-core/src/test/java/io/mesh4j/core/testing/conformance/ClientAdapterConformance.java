@@ -506,7 +506,7 @@ public abstract class ClientAdapterConformance {
                         .formatted(lb, 100 + List.of(a, b, c).indexOf(bad))));
         int[] before = {a.calls(), b.calls(), c.calls()};
         Map<String, Integer> answers = new java.util.HashMap<>();
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 3000; i++) {
           Result r = client.call(Map.of());
           answers.merge(r.status().equals(okStatus()) ? r.message() : "failed", 1, Integer::sum);
         }
@@ -514,17 +514,18 @@ public abstract class ClientAdapterConformance {
         assertThat(badCalls).as("%s: calls to the failing peer", lb).isEqualTo(1);
         assertThat(answers).as("%s: answers", lb).containsEntry("failed", 1);
         if (lb.equals("PEAK_EWMA")) {
-          // with real latencies peak-EWMA prefers whichever survivor answered faster lately;
-          // equal shares for equal latencies are checked in the fake-clock simulation
+          // with real latencies peak-EWMA prefers whichever survivor answered faster lately (a
+          // single caller on loopback: noise decides, for seconds at a time); equal shares for
+          // equal latencies are checked in the fake-clock simulation
           continue;
         }
         for (Peer p : List.of(a, b, c)) {
           if (p != bad) {
             int share = p.calls() - before[List.of(a, b, c).indexOf(p)];
-            // within 3 points over 3,000 calls in the simulation; 1,000 real calls here
-            assertThat(Math.abs(share / 999.0 - 0.5))
+            // within 3 points over 3,000 calls, as in the simulation
+            assertThat(Math.abs(share / 2999.0 - 0.5))
                 .as("%s: share of a survivor, answers %s", lb, answers)
-                .isLessThanOrEqualTo(0.05);
+                .isLessThanOrEqualTo(0.03);
           }
         }
       }
