@@ -402,11 +402,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       return;
     }
     AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
-    CallOptions options = callOptions.withStreamTracerFactory(tracer);
+    CallOptions options = options(attempt, tracer);
     long timeout = attempt.timeoutNanos();
-    if (timeout != Long.MAX_VALUE) {
-      options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
-    }
     // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
     boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= p.remainingNanos();
     ClientCall<ReqT, RespT> call;
@@ -480,6 +477,15 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
   }
 
+  /** The application's call options for one attempt: its tracer and its deadline. */
+  private CallOptions options(Attempt attempt, AttemptTracer tracer) {
+    CallOptions options = callOptions.withStreamTracerFactory(tracer);
+    long timeout = attempt.timeoutNanos();
+    return timeout == Long.MAX_VALUE
+        ? options
+        : options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
+  }
+
   /**
    * Sends the copy of a mirrored unary call, fire and forget: the response is discarded, and
    * nothing about the copy reaches the application or changes the call. The copy runs in a fork
@@ -499,12 +505,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     Context forked = context.fork();
     Context previous = forked.attach();
     try {
-      CallOptions options =
-          callOptions.withExecutor(DIRECT).withStreamTracerFactory(tracer);
-      long timeout = copy.timeoutNanos();
-      if (timeout != Long.MAX_VALUE) {
-        options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
-      }
+      CallOptions options = options(copy, tracer).withExecutor(DIRECT);
       ClientCall<ReqT, RespT> call = next.newCall(method, options);
       Metadata headers = new Metadata();
       headers.merge(appHeaders());
@@ -769,11 +770,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         return;
       }
       AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
-      CallOptions options = callOptions.withStreamTracerFactory(tracer);
-      long timeout = attempt.timeoutNanos();
-      if (timeout != Long.MAX_VALUE) {
-        options = options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
-      }
+      CallOptions options = options(attempt, tracer);
       HedgeListener listener;
       try {
         ClientCall<ReqT, RespT> call = next.newCall(method, options);
