@@ -4,8 +4,11 @@ import static io.mesh4j.core.testing.TestMesh.CATALOG;
 import static io.mesh4j.core.testing.TestMesh.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.CallOptions;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -21,6 +24,7 @@ import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -225,6 +229,42 @@ class HedgingGrpcTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getDescription()).isEqualTo("draining"));
+    assertThat(received).hasValue(3);
+  }
+
+  @Test
+  void cancellingAHedgedCallCancelsEveryAttemptAtOnce() throws Exception {
+    route(server(r -> 10_000), server(r -> 10_000), "hedging: {delay: 50ms}");
+    ManagedChannel channel = grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
+    Context.CancellableContext context = Context.current().withCancellation();
+    ListenableFuture<String> answer =
+        context.call(() -> ClientCalls.futureUnaryCall(channel.newCall(GET, CallOptions.DEFAULT), ""));
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.get() == 2);
+
+    long start = System.nanoTime();
+    context.cancel(null);
+    assertThatThrownBy(() -> answer.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StatusRuntimeException.class)
+        .cause()
+        .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode())
+            .isEqualTo(Status.Code.CANCELLED));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    assertThat(received).hasValue(2);
+  }
+
+  @Test
+  void theCallersDeadlineEndsAHedgedCall() throws Exception {
+    route(server(r -> 10_000), server(r -> 10_000), "hedging: {delay: 50ms, maxAttempts: 3}");
+    ManagedChannel channel = grpc.channel(MeshChannels.forService(mesh.mesh(), CATALOG));
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () -> ClientCalls.blockingUnaryCall(
+                channel, GET, CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS), ""))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    // the first attempt and two hedges, 50 ms apart, all within the deadline
     assertThat(received).hasValue(3);
   }
 }
