@@ -10,8 +10,6 @@ import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
-import io.mesh4j.core.policy.MeshResource;
-import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.testing.MeshHarness;
 import io.mesh4j.core.testing.ScriptedRandom;
 import java.time.Duration;
@@ -225,36 +223,7 @@ class HedgingTest {
   }
 
   private static MeshHarness twoEndpoints(String rule) {
-    MeshHarness h = new MeshHarness(new ScriptedRandom(23), null);
-    String yaml =
-        """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: ServiceEndpoints
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          service: catalog
-          endpoints:
-            - {address: 10.0.0.1, port: 8080}
-            - {address: 10.0.0.2, port: 8080}
-        ---
-        apiVersion: mesh4j.io/v1alpha1
-        kind: DestinationPolicy
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          destination: catalog
-          loadBalancer: {policy: ROUND_ROBIN}
-        ---
-        apiVersion: mesh4j.io/v1alpha1
-        kind: TrafficRoute
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          destination: catalog
-          rules:
-            -
-        """
-            + rule.indent(6);
-    h.apply(PolicySet.parse(yaml).resources().toArray(new MeshResource[0]));
-    return h;
+    return mesh(new ScriptedRandom(23), 2, "loadBalancer: {policy: ROUND_ROBIN}", rule);
   }
 
   @Test

@@ -40,37 +40,55 @@ class RetryDefaultsTest {
   /** Three endpoints of catalog.shop and one rule with {@code rule} as its settings. */
   static MeshHarness mesh(String rule) {
     // the longest backoff, so that the tests know which of backoff and pushback is longer
-    MeshHarness h =
-        new MeshHarness(new ScriptedRandom().alwaysHighest(MeshRandom.Purpose.JITTER), null);
-    String yaml =
-        """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: ServiceEndpoints
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          service: catalog
-          endpoints:
-            - {address: 10.0.0.1, port: 8080}
-            - {address: 10.0.0.2, port: 8080}
-            - {address: 10.0.0.3, port: 8080}
-        ---
-        apiVersion: mesh4j.io/v1alpha1
-        kind: DestinationPolicy
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          destination: catalog
-          outlierDetection: {enabled: false}
-        ---
-        apiVersion: mesh4j.io/v1alpha1
-        kind: TrafficRoute
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          destination: catalog
-          rules:
-            -
-        """
-            + rule.indent(6);
-    h.apply(PolicySet.parse(yaml).resources().toArray(new MeshResource[0]));
+    return mesh(
+        new ScriptedRandom().alwaysHighest(MeshRandom.Purpose.JITTER),
+        3,
+        "outlierDetection: {enabled: false}",
+        rule);
+  }
+
+  /**
+   * {@code endpoints} endpoints of catalog.shop (10.0.0.1, 10.0.0.2, ...), a DestinationPolicy
+   * with {@code policy} as its settings, and one rule with {@code rule} as its settings.
+   */
+  static MeshHarness mesh(ScriptedRandom random, int endpoints, String policy, String rule) {
+    MeshHarness h = new MeshHarness(random, null);
+    StringBuilder yaml =
+        new StringBuilder(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: ServiceEndpoints
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              service: catalog
+              endpoints:
+            """);
+    for (int i = 1; i <= endpoints; i++) {
+      yaml.append("    - {address: 10.0.0.").append(i).append(", port: 8080}\n");
+    }
+    yaml.append(
+            """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog
+            """)
+        .append(policy.indent(2))
+        .append(
+            """
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              destination: catalog
+              rules:
+                -
+            """)
+        .append(rule.indent(6));
+    h.apply(PolicySet.parse(yaml.toString()).resources().toArray(new MeshResource[0]));
     return h;
   }
 
