@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.mesh4j.core.testing.TestMesh;
+import io.mesh4j.http.testing.OkHttpMesh;
 import io.mesh4j.http.testing.Servers;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -19,9 +20,9 @@ import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An OkHttp call through the mesh ends at once when it is cancelled, or its thread interrupted,
@@ -41,17 +42,10 @@ class CancellationHttpTest {
 
   private static final String DELAY_10S = "fault: {delay: {percent: 100, duration: 10s}}";
 
-  private final TestMesh mesh = new TestMesh();
-  private final Servers servers = new Servers();
-  private final OkHttpClient client = MeshOkHttp.client(mesh.mesh());
-
-  @AfterEach
-  void tearDown() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
-    servers.close();
-    mesh.close();
-  }
+  @RegisterExtension final OkHttpMesh http = new OkHttpMesh();
+  private final TestMesh mesh = http.mesh();
+  private final Servers servers = http.servers();
+  private final OkHttpClient client = http.client();
 
   private static String route(String settings) {
     return """

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.mesh4j.core.testing.TestMesh;
+import io.mesh4j.http.testing.OkHttpMesh;
 import io.mesh4j.http.testing.Servers;
 import java.io.IOException;
 import okhttp3.MediaType;
@@ -15,9 +16,9 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a hedging rule does through OkHttp, whose interceptor runs one attempt at a time: an
@@ -27,17 +28,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class HedgingRuleHttpTest {
 
-  private final TestMesh mesh = new TestMesh();
-  private final Servers servers = new Servers();
-  private final OkHttpClient client = MeshOkHttp.client(mesh.mesh());
-
-  @AfterEach
-  void tearDown() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
-    servers.close();
-    mesh.close();
-  }
+  @RegisterExtension final OkHttpMesh http = new OkHttpMesh();
+  private final TestMesh mesh = http.mesh();
+  private final Servers servers = http.servers();
+  private final OkHttpClient client = http.client();
 
   private void hedgingRoute(WireMockServer failing, WireMockServer ok) {
     mesh.apply(

@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.testing.TestMesh;
+import io.mesh4j.http.testing.OkHttpMesh;
 import io.mesh4j.http.testing.Servers;
 import java.io.IOException;
 import java.time.Duration;
@@ -24,23 +25,16 @@ import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MeshOkHttpTest {
 
-  private final TestMesh mesh = new TestMesh();
-  private final Servers servers = new Servers();
-  private final OkHttpClient client = MeshOkHttp.client(mesh.mesh());
-
-  @AfterEach
-  void tearDown() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
-    servers.close();
-    mesh.close();
-  }
+  @RegisterExtension final OkHttpMesh http = new OkHttpMesh();
+  private final TestMesh mesh = http.mesh();
+  private final Servers servers = http.servers();
+  private final OkHttpClient client = http.client();
 
   private static String route(String settings) {
     return """

@@ -10,15 +10,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.mesh4j.core.testing.TestMesh;
+import io.mesh4j.http.testing.OkHttpMesh;
 import io.mesh4j.http.testing.Servers;
 import java.io.IOException;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A server's {@code Retry-After} through OkHttp on loopback, in real time: the retry waits at
@@ -28,17 +29,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class PushbackHttpTest {
 
-  private final TestMesh mesh = new TestMesh();
-  private final Servers servers = new Servers();
-  private final OkHttpClient client = MeshOkHttp.client(mesh.mesh());
-
-  @AfterEach
-  void tearDown() {
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
-    servers.close();
-    mesh.close();
-  }
+  @RegisterExtension final OkHttpMesh http = new OkHttpMesh();
+  private final TestMesh mesh = http.mesh();
+  private final Servers servers = http.servers();
+  private final OkHttpClient client = http.client();
 
   /** A server answering 429 with {@code Retry-After: 1} once, then 200 "ok". */
   private WireMockServer tooManyOnceThenOk() {
