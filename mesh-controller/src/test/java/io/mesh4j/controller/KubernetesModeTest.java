@@ -48,6 +48,15 @@ class KubernetesModeTest {
           .withNamespaced(true)
           .build();
 
+  static final ResourceDefinitionContext HTTP_ROUTES =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("gateway.networking.k8s.io")
+          .withVersion("v1")
+          .withKind("HTTPRoute")
+          .withPlural("httproutes")
+          .withNamespaced(true)
+          .build();
+
   KubernetesClient client;
 
   private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -200,6 +209,48 @@ class KubernetesModeTest {
 
     assertThat(app.current().destinationPolicies().get(0).spec().loadBalancer().policy())
         .isEqualTo(io.mesh4j.core.policy.DestinationPolicy.LbPolicy.ROUND_ROBIN);
+  }
+
+  @Test
+  void anHttpRouteAttachedToTheServiceSendsItsTrafficToTheBackendServicesEndpoints() throws IOException {
+    client.services().inNamespace("shop").resource(
+        new ServiceBuilder().withNewMetadata().withName("catalog-v2").withNamespace("shop").endMetadata()
+            .withNewSpec().addNewPort().withPort(8080).endPort().endSpec().build()).create();
+    client.discovery().v1().endpointSlices().inNamespace("shop").resource(
+        new EndpointSliceBuilder()
+            .withNewMetadata().withName("catalog-v2-x1").withNamespace("shop")
+                .addToLabels("kubernetes.io/service-name", "catalog-v2").endMetadata()
+            .withAddressType("IPv4")
+            .addNewPort().withPort(8080).endPort()
+            .addToEndpoints(endpoint("10.1.0.2", "catalog-v2-def", "zone-b"))
+            .build()).create();
+    client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog").delete();
+    client.genericKubernetesResources(HTTP_ROUTES).inNamespace("shop").resource(
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("gateway.networking.k8s.io/v1")
+            .withKind("HTTPRoute")
+            .withNewMetadata().withName("catalog-canary").withNamespace("shop").endMetadata()
+            .addToAdditionalProperties("spec", Map.of(
+                "parentRefs", List.of(Map.of("group", "", "kind", "Service", "name", "catalog")),
+                "rules", List.of(Map.of("backendRefs", List.of(
+                    Map.of("name", "catalog", "port", 8080, "weight", 80),
+                    Map.of("name", "catalog-v2", "port", 8080, "weight", 20))))))
+            .build()).create();
+    controller = start("controller-a");
+    RecordingApplication app = new RecordingApplication();
+    connect(app);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !app.applied.isEmpty() && app.current().httpRoutes().size() == 1);
+
+    PolicySet set = app.current();
+    assertThat(set.routes()).isEmpty();
+    assertThat(set.httpRoutes().get(0).spec().rules().get(0).backendRefs())
+        .extracting(io.mesh4j.core.policy.HTTPRoute.BackendRef::name, io.mesh4j.core.policy.HTTPRoute.BackendRef::weight)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("catalog", 80), org.assertj.core.groups.Tuple.tuple("catalog-v2", 20));
+    assertThat(set.endpoints())
+        .extracting(e -> e.spec().service())
+        .containsExactlyInAnyOrder("catalog.shop", "catalog-v2.shop");
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.CallStatus;
+import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outbound;
@@ -156,10 +157,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         throw new IllegalStateException("call was cancelled");
       }
     }
-    appListener = listener;
-    appHeaders = headers;
     context = Context.current();
-    plan = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
+    CallPlan p = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
+    plan = p;
+    // After matching, which saw the application's own headers; the call owns them from start on.
+    HeaderEdits requestEdits = p.requestHeaderEdits();
+    if (!requestEdits.isEmpty()) {
+      requestEdits.applyTo(new MetadataEditor(headers));
+    }
+    HeaderEdits responseEdits = p.responseHeaderEdits();
+    appListener = responseEdits.isEmpty() ? listener : new EditingListener<>(listener, responseEdits);
+    appHeaders = headers;
     if (!replayable) {
       begin();
     }
@@ -1087,6 +1095,43 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       Metadata.Key<String> key = AsciiKeys.of(name);
       headers.discardAll(key);
       headers.put(key, value);
+    }
+  }
+
+  /** Applies a route's header changes to gRPC metadata. */
+  private record MetadataEditor(Metadata headers) implements HeaderEdits.Editor {
+    @Override
+    public void set(String name, String value) {
+      Metadata.Key<String> key = AsciiKeys.of(name);
+      headers.removeAll(key);
+      headers.put(key, value);
+    }
+
+    @Override
+    public void add(String name, String value) {
+      headers.put(AsciiKeys.of(name), value);
+    }
+
+    @Override
+    public void remove(String name) {
+      headers.removeAll(AsciiKeys.of(name));
+    }
+  }
+
+  /** Changes the response's headers before the application's listener sees them. */
+  private static final class EditingListener<RespT>
+      extends io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT> {
+    private final HeaderEdits edits;
+
+    EditingListener(Listener<RespT> delegate, HeaderEdits edits) {
+      super(delegate);
+      this.edits = edits;
+    }
+
+    @Override
+    public void onHeaders(Metadata headers) {
+      edits.applyTo(new MetadataEditor(headers));
+      super.onHeaders(headers);
     }
   }
 }

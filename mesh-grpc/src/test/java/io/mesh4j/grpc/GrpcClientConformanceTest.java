@@ -343,4 +343,9 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
       default -> v;
     };
   }
+
+  @Override
+  protected String gatewayRouteKind() {
+    return "GRPCRoute";
+  }
 }

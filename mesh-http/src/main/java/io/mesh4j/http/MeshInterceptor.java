@@ -2,6 +2,7 @@ package io.mesh4j.http;
 
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MeshFailure;
@@ -57,9 +58,22 @@ final class MeshInterceptor implements Interceptor {
       // Not a mesh destination: the request is none of the mesh's business.
       return chain.proceed(request);
     }
+    HeaderEdits requestEdits = plan.requestHeaderEdits();
+    if (!requestEdits.isEmpty()) {
+      // After matching, which saw the application's own headers.
+      Request.Builder edited = request.newBuilder();
+      requestEdits.applyTo(new HeadersEditor(edited::header, edited::addHeader, edited::removeHeader));
+      request = edited.build();
+    }
     Response response;
     try {
       response = send(chain, request, plan);
+      HeaderEdits responseEdits = plan.responseHeaderEdits();
+      if (!responseEdits.isEmpty()) {
+        Response.Builder edited = response.newBuilder();
+        responseEdits.applyTo(new HeadersEditor(edited::header, edited::addHeader, edited::removeHeader));
+        response = edited.build();
+      }
     } catch (MeshHttpException e) {
       plan.end(CallStatus.http(e.httpStatus()), -1, -1);
       throw e;
@@ -263,5 +277,27 @@ final class MeshInterceptor implements Interceptor {
       return Outcome.Kind.TIMEOUT;
     }
     return Outcome.Kind.RESET;
+  }
+
+  /** Applies a route's header changes through one OkHttp builder's methods. */
+  private record HeadersEditor(
+      java.util.function.BiConsumer<String, String> setter,
+      java.util.function.BiConsumer<String, String> adder,
+      java.util.function.Consumer<String> remover)
+      implements HeaderEdits.Editor {
+    @Override
+    public void set(String name, String value) {
+      setter.accept(name, value);
+    }
+
+    @Override
+    public void add(String name, String value) {
+      adder.accept(name, value);
+    }
+
+    @Override
+    public void remove(String name) {
+      remover.accept(name);
+    }
   }
 }

@@ -129,4 +129,9 @@ class OkHttpClientConformanceTest extends ClientAdapterConformance {
   protected String okStatus() {
     return "200";
   }
+
+  @Override
+  protected String gatewayRouteKind() {
+    return "HTTPRoute";
+  }
 }

@@ -16,6 +16,7 @@ import io.mesh4j.controller.resolve.ResourceCondition;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.core.policy.MeshConfig;
+import io.mesh4j.core.policy.HTTPRoute;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicyAssembler;
 import io.mesh4j.core.policy.PolicySet;
@@ -37,7 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kubernetes input: informers on the mesh4j custom resources, on ConfigMaps labelled {@code
+ * The Kubernetes input: informers on the mesh4j custom resources, on Gateway API {@code HTTPRoute}s
+ * and {@code GRPCRoute}s (when their CRDs are installed), on ConfigMaps labelled {@code
  * mesh4j.io/config: "true"} (each {@code *.yaml}/{@code *.yml} entry holds mesh4j documents),
  * and on Services, EndpointSlices and Pods. On any change the whole cached state is assembled
  * again (level-triggered: which event arrived does not matter), judged resource by resource with
@@ -61,6 +63,9 @@ public final class KubernetesWorld implements AutoCloseable {
   /** The kinds served as custom resources; endpoints come from EndpointSlices instead. */
   static final List<String> KINDS = List.of("TrafficRoute", "DestinationPolicy", "AuthorizationPolicy", "MeshConfig");
 
+  /** The Gateway API route kinds read when their CRDs are installed. */
+  static final List<String> GATEWAY_KINDS = List.of("HTTPRoute", "GRPCRoute");
+
   private final KubernetesClient client;
   private final SnapshotDistributor distributor;
   private final BooleanSupplier isLeader;
@@ -77,6 +82,7 @@ public final class KubernetesWorld implements AutoCloseable {
   // the end of start() covers them all.
   private volatile boolean started;
   private final Map<String, SharedIndexInformer<GenericKubernetesResource>> custom = new LinkedHashMap<>();
+  private final Map<String, SharedIndexInformer<GenericKubernetesResource>> gateway = new LinkedHashMap<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   // Set once by start(), before the first rebuild is submitted (which orders the writes).
   private @Nullable SharedIndexInformer<ConfigMap> configMaps;
@@ -116,6 +122,17 @@ public final class KubernetesWorld implements AutoCloseable {
         .build();
   }
 
+  /** The API coordinates of a Gateway API route kind. */
+  static ResourceDefinitionContext gatewayContext(String kind) {
+    return new ResourceDefinitionContext.Builder()
+        .withGroup("gateway.networking.k8s.io")
+        .withVersion("v1")
+        .withKind(kind)
+        .withPlural(kind.toLowerCase(java.util.Locale.ROOT) + "s")
+        .withNamespaced(true)
+        .build();
+  }
+
   /** The resource name of a mesh4j kind, as its CRD declares it. */
   static String plural(String kind) {
     String lower = kind.toLowerCase(java.util.Locale.ROOT);
@@ -130,6 +147,18 @@ public final class KubernetesWorld implements AutoCloseable {
           client.genericKubernetesResources(context(kind)).inAnyNamespace().inform(cast(handler));
       custom.put(kind, i);
       informers.add(i);
+    }
+    for (String kind : GATEWAY_KINDS) {
+      try {
+        SharedIndexInformer<GenericKubernetesResource> i =
+            client.genericKubernetesResources(gatewayContext(kind)).inAnyNamespace().inform(cast(handler));
+        gateway.put(kind, i);
+        informers.add(i);
+      } catch (RuntimeException e) {
+        // Gateway API's CRDs are the cluster's to install; without them there is nothing to read.
+        log.info("Not reading Gateway API {}s: {} (install the Gateway API CRDs, standard channel v1.2 or later, and restart"
+            + " the controller to use them)", kind, e.getMessage());
+      }
     }
     configMaps = client.configMaps().inAnyNamespace().withLabel(CONFIG_LABEL, "true").inform(cast(handler));
     services = client.services().inAnyNamespace().inform(cast(handler));
@@ -174,6 +203,12 @@ public final class KubernetesWorld implements AutoCloseable {
         for (GenericKubernetesResource r : e.getValue().getStore().list()) {
           String ref = e.getKey() + " " + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
           customByRef.put(ref, r);
+          documents.add(PolicyAssembler.Document.parse(ref, asDocument(e.getKey(), r)));
+        }
+      }
+      for (Map.Entry<String, SharedIndexInformer<GenericKubernetesResource>> e : gateway.entrySet()) {
+        for (GenericKubernetesResource r : e.getValue().getStore().list()) {
+          String ref = e.getKey() + " " + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
           documents.add(PolicyAssembler.Document.parse(ref, asDocument(e.getKey(), r)));
         }
       }
@@ -234,7 +269,7 @@ public final class KubernetesWorld implements AutoCloseable {
       metadata.put("labels", r.getMetadata().getLabels());
     }
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("apiVersion", MeshResource.API_VERSION);
+    doc.put("apiVersion", GATEWAY_KINDS.contains(kind) ? HTTPRoute.GATEWAY_API_VERSION : MeshResource.API_VERSION);
     doc.put("kind", kind);
     doc.put("metadata", metadata);
     Object spec = r.getAdditionalProperties().get("spec");

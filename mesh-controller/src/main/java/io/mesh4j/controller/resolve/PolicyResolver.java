@@ -2,6 +2,9 @@ package io.mesh4j.controller.resolve;
 
 import io.mesh4j.core.policy.AuthorizationPolicy;
 import io.mesh4j.core.policy.DestinationPolicy;
+import io.mesh4j.core.policy.GRPCRoute;
+import io.mesh4j.core.policy.GatewayRoutes;
+import io.mesh4j.core.policy.HTTPRoute;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
@@ -42,7 +45,7 @@ public final class PolicyResolver {
    *     {@code name.namespace} made of DNS labels
    */
   public static Scope scope(String namespace, Collection<String> calls, Collection<String> serves) {
-    return new Scope(qualify(namespace, calls, "calls"), qualify(namespace, serves, "serves"));
+    return new Scope(namespace, qualify(namespace, calls, "calls"), qualify(namespace, serves, "serves"));
   }
 
   private static SortedSet<String> qualify(String namespace, Collection<String> services, String field) {
@@ -63,7 +66,7 @@ public final class PolicyResolver {
   /**
    * The resources an application with {@code scope} needs from {@code world}: the routes,
    * destination policies and endpoints of every service it calls and of every service their
-   * mirrors copy calls to (transitively), the authorization policies of the services it serves,
+   * rules send to or mirror to (transitively), the authorization policies of the services it serves,
    * and the mesh-wide settings. The result is valid on its own, since every reference a route
    * makes is followed.
    */
@@ -72,6 +75,7 @@ public final class PolicyResolver {
     for (TrafficRoute r : world.routes()) {
       routes.put(r.spec().destination(), r);
     }
+    Map<String, List<MeshResource>> gatewayRoutes = gatewayRoutes(world, scope.namespace());
     Set<String> destinations = new TreeSet<>();
     Deque<String> pending = new ArrayDeque<>(scope.calls());
     while (!pending.isEmpty()) {
@@ -86,8 +90,24 @@ public final class PolicyResolver {
           if (mirror != null && mirror.destination() != null) {
             pending.push(mirror.destination());
           }
+          for (TrafficRoute.Backend b : rule.backends()) {
+            if (b.destination() != null) {
+              pending.push(b.destination());
+            }
+          }
         }
       }
+      for (MeshResource r : gatewayRoutes.getOrDefault(service, List.of())) {
+        if (r instanceof HTTPRoute h) {
+          h.spec().rules().forEach(rule -> pending.addAll(GatewayRoutes.backendServices(rule.backendRefs(), h.metadata().namespace())));
+        } else if (r instanceof GRPCRoute g) {
+          g.spec().rules().forEach(rule -> pending.addAll(GatewayRoutes.backendServices(rule.backendRefs(), g.metadata().namespace())));
+        }
+      }
+    }
+    Set<MeshResource> neededRoutes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (String d : destinations) {
+      neededRoutes.addAll(gatewayRoutes.getOrDefault(d, List.of()));
     }
     List<MeshResource> out = new ArrayList<>();
     world.meshConfig().ifPresent(out::add);
@@ -99,6 +119,8 @@ public final class PolicyResolver {
         needed = destinations.contains(policy.spec().destination());
       } else if (r instanceof ServiceEndpoints endpoints) {
         needed = destinations.contains(endpoints.spec().service());
+      } else if (r instanceof HTTPRoute || r instanceof GRPCRoute) {
+        needed = neededRoutes.contains(r);
       } else if (r instanceof AuthorizationPolicy authz) {
         needed = scope.serves().contains(authz.spec().service());
       } else {
@@ -109,6 +131,35 @@ public final class PolicyResolver {
         out.add(r);
       }
     }
+    return out;
+  }
+
+  /**
+   * The Gateway API routes that apply to calls from {@code clientNamespace}, by parent Service,
+   * as GAMMA orders them: a Service's routes in the client's own namespace (consumer routes)
+   * when there are any, otherwise those in the Service's namespace (producer routes); routes in
+   * any other namespace never.
+   */
+  static Map<String, List<MeshResource>> gatewayRoutes(PolicySet world, String clientNamespace) {
+    Map<String, List<MeshResource>> consumer = new LinkedHashMap<>();
+    Map<String, List<MeshResource>> producer = new LinkedHashMap<>();
+    List<MeshResource> all = new ArrayList<>(world.httpRoutes());
+    all.addAll(world.grpcRoutes());
+    for (MeshResource r : all) {
+      List<HTTPRoute.ParentReference> parents =
+          r instanceof HTTPRoute h ? h.spec().parentRefs() : ((GRPCRoute) r).spec().parentRefs();
+      String ns = r.metadata().namespace();
+      for (String parent : GatewayRoutes.parents(parents, ns)) {
+        String parentNamespace = parent.substring(parent.indexOf('.') + 1);
+        if (ns.equals(clientNamespace)) {
+          consumer.computeIfAbsent(parent, k -> new ArrayList<>()).add(r);
+        } else if (ns.equals(parentNamespace)) {
+          producer.computeIfAbsent(parent, k -> new ArrayList<>()).add(r);
+        }
+      }
+    }
+    Map<String, List<MeshResource>> out = new LinkedHashMap<>(producer);
+    out.putAll(consumer);
     return out;
   }
 

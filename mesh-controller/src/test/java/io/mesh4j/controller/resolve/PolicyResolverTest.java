@@ -108,4 +108,55 @@ class PolicyResolverTest {
     assertThat(PolicyResolver.find(conditions, "TrafficRoute shop/catalog"))
         .contains(new ResourceCondition("TrafficRoute shop/catalog", true, "Accepted", ""));
   }
+
+  private static final PolicySet GATEWAY_WORLD =
+      PolicySet.parse(
+          """
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: HTTPRoute
+          metadata: {name: producer, namespace: shop}
+          spec:
+            parentRefs: [{kind: Service, name: catalog}]
+            rules: [{backendRefs: [{name: catalog-v2, port: 80}]}]
+          ---
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: GRPCRoute
+          metadata: {name: consumer, namespace: web}
+          spec:
+            parentRefs: [{kind: Service, name: catalog, namespace: shop}]
+            rules: [{backendRefs: [{name: catalog-v1, namespace: shop, port: 80}]}]
+          ---
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: HTTPRoute
+          metadata: {name: stranger, namespace: other}
+          spec:
+            parentRefs: [{kind: Service, name: catalog, namespace: shop}]
+            rules: [{backendRefs: [{name: catalog-v3, namespace: shop, port: 80}]}]
+          ---
+          apiVersion: mesh4j.io/v1alpha1
+          kind: ServiceEndpoints
+          metadata: {name: catalog-v1, namespace: shop}
+          spec: {service: catalog-v1, endpoints: [{address: 10.0.0.1, port: 80}]}
+          ---
+          apiVersion: mesh4j.io/v1alpha1
+          kind: ServiceEndpoints
+          metadata: {name: catalog-v2, namespace: shop}
+          spec: {service: catalog-v2, endpoints: [{address: 10.0.0.2, port: 80}]}
+          """);
+
+  @Test
+  void aClientGetsItsOwnNamespacesRoutesForAServiceElseTheServicesNamespacesAndTheirBackends() {
+    // In the Service's namespace: the producer route, and the endpoints of its backend.
+    assertThat(PolicyResolver.resolve(GATEWAY_WORLD, PolicyResolver.scope("shop", List.of("catalog"), List.of())))
+        .extracting(MeshResource::ref)
+        .containsExactly("HTTPRoute shop/producer", "ServiceEndpoints shop/catalog-v2");
+    // A namespace with its own route for the Service: that consumer route replaces the producer's.
+    assertThat(PolicyResolver.resolve(GATEWAY_WORLD, PolicyResolver.scope("web", List.of("catalog.shop"), List.of())))
+        .extracting(MeshResource::ref)
+        .containsExactly("GRPCRoute web/consumer", "ServiceEndpoints shop/catalog-v1");
+    // Any other namespace: the producer route; a third namespace's route never applies.
+    assertThat(PolicyResolver.resolve(GATEWAY_WORLD, PolicyResolver.scope("batch", List.of("catalog.shop"), List.of())))
+        .extracting(MeshResource::ref)
+        .containsExactly("HTTPRoute shop/producer", "ServiceEndpoints shop/catalog-v2");
+  }
 }

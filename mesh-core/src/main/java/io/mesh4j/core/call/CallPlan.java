@@ -116,6 +116,20 @@ public interface CallPlan {
   @Nullable Attempt mirrorAttempt();
 
   /**
+   * The changes the matched rule (and the backend it chose) makes to the request's headers; the
+   * adapter applies them to the call's headers once, before the first attempt. Reading them
+   * allocates nothing.
+   */
+  default HeaderEdits requestHeaderEdits() {
+    return HeaderEdits.NONE;
+  }
+
+  /** The changes the matched rule makes to the response's headers before the application sees them. */
+  default HeaderEdits responseHeaderEdits() {
+    return HeaderEdits.NONE;
+  }
+
+  /**
    * The next attempt: admitted with an endpoint, or refused with the reason (also {@link
    * MeshFailure.Reason#CANCELLED} once the call was cancelled). The first call gives the first
    * attempt; each later call gives a retry and should follow a settle answer that said to retry.

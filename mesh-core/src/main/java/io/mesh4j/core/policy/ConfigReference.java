@@ -52,6 +52,53 @@ public final class ConfigReference {
                     perTryTimeout: 500ms
             """
           },
+          HTTPRoute.class,
+          new String[] {
+            "Gateway API's HTTP route attached to a Service (GAMMA, `apiVersion:"
+                + " gateway.networking.k8s.io/v1`): calls to the parent Service go to backend Services"
+                + " by the most specific match over every route of that Service. mesh4j reads the"
+                + " subset below and refuses any other field with its path; see docs/gateway-api.md.",
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata:
+              name: catalog-canary
+              namespace: shop
+            spec:
+              parentRefs:
+                - {group: "", kind: Service, name: catalog}
+              rules:
+                - matches:
+                    - headers: [{name: x-canary, value: "true"}]
+                  backendRefs: [{name: catalog-v2, port: 8080}]
+                - backendRefs:
+                    - {name: catalog-v1, port: 8080, weight: 90}
+                    - {name: catalog-v2, port: 8080, weight: 10}
+                  timeouts: {request: 2s, backendRequest: 500ms}
+            """
+          },
+          GRPCRoute.class,
+          new String[] {
+            "Gateway API's gRPC route attached to a Service (GAMMA, `apiVersion:"
+                + " gateway.networking.k8s.io/v1`), matching gRPC service, method and metadata.",
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata:
+              name: catalog-canary
+              namespace: shop
+            spec:
+              parentRefs:
+                - {group: "", kind: Service, name: catalog}
+              rules:
+                - matches:
+                    - method: {service: shop.Catalog, method: GetItem}
+                  backendRefs:
+                    - {name: catalog-v1, port: 8080, weight: 90}
+                    - {name: catalog-v2, port: 8080, weight: 10}
+                - backendRefs: [{name: catalog-v1, port: 8080}]
+            """
+          },
           DestinationPolicy.class,
           new String[] {
             "Protects and balances calls to one destination service: load balancing, circuit breaking,"
@@ -126,7 +173,9 @@ public final class ConfigReference {
     StringBuilder md = new StringBuilder();
     md.append("Every resource has `apiVersion: ")
         .append(MeshResource.API_VERSION)
-        .append("`, a `kind`, `metadata` and a `spec`; one YAML file may hold several, separated by `---`.")
+        .append("` (Gateway API routes: `")
+        .append(HTTPRoute.GATEWAY_API_VERSION)
+        .append("`), a `kind`, `metadata` and a `spec`; one YAML file may hold several, separated by `---`.")
         .append(" Unknown fields are errors. Kubernetes-managed metadata (`uid`, `resourceVersion`, ...)")
         .append(" and a top-level `status` are ignored.\n\n")
         .append("Durations are whole numbers with units `h`, `m`, `s`, `ms`, `us`, `ns`, largest first:")
@@ -149,7 +198,8 @@ public final class ConfigReference {
         .append(" aliases of mappings or sequences per file. Files must be UTF-8.\n\n");
     md.append("### Common fields\n\n");
     header(md);
-    md.append("| `apiVersion` | string | yes |  |  | Always `").append(MeshResource.API_VERSION).append("`. |\n");
+    md.append("| `apiVersion` | string | yes |  |  | `").append(MeshResource.API_VERSION)
+        .append("`; `").append(HTTPRoute.GATEWAY_API_VERSION).append("` for `HTTPRoute` and `GRPCRoute`. |\n");
     md.append("| `kind` | string | yes |  |  | One of ");
     List<Class<? extends MeshResource>> kinds = PolicyReader.kindClasses();
     for (int i = 0; i < kinds.size(); i++) {

@@ -224,7 +224,7 @@ public final class PolicyReader {
       @SuppressWarnings("unchecked")
       Map<String, @Nullable Object> fields = (Map<String, @Nullable Object>) Binder.toTree(resource);
       Map<String, @Nullable Object> document = new LinkedHashMap<>();
-      document.put("apiVersion", YamlTree.Scalar.string(MeshResource.API_VERSION));
+      document.put("apiVersion", YamlTree.Scalar.string(resource.apiVersion()));
       document.put("kind", YamlTree.Scalar.string(resource.kind()));
       document.putAll(fields);
       bindDocument(document, origin + " (" + resource.kind() + ")", reading);
@@ -297,12 +297,13 @@ public final class PolicyReader {
 
     int before = problems.size();
     Object apiVersion = document.get("apiVersion");
-    if (apiVersion == null || !MeshResource.API_VERSION.equals(apiVersion.toString())) {
+    String expectedVersion = type == null ? MeshResource.API_VERSION : apiVersion(type);
+    if (apiVersion == null || !expectedVersion.equals(apiVersion.toString())) {
       problems.add(
           new Problem(
               ref,
               "apiVersion",
-              "must be " + MeshResource.API_VERSION,
+              "must be " + expectedVersion,
               apiVersion == null ? null : Binder.describeNode(apiVersion)));
     }
     if (kindNode == null) {
@@ -357,6 +358,11 @@ public final class PolicyReader {
       kinds.put(c.getSimpleName(), c.asSubclass(MeshResource.class));
     }
     return kinds;
+  }
+
+  /** The API group and version documents of {@code kind} must declare. */
+  static String apiVersion(Class<? extends MeshResource> kind) {
+    return kind == HTTPRoute.class || kind == GRPCRoute.class ? HTTPRoute.GATEWAY_API_VERSION : MeshResource.API_VERSION;
   }
 
   /** Kinds in the order {@link MeshResource} permits them; used by the reference as well. */

@@ -118,7 +118,17 @@ public final class PolicySet {
     return ofKind(MeshConfig.class).stream().findFirst();
   }
 
-  private <T extends MeshResource> List<T> ofKind(Class<T> kind) {
+  /** The Gateway API HTTP routes, in the order they were read. */
+  public List<HTTPRoute> httpRoutes() {
+    return ofKind(HTTPRoute.class);
+  }
+
+  /** The Gateway API gRPC routes, in the order they were read. */
+  public List<GRPCRoute> grpcRoutes() {
+    return ofKind(GRPCRoute.class);
+  }
+
+  <T extends MeshResource> List<T> ofKind(Class<T> kind) {
     List<T> out = new ArrayList<>();
     for (MeshResource r : resources) {
       if (kind.isInstance(r)) {

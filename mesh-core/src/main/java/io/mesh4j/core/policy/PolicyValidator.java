@@ -93,6 +93,7 @@ final class PolicyValidator {
     Map<String, ServiceEndpoints> endpointLists = new HashMap<>();
     MeshConfig firstMeshConfig = null;
     List<Runnable> afterwards = new ArrayList<>();
+    List<MeshResource> gatewayRoutes = new ArrayList<>();
 
     for (MeshResource resource : resources) {
       String ref = resource.ref();
@@ -114,6 +115,12 @@ final class PolicyValidator {
       } else if (resource instanceof ServiceEndpoints endpoints) {
         checkEndpoints(endpoints);
         unique(endpointLists, endpoints.spec().service(), endpoints, "spec.service", "the service");
+      } else if (resource instanceof HTTPRoute route) {
+        checkHttpRoute(route);
+        gatewayRoutes.add(route);
+      } else if (resource instanceof GRPCRoute route) {
+        checkGrpcRoute(route);
+        gatewayRoutes.add(route);
       } else if (resource instanceof MeshConfig config) {
         if (firstMeshConfig == null) {
           firstMeshConfig = config;
@@ -124,6 +131,19 @@ final class PolicyValidator {
     }
     afterwards.forEach(Runnable::run);
     allRoutes.forEach(this::checkSubsetsUsed);
+    for (MeshResource r : gatewayRoutes) {
+      List<HTTPRoute.ParentReference> parents =
+          r instanceof HTTPRoute h ? h.spec().parentRefs() : ((GRPCRoute) r).spec().parentRefs();
+      for (int i = 0; i < parents.size(); i++) {
+        HTTPRoute.ParentReference p = parents.get(i);
+        String service = p.name() + "." + (p.namespace() == null ? r.metadata().namespace() : p.namespace());
+        TrafficRoute other = routes.get(service);
+        if (other != null) {
+          add(r.ref(), "spec.parentRefs[" + i + "]",
+              "must not name a Service that " + other.ref() + " routes; route a Service one way or the other", service);
+        }
+      }
+    }
   }
 
   private <R extends MeshResource> void unique(
@@ -179,7 +199,7 @@ final class PolicyValidator {
       if (catchAll < 0 && matchesEveryCall(rule)) {
         catchAll = i;
       }
-      checkBackends(ref, path, rule.backends(), spec.destination(), defined);
+      checkBackends(ref, path, rule.backends(), spec.destination(), defined, routes, afterwards);
       if (rule.retries() != null) {
         checkRetry(ref, path, rule.retries(), rule.timeout());
       }
@@ -188,6 +208,18 @@ final class PolicyValidator {
       }
       if (rule.fault() != null) {
         checkFault(ref, path + ".fault", rule.fault());
+      }
+      if (rule.requestHeaders() != null) {
+        checkHeaderEdits(ref, path + ".requestHeaders", rule.requestHeaders());
+      }
+      if (rule.responseHeaders() != null) {
+        checkHeaderEdits(ref, path + ".responseHeaders", rule.responseHeaders());
+      }
+      for (int b = 0; b < rule.backends().size(); b++) {
+        TrafficRoute.HeaderEdits edits = rule.backends().get(b).requestHeaders();
+        if (edits != null) {
+          checkHeaderEdits(ref, path + ".backends[" + b + "].requestHeaders", edits);
+        }
       }
       TrafficRoute.Mirror mirror = rule.mirror();
       if (mirror != null && mirror.subset() != null) {
@@ -200,13 +232,13 @@ final class PolicyValidator {
             add(ref, mirrorPath, "must name a subset defined in the route " + definedText(defined), subset);
           }
         } else {
-          afterwards.add(() -> checkMirrorTarget(ref, mirrorPath, target, subset, routes));
+          afterwards.add(() -> checkSubsetOf(ref, mirrorPath, target, subset, routes));
         }
       }
     }
   }
 
-  private void checkMirrorTarget(
+  private void checkSubsetOf(
       String ref, String path, String target, String subset, Map<String, TrafficRoute> routes) {
     TrafficRoute targetRoute = routes.get(target);
     if (targetRoute == null) {
@@ -238,7 +270,13 @@ final class PolicyValidator {
   }
 
   private void checkBackends(
-      String ref, String rulePath, List<TrafficRoute.Backend> backends, String destination, List<String> defined) {
+      String ref,
+      String rulePath,
+      List<TrafficRoute.Backend> backends,
+      String destination,
+      List<String> defined,
+      Map<String, TrafficRoute> routes,
+      List<Runnable> afterwards) {
     String path = rulePath + ".backends";
     if (backends.isEmpty()) {
       add(ref, path, "must not be empty", null);
@@ -248,7 +286,15 @@ final class PolicyValidator {
     for (int i = 0; i < backends.size(); i++) {
       TrafficRoute.Backend backend = backends.get(i);
       anyWeight |= backend.weight() > 0;
-      if (backend.subset() != null) {
+      String target = backend.destination();
+      if (target != null && !target.equals(destination)) {
+        String subset = backend.subset();
+        if (subset != null) {
+          usedSubsets.add(target + "#" + subset);
+          String subsetPath = path + "[" + i + "].subset";
+          afterwards.add(() -> checkSubsetOf(ref, subsetPath, target, subset, routes));
+        }
+      } else if (backend.subset() != null) {
         usedSubsets.add(destination + "#" + backend.subset());
         if (!defined.contains(backend.subset())) {
           add(
@@ -303,6 +349,240 @@ final class PolicyValidator {
           path,
           "must set exactly one of " + String.join(", ", names),
           set.isEmpty() ? "none" : String.join(", ", set));
+    }
+  }
+
+  // ---- Gateway API routes
+
+  private static final java.util.Set<String> HTTP_METHODS =
+      java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+  private void checkHttpRoute(HTTPRoute route) {
+    String ref = route.ref();
+    checkParents(ref, route.spec().parentRefs());
+    List<HTTPRoute.Rule> rules = route.spec().rules();
+    for (int i = 0; i < rules.size(); i++) {
+      HTTPRoute.Rule rule = rules.get(i);
+      String path = "spec.rules[" + i + "]";
+      List<HTTPRoute.Match> matches = rule.matches() == null ? List.of() : rule.matches();
+      for (int j = 0; j < matches.size(); j++) {
+        HTTPRoute.Match m = matches.get(j);
+        String matchPath = path + ".matches[" + j + "]";
+        HTTPRoute.PathMatch p = m.path();
+        if (p != null) {
+          if (p.type() == HTTPRoute.PathMatchType.RegularExpression) {
+            checkRegex(ref, matchPath + ".path.value", p.value());
+          } else if (!p.value().startsWith("/")) {
+            add(ref, matchPath + ".path.value", "must be a path starting with '/'", p.value());
+          }
+        }
+        String method = m.method();
+        if (method != null && !HTTP_METHODS.contains(method)) {
+          add(ref, matchPath + ".method", "must be one of " + new java.util.TreeSet<>(HTTP_METHODS), method);
+        }
+        checkGatewayHeaders(ref, matchPath, m.headers());
+      }
+      checkFilters(ref, path, rule.filters(), false);
+      checkBackendRefs(ref, path, rule.backendRefs());
+      HTTPRoute.Timeouts t = rule.timeouts();
+      if (t != null && t.request() != null && t.backendRequest() != null && t.backendRequest().compareTo(t.request()) > 0) {
+        add(ref, path + ".timeouts.backendRequest", "must not be longer than timeouts.request, " + Durations.format(t.request()),
+            Durations.format(t.backendRequest()));
+      }
+    }
+  }
+
+  private void checkGrpcRoute(GRPCRoute route) {
+    String ref = route.ref();
+    checkParents(ref, route.spec().parentRefs());
+    List<GRPCRoute.Rule> rules = route.spec().rules();
+    for (int i = 0; i < rules.size(); i++) {
+      GRPCRoute.Rule rule = rules.get(i);
+      String path = "spec.rules[" + i + "]";
+      List<GRPCRoute.Match> matches = rule.matches() == null ? List.of() : rule.matches();
+      for (int j = 0; j < matches.size(); j++) {
+        GRPCRoute.Match m = matches.get(j);
+        String matchPath = path + ".matches[" + j + "]";
+        GRPCRoute.MethodMatch method = m.method();
+        if (method != null) {
+          if (method.type() != GRPCRoute.MethodMatchType.Exact) {
+            add(ref, matchPath + ".method.type", "must be Exact; mesh4j does not implement RegularExpression yet", method.type().name());
+          } else if (method.service() == null && method.method() == null) {
+            add(ref, matchPath + ".method", "must set service, method or both", null);
+          }
+        }
+        checkGatewayHeaders(ref, matchPath, m.headers());
+      }
+      checkFilters(ref, path, rule.filters(), false);
+      checkBackendRefs(ref, path, rule.backendRefs());
+    }
+  }
+
+  private void checkParents(String ref, List<HTTPRoute.ParentReference> parents) {
+    if (parents.isEmpty()) {
+      add(ref, "spec.parentRefs", "must name at least one Service", "[]");
+    }
+    for (int i = 0; i < parents.size(); i++) {
+      HTTPRoute.ParentReference p = parents.get(i);
+      checkServiceRef(ref, "spec.parentRefs[" + i + "]", p.group(), p.kind(), p.name(), p.namespace(),
+          "mesh4j attaches routes to Services (GAMMA), not to Gateways");
+    }
+  }
+
+  private void checkBackendRefs(String ref, String rulePath, @Nullable List<HTTPRoute.BackendRef> backends) {
+    if (backends == null) {
+      return;
+    }
+    for (int i = 0; i < backends.size(); i++) {
+      HTTPRoute.BackendRef b = backends.get(i);
+      checkServiceRef(ref, rulePath + ".backendRefs[" + i + "]", b.group(), b.kind(), b.name(), b.namespace(),
+          "mesh4j sends to Services");
+      checkFilters(ref, rulePath + ".backendRefs[" + i + "]", b.filters(), true);
+    }
+  }
+
+  private void checkServiceRef(
+      String ref, String path, String group, String kind, String name, @Nullable String namespace, String why) {
+    if (!group.isEmpty() && !group.equals("core")) {
+      add(ref, path + ".group", "must be \"\" (the core group): " + why, group);
+    }
+    if (!kind.equals("Service")) {
+      add(ref, path + ".kind", "must be Service: " + why, kind);
+    }
+    if (!DNS_LABEL.matcher(name).matches()) {
+      add(ref, path + ".name", "must be a Service name (a DNS label)", name);
+    }
+    if (namespace != null && !DNS_LABEL.matcher(namespace).matches()) {
+      add(ref, path + ".namespace", "must be a namespace (a DNS label)", namespace);
+    }
+  }
+
+  private void checkFilters(String ref, String ownerPath, @Nullable List<HTTPRoute.Filter> filters, boolean backend) {
+    if (filters == null) {
+      return;
+    }
+    for (int i = 0; i < filters.size(); i++) {
+      HTTPRoute.Filter f = filters.get(i);
+      String path = ownerPath + ".filters[" + i + "]";
+      boolean request = f.type().equals("RequestHeaderModifier");
+      boolean response = f.type().equals("ResponseHeaderModifier") && !backend;
+      if (!request && !response) {
+        add(ref, path + ".type",
+            backend
+                ? "must be RequestHeaderModifier, the one filter mesh4j implements on a backend"
+                : "must be RequestHeaderModifier or ResponseHeaderModifier; mesh4j does not implement other filters yet",
+            f.type());
+        continue;
+      }
+      String wanted = request ? "requestHeaderModifier" : "responseHeaderModifier";
+      TrafficRoute.HeaderEdits edits = request ? f.requestHeaderModifier() : f.responseHeaderModifier();
+      TrafficRoute.HeaderEdits other = request ? f.responseHeaderModifier() : f.requestHeaderModifier();
+      if (edits == null) {
+        add(ref, path + "." + wanted, "is required by type " + f.type(), null);
+      } else {
+        checkHeaderEdits(ref, path + "." + wanted, edits);
+      }
+      if (other != null) {
+        add(ref, path, "must configure only " + wanted + " for type " + f.type(), null);
+      }
+    }
+  }
+
+  /** Names headers a route may not touch: the transport and gRPC own them. */
+  private static final java.util.Set<String> RESERVED_HEADERS =
+      java.util.Set.of("host", "content-length", "content-type", "transfer-encoding", "connection", "upgrade", "te",
+          "keep-alive", "proxy-connection", "user-agent");
+
+  private static final int MAX_HEADER_EDITS = 16;
+
+  private void checkHeaderEdits(String ref, String path, TrafficRoute.HeaderEdits edits) {
+    checkHeaders(ref, path + ".set", edits.set());
+    checkHeaders(ref, path + ".add", edits.add());
+    List<String> remove = edits.remove() == null ? List.of() : edits.remove();
+    if (remove.size() > MAX_HEADER_EDITS) {
+      add(ref, path + ".remove", "must have at most " + MAX_HEADER_EDITS + " names", Integer.toString(remove.size()));
+    }
+    for (int i = 0; i < remove.size(); i++) {
+      checkHeaderName(ref, path + ".remove[" + i + "]", remove.get(i));
+    }
+  }
+
+  private void checkHeaders(String ref, String path, @Nullable List<TrafficRoute.Header> headers) {
+    if (headers == null) {
+      return;
+    }
+    if (headers.size() > MAX_HEADER_EDITS) {
+      add(ref, path, "must have at most " + MAX_HEADER_EDITS + " headers", Integer.toString(headers.size()));
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < headers.size(); i++) {
+      TrafficRoute.Header h = headers.get(i);
+      String at = path + "[" + i + "]";
+      if (checkHeaderName(ref, at + ".name", h.name()) && !seen.add(h.name().toLowerCase(java.util.Locale.ROOT))) {
+        add(ref, at + ".name", "must be unique in the list (case-insensitive)", h.name());
+      }
+      for (int c = 0; c < h.value().length(); c++) {
+        char ch = h.value().charAt(c);
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f || ch > 0xff) {
+          // A CR or LF would let a route write headers of its choosing into the request.
+          add(ref, at + ".value", "must be visible ASCII, spaces or tabs (no control characters)", escaped(h.value()));
+          break;
+        }
+      }
+      if (h.value().length() > 4096) {
+        add(ref, at + ".value", "must have at most 4096 characters", h.value().length() + " characters");
+      }
+    }
+  }
+
+  /** {@code value} with control characters written as escapes, so a message stays one line. */
+  private static String escaped(String value) {
+    StringBuilder sb = new StringBuilder();
+    int i = 0;
+    for (; i < value.length() && sb.length() < 80; i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\r' -> sb.append("\\r");
+        case '\n' -> sb.append("\\n");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return i < value.length() ? sb + "..." : sb.toString();
+  }
+
+  /** Whether the name is one a route may write; reports why not otherwise. */
+  private boolean checkHeaderName(String ref, String path, String name) {
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    if (!HTTP_TOKEN.matcher(name).matches()) {
+      add(ref, path, "must be a header name (an HTTP token)", name);
+      return false;
+    }
+    if (RESERVED_HEADERS.contains(lower) || lower.startsWith("grpc-") || lower.endsWith("-bin")) {
+      add(ref, path, "must not be a header the transport or gRPC owns (host, content-type, te, grpc-*, *-bin, ...)", name);
+      return false;
+    }
+    return true;
+  }
+
+  private void checkGatewayHeaders(String ref, String matchPath, @Nullable List<HTTPRoute.HeaderMatch> headers) {
+    if (headers == null) {
+      return;
+    }
+    for (int k = 0; k < headers.size(); k++) {
+      HTTPRoute.HeaderMatch h = headers.get(k);
+      String path = matchPath + ".headers[" + k + "]";
+      if (!HTTP_TOKEN.matcher(h.name()).matches()) {
+        add(ref, path + ".name", "must be a header name (an HTTP token)", h.name());
+      }
+      if (h.type() == HTTPRoute.HeaderMatchType.RegularExpression) {
+        checkRegex(ref, path + ".value", h.value());
+      }
     }
   }
 

@@ -24,7 +24,7 @@ public final class PolicyWriter {
     @SuppressWarnings("unchecked")
     Map<String, @Nullable Object> fields = (Map<String, @Nullable Object>) Binder.toTree(resource);
     Map<String, @Nullable Object> document = new LinkedHashMap<>();
-    document.put("apiVersion", YamlTree.Scalar.string(MeshResource.API_VERSION));
+    document.put("apiVersion", YamlTree.Scalar.string(resource.apiVersion()));
     document.put("kind", YamlTree.Scalar.string(resource.kind()));
     document.putAll(fields);
     return YamlTree.emit(document);

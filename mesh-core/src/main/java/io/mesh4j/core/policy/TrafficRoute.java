@@ -51,7 +51,22 @@ public record TrafficRoute(
           @Nullable Hedging hedging,
       @Field(doc = "Fault injection for testing resilience.") @Nullable Fault fault,
       @Field(doc = "Copies of calls sent to a shadow backend; responses are discarded.")
-          @Nullable Mirror mirror) {}
+          @Nullable Mirror mirror,
+      @Field(doc = "Changes to the request's headers (gRPC metadata), made after matching.")
+          @Nullable HeaderEdits requestHeaders,
+      @Field(doc = "Changes to the response's headers (gRPC metadata) before the application sees them.")
+          @Nullable HeaderEdits responseHeaders) {}
+
+  /** Changes to headers, applied in the order set, add, remove. */
+  public record HeaderEdits(
+      @Field(doc = "Headers to set, replacing every value they had.") @Nullable List<Header> set,
+      @Field(doc = "Headers to add, keeping the values they had.") @Nullable List<Header> add,
+      @Field(doc = "Names of headers to remove.") @Nullable List<String> remove) {}
+
+  /** One header. */
+  public record Header(
+      @Field(doc = "Name, case-insensitive.", required = true) String name,
+      @Field(doc = "Value.", required = true) String value) {}
 
   /** Conditions a call must all meet; absent conditions always hold. */
   public record Match(
@@ -83,10 +98,14 @@ public record TrafficRoute(
 
   /** A weighted share of a rule's traffic. */
   public record Backend(
+      @Field(doc = "Another service to send the share to, `name.namespace` (e.g. a canary's `catalog-v2`); absent means the route's destination.")
+          @ServiceName @Nullable String destination,
       @Field(doc = "Subset name; absent means every endpoint of the destination.")
           @Nullable String subset,
       @Field(doc = "Relative weight; any size, 0 sends nothing.", defaultValue = "1", min = 0)
-          Integer weight) {}
+          Integer weight,
+      @Field(doc = "Changes to the request's headers when this backend is chosen, after the rule's.")
+          @Nullable HeaderEdits requestHeaders) {}
 
   /**
    * Retry policy of a rule. A retry waits the backoff, or longer when the server pushed back

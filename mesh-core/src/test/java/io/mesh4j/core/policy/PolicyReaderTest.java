@@ -117,7 +117,7 @@ class PolicyReaderTest {
             """);
     assertThat(result.problems()).isEmpty();
     TrafficRoute.Rule second = ((TrafficRoute) result.resources().get(0)).spec().rules().get(1);
-    assertThat(second.backends()).containsExactly(new TrafficRoute.Backend(null, 2));
+    assertThat(second.backends()).containsExactly(new TrafficRoute.Backend(null, null, 2, null));
     assertThat(second.retries().attempts()).isEqualTo(2);
     assertThat(second.retries().perTryTimeout()).isEqualTo(Duration.ofSeconds(1));
   }

@@ -49,7 +49,7 @@ class PolicySetTest {
     assertThat(route.spec().destination()).isEqualTo("catalog.shop");
     List<TrafficRoute.Rule> rules = route.spec().rules();
     assertThat(rules.get(0).matches().get(0).headers().get(0).exact()).isEqualTo("true");
-    assertThat(rules.get(0).backends()).containsExactly(new TrafficRoute.Backend("v2", 1));
+    assertThat(rules.get(0).backends()).containsExactly(new TrafficRoute.Backend(null, "v2", 1, null));
     TrafficRoute.Retry retry = rules.get(1).retries();
     assertThat(retry.attempts()).isEqualTo(3);
     assertThat(retry.perTryTimeout()).isEqualTo(Duration.ofMillis(300));
@@ -108,7 +108,7 @@ class PolicySetTest {
             spec: {destination: b.elsewhere, rules: [{backends: [{weight: 3}]}]}
             """);
     assertThat(set.routes()).extracting(r -> r.spec().destination()).containsExactly("a.default", "b.elsewhere");
-    assertThat(set.routes().get(1).spec().rules().get(0).backends()).containsExactly(new TrafficRoute.Backend(null, 3));
+    assertThat(set.routes().get(1).spec().rules().get(0).backends()).containsExactly(new TrafficRoute.Backend(null, null, 3, null));
     assertThat(set.version()).isZero();
   }
 
@@ -137,9 +137,11 @@ class PolicySetTest {
                     new TrafficRoute.Rule(
                         null,
                         null,
-                        List.of(new TrafficRoute.Backend(null, null)),
+                        List.of(new TrafficRoute.Backend(null, null, null, null)),
                         Duration.ofMillis(1500),
                         new TrafficRoute.Retry(2, null, null, null, null, null),
+                        null,
+                        null,
                         null,
                         null,
                         null))));
@@ -173,7 +175,7 @@ class PolicySetTest {
             new TrafficRoute.Spec(
                 "Catalog",
                 null,
-                List.of(new TrafficRoute.Rule(null, null, List.of(new TrafficRoute.Backend("v9", -1)), null, null, null, null, null))));
+                List.of(new TrafficRoute.Rule(null, null, List.of(new TrafficRoute.Backend(null, "v9", -1, null)), null, null, null, null, null, null, null))));
     assertThatThrownBy(() -> PolicySet.of(bad, null))
         .isInstanceOfSatisfying(
             InvalidPolicyException.class,

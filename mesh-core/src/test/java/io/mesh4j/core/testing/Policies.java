@@ -115,7 +115,13 @@ public final class Policies {
     }
 
     public RuleBuilder backend(String subset, int weight) {
-      backends.add(new TrafficRoute.Backend(subset, weight));
+      backends.add(new TrafficRoute.Backend(null, subset, weight, null));
+      return this;
+    }
+
+    /** A backend on another service ({@code subset} of it, or all its endpoints when null). */
+    public RuleBuilder serviceBackend(String destination, String subset, int weight) {
+      backends.add(new TrafficRoute.Backend(destination, subset, weight, null));
       return this;
     }
 
@@ -158,9 +164,9 @@ public final class Policies {
 
     public TrafficRoute.Rule build() {
       List<TrafficRoute.Backend> bs =
-          backends.isEmpty() ? List.of(new TrafficRoute.Backend(null, 1)) : backends;
+          backends.isEmpty() ? List.of(new TrafficRoute.Backend(null, null, 1, null)) : backends;
       return new TrafficRoute.Rule(
-          name, matches.isEmpty() ? null : matches, bs, timeout, retries, hedging, fault, mirror);
+          name, matches.isEmpty() ? null : matches, bs, timeout, retries, hedging, fault, mirror, null, null);
     }
   }
 

@@ -2,6 +2,7 @@ package io.mesh4j.core.engine.compile;
 
 import com.google.re2j.PatternSyntaxException;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.balance.EndpointSet;
@@ -20,6 +21,8 @@ import io.mesh4j.core.engine.runtime.EngineContext;
 import io.mesh4j.core.engine.runtime.MeshSnapshot;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.policy.DestinationPolicy;
+import io.mesh4j.core.policy.GatewayRoutes;
+import io.mesh4j.core.policy.GatewayRoutes.SourcedRule;
 import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.Metadata;
 import io.mesh4j.core.policy.PolicySet;
@@ -39,8 +42,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a validated {@link PolicySet} into a {@link MeshSnapshot}: endpoints into arrays with
- * their long-lived health, subsets into endpoint sets with balancers and guards, rules into
- * matchers and cumulative weights. Whatever cannot be compiled (an unknown subset, a bad regular
+ * their long-lived health, subsets into endpoint sets with balancers and guards, rules (of
+ * {@code TrafficRoute}s and, through {@link GatewayRoutes}, of Gateway API routes) into matchers
+ * and cumulative weights. Whatever cannot be compiled (an unknown subset, a bad regular
  * expression, consistent hashing without a header, an unknown {@code retryOn} entry) becomes a
  * {@link Problem}, and the set is refused as a whole.
  *
@@ -118,9 +122,18 @@ public final class SnapshotCompiler {
           .addAll(se.spec().endpoints());
     }
     Map<String, List<TrafficRoute>> routes = new LinkedHashMap<>();
+    Map<String, List<SourcedRule>> rules = new LinkedHashMap<>();
     for (TrafficRoute r : set.routes()) {
       routes.computeIfAbsent(r.spec().destination(), k -> new ArrayList<>()).add(r);
+      List<TrafficRoute.Rule> rs = r.spec().rules();
+      for (int i = 0; i < rs.size(); i++) {
+        rules.computeIfAbsent(r.spec().destination(), k -> new ArrayList<>())
+            .add(new SourcedRule(r.ref(), "spec.rules[" + i + "]", rs.get(i)));
+      }
     }
+    // The validator refuses a destination routed both ways, so these lists start empty.
+    GatewayRoutes.rulesByParent(set).forEach(
+        (parent, rs) -> rules.computeIfAbsent(parent, k -> new ArrayList<>()).addAll(rs));
     Map<String, DestinationPolicy> policies = new LinkedHashMap<>();
     Map<String, MeshSnapshot.InboundService> inbound = new HashMap<>();
     for (DestinationPolicy p : set.destinationPolicies()) {
@@ -145,8 +158,19 @@ public final class SnapshotCompiler {
 
     Set<String> names = new LinkedHashSet<>();
     names.addAll(endpoints.keySet());
-    names.addAll(routes.keySet());
+    names.addAll(rules.keySet());
     names.addAll(policies.keySet());
+    // A service only a rule sends to is a destination too, so its share fails as "no endpoints".
+    for (List<SourcedRule> rs : rules.values()) {
+      for (SourcedRule r : rs) {
+        for (TrafficRoute.Backend b : r.rule().backends()) {
+          if (b.destination() != null) {
+            names.add(Objects.requireNonNull(b.destination()));
+          }
+        }
+      }
+    }
+    List<ServiceBackend> serviceBackends = new ArrayList<>();
     Map<String, DestinationRuntime> destinations = new HashMap<>();
     for (String name : names) {
       DestinationRuntime d =
@@ -154,14 +178,19 @@ public final class SnapshotCompiler {
               name,
               endpoints.getOrDefault(name, List.of()),
               routes.getOrDefault(name, List.of()),
+              rules.getOrDefault(name, List.of()),
               policies.get(name),
               settings,
               now,
               problems,
-              bindings);
+              bindings,
+              serviceBackends);
       if (d != null) {
         destinations.put(name, d);
       }
+    }
+    if (problems.isEmpty()) {
+      bindServiceBackends(destinations, serviceBackends, problems);
     }
     if (problems.isEmpty()) {
       bindMirrors(destinations);
@@ -180,11 +209,13 @@ public final class SnapshotCompiler {
       String dest,
       List<ServiceEndpoints.Endpoint> rawEndpoints,
       List<TrafficRoute> routes,
+      List<SourcedRule> sourcedRules,
       @Nullable DestinationPolicy policy,
       MeshConfig.Spec settings,
       long now,
       List<Problem> problems,
-      List<Runnable> bindings) {
+      List<Runnable> bindings,
+      List<ServiceBackend> serviceBackends) {
     DestinationPolicy.Spec spec = policy == null ? DEFAULTS : policy.spec();
     DestinationPolicy.LoadBalancer lb = spec.loadBalancer();
     DestinationPolicy.OutlierDetection od = spec.outlierDetection();
@@ -313,22 +344,19 @@ public final class SnapshotCompiler {
     }
 
     List<CompiledRule> rules = new ArrayList<>();
-    int ruleIndex = 0;
-    for (TrafficRoute r : routes) {
-      List<TrafficRoute.Rule> rs = r.spec().rules();
-      for (int i = 0; i < rs.size(); i++, ruleIndex++) {
-        CompiledRule cr =
-            compileRule(dest, r, rs.get(i), "spec.rules[" + i + "]", ruleIndex, all, backends,
-                settings.maxRegexInputBytes(), problems);
-        if (cr != null) {
-          rules.add(cr);
-        }
+    for (int ruleIndex = 0; ruleIndex < sourcedRules.size(); ruleIndex++) {
+      SourcedRule r = sourcedRules.get(ruleIndex);
+      CompiledRule cr =
+          compileRule(dest, r.ref(), r.rule(), r.path(), ruleIndex, all, backends,
+              settings.maxRegexInputBytes(), problems, serviceBackends);
+      if (cr != null) {
+        rules.add(cr);
       }
     }
     CompiledRule defaultRule =
         new CompiledRule(
             "default", null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
-            null, 0);
+            null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null);
 
     RetryBudget budget =
         registry.obtain(
@@ -359,6 +387,30 @@ public final class SnapshotCompiler {
         settings.defaultUnaryTimeout());
   }
 
+  /** A rule's backend that is another service (or a subset of one), bound once all are compiled. */
+  private record ServiceBackend(
+      CompiledRule rule, int index, String destination, @Nullable String subset, String ref, String path) {}
+
+  /**
+   * Gives every rule its backends on other services: that service's endpoints (or subset), with
+   * its own balancer, breaker and outlier detection, named {@code service} or {@code
+   * service/subset} in telemetry. The service's own routes do not apply: a call is routed once.
+   */
+  private static void bindServiceBackends(
+      Map<String, DestinationRuntime> destinations, List<ServiceBackend> pending, List<Problem> problems) {
+    for (ServiceBackend p : pending) {
+      DestinationRuntime target = destinations.get(p.destination());
+      Backend b = target == null ? null : target.backend(p.subset());
+      if (b == null) {
+        // The validator names undefined subsets first; this is the last line of defence.
+        problems.add(new Problem(p.ref(), p.path(), "must name a subset defined for " + p.destination(), p.subset()));
+        continue;
+      }
+      String label = p.subset() == null ? p.destination() : p.destination() + "/" + p.subset();
+      p.rule().bindBackend(p.index(), new Backend(label, b.endpoints(), b.guard()));
+    }
+  }
+
   /**
    * Points every mirroring rule at the backend its copies go to, once all destinations are
    * compiled (a rule may mirror into any of them). A shadow the snapshot does not know stays
@@ -376,7 +428,7 @@ public final class SnapshotCompiler {
           continue;
         }
         String subset = target.subset();
-        Backend b = shadow.mirrorBackend(subset);
+        Backend b = shadow.backend(subset);
         if (b != null) {
           rule.bindMirror(b);
         }
@@ -416,45 +468,53 @@ public final class SnapshotCompiler {
 
   private @Nullable CompiledRule compileRule(
       String dest,
-      TrafficRoute route,
+      String ref,
       TrafficRoute.Rule rule,
       String path,
       int index,
       Backend all,
       Map<String, Backend> subsets,
       int maxRegexInput,
-      List<Problem> problems) {
+      List<Problem> problems,
+      List<ServiceBackend> serviceBackends) {
     int before = problems.size();
     List<TrafficRoute.Backend> bs = rule.backends();
     Backend[] backends = new Backend[bs.size()];
     int[] weights = new int[bs.size()];
+    List<Integer> foreign = new ArrayList<>();
     for (int j = 0; j < bs.size(); j++) {
       TrafficRoute.Backend b = bs.get(j);
       String subset = b.subset();
+      weights[j] = b.weight();
+      if (b.destination() != null && !dest.equals(b.destination())) {
+        // Bound to the other service's backend once every destination is compiled.
+        backends[j] = all;
+        foreign.add(j);
+        continue;
+      }
       Backend target = subset == null ? all : subsets.get(subset);
       if (target == null) {
         problems.add(
             new Problem(
-                route.ref(),
+                ref,
                 path + ".backends[" + j + "].subset",
                 "must name a subset defined in spec.subsets",
                 subset));
         continue;
       }
       backends[j] = target;
-      weights[j] = b.weight();
     }
     if (bs.isEmpty()) {
-      problems.add(new Problem(route.ref(), path + ".backends", "must not be empty", "[]"));
+      problems.add(new Problem(ref, path + ".backends", "must not be empty", "[]"));
     }
     TrafficRoute.Retry retry = rule.retries();
     TrafficRoute.Hedging hedging = rule.hedging();
     // The validator refuses a rule with both.
     RetryPolicy retryPolicy =
         retry != null
-            ? RetryPolicy.compile(retry, route.ref(), path + ".retries", problems)
+            ? RetryPolicy.compile(retry, ref, path + ".retries", problems)
             : hedging != null
-                ? RetryPolicy.compileHedging(hedging, route.ref(), path + ".hedging", problems)
+                ? RetryPolicy.compileHedging(hedging, ref, path + ".hedging", problems)
                 : null;
     TrafficRoute.Fault fault = rule.fault();
     TrafficRoute.Mirror mirror = rule.mirror();
@@ -467,11 +527,22 @@ public final class SnapshotCompiler {
     }
     Duration timeout = rule.timeout();
     String name = rule.name() != null ? Objects.requireNonNull(rule.name()) : "rule-" + index;
+    HeaderEdits requestEdits = edits(rule.requestHeaders());
+    HeaderEdits[] backendEdits = null;
+    for (int j = 0; j < bs.size(); j++) {
+      if (bs.get(j).requestHeaders() != null) {
+        backendEdits = new HeaderEdits[bs.size()];
+        for (int k = 0; k < bs.size(); k++) {
+          backendEdits[k] = requestEdits.then(edits(bs.get(k).requestHeaders()));
+        }
+        break;
+      }
+    }
     if (problems.size() > before) {
       return null;
     }
     try {
-      return new CompiledRule(
+      CompiledRule compiled = new CompiledRule(
           name,
           rule.matches(),
           maxRegexInput,
@@ -481,17 +552,41 @@ public final class SnapshotCompiler {
           retryPolicy,
           fault == null ? null : new FaultPolicy(fault),
           mirrorTarget,
-          mirrorPpm);
+          mirrorPpm,
+          requestEdits,
+          edits(rule.responseHeaders()),
+          backendEdits);
+      for (int j : foreign) {
+        TrafficRoute.Backend b = bs.get(j);
+        serviceBackends.add(new ServiceBackend(compiled, j, Objects.requireNonNull(b.destination()), b.subset(),
+            ref, path + ".backends[" + j + "].subset"));
+      }
+      return compiled;
     } catch (PatternSyntaxException e) {
       // The validator refuses these first, naming the field; this is the last line of defence.
       problems.add(
           new Problem(
-              route.ref(),
+              ref,
               path + ".matches",
               "regular expressions must be valid RE2 syntax: " + e.getMessage(),
               e.getPattern()));
       return null;
     }
+  }
+
+  private static HeaderEdits edits(TrafficRoute.@Nullable HeaderEdits e) {
+    if (e == null) {
+      return HeaderEdits.NONE;
+    }
+    List<String[]> set = new ArrayList<>();
+    List<String[]> add = new ArrayList<>();
+    for (TrafficRoute.Header h : Objects.requireNonNullElse(e.set(), List.<TrafficRoute.Header>of())) {
+      set.add(new String[] {h.name(), h.value()});
+    }
+    for (TrafficRoute.Header h : Objects.requireNonNullElse(e.add(), List.<TrafficRoute.Header>of())) {
+      add.add(new String[] {h.name(), h.value()});
+    }
+    return HeaderEdits.of(set, add, Objects.requireNonNullElse(e.remove(), List.of()));
   }
 
   private static String describe(DestinationPolicy.RateLimit rl) {

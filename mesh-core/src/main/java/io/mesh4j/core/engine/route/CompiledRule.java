@@ -1,6 +1,7 @@
 package io.mesh4j.core.engine.route;
 
 import io.mesh4j.core.base.MeshRandom;
+import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.engine.fault.FaultPolicy;
@@ -12,8 +13,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One route rule compiled for the call path: its matchers, the backends with cumulative weights,
- * and its per-call settings. Immutable once its snapshot is published (the mirror's backend is
- * bound just before); thread-safe.
+ * and its per-call settings. Immutable once its snapshot is published (backends on other services
+ * and the mirror's backend are bound just before); thread-safe.
  */
 public final class CompiledRule {
 
@@ -29,6 +30,11 @@ public final class CompiledRule {
   public final @Nullable FaultPolicy fault;
   public final @Nullable MirrorTarget mirror;
   public final long mirrorPpm;
+  /** Response header changes. */
+  public final HeaderEdits responseEdits;
+  private final HeaderEdits requestEdits;
+  // Parallel to backends, each the rule's request edits then the backend's; null when no backend has any.
+  private final HeaderEdits @Nullable [] backendRequestEdits;
   // Written once by the compiler after every destination is compiled and before the snapshot is
   // published; the snapshot's volatile publication makes it visible to calls.
   private @Nullable Backend mirrorBackend;
@@ -50,7 +56,10 @@ public final class CompiledRule {
       @Nullable RetryPolicy retry,
       @Nullable FaultPolicy fault,
       @Nullable MirrorTarget mirror,
-      long mirrorPpm) {
+      long mirrorPpm,
+      HeaderEdits requestEdits,
+      HeaderEdits responseEdits,
+      HeaderEdits @Nullable [] backendRequestEdits) {
     this.name = name;
     List<TrafficRoute.Match> all = Objects.requireNonNullElse(matches, List.of());
     this.matchers = new CallMatcher[all.size()];
@@ -70,6 +79,31 @@ public final class CompiledRule {
     this.fault = fault;
     this.mirror = mirror;
     this.mirrorPpm = mirrorPpm;
+    this.requestEdits = requestEdits;
+    this.responseEdits = responseEdits;
+    this.backendRequestEdits = backendRequestEdits;
+  }
+
+  /** The request header changes of a call sent to {@code chosen}: the rule's, then the backend's. */
+  @SuppressWarnings("ReferenceEquality") // the backend this rule picked, not an equal one
+  public HeaderEdits requestEdits(@Nullable Backend chosen) {
+    HeaderEdits[] perBackend = backendRequestEdits;
+    if (perBackend != null && chosen != null) {
+      for (int i = 0; i < backends.length; i++) {
+        if (backends[i] == chosen) {
+          return perBackend[i];
+        }
+      }
+    }
+    return requestEdits;
+  }
+
+  /**
+   * Replaces backend {@code index} with another service's; called by the compiler before
+   * publication only.
+   */
+  public void bindBackend(int index, Backend backend) {
+    backends[index] = backend;
   }
 
   /** Names the backend mirror copies go to; called by the compiler before publication only. */

@@ -3,6 +3,7 @@ package io.mesh4j.core.engine.runtime;
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.MirrorTarget;
@@ -97,6 +98,16 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   public @Nullable String subset() {
     Backend b = backend;
     return b == null ? null : b.name();
+  }
+
+  @Override
+  public HeaderEdits requestHeaderEdits() {
+    return rule.requestEdits(backend);
+  }
+
+  @Override
+  public HeaderEdits responseHeaderEdits() {
+    return rule.responseEdits;
   }
 
   @Override

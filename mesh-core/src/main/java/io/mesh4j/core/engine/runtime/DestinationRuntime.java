@@ -28,7 +28,7 @@ public final class DestinationRuntime {
   final List<Endpoint> endpoints;
   /** All endpoints as one backend; where mirror copies without a subset go. */
   final Backend all;
-  /** The named subsets; read when mirrors are resolved, never on the call path. */
+  /** The named subsets; read when mirrors and service backends are bound, never on the call path. */
   final Map<String, Backend> subsets;
   /** The MeshConfig's default unary timeout, here so that planning a call reads one object. */
   final long defaultUnaryTimeoutNanos;
@@ -72,8 +72,11 @@ public final class DestinationRuntime {
     return nanos + "ns";
   }
 
-  /** The backend a mirror to this destination's {@code subset} (null: all endpoints) goes to. */
-  public @Nullable Backend mirrorBackend(@Nullable String subset) {
+  /**
+   * The backend of this destination's {@code subset} (null: all endpoints), for mirrors and
+   * other destinations' rules that send to it; null for a subset no route defines.
+   */
+  public @Nullable Backend backend(@Nullable String subset) {
     return subset == null ? all : subsets.get(subset);
   }
 

@@ -100,6 +100,9 @@ public abstract class ClientAdapterConformance {
   /** What a success reads as: {@code OK} or {@code 200}. */
   protected abstract String okStatus();
 
+  /** The Gateway API route of the adapter's protocol: {@code GRPCRoute} or {@code HTTPRoute}. */
+  protected abstract String gatewayRouteKind();
+
   // --- the mesh every case runs on
 
   protected final FakeTicker ticker = new FakeTicker();
@@ -623,6 +626,89 @@ public abstract class ClientAdapterConformance {
         .contains("adaptive limit 2");
     first.cancel();
     second.cancel();
+  }
+
+  @Test
+  void aGatewayRouteSendsHeaderMatchedCallsToOneBackendServiceAndTheRestToAnother() throws Exception {
+    Peer stable = closing(peer("stable"));
+    Peer canary = closing(peer("canary"));
+    Client client = closing(client(mesh(FakeSleeper.automatic(ticker))));
+    apply(
+        serviceEndpoints("catalog-v1", stable)
+            + serviceEndpoints("catalog-v2", canary)
+            + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: %s
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: catalog}]
+              rules:
+                - backendRefs: [{name: catalog-v1, port: %d}]
+                - matches: [{headers: [{name: x-canary, value: "yes"}]}]
+                  backendRefs: [{name: catalog-v2, port: %d}]
+            """.formatted(gatewayRouteKind(), stable.port(), canary.port()));
+
+    // The header match outranks the catch-all written before it.
+    assertThat(client.call(Map.of("x-canary", "yes")).message()).isEqualTo("canary");
+    assertThat(client.call(Map.of("x-canary", "no")).message()).isEqualTo("stable");
+    assertThat(client.call(Map.of()).message()).isEqualTo("stable");
+    assertThat(stable.calls()).isEqualTo(2);
+    assertThat(canary.calls()).isEqualTo(1);
+  }
+
+  @Test
+  void aGatewayRoutesRequestHeaderModifiersReachThePeerOnTheRuleAndOnTheChosenBackend() throws Exception {
+    Peer peer = closing(peer("v2"));
+    Client client = closing(client(mesh(FakeSleeper.automatic(ticker))));
+    apply(
+        serviceEndpoints("catalog-v2", peer)
+            + """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: %s
+            metadata: {name: catalog, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: catalog}]
+              rules:
+                - filters:
+                    - type: RequestHeaderModifier
+                      requestHeaderModifier:
+                        set: [{name: x-set, value: by-the-mesh}]
+                        add: [{name: x-added, value: added}]
+                        remove: [x-removed]
+                  backendRefs:
+                    - name: catalog-v2
+                      port: %d
+                      filters:
+                        - type: RequestHeaderModifier
+                          requestHeaderModifier: {set: [{name: x-backend, value: v2}]}
+            """.formatted(gatewayRouteKind(), peer.port()));
+
+    Result r = client.call(Map.of("x-set", "by-the-app", "x-removed", "yes", "x-kept", "kept"));
+
+    assertThat(r.status()).isEqualTo(okStatus());
+    assertThat(peer.header("x-set")).containsExactly("by-the-mesh");
+    assertThat(peer.header("x-added")).containsExactly("added");
+    assertThat(peer.header("x-removed")).containsExactly((String) null);
+    assertThat(peer.header("x-kept")).containsExactly("kept");
+    assertThat(peer.header("x-backend")).containsExactly("v2");
+  }
+
+  /** A {@code ServiceEndpoints} document for {@code service} in {@code shop}: the peers. */
+  private static String serviceEndpoints(String service, Peer... peers) {
+    StringBuilder yaml =
+        new StringBuilder(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: ServiceEndpoints
+            metadata: {name: %s, namespace: shop}
+            spec:
+              service: %s
+              endpoints:
+            """.formatted(service, service));
+    for (Peer p : peers) {
+      yaml.append("    - {address: 127.0.0.1, port: %d}\n".formatted(p.port()));
+    }
+    return yaml.append("---\n").toString();
   }
 
   private static final class Recording extends MeshListener {

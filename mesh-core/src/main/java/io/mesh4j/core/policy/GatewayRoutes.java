@@ -1,0 +1,270 @@
+package io.mesh4j.core.policy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Gateway API routes in the engine's terms: every {@link HTTPRoute} and {@link GRPCRoute} rule
+ * becomes {@link TrafficRoute.Rule}s of its parent Services (one per match, so matches of
+ * different routes interleave), whose backends are the backend Services, merged over every route
+ * attached to a Service in the specification's order of precedence:
+ *
+ * <ul>
+ *   <li>HTTP: an {@code Exact} path, then the longest {@code PathPrefix} (longer than {@code /}),
+ *       then a {@code RegularExpression} path, then no path condition (or the prefix {@code /});
+ *       among those, a method condition first, then the most header conditions;
+ *   <li>gRPC: the longest service, then the longest method, then the most header conditions;
+ *   <li>ties: the route's {@code namespace/name} in alphabetical order (the specification puts
+ *       the oldest route first; files carry no creation time), then the rule's and the match's
+ *       position.
+ * </ul>
+ *
+ * <p>A {@code PathPrefix} compares whole path elements: it compiles to the expression {@code
+ * <prefix>(?:/.*)?}, so it obeys the MeshConfig's {@code maxRegexInputBytes}. Stateless.
+ */
+public final class GatewayRoutes {
+
+  private GatewayRoutes() {}
+
+  /**
+   * One engine rule and where it came from.
+   *
+   * @param ref the route, e.g. {@code HTTPRoute shop/catalog-canary}
+   * @param path the rule's field path in it, e.g. {@code spec.rules[1]}
+   */
+  public record SourcedRule(String ref, String path, TrafficRoute.Rule rule) {}
+
+  /** The rules of every parent Service ({@code name.namespace}), each list in the order calls try them. */
+  public static Map<String, List<SourcedRule>> rulesByParent(PolicySet set) {
+    return rulesByParent(set.httpRoutes(), set.grpcRoutes());
+  }
+
+  static Map<String, List<SourcedRule>> rulesByParent(List<HTTPRoute> http, List<GRPCRoute> grpc) {
+    Map<String, List<Ranked>> ranked = new LinkedHashMap<>();
+    for (HTTPRoute r : http) {
+      String ns = r.metadata().namespace();
+      List<HTTPRoute.Rule> rules = r.spec().rules();
+      for (int i = 0; i < rules.size(); i++) {
+        HTTPRoute.Rule rule = rules.get(i);
+        List<TrafficRoute.Backend> backends = backends(rule.backendRefs(), ns);
+        HTTPRoute.Timeouts t = rule.timeouts();
+        Duration timeout = t == null ? null : t.request();
+        TrafficRoute.Retry perTry = t == null || t.backendRequest() == null ? null : perTry(Objects.requireNonNull(t.backendRequest()));
+        List<HTTPRoute.Match> matches = rule.matches() == null || rule.matches().isEmpty()
+            ? List.of(new HTTPRoute.Match(null, null, null))
+            : Objects.requireNonNull(rule.matches());
+        for (int j = 0; j < matches.size(); j++) {
+          HTTPRoute.Match m = matches.get(j);
+          TrafficRoute.Rule engine = new TrafficRoute.Rule(
+              name(r.metadata(), rule.name(), i), List.of(match(m)), backends, timeout, perTry, null, null, null,
+              edits(rule.filters(), true), edits(rule.filters(), false));
+          for (String parent : parents(r.spec().parentRefs(), ns)) {
+            ranked.computeIfAbsent(parent, k -> new ArrayList<>())
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", engine), httpRank(m), ns + "/" + r.metadata().name(), i, j));
+          }
+        }
+      }
+    }
+    for (GRPCRoute r : grpc) {
+      String ns = r.metadata().namespace();
+      List<GRPCRoute.Rule> rules = r.spec().rules();
+      for (int i = 0; i < rules.size(); i++) {
+        GRPCRoute.Rule rule = rules.get(i);
+        List<TrafficRoute.Backend> backends = backends(rule.backendRefs(), ns);
+        List<GRPCRoute.Match> matches = rule.matches() == null || rule.matches().isEmpty()
+            ? List.of(new GRPCRoute.Match(null, null))
+            : Objects.requireNonNull(rule.matches());
+        for (int j = 0; j < matches.size(); j++) {
+          GRPCRoute.Match m = matches.get(j);
+          TrafficRoute.Rule engine = new TrafficRoute.Rule(
+              name(r.metadata(), rule.name(), i), List.of(match(m)), backends, null, null, null, null, null,
+              edits(rule.filters(), true), edits(rule.filters(), false));
+          for (String parent : parents(r.spec().parentRefs(), ns)) {
+            ranked.computeIfAbsent(parent, k -> new ArrayList<>())
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", engine), grpcRank(m), ns + "/" + r.metadata().name(), i, j));
+          }
+        }
+      }
+    }
+    Map<String, List<SourcedRule>> out = new LinkedHashMap<>();
+    ranked.forEach((parent, list) -> {
+      list.sort(PRECEDENCE);
+      out.put(parent, list.stream().map(Ranked::rule).toList());
+    });
+    return out;
+  }
+
+  /** The Services a route attaches to, {@code name.namespace}. */
+  public static Set<String> parents(List<HTTPRoute.ParentReference> refs, String routeNamespace) {
+    Set<String> out = new LinkedHashSet<>();
+    for (HTTPRoute.ParentReference p : refs) {
+      out.add(p.name() + "." + (p.namespace() == null ? routeNamespace : p.namespace()));
+    }
+    return out;
+  }
+
+  /** The backend Services of a rule, {@code name.namespace}. */
+  public static Set<String> backendServices(@Nullable List<HTTPRoute.BackendRef> refs, String routeNamespace) {
+    Set<String> out = new LinkedHashSet<>();
+    for (TrafficRoute.Backend b : backends(refs, routeNamespace)) {
+      if (b.destination() != null) {
+        out.add(b.destination());
+      }
+    }
+    return out;
+  }
+
+  private static List<TrafficRoute.Backend> backends(@Nullable List<HTTPRoute.BackendRef> refs, String ns) {
+    if (refs == null || refs.isEmpty()) {
+      // Nothing to send to: every call matching the rule fails, as the specification asks.
+      return List.of(new TrafficRoute.Backend(null, null, 0, null));
+    }
+    List<TrafficRoute.Backend> out = new ArrayList<>(refs.size());
+    for (HTTPRoute.BackendRef b : refs) {
+      out.add(new TrafficRoute.Backend(
+          b.name() + "." + (b.namespace() == null ? ns : b.namespace()), null, b.weight(), edits(b.filters(), true)));
+    }
+    return out;
+  }
+
+  /** The header modifiers of {@code filters}, the request's or the response's, in order; null for none. */
+  private static TrafficRoute.@Nullable HeaderEdits edits(@Nullable List<HTTPRoute.Filter> filters, boolean request) {
+    if (filters == null) {
+      return null;
+    }
+    List<TrafficRoute.Header> set = new ArrayList<>();
+    List<TrafficRoute.Header> add = new ArrayList<>();
+    List<String> remove = new ArrayList<>();
+    for (HTTPRoute.Filter f : filters) {
+      TrafficRoute.HeaderEdits e = request ? f.requestHeaderModifier() : f.responseHeaderModifier();
+      if (e != null) {
+        set.addAll(Objects.requireNonNullElse(e.set(), List.of()));
+        add.addAll(Objects.requireNonNullElse(e.add(), List.of()));
+        remove.addAll(Objects.requireNonNullElse(e.remove(), List.of()));
+      }
+    }
+    return set.isEmpty() && add.isEmpty() && remove.isEmpty() ? null : new TrafficRoute.HeaderEdits(set, add, remove);
+  }
+
+  private static String name(Metadata route, @Nullable String ruleName, int index) {
+    return ruleName != null ? ruleName : route.name() + "-rule-" + index;
+  }
+
+  private static TrafficRoute.Retry perTry(Duration backendRequest) {
+    return new TrafficRoute.Retry(
+        1, backendRequest, null, new TrafficRoute.Backoff(Duration.ofMillis(25), Duration.ofMillis(250)), false, null);
+  }
+
+  private static TrafficRoute.Match match(HTTPRoute.Match m) {
+    HTTPRoute.PathMatch p = m.path();
+    TrafficRoute.StringMatch path = null;
+    if (p != null) {
+      path = switch (p.type()) {
+        case Exact -> new TrafficRoute.StringMatch(p.value(), null, null);
+        case RegularExpression -> new TrafficRoute.StringMatch(null, null, p.value());
+        case PathPrefix -> {
+          String prefix = trimSlash(p.value());
+          yield prefix.equals("/") ? null : new TrafficRoute.StringMatch(null, null, quote(prefix) + "(?:/.*)?");
+        }
+      };
+    }
+    String method = m.method() == null ? null : Objects.requireNonNull(m.method()).toUpperCase(Locale.ROOT);
+    return new TrafficRoute.Match(null, method, path, headers(m.headers()));
+  }
+
+  private static TrafficRoute.Match match(GRPCRoute.Match m) {
+    GRPCRoute.MethodMatch method = m.method();
+    TrafficRoute.GrpcMatch grpc = method == null ? null : new TrafficRoute.GrpcMatch(method.service(), method.method());
+    return new TrafficRoute.Match(grpc, null, null, headers(m.headers()));
+  }
+
+  private static @Nullable List<TrafficRoute.HeaderMatch> headers(@Nullable List<HTTPRoute.HeaderMatch> hs) {
+    if (hs == null || hs.isEmpty()) {
+      return null;
+    }
+    List<TrafficRoute.HeaderMatch> out = new ArrayList<>(hs.size());
+    for (HTTPRoute.HeaderMatch h : hs) {
+      out.add(h.type() == HTTPRoute.HeaderMatchType.Exact
+          ? new TrafficRoute.HeaderMatch(h.name(), h.value(), null, null, null)
+          : new TrafficRoute.HeaderMatch(h.name(), null, null, h.value(), null));
+    }
+    return out;
+  }
+
+  /** {@code /foo/} and {@code /foo} are the same prefix; {@code /} stays. */
+  private static String trimSlash(String prefix) {
+    return prefix.length() > 1 && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+  }
+
+  /** {@code text} as an expression matching exactly it. */
+  static String quote(String text) {
+    StringBuilder sb = new StringBuilder(text.length() + 8);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
+        sb.append('\\');
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
+  // ---- precedence
+
+  /** A rule with what orders it among the rules of one parent. */
+  private record Ranked(SourcedRule rule, long rank, String route, int ruleIndex, int matchIndex) {}
+
+  private static final Comparator<Ranked> PRECEDENCE =
+      Comparator.comparingLong(Ranked::rank).reversed()
+          .thenComparing(Ranked::route)
+          .thenComparingInt(Ranked::ruleIndex)
+          .thenComparingInt(Ranked::matchIndex);
+
+  /** Larger is more specific: path kind, path length, method, headers, packed in that order. */
+  private static long httpRank(HTTPRoute.Match m) {
+    HTTPRoute.PathMatch p = m.path();
+    int kind;
+    int length = 0;
+    if (p == null) {
+      kind = 0;
+    } else {
+      switch (p.type()) {
+        case Exact -> {
+          kind = 3;
+          length = p.value().length();
+        }
+        case PathPrefix -> {
+          String prefix = trimSlash(p.value());
+          kind = prefix.equals("/") ? 0 : 2;
+          length = prefix.length();
+        }
+        default -> kind = 1;
+      }
+    }
+    return pack(kind, length, m.method() == null ? 0 : 1, m.headers() == null ? 0 : m.headers().size());
+  }
+
+  /** Larger is more specific: service length, method length, headers, packed in that order. */
+  private static long grpcRank(GRPCRoute.Match m) {
+    GRPCRoute.MethodMatch method = m.method();
+    String service = method == null ? null : method.service();
+    String name = method == null ? null : method.method();
+    return pack(0, service == null ? 0 : service.length(), name == null ? 0 : name.length(),
+        m.headers() == null ? 0 : m.headers().size());
+  }
+
+  /** Four criteria, most significant first, each capped to 16 bits; compares like the tuple. */
+  private static long pack(int a, int b, int c, int d) {
+    return ((long) Math.min(a, 0xFFFF) << 48) | ((long) Math.min(b, 0xFFFF) << 32)
+        | ((long) Math.min(c, 0xFFFF) << 16) | Math.min(d, 0xFFFF);
+  }
+}

@@ -1,0 +1,119 @@
+package io.mesh4j.core.policy;
+
+import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Gateway API {@code HTTPRoute} ({@code gateway.networking.k8s.io/v1}) attached to a {@code
+ * Service}, as the mesh profile (GAMMA) uses it: calls from meshed clients to the parent Service
+ * are routed by its rules to backend Services. The fields are the specification's, restricted to
+ * what mesh4j implements; a field outside that subset is refused with its path, never ignored.
+ * The named kind mirrors Kubernetes' spelling so that the same YAML applies in a cluster.
+ */
+public record HTTPRoute(
+    @Field(doc = "Name and namespace of this route.", required = true) Metadata metadata,
+    @Field(doc = "The route.", required = true) Spec spec)
+    implements MeshResource {
+
+  /** The API group and version of Gateway API routes. */
+  public static final String GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
+
+  @Override
+  public String apiVersion() {
+    return GATEWAY_API_VERSION;
+  }
+
+  /** What the route attaches to and how it routes. */
+  public record Spec(
+      @Field(doc = "The Services whose traffic this route routes (GAMMA); at least one.", required = true)
+          List<ParentReference> parentRefs,
+      @Field(doc = "Rules; a call takes the most specific match over every route of its Service.", defaultValue = "[{}]")
+          List<Rule> rules) {}
+
+  /** A parent of a route: for the mesh, a Service. */
+  public record ParentReference(
+      @Field(doc = "API group of the parent; the core group, `\"\"`, for a Service.", defaultValue = "''")
+          String group,
+      @Field(doc = "Kind of the parent; `Service`.", defaultValue = "Service") String kind,
+      @Field(doc = "Name of the Service.", required = true) String name,
+      @Field(doc = "Namespace of the Service; absent means the route's own namespace.")
+          @Nullable String namespace) {}
+
+  /** One rule: which calls, and where they go. */
+  public record Rule(
+      @Field(doc = "Optional name (GEP-995), used in metrics and messages.") @Nullable String name,
+      @Field(doc = "Alternatives (any may match); absent matches every call, as `path: {type: PathPrefix, value: /}`.")
+          @Nullable List<Match> matches,
+      @Field(doc = "Filters applied to every call the rule matches.") @Nullable List<Filter> filters,
+      @Field(doc = "Backend Services with weights; absent or all zero answers 503 (the spec's 500).")
+          @Nullable List<BackendRef> backendRefs,
+      @Field(doc = "Timeouts of calls matching this rule.") @Nullable Timeouts timeouts) {}
+
+  /** Conditions on one HTTP call; every one that is set must hold. */
+  public record Match(
+      @Field(doc = "The path.") @Nullable PathMatch path,
+      @Field(doc = "Request headers; all must hold.") @Nullable List<HeaderMatch> headers,
+      @Field(doc = "HTTP method, e.g. `GET`.") @Nullable String method) {}
+
+  /** How a path is compared. */
+  public enum PathMatchType {
+    /** The whole path. */
+    Exact,
+    /** Whole path elements: `/foo` matches `/foo` and `/foo/bar`, not `/foobar`. */
+    PathPrefix,
+    /** An RE2 expression the whole path must match. */
+    RegularExpression
+  }
+
+  /** A path condition. */
+  public record PathMatch(
+      @Field(doc = "`Exact`, `PathPrefix` or `RegularExpression`.", defaultValue = "PathPrefix") PathMatchType type,
+      @Field(doc = "The path, starting with `/`, or the expression.", defaultValue = "/") String value) {}
+
+  /** How a header value is compared. */
+  public enum HeaderMatchType {
+    /** The whole value. */
+    Exact,
+    /** An RE2 expression the whole value must match. */
+    RegularExpression
+  }
+
+  /** A header condition. */
+  public record HeaderMatch(
+      @Field(doc = "`Exact` or `RegularExpression`.", defaultValue = "Exact") HeaderMatchType type,
+      @Field(doc = "Header name, case-insensitive.", required = true) String name,
+      @Field(doc = "The value or the expression.", required = true) String value) {}
+
+  /**
+   * A filter. mesh4j implements {@code RequestHeaderModifier} and {@code ResponseHeaderModifier};
+   * any other type is refused with its path.
+   */
+  public record Filter(
+      @Field(doc = "`RequestHeaderModifier` or `ResponseHeaderModifier`.", required = true) String type,
+      @Field(doc = "With `RequestHeaderModifier`: headers to set, add and remove on the request.")
+          TrafficRoute.@Nullable HeaderEdits requestHeaderModifier,
+      @Field(doc = "With `ResponseHeaderModifier`: headers to set, add and remove on the response.")
+          TrafficRoute.@Nullable HeaderEdits responseHeaderModifier) {}
+
+  /** Where matching calls go. */
+  public record BackendRef(
+      @Field(doc = "API group of the backend; the core group, `\"\"`, for a Service.", defaultValue = "''")
+          String group,
+      @Field(doc = "Kind of the backend; `Service`.", defaultValue = "Service") String kind,
+      @Field(doc = "Name of the Service.", required = true) String name,
+      @Field(doc = "Namespace of the Service; absent means the route's own namespace.")
+          @Nullable String namespace,
+      @Field(doc = "Port of the Service; its endpoints come from its ServiceEndpoints or EndpointSlices.",
+              min = 1, max = 65535)
+          @Nullable Integer port,
+      @Field(doc = "Relative weight; 0 sends nothing.", defaultValue = "1", min = 0, max = 1_000_000)
+          Integer weight,
+      @Field(doc = "Filters applied when this backend is chosen: `RequestHeaderModifier`.")
+          @Nullable List<Filter> filters) {}
+
+  /** HTTPRoute timeouts. */
+  public record Timeouts(
+      @Field(doc = "Deadline of the whole call, retries included.") @Nullable Duration request,
+      @Field(doc = "Deadline of each attempt.") @Nullable Duration backendRequest) {}
+}

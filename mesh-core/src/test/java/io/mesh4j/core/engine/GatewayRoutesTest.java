@@ -1,0 +1,251 @@
+package io.mesh4j.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
+
+import io.mesh4j.core.call.Attempt;
+import io.mesh4j.core.call.CallPlan;
+import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.call.OutboundCall;
+import io.mesh4j.core.call.Outcome;
+import io.mesh4j.core.policy.PolicyResult;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.PolicyWriter;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.testing.MeshHarness;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Gateway API routes (GAMMA) read from YAML and routed by the engine. */
+@Timeout(30)
+class GatewayRoutesTest {
+
+  private static final String ENDPOINTS =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: ServiceEndpoints
+      metadata: {name: echo, namespace: shop}
+      spec: {service: echo, endpoints: [{address: 10.0.0.1, port: 80}]}
+      ---
+      apiVersion: mesh4j.io/v1alpha1
+      kind: ServiceEndpoints
+      metadata: {name: echo-v1, namespace: shop}
+      spec: {service: echo-v1, endpoints: [{address: 10.0.1.1, port: 80}]}
+      ---
+      apiVersion: mesh4j.io/v1alpha1
+      kind: ServiceEndpoints
+      metadata: {name: echo-v2, namespace: shop}
+      spec: {service: echo-v2, endpoints: [{address: 10.0.2.1, port: 80}]}
+      """;
+
+  private static OutboundCall http(String method, String path, String... headers) {
+    OutboundCall.Builder b = OutboundCall.builder("echo.shop").http(method, path);
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return b.build();
+  }
+
+  private static String backendOf(MeshHarness h, OutboundCall call) {
+    CallPlan plan = h.plan(call);
+    Attempt a = plan.nextAttempt();
+    assertThat(a.admitted()).as("admitted: %s", a.admitted() ? "" : a.refusal().getMessage()).isTrue();
+    a.settle(Outcome.success());
+    return a.endpoint().address();
+  }
+
+  private static MeshHarness mesh(String routes) {
+    MeshHarness h = new MeshHarness();
+    PolicySet set = PolicySet.parse(ENDPOINTS + "---\n" + routes);
+    h.apply(set.resources().toArray(new io.mesh4j.core.policy.MeshResource[0]));
+    return h;
+  }
+
+  @Test
+  void httpRouteSplitsTheParentsTrafficByWeightAcrossBackendServices() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo-split, namespace: shop}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: echo}]
+              rules:
+                - backendRefs:
+                    - {name: echo-v1, port: 80, weight: 70}
+                    - {name: echo-v2, port: 80, weight: 30}
+            """)) {
+      Map<String, Integer> hits = new HashMap<>();
+      int n = 10_000;
+      for (int i = 0; i < n; i++) {
+        hits.merge(backendOf(h, http("GET", "/")), 1, Integer::sum);
+      }
+      assertThat(hits.keySet()).containsExactlyInAnyOrder("10.0.1.1", "10.0.2.1");
+      assertThat(hits.get("10.0.1.1") / (double) n).isCloseTo(0.70, within(0.02));
+    }
+  }
+
+  @Test
+  void mostSpecificMatchWinsAcrossRoutesOfOneService() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: a-catch-all, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules:
+                - backendRefs: [{name: echo, port: 80}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: b-specific, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules:
+                - matches: [{path: {type: PathPrefix, value: /v2/}}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+                - matches:
+                    - path: {type: Exact, value: /v2/one}
+                    - headers: [{name: version, value: one}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+            """)) {
+      // The catch-all is read first, yet the prefix and the exact path outrank it.
+      assertThat(backendOf(h, http("GET", "/v2"))).isEqualTo("10.0.2.1");
+      assertThat(backendOf(h, http("GET", "/v2/two"))).isEqualTo("10.0.2.1");
+      assertThat(backendOf(h, http("GET", "/v2/one"))).isEqualTo("10.0.1.1");
+      assertThat(backendOf(h, http("GET", "/other", "version", "one"))).isEqualTo("10.0.1.1");
+      // Whole path elements only: /v2x is not under /v2.
+      assertThat(backendOf(h, http("GET", "/v2x"))).isEqualTo("10.0.0.1");
+    }
+  }
+
+  @Test
+  void grpcRouteMatchesServiceAndMethodAndRoutesToBackendServices() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules:
+                - matches: [{method: {service: shop.Echo, method: Slow}}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+                - backendRefs: [{name: echo-v1, port: 80}]
+            """)) {
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").grpc("shop.Echo", "Slow").build())).isEqualTo("10.0.2.1");
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").grpc("shop.Echo", "Fast").build())).isEqualTo("10.0.1.1");
+    }
+  }
+
+  @Test
+  void aRuleWithoutBackendsFailsItsCalls() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules:
+                - matches: [{path: {type: Exact, value: /gone}}]
+            """)) {
+      Attempt a = h.plan(http("GET", "/gone")).nextAttempt();
+      assertThat(a.admitted()).isFalse();
+      assertThat(a.refusal().reason()).isEqualTo(MeshFailure.Reason.NO_ENDPOINTS);
+    }
+  }
+
+  @Test
+  void whatMesh4jDoesNotImplementIsRefusedWithItsPath() {
+    PolicyResult result =
+        PolicyResult.parse(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}]
+              rules:
+                - matches: [{path: {type: RegularExpression, value: "(a"}, method: FETCH}]
+                  filters: [{type: RequestHeaderModifier}]
+                  backendRefs: [{kind: ServiceImport, name: echo-v1}]
+                  timeouts: {request: 1s, backendRequest: 2s}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo, sectionName: grpc}]
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: HTTPRoute
+            metadata: {name: versioned, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+            """);
+    assertThat(result.problems())
+        .extracting(Problem::resource, Problem::path)
+        .containsExactlyInAnyOrder(
+            tuple("HTTPRoute shop/echo", "spec.parentRefs[0].group"),
+            tuple("HTTPRoute shop/echo", "spec.parentRefs[0].kind"),
+            tuple("HTTPRoute shop/echo", "spec.rules[0].matches[0].path.value"),
+            tuple("HTTPRoute shop/echo", "spec.rules[0].matches[0].method"),
+            tuple("HTTPRoute shop/echo", "spec.rules[0].filters[0].requestHeaderModifier"),
+            tuple("HTTPRoute shop/echo", "spec.rules[0].backendRefs[0].kind"),
+            tuple("HTTPRoute shop/echo", "spec.rules[0].timeouts.backendRequest"),
+            tuple("GRPCRoute shop/echo", "spec.parentRefs[0].sectionName"),
+            tuple("HTTPRoute shop/versioned", "apiVersion"));
+  }
+
+  @Test
+  void aServiceIsRoutedByATrafficRouteOrByGatewayRoutesNotBoth() {
+    PolicyResult result =
+        PolicyResult.parse(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: TrafficRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              destination: echo
+              rules: [{}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+            """);
+    assertThat(result.problems())
+        .extracting(Problem::resource, Problem::path, Problem::actual)
+        .containsExactly(tuple("HTTPRoute shop/echo", "spec.parentRefs[0]", "echo.shop"));
+  }
+
+  @Test
+  void routesTravelAsCanonicalYamlAndReadBackEqual() {
+    String yaml =
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: echo, namespace: shop}
+        spec:
+          parentRefs: [{kind: Service, name: echo}]
+          rules:
+            - matches: [{path: {type: Exact, value: /a}, headers: [{name: x, value: y}]}]
+              backendRefs: [{name: echo-v1, port: 80, weight: 3}]
+              timeouts: {request: 2s}
+        """;
+    PolicySet set = PolicySet.parse(yaml);
+    String canonical = PolicyWriter.toYaml(set.resources().get(0));
+    assertThat(canonical).startsWith("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n");
+    assertThat(PolicySet.parse(canonical).resources()).isEqualTo(set.resources());
+  }
+}
