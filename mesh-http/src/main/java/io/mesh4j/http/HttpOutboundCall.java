@@ -38,6 +38,11 @@ final class HttpOutboundCall implements OutboundCall {
   }
 
   @Override
+  public @Nullable String queryParameter(String name) {
+    return request.url().queryParameter(name);
+  }
+
+  @Override
   public @Nullable String header(String lowerCaseName) {
     // The first value of a name wins, as in OutboundCall.Builder (OkHttp's get takes the last).
     Headers headers = request.headers();

@@ -50,6 +50,15 @@ public interface OutboundCall {
   }
 
   /**
+   * The first value of an HTTP query parameter, decoded, or null when absent (and for gRPC calls).
+   *
+   * @param name the parameter's name, compared exactly
+   */
+  default @Nullable String queryParameter(String name) {
+    return null;
+  }
+
+  /**
    * The first value of a request header (gRPC metadata), or null when absent.
    *
    * @param lowerCaseName the header name in lower case
@@ -90,6 +99,7 @@ public interface OutboundCall {
     private @Nullable String httpMethod;
     private @Nullable String path;
     private final Map<String, String> headers = new HashMap<>();
+    private final Map<String, String> query = new HashMap<>();
     private boolean idempotent;
     private boolean streaming;
     private long timeRemainingNanos = Long.MAX_VALUE;
@@ -123,6 +133,12 @@ public interface OutboundCall {
       return this;
     }
 
+    /** Adds a query parameter; names are case-sensitive, the first value of a name wins. */
+    public Builder queryParameter(String name, String value) {
+      query.putIfAbsent(name, value);
+      return this;
+    }
+
     public Builder idempotent(boolean idempotent) {
       this.idempotent = idempotent;
       return this;
@@ -148,6 +164,7 @@ public interface OutboundCall {
           httpMethod,
           path,
           Map.copyOf(headers),
+          Map.copyOf(query),
           idempotent,
           streaming,
           timeRemainingNanos);
@@ -163,6 +180,7 @@ record SimpleOutboundCall(
     @Nullable String httpMethod,
     @Nullable String path,
     Map<String, String> headers,
+    Map<String, String> query,
     boolean idempotent,
     boolean streaming,
     long timeRemainingNanos)
@@ -171,5 +189,10 @@ record SimpleOutboundCall(
   @Override
   public @Nullable String header(String lowerCaseName) {
     return headers.get(lowerCaseName);
+  }
+
+  @Override
+  public @Nullable String queryParameter(String name) {
+    return query.get(name);
   }
 }

@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>HTTP: an {@code Exact} path, then the longest {@code PathPrefix} (longer than {@code /}),
  *       then a {@code RegularExpression} path, then no path condition (or the prefix {@code /});
- *       among those, a method condition first, then the most header conditions;
+ *       among those, a method condition first, then the most header conditions, then the most
+ *       query parameter conditions;
  *   <li>gRPC: the longest service, then the longest method, then the most header conditions;
  *   <li>ties: the route's {@code namespace/name} in alphabetical order (the specification puts
  *       the oldest route first; files carry no creation time), then the rule's and the match's
@@ -60,7 +61,7 @@ public final class GatewayRoutes {
         Duration timeout = t == null ? null : t.request();
         TrafficRoute.Retry perTry = t == null || t.backendRequest() == null ? null : perTry(Objects.requireNonNull(t.backendRequest()));
         List<HTTPRoute.Match> matches = rule.matches() == null || rule.matches().isEmpty()
-            ? List.of(new HTTPRoute.Match(null, null, null))
+            ? List.of(new HTTPRoute.Match(null, null, null, null))
             : Objects.requireNonNull(rule.matches());
         for (int j = 0; j < matches.size(); j++) {
           HTTPRoute.Match m = matches.get(j);
@@ -178,13 +179,13 @@ public final class GatewayRoutes {
       };
     }
     String method = m.method() == null ? null : Objects.requireNonNull(m.method()).toUpperCase(Locale.ROOT);
-    return new TrafficRoute.Match(null, method, path, headers(m.headers()));
+    return new TrafficRoute.Match(null, method, path, headers(m.headers()), queryParams(m.queryParams()));
   }
 
   private static TrafficRoute.Match match(GRPCRoute.Match m) {
     GRPCRoute.MethodMatch method = m.method();
     TrafficRoute.GrpcMatch grpc = method == null ? null : new TrafficRoute.GrpcMatch(method.service(), method.method());
-    return new TrafficRoute.Match(grpc, null, null, headers(m.headers()));
+    return new TrafficRoute.Match(grpc, null, null, headers(m.headers()), null);
   }
 
   private static @Nullable List<TrafficRoute.HeaderMatch> headers(@Nullable List<HTTPRoute.HeaderMatch> hs) {
@@ -196,6 +197,19 @@ public final class GatewayRoutes {
       out.add(h.type() == HTTPRoute.HeaderMatchType.Exact
           ? new TrafficRoute.HeaderMatch(h.name(), h.value(), null, null, null)
           : new TrafficRoute.HeaderMatch(h.name(), null, null, h.value(), null));
+    }
+    return out;
+  }
+
+  private static @Nullable List<TrafficRoute.QueryMatch> queryParams(@Nullable List<HTTPRoute.HeaderMatch> qs) {
+    if (qs == null || qs.isEmpty()) {
+      return null;
+    }
+    List<TrafficRoute.QueryMatch> out = new ArrayList<>(qs.size());
+    for (HTTPRoute.HeaderMatch q : qs) {
+      out.add(q.type() == HTTPRoute.HeaderMatchType.Exact
+          ? new TrafficRoute.QueryMatch(q.name(), q.value(), null)
+          : new TrafficRoute.QueryMatch(q.name(), null, q.value()));
     }
     return out;
   }
@@ -250,7 +264,8 @@ public final class GatewayRoutes {
         default -> kind = 1;
       }
     }
-    return pack(kind, length, m.method() == null ? 0 : 1, m.headers() == null ? 0 : m.headers().size());
+    return pack(kind, length, m.method() == null ? 0 : 1, m.headers() == null ? 0 : m.headers().size(),
+        m.queryParams() == null ? 0 : m.queryParams().size());
   }
 
   /** Larger is more specific: service length, method length, headers, packed in that order. */
@@ -259,12 +274,15 @@ public final class GatewayRoutes {
     String service = method == null ? null : method.service();
     String name = method == null ? null : method.method();
     return pack(0, service == null ? 0 : service.length(), name == null ? 0 : name.length(),
-        m.headers() == null ? 0 : m.headers().size());
+        m.headers() == null ? 0 : m.headers().size(), 0);
   }
 
-  /** Four criteria, most significant first, each capped to 16 bits; compares like the tuple. */
-  private static long pack(int a, int b, int c, int d) {
-    return ((long) Math.min(a, 0xFFFF) << 48) | ((long) Math.min(b, 0xFFFF) << 32)
-        | ((long) Math.min(c, 0xFFFF) << 16) | Math.min(d, 0xFFFF);
+  /**
+   * Five criteria, most significant first, compared like the tuple: a 2-bit kind, two 16-bit
+   * lengths and two counts of at most 255 (the validator allows far fewer conditions).
+   */
+  private static long pack(int kind, int a, int b, int c, int d) {
+    return ((long) Math.min(kind, 3) << 48) | ((long) Math.min(a, 0xFFFF) << 32) | ((long) Math.min(b, 0xFFFF) << 16)
+        | ((long) Math.min(c, 0xFF) << 8) | Math.min(d, 0xFF);
   }
 }

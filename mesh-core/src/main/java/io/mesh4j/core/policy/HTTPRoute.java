@@ -54,6 +54,8 @@ public record HTTPRoute(
   public record Match(
       @Field(doc = "The path.") @Nullable PathMatch path,
       @Field(doc = "Request headers; all must hold.") @Nullable List<HeaderMatch> headers,
+      @Field(doc = "Query parameters (first value, case-sensitive names); all must hold.")
+          @Nullable List<HeaderMatch> queryParams,
       @Field(doc = "HTTP method, e.g. `GET`.") @Nullable String method) {}
 
   /** How a path is compared. */

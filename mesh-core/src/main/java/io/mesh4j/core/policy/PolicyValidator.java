@@ -334,6 +334,14 @@ final class PolicyValidator {
         checkRegex(ref, headerPath + ".regex", h.regex());
       }
     }
+    if (match.queryParams() != null) {
+      for (int i = 0; i < match.queryParams().size(); i++) {
+        TrafficRoute.QueryMatch q = match.queryParams().get(i);
+        String queryPath = path + ".queryParams[" + i + "]";
+        exactlyOne(ref, queryPath, new String[] {"exact", "regex"}, q.exact(), q.regex());
+        checkRegex(ref, queryPath + ".regex", q.regex());
+      }
+    }
   }
 
   private void exactlyOne(String ref, String path, String[] names, @Nullable Object... values) {
@@ -381,6 +389,17 @@ final class PolicyValidator {
           add(ref, matchPath + ".method", "must be one of " + new java.util.TreeSet<>(HTTP_METHODS), method);
         }
         checkGatewayHeaders(ref, matchPath, m.headers());
+        List<HTTPRoute.HeaderMatch> query = m.queryParams() == null ? List.of() : m.queryParams();
+        for (int k = 0; k < query.size(); k++) {
+          HTTPRoute.HeaderMatch q = query.get(k);
+          String queryPath = matchPath + ".queryParams[" + k + "]";
+          if (q.name().isEmpty()) {
+            add(ref, queryPath + ".name", "must not be empty", "");
+          }
+          if (q.type() == HTTPRoute.HeaderMatchType.RegularExpression) {
+            checkRegex(ref, queryPath + ".value", q.value());
+          }
+        }
       }
       checkFilters(ref, path, rule.filters(), false);
       checkBackendRefs(ref, path, rule.backendRefs());

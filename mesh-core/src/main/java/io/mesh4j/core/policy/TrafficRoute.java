@@ -73,7 +73,14 @@ public record TrafficRoute(
       @Field(doc = "gRPC service and method.") @Nullable GrpcMatch grpc,
       @Field(doc = "HTTP method, e.g. `GET`.") @Nullable String method,
       @Field(doc = "HTTP path.") @Nullable StringMatch path,
-      @Field(doc = "Request headers (gRPC metadata); all must hold.") @Nullable List<HeaderMatch> headers) {}
+      @Field(doc = "Request headers (gRPC metadata); all must hold.") @Nullable List<HeaderMatch> headers,
+      @Field(doc = "HTTP query parameters; all must hold.") @Nullable List<QueryMatch> queryParams) {}
+
+  /** A condition on one query parameter's first value; exactly one of exact and regex. */
+  public record QueryMatch(
+      @Field(doc = "Parameter name, case-sensitive.", required = true) String name,
+      @Field(doc = "The whole value.") @Nullable String exact,
+      @Field(doc = "An RE2 regular expression the whole value must match.") @Nullable String regex) {}
 
   /** Matches a gRPC call by its fully qualified service and its method name. */
   public record GrpcMatch(

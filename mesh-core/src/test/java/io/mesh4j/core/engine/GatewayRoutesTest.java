@@ -126,6 +126,32 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void queryParameterConditionsMatchTheFirstValueAndOutrankFewerConditions() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules:
+                - matches: [{queryParams: [{name: animal, value: whale}]}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+                - matches: [{queryParams: [{name: animal, value: whale}, {type: RegularExpression, name: color, value: "bl.*"}]}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+                - backendRefs: [{name: echo, port: 80}]
+            """)) {
+      OutboundCall.Builder whale = OutboundCall.builder("echo.shop").http("GET", "/").queryParameter("animal", "whale");
+      assertThat(backendOf(h, whale.build())).isEqualTo("10.0.1.1");
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").http("GET", "/").queryParameter("animal", "whale")
+          .queryParameter("color", "blue").build())).isEqualTo("10.0.2.1");
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").http("GET", "/").queryParameter("Animal", "whale").build()))
+          .isEqualTo("10.0.0.1");
+    }
+  }
+
+  @Test
   void grpcRouteMatchesServiceAndMethodAndRoutesToBackendServices() {
     try (MeshHarness h =
         mesh(

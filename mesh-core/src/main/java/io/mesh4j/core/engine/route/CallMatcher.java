@@ -19,6 +19,7 @@ final class CallMatcher {
   private final @Nullable String httpMethod;
   private final @Nullable StringMatcher path;
   private final HeaderMatcher[] headers;
+  private final QueryMatcher[] query;
 
   /** @param maxRegexInput the longest value, in characters, an expression is tested against */
   CallMatcher(TrafficRoute.Match m, int maxRegexInput) {
@@ -34,6 +35,12 @@ final class CallMatcher {
     this.headers = new HeaderMatcher[hs.size()];
     for (int i = 0; i < headers.length; i++) {
       headers[i] = new HeaderMatcher(hs.get(i), maxRegexInput);
+    }
+    List<TrafficRoute.QueryMatch> qs = Objects.requireNonNullElse(m.queryParams(), List.of());
+    this.query = new QueryMatcher[qs.size()];
+    for (int i = 0; i < query.length; i++) {
+      TrafficRoute.QueryMatch q = qs.get(i);
+      query[i] = new QueryMatcher(q.name(), StringMatcher.of(q.exact(), null, q.regex(), maxRegexInput));
     }
   }
 
@@ -61,7 +68,21 @@ final class CallMatcher {
         return false;
       }
     }
+    for (QueryMatcher q : query) {
+      if (!q.matches(call)) {
+        return false;
+      }
+    }
     return true;
+  }
+
+  /** One compiled query parameter condition; without a value condition, the parameter must be present. */
+  private record QueryMatcher(String name, @Nullable StringMatcher value) {
+    boolean matches(OutboundCall call) {
+      String v = call.queryParameter(name);
+      StringMatcher m = value;
+      return m == null ? v != null : m.matches(v);
+    }
   }
 
   /** One compiled header condition. */
