@@ -3,6 +3,8 @@ package io.mesh4j.http;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.HeaderEdits;
+import io.mesh4j.core.call.HttpRedirect;
+import io.mesh4j.core.call.HttpRewrite;
 import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MeshFailure;
@@ -19,9 +21,11 @@ import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 
@@ -57,6 +61,16 @@ final class MeshInterceptor implements Interceptor {
     if (!plan.known()) {
       // Not a mesh destination: the request is none of the mesh's business.
       return chain.proceed(request);
+    }
+    HttpRedirect redirect = plan.redirect();
+    if (redirect != null) {
+      Response answer = redirect(request, redirect);
+      plan.end(CallStatus.http(answer.code()), 0, 0);
+      return answer;
+    }
+    HttpRewrite rewrite = plan.rewrite();
+    if (rewrite != null) {
+      request = rewritten(request, rewrite);
     }
     HeaderEdits requestEdits = plan.requestHeaderEdits();
     if (!requestEdits.isEmpty()) {
@@ -277,6 +291,34 @@ final class MeshInterceptor implements Interceptor {
       return Outcome.Kind.TIMEOUT;
     }
     return Outcome.Kind.RESET;
+  }
+
+  /** The redirect the application gets instead of a response; nothing is sent. */
+  private static Response redirect(Request request, HttpRedirect redirect) {
+    HttpUrl url = request.url();
+    String location = redirect.location(url.scheme(), url.host(), url.port(), url.encodedPath(), url.encodedQuery());
+    return new Response.Builder()
+        .request(request)
+        .protocol(Protocol.HTTP_1_1)
+        .code(redirect.status())
+        .message("mesh4j: redirected by the route")
+        .header("Location", location)
+        .body(ResponseBody.create(new byte[0], null))
+        .build();
+  }
+
+  /** The request with the rule's host and path; matching saw the original. */
+  private static Request rewritten(Request request, HttpRewrite rewrite) {
+    HttpUrl url = request.url();
+    String path = rewrite.path().apply(url.encodedPath());
+    Request.Builder b = request.newBuilder();
+    if (!path.equals(url.encodedPath())) {
+      b.url(url.newBuilder().encodedPath(path).build());
+    }
+    if (rewrite.hostname() != null) {
+      b.header("Host", java.util.Objects.requireNonNull(rewrite.hostname()));
+    }
+    return b.build();
   }
 
   /** Applies a route's header changes through one OkHttp builder's methods. */

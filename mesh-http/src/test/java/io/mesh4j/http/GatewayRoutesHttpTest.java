@@ -4,9 +4,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.mesh4j.core.testing.TestMesh;
 import io.mesh4j.http.testing.OkHttpMesh;
 import java.io.IOException;
+import java.util.List;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
@@ -86,6 +89,91 @@ class GatewayRoutesHttpTest {
     assertThat(get("http://catalog.shop/items?animal=whale&animal=dolphin")).isEqualTo("whales");
     assertThat(get("http://catalog.shop/items?animal=dolphin&animal=whale")).isEqualTo("others");
     assertThat(get("http://catalog.shop/items")).isEqualTo("others");
+  }
+
+  private void echoWith(WireMockServer server, String rules) {
+    mesh.apply(
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: ServiceEndpoints
+        metadata: {name: echo, namespace: shop}
+        spec: {service: echo, endpoints: [{address: 127.0.0.1, port: %d}]}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: echo, namespace: shop}
+        spec:
+          parentRefs: [{kind: Service, name: echo}]
+          rules:
+        """.formatted(server.port())
+            + rules.indent(4));
+  }
+
+  @Test
+  void aUrlRewriteSendsTheRequestWithTheNewPathAndHost() throws IOException {
+    WireMockServer server = http.servers().start("echo");
+    echoWith(
+        server,
+        """
+        - matches: [{path: {type: PathPrefix, value: /prefix/one}}]
+          filters:
+            - type: URLRewrite
+              urlRewrite: {hostname: one.example.org, path: {type: ReplacePrefixMatch, replacePrefixMatch: /one}}
+          backendRefs: [{name: echo, port: 80}]
+        - matches: [{path: {type: PathPrefix, value: /full}}]
+          filters:
+            - type: URLRewrite
+              urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /replaced}}
+          backendRefs: [{name: echo, port: 80}]
+        """);
+
+    assertThat(get("http://echo.shop/prefix/one/two?x=1")).isEqualTo("echo");
+    assertThat(get("http://echo.shop/full/path")).isEqualTo("echo");
+
+    List<LoggedRequest> seen = server.findAll(RequestPatternBuilder.allRequests());
+    assertThat(seen).extracting(LoggedRequest::getUrl).containsExactly("/one/two?x=1", "/replaced");
+    assertThat(seen).extracting(r -> r.getHeader("Host")).containsExactly("one.example.org", "echo.shop");
+  }
+
+  @Test
+  void aRequestRedirectIsAnsweredToTheApplicationAndNothingIsSent() throws IOException {
+    WireMockServer server = http.servers().start("echo");
+    echoWith(
+        server,
+        """
+        - matches: [{path: {type: PathPrefix, value: /moved}}]
+          filters:
+            - type: RequestRedirect
+              requestRedirect: {hostname: example.org, statusCode: 301, path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}
+        - matches: [{path: {type: Exact, value: /secure}}]
+          filters:
+            - type: RequestRedirect
+              requestRedirect: {scheme: https, statusCode: 308}
+        - matches: [{path: {type: Exact, value: /port}}]
+          filters:
+            - type: RequestRedirect
+              requestRedirect: {port: 8083, statusCode: 307}
+        - matches: [{path: {type: Exact, value: /see-other}}]
+          filters:
+            - type: RequestRedirect
+              requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /other}, statusCode: 303}
+        - backendRefs: [{name: echo, port: 80}]
+        """);
+
+    assertRedirect("http://echo.shop/moved/a?b=c", 301, "http://example.org/new/a?b=c");
+    assertRedirect("http://echo.shop:8080/secure", 308, "https://echo.shop/secure");
+    assertRedirect("http://echo.shop/port", 307, "http://echo.shop:8083/port");
+    assertRedirect("http://echo.shop/see-other", 303, "http://echo.shop/other");
+    // The mesh never follows a redirect, and sends nothing for one.
+    assertThat(server.findAll(RequestPatternBuilder.allRequests())).isEmpty();
+    assertThat(get("http://echo.shop/elsewhere")).isEqualTo("echo");
+  }
+
+  private void assertRedirect(String url, int status, String location) throws IOException {
+    try (Response response = http.client().newCall(new Request.Builder().url(url).build()).execute()) {
+      assertThat(response.code()).as(url).isEqualTo(status);
+      assertThat(response.header("Location")).as(url).isEqualTo(location);
+    }
   }
 
   private String get(String url) throws IOException {

@@ -129,6 +129,20 @@ public interface CallPlan {
     return HeaderEdits.NONE;
   }
 
+  /** HTTP only: the host and path the matched rule sends the request with, or null to keep them. */
+  default @Nullable HttpRewrite rewrite() {
+    return null;
+  }
+
+  /**
+   * HTTP only: the redirect the matched rule answers with, or null. With one, the adapter takes no
+   * attempt: it answers the application with the redirect's status and {@code Location} and ends
+   * the plan with that status.
+   */
+  default @Nullable HttpRedirect redirect() {
+    return null;
+  }
+
   /**
    * The next attempt: admitted with an endpoint, or refused with the reason (also {@link
    * MeshFailure.Reason#CANCELLED} once the call was cancelled). The first call gives the first

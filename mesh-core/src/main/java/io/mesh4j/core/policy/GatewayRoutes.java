@@ -63,11 +63,20 @@ public final class GatewayRoutes {
         List<HTTPRoute.Match> matches = rule.matches() == null || rule.matches().isEmpty()
             ? List.of(new HTTPRoute.Match(null, null, null, null))
             : Objects.requireNonNull(rule.matches());
+        HTTPRoute.URLRewrite rewrite = filter(rule.filters(), HTTPRoute.Filter::urlRewrite);
+        HTTPRoute.RequestRedirect redirect = filter(rule.filters(), HTTPRoute.Filter::requestRedirect);
         for (int j = 0; j < matches.size(); j++) {
           HTTPRoute.Match m = matches.get(j);
+          TrafficRoute.Match match = match(m);
+          String prefix = m.path() != null && m.path().type() == HTTPRoute.PathMatchType.PathPrefix ? trimSlash(m.path().value()) : null;
+          if ((rewrite != null || redirect != null) && match.path() == null) {
+            // Only HTTP calls have a path: a gRPC call to the Service never takes this rule.
+            match = new TrafficRoute.Match(null, match.method(), new TrafficRoute.StringMatch(null, "/", null), match.headers(),
+                match.queryParams());
+          }
           TrafficRoute.Rule engine = new TrafficRoute.Rule(
-              name(r.metadata(), rule.name(), i), List.of(match(m)), backends, timeout, perTry, null, null, null,
-              edits(rule.filters(), true), edits(rule.filters(), false));
+              name(r.metadata(), rule.name(), i), List.of(match), backends, timeout, perTry, null, null, null,
+              edits(rule.filters(), true), edits(rule.filters(), false), rewrite(rewrite, prefix), redirect(redirect, prefix));
           for (String parent : parents(r.spec().parentRefs(), ns)) {
             ranked.computeIfAbsent(parent, k -> new ArrayList<>())
                 .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", engine), httpRank(m), ns + "/" + r.metadata().name(), i, j));
@@ -88,7 +97,7 @@ public final class GatewayRoutes {
           GRPCRoute.Match m = matches.get(j);
           TrafficRoute.Rule engine = new TrafficRoute.Rule(
               name(r.metadata(), rule.name(), i), List.of(match(m)), backends, null, null, null, null, null,
-              edits(rule.filters(), true), edits(rule.filters(), false));
+              edits(rule.filters(), true), edits(rule.filters(), false), null, null);
           for (String parent : parents(r.spec().parentRefs(), ns)) {
             ranked.computeIfAbsent(parent, k -> new ArrayList<>())
                 .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", engine), grpcRank(m), ns + "/" + r.metadata().name(), i, j));
@@ -135,6 +144,41 @@ public final class GatewayRoutes {
           b.name() + "." + (b.namespace() == null ? ns : b.namespace()), null, b.weight(), edits(b.filters(), true)));
     }
     return out;
+  }
+
+  /** The first filter's part that {@code part} gives, or null; the validator allows one of each. */
+  private static <T> @Nullable T filter(
+      @Nullable List<HTTPRoute.Filter> filters, java.util.function.Function<HTTPRoute.Filter, @Nullable T> part) {
+    if (filters != null) {
+      for (HTTPRoute.Filter f : filters) {
+        T t = part.apply(f);
+        if (t != null) {
+          return t;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static TrafficRoute.@Nullable PrefixRewrite prefixRewrite(HTTPRoute.@Nullable PathModifier p, @Nullable String matched) {
+    return p == null || p.type() != HTTPRoute.PathModifierType.ReplacePrefixMatch || matched == null
+        ? null
+        : new TrafficRoute.PrefixRewrite(matched, Objects.requireNonNullElse(p.replacePrefixMatch(), "/"));
+  }
+
+  private static @Nullable String fullPath(HTTPRoute.@Nullable PathModifier p) {
+    return p == null || p.type() != HTTPRoute.PathModifierType.ReplaceFullPath ? null : p.replaceFullPath();
+  }
+
+  private static TrafficRoute.@Nullable Rewrite rewrite(HTTPRoute.@Nullable URLRewrite r, @Nullable String matched) {
+    return r == null ? null : new TrafficRoute.Rewrite(r.hostname(), fullPath(r.path()), prefixRewrite(r.path(), matched));
+  }
+
+  private static TrafficRoute.@Nullable Redirect redirect(HTTPRoute.@Nullable RequestRedirect r, @Nullable String matched) {
+    return r == null
+        ? null
+        : new TrafficRoute.Redirect(r.scheme(), r.hostname(), r.port(), fullPath(r.path()), prefixRewrite(r.path(), matched),
+            r.statusCode());
   }
 
   /** The header modifiers of {@code filters}, the request's or the response's, in order; null for none. */

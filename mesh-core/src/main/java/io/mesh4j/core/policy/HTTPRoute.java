@@ -92,11 +92,44 @@ public record HTTPRoute(
    * any other type is refused with its path.
    */
   public record Filter(
-      @Field(doc = "`RequestHeaderModifier` or `ResponseHeaderModifier`.", required = true) String type,
+      @Field(doc = "`RequestHeaderModifier`, `ResponseHeaderModifier`, `URLRewrite` or `RequestRedirect`.", required = true)
+          String type,
       @Field(doc = "With `RequestHeaderModifier`: headers to set, add and remove on the request.")
           TrafficRoute.@Nullable HeaderEdits requestHeaderModifier,
       @Field(doc = "With `ResponseHeaderModifier`: headers to set, add and remove on the response.")
-          TrafficRoute.@Nullable HeaderEdits responseHeaderModifier) {}
+          TrafficRoute.@Nullable HeaderEdits responseHeaderModifier,
+      @Field(doc = "With `URLRewrite`: the host and path the request is sent with.") @Nullable URLRewrite urlRewrite,
+      @Field(doc = "With `RequestRedirect`: the redirect answered instead of sending the request.")
+          @Nullable RequestRedirect requestRedirect) {}
+
+  /** A change of host and path. */
+  public record URLRewrite(
+      @Field(doc = "Host the request is sent with (its `Host` header).") @Nullable String hostname,
+      @Field(doc = "How the path changes.") @Nullable PathModifier path) {}
+
+  /** How a path changes. */
+  public record PathModifier(
+      @Field(doc = "`ReplaceFullPath` or `ReplacePrefixMatch` (with a `PathPrefix` match).", required = true)
+          PathModifierType type,
+      @Field(doc = "With `ReplaceFullPath`: the new path.") @Nullable String replaceFullPath,
+      @Field(doc = "With `ReplacePrefixMatch`: what replaces the matched prefix.") @Nullable String replacePrefixMatch) {}
+
+  /** Kinds of path change. */
+  public enum PathModifierType {
+    /** The whole path. */
+    ReplaceFullPath,
+    /** The prefix the rule's {@code PathPrefix} match matched. */
+    ReplacePrefixMatch
+  }
+
+  /** A redirect answered to the application. */
+  public record RequestRedirect(
+      @Field(doc = "`http` or `https`; absent keeps the request's.") @Nullable String scheme,
+      @Field(doc = "Host; absent keeps the request's.") @Nullable String hostname,
+      @Field(doc = "How the path changes; absent keeps it.") @Nullable PathModifier path,
+      @Field(doc = "Port; absent means the scheme's default when the scheme changes, else the request's.", min = 1, max = 65535)
+          @Nullable Integer port,
+      @Field(doc = "301, 302, 303, 307 or 308.", defaultValue = "302") Integer statusCode) {}
 
   /** Where matching calls go. */
   public record BackendRef(

@@ -215,6 +215,7 @@ final class PolicyValidator {
       if (rule.responseHeaders() != null) {
         checkHeaderEdits(ref, path + ".responseHeaders", rule.responseHeaders());
       }
+      checkUrlChanges(ref, path, rule);
       for (int b = 0; b < rule.backends().size(); b++) {
         TrafficRoute.HeaderEdits edits = rule.backends().get(b).requestHeaders();
         if (edits != null) {
@@ -235,6 +236,47 @@ final class PolicyValidator {
           afterwards.add(() -> checkSubsetOf(ref, mirrorPath, target, subset, routes));
         }
       }
+    }
+  }
+
+  private void checkUrlChanges(String ref, String path, TrafficRoute.Rule rule) {
+    TrafficRoute.Rewrite rewrite = rule.rewrite();
+    TrafficRoute.Redirect redirect = rule.redirect();
+    if (rewrite == null && redirect == null) {
+      return;
+    }
+    if (rewrite != null && redirect != null) {
+      add(ref, path + ".redirect", "must not be set together with rewrite: a redirected call is not sent", null);
+    }
+    List<TrafficRoute.Match> matches = rule.matches() == null ? List.of() : rule.matches();
+    boolean http = !matches.isEmpty();
+    for (TrafficRoute.Match m : matches) {
+      http &= m.path() != null || m.method() != null;
+    }
+    if (!http) {
+      add(ref, path + ".matches", "must test the path or the method in every match when the rule rewrites or redirects, so that"
+          + " only HTTP calls take it", null);
+    }
+    if (rewrite != null) {
+      checkHostname(ref, path + ".rewrite.hostname", rewrite.hostname());
+      checkPathChange(ref, path + ".rewrite", rewrite.fullPath(), rewrite.prefix());
+    }
+    if (redirect != null) {
+      checkRedirect(ref, path + ".redirect", redirect.scheme(), redirect.hostname(), redirect.statusCode());
+      checkPathChange(ref, path + ".redirect", redirect.fullPath(), redirect.prefix());
+    }
+  }
+
+  private void checkPathChange(String ref, String path, @Nullable String fullPath, TrafficRoute.@Nullable PrefixRewrite prefix) {
+    if (fullPath != null && prefix != null) {
+      add(ref, path, "must set at most one of fullPath and prefix", "fullPath, prefix");
+    }
+    if (fullPath != null) {
+      checkAbsolutePath(ref, path + ".fullPath", fullPath);
+    }
+    if (prefix != null) {
+      checkAbsolutePath(ref, path + ".prefix.match", prefix.match());
+      checkAbsolutePath(ref, path + ".prefix.replacement", prefix.replacement());
     }
   }
 
@@ -401,7 +443,7 @@ final class PolicyValidator {
           }
         }
       }
-      checkFilters(ref, path, rule.filters(), false);
+      checkFilters(ref, path, rule.filters(), FilterPlace.HTTP_RULE, rule.matches());
       checkBackendRefs(ref, path, rule.backendRefs());
       HTTPRoute.Timeouts t = rule.timeouts();
       if (t != null && t.request() != null && t.backendRequest() != null && t.backendRequest().compareTo(t.request()) > 0) {
@@ -432,7 +474,7 @@ final class PolicyValidator {
         }
         checkGatewayHeaders(ref, matchPath, m.headers());
       }
-      checkFilters(ref, path, rule.filters(), false);
+      checkFilters(ref, path, rule.filters(), FilterPlace.GRPC_RULE, null);
       checkBackendRefs(ref, path, rule.backendRefs());
     }
   }
@@ -456,7 +498,7 @@ final class PolicyValidator {
       HTTPRoute.BackendRef b = backends.get(i);
       checkServiceRef(ref, rulePath + ".backendRefs[" + i + "]", b.group(), b.kind(), b.name(), b.namespace(),
           "mesh4j sends to Services");
-      checkFilters(ref, rulePath + ".backendRefs[" + i + "]", b.filters(), true);
+      checkFilters(ref, rulePath + ".backendRefs[" + i + "]", b.filters(), FilterPlace.BACKEND, null);
     }
   }
 
@@ -476,34 +518,145 @@ final class PolicyValidator {
     }
   }
 
-  private void checkFilters(String ref, String ownerPath, @Nullable List<HTTPRoute.Filter> filters, boolean backend) {
+  /** Where a filter sits, and so which types mesh4j implements there. */
+  private enum FilterPlace {
+    HTTP_RULE("RequestHeaderModifier, ResponseHeaderModifier, URLRewrite or RequestRedirect"),
+    GRPC_RULE("RequestHeaderModifier or ResponseHeaderModifier, the filters mesh4j implements for gRPC"),
+    BACKEND("RequestHeaderModifier, the one filter mesh4j implements on a backend");
+
+    final String expected;
+
+    FilterPlace(String expected) {
+      this.expected = expected;
+    }
+
+    boolean allows(String type) {
+      return switch (type) {
+        case "RequestHeaderModifier" -> true;
+        case "ResponseHeaderModifier" -> this != BACKEND;
+        case "URLRewrite", "RequestRedirect" -> this == HTTP_RULE;
+        default -> false;
+      };
+    }
+  }
+
+  private static final List<String> FILTER_FIELDS =
+      List.of("requestHeaderModifier", "responseHeaderModifier", "urlRewrite", "requestRedirect");
+
+  private void checkFilters(
+      String ref, String ownerPath, @Nullable List<HTTPRoute.Filter> filters, FilterPlace place, @Nullable List<HTTPRoute.Match> matches) {
     if (filters == null) {
       return;
     }
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (int i = 0; i < filters.size(); i++) {
       HTTPRoute.Filter f = filters.get(i);
       String path = ownerPath + ".filters[" + i + "]";
-      boolean request = f.type().equals("RequestHeaderModifier");
-      boolean response = f.type().equals("ResponseHeaderModifier") && !backend;
-      if (!request && !response) {
-        add(ref, path + ".type",
-            backend
-                ? "must be RequestHeaderModifier, the one filter mesh4j implements on a backend"
-                : "must be RequestHeaderModifier or ResponseHeaderModifier; mesh4j does not implement other filters yet",
-            f.type());
+      if (!place.allows(f.type())) {
+        add(ref, path + ".type", "must be " + place.expected + "; mesh4j does not implement other filters yet", f.type());
         continue;
       }
-      String wanted = request ? "requestHeaderModifier" : "responseHeaderModifier";
-      TrafficRoute.HeaderEdits edits = request ? f.requestHeaderModifier() : f.responseHeaderModifier();
-      TrafficRoute.HeaderEdits other = request ? f.responseHeaderModifier() : f.requestHeaderModifier();
-      if (edits == null) {
-        add(ref, path + "." + wanted, "is required by type " + f.type(), null);
+      if (f.type().equals("URLRewrite") || f.type().equals("RequestRedirect")) {
+        if (!seen.add(f.type())) {
+          add(ref, path + ".type", "must appear once per rule", f.type());
+        }
+        if (seen.contains("URLRewrite") && seen.contains("RequestRedirect")) {
+          add(ref, path + ".type", "must not be used together with " + (f.type().equals("URLRewrite") ? "RequestRedirect" : "URLRewrite"),
+              f.type());
+        }
+      }
+      String wanted =
+          switch (f.type()) {
+            case "RequestHeaderModifier" -> "requestHeaderModifier";
+            case "ResponseHeaderModifier" -> "responseHeaderModifier";
+            case "URLRewrite" -> "urlRewrite";
+            default -> "requestRedirect";
+          };
+      Object[] parts = {f.requestHeaderModifier(), f.responseHeaderModifier(), f.urlRewrite(), f.requestRedirect()};
+      for (int k = 0; k < parts.length; k++) {
+        String field = FILTER_FIELDS.get(k);
+        if (field.equals(wanted) && parts[k] == null) {
+          add(ref, path + "." + field, "is required by type " + f.type(), null);
+        } else if (!field.equals(wanted) && parts[k] != null) {
+          add(ref, path + "." + field, "must not be set with type " + f.type() + "; set only " + wanted, null);
+        }
+      }
+      if (f.requestHeaderModifier() != null && wanted.equals("requestHeaderModifier")) {
+        checkHeaderEdits(ref, path + ".requestHeaderModifier", f.requestHeaderModifier());
+      }
+      if (f.responseHeaderModifier() != null && wanted.equals("responseHeaderModifier")) {
+        checkHeaderEdits(ref, path + ".responseHeaderModifier", f.responseHeaderModifier());
+      }
+      HTTPRoute.URLRewrite rewrite = f.urlRewrite();
+      if (rewrite != null && wanted.equals("urlRewrite")) {
+        checkHostname(ref, path + ".urlRewrite.hostname", rewrite.hostname());
+        checkPathModifier(ref, path + ".urlRewrite.path", rewrite.path(), matches);
+      }
+      HTTPRoute.RequestRedirect redirect = f.requestRedirect();
+      if (redirect != null && wanted.equals("requestRedirect")) {
+        checkRedirect(ref, path + ".requestRedirect", redirect.scheme(), redirect.hostname(), redirect.statusCode());
+        checkPathModifier(ref, path + ".requestRedirect.path", redirect.path(), matches);
+      }
+    }
+  }
+
+  private void checkPathModifier(
+      String ref, String path, HTTPRoute.@Nullable PathModifier p, @Nullable List<HTTPRoute.Match> matches) {
+    if (p == null) {
+      return;
+    }
+    if (p.type() == HTTPRoute.PathModifierType.ReplaceFullPath) {
+      if (p.replaceFullPath() == null) {
+        add(ref, path + ".replaceFullPath", "is required by type ReplaceFullPath", null);
       } else {
-        checkHeaderEdits(ref, path + "." + wanted, edits);
+        checkAbsolutePath(ref, path + ".replaceFullPath", p.replaceFullPath());
       }
-      if (other != null) {
-        add(ref, path, "must configure only " + wanted + " for type " + f.type(), null);
+      if (p.replacePrefixMatch() != null) {
+        add(ref, path + ".replacePrefixMatch", "must not be set with type ReplaceFullPath", p.replacePrefixMatch());
       }
+      return;
+    }
+    if (p.replacePrefixMatch() != null) {
+      checkAbsolutePath(ref, path + ".replacePrefixMatch", p.replacePrefixMatch());
+    }
+    if (p.replaceFullPath() != null) {
+      add(ref, path + ".replaceFullPath", "must not be set with type ReplacePrefixMatch", p.replaceFullPath());
+    }
+    boolean prefixMatches = matches != null && !matches.isEmpty();
+    if (matches != null) {
+      for (HTTPRoute.Match m : matches) {
+        prefixMatches &= m.path() != null && m.path().type() == HTTPRoute.PathMatchType.PathPrefix;
+      }
+    }
+    if (!prefixMatches) {
+      add(ref, path + ".type", "must be used only in a rule whose every match has a PathPrefix path: that is the prefix it replaces",
+          "ReplacePrefixMatch");
+    }
+  }
+
+  private static final java.util.Set<Integer> REDIRECT_CODES = java.util.Set.of(301, 302, 303, 307, 308);
+  private static final Pattern HOSTNAME =
+      Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*");
+
+  private void checkRedirect(String ref, String path, @Nullable String scheme, @Nullable String hostname, int statusCode) {
+    if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
+      add(ref, path + ".scheme", "must be http or https", scheme);
+    }
+    checkHostname(ref, path + ".hostname", hostname);
+    if (!REDIRECT_CODES.contains(statusCode)) {
+      add(ref, path + ".statusCode", "must be 301, 302, 303, 307 or 308", Integer.toString(statusCode));
+    }
+  }
+
+  private void checkHostname(String ref, String path, @Nullable String hostname) {
+    if (hostname != null && (hostname.length() > 253 || !HOSTNAME.matcher(hostname).matches())) {
+      add(ref, path, "must be a lower-case DNS name such as example.com", hostname);
+    }
+  }
+
+  private void checkAbsolutePath(String ref, String path, String value) {
+    if (!value.startsWith("/") || value.length() > 1024 || !escaped(value).equals(value)) {
+      add(ref, path, "must be a path starting with '/', at most 1024 characters, without control characters", escaped(value));
     }
   }
 

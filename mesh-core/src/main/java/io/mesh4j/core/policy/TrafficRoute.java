@@ -55,7 +55,33 @@ public record TrafficRoute(
       @Field(doc = "Changes to the request's headers (gRPC metadata), made after matching.")
           @Nullable HeaderEdits requestHeaders,
       @Field(doc = "Changes to the response's headers (gRPC metadata) before the application sees them.")
-          @Nullable HeaderEdits responseHeaders) {}
+          @Nullable HeaderEdits responseHeaders,
+      @Field(doc = "HTTP only: changes to the request's host and path before it is sent; every match must test the path or the method.")
+          @Nullable Rewrite rewrite,
+      @Field(doc = "HTTP only: answer with a redirect instead of sending the call; every match must test the path or the method.")
+          @Nullable Redirect redirect) {}
+
+  /** Changes to an HTTP request's URL before it is sent. */
+  public record Rewrite(
+      @Field(doc = "Host the request is sent with (its `Host` header).") @Nullable String hostname,
+      @Field(doc = "Replaces the whole path.") @Nullable String fullPath,
+      @Field(doc = "Replaces the path's leading elements.") @Nullable PrefixRewrite prefix) {}
+
+  /** Replaces a path's leading elements. */
+  public record PrefixRewrite(
+      @Field(doc = "Leading path elements to replace, e.g. `/v1`; a path not starting with them is kept.", required = true)
+          String match,
+      @Field(doc = "What replaces them, e.g. `/v2`.", required = true) String replacement) {}
+
+  /** A redirect answered to the application; the mesh never follows it. */
+  public record Redirect(
+      @Field(doc = "`http` or `https`; absent keeps the request's.") @Nullable String scheme,
+      @Field(doc = "Host; absent keeps the request's.") @Nullable String hostname,
+      @Field(doc = "Port; absent means the scheme's default when the scheme changes, else the request's.", min = 1, max = 65535)
+          @Nullable Integer port,
+      @Field(doc = "Replaces the whole path.") @Nullable String fullPath,
+      @Field(doc = "Replaces the path's leading elements.") @Nullable PrefixRewrite prefix,
+      @Field(doc = "301, 302, 303, 307 or 308.", defaultValue = "302") Integer statusCode) {}
 
   /** Changes to headers, applied in the order set, add, remove. */
   public record HeaderEdits(

@@ -144,6 +144,8 @@ class PolicySetTest {
                         null,
                         null,
                         null,
+                        null,
+                        null,
                         null))));
     PolicySet fromCode = PolicySet.of(built, new MeshConfig(new Metadata("mesh", null, null, null), null));
     PolicySet fromYaml =
@@ -175,7 +177,7 @@ class PolicySetTest {
             new TrafficRoute.Spec(
                 "Catalog",
                 null,
-                List.of(new TrafficRoute.Rule(null, null, List.of(new TrafficRoute.Backend(null, "v9", -1, null)), null, null, null, null, null, null, null))));
+                List.of(new TrafficRoute.Rule(null, null, List.of(new TrafficRoute.Backend(null, "v9", -1, null)), null, null, null, null, null, null, null, null, null))));
     assertThatThrownBy(() -> PolicySet.of(bad, null))
         .isInstanceOfSatisfying(
             InvalidPolicyException.class,

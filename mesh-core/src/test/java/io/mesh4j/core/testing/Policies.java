@@ -166,7 +166,7 @@ public final class Policies {
       List<TrafficRoute.Backend> bs =
           backends.isEmpty() ? List.of(new TrafficRoute.Backend(null, null, 1, null)) : backends;
       return new TrafficRoute.Rule(
-          name, matches.isEmpty() ? null : matches, bs, timeout, retries, hedging, fault, mirror, null, null);
+          name, matches.isEmpty() ? null : matches, bs, timeout, retries, hedging, fault, mirror, null, null, null, null);
     }
   }
 

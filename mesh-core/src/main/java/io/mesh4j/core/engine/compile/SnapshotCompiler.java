@@ -3,6 +3,9 @@ package io.mesh4j.core.engine.compile;
 import com.google.re2j.PatternSyntaxException;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.HeaderEdits;
+import io.mesh4j.core.call.HttpRedirect;
+import io.mesh4j.core.call.HttpRewrite;
+import io.mesh4j.core.call.PathRewrite;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.engine.authz.ServiceAuthorization;
 import io.mesh4j.core.engine.balance.EndpointSet;
@@ -356,7 +359,7 @@ public final class SnapshotCompiler {
     CompiledRule defaultRule =
         new CompiledRule(
             "default", null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
-            null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null);
+            null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null);
 
     RetryBudget budget =
         registry.obtain(
@@ -555,7 +558,9 @@ public final class SnapshotCompiler {
           mirrorPpm,
           requestEdits,
           edits(rule.responseHeaders()),
-          backendEdits);
+          backendEdits,
+          rewrite(rule.rewrite()),
+          redirect(rule.redirect()));
       for (int j : foreign) {
         TrafficRoute.Backend b = bs.get(j);
         serviceBackends.add(new ServiceBackend(compiled, j, Objects.requireNonNull(b.destination()), b.subset(),
@@ -572,6 +577,22 @@ public final class SnapshotCompiler {
               e.getPattern()));
       return null;
     }
+  }
+
+  private static PathRewrite path(@Nullable String fullPath, TrafficRoute.@Nullable PrefixRewrite prefix) {
+    return fullPath == null && prefix == null
+        ? PathRewrite.NONE
+        : new PathRewrite(fullPath, prefix == null ? null : prefix.match(), prefix == null ? null : prefix.replacement());
+  }
+
+  private static @Nullable HttpRewrite rewrite(TrafficRoute.@Nullable Rewrite r) {
+    return r == null ? null : new HttpRewrite(r.hostname(), path(r.fullPath(), r.prefix()));
+  }
+
+  private static @Nullable HttpRedirect redirect(TrafficRoute.@Nullable Redirect r) {
+    return r == null
+        ? null
+        : new HttpRedirect(r.statusCode(), r.scheme(), r.hostname(), r.port() == null ? 0 : r.port(), path(r.fullPath(), r.prefix()));
   }
 
   private static HeaderEdits edits(TrafficRoute.@Nullable HeaderEdits e) {

@@ -2,6 +2,8 @@ package io.mesh4j.core.engine.route;
 
 import io.mesh4j.core.base.MeshRandom;
 import io.mesh4j.core.call.HeaderEdits;
+import io.mesh4j.core.call.HttpRedirect;
+import io.mesh4j.core.call.HttpRewrite;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.engine.fault.FaultPolicy;
@@ -32,6 +34,10 @@ public final class CompiledRule {
   public final long mirrorPpm;
   /** Response header changes. */
   public final HeaderEdits responseEdits;
+  /** HTTP only: the host and path requests are sent with, or null. */
+  public final @Nullable HttpRewrite rewrite;
+  /** HTTP only: the redirect answered instead of sending, or null. */
+  public final @Nullable HttpRedirect redirect;
   private final HeaderEdits requestEdits;
   // Parallel to backends, each the rule's request edits then the backend's; null when no backend has any.
   private final HeaderEdits @Nullable [] backendRequestEdits;
@@ -59,7 +65,9 @@ public final class CompiledRule {
       long mirrorPpm,
       HeaderEdits requestEdits,
       HeaderEdits responseEdits,
-      HeaderEdits @Nullable [] backendRequestEdits) {
+      HeaderEdits @Nullable [] backendRequestEdits,
+      @Nullable HttpRewrite rewrite,
+      @Nullable HttpRedirect redirect) {
     this.name = name;
     List<TrafficRoute.Match> all = Objects.requireNonNullElse(matches, List.of());
     this.matchers = new CallMatcher[all.size()];
@@ -82,6 +90,8 @@ public final class CompiledRule {
     this.requestEdits = requestEdits;
     this.responseEdits = responseEdits;
     this.backendRequestEdits = backendRequestEdits;
+    this.rewrite = rewrite;
+    this.redirect = redirect;
   }
 
   /** The request header changes of a call sent to {@code chosen}: the rule's, then the backend's. */

@@ -5,6 +5,8 @@ import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.HeaderSetter;
+import io.mesh4j.core.call.HttpRedirect;
+import io.mesh4j.core.call.HttpRewrite;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.MirrorTarget;
 import io.mesh4j.core.call.OutboundCall;
@@ -108,6 +110,16 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   @Override
   public HeaderEdits responseHeaderEdits() {
     return rule.responseEdits;
+  }
+
+  @Override
+  public @Nullable HttpRewrite rewrite() {
+    return rule.rewrite;
+  }
+
+  @Override
+  public @Nullable HttpRedirect redirect() {
+    return rule.redirect;
   }
 
   @Override
