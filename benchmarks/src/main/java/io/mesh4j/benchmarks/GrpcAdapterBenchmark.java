@@ -64,6 +64,10 @@ public class GrpcAdapterBenchmark {
   @Param({"false", "true"})
   boolean mesh;
 
+  /** What the matched rule also does: nothing, or set one request metadata entry. */
+  @Param({"NONE", "HEADER_SET"})
+  String filter;
+
   private Server server;
   private Mesh meshInstance;
   private StaticConfigSource source;
@@ -85,8 +89,12 @@ public class GrpcAdapterBenchmark {
     }
     if (mesh) {
       // The in-process row never connects to this port; the policy only needs an endpoint.
-      source = StaticConfigSource.parse(MeshPolicies.yaml("echo", port == 0 ? 1 : port,
-          EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE"));
+      String policy = MeshPolicies.yaml("echo", port == 0 ? 1 : port, EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE");
+      if (filter.equals("HEADER_SET")) {
+        String rule = "    - name: default\n";
+        policy = policy.replace(rule, rule + "      requestHeaders: {set: [{name: x-tenant, value: bench}]}\n");
+      }
+      source = StaticConfigSource.parse(policy);
       meshInstance = Mesh.builder().configSource(source).build();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (meshInstance.appliedVersion() <= 0 && System.nanoTime() < deadline) {

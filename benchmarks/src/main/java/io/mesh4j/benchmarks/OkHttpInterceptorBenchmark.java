@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * One OkHttp call through the mesh's interceptor, against the same call without it, on an
  * in-process chain: the last application interceptor answers every request with a canned 200 and
  * no socket is opened, so the difference is the interceptor (plan, endpoint rewrite, per-attempt
- * timeouts, settle) and nothing of the network. The mesh's policy has every client feature on.
+ * timeouts, settle) and nothing of the network. The mesh's policy has every client feature on;
+ * {@code filter} adds a request header change or a path rewrite to the rule every call takes.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,6 +40,10 @@ public class OkHttpInterceptorBenchmark {
 
   @Param({"false", "true"})
   boolean mesh;
+
+  /** What the matched rule also does: nothing, set one request header, or rewrite the path. */
+  @Param({"NONE", "HEADER_SET", "REWRITE"})
+  String filter;
 
   private final byte[] payload = new byte[100];
   private StaticConfigSource source;
@@ -51,8 +56,15 @@ public class OkHttpInterceptorBenchmark {
   public void setUp() throws Exception {
     OkHttpClient.Builder builder = new OkHttpClient.Builder().retryOnConnectionFailure(false);
     if (mesh) {
-      source = StaticConfigSource.parse(MeshPolicies.yaml("echo-http", 8080,
-          EnumSet.allOf(MeshPolicies.Feature.class), "5xx"));
+      String policy = MeshPolicies.yaml("echo-http", 8080, EnumSet.allOf(MeshPolicies.Feature.class), "5xx");
+      String rule = "    - name: default\n";
+      policy = switch (filter) {
+        case "HEADER_SET" -> policy.replace(rule, rule + "      requestHeaders: {set: [{name: x-tenant, value: bench}]}\n");
+        case "REWRITE" -> policy.replace(rule, rule + "      matches: [{path: {prefix: /echo}}]\n"
+            + "      rewrite: {prefix: {match: /echo, replacement: /v2/echo}}\n");
+        default -> policy;
+      };
+      source = StaticConfigSource.parse(policy);
       meshInstance = Mesh.builder().configSource(source).build();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (meshInstance.appliedVersion() <= 0 && System.nanoTime() < deadline) {
