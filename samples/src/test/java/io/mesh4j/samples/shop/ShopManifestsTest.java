@@ -98,4 +98,31 @@ class ShopManifestsTest {
     List<String> versions = labels.results().map(m -> m.group(1)).distinct().toList();
     assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
   }
+
+  @Test
+  void theGatewayApiOverlayReplacesTheCatalogTrafficRouteWithAValidGrpcRoute() throws IOException {
+    Path overlay = K8S.resolve("gateway-api");
+    StringBuilder routes = new StringBuilder();
+    List<String> services = new java.util.ArrayList<>();
+    for (Object doc : new Yaml().loadAll(Files.readString(overlay.resolve("catalog-canary.yaml")))) {
+      Map<?, ?> resource = (Map<?, ?>) doc;
+      if ("GRPCRoute".equals(resource.get("kind"))) {
+        routes.append("---\n").append(new Yaml().dump(resource));
+      } else if ("Service".equals(resource.get("kind"))) {
+        Map<?, ?> selector = (Map<?, ?>) ((Map<?, ?>) resource.get("spec")).get("selector");
+        services.add(((Map<?, ?>) resource.get("metadata")).get("name") + " " + selector.get("version"));
+      }
+    }
+    assertThat(services).containsExactly("catalog-v1 v1", "catalog-v2 v2");
+    // The cluster policy without the catalog TrafficRoute, plus the GRPCRoute: one valid set.
+    List<MeshResource> policy = new java.util.ArrayList<>(PolicyReader.read(K8S.resolve("policy.yaml")).resources().stream()
+        .filter(r -> !r.ref().equals("TrafficRoute shop/catalog"))
+        .toList());
+    ReadResult grpcRoutes = PolicyReader.read(routes.toString());
+    assertThat(grpcRoutes.problems()).isEmpty();
+    policy.addAll(grpcRoutes.resources());
+    assertThat(io.mesh4j.core.policy.PolicyResult.of(policy).problems()).isEmpty();
+    assertThat(Files.readString(overlay.resolve("kustomization.yaml")))
+        .contains("- ..", "catalog-canary.yaml", "$patch: delete", "kind: TrafficRoute", "name: catalog");
+  }
 }
