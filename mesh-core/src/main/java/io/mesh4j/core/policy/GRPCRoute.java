@@ -40,15 +40,15 @@ public record GRPCRoute(
 
   /** A service and method condition. */
   public record MethodMatch(
-      @Field(doc = "`Exact` (only `Exact` is implemented).", defaultValue = "Exact") MethodMatchType type,
-      @Field(doc = "Fully qualified service, e.g. `shop.Catalog`; absent matches any.") @Nullable String service,
-      @Field(doc = "Method name, e.g. `GetItem`; absent matches any.") @Nullable String method) {}
+      @Field(doc = "`Exact` or `RegularExpression` (RE2, matching the whole name).", defaultValue = "Exact") MethodMatchType type,
+      @Field(doc = "Fully qualified service, e.g. `shop.Catalog`, or an expression; absent matches any.") @Nullable String service,
+      @Field(doc = "Method name, e.g. `GetItem`, or an expression; absent matches any.") @Nullable String method) {}
 
   /** How a service and method are compared. */
   public enum MethodMatchType {
     /** Equal names. */
     Exact,
-    /** RE2 expressions; refused until implemented. */
+    /** RE2 expressions matching the whole names. */
     RegularExpression
   }
 }

@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  *       then a {@code RegularExpression} path, then no path condition (or the prefix {@code /});
  *       among those, a method condition first, then the most header conditions, then the most
  *       query parameter conditions;
- *   <li>gRPC: the longest service, then the longest method, then the most header conditions;
+ *   <li>gRPC: exact names, then expressions, then no method condition; then the longest service,
+ *       then the longest method, then the most header conditions;
  *   <li>ties: the route's {@code namespace/name} in alphabetical order (the specification puts
  *       the oldest route first; files carry no creation time), then the rule's and the match's
  *       position.
@@ -228,7 +229,12 @@ public final class GatewayRoutes {
 
   private static TrafficRoute.Match match(GRPCRoute.Match m) {
     GRPCRoute.MethodMatch method = m.method();
-    TrafficRoute.GrpcMatch grpc = method == null ? null : new TrafficRoute.GrpcMatch(method.service(), method.method());
+    TrafficRoute.GrpcMatch grpc =
+        method == null
+            ? null
+            : method.type() == GRPCRoute.MethodMatchType.Exact
+                ? new TrafficRoute.GrpcMatch(method.service(), method.method(), null, null)
+                : new TrafficRoute.GrpcMatch(null, null, method.service(), method.method());
     return new TrafficRoute.Match(grpc, null, null, headers(m.headers()), null);
   }
 
@@ -317,7 +323,8 @@ public final class GatewayRoutes {
     GRPCRoute.MethodMatch method = m.method();
     String service = method == null ? null : method.service();
     String name = method == null ? null : method.method();
-    return pack(0, service == null ? 0 : service.length(), name == null ? 0 : name.length(),
+    int kind = method == null ? 0 : method.type() == GRPCRoute.MethodMatchType.Exact ? 2 : 1;
+    return pack(kind, service == null ? 0 : service.length(), name == null ? 0 : name.length(),
         m.headers() == null ? 0 : m.headers().size(), 0);
   }
 

@@ -353,6 +353,17 @@ final class PolicyValidator {
   }
 
   private void checkMatch(String ref, String path, TrafficRoute.Match match) {
+    TrafficRoute.GrpcMatch grpc = match.grpc();
+    if (grpc != null) {
+      if (grpc.service() != null && grpc.serviceRegex() != null) {
+        add(ref, path + ".grpc", "must set at most one of service and serviceRegex", "service, serviceRegex");
+      }
+      if (grpc.method() != null && grpc.methodRegex() != null) {
+        add(ref, path + ".grpc", "must set at most one of method and methodRegex", "method, methodRegex");
+      }
+      checkRegex(ref, path + ".grpc.serviceRegex", grpc.serviceRegex());
+      checkRegex(ref, path + ".grpc.methodRegex", grpc.methodRegex());
+    }
     if (match.method() != null && !HTTP_TOKEN.matcher(match.method()).matches()) {
       add(ref, path + ".method", "must be an HTTP method token such as GET", match.method());
     }
@@ -466,10 +477,11 @@ final class PolicyValidator {
         String matchPath = path + ".matches[" + j + "]";
         GRPCRoute.MethodMatch method = m.method();
         if (method != null) {
-          if (method.type() != GRPCRoute.MethodMatchType.Exact) {
-            add(ref, matchPath + ".method.type", "must be Exact; mesh4j does not implement RegularExpression yet", method.type().name());
-          } else if (method.service() == null && method.method() == null) {
+          if (method.service() == null && method.method() == null) {
             add(ref, matchPath + ".method", "must set service, method or both", null);
+          } else if (method.type() == GRPCRoute.MethodMatchType.RegularExpression) {
+            checkRegex(ref, matchPath + ".method.service", method.service());
+            checkRegex(ref, matchPath + ".method.method", method.method());
           }
         }
         checkGatewayHeaders(ref, matchPath, m.headers());

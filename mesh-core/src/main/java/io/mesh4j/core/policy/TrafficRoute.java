@@ -112,7 +112,11 @@ public record TrafficRoute(
   public record GrpcMatch(
       @Field(doc = "Fully qualified service, e.g. `shop.Catalog`; absent matches any.")
           @Nullable String service,
-      @Field(doc = "Method name, e.g. `GetItem`; absent matches any.") @Nullable String method) {}
+      @Field(doc = "Method name, e.g. `GetItem`; absent matches any.") @Nullable String method,
+      @Field(doc = "An RE2 expression the whole service name must match, instead of `service`.")
+          @Nullable String serviceRegex,
+      @Field(doc = "An RE2 expression the whole method name must match, instead of `method`.")
+          @Nullable String methodRegex) {}
 
   /** Exactly one of exact, prefix or regex. */
   public record StringMatch(

@@ -162,12 +162,17 @@ class GatewayRoutesTest {
             spec:
               parentRefs: [{kind: Service, name: echo}]
               rules:
-                - matches: [{method: {service: shop.Echo, method: Slow}}]
+                - matches: [{method: {type: RegularExpression, service: 'shop\\..*', method: "Get.*"}}]
+                  backendRefs: [{name: echo, port: 80}]
+                - matches: [{method: {service: shop.Echo, method: GetSlow}}]
                   backendRefs: [{name: echo-v2, port: 80}]
                 - backendRefs: [{name: echo-v1, port: 80}]
             """)) {
-      assertThat(backendOf(h, OutboundCall.builder("echo.shop").grpc("shop.Echo", "Slow").build())).isEqualTo("10.0.2.1");
+      // The exact match outranks the expression written before it.
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").grpc("shop.Echo", "GetSlow").build())).isEqualTo("10.0.2.1");
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").grpc("shop.Echo", "GetFast").build())).isEqualTo("10.0.0.1");
       assertThat(backendOf(h, OutboundCall.builder("echo.shop").grpc("shop.Echo", "Fast").build())).isEqualTo("10.0.1.1");
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").grpc("other.Echo", "GetFast").build())).isEqualTo("10.0.1.1");
     }
   }
 

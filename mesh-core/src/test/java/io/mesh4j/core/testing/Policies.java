@@ -70,7 +70,7 @@ public final class Policies {
   }
 
   public static TrafficRoute.Match grpc(String service, String method) {
-    return new TrafficRoute.Match(new TrafficRoute.GrpcMatch(service, method), null, null, null, null);
+    return new TrafficRoute.Match(new TrafficRoute.GrpcMatch(service, method, null, null), null, null, null, null);
   }
 
   public static TrafficRoute.Match http(String method, TrafficRoute.StringMatch path) {

@@ -15,6 +15,8 @@ final class CallMatcher {
 
   private final @Nullable String grpcService;
   private final @Nullable String grpcMethod;
+  private final @Nullable StringMatcher grpcServiceRegex;
+  private final @Nullable StringMatcher grpcMethodRegex;
   private final boolean grpc;
   private final @Nullable String httpMethod;
   private final @Nullable StringMatcher path;
@@ -27,6 +29,8 @@ final class CallMatcher {
     this.grpc = g != null;
     this.grpcService = g == null ? null : g.service();
     this.grpcMethod = g == null ? null : g.method();
+    this.grpcServiceRegex = g == null ? null : StringMatcher.of(null, null, g.serviceRegex(), maxRegexInput);
+    this.grpcMethodRegex = g == null ? null : StringMatcher.of(null, null, g.methodRegex(), maxRegexInput);
     String method = m.method();
     this.httpMethod = method == null ? null : method.toUpperCase(Locale.ROOT);
     TrafficRoute.StringMatch p = m.path();
@@ -54,6 +58,14 @@ final class CallMatcher {
         return false;
       }
       if (grpcMethod != null && !grpcMethod.equals(call.grpcMethod())) {
+        return false;
+      }
+      StringMatcher s = grpcServiceRegex;
+      if (s != null && !s.matches(service)) {
+        return false;
+      }
+      StringMatcher m = grpcMethodRegex;
+      if (m != null && !m.matches(call.grpcMethod())) {
         return false;
       }
     }
