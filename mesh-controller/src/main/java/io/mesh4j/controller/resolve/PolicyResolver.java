@@ -116,7 +116,7 @@ public final class PolicyResolver {
       if (r instanceof TrafficRoute route) {
         needed = destinations.contains(route.spec().destination());
       } else if (r instanceof DestinationPolicy policy) {
-        needed = destinations.contains(policy.spec().destination());
+        needed = destinations.contains(policy.spec().service());
       } else if (r instanceof ServiceEndpoints endpoints) {
         needed = destinations.contains(endpoints.spec().service());
       } else if (r instanceof HTTPRoute || r instanceof GRPCRoute) {

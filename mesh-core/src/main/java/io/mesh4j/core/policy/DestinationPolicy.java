@@ -13,12 +13,15 @@ public record DestinationPolicy(
     @Field(doc = "The policy.", required = true) Spec spec)
     implements MeshResource {
 
-  /** The policy for one destination. */
+  /** The policy for one destination, named by {@code destination} or by {@code targetRef}. */
   public record Spec(
       @Field(
-              doc = "Destination service, `name.namespace` (a bare `name` means the policy's namespace).",
-              required = true)
-          @ServiceName String destination,
+              doc = "Destination service, `name.namespace` (a bare `name` means the policy's namespace);"
+                  + " set this or `targetRef`.")
+          @ServiceName @Nullable String destination,
+      @Field(doc = "The Service this policy attaches to, as Gateway API's policy attachment (GEP-713) names it;"
+              + " set this or `destination`.")
+          @Nullable TargetRef targetRef,
       @Field(doc = "How an endpoint is picked inside a subset.", defaultValue = "{}")
           LoadBalancer loadBalancer,
       @Field(doc = "Circuit breaking per subset; off unless set.") @Nullable CircuitBreaker circuitBreaker,
@@ -32,7 +35,23 @@ public record DestinationPolicy(
       @Field(doc = "Server-side token bucket for calls this service receives; off unless set.")
           @Nullable RateLimit serverRateLimit,
       @Field(doc = "Caps retries to a share of the request rate.", defaultValue = "{}")
-          RetryBudget retryBudget) {}
+          RetryBudget retryBudget) {
+
+    /** The service this policy is for, {@code name.namespace}: its destination or its target. */
+    public String service() {
+      if (destination != null) {
+        return destination;
+      }
+      // The validator refuses a policy without either.
+      return java.util.Objects.requireNonNull(targetRef, "destination or targetRef").name();
+    }
+  }
+
+  /** A local reference to the Service a policy attaches to (GEP-713: same namespace as the policy). */
+  public record TargetRef(
+      @Field(doc = "API group; the core group, `\"\"`, for a Service.", defaultValue = "''") String group,
+      @Field(doc = "Kind; `Service`.", defaultValue = "Service") String kind,
+      @Field(doc = "Name of the Service in the policy's namespace.", required = true) @ServiceName String name) {}
 
   /** Load-balancing algorithms. */
   public enum LbPolicy {

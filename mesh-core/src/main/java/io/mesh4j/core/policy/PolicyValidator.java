@@ -109,7 +109,10 @@ final class PolicyValidator {
         unique(routes, route.spec().destination(), route, "spec.destination", "the destination");
       } else if (resource instanceof DestinationPolicy policy) {
         checkDestinationPolicy(policy);
-        unique(destinationPolicies, policy.spec().destination(), policy, "spec.destination", "the destination");
+        if (policy.spec().destination() != null || policy.spec().targetRef() != null) {
+          unique(destinationPolicies, policy.spec().service(), policy,
+              policy.spec().destination() != null ? "spec.destination" : "spec.targetRef", "the destination");
+        }
       } else if (resource instanceof AuthorizationPolicy policy) {
         checkAuthorization(policy);
       } else if (resource instanceof ServiceEndpoints endpoints) {
@@ -927,6 +930,18 @@ final class PolicyValidator {
   private void checkDestinationPolicy(DestinationPolicy policy) {
     String ref = policy.ref();
     DestinationPolicy.Spec spec = policy.spec();
+    DestinationPolicy.TargetRef target = spec.targetRef();
+    if ((spec.destination() == null) == (target == null)) {
+      add(ref, "spec", "must set exactly one of destination and targetRef", target == null ? "neither" : "both");
+    }
+    if (target != null) {
+      if (!target.group().isEmpty() && !target.group().equals("core")) {
+        add(ref, "spec.targetRef.group", "must be \"\" (the core group): a DestinationPolicy attaches to a Service", target.group());
+      }
+      if (!target.kind().equals("Service")) {
+        add(ref, "spec.targetRef.kind", "must be Service: a DestinationPolicy attaches to a Service", target.kind());
+      }
+    }
     DestinationPolicy.LoadBalancer lb = spec.loadBalancer();
     boolean hashing = lb.policy() == LbPolicy.RING_HASH || lb.policy() == LbPolicy.MAGLEV;
     if (hashing && lb.hashHeader() == null) {

@@ -177,6 +177,39 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void aDestinationPolicyAttachedByTargetRefGuardsTheBackendService() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: ServiceEndpoints
+            metadata: {name: echo-v3, namespace: shop}
+            spec: {service: echo-v3, endpoints: [{address: 10.0.3.1, port: 80}, {address: 10.0.3.2, port: 80}]}
+            ---
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: echo-v3, namespace: shop}
+            spec:
+              targetRef: {group: "", kind: Service, name: echo-v3}
+              loadBalancer: {policy: ROUND_ROBIN}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules: [{backendRefs: [{name: echo-v3, port: 80}]}]
+            """)) {
+      // Round robin, the attached policy's balancer: strictly alternating.
+      String first = backendOf(h, http("GET", "/"));
+      for (int i = 1; i < 10; i++) {
+        assertThat(backendOf(h, http("GET", "/"))).isNotEqualTo(first);
+        assertThat(backendOf(h, http("GET", "/"))).isEqualTo(first);
+      }
+    }
+  }
+
+  @Test
   void aRuleWithoutBackendsFailsItsCalls() {
     try (MeshHarness h =
         mesh(

@@ -278,7 +278,7 @@ public final class Policies {
       return new DestinationPolicy(
           md(destination.replace('.', '-')),
           new DestinationPolicy.Spec(
-              destination, lb, breaker, outliers, rateLimit, adaptive, serverRateLimit, budget));
+              destination, null, lb, breaker, outliers, rateLimit, adaptive, serverRateLimit, budget));
     }
   }
 }

@@ -67,7 +67,7 @@ public final class SnapshotCompiler {
               new DestinationPolicy(
                   Metadata.of("mesh4j-defaults", "defaults"),
                   new DestinationPolicy.Spec(
-                      "defaults", null, null, null, null, null, null, null)))
+                      "defaults", null, null, null, null, null, null, null, null)))
           .destinationPolicies()
           .get(0)
           .spec();
@@ -140,7 +140,7 @@ public final class SnapshotCompiler {
     Map<String, DestinationPolicy> policies = new LinkedHashMap<>();
     Map<String, MeshSnapshot.InboundService> inbound = new HashMap<>();
     for (DestinationPolicy p : set.destinationPolicies()) {
-      String dest = p.spec().destination();
+      String dest = p.spec().service();
       if (policies.putIfAbsent(dest, p) != null) {
         problems.add(
             new Problem(
