@@ -254,6 +254,84 @@ class KubernetesModeTest {
   }
 
   @Test
+  void gatewayRoutesGetStatusPerParentServiceWithTheSpecificationsReasons() throws IOException {
+    // catalog is routed by Gateway API routes here, not by the TrafficRoute the other tests use.
+    client.genericKubernetesResources(ROUTES).inNamespace("shop").withName("catalog").delete();
+    httpRoute("valid", "catalog", "catalog", null);
+    httpRoute("missing-backend", "catalog", "catalog-v9", null);
+    httpRoute("missing-parent", "nowhere", "catalog", null);
+    httpRoute("unsupported", "catalog", "catalog", Map.of("type", "RequestMirror"));
+    client.genericKubernetesResources(HTTP_ROUTES).inNamespace("shop").resource(
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("gateway.networking.k8s.io/v1").withKind("HTTPRoute")
+            .withNewMetadata().withName("other-controller").withNamespace("shop").endMetadata()
+            .addToAdditionalProperties("spec", Map.of("parentRefs", List.of(Map.of("kind", "Service", "name", "catalog"))))
+            .addToAdditionalProperties("status", Map.of("parents", List.of(Map.of(
+                "controllerName", "example.com/other", "parentRef", Map.of("name", "catalog"), "conditions", List.of()))))
+            .build()).create();
+    controller = start("controller-a");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.isLeader() && routeCondition("unsupported", "Accepted") != null
+        && routeCondition("missing-parent", "Accepted") != null && routeCondition("valid", "Accepted") != null
+        && routeCondition("missing-backend", "ResolvedRefs") != null && routeParents("other-controller").size() == 2);
+
+    assertThat(routeCondition("valid", "Accepted")).containsEntry("status", "True").containsEntry("reason", "Accepted");
+    assertThat(routeCondition("valid", "ResolvedRefs")).containsEntry("status", "True");
+    assertThat(routeCondition("missing-backend", "Accepted")).containsEntry("status", "True");
+    assertThat(routeCondition("missing-backend", "ResolvedRefs"))
+        .containsEntry("status", "False").containsEntry("reason", "BackendNotFound")
+        .hasEntrySatisfying("message", m -> assertThat((String) m).contains("catalog-v9.shop"));
+    assertThat(routeCondition("missing-parent", "Accepted"))
+        .containsEntry("status", "False").containsEntry("reason", "NoMatchingParent");
+    assertThat(routeCondition("unsupported", "Accepted"))
+        .containsEntry("status", "False").containsEntry("reason", "UnsupportedValue")
+        .hasEntrySatisfying("message", m -> assertThat((String) m).startsWith("spec.rules[0].filters[0].type: must be"));
+    Map<?, ?> entry = (Map<?, ?>) routeParents("valid").get(0);
+    assertThat(entry.get("controllerName")).isEqualTo("mesh4j.io/controller");
+    assertThat(entry.get("parentRef")).isEqualTo(Map.of("group", "", "kind", "Service", "name", "catalog", "namespace", "shop"));
+    // Another implementation's entry stays next to ours.
+    assertThat(routeParents("other-controller").stream().map(p -> String.valueOf(((Map<?, ?>) p).get("controllerName"))).toList())
+        .containsExactlyInAnyOrder("example.com/other", "mesh4j.io/controller");
+  }
+
+  private void httpRoute(String name, String parent, String backend, @Nullable Map<String, Object> filter) {
+    Map<String, Object> rule = new java.util.LinkedHashMap<>();
+    rule.put("backendRefs", List.of(Map.of("name", backend, "port", 8080)));
+    if (filter != null) {
+      rule.put("filters", List.of(filter));
+    }
+    client.genericKubernetesResources(HTTP_ROUTES).inNamespace("shop").resource(
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion("gateway.networking.k8s.io/v1").withKind("HTTPRoute")
+            .withNewMetadata().withName(name).withNamespace("shop").endMetadata()
+            .addToAdditionalProperties("spec", Map.of(
+                "parentRefs", List.of(Map.of("group", "", "kind", "Service", "name", parent)), "rules", List.of(rule)))
+            .build()).create();
+  }
+
+  private List<?> routeParents(String name) {
+    GenericKubernetesResource r = client.genericKubernetesResources(HTTP_ROUTES).inNamespace("shop").withName(name).get();
+    Object status = r == null ? null : r.getAdditionalProperties().get("status");
+    Object parents = status instanceof Map<?, ?> m ? m.get("parents") : null;
+    return parents instanceof List<?> l ? l : List.of();
+  }
+
+  private @Nullable Map<String, Object> routeCondition(String name, String type) {
+    for (Object p : routeParents(name)) {
+      if (p instanceof Map<?, ?> entry && "mesh4j.io/controller".equals(entry.get("controllerName"))) {
+        for (Object c : (List<?>) entry.get("conditions")) {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> condition = (Map<String, Object>) c;
+          if (type.equals(condition.get("type"))) {
+            return condition;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  @Test
   void annotationChurnOnAPodSendsApplicationsNothing() throws IOException {
     controller = start("controller-a");
     RecordingApplication app = new RecordingApplication();

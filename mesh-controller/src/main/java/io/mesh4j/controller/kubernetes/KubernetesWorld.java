@@ -20,6 +20,7 @@ import io.mesh4j.core.policy.HTTPRoute;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicyAssembler;
 import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.policy.ServiceEndpoints;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -206,9 +207,11 @@ public final class KubernetesWorld implements AutoCloseable {
           documents.add(PolicyAssembler.Document.parse(ref, asDocument(e.getKey(), r)));
         }
       }
+      Map<String, GenericKubernetesResource> gatewayByRef = new LinkedHashMap<>();
       for (Map.Entry<String, SharedIndexInformer<GenericKubernetesResource>> e : gateway.entrySet()) {
         for (GenericKubernetesResource r : e.getValue().getStore().list()) {
           String ref = e.getKey() + " " + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+          gatewayByRef.put(ref, r);
           documents.add(PolicyAssembler.Document.parse(ref, asDocument(e.getKey(), r)));
         }
       }
@@ -236,6 +239,7 @@ public final class KubernetesWorld implements AutoCloseable {
       PolicySet world = assembly.world().withVersion(++version);
       distributor.serve(world, assembly.problems());
       writeStatus(PolicyResolver.conditions(world, assembly.problems()), refusals(distributor.applications()), customByRef);
+      writeRouteStatus(assembly.problems(), gatewayByRef);
       BiConsumer<Set<String>, List<Pod>> o = observer;
       if (o != null) {
         Set<String> namespaces = new TreeSet<>();
@@ -362,6 +366,47 @@ public final class KubernetesWorld implements AutoCloseable {
       } catch (RuntimeException e) {
         // The next rebuild tries again, since nothing was recorded as written.
         log.warn("Could not write the status of {}: {}", c.resource(), e.toString());
+      }
+    }
+  }
+
+  /** The {@code controllerName} of the route status entries this controller writes. */
+  static final String CONTROLLER_NAME = "mesh4j.io/controller";
+
+  /**
+   * Writes each Gateway API route's {@code status.parents[]} entries for its parent Services, as
+   * GAMMA implementations do: {@code Accepted} ({@code UnsupportedValue} naming every refused field,
+   * {@code NoMatchingParent} for a Service that does not exist) and {@code ResolvedRefs} ({@code
+   * InvalidKind}, {@code BackendNotFound}). Entries other controllers wrote are kept.
+   */
+  private void writeRouteStatus(List<Problem> problems, Map<String, GenericKubernetesResource> routes) {
+    if (!isLeader.getAsBoolean()) {
+      return;
+    }
+    Set<String> services = new java.util.HashSet<>();
+    for (Service svc : cached(this.services)) {
+      services.add(svc.getMetadata().getName() + "." + svc.getMetadata().getNamespace());
+    }
+    for (Map.Entry<String, GenericKubernetesResource> e : routes.entrySet()) {
+      String ref = e.getKey();
+      GenericKubernetesResource r = e.getValue();
+      List<Problem> own = problems.stream().filter(p -> p.resource().equals(ref)).toList();
+      List<Map<String, Object>> desired = RouteStatus.parents(r, own, services::contains, CONTROLLER_NAME);
+      if (desired.equals(written.get(ref))) {
+        continue;
+      }
+      String now = clock.instant().toString();
+      List<Map<String, Object>> stamped = RouteStatus.stamped(desired, now);
+      String kind = ref.substring(0, ref.indexOf(' '));
+      try {
+        client.genericKubernetesResources(gatewayContext(kind))
+            .inNamespace(r.getMetadata().getNamespace())
+            .withName(r.getMetadata().getName())
+            .editStatus(current -> RouteStatus.merged(current, stamped, CONTROLLER_NAME));
+        written.put(ref, desired);
+        log.info("{}: status for {} parent(s) written", ref, desired.size());
+      } catch (RuntimeException ex) {
+        log.warn("Could not write the status of {}: {}", ref, ex.toString());
       }
     }
   }
