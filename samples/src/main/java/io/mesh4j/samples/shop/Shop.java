@@ -269,12 +269,25 @@ final class Shop implements AutoCloseable {
     return ((WebServerApplicationContext) c).getWebServer().getPort();
   }
 
+  /**
+   * The shop's endpoints, and one Service per catalog version (catalog-v1, catalog-v2) as a
+   * cluster would have for a Gateway API canary; routes that do not name them leave them unused.
+   */
   private static String endpoints(CharSequence catalog, CharSequence pricing) {
-    return "# written by the demo with the ports its applications got\n"
-        + "apiVersion: mesh4j.io/v1alpha1\nkind: ServiceEndpoints\nmetadata: {name: catalog, namespace: shop}\n"
-        + "spec:\n  service: catalog\n  endpoints:\n" + catalog
-        + "---\napiVersion: mesh4j.io/v1alpha1\nkind: ServiceEndpoints\nmetadata: {name: pricing, namespace: shop}\n"
-        + "spec:\n  service: pricing\n  endpoints:\n" + pricing;
+    StringBuilder out = new StringBuilder("# written by the demo with the ports its applications got\n");
+    service(out, "catalog", catalog.toString());
+    for (String version : List.of("v1", "v2")) {
+      StringBuilder lines = new StringBuilder();
+      catalog.toString().lines().filter(l -> l.contains("version: " + version + "}")).forEach(l -> lines.append(l).append('\n'));
+      service(out.append("---\n"), "catalog-" + version, lines.toString());
+    }
+    service(out.append("---\n"), "pricing", pricing.toString());
+    return out.toString();
+  }
+
+  private static void service(StringBuilder out, String name, String endpoints) {
+    out.append("apiVersion: mesh4j.io/v1alpha1\nkind: ServiceEndpoints\nmetadata: {name: ").append(name)
+        .append(", namespace: shop}\nspec:\n  service: ").append(name).append("\n  endpoints:\n").append(endpoints);
   }
 
   /** The frontend's mesh, to see which policy version it applied. */

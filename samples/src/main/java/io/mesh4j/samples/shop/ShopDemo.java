@@ -179,7 +179,9 @@ public final class ShopDemo {
     PrintStream out = options.ansi()
         ? new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8)
         : System.out;
-    Report report = run(template, options, out);
+    // -Dmesh4j.demo.routes=gateway-api: the same phases with the canary as a Gateway API route
+    boolean gatewayApi = "gateway-api".equals(System.getProperty("mesh4j.demo.routes", ""));
+    Report report = run(template, gatewayApi, options, out);
     if (!report.allAsExpected()) {
       throw new IllegalStateException("the demo did not behave as described; see the summary above");
     }
@@ -208,10 +210,24 @@ public final class ShopDemo {
    * file behind.
    */
   public static Report run(Path template, Options options, PrintStream out) throws Exception {
+    return run(template, false, options, out);
+  }
+
+  /**
+   * Like {@link #run(Path, Options, PrintStream)}; with {@code gatewayApi}, the catalog canary is
+   * the Gateway API {@code GRPCRoute} of {@code template/gateway-api/catalog.yaml} in place of the
+   * {@code TrafficRoute}.
+   */
+  public static Report run(Path template, boolean gatewayApi, Options options, PrintStream out) throws Exception {
     long start = System.nanoTime();
     Path dir = Files.createTempDirectory("mesh4j-shop");
     try {
       copyYaml(template, dir);
+      if (gatewayApi) {
+        Files.copy(template.resolve("gateway-api").resolve("catalog.yaml"), dir.resolve("catalog.yaml"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        out.println("the catalog canary is a Gateway API GRPCRoute (" + template.resolve("gateway-api/catalog.yaml") + ")");
+      }
       ShopDemo demo = new ShopDemo(options, out);
       return demo.runIn(dir, start);
     } finally {
@@ -411,16 +427,25 @@ public final class ShopDemo {
     return weights(yaml, 50, 50, 0, 100);
   }
 
+  /**
+   * The catalog route with its two weights (v1, then v2, the only weights in the file, whether a
+   * TrafficRoute's subsets or a GRPCRoute's backend Services) changed.
+   */
   private static String weights(String yaml, int fromV1, int fromV2, int toV1, int toV2) {
-    String from = "- subset: v1\n          weight: " + fromV1 + "\n        - subset: v2\n          weight: " + fromV2 + "\n";
-    String to = "- subset: v1\n          weight: " + toV1 + "\n        - subset: v2\n          weight: " + toV2 + "\n";
-    if (!yaml.contains(from)) {
+    java.util.regex.Matcher m = WEIGHT.matcher(yaml);
+    List<java.util.regex.MatchResult> found = m.results().toList();
+    if (found.size() != 2 || !found.get(0).group(1).equals(Integer.toString(fromV1))
+        || !found.get(1).group(1).equals(Integer.toString(fromV2))) {
       throw new IllegalStateException(
-          "catalog.yaml does not hold the backends the demo edits (v1 weight " + fromV1 + ", v2 weight " + fromV2
-              + ", indented as in samples/mesh/catalog.yaml)");
+          "catalog.yaml does not hold the two weights the demo edits (v1 " + fromV1 + ", then v2 " + fromV2
+              + ", as in samples/mesh/catalog.yaml)");
     }
-    return yaml.replace(from, to);
+    return yaml.substring(0, found.get(0).start(1)) + toV1
+        + yaml.substring(found.get(0).end(1), found.get(1).start(1)) + toV2
+        + yaml.substring(found.get(1).end(1));
   }
+
+  private static final java.util.regex.Pattern WEIGHT = java.util.regex.Pattern.compile("\\bweight: (\\d+)");
 
   /** Flips a pricing instance's switch through its real admin endpoint. */
   private static void mode(Shop shop, TrafficDriver driver, String instance, String mode) throws IOException {

@@ -17,14 +17,16 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The README's demo end to end, with shorter phases: the controller and the five Spring Boot
  * applications on loopback, real page calls through the frontend, real gRPC and HTTP calls behind
  * them. Checks the observed splits per phase, that no user-facing call failed, and that nothing
- * is left running or listening afterwards.
+ * is left running or listening afterwards. Runs twice: with the catalog canary as a TrafficRoute,
+ * and as a Gateway API GRPCRoute over the catalog-v1 and catalog-v2 Services.
  */
 class DemoTest {
 
@@ -33,18 +35,22 @@ class DemoTest {
     ShopDemo.quietLogging();
   }
 
-  @Test
+  /** Both ways the demo's catalog canary can be written: a TrafficRoute, or a Gateway API GRPCRoute. */
+  @ParameterizedTest(name = "gatewayApi={0}")
+  @ValueSource(booleans = {false, true})
   @Timeout(value = 360, unit = TimeUnit.SECONDS)
-  void everyPhaseBehavesAsDescribedAndNoUserCallFails() throws Exception {
+  void everyPhaseBehavesAsDescribedAndNoUserCallFails(boolean gatewayApi) throws Exception {
     Set<Thread> before = liveNonDaemonThreads();
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     ShopDemo.Report report =
         ShopDemo.run(
             Path.of("mesh"),
+            gatewayApi,
             new ShopDemo.Options(Duration.ofSeconds(3), 4, false),
             new PrintStream(console, true, StandardCharsets.UTF_8));
     String printed = console.toString(StandardCharsets.UTF_8);
     System.out.println(printed); // the plain per-second lines and the summary, for the CI log
+    assertThat(printed.contains("the catalog canary is a Gateway API GRPCRoute")).isEqualTo(gatewayApi);
 
     assertThat(report.phases()).hasSize(6);
     assertThat(report.phases()).allSatisfy(p -> assertThat(p.problems()).as(p.title() + "\n" + printed).isEmpty());

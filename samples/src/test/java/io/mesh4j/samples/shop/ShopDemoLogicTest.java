@@ -29,7 +29,17 @@ class ShopDemoLogicTest {
   void anEditThatFindsNothingToChangeSaysWhatItLookedFor() {
     assertThatThrownBy(() -> ShopDemo.allToV2("rules:\n" + BACKENDS))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("catalog.yaml does not hold the backends the demo edits (v1 weight 50, v2 weight 50");
+        .hasMessageContaining("catalog.yaml does not hold the two weights the demo edits (v1 50, then v2 50");
+  }
+
+  @Test
+  void weightEditsFindTheWeightsOfBothCatalogRoutesTheDemoRuns() throws java.io.IOException {
+    for (java.nio.file.Path file : java.util.List.of(java.nio.file.Path.of("mesh/catalog.yaml"), java.nio.file.Path.of("mesh/gateway-api/catalog.yaml"))) {
+      String yaml = java.nio.file.Files.readString(file);
+      String allV2 = ShopDemo.allToV2(ShopDemo.fiftyFifty(yaml));
+      assertThat(java.util.regex.Pattern.compile("weight: (\\d+)").matcher(allV2).results().map(m -> m.group(1)).toList())
+          .as(file.toString()).containsExactly("0", "100");
+    }
   }
 
   @Test

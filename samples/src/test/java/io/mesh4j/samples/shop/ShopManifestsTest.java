@@ -125,4 +125,17 @@ class ShopManifestsTest {
     assertThat(Files.readString(overlay.resolve("kustomization.yaml")))
         .contains("- ..", "catalog-canary.yaml", "$patch: delete", "kind: TrafficRoute", "name: catalog");
   }
+
+  @Test
+  void theLocalGatewayApiVariantIsValidInPlaceOfTheCatalogTrafficRoute() throws IOException {
+    List<MeshResource> set = new java.util.ArrayList<>(PolicyReader.read(LOCAL).resources().stream()
+        .filter(r -> !r.ref().equals("TrafficRoute shop/catalog") && !r.ref().equals("DestinationPolicy shop/catalog"))
+        .toList());
+    ReadResult gateway = PolicyReader.read(LOCAL.resolve("gateway-api").resolve("catalog.yaml"));
+    assertThat(gateway.problems()).isEmpty();
+    assertThat(gateway.resources()).extracting(MeshResource::ref)
+        .containsExactly("GRPCRoute shop/catalog", "DestinationPolicy shop/catalog-v1", "DestinationPolicy shop/catalog-v2");
+    set.addAll(gateway.resources());
+    assertThat(io.mesh4j.core.policy.PolicyResult.of(set).problems()).isEmpty();
+  }
 }
