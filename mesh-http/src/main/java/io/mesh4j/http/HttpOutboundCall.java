@@ -38,6 +38,11 @@ final class HttpOutboundCall implements OutboundCall {
   }
 
   @Override
+  public int port() {
+    return request.url().port();
+  }
+
+  @Override
   public @Nullable String queryParameter(String name) {
     return request.url().queryParameter(name);
   }

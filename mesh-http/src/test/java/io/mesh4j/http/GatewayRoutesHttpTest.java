@@ -169,6 +169,35 @@ class GatewayRoutesHttpTest {
     assertThat(get("http://echo.shop/elsewhere")).isEqualTo("echo");
   }
 
+  @Test
+  void aRouteForOneServicePortTakesOnlyCallsToThatPort() throws IOException {
+    WireMockServer v1 = http.servers().start("v1");
+    WireMockServer v2 = http.servers().start("v2");
+    mesh.apply(
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: ServiceEndpoints
+        metadata: {name: echo, namespace: shop}
+        spec: {service: echo, endpoints: [{address: 127.0.0.1, port: %d}]}
+        ---
+        apiVersion: mesh4j.io/v1alpha1
+        kind: ServiceEndpoints
+        metadata: {name: echo-v2, namespace: shop}
+        spec: {service: echo-v2, endpoints: [{address: 127.0.0.1, port: %d}]}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: echo-8080, namespace: shop}
+        spec:
+          parentRefs: [{group: "", kind: Service, name: echo, port: 8080}]
+          rules: [{backendRefs: [{name: echo-v2, port: 8080}]}]
+        """.formatted(v1.port(), v2.port()));
+
+    assertThat(get("http://echo.shop:8080/")).isEqualTo("v2");
+    // Port 80 has no route: the Service's own endpoints.
+    assertThat(get("http://echo.shop/")).isEqualTo("v1");
+  }
+
   private void assertRedirect(String url, int status, String location) throws IOException {
     try (Response response = http.client().newCall(new Request.Builder().url(url).build()).execute()) {
       assertThat(response.code()).as(url).isEqualTo(status);

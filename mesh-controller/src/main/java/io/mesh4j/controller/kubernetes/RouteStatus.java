@@ -69,6 +69,9 @@ final class RouteStatus {
       parentRef.put("name", String.valueOf(parent.get("name")));
       String parentNamespace = String.valueOf(Objects.requireNonNullElse(parent.get("namespace"), namespace));
       parentRef.put("namespace", parentNamespace);
+      if (parent.get("port") != null) {
+        parentRef.put("port", parent.get("port"));
+      }
       String service = parent.get("name") + "." + parentNamespace;
       Map<String, Object> accepted =
           !problems.isEmpty()

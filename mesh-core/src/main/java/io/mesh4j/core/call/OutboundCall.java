@@ -49,6 +49,11 @@ public interface OutboundCall {
     return null;
   }
 
+  /** The port the application called (an HTTP URL's, its scheme's default when absent), or 0 when not known. */
+  default int port() {
+    return 0;
+  }
+
   /**
    * The first value of an HTTP query parameter, decoded, or null when absent (and for gRPC calls).
    *
@@ -100,6 +105,7 @@ public interface OutboundCall {
     private @Nullable String path;
     private final Map<String, String> headers = new HashMap<>();
     private final Map<String, String> query = new HashMap<>();
+    private int port;
     private boolean idempotent;
     private boolean streaming;
     private long timeRemainingNanos = Long.MAX_VALUE;
@@ -130,6 +136,12 @@ public interface OutboundCall {
     /** Adds a header; names are case-insensitive, the first value of a name wins. */
     public Builder header(String name, String value) {
       headers.putIfAbsent(name.toLowerCase(Locale.ROOT), value);
+      return this;
+    }
+
+    /** The port the application called. */
+    public Builder port(int port) {
+      this.port = port;
       return this;
     }
 
@@ -165,6 +177,7 @@ public interface OutboundCall {
           path,
           Map.copyOf(headers),
           Map.copyOf(query),
+          port,
           idempotent,
           streaming,
           timeRemainingNanos);
@@ -181,6 +194,7 @@ record SimpleOutboundCall(
     @Nullable String path,
     Map<String, String> headers,
     Map<String, String> query,
+    int port,
     boolean idempotent,
     boolean streaming,
     long timeRemainingNanos)

@@ -73,14 +73,15 @@ public final class GatewayRoutes {
           if ((rewrite != null || redirect != null) && match.path() == null) {
             // Only HTTP calls have a path: a gRPC call to the Service never takes this rule.
             match = new TrafficRoute.Match(null, match.method(), new TrafficRoute.StringMatch(null, "/", null), match.headers(),
-                match.queryParams());
+                match.queryParams(), null);
           }
           TrafficRoute.Rule engine = new TrafficRoute.Rule(
               name(r.metadata(), rule.name(), i), List.of(match), backends, timeout, perTry, null, null, null,
               edits(rule.filters(), true), edits(rule.filters(), false), rewrite(rewrite, prefix), redirect(redirect, prefix));
-          for (String parent : parents(r.spec().parentRefs(), ns)) {
-            ranked.computeIfAbsent(parent, k -> new ArrayList<>())
-                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", engine), httpRank(m), ns + "/" + r.metadata().name(), i, j));
+          for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
+            ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port())), httpRank(m),
+                    ns + "/" + r.metadata().name(), i, j));
           }
         }
       }
@@ -99,9 +100,10 @@ public final class GatewayRoutes {
           TrafficRoute.Rule engine = new TrafficRoute.Rule(
               name(r.metadata(), rule.name(), i), List.of(match(m)), backends, null, null, null, null, null,
               edits(rule.filters(), true), edits(rule.filters(), false), null, null);
-          for (String parent : parents(r.spec().parentRefs(), ns)) {
-            ranked.computeIfAbsent(parent, k -> new ArrayList<>())
-                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", engine), grpcRank(m), ns + "/" + r.metadata().name(), i, j));
+          for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
+            ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port())), grpcRank(m),
+                    ns + "/" + r.metadata().name(), i, j));
           }
         }
       }
@@ -118,9 +120,26 @@ public final class GatewayRoutes {
   public static Set<String> parents(List<HTTPRoute.ParentReference> refs, String routeNamespace) {
     Set<String> out = new LinkedHashSet<>();
     for (HTTPRoute.ParentReference p : refs) {
-      out.add(p.name() + "." + (p.namespace() == null ? routeNamespace : p.namespace()));
+      out.add(service(p, routeNamespace));
     }
     return out;
+  }
+
+  private static String service(HTTPRoute.ParentReference p, String routeNamespace) {
+    return p.name() + "." + (p.namespace() == null ? routeNamespace : p.namespace());
+  }
+
+  /** {@code rule} limited to calls to the parent's {@code port}, when the parent reference names one. */
+  private static TrafficRoute.Rule onPort(TrafficRoute.Rule rule, @Nullable Integer port) {
+    if (port == null) {
+      return rule;
+    }
+    List<TrafficRoute.Match> matches = new ArrayList<>();
+    for (TrafficRoute.Match m : Objects.requireNonNullElse(rule.matches(), List.<TrafficRoute.Match>of())) {
+      matches.add(new TrafficRoute.Match(m.grpc(), m.method(), m.path(), m.headers(), m.queryParams(), port));
+    }
+    return new TrafficRoute.Rule(rule.name(), matches, rule.backends(), rule.timeout(), rule.retries(), rule.hedging(),
+        rule.fault(), rule.mirror(), rule.requestHeaders(), rule.responseHeaders(), rule.rewrite(), rule.redirect());
   }
 
   /** The backend Services of a rule, {@code name.namespace}. */
@@ -224,7 +243,7 @@ public final class GatewayRoutes {
       };
     }
     String method = m.method() == null ? null : Objects.requireNonNull(m.method()).toUpperCase(Locale.ROOT);
-    return new TrafficRoute.Match(null, method, path, headers(m.headers()), queryParams(m.queryParams()));
+    return new TrafficRoute.Match(null, method, path, headers(m.headers()), queryParams(m.queryParams()), null);
   }
 
   private static TrafficRoute.Match match(GRPCRoute.Match m) {
@@ -235,7 +254,7 @@ public final class GatewayRoutes {
             : method.type() == GRPCRoute.MethodMatchType.Exact
                 ? new TrafficRoute.GrpcMatch(method.service(), method.method(), null, null)
                 : new TrafficRoute.GrpcMatch(null, null, method.service(), method.method());
-    return new TrafficRoute.Match(grpc, null, null, headers(m.headers()), null);
+    return new TrafficRoute.Match(grpc, null, null, headers(m.headers()), null, null);
   }
 
   private static @Nullable List<TrafficRoute.HeaderMatch> headers(@Nullable List<HTTPRoute.HeaderMatch> hs) {

@@ -38,7 +38,10 @@ public record HTTPRoute(
       @Field(doc = "Kind of the parent; `Service`.", defaultValue = "Service") String kind,
       @Field(doc = "Name of the Service.", required = true) String name,
       @Field(doc = "Namespace of the Service; absent means the route's own namespace.")
-          @Nullable String namespace) {}
+          @Nullable String namespace,
+      @Field(doc = "The Service port the route applies to: HTTP calls to another port skip it (gRPC calls carry no port"
+              + " and always take it); absent means every port.", min = 1, max = 65535)
+          @Nullable Integer port) {}
 
   /** One rule: which calls, and where they go. */
   public record Rule(
@@ -139,7 +142,7 @@ public record HTTPRoute(
       @Field(doc = "Name of the Service.", required = true) String name,
       @Field(doc = "Namespace of the Service; absent means the route's own namespace.")
           @Nullable String namespace,
-      @Field(doc = "Port of the Service; its endpoints come from its ServiceEndpoints or EndpointSlices.",
+      @Field(doc = "Port of the Service; calls go to the endpoints of its ServiceEndpoints or EndpointSlices, on their own ports.",
               min = 1, max = 65535)
           @Nullable Integer port,
       @Field(doc = "Relative weight; 0 sends nothing.", defaultValue = "1", min = 0, max = 1_000_000)

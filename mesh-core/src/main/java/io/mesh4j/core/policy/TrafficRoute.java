@@ -100,7 +100,10 @@ public record TrafficRoute(
       @Field(doc = "HTTP method, e.g. `GET`.") @Nullable String method,
       @Field(doc = "HTTP path.") @Nullable StringMatch path,
       @Field(doc = "Request headers (gRPC metadata); all must hold.") @Nullable List<HeaderMatch> headers,
-      @Field(doc = "HTTP query parameters; all must hold.") @Nullable List<QueryMatch> queryParams) {}
+      @Field(doc = "HTTP query parameters; all must hold.") @Nullable List<QueryMatch> queryParams,
+      @Field(doc = "The port the application called (an HTTP URL's port); calls whose port is not known (gRPC) match any.",
+              min = 1, max = 65535)
+          @Nullable Integer port) {}
 
   /** A condition on one query parameter's first value; exactly one of exact and regex. */
   public record QueryMatch(

@@ -48,7 +48,7 @@ class RouteMatchingTest {
                 .name("delete-anonymous")
                 .match(
                     new TrafficRoute.Match(
-                        null, "DELETE", null, List.of(new HeaderMatch("authorization", null, null, null, false)), null))
+                        null, "DELETE", null, List.of(new HeaderMatch("authorization", null, null, null, false)), null, null))
                 .build(),
             rule()
                 .name("either")

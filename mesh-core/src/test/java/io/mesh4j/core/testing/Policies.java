@@ -70,15 +70,15 @@ public final class Policies {
   }
 
   public static TrafficRoute.Match grpc(String service, String method) {
-    return new TrafficRoute.Match(new TrafficRoute.GrpcMatch(service, method, null, null), null, null, null, null);
+    return new TrafficRoute.Match(new TrafficRoute.GrpcMatch(service, method, null, null), null, null, null, null, null);
   }
 
   public static TrafficRoute.Match http(String method, TrafficRoute.StringMatch path) {
-    return new TrafficRoute.Match(null, method, path, null, null);
+    return new TrafficRoute.Match(null, method, path, null, null, null);
   }
 
   public static TrafficRoute.Match headers(TrafficRoute.HeaderMatch... hs) {
-    return new TrafficRoute.Match(null, null, null, List.of(hs), null);
+    return new TrafficRoute.Match(null, null, null, List.of(hs), null, null);
   }
 
   public static TrafficRoute.StringMatch exact(String v) {

@@ -22,6 +22,7 @@ final class CallMatcher {
   private final @Nullable StringMatcher path;
   private final HeaderMatcher[] headers;
   private final QueryMatcher[] query;
+  private final int port;
 
   /** @param maxRegexInput the longest value, in characters, an expression is tested against */
   CallMatcher(TrafficRoute.Match m, int maxRegexInput) {
@@ -40,6 +41,8 @@ final class CallMatcher {
     for (int i = 0; i < headers.length; i++) {
       headers[i] = new HeaderMatcher(hs.get(i), maxRegexInput);
     }
+    Integer calledPort = m.port();
+    this.port = calledPort == null ? 0 : calledPort;
     List<TrafficRoute.QueryMatch> qs = Objects.requireNonNullElse(m.queryParams(), List.of());
     this.query = new QueryMatcher[qs.size()];
     for (int i = 0; i < query.length; i++) {
@@ -49,6 +52,12 @@ final class CallMatcher {
   }
 
   boolean matches(OutboundCall call) {
+    if (port != 0) {
+      int called = call.port();
+      if (called != 0 && called != port) {
+        return false;
+      }
+    }
     if (grpc) {
       String service = call.grpcService();
       if (service == null) {
