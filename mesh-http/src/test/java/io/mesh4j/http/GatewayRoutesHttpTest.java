@@ -198,6 +198,28 @@ class GatewayRoutesHttpTest {
     assertThat(get("http://echo.shop/")).isEqualTo("v1");
   }
 
+  @Test
+  void aRouteAppliesToCallsToItsServiceNotToCallsStraightToAnEndpoint() throws IOException {
+    WireMockServer server = http.servers().start("echo");
+    echoWith(
+        server,
+        """
+        - filters:
+            - type: ResponseHeaderModifier
+              responseHeaderModifier: {set: [{name: X-Header-Set, value: set}]}
+          backendRefs: [{name: echo, port: 80}]
+        """);
+
+    try (Response viaService = http.client().newCall(new Request.Builder().url("http://echo.shop/").build()).execute();
+        Response direct = http.client().newCall(
+            new Request.Builder().url("http://127.0.0.1:" + server.port() + "/").build()).execute()) {
+      assertThat(viaService.header("X-Header-Set")).isEqualTo("set");
+      // An address the mesh does not know is not a destination: no route, no change.
+      assertThat(direct.code()).isEqualTo(200);
+      assertThat(direct.header("X-Header-Set")).isNull();
+    }
+  }
+
   private void assertRedirect(String url, int status, String location) throws IOException {
     try (Response response = http.client().newCall(new Request.Builder().url(url).build()).execute()) {
       assertThat(response.code()).as(url).isEqualTo(status);
