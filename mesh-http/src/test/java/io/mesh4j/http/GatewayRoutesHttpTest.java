@@ -27,33 +27,23 @@ class GatewayRoutesHttpTest {
   void anHttpRoutesResponseHeaderModifierChangesTheResponseBeforeTheApplicationReadsIt() throws IOException {
     WireMockServer server =
         http.servers().start(aResponse().withStatus(200).withHeader("x-server", "origin").withHeader("x-internal", "secret").withBody("ok"));
-    mesh.apply(
+    echoWith(
+        server,
         """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: ServiceEndpoints
-        metadata: {name: catalog, namespace: shop}
-        spec: {service: catalog, endpoints: [{address: 127.0.0.1, port: %d}]}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: HTTPRoute
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          parentRefs: [{kind: Service, name: catalog}]
-          rules:
-            - filters:
-                - type: ResponseHeaderModifier
-                  responseHeaderModifier:
-                    set: [{name: x-server, value: mesh}]
-                    add: [{name: x-route, value: catalog}]
-                    remove: [x-internal]
-              backendRefs: [{name: catalog, port: %d}]
-        """.formatted(server.port(), server.port()));
+        - filters:
+            - type: ResponseHeaderModifier
+              responseHeaderModifier:
+                set: [{name: x-server, value: mesh}]
+                add: [{name: x-route, value: echo}]
+                remove: [x-internal]
+          backendRefs: [{name: echo, port: 80}]
+        """);
 
     try (Response response =
-        http.client().newCall(new Request.Builder().url("http://catalog.shop/items").build()).execute()) {
+        http.client().newCall(new Request.Builder().url("http://echo.shop/items").build()).execute()) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.headers("x-server")).containsExactly("mesh");
-      assertThat(response.headers("x-route")).containsExactly("catalog");
+      assertThat(response.headers("x-route")).containsExactly("echo");
       assertThat(response.header("x-internal")).isNull();
       assertThat(response.body().string()).isEqualTo("ok");
     }
