@@ -60,7 +60,8 @@ public final class GatewayRoutes {
         List<TrafficRoute.Backend> backends = backends(rule.backendRefs(), ns);
         HTTPRoute.Timeouts t = rule.timeouts();
         Duration timeout = t == null ? null : t.request();
-        TrafficRoute.Retry perTry = t == null || t.backendRequest() == null ? null : perTry(Objects.requireNonNull(t.backendRequest()));
+        Duration backendRequest = t == null ? null : t.backendRequest();
+        TrafficRoute.Retry perTry = backendRequest == null ? null : perTry(backendRequest);
         List<HTTPRoute.Match> matches = rule.matches() == null || rule.matches().isEmpty()
             ? List.of(new HTTPRoute.Match(null, null, null, null))
             : Objects.requireNonNull(rule.matches());

@@ -152,6 +152,7 @@ public record HTTPRoute(
 
   /** HTTPRoute timeouts. */
   public record Timeouts(
-      @Field(doc = "Deadline of the whole call, retries included.") @Nullable Duration request,
-      @Field(doc = "Deadline of each attempt.") @Nullable Duration backendRequest) {}
+      @Field(doc = "Deadline of the whole call, retries included; leave it out for none (`0s` is refused).")
+          @Nullable Duration request,
+      @Field(doc = "Deadline of each attempt; leave it out for none (`0s` is refused).") @Nullable Duration backendRequest) {}
 }

@@ -210,6 +210,44 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void timeoutsBecomeTheCallsAndEachAttemptsDeadline() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules:
+                - matches: [{path: {type: Exact, value: /bounded}}]
+                  timeouts: {request: 2s, backendRequest: 500ms}
+                  backendRefs: [{name: echo, port: 80}]
+                - backendRefs: [{name: echo, port: 80}]
+            """)) {
+      CallPlan bounded = h.plan(http("GET", "/bounded"));
+      assertThat(bounded.remainingNanos()).isEqualTo(java.time.Duration.ofSeconds(2).toNanos());
+      Attempt a = bounded.nextAttempt();
+      assertThat(a.timeoutNanos()).isEqualTo(java.time.Duration.ofMillis(500).toNanos());
+      a.settle(Outcome.success());
+      // Without timeouts, the mesh's default for unary calls applies.
+      assertThat(h.plan(http("GET", "/other")).remainingNanos()).isEqualTo(java.time.Duration.ofSeconds(15).toNanos());
+    }
+    // The specification's "0s means none" is refused, with its path: leave the field out instead.
+    assertThat(PolicyResult.parse(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules: [{timeouts: {request: 0s}}]
+            """).problems())
+        .extracting(Problem::path)
+        .containsExactly("spec.rules[0].timeouts.request");
+  }
+
+  @Test
   void aRuleWithoutBackendsFailsItsCalls() {
     try (MeshHarness h =
         mesh(
