@@ -421,14 +421,28 @@ final class PolicyValidator {
   private static final java.util.Set<String> HTTP_METHODS =
       java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
+  /**
+   * Gateway API's own list bounds: a route becomes rules x matches x parents engine rules, so each
+   * factor is bounded, as the specification's CRDs bound them.
+   */
+  private void checkListSize(String ref, String path, @Nullable List<?> list, int max) {
+    if (list != null && list.size() > max) {
+      add(ref, path, "must have at most " + max + " items, as in Gateway API", Integer.toString(list.size()));
+    }
+  }
+
   private void checkHttpRoute(HTTPRoute route) {
     String ref = route.ref();
     checkParents(ref, route.spec().parentRefs());
     List<HTTPRoute.Rule> rules = route.spec().rules();
+    checkListSize(ref, "spec.rules", rules, 16);
     for (int i = 0; i < rules.size(); i++) {
       HTTPRoute.Rule rule = rules.get(i);
       String path = "spec.rules[" + i + "]";
       List<HTTPRoute.Match> matches = rule.matches() == null ? List.of() : rule.matches();
+      checkListSize(ref, path + ".matches", matches, 64);
+      checkListSize(ref, path + ".filters", rule.filters(), 16);
+      checkListSize(ref, path + ".backendRefs", rule.backendRefs(), 16);
       for (int j = 0; j < matches.size(); j++) {
         HTTPRoute.Match m = matches.get(j);
         String matchPath = path + ".matches[" + j + "]";
@@ -445,6 +459,7 @@ final class PolicyValidator {
           add(ref, matchPath + ".method", "must be one of " + new java.util.TreeSet<>(HTTP_METHODS), method);
         }
         checkGatewayHeaders(ref, matchPath, m.headers());
+        checkListSize(ref, matchPath + ".queryParams", m.queryParams(), 16);
         List<HTTPRoute.HeaderMatch> query = m.queryParams() == null ? List.of() : m.queryParams();
         for (int k = 0; k < query.size(); k++) {
           HTTPRoute.HeaderMatch q = query.get(k);
@@ -471,10 +486,14 @@ final class PolicyValidator {
     String ref = route.ref();
     checkParents(ref, route.spec().parentRefs());
     List<GRPCRoute.Rule> rules = route.spec().rules();
+    checkListSize(ref, "spec.rules", rules, 16);
     for (int i = 0; i < rules.size(); i++) {
       GRPCRoute.Rule rule = rules.get(i);
       String path = "spec.rules[" + i + "]";
       List<GRPCRoute.Match> matches = rule.matches() == null ? List.of() : rule.matches();
+      checkListSize(ref, path + ".matches", matches, 64);
+      checkListSize(ref, path + ".filters", rule.filters(), 16);
+      checkListSize(ref, path + ".backendRefs", rule.backendRefs(), 16);
       for (int j = 0; j < matches.size(); j++) {
         GRPCRoute.Match m = matches.get(j);
         String matchPath = path + ".matches[" + j + "]";
@@ -498,6 +517,7 @@ final class PolicyValidator {
     if (parents.isEmpty()) {
       add(ref, "spec.parentRefs", "must name at least one Service", "[]");
     }
+    checkListSize(ref, "spec.parentRefs", parents, 32);
     for (int i = 0; i < parents.size(); i++) {
       HTTPRoute.ParentReference p = parents.get(i);
       checkServiceRef(ref, "spec.parentRefs[" + i + "]", p.group(), p.kind(), p.name(), p.namespace(),
@@ -761,6 +781,7 @@ final class PolicyValidator {
     if (headers == null) {
       return;
     }
+    checkListSize(ref, matchPath + ".headers", headers, 16);
     for (int k = 0; k < headers.size(); k++) {
       HTTPRoute.HeaderMatch h = headers.get(k);
       String path = matchPath + ".headers[" + k + "]";

@@ -309,6 +309,33 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void listsAreBoundedAsGatewayApiBoundsThemSoOneRouteCannotMultiplyIntoMillionsOfRules() {
+    StringBuilder parents = new StringBuilder();
+    for (int i = 0; i < 33; i++) {
+      parents.append("{kind: Service, name: s").append(i).append("}, ");
+    }
+    StringBuilder matches = new StringBuilder();
+    for (int i = 0; i < 65; i++) {
+      matches.append("{path: {type: Exact, value: /").append(i).append("}}, ");
+    }
+    PolicyResult result =
+        PolicyResult.parse(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: echo, namespace: shop}
+            spec:
+              parentRefs: [%s]
+              rules: [{matches: [%s]}]
+            """.formatted(parents, matches));
+    assertThat(result.problems())
+        .extracting(Problem::path, Problem::expected)
+        .containsExactly(
+            tuple("spec.parentRefs", "must have at most 32 items, as in Gateway API"),
+            tuple("spec.rules[0].matches", "must have at most 64 items, as in Gateway API"));
+  }
+
+  @Test
   void aServiceIsRoutedByATrafficRouteOrByGatewayRoutesNotBoth() {
     PolicyResult result =
         PolicyResult.parse(
