@@ -152,8 +152,12 @@ final class RouteStatus {
       // The route names itself; the message starts at the field.
       out.add(m.startsWith(p.resource() + ": ") ? m.substring(p.resource().length() + 2) : m);
     }
-    return String.join("; ", out);
+    String all = String.join("; ", out);
+    // A condition's message is at most 32768 characters in the API.
+    return all.length() <= MAX_MESSAGE ? all : all.substring(0, MAX_MESSAGE - 20) + "... (" + problems.size() + " problems)";
   }
+
+  private static final int MAX_MESSAGE = 32_000;
 
   private static List<?> list(@Nullable Object o) {
     return o instanceof List<?> l ? l : List.of();
