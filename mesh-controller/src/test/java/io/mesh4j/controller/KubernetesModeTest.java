@@ -260,7 +260,7 @@ class KubernetesModeTest {
     httpRoute("valid", "catalog", "catalog", null);
     httpRoute("missing-backend", "catalog", "catalog-v9", null);
     httpRoute("missing-parent", "nowhere", "catalog", null);
-    httpRoute("unsupported", "catalog", "catalog", Map.of("type", "RequestMirror"));
+    httpRoute("unsupported", "catalog", "catalog", Map.of("type", "ExtensionRef"));
     client.genericKubernetesResources(HTTP_ROUTES).inNamespace("shop").resource(
         new GenericKubernetesResourceBuilder()
             .withApiVersion("gateway.networking.k8s.io/v1").withKind("HTTPRoute")

@@ -82,8 +82,14 @@ class GatewayRoutesHttpTest {
   }
 
   private void echoWith(WireMockServer server, String rules) {
+    echoWith(server, "", rules);
+  }
+
+  /** {@code echo.shop} on {@code server}, with {@code more} resources and an HTTPRoute of {@code rules}. */
+  private void echoWith(WireMockServer server, String more, String rules) {
     mesh.apply(
-        """
+        more
+            + """
         apiVersion: mesh4j.io/v1alpha1
         kind: ServiceEndpoints
         metadata: {name: echo, namespace: shop}
@@ -208,6 +214,32 @@ class GatewayRoutesHttpTest {
       assertThat(direct.code()).isEqualTo(200);
       assertThat(direct.header("X-Header-Set")).isNull();
     }
+  }
+
+  @Test
+  void aRequestMirrorCopiesCallsToAnotherServiceAndTheApplicationSeesOnlyTheRealAnswer() throws IOException {
+    WireMockServer server = http.servers().start("echo");
+    WireMockServer shadow = http.servers().start("shadow");
+    echoWith(
+        server,
+        """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: ServiceEndpoints
+        metadata: {name: echo-shadow, namespace: shop}
+        spec: {service: echo-shadow, endpoints: [{address: 127.0.0.1, port: %d}]}
+        ---
+        """.formatted(shadow.port()),
+        """
+        - filters:
+            - type: RequestMirror
+              requestMirror: {backendRef: {name: echo-shadow, port: 80}}
+          backendRefs: [{name: echo, port: 80}]
+        """);
+
+    assertThat(get("http://echo.shop/items")).isEqualTo("echo");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> shadow.findAll(RequestPatternBuilder.allRequests()).size() == 1);
+    assertThat(shadow.findAll(RequestPatternBuilder.allRequests()).get(0).getUrl()).isEqualTo("/items");
   }
 
   private void assertRedirect(String url, int status, String location) throws IOException {

@@ -99,7 +99,15 @@ public final class PolicyResolver {
       }
       for (MeshResource r : gatewayRoutes.getOrDefault(service, List.of())) {
         if (r instanceof HTTPRoute h) {
-          h.spec().rules().forEach(rule -> pending.addAll(GatewayRoutes.backendServices(rule.backendRefs(), h.metadata().namespace())));
+          for (HTTPRoute.Rule rule : h.spec().rules()) {
+            pending.addAll(GatewayRoutes.backendServices(rule.backendRefs(), h.metadata().namespace()));
+            for (HTTPRoute.Filter f : rule.filters() == null ? List.<HTTPRoute.Filter>of() : rule.filters()) {
+              HTTPRoute.RequestMirror mirror = f.requestMirror();
+              if (mirror != null) {
+                pending.add(mirror.backendRef().service(h.metadata().namespace()));
+              }
+            }
+          }
         } else if (r instanceof GRPCRoute g) {
           g.spec().rules().forEach(rule -> pending.addAll(GatewayRoutes.backendServices(rule.backendRefs(), g.metadata().namespace())));
         }

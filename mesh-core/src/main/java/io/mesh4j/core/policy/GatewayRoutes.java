@@ -77,7 +77,7 @@ public final class GatewayRoutes {
                 match.queryParams(), null);
           }
           TrafficRoute.Rule engine = new TrafficRoute.Rule(
-              name(r.metadata(), rule.name(), i), List.of(match), backends, timeout, perTry, null, null, null,
+              name(r.metadata(), rule.name(), i), List.of(match), backends, timeout, perTry, null, null, mirror(rule.filters(), ns),
               edits(rule.filters(), true), edits(rule.filters(), false), rewrite(rewrite, prefix), redirect(redirect, prefix));
           for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
             ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
@@ -179,6 +179,17 @@ public final class GatewayRoutes {
       }
     }
     return null;
+  }
+
+  /** The rule's {@code RequestMirror} as the engine's mirror; the validator allows one. */
+  private static TrafficRoute.@Nullable Mirror mirror(@Nullable List<HTTPRoute.Filter> filters, String ns) {
+    HTTPRoute.RequestMirror m = filter(filters, HTTPRoute.Filter::requestMirror);
+    if (m == null) {
+      return null;
+    }
+    HTTPRoute.Fraction f = m.fraction();
+    double percent = m.percent() != null ? m.percent() : f != null ? 100.0 * f.numerator() / f.denominator() : 100.0;
+    return new TrafficRoute.Mirror(m.backendRef().service(ns), null, percent);
   }
 
   private static TrafficRoute.@Nullable PrefixRewrite prefixRewrite(HTTPRoute.@Nullable PathModifier p, @Nullable String matched) {

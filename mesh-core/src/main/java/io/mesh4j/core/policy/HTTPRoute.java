@@ -95,7 +95,7 @@ public record HTTPRoute(
    * any other type is refused with its path.
    */
   public record Filter(
-      @Field(doc = "`RequestHeaderModifier`, `ResponseHeaderModifier`, `URLRewrite` or `RequestRedirect`.", required = true)
+      @Field(doc = "`RequestHeaderModifier`, `ResponseHeaderModifier`, `URLRewrite`, `RequestRedirect` or `RequestMirror`.", required = true)
           String type,
       @Field(doc = "With `RequestHeaderModifier`: headers to set, add and remove on the request.")
           TrafficRoute.@Nullable HeaderEdits requestHeaderModifier,
@@ -103,7 +103,35 @@ public record HTTPRoute(
           TrafficRoute.@Nullable HeaderEdits responseHeaderModifier,
       @Field(doc = "With `URLRewrite`: the host and path the request is sent with.") @Nullable URLRewrite urlRewrite,
       @Field(doc = "With `RequestRedirect`: the redirect answered instead of sending the request.")
-          @Nullable RequestRedirect requestRedirect) {}
+          @Nullable RequestRedirect requestRedirect,
+      @Field(doc = "With `RequestMirror`: the Service a share of the calls is copied to; responses are discarded.")
+          @Nullable RequestMirror requestMirror) {}
+
+  /** Copies of calls sent to another Service (at most one mirror per rule). */
+  public record RequestMirror(
+      @Field(doc = "The Service the copies go to.", required = true) BackendObjectReference backendRef,
+      @Field(doc = "Share of calls to copy, 0-100; absent (and no `fraction`) copies every call.", min = 0, max = 100)
+          @Nullable Integer percent,
+      @Field(doc = "Share of calls to copy as numerator/denominator, instead of `percent`.") @Nullable Fraction fraction) {}
+
+  /** A Service a mirror copies to: a backend without weight or filters. */
+  public record BackendObjectReference(
+      @Field(doc = "API group; the core group, `\"\"`, for a Service.", defaultValue = "''") String group,
+      @Field(doc = "Kind; `Service`.", defaultValue = "Service") String kind,
+      @Field(doc = "Name of the Service.", required = true) String name,
+      @Field(doc = "Namespace of the Service; absent means the route's own namespace.") @Nullable String namespace,
+      @Field(doc = "Port of the Service.", min = 1, max = 65535) @Nullable Integer port) {
+
+    /** The Service, {@code name.namespace}. */
+    public String service(String routeNamespace) {
+      return name + "." + (namespace == null ? routeNamespace : namespace);
+    }
+  }
+
+  /** A share as a fraction. */
+  public record Fraction(
+      @Field(doc = "Numerator.", required = true, min = 0) Integer numerator,
+      @Field(doc = "Denominator; at least 1.", defaultValue = "100", min = 1) Integer denominator) {}
 
   /** A change of host and path. */
   public record URLRewrite(

@@ -555,7 +555,7 @@ final class PolicyValidator {
 
   /** Where a filter sits, and so which types mesh4j implements there. */
   private enum FilterPlace {
-    HTTP_RULE("RequestHeaderModifier, ResponseHeaderModifier, URLRewrite or RequestRedirect"),
+    HTTP_RULE("RequestHeaderModifier, ResponseHeaderModifier, URLRewrite, RequestRedirect or RequestMirror"),
     GRPC_RULE("RequestHeaderModifier or ResponseHeaderModifier, the filters mesh4j implements for gRPC"),
     BACKEND("RequestHeaderModifier, the one filter mesh4j implements on a backend");
 
@@ -569,14 +569,14 @@ final class PolicyValidator {
       return switch (type) {
         case "RequestHeaderModifier" -> true;
         case "ResponseHeaderModifier" -> this != BACKEND;
-        case "URLRewrite", "RequestRedirect" -> this == HTTP_RULE;
+        case "URLRewrite", "RequestRedirect", "RequestMirror" -> this == HTTP_RULE;
         default -> false;
       };
     }
   }
 
   private static final List<String> FILTER_FIELDS =
-      List.of("requestHeaderModifier", "responseHeaderModifier", "urlRewrite", "requestRedirect");
+      List.of("requestHeaderModifier", "responseHeaderModifier", "urlRewrite", "requestRedirect", "requestMirror");
 
   private void checkFilters(
       String ref, String ownerPath, @Nullable List<HTTPRoute.Filter> filters, FilterPlace place, @Nullable List<HTTPRoute.Match> matches) {
@@ -591,7 +591,7 @@ final class PolicyValidator {
         add(ref, path + ".type", "must be " + place.expected + "; mesh4j does not implement other filters yet", f.type());
         continue;
       }
-      if (f.type().equals("URLRewrite") || f.type().equals("RequestRedirect")) {
+      if (f.type().equals("URLRewrite") || f.type().equals("RequestRedirect") || f.type().equals("RequestMirror")) {
         if (!seen.add(f.type())) {
           add(ref, path + ".type", "must appear once per rule", f.type());
         }
@@ -605,9 +605,10 @@ final class PolicyValidator {
             case "RequestHeaderModifier" -> "requestHeaderModifier";
             case "ResponseHeaderModifier" -> "responseHeaderModifier";
             case "URLRewrite" -> "urlRewrite";
+            case "RequestMirror" -> "requestMirror";
             default -> "requestRedirect";
           };
-      Object[] parts = {f.requestHeaderModifier(), f.responseHeaderModifier(), f.urlRewrite(), f.requestRedirect()};
+      Object[] parts = {f.requestHeaderModifier(), f.responseHeaderModifier(), f.urlRewrite(), f.requestRedirect(), f.requestMirror()};
       for (int k = 0; k < parts.length; k++) {
         String field = FILTER_FIELDS.get(k);
         if (field.equals(wanted) && parts[k] == null) {
@@ -626,6 +627,19 @@ final class PolicyValidator {
       if (rewrite != null && wanted.equals("urlRewrite")) {
         checkHostname(ref, path + ".urlRewrite.hostname", rewrite.hostname());
         checkPathModifier(ref, path + ".urlRewrite.path", rewrite.path(), matches);
+      }
+      HTTPRoute.RequestMirror mirror = f.requestMirror();
+      if (mirror != null && wanted.equals("requestMirror")) {
+        HTTPRoute.BackendObjectReference b = mirror.backendRef();
+        checkServiceRef(ref, path + ".requestMirror.backendRef", b.group(), b.kind(), b.name(), b.namespace(), "mesh4j mirrors to Services");
+        if (mirror.percent() != null && mirror.fraction() != null) {
+          add(ref, path + ".requestMirror", "must set at most one of percent and fraction", "percent, fraction");
+        }
+        HTTPRoute.Fraction fraction = mirror.fraction();
+        if (fraction != null && fraction.numerator() > fraction.denominator()) {
+          add(ref, path + ".requestMirror.fraction.numerator", "must not be greater than the denominator, "
+              + fraction.denominator(), Integer.toString(fraction.numerator()));
+        }
       }
       HTTPRoute.RequestRedirect redirect = f.requestRedirect();
       if (redirect != null && wanted.equals("requestRedirect")) {
