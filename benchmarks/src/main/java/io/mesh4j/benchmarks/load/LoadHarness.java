@@ -179,7 +179,7 @@ public final class LoadHarness {
       byte[] payload = new byte[options.payloadBytes()];
       Arrays.fill(payload, (byte) 'x');
 
-      Environment env = new Environment(server, new ArrayList<>(), new ArrayList<>());
+      Environment env = new Environment(server, new ArrayList<>());
       List<RowDef> all = rows(options, env, resources, work, certs, grpcPort, tlsPort, httpPort,
           payload);
       List<RowDef> selected = select(all, options.rows());
@@ -295,9 +295,8 @@ public final class LoadHarness {
         rows.add(new RowDef(name, what, null, () -> {
           HaProxySidecars sidecars = register(resources,
               HaProxySidecars.start(haproxy.get(), work.resolve("haproxy"), certs, grpcPort, tls));
-          env.proxies().addAll(sidecars.processes());
           return grpc(NettyChannelBuilder.forAddress("127.0.0.1", sidecars.clientPort())
-              .usePlaintext().build(), null, payload);
+              .usePlaintext().build(), null, payload).withProxies(sidecars.processes());
         }));
       }
     }
@@ -408,14 +407,14 @@ public final class LoadHarness {
     long clientCpu = clientCpuNanos();
     long allocated = allocatedBytes();
     long server = env.server().cpuNanos();
-    long proxies = sumCpu(env.proxies());
+    long proxies = sumCpu(row.proxies());
     long controlPlane = sumCpu(env.controlPlanes());
     long retries = row.events() == null ? 0 : row.events().retries.sum();
     long refused = row.events() == null ? 0 : row.events().refused.sum();
     Load.Result result = driver.drive(row.target());
     return new Sample(result.histogram(), result.errors(), result.firstError(), result.seconds(),
         clientCpuNanos() - clientCpu, allocatedBytes() - allocated,
-        env.server().cpuNanos() - server, sumCpu(env.proxies()) - proxies,
+        env.server().cpuNanos() - server, sumCpu(row.proxies()) - proxies,
         sumCpu(env.controlPlanes()) - controlPlane,
         row.events() == null ? 0 : row.events().retries.sum() - retries,
         row.events() == null ? 0 : row.events().refused.sum() - refused);
@@ -686,9 +685,8 @@ public final class LoadHarness {
 
   // ---- data
 
-  /** The processes whose CPU time each row charges: the server, every proxy, every control plane. */
-  private record Environment(ChildProcess server, List<ChildProcess> proxies,
-      List<ChildProcess> controlPlanes) {}
+  /** The processes whose CPU time every row charges: the server and every control plane. */
+  private record Environment(ChildProcess server, List<ChildProcess> controlPlanes) {}
 
   /** Opens a row's client (and whatever it needs). */
   @FunctionalInterface
@@ -708,24 +706,31 @@ public final class LoadHarness {
     }
   }
 
-  /** A row's client, ready to call. */
+  /**
+   * A row's client, ready to call. {@code proxies} are the row's own: an idle HAProxy still wakes
+   * now and then, so charging it to every row put a clock tick on rows that never used it.
+   */
   private record Opened(String name, String what, String baseline, Load.Target target,
-      Events events, AutoCloseable closer) implements AutoCloseable {
+      Events events, List<ChildProcess> proxies, AutoCloseable closer) implements AutoCloseable {
     Opened(Load.Target target, Events events, AutoCloseable closer) {
-      this(null, null, null, target, events, closer);
+      this(null, null, null, target, events, List.of(), closer);
     }
 
     Opened named(RowDef def) {
-      return new Opened(def.name(), def.what(), def.baseline(), target, events, closer);
+      return new Opened(def.name(), def.what(), def.baseline(), target, events, proxies, closer);
     }
 
     Opened withEvents(Events e) {
-      return new Opened(name, what, baseline, target, e, closer);
+      return new Opened(name, what, baseline, target, e, proxies, closer);
+    }
+
+    Opened withProxies(List<ChildProcess> own) {
+      return new Opened(name, what, baseline, target, events, List.copyOf(own), closer);
     }
 
     Opened alsoClosing(AutoCloseable other) {
       AutoCloseable first = closer;
-      return new Opened(name, what, baseline, target, events, () -> {
+      return new Opened(name, what, baseline, target, events, proxies, () -> {
         try {
           first.close();
         } finally {
