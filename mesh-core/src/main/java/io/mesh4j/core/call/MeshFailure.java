@@ -40,6 +40,11 @@ public final class MeshFailure extends RuntimeException {
     /** An injected abort fault. */
     FAULT_ABORT("injected fault", "UNAVAILABLE", 503),
     /**
+     * Gateway API routes attach to the destination (on the call's port) and none of their rules
+     * matches the call: 404 for HTTP, {@code UNIMPLEMENTED} for gRPC, as the specification asks.
+     */
+    NO_ROUTE("no matching route rule", "UNIMPLEMENTED", 404),
+    /**
      * The destination's retry budget has no room for another retry. Reported to listeners; the
      * caller gets the last attempt's own error, which says more than this.
      */

@@ -42,8 +42,10 @@ public final class GatewayRoutes {
    *
    * @param ref the route, e.g. {@code HTTPRoute shop/catalog-canary}
    * @param path the rule's field path in it, e.g. {@code spec.rules[1]}
+   * @param attached whether a Gateway API route attached it, so that calls no rule matches fail
+   *     rather than go to the destination itself
    */
-  public record SourcedRule(String ref, String path, TrafficRoute.Rule rule) {}
+  public record SourcedRule(String ref, String path, TrafficRoute.Rule rule, boolean attached) {}
 
   /** The rules of every parent Service ({@code name.namespace}), each list in the order calls try them. */
   public static Map<String, List<SourcedRule>> rulesByParent(PolicySet set) {
@@ -81,7 +83,7 @@ public final class GatewayRoutes {
               edits(rule.filters(), true), edits(rule.filters(), false), rewrite(rewrite, prefix), redirect(redirect, prefix));
           for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
             ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
-                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port())), httpRank(m),
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port()), true), httpRank(m),
                     ns + "/" + r.metadata().name(), i, j));
           }
         }
@@ -103,7 +105,7 @@ public final class GatewayRoutes {
               edits(rule.filters(), true), edits(rule.filters(), false), null, null);
           for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
             ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
-                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port())), grpcRank(m),
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port()), true), grpcRank(m),
                     ns + "/" + r.metadata().name(), i, j));
           }
         }
@@ -330,7 +332,9 @@ public final class GatewayRoutes {
     int kind;
     int length = 0;
     if (p == null) {
+      // The specification's default: a match without a path is PathPrefix "/".
       kind = 0;
+      length = 1;
     } else {
       switch (p.type()) {
         case Exact -> {

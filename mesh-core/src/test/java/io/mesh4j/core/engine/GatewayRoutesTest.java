@@ -126,6 +126,55 @@ class GatewayRoutesTest {
   }
 
   @Test
+  void aMatchWithoutPathIsPathPrefixSlashSoItsHeaderConditionOutranksABarePrefixSlash() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: matching, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo}]
+              rules:
+                - matches: [{path: {type: PathPrefix, value: /}}]
+                  backendRefs: [{name: echo-v1, port: 80}]
+                - matches: [{headers: [{name: version, value: two}]}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+            """)) {
+      assertThat(backendOf(h, http("GET", "/"))).isEqualTo("10.0.1.1");
+      assertThat(backendOf(h, http("GET", "/", "version", "two"))).isEqualTo("10.0.2.1");
+    }
+  }
+
+  @Test
+  void aCallNoRuleMatchesFailsAs404OnTheRoutesPortAndReachesTheServiceOnAnother() {
+    try (MeshHarness h =
+        mesh(
+            """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: only-v2, namespace: shop}
+            spec:
+              parentRefs: [{kind: Service, name: echo, port: 80}]
+              rules:
+                - matches: [{path: {type: PathPrefix, value: /v2}}]
+                  backendRefs: [{name: echo-v2, port: 80}]
+            """)) {
+      assertThat(backendOf(h, http("GET", "/v2/x"))).isEqualTo("10.0.2.1");
+      Attempt refused = h.plan(OutboundCall.builder("echo.shop").http("GET", "/other").port(80).build()).nextAttempt();
+      assertThat(refused.admitted()).isFalse();
+      assertThat(refused.refusal().reason()).isEqualTo(MeshFailure.Reason.NO_ROUTE);
+      assertThat(refused.refusal().httpStatus()).isEqualTo(404);
+      assertThat(refused.refusal().getMessage())
+          .isEqualTo("mesh4j: no matching route rule for echo.shop"
+              + " (no rule of the Gateway API routes attached to it matches the call)");
+      // No route attaches to port 8080: the call goes to the Service itself.
+      assertThat(backendOf(h, OutboundCall.builder("echo.shop").http("GET", "/other").port(8080).build()))
+          .isEqualTo("10.0.0.1");
+    }
+  }
+
+  @Test
   void queryParameterConditionsMatchTheFirstValueAndOutrankFewerConditions() {
     try (MeshHarness h =
         mesh(

@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -131,7 +132,7 @@ public final class SnapshotCompiler {
       List<TrafficRoute.Rule> rs = r.spec().rules();
       for (int i = 0; i < rs.size(); i++) {
         rules.computeIfAbsent(r.spec().destination(), k -> new ArrayList<>())
-            .add(new SourcedRule(r.ref(), "spec.rules[" + i + "]", rs.get(i)));
+            .add(new SourcedRule(r.ref(), "spec.rules[" + i + "]", rs.get(i), false));
       }
     }
     // The validator refuses a destination routed both ways, so these lists start empty.
@@ -356,6 +357,11 @@ public final class SnapshotCompiler {
         rules.add(cr);
       }
     }
+    List<TrafficRoute.Match> attached = attachedPorts(sourcedRules);
+    if (!attached.isEmpty()) {
+      // Last, so that calls on ports no route attaches to still reach the destination itself.
+      rules.add(CompiledRule.noRoute(attached));
+    }
     CompiledRule defaultRule =
         new CompiledRule(
             "default", null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
@@ -388,6 +394,30 @@ public final class SnapshotCompiler {
         all,
         backends,
         settings.defaultUnaryTimeout());
+  }
+
+  /**
+   * One match per port Gateway API routes attach their rules to (a single port-less match when one
+   * attaches to every port); empty when none does.
+   */
+  private static List<TrafficRoute.Match> attachedPorts(List<SourcedRule> rules) {
+    Set<Integer> ports = new TreeSet<>();
+    for (SourcedRule r : rules) {
+      if (!r.attached()) {
+        continue;
+      }
+      for (TrafficRoute.Match m : Objects.requireNonNullElse(r.rule().matches(), List.<TrafficRoute.Match>of())) {
+        if (m.port() == null) {
+          return List.of(new TrafficRoute.Match(null, null, null, null, null, null));
+        }
+        ports.add(m.port());
+      }
+    }
+    List<TrafficRoute.Match> out = new ArrayList<>();
+    for (Integer port : ports) {
+      out.add(new TrafficRoute.Match(null, null, null, null, null, port));
+    }
+    return out;
   }
 
   /** A rule's backend that is another service (or a subset of one), bound once all are compiled. */

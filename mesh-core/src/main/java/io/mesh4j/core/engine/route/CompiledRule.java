@@ -38,6 +38,8 @@ public final class CompiledRule {
   public final @Nullable HttpRewrite rewrite;
   /** HTTP only: the redirect answered instead of sending, or null. */
   public final @Nullable HttpRedirect redirect;
+  /** Stands for "no rule matched" on a destination Gateway API routes attach to; never has backends. */
+  public final boolean noRoute;
   private final HeaderEdits requestEdits;
   // Parallel to backends, each the rule's request edits then the backend's; null when no backend has any.
   private final HeaderEdits @Nullable [] backendRequestEdits;
@@ -68,6 +70,39 @@ public final class CompiledRule {
       HeaderEdits @Nullable [] backendRequestEdits,
       @Nullable HttpRewrite rewrite,
       @Nullable HttpRedirect redirect) {
+    this(name, matches, maxRegexInput, backends, weights, timeoutNanos, retry, fault, mirror, mirrorPpm,
+        requestEdits, responseEdits, backendRequestEdits, rewrite, redirect, false);
+  }
+
+  /**
+   * The rule a call takes when Gateway API routes attach to its destination on its port and none
+   * of their rules matches; the call fails as {@link io.mesh4j.core.call.MeshFailure.Reason#NO_ROUTE}.
+   *
+   * @param attached one match per port the routes attach to (a match without port: every port)
+   */
+  public static CompiledRule noRoute(List<TrafficRoute.Match> attached) {
+    return new CompiledRule("no matching rule", attached, 0, new Backend[0], new int[0], Long.MAX_VALUE, null, null,
+        null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null, true);
+  }
+
+  private CompiledRule(
+      String name,
+      @Nullable List<TrafficRoute.Match> matches,
+      int maxRegexInput,
+      Backend[] backends,
+      int[] weights,
+      long timeoutNanos,
+      @Nullable RetryPolicy retry,
+      @Nullable FaultPolicy fault,
+      @Nullable MirrorTarget mirror,
+      long mirrorPpm,
+      HeaderEdits requestEdits,
+      HeaderEdits responseEdits,
+      HeaderEdits @Nullable [] backendRequestEdits,
+      @Nullable HttpRewrite rewrite,
+      @Nullable HttpRedirect redirect,
+      boolean noRoute) {
+    this.noRoute = noRoute;
     this.name = name;
     List<TrafficRoute.Match> all = Objects.requireNonNullElse(matches, List.of());
     this.matchers = new CallMatcher[all.size()];

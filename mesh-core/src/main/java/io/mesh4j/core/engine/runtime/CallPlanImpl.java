@@ -317,9 +317,12 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     }
     if (b == null) {
       return refuse(
-          MeshFailure.of(
-              MeshFailure.Reason.NO_ENDPOINTS, dest.name, null, "every backend of rule " + rule.name
-                  + " has weight 0"),
+          rule.noRoute
+              ? MeshFailure.of(MeshFailure.Reason.NO_ROUTE, dest.name, null,
+                  "no rule of the Gateway API routes attached to it matches the call")
+              : MeshFailure.of(
+                  MeshFailure.Reason.NO_ENDPOINTS, dest.name, null, "every backend of rule " + rule.name
+                      + " has weight 0"),
           number);
     }
     if (number == 1) {
