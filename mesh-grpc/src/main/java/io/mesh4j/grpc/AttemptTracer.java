@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
 final class AttemptTracer extends ClientStreamTracer.Factory {
 
   final EndpointKey endpoint;
+  /** The port a connection to {@link #endpoint} dials: the endpoint's gRPC port. */
+  final int dialPort;
   volatile boolean streamCreated;
   volatile boolean serverAnswered;
   // Each written by one transport thread at a time (outbound, inbound); read at the call's end.
@@ -25,15 +27,19 @@ final class AttemptTracer extends ClientStreamTracer.Factory {
 
   AttemptTracer(Endpoint endpoint) {
     this.endpoint = new EndpointKey(endpoint.address(), endpoint.port());
+    this.dialPort = endpoint.grpcDialPort();
   }
 
-  /** The endpoint the engine chose for the attempt these options belong to, if any. */
-  static @Nullable EndpointKey chosen(CallOptions options) {
+  /**
+   * The attempt these options belong to, if the mesh planned one: its {@link #endpoint} is the
+   * one the engine chose.
+   */
+  static @Nullable AttemptTracer chosen(CallOptions options) {
     List<ClientStreamTracer.Factory> factories = options.getStreamTracerFactories();
     // Indexed, newest last: no iterator, and the mesh's factory is usually the last one added.
     for (int i = factories.size() - 1; i >= 0; i--) {
       if (factories.get(i) instanceof AttemptTracer t) {
-        return t.endpoint;
+        return t;
       }
     }
     return null;

@@ -7,7 +7,9 @@ import java.net.InetSocketAddress;
 /**
  * Names one endpoint of a destination the way the engine names it ({@code address:port}), so the
  * load balancer can find the subchannel the engine chose without comparing resolved socket
- * addresses. Immutable.
+ * addresses. The name keeps the endpoint's {@code port} even when its gRPC traffic goes to
+ * another one ({@code grpcPort}): only the address group a subchannel dials uses that port.
+ * Immutable.
  */
 record EndpointKey(String address, int port) {
 
@@ -28,16 +30,17 @@ record EndpointKey(String address, int port) {
       Attributes.Key.create("mesh4j.perEndpointAuthority");
 
   /**
-   * The address group of {@code key}; with {@code perEndpointAuthority}, its connection's
-   * authority is the endpoint itself, so a TLS handshake knows which endpoint it verifies.
+   * The address group of {@code key}, dialling {@code dialPort} (the endpoint's gRPC port); with
+   * {@code perEndpointAuthority}, its connection's authority is the endpoint itself (its name,
+   * with {@code port}), so a TLS handshake knows which endpoint it verifies.
    */
-  static EquivalentAddressGroup group(EndpointKey key, boolean perEndpointAuthority) {
+  static EquivalentAddressGroup group(EndpointKey key, int dialPort, boolean perEndpointAuthority) {
     Attributes.Builder attrs = Attributes.newBuilder().set(ATTRIBUTE, key);
     if (perEndpointAuthority) {
       attrs.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, key.toString());
     }
     return new EquivalentAddressGroup(
-        new InetSocketAddress(key.address(), key.port()), attrs.build());
+        new InetSocketAddress(key.address(), dialPort), attrs.build());
   }
 
   @Override

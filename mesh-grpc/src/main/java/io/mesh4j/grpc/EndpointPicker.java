@@ -7,7 +7,6 @@ import io.grpc.LoadBalancer.Subchannel;
 import io.grpc.LoadBalancer;
 import io.grpc.Status;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,11 +17,22 @@ import org.jspecify.annotations.Nullable;
 final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
   /**
-   * One endpoint's subchannel, its connectivity state when the picker was made, its usage, and
-   * why its last connection attempt failed (null unless it is failing).
+   * One endpoint's subchannel, its connectivity state when the picker was made, its usage, why
+   * its last connection attempt failed (null unless it is failing), and, for a subchannel made on
+   * demand, the port it dials (0 for one the resolver reported: the resolver keeps its port).
    */
   record Entry(
-      Subchannel subchannel, ConnectivityState state, Usage usage, @Nullable Status failure) {}
+      Subchannel subchannel,
+      ConnectivityState state,
+      Usage usage,
+      @Nullable Status failure,
+      int onDemandDialPort) {}
+
+  /** Connects, in the synchronization context, to an endpoint the engine chose. */
+  interface OnDemand {
+    /** Gives {@code endpoint} a subchannel that dials {@code dialPort}, unless it has one. */
+    void ensureSubchannel(EndpointKey endpoint, int dialPort);
+  }
 
   /**
    * Whether an endpoint was picked since the load balancer last looked. Shared by every picker of
@@ -35,15 +45,12 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
   private final Map<EndpointKey, Entry> entries;
   private final LoadBalancer.Helper helper;
   // The balancer's, run in the synchronization context: the picker only asks, never creates.
-  private final Consumer<EndpointKey> ensureSubchannel;
+  private final OnDemand onDemand;
 
-  EndpointPicker(
-      Map<EndpointKey, Entry> entries,
-      LoadBalancer.Helper helper,
-      Consumer<EndpointKey> ensureSubchannel) {
+  EndpointPicker(Map<EndpointKey, Entry> entries, LoadBalancer.Helper helper, OnDemand onDemand) {
     this.entries = Map.copyOf(entries);
     this.helper = helper;
-    this.ensureSubchannel = ensureSubchannel;
+    this.onDemand = onDemand;
   }
 
   /** The failure in words: the status description, else the innermost cause's message. */
@@ -65,18 +72,24 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
   @Override
   public PickResult pickSubchannel(PickSubchannelArgs args) {
-    EndpointKey chosen = AttemptTracer.chosen(args.getCallOptions());
-    if (chosen == null) {
+    AttemptTracer attempt = AttemptTracer.chosen(args.getCallOptions());
+    if (attempt == null) {
       return PickResult.withError(
           Status.INTERNAL.withDescription(
               "mesh4j: call on a mesh channel was not planned by the mesh interceptor; build the"
                   + " channel with MeshChannels.forService or add MeshChannels.clientInterceptor"));
     }
+    EndpointKey chosen = attempt.endpoint;
     Entry entry = entries.get(chosen);
-    if (entry == null) {
-      // The engine knows an endpoint the channel has not been told about yet: connect to it and
-      // let the attempt wait for the picker that includes it.
-      helper.getSynchronizationContext().execute(() -> ensureSubchannel.accept(chosen));
+    if (entry == null
+        || (entry.onDemandDialPort() != 0 && entry.onDemandDialPort() != attempt.dialPort)) {
+      // The engine knows an endpoint the channel has not been told about yet (or, made on
+      // demand, whose gRPC port has changed): connect to it and let the attempt wait for the
+      // picker that includes it.
+      int dialPort = attempt.dialPort;
+      helper
+          .getSynchronizationContext()
+          .execute(() -> onDemand.ensureSubchannel(chosen, dialPort));
       return PickResult.withNoResult();
     }
     Usage usage = entry.usage();

@@ -8,11 +8,9 @@ import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -25,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * drained: the new picker no longer has it, so only attempts the engine planned before the update
  * can still name it, and its subchannel is shut down after that picker is out; grpc-java lets
  * the streams already open on it finish.
+ *
+ * <p>Each subchannel dials its endpoint's gRPC port ({@code grpcPort} in the policy, else its
+ * {@code port}) but is known by the endpoint's name, {@code address:port}, as the engine knows it.
  *
  * <p>An endpoint the engine chooses that the resolver has not reported (an update racing a call,
  * or the shadow of a mirror on another destination) gets a subchannel on demand. Reported
@@ -42,7 +43,8 @@ final class MeshLoadBalancer extends LoadBalancer {
   private final Map<Subchannel, ConnectivityState> states = new HashMap<>();
   // Why each failing subchannel failed, so the caller's status can say it (e.g. a TLS refusal).
   private final Map<Subchannel, Status> failures = new HashMap<>();
-  private final Set<EndpointKey> onDemand = new HashSet<>();
+  // The endpoints whose subchannels were made on demand, with the port each dials.
+  private final Map<EndpointKey, Integer> onDemand = new HashMap<>();
   private final Map<EndpointKey, EndpointPicker.Usage> usage = new HashMap<>();
   private final long idleNanos;
   private SynchronizationContext.@Nullable ScheduledHandle sweep;
@@ -75,7 +77,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     List<Subchannel> removed = new ArrayList<>();
     subchannels.entrySet().removeIf(
         e -> {
-          if (wanted.containsKey(e.getKey()) || onDemand.contains(e.getKey())) {
+          if (wanted.containsKey(e.getKey()) || onDemand.containsKey(e.getKey())) {
             return false;
           }
           removed.add(e.getValue());
@@ -104,15 +106,27 @@ final class MeshLoadBalancer extends LoadBalancer {
   }
 
   /**
-   * Gives an endpoint the engine chose a subchannel if it has none yet; the picker calls this
-   * through the synchronization context and holds the attempt until the new picker is out.
+   * Gives an endpoint the engine chose a subchannel that dials {@code dialPort} if it has none
+   * yet, or moves its on-demand subchannel there when its gRPC port changed; the picker calls
+   * this through the synchronization context and holds the attempt until the new picker is out.
+   * A subchannel of an endpoint the resolver reported keeps the port the resolver gave it.
    */
-  void ensureSubchannel(EndpointKey key) {
+  void ensureSubchannel(EndpointKey key, int dialPort) {
     // A stale picker may ask after the channel let go of this balancer.
-    if (shutdown || subchannels.containsKey(key)) {
+    if (shutdown) {
       return;
     }
-    onDemand.add(key);
+    Subchannel existing = subchannels.get(key);
+    if (existing != null) {
+      Integer before = onDemand.get(key);
+      if (before != null && before != dialPort) {
+        onDemand.put(key, dialPort);
+        existing.updateAddresses(List.of(EndpointKey.group(key, dialPort, perEndpointAuthority)));
+        publish();
+      }
+      return;
+    }
+    onDemand.put(key, dialPort);
     if (sweep == null) {
       sweep =
           helper
@@ -124,14 +138,14 @@ final class MeshLoadBalancer extends LoadBalancer {
                   TimeUnit.NANOSECONDS,
                   helper.getScheduledExecutorService());
     }
-    create(key, EndpointKey.group(key, perEndpointAuthority));
+    create(key, EndpointKey.group(key, dialPort, perEndpointAuthority));
     publish();
   }
 
   /** Shuts down on-demand subchannels that saw no pick since the previous run. */
   private void closeIdle() {
     List<Subchannel> idle = new ArrayList<>();
-    for (EndpointKey key : List.copyOf(onDemand)) {
+    for (EndpointKey key : List.copyOf(onDemand.keySet())) {
       EndpointPicker.Usage u = usage.get(key);
       if (u != null && u.picked) {
         u.picked = false;
@@ -243,7 +257,8 @@ final class MeshLoadBalancer extends LoadBalancer {
               e.getValue(),
               state,
               Objects.requireNonNull(usage.get(e.getKey())),
-              failures.get(e.getValue())));
+              failures.get(e.getValue()),
+              onDemand.getOrDefault(e.getKey(), 0)));
     }
     // With no endpoint named yet the channel is waiting, not failing: the first pick connects.
     anyConnecting |= entries.isEmpty();

@@ -93,7 +93,7 @@ final class MeshNameResolver extends NameResolver {
     List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) {
       EndpointKey key = new EndpointKey(e.address(), e.port());
-      groups.add(EndpointKey.group(key, perEndpointAuthority));
+      groups.add(EndpointKey.group(key, e.grpcDialPort(), perEndpointAuthority));
     }
     ConfigOrError config = args.getServiceConfigParser().parseServiceConfig(SERVICE_CONFIG);
     l.onResult2(

@@ -33,7 +33,9 @@ import io.mesh4j.core.tls.MeshTls;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
 import java.math.BigInteger;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -499,6 +501,49 @@ class MtlsGrpcTest {
     assertThat(authorities).containsExactly("127.0.0.1:" + server.getPort());
     assertThat(SpiffeIds.fromChain(web.mesh().identity().require().chain().toArray(new X509Certificate[0])))
         .isEqualTo(WEB_ID);
+  }
+
+  @Test
+  @Timeout(60)
+  void anEndpointReachedOnItsGrpcPortIsVerifiedByTheIdentityThePolicyGivesIt() throws Exception {
+    MtlsWorkload catalog = workload(CATALOG_ID, Duration.ofMinutes(10)).apply(meshConfig("STRICT"));
+    Server catalogServer = server(catalog, MeshServerCredentials.create(catalog.mesh()), null);
+    MtlsWorkload pricing = workload(PRICING_ID, Duration.ofMinutes(10)).apply(meshConfig("STRICT"));
+    Server pricingServer = server(pricing, MeshServerCredentials.create(pricing.mesh()), null);
+    // The endpoints' own ports: bound, so nothing else takes them, and never dialled.
+    try (ServerSocket httpA = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket httpB = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      MtlsWorkload web =
+          workload(WEB_ID, Duration.ofMinutes(10))
+              .apply(
+                  meshConfig("STRICT")
+                      + grpcPortEndpoint("catalog.shop", httpA.getLocalPort(), catalogServer.getPort())
+                      + grpcPortEndpoint("pricing.shop", httpB.getLocalPort(), pricingServer.getPort()));
+
+      ManagedChannel toCatalog = grpc.channel(MeshChannels.forServiceWithMtls(web.mesh(), "catalog.shop"));
+      assertThat(call(toCatalog, "x")).isEqualTo("catalog:x");
+      // the connection's authority is the endpoint's name, which the TLS handshake verifies by
+      assertThat(authorities).containsExactly("127.0.0.1:" + httpA.getLocalPort());
+
+      // pricing's endpoint answers with pricing's certificate where the policy expects catalog's
+      ManagedChannel toPricing = grpc.channel(MeshChannels.forServiceWithMtls(web.mesh(), "pricing.shop"));
+      StatusRuntimeException e =
+          (StatusRuntimeException) org.assertj.core.api.Assertions.catchThrowable(() -> call(toPricing, "x"));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(causes(e))
+          .contains(
+              "mesh4j: peer 127.0.0.1:" + httpB.getLocalPort() + " presented " + PRICING_ID
+                  + ", expected " + CATALOG_ID);
+    }
+  }
+
+  /** One endpoint of {@code service} on 127.0.0.1, serving gRPC on {@code grpcPort}, as catalog. */
+  private static String grpcPortEndpoint(String service, int port, int grpcPort) {
+    String[] parts = service.split("\\.");
+    return "apiVersion: mesh4j.io/v1alpha1\nkind: ServiceEndpoints\nmetadata: {name: " + parts[0]
+        + ", namespace: " + parts[1] + "}\nspec:\n  service: " + service + "\n  endpoints:\n"
+        + "    - {address: 127.0.0.1, port: " + port + ", grpcPort: " + grpcPort + ", identity: \""
+        + CATALOG_ID + "\"}\n---\n";
   }
 
   private static String causes(Throwable t) {

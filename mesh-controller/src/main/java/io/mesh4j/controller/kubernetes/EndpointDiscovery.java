@@ -25,9 +25,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Only ready endpoints are listed (a missing {@code ready} condition counts as ready, as the
  * API defines), and only while their Pod exists: a deleted Pod's address leaves at once, without
- * waiting for the EndpointSlice controller to catch up. The port is the slice's first port; services that expose several ports need one
- * service per port for mesh4j. Endpoints are sorted by address and port, so unrelated churn
- * (informer resyncs, annotations) gives equal output. A pure function; thread-safe.
+ * waiting for the EndpointSlice controller to catch up. An endpoint's {@code port} is the slice's
+ * first port that is not gRPC (its first port when all are), and its {@code grpcPort}, the one gRPC
+ * clients dial, the slice's first gRPC port when that is another one. A port is gRPC when its
+ * {@code appProtocol} is {@code grpc} or, without an {@code appProtocol}, when its name is {@code
+ * grpc} or starts with {@code grpc-} (Istio's naming convention). Endpoints are sorted by address
+ * and port, so unrelated churn (informer resyncs, annotations) gives equal output. A pure function;
+ * thread-safe.
  */
 public final class EndpointDiscovery {
 
@@ -56,8 +60,8 @@ public final class EndpointDiscovery {
         continue;
       }
       List<ServiceEndpoints.Endpoint> out = byService.computeIfAbsent(namespace + "/" + service, k -> new ArrayList<>());
-      Integer port = firstPort(slice.getPorts());
-      if (port == null || slice.getEndpoints() == null) {
+      Ports ports = Ports.of(slice.getPorts());
+      if (ports == null || slice.getEndpoints() == null) {
         continue;
       }
       for (Endpoint e : slice.getEndpoints()) {
@@ -71,7 +75,7 @@ public final class EndpointDiscovery {
           continue;
         }
         for (String address : e.getAddresses()) {
-          out.add(endpoint(address, port, e, pod, trustDomain));
+          out.add(endpoint(address, ports, e, pod, trustDomain));
         }
       }
     }
@@ -100,11 +104,51 @@ public final class EndpointDiscovery {
     return new ArrayList<>(unique.values());
   }
 
-  private static @Nullable Integer firstPort(@Nullable List<EndpointPort> ports) {
-    if (ports == null || ports.isEmpty()) {
-      return null;
+  /** The port of a slice's endpoints, and the port gRPC clients dial when it is another one. */
+  record Ports(int port, @Nullable Integer grpcPort) {
+
+    /** The ports of a slice with {@code ports}; null when it has none. */
+    static @Nullable Ports of(@Nullable List<EndpointPort> ports) {
+      Integer first = null;
+      Integer other = null;
+      Integer grpc = null;
+      if (ports != null) {
+        for (EndpointPort p : ports) {
+          Integer number = p.getPort();
+          if (number == null) {
+            continue; // a slice port without a number stands for "all ports": nothing to dial
+          }
+          if (first == null) {
+            first = number;
+          }
+          if (isGrpc(p)) {
+            if (grpc == null) {
+              grpc = number;
+            }
+          } else if (other == null) {
+            other = number;
+          }
+        }
+      }
+      if (first == null) {
+        return null;
+      }
+      int port = other != null ? other : first;
+      return new Ports(port, grpc == null || grpc == port ? null : grpc);
     }
-    return ports.get(0).getPort();
+
+    /**
+     * Whether {@code p} serves gRPC: its {@code appProtocol} says {@code grpc}, or it has none and
+     * its name is {@code grpc} or {@code grpc-*}.
+     */
+    static boolean isGrpc(EndpointPort p) {
+      String appProtocol = p.getAppProtocol();
+      if (appProtocol != null && !appProtocol.isEmpty()) {
+        return appProtocol.equalsIgnoreCase("grpc");
+      }
+      String name = p.getName();
+      return name != null && (name.equals("grpc") || name.startsWith("grpc-"));
+    }
   }
 
   private static @Nullable Pod podOf(@Nullable ObjectReference ref, Map<String, Pod> pods) {
@@ -115,7 +159,7 @@ public final class EndpointDiscovery {
   }
 
   private static ServiceEndpoints.Endpoint endpoint(
-      String address, int port, Endpoint e, @Nullable Pod pod, String trustDomain) {
+      String address, Ports ports, Endpoint e, @Nullable Pod pod, String trustDomain) {
     Map<String, String> labels = null;
     String identity = null;
     if (pod != null) {
@@ -125,6 +169,7 @@ public final class EndpointDiscovery {
       identity =
           "spiffe://" + trustDomain + "/ns/" + pod.getMetadata().getNamespace() + "/sa/" + (sa == null || sa.isEmpty() ? "default" : sa);
     }
-    return new ServiceEndpoints.Endpoint(address, port, labels, e.getZone(), 1, identity);
+    return new ServiceEndpoints.Endpoint(
+        address, ports.port(), labels, e.getZone(), 1, identity, ports.grpcPort());
   }
 }

@@ -14,6 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param zone the endpoint's zone, or null when unknown
  * @param weight relative load-balancing weight, at least 1
  * @param identity the SPIFFE ID the endpoint must present under mTLS, or null when not known
+ * @param grpcPort the TCP port that serves gRPC when it differs from {@code port}, else 0; the
+ *     endpoint's name ({@link #authority()}) keeps {@code port} either way
  */
 public record Endpoint(
     String address,
@@ -21,10 +23,27 @@ public record Endpoint(
     Map<String, String> labels,
     @Nullable String zone,
     int weight,
-    @Nullable String identity) {
+    @Nullable String identity,
+    int grpcPort) {
 
   public Endpoint {
     labels = Map.copyOf(labels);
+  }
+
+  /** An endpoint that serves gRPC on {@code port} too. */
+  public Endpoint(
+      String address,
+      int port,
+      Map<String, String> labels,
+      @Nullable String zone,
+      int weight,
+      @Nullable String identity) {
+    this(address, port, labels, zone, weight, identity, 0);
+  }
+
+  /** The port gRPC clients dial: {@link #grpcPort} when set, else {@link #port}. */
+  public int grpcDialPort() {
+    return grpcPort != 0 ? grpcPort : port;
   }
 
   /** {@code address:port}, with IPv6 addresses in brackets. */

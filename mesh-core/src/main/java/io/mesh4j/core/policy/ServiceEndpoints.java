@@ -30,5 +30,24 @@ public record ServiceEndpoints(
       @Field(doc = "Zone, for zone-aware load balancing.") @Nullable String zone,
       @Field(doc = "Relative load-balancing weight.", defaultValue = "1", min = 1) Integer weight,
       @Field(doc = "Expected SPIFFE ID of the endpoint, checked under mTLS.")
-          @Nullable String identity) {}
+          @Nullable String identity,
+      @Field(
+              doc =
+                  "Port that serves gRPC, when it differs from `port`; gRPC clients dial it, HTTP"
+                      + " clients dial `port`.",
+              min = 1,
+              max = 65535)
+          @Nullable Integer grpcPort) {
+
+    /** An endpoint whose gRPC clients dial {@code port} too. */
+    public Endpoint(
+        String address,
+        Integer port,
+        @Nullable Map<String, String> labels,
+        @Nullable String zone,
+        Integer weight,
+        @Nullable String identity) {
+      this(address, port, labels, zone, weight, identity, null);
+    }
+  }
 }

@@ -6,9 +6,11 @@ import static io.mesh4j.core.testing.Policies.route;
 import static io.mesh4j.core.testing.Policies.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.call.Endpoint;
+import io.mesh4j.core.policy.ServiceEndpoints;
 import io.mesh4j.core.testing.MeshHarness;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -92,6 +94,39 @@ class EndpointWatchTest {
       h.apply(endpoints("catalog.shop", ep("10.0.0.1")));
 
       assertThat(heard).containsExactly(List.of(), List.of("10.0.0.1"));
+    }
+  }
+
+  @Test
+  void aGrpcPortIsTheEndpointsGrpcDialPortWhileItsNameKeepsThePortAndChangingItIsReported() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints(
+              "catalog.shop",
+              new ServiceEndpoints.Endpoint("10.0.0.1", 8080, null, null, 1, null, 7070),
+              new ServiceEndpoints.Endpoint("10.0.0.2", 8080, null, null, 1, null, 8080),
+              ep("10.0.0.3")));
+      List<List<Integer>> heard = new CopyOnWriteArrayList<>();
+      h.mesh.watchEndpoints(
+          "catalog.shop",
+          eps -> heard.add(eps.stream().map(Endpoint::grpcDialPort).collect(Collectors.toList())));
+
+      List<Endpoint> now = h.mesh.endpoints("catalog.shop");
+      assertThat(now)
+          .extracting(Endpoint::authority, Endpoint::port, Endpoint::grpcPort, Endpoint::grpcDialPort)
+          .containsExactly(
+              tuple("10.0.0.1:8080", 8080, 7070, 7070),
+              tuple("10.0.0.2:8080", 8080, 0, 8080),
+              tuple("10.0.0.3:8080", 8080, 0, 8080));
+
+      h.apply(
+          endpoints(
+              "catalog.shop",
+              new ServiceEndpoints.Endpoint("10.0.0.1", 8080, null, null, 1, null, 9090),
+              new ServiceEndpoints.Endpoint("10.0.0.2", 8080, null, null, 1, null, 8080),
+              ep("10.0.0.3")));
+
+      assertThat(heard).containsExactly(List.of(7070, 8080, 8080), List.of(9090, 8080, 8080));
     }
   }
 }

@@ -86,6 +86,7 @@ class PolicySetTest {
 
     List<ServiceEndpoints.Endpoint> endpoints = set.endpoints().get(0).spec().endpoints();
     assertThat(endpoints).extracting(ServiceEndpoints.Endpoint::weight).containsExactly(1, 1);
+    assertThat(endpoints).extracting(ServiceEndpoints.Endpoint::grpcPort).containsExactly(null, 7070);
     assertThat(set.endpoints().get(0).spec().service()).isEqualTo("catalog.shop");
   }
 

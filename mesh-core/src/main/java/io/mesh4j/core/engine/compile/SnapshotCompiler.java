@@ -245,6 +245,7 @@ public final class SnapshotCompiler {
     Map<String, Endpoint> byAuthority = new LinkedHashMap<>();
     for (ServiceEndpoints.Endpoint e : rawEndpoints) {
       Map<String, String> labels = e.labels();
+      Integer grpcPort = e.grpcPort();
       Endpoint ep =
           new Endpoint(
               e.address(),
@@ -252,7 +253,8 @@ public final class SnapshotCompiler {
               labels == null ? Map.of() : labels,
               e.zone(),
               e.weight(),
-              e.identity());
+              e.identity(),
+              grpcPort == null || grpcPort.equals(e.port()) ? 0 : grpcPort);
       byAuthority.putIfAbsent(ep.authority(), ep);
     }
     List<Endpoint> ordered = new ArrayList<>(byAuthority.values());
