@@ -13,16 +13,13 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.mesh4j.controller.serve.ApplicationStatus;
+import io.mesh4j.controller.testing.Utf8;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.client.ControllerConfigSource;
 import io.mesh4j.grpc.MeshChannels;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -308,25 +305,6 @@ class ControllerRestartUnderLoadTest {
     @Override
     public void close() throws InterruptedException {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Strings as UTF-8 bytes. */
-  private enum Utf8 implements MethodDescriptor.Marshaller<String> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(String value) {
-      return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public String parse(InputStream stream) {
-      try {
-        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 }
