@@ -16,7 +16,9 @@ import io.mesh4j.controller.resolve.ResourceCondition;
 import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.core.policy.MeshConfig;
+import io.mesh4j.core.policy.GatewayRoutes;
 import io.mesh4j.core.policy.HTTPRoute;
+import io.mesh4j.core.policy.ReferenceGrant;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicyAssembler;
 import io.mesh4j.core.policy.PolicySet;
@@ -64,8 +66,8 @@ public final class KubernetesWorld implements AutoCloseable {
   /** The kinds served as custom resources; endpoints come from EndpointSlices instead. */
   static final List<String> KINDS = List.of("TrafficRoute", "DestinationPolicy", "AuthorizationPolicy", "MeshConfig");
 
-  /** The Gateway API route kinds read when their CRDs are installed. */
-  static final List<String> GATEWAY_KINDS = List.of("HTTPRoute", "GRPCRoute");
+  /** The Gateway API kinds read when their CRDs are installed: routes, and the grants they may need. */
+  static final List<String> GATEWAY_KINDS = List.of("HTTPRoute", "GRPCRoute", "ReferenceGrant");
 
   private final KubernetesClient client;
   private final SnapshotDistributor distributor;
@@ -123,15 +125,20 @@ public final class KubernetesWorld implements AutoCloseable {
         .build();
   }
 
-  /** The API coordinates of a Gateway API route kind. */
+  /** The API coordinates of a Gateway API kind. */
   static ResourceDefinitionContext gatewayContext(String kind) {
     return new ResourceDefinitionContext.Builder()
         .withGroup("gateway.networking.k8s.io")
-        .withVersion("v1")
+        .withVersion(gatewayApiVersion(kind).substring("gateway.networking.k8s.io/".length()))
         .withKind(kind)
         .withPlural(kind.toLowerCase(java.util.Locale.ROOT) + "s")
         .withNamespaced(true)
         .build();
+  }
+
+  private static String gatewayApiVersion(String kind) {
+    // The standard channel serves ReferenceGrant as v1beta1 from v1.0 on; v1 only later.
+    return kind.equals("ReferenceGrant") ? ReferenceGrant.API_VERSION : HTTPRoute.GATEWAY_API_VERSION;
   }
 
   /** The resource name of a mesh4j kind, as its CRD declares it. */
@@ -211,7 +218,9 @@ public final class KubernetesWorld implements AutoCloseable {
       for (Map.Entry<String, SharedIndexInformer<GenericKubernetesResource>> e : gateway.entrySet()) {
         for (GenericKubernetesResource r : e.getValue().getStore().list()) {
           String ref = e.getKey() + " " + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
-          gatewayByRef.put(ref, r);
+          if (!e.getKey().equals("ReferenceGrant")) {
+            gatewayByRef.put(ref, r);
+          }
           documents.add(PolicyAssembler.Document.parse(ref, asDocument(e.getKey(), r)));
         }
       }
@@ -239,7 +248,7 @@ public final class KubernetesWorld implements AutoCloseable {
       PolicySet world = assembly.world().withVersion(++version);
       distributor.serve(world, assembly.problems());
       writeStatus(PolicyResolver.conditions(world, assembly.problems()), refusals(distributor.applications()), customByRef);
-      writeRouteStatus(assembly.problems(), gatewayByRef);
+      writeRouteStatus(assembly.problems(), gatewayByRef, notPermitted(world));
       BiConsumer<Set<String>, List<Pod>> o = observer;
       if (o != null) {
         Set<String> namespaces = new TreeSet<>();
@@ -273,7 +282,7 @@ public final class KubernetesWorld implements AutoCloseable {
       metadata.put("labels", r.getMetadata().getLabels());
     }
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("apiVersion", GATEWAY_KINDS.contains(kind) ? HTTPRoute.GATEWAY_API_VERSION : MeshResource.API_VERSION);
+    doc.put("apiVersion", GATEWAY_KINDS.contains(kind) ? gatewayApiVersion(kind) : MeshResource.API_VERSION);
     doc.put("kind", kind);
     doc.put("metadata", metadata);
     Object spec = r.getAdditionalProperties().get("spec");
@@ -379,7 +388,30 @@ public final class KubernetesWorld implements AutoCloseable {
    * {@code NoMatchingParent} for a Service that does not exist) and {@code ResolvedRefs} ({@code
    * InvalidKind}, {@code BackendNotFound}). Entries other controllers wrote are kept.
    */
-  private void writeRouteStatus(List<Problem> problems, Map<String, GenericKubernetesResource> routes) {
+  /** Per route ({@code Kind namespace/name}), its backendRefs no ReferenceGrant permits, each with why. */
+  static Map<String, List<String>> notPermitted(PolicySet world) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    List<MeshResource> routes = new ArrayList<>(world.httpRoutes());
+    routes.addAll(world.grpcRoutes());
+    for (MeshResource route : routes) {
+      List<List<HTTPRoute.BackendRef>> rules = new ArrayList<>();
+      if (route instanceof HTTPRoute h) {
+        h.spec().rules().forEach(r -> rules.add(r.backendRefs()));
+      } else if (route instanceof io.mesh4j.core.policy.GRPCRoute g) {
+        g.spec().rules().forEach(r -> rules.add(r.backendRefs()));
+      }
+      for (int i = 0; i < rules.size(); i++) {
+        Map<Integer, String> refused = GatewayRoutes.refused(rules.get(i), route, i, world.referenceGrants());
+        if (!refused.isEmpty()) {
+          out.computeIfAbsent(route.ref(), k -> new ArrayList<>()).addAll(refused.values());
+        }
+      }
+    }
+    return out;
+  }
+
+  private void writeRouteStatus(
+      List<Problem> problems, Map<String, GenericKubernetesResource> routes, Map<String, List<String>> notPermitted) {
     if (!isLeader.getAsBoolean()) {
       return;
     }
@@ -391,7 +423,8 @@ public final class KubernetesWorld implements AutoCloseable {
       String ref = e.getKey();
       GenericKubernetesResource r = e.getValue();
       List<Problem> own = problems.stream().filter(p -> p.resource().equals(ref)).toList();
-      List<Map<String, Object>> desired = RouteStatus.parents(r, own, services::contains, CONTROLLER_NAME);
+      List<Map<String, Object>> desired =
+          RouteStatus.parents(r, own, notPermitted.getOrDefault(ref, List.of()), services::contains, CONTROLLER_NAME);
       if (desired.equals(written.get(ref))) {
         continue;
       }

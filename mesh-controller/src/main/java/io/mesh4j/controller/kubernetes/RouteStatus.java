@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The {@code status.parents[]} entries of a Gateway API route, as the specification's mesh
  * profile defines them: per parent Service, {@code Accepted} and {@code ResolvedRefs} with the
- * specification's reasons. Pure functions of the route, its problems and which Services exist.
+ * specification's reasons. Pure functions of the route, its problems, the backends no
+ * ReferenceGrant permits, and which Services exist.
  */
 final class RouteStatus {
 
@@ -24,7 +25,11 @@ final class RouteStatus {
 
   /** One entry per parent reference, without timestamps (so unchanged status is not rewritten). */
   static List<Map<String, Object>> parents(
-      GenericKubernetesResource route, List<Problem> problems, Predicate<String> serviceExists, String controllerName) {
+      GenericKubernetesResource route,
+      List<Problem> problems,
+      List<String> notPermitted,
+      Predicate<String> serviceExists,
+      String controllerName) {
     String namespace = route.getMetadata().getNamespace();
     Long generation = route.getMetadata().getGeneration();
     Map<?, ?> spec = route.getAdditionalProperties().get("spec") instanceof Map<?, ?> m ? m : Map.of();
@@ -52,6 +57,9 @@ final class RouteStatus {
     Map<String, Object> resolved =
         !kindProblems.isEmpty()
             ? condition("ResolvedRefs", false, "InvalidKind", messages(kindProblems), generation)
+            : !notPermitted.isEmpty()
+                ? condition("ResolvedRefs", false, "RefNotPermitted", String.join("; ", notPermitted)
+                    + "; calls their share would take fail with UNAVAILABLE / 503", generation)
             : !missingBackends.isEmpty()
                 ? condition("ResolvedRefs", false, "BackendNotFound",
                     "backend Service(s) not found: " + String.join(", ", missingBackends)

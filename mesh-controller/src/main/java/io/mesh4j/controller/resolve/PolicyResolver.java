@@ -5,6 +5,7 @@ import io.mesh4j.core.policy.DestinationPolicy;
 import io.mesh4j.core.policy.GRPCRoute;
 import io.mesh4j.core.policy.GatewayRoutes;
 import io.mesh4j.core.policy.HTTPRoute;
+import io.mesh4j.core.policy.ReferenceGrant;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
@@ -23,6 +24,7 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns the validated world into what one application needs, and refused input into status
@@ -99,8 +101,10 @@ public final class PolicyResolver {
       }
       for (MeshResource r : gatewayRoutes.getOrDefault(service, List.of())) {
         if (r instanceof HTTPRoute h) {
-          for (HTTPRoute.Rule rule : h.spec().rules()) {
-            pending.addAll(GatewayRoutes.backendServices(rule.backendRefs(), h.metadata().namespace()));
+          List<HTTPRoute.Rule> rules = h.spec().rules();
+          for (int i = 0; i < rules.size(); i++) {
+            HTTPRoute.Rule rule = rules.get(i);
+            pending.addAll(permittedBackends(world, rule.backendRefs(), h, i));
             for (HTTPRoute.Filter f : rule.filters() == null ? List.<HTTPRoute.Filter>of() : rule.filters()) {
               HTTPRoute.RequestMirror mirror = f.requestMirror();
               if (mirror != null) {
@@ -109,7 +113,10 @@ public final class PolicyResolver {
             }
           }
         } else if (r instanceof GRPCRoute g) {
-          g.spec().rules().forEach(rule -> pending.addAll(GatewayRoutes.backendServices(rule.backendRefs(), g.metadata().namespace())));
+          List<GRPCRoute.Rule> rules = g.spec().rules();
+          for (int i = 0; i < rules.size(); i++) {
+            pending.addAll(permittedBackends(world, rules.get(i).backendRefs(), g, i));
+          }
         }
       }
     }
@@ -129,6 +136,9 @@ public final class PolicyResolver {
         needed = destinations.contains(endpoints.spec().service());
       } else if (r instanceof HTTPRoute || r instanceof GRPCRoute) {
         needed = neededRoutes.contains(r);
+      } else if (r instanceof ReferenceGrant grant) {
+        // The application's engine checks its backends against the grants, as the controller does.
+        needed = destinations.stream().anyMatch(d -> d.endsWith("." + grant.metadata().namespace()));
       } else if (r instanceof AuthorizationPolicy authz) {
         needed = scope.serves().contains(authz.spec().service());
       } else {
@@ -137,6 +147,24 @@ public final class PolicyResolver {
       }
       if (needed) {
         out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /** The backend Services of rule {@code index} of {@code route} that no missing ReferenceGrant keeps out. */
+  private static List<String> permittedBackends(
+      PolicySet world, @Nullable List<HTTPRoute.BackendRef> refs, MeshResource route, int index) {
+    if (refs == null) {
+      return List.of();
+    }
+    Map<Integer, String> refused = GatewayRoutes.refused(refs, route, index, world.referenceGrants());
+    String ns = route.metadata().namespace();
+    List<String> out = new ArrayList<>();
+    for (int j = 0; j < refs.size(); j++) {
+      HTTPRoute.BackendRef b = refs.get(j);
+      if (!refused.containsKey(j)) {
+        out.add(b.name() + "." + (b.namespace() == null ? ns : b.namespace()));
       }
     }
     return out;

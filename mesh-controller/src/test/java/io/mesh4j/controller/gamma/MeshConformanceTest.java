@@ -422,6 +422,42 @@ class MeshConformanceTest {
     });
   }
 
+  // ---- beyond the profile
+
+  /** A cross-namespace backendRef: RefNotPermitted and no calls until the namespace grants it. */
+  @Test
+  void aBackendInAnotherNamespaceIsRefNotPermittedAndGetsNoCallsUntilAReferenceGrantAllowsIt() throws IOException {
+    client.services().inNamespace(CONSUMER_NS).resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+        .withNewMetadata().withName("echo-elsewhere").withNamespace(CONSUMER_NS).endMetadata()
+        .withNewSpec().addNewPort().withName("http").withPort(80).endPort().endSpec().build()).create();
+    client.discovery().v1().endpointSlices().inNamespace(CONSUMER_NS).resource(new EndpointSliceBuilder()
+        .withNewMetadata().withName("echo-elsewhere").withNamespace(CONSUMER_NS)
+            .addToLabels("kubernetes.io/service-name", "echo-elsewhere").endMetadata()
+        .withAddressType("IPv4")
+        .addNewPort().withName("http").withPort(v1.httpPort()).endPort()
+        .addNewEndpoint().addToAddresses("127.0.0.1").withNewConditions().withReady(true).endConditions().endEndpoint()
+        .build()).create();
+    apply("cross-namespace-backend.yaml");
+    App app = app(NS);
+
+    await(() -> assertThat(condition("HTTPRoute", "cross-namespace", "ResolvedRefs"))
+        .containsEntry("status", "False").containsEntry("reason", "RefNotPermitted")
+        .hasEntrySatisfying("message", m -> assertThat((String) m).startsWith(
+            "spec.rules[0].backendRefs[0]: Service " + CONSUMER_NS + "/echo-elsewhere is in another namespace, and no"
+                + " ReferenceGrant there permits references from HTTPRoutes in " + NS)));
+    assertThat(condition("HTTPRoute", "cross-namespace", "Accepted")).containsEntry("status", "True");
+    consistently(() -> {
+      Answer a = app.get("echo", "/");
+      assertThat(a.status).isEqualTo(503);
+      assertThat(a.failure).contains("echo-elsewhere." + CONSUMER_NS + ", not permitted");
+    });
+
+    client.resource(load("cross-namespace-grant.yaml").get(0)).create();
+
+    await(() -> assertThat(condition("HTTPRoute", "cross-namespace", "ResolvedRefs")).containsEntry("status", "True"));
+    consistently(() -> assertThat(app.get("echo", "/").backend()).isEqualTo("echo-v1"));
+  }
+
   // ---- expectations shared by several tests
 
   private void expectRequestHeaderModifications(App app) {

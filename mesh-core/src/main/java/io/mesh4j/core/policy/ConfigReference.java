@@ -99,6 +99,24 @@ public final class ConfigReference {
                 - backendRefs: [{name: catalog-v1, port: 8080}]
             """
           },
+          ReferenceGrant.class,
+          new String[] {
+            "Gateway API's grant (`apiVersion: gateway.networking.k8s.io/v1beta1`) that lets routes in"
+                + " other namespaces send to Services of its own namespace; a route's `backendRef` into"
+                + " another namespace needs one there.",
+            """
+            apiVersion: gateway.networking.k8s.io/v1beta1
+            kind: ReferenceGrant
+            metadata:
+              name: routes-from-shop
+              namespace: payments
+            spec:
+              from:
+                - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}
+              to:
+                - {group: "", kind: Service, name: payments-v2}
+            """
+          },
           DestinationPolicy.class,
           new String[] {
             "Protects and balances calls to one destination service: load balancing, circuit breaking,"
@@ -175,6 +193,7 @@ public final class ConfigReference {
         .append(MeshResource.API_VERSION)
         .append("` (Gateway API routes: `")
         .append(HTTPRoute.GATEWAY_API_VERSION)
+        .append("`; `ReferenceGrant`: `").append(ReferenceGrant.API_VERSION)
         .append("`), a `kind`, `metadata` and a `spec`; one YAML file may hold several, separated by `---`.")
         .append(" Unknown fields are errors. Kubernetes-managed metadata (`uid`, `resourceVersion`, ...)")
         .append(" and a top-level `status` are ignored.\n\n")
@@ -199,7 +218,8 @@ public final class ConfigReference {
     md.append("### Common fields\n\n");
     header(md);
     md.append("| `apiVersion` | string | yes |  |  | `").append(MeshResource.API_VERSION)
-        .append("`; `").append(HTTPRoute.GATEWAY_API_VERSION).append("` for `HTTPRoute` and `GRPCRoute`. |\n");
+        .append("`; `").append(HTTPRoute.GATEWAY_API_VERSION).append("` for `HTTPRoute` and `GRPCRoute`; `")
+        .append(ReferenceGrant.API_VERSION).append("` for `ReferenceGrant`. |\n");
     md.append("| `kind` | string | yes |  |  | One of ");
     List<Class<? extends MeshResource>> kinds = PolicyReader.kindClasses();
     for (int i = 0; i < kinds.size(); i++) {

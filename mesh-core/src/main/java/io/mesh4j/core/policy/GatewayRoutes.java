@@ -44,22 +44,23 @@ public final class GatewayRoutes {
    * @param path the rule's field path in it, e.g. {@code spec.rules[1]}
    * @param attached whether a Gateway API route attached it, so that calls no rule matches fail
    *     rather than go to the destination itself
+   * @param refused the rule's backends no {@link ReferenceGrant} permits, by index, each with why;
+   *     their share of calls fails
    */
-  public record SourcedRule(String ref, String path, TrafficRoute.Rule rule, boolean attached) {}
+  public record SourcedRule(
+      String ref, String path, TrafficRoute.Rule rule, boolean attached, Map<Integer, String> refused) {}
 
   /** The rules of every parent Service ({@code name.namespace}), each list in the order calls try them. */
   public static Map<String, List<SourcedRule>> rulesByParent(PolicySet set) {
-    return rulesByParent(set.httpRoutes(), set.grpcRoutes());
-  }
-
-  static Map<String, List<SourcedRule>> rulesByParent(List<HTTPRoute> http, List<GRPCRoute> grpc) {
+    List<ReferenceGrant> grants = set.referenceGrants();
     Map<String, List<Ranked>> ranked = new LinkedHashMap<>();
-    for (HTTPRoute r : http) {
+    for (HTTPRoute r : set.httpRoutes()) {
       String ns = r.metadata().namespace();
       List<HTTPRoute.Rule> rules = r.spec().rules();
       for (int i = 0; i < rules.size(); i++) {
         HTTPRoute.Rule rule = rules.get(i);
         List<TrafficRoute.Backend> backends = backends(rule.backendRefs(), ns);
+        Map<Integer, String> refused = refused(rule.backendRefs(), r, i, grants);
         HTTPRoute.Timeouts t = rule.timeouts();
         Duration timeout = t == null ? null : t.request();
         Duration backendRequest = t == null ? null : t.backendRequest();
@@ -83,18 +84,19 @@ public final class GatewayRoutes {
               edits(rule.filters(), true), edits(rule.filters(), false), rewrite(rewrite, prefix), redirect(redirect, prefix));
           for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
             ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
-                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port()), true), httpRank(m),
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port()), true, refused), httpRank(m),
                     ns + "/" + r.metadata().name(), i, j));
           }
         }
       }
     }
-    for (GRPCRoute r : grpc) {
+    for (GRPCRoute r : set.grpcRoutes()) {
       String ns = r.metadata().namespace();
       List<GRPCRoute.Rule> rules = r.spec().rules();
       for (int i = 0; i < rules.size(); i++) {
         GRPCRoute.Rule rule = rules.get(i);
         List<TrafficRoute.Backend> backends = backends(rule.backendRefs(), ns);
+        Map<Integer, String> refused = refused(rule.backendRefs(), r, i, grants);
         List<GRPCRoute.Match> matches = rule.matches() == null || rule.matches().isEmpty()
             ? List.of(new GRPCRoute.Match(null, null))
             : Objects.requireNonNull(rule.matches());
@@ -105,7 +107,7 @@ public final class GatewayRoutes {
               edits(rule.filters(), true), edits(rule.filters(), false), null, null);
           for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
             ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
-                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port()), true), grpcRank(m),
+                .add(new Ranked(new SourcedRule(r.ref(), "spec.rules[" + i + "]", onPort(engine, parent.port()), true, refused), grpcRank(m),
                     ns + "/" + r.metadata().name(), i, j));
           }
         }
@@ -145,17 +147,6 @@ public final class GatewayRoutes {
         rule.fault(), rule.mirror(), rule.requestHeaders(), rule.responseHeaders(), rule.rewrite(), rule.redirect());
   }
 
-  /** The backend Services of a rule, {@code name.namespace}. */
-  public static Set<String> backendServices(@Nullable List<HTTPRoute.BackendRef> refs, String routeNamespace) {
-    Set<String> out = new LinkedHashSet<>();
-    for (TrafficRoute.Backend b : backends(refs, routeNamespace)) {
-      if (b.destination() != null) {
-        out.add(b.destination());
-      }
-    }
-    return out;
-  }
-
   private static List<TrafficRoute.Backend> backends(@Nullable List<HTTPRoute.BackendRef> refs, String ns) {
     if (refs == null || refs.isEmpty()) {
       // Nothing to send to: every call matching the rule fails, as the specification asks.
@@ -165,6 +156,38 @@ public final class GatewayRoutes {
     for (HTTPRoute.BackendRef b : refs) {
       out.add(new TrafficRoute.Backend(
           b.name() + "." + (b.namespace() == null ? ns : b.namespace()), null, b.weight(), edits(b.filters(), true)));
+    }
+    return out;
+  }
+
+  /**
+   * The backends of rule {@code index} of {@code route} that point into another namespace with no
+   * {@link ReferenceGrant} there permitting it, each with a message that names its field. A
+   * consumer route's backend in its parent Service's namespace needs no grant: such a route only
+   * changes its own namespace's calls, to Services they could call anyway (MeshConsumerRoute).
+   */
+  public static Map<Integer, String> refused(
+      @Nullable List<HTTPRoute.BackendRef> refs, MeshResource route, int index, List<ReferenceGrant> grants) {
+    if (refs == null) {
+      return Map.of();
+    }
+    Map<Integer, String> out = new LinkedHashMap<>();
+    String ns = route.metadata().namespace();
+    Set<String> parentNamespaces = new LinkedHashSet<>();
+    List<HTTPRoute.ParentReference> parentRefs =
+        route instanceof HTTPRoute h ? h.spec().parentRefs()
+            : route instanceof GRPCRoute g ? g.spec().parentRefs() : List.of();
+    for (HTTPRoute.ParentReference p : parentRefs) {
+      parentNamespaces.add(p.namespace() == null ? ns : p.namespace());
+    }
+    for (int j = 0; j < refs.size(); j++) {
+      HTTPRoute.BackendRef b = refs.get(j);
+      String to = b.namespace() == null ? ns : b.namespace();
+      if (!parentNamespaces.contains(to) && !ReferenceGrant.permits(grants, route.kind(), ns, to, b.name())) {
+        out.put(j, "spec.rules[" + index + "].backendRefs[" + j + "]: Service " + to + "/" + b.name()
+            + " is in another namespace, and no ReferenceGrant there permits references from " + route.kind()
+            + "s in " + ns);
+      }
     }
     return out;
   }

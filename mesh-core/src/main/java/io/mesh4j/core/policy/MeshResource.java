@@ -5,7 +5,8 @@ package io.mesh4j.core.policy;
  * {@code metadata}, {@code spec}) so the same YAML can be applied as a custom resource.
  */
 public sealed interface MeshResource
-    permits TrafficRoute, DestinationPolicy, AuthorizationPolicy, MeshConfig, ServiceEndpoints, HTTPRoute, GRPCRoute {
+    permits TrafficRoute, DestinationPolicy, AuthorizationPolicy, MeshConfig, ServiceEndpoints, HTTPRoute, GRPCRoute,
+        ReferenceGrant {
 
   /** The API group and version of mesh4j's own resources. */
   String API_VERSION = "mesh4j.io/v1alpha1";

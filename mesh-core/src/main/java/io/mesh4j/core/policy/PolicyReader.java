@@ -362,6 +362,9 @@ public final class PolicyReader {
 
   /** The API group and version documents of {@code kind} must declare. */
   static String apiVersion(Class<? extends MeshResource> kind) {
+    if (kind == ReferenceGrant.class) {
+      return ReferenceGrant.API_VERSION;
+    }
     return kind == HTTPRoute.class || kind == GRPCRoute.class ? HTTPRoute.GATEWAY_API_VERSION : MeshResource.API_VERSION;
   }
 

@@ -128,6 +128,11 @@ public final class PolicySet {
     return ofKind(GRPCRoute.class);
   }
 
+  /** The Gateway API reference grants, in the order they were read. */
+  public List<ReferenceGrant> referenceGrants() {
+    return ofKind(ReferenceGrant.class);
+  }
+
   <T extends MeshResource> List<T> ofKind(Class<T> kind) {
     List<T> out = new ArrayList<>();
     for (MeshResource r : resources) {

@@ -124,6 +124,15 @@ final class PolicyValidator {
       } else if (resource instanceof GRPCRoute route) {
         checkGrpcRoute(route);
         gatewayRoutes.add(route);
+      } else if (resource instanceof ReferenceGrant grant) {
+        checkListSize(ref, "spec.from", grant.spec().from(), 16);
+        checkListSize(ref, "spec.to", grant.spec().to(), 16);
+        if (grant.spec().from().isEmpty()) {
+          add(ref, "spec.from", "must name at least one kind and namespace", "[]");
+        }
+        if (grant.spec().to().isEmpty()) {
+          add(ref, "spec.to", "must name at least one kind", "[]");
+        }
       } else if (resource instanceof MeshConfig config) {
         if (firstMeshConfig == null) {
           firstMeshConfig = config;

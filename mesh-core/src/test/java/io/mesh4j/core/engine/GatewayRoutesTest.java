@@ -174,6 +174,54 @@ class GatewayRoutesTest {
     }
   }
 
+  private static final String CROSS_NAMESPACE =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: ServiceEndpoints
+      metadata: {name: echo, namespace: payments}
+      spec: {service: echo.payments, endpoints: [{address: 10.0.9.1, port: 80}]}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: to-payments, namespace: shop}
+      spec:
+        parentRefs: [{kind: Service, name: echo}]
+        rules:
+          - backendRefs: [{name: echo, namespace: payments, port: 80}]
+      """;
+
+  @Test
+  void aBackendInAnotherNamespaceGetsNoCallsUntilAReferenceGrantThereAllowsIt() {
+    try (MeshHarness h = mesh(CROSS_NAMESPACE)) {
+      Attempt refused = h.plan(http("GET", "/")).nextAttempt();
+      assertThat(refused.admitted()).isFalse();
+      assertThat(refused.refusal().reason()).isEqualTo(MeshFailure.Reason.NO_ENDPOINTS);
+      assertThat(refused.refusal().getMessage()).contains(
+          "echo.payments, not permitted (spec.rules[0].backendRefs[0]: Service payments/echo is in another namespace,"
+              + " and no ReferenceGrant there permits references from HTTPRoutes in shop)");
+    }
+    String grant =
+        """
+        ---
+        apiVersion: gateway.networking.k8s.io/v1beta1
+        kind: ReferenceGrant
+        metadata: {name: from-shop, namespace: payments}
+        spec:
+          from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]
+          to: [{group: "", kind: Service, name: echo}]
+        """;
+    try (MeshHarness h = mesh(CROSS_NAMESPACE + grant)) {
+      assertThat(backendOf(h, http("GET", "/"))).isEqualTo("10.0.9.1");
+    }
+    // A grant for GRPCRoutes, or from another namespace, does not do.
+    try (MeshHarness h = mesh(CROSS_NAMESPACE + grant.replace("kind: HTTPRoute", "kind: GRPCRoute"))) {
+      assertThat(h.plan(http("GET", "/")).nextAttempt().admitted()).isFalse();
+    }
+    try (MeshHarness h = mesh(CROSS_NAMESPACE + grant.replace("namespace: shop}", "namespace: other}"))) {
+      assertThat(h.plan(http("GET", "/")).nextAttempt().admitted()).isFalse();
+    }
+  }
+
   @Test
   void queryParameterConditionsMatchTheFirstValueAndOutrankFewerConditions() {
     try (MeshHarness h =

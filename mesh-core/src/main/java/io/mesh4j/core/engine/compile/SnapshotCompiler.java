@@ -132,7 +132,7 @@ public final class SnapshotCompiler {
       List<TrafficRoute.Rule> rs = r.spec().rules();
       for (int i = 0; i < rs.size(); i++) {
         rules.computeIfAbsent(r.spec().destination(), k -> new ArrayList<>())
-            .add(new SourcedRule(r.ref(), "spec.rules[" + i + "]", rs.get(i), false));
+            .add(new SourcedRule(r.ref(), "spec.rules[" + i + "]", rs.get(i), false, Map.of()));
       }
     }
     // The validator refuses a destination routed both ways, so these lists start empty.
@@ -354,7 +354,7 @@ public final class SnapshotCompiler {
       SourcedRule r = sourcedRules.get(ruleIndex);
       CompiledRule cr =
           compileRule(dest, r.ref(), r.rule(), r.path(), ruleIndex, all, backends,
-              settings.maxRegexInputBytes(), problems, serviceBackends);
+              settings.maxRegexInputBytes(), problems, serviceBackends, r.refused());
       if (cr != null) {
         rules.add(cr);
       }
@@ -367,7 +367,7 @@ public final class SnapshotCompiler {
     CompiledRule defaultRule =
         new CompiledRule(
             "default", null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
-            null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null);
+            null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null, false);
 
     RetryBudget budget =
         registry.obtain(
@@ -511,7 +511,8 @@ public final class SnapshotCompiler {
       Map<String, Backend> subsets,
       int maxRegexInput,
       List<Problem> problems,
-      List<ServiceBackend> serviceBackends) {
+      List<ServiceBackend> serviceBackends,
+      Map<Integer, String> refused) {
     int before = problems.size();
     List<TrafficRoute.Backend> bs = rule.backends();
     Backend[] backends = new Backend[bs.size()];
@@ -521,6 +522,13 @@ public final class SnapshotCompiler {
       TrafficRoute.Backend b = bs.get(j);
       String subset = b.subset();
       weights[j] = b.weight();
+      String why = refused.get(j);
+      if (why != null) {
+        // Its share fails as "no endpoints", naming the backend and why it has none.
+        backends[j] = new Backend(b.destination() + ", not permitted (" + why + ")",
+            new EndpointSet(new Endpoint[0], new EndpointHealth[0], 0, null, new Ejections()), all.guard());
+        continue;
+      }
       if (b.destination() != null && !dest.equals(b.destination())) {
         // Bound to the other service's backend once every destination is compiled.
         backends[j] = all;
@@ -592,7 +600,8 @@ public final class SnapshotCompiler {
           edits(rule.responseHeaders()),
           backendEdits,
           rewrite(rule.rewrite()),
-          redirect(rule.redirect()));
+          redirect(rule.redirect()),
+          false);
       for (int j : foreign) {
         TrafficRoute.Backend b = bs.get(j);
         serviceBackends.add(new ServiceBackend(compiled, j, Objects.requireNonNull(b.destination()), b.subset(),

@@ -48,33 +48,6 @@ public final class CompiledRule {
   private @Nullable Backend mirrorBackend;
 
   /**
-   * @param matches the rule's alternatives; null or empty matches every call
-   * @param backends the backends, parallel to {@code weights}
-   * @param maxRegexInput the longest header value or path, in characters, a regular expression is
-   *     tested against; longer ones never match an expression
-   * @throws com.google.re2j.PatternSyntaxException for an invalid expression
-   */
-  public CompiledRule(
-      String name,
-      @Nullable List<TrafficRoute.Match> matches,
-      int maxRegexInput,
-      Backend[] backends,
-      int[] weights,
-      long timeoutNanos,
-      @Nullable RetryPolicy retry,
-      @Nullable FaultPolicy fault,
-      @Nullable MirrorTarget mirror,
-      long mirrorPpm,
-      HeaderEdits requestEdits,
-      HeaderEdits responseEdits,
-      HeaderEdits @Nullable [] backendRequestEdits,
-      @Nullable HttpRewrite rewrite,
-      @Nullable HttpRedirect redirect) {
-    this(name, matches, maxRegexInput, backends, weights, timeoutNanos, retry, fault, mirror, mirrorPpm,
-        requestEdits, responseEdits, backendRequestEdits, rewrite, redirect, false);
-  }
-
-  /**
    * The rule a call takes when Gateway API routes attach to its destination on its port and none
    * of their rules matches; the call fails as {@link io.mesh4j.core.call.MeshFailure.Reason#NO_ROUTE}.
    *
@@ -85,7 +58,15 @@ public final class CompiledRule {
         null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null, true);
   }
 
-  private CompiledRule(
+  /**
+   * @param matches the rule's alternatives; null or empty matches every call
+   * @param backends the backends, parallel to {@code weights}
+   * @param maxRegexInput the longest header value or path, in characters, a regular expression is
+   *     tested against; longer ones never match an expression
+   * @param noRoute see {@link #noRoute}
+   * @throws com.google.re2j.PatternSyntaxException for an invalid expression
+   */
+  public CompiledRule(
       String name,
       @Nullable List<TrafficRoute.Match> matches,
       int maxRegexInput,
