@@ -81,6 +81,35 @@ class GatewayRoutesHttpTest {
     assertThat(get("http://catalog.shop/items")).isEqualTo("others");
   }
 
+  @Test
+  void anHttpRoutesRetryReplaysAGetAnsweredWithAListedStatusAndNothingElse() throws IOException {
+    WireMockServer server = http.servers().start("ok");
+    // Each path's first request fails, the next succeeds.
+    for (String path : List.of("/listed", "/unlisted")) {
+      server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(path).inScenario(path)
+          .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+          .willReturn(aResponse().withStatus(path.equals("/listed") ? 500 : 502)).willSetStateTo("recovered"));
+      server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(path).inScenario(path)
+          .whenScenarioStateIs("recovered").willReturn(aResponse().withStatus(200).withBody("recovered")));
+    }
+    echoWith(
+        server,
+        """
+        - retry: {codes: [500, 503], attempts: 2, backoff: 1ms}
+          backendRefs: [{name: echo, port: 80}]
+        """);
+
+    try (Response response = http.client().newCall(new Request.Builder().url("http://echo.shop/listed").build()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.body().string()).isEqualTo("recovered");
+    }
+    try (Response response = http.client().newCall(new Request.Builder().url("http://echo.shop/unlisted").build()).execute()) {
+      assertThat(response.code()).isEqualTo(502);
+    }
+    assertThat(server.findAll(RequestPatternBuilder.allRequests()))
+        .extracting(LoggedRequest::getUrl).containsExactly("/listed", "/listed", "/unlisted");
+  }
+
   private void echoWith(WireMockServer server, String rules) {
     echoWith(server, "", rules);
   }

@@ -64,7 +64,7 @@ public final class GatewayRoutes {
         HTTPRoute.Timeouts t = rule.timeouts();
         Duration timeout = t == null ? null : t.request();
         Duration backendRequest = t == null ? null : t.backendRequest();
-        TrafficRoute.Retry perTry = backendRequest == null ? null : perTry(backendRequest);
+        TrafficRoute.Retry retry = retry(rule.retry(), backendRequest);
         List<HTTPRoute.Match> matches = rule.matches() == null || rule.matches().isEmpty()
             ? List.of(new HTTPRoute.Match(null, null, null, null))
             : Objects.requireNonNull(rule.matches());
@@ -80,7 +80,7 @@ public final class GatewayRoutes {
                 match.queryParams(), null);
           }
           TrafficRoute.Rule engine = new TrafficRoute.Rule(
-              name(r.metadata(), rule.name(), i), List.of(match), backends, timeout, perTry, null, null, mirror(rule.filters(), ns),
+              name(r.metadata(), rule.name(), i), List.of(match), backends, timeout, retry, null, null, mirror(rule.filters(), ns),
               edits(rule.filters(), true), edits(rule.filters(), false), rewrite(rewrite, prefix), redirect(redirect, prefix));
           for (HTTPRoute.ParentReference parent : r.spec().parentRefs()) {
             ranked.computeIfAbsent(service(parent, ns), k -> new ArrayList<>())
@@ -261,9 +261,25 @@ public final class GatewayRoutes {
     return ruleName != null ? ruleName : route.name() + "-rule-" + index;
   }
 
-  private static TrafficRoute.Retry perTry(Duration backendRequest) {
-    return new TrafficRoute.Retry(
-        1, backendRequest, null, new TrafficRoute.Backoff(Duration.ofMillis(25), Duration.ofMillis(250)), false, null);
+  /**
+   * The engine's retries for a rule's {@code retry} (GEP-1731) and {@code timeouts.backendRequest}:
+   * codes become {@code retryOn} next to connection failures, and backoff starts at the rule's.
+   */
+  private static TrafficRoute.@Nullable Retry retry(HTTPRoute.@Nullable Retry retry, @Nullable Duration backendRequest) {
+    if (retry == null) {
+      return backendRequest == null ? null : new TrafficRoute.Retry(
+          1, backendRequest, null, new TrafficRoute.Backoff(Duration.ofMillis(25), Duration.ofMillis(250)), false, null);
+    }
+    List<String> retryOn = new ArrayList<>();
+    retryOn.add("connect-failure");
+    if (backendRequest != null) {
+      retryOn.add("per-try-timeout");
+    }
+    for (Integer code : retry.codes() == null ? List.<Integer>of() : retry.codes()) {
+      retryOn.add(code.toString());
+    }
+    return new TrafficRoute.Retry(retry.attempts() + 1, backendRequest, retryOn,
+        new TrafficRoute.Backoff(retry.backoff(), retry.backoff().multipliedBy(10)), false, null);
   }
 
   private static TrafficRoute.Match match(HTTPRoute.Match m) {

@@ -51,7 +51,9 @@ public record HTTPRoute(
       @Field(doc = "Filters applied to every call the rule matches.") @Nullable List<Filter> filters,
       @Field(doc = "Backend Services with weights; absent or all zero answers 503 (the spec's 500).")
           @Nullable List<BackendRef> backendRefs,
-      @Field(doc = "Timeouts of calls matching this rule.") @Nullable Timeouts timeouts) {}
+      @Field(doc = "Timeouts of calls matching this rule.") @Nullable Timeouts timeouts,
+      @Field(doc = "Retries of calls matching this rule (GEP-1731), within the destination's retry budget.")
+          @Nullable Retry retry) {}
 
   /** Conditions on one HTTP call; every one that is set must hold. */
   public record Match(
@@ -179,6 +181,18 @@ public record HTTPRoute(
           @Nullable List<Filter> filters) {}
 
   /** HTTPRoute timeouts. */
+  /**
+   * Retries (GEP-1731). Only calls safe to replay are retried (not a {@code POST}, as a {@code
+   * TrafficRoute}'s retries), and each retry takes room in the destination's retry budget.
+   */
+  public record Retry(
+      @Field(doc = "HTTP statuses that are retried, each 400 to 599; absent: only failures to connect.")
+          @Nullable List<Integer> codes,
+      @Field(doc = "Retries after the first attempt.", defaultValue = "1", min = 0, max = 9) Integer attempts,
+      @Field(doc = "Backoff before the first retry, doubling up to ten times it, with full jitter.", defaultValue = "25ms")
+          Duration backoff) {}
+
+  /** Deadlines of a rule's calls. */
   public record Timeouts(
       @Field(doc = "Deadline of the whole call, retries included; leave it out for none (`0s` is refused).")
           @Nullable Duration request,

@@ -483,6 +483,16 @@ final class PolicyValidator {
       }
       checkFilters(ref, path, rule.filters(), FilterPlace.HTTP_RULE, rule.matches());
       checkBackendRefs(ref, path, rule.backendRefs());
+      HTTPRoute.Retry retry = rule.retry();
+      if (retry != null) {
+        List<Integer> codes = retry.codes() == null ? List.of() : retry.codes();
+        checkListSize(ref, path + ".retry.codes", codes, 16);
+        for (int c = 0; c < codes.size(); c++) {
+          if (codes.get(c) < 400 || codes.get(c) > 599) {
+            add(ref, path + ".retry.codes[" + c + "]", "must be an HTTP status from 400 to 599", codes.get(c).toString());
+          }
+        }
+      }
       HTTPRoute.Timeouts t = rule.timeouts();
       if (t != null && t.request() != null && t.backendRequest() != null && t.backendRequest().compareTo(t.request()) > 0) {
         add(ref, path + ".timeouts.backendRequest", "must not be longer than timeouts.request, " + Durations.format(t.request()),
