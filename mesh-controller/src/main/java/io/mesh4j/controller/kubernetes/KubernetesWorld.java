@@ -382,12 +382,6 @@ public final class KubernetesWorld implements AutoCloseable {
   /** The {@code controllerName} of the route status entries this controller writes. */
   static final String CONTROLLER_NAME = "mesh4j.io/controller";
 
-  /**
-   * Writes each Gateway API route's {@code status.parents[]} entries for its parent Services, as
-   * GAMMA implementations do: {@code Accepted} ({@code UnsupportedValue} naming every refused field,
-   * {@code NoMatchingParent} for a Service that does not exist) and {@code ResolvedRefs} ({@code
-   * InvalidKind}, {@code BackendNotFound}). Entries other controllers wrote are kept.
-   */
   /** Per route ({@code Kind namespace/name}), its backendRefs no ReferenceGrant permits, each with why. */
   static Map<String, List<String>> notPermitted(PolicySet world) {
     Map<String, List<String>> out = new LinkedHashMap<>();
@@ -410,6 +404,12 @@ public final class KubernetesWorld implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Writes each Gateway API route's {@code status.parents[]} entries for its parent Services, as
+   * GAMMA implementations do: {@code Accepted} ({@code UnsupportedValue} naming every refused field,
+   * {@code NoMatchingParent} for a Service that does not exist) and {@code ResolvedRefs} ({@code
+   * InvalidKind}, {@code RefNotPermitted}, {@code BackendNotFound}). Entries other controllers wrote are kept.
+   */
   private void writeRouteStatus(
       List<Problem> problems, Map<String, GenericKubernetesResource> routes, Map<String, List<String>> notPermitted) {
     if (!isLeader.getAsBoolean()) {

@@ -180,7 +180,6 @@ public record HTTPRoute(
       @Field(doc = "Filters applied when this backend is chosen: `RequestHeaderModifier`.")
           @Nullable List<Filter> filters) {}
 
-  /** HTTPRoute timeouts. */
   /**
    * Retries (GEP-1731). Only calls safe to replay are retried (not a {@code POST}, as a {@code
    * TrafficRoute}'s retries), and each retry takes room in the destination's retry budget.

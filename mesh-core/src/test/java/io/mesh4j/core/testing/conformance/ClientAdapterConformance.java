@@ -454,7 +454,6 @@ public abstract class ClientAdapterConformance {
     assertThat(sleeper.pending()).isZero();
   }
 
-  /** Writes down every call event, in order. */
   // --- adaptive resilience, once each with real calls and real time (exact in the engine's
   // fake-clock simulations, AdaptiveBalancingTest)
 
