@@ -710,6 +710,7 @@ public abstract class ClientAdapterConformance {
     return yaml.append("---\n").toString();
   }
 
+  /** Writes down every call event, in order. */
   private static final class Recording extends MeshListener {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<String> mirrors = new CopyOnWriteArrayList<>();
