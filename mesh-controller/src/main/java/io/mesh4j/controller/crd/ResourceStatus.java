@@ -10,6 +10,15 @@ import org.jspecify.annotations.Nullable;
  */
 public class ResourceStatus {
 
+  /** The {@code Accepted} condition's status, as a CRD printer column's JSONPath. */
+  public static final String ACCEPTED_PATH = ".status.conditions[?(@.type==\"Accepted\")].status";
+
+  /**
+   * The {@code Applied} condition's status, as a CRD printer column's JSONPath; the condition is
+   * only written (False) while applications refuse the resource.
+   */
+  public static final String APPLIED_PATH = ".status.conditions[?(@.type==\"Applied\")].status";
+
   private @Nullable List<Condition> conditions;
 
   /** The conditions, or null before the controller wrote any. */
