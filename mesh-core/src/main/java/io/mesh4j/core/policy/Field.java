@@ -10,8 +10,9 @@ import java.lang.annotation.Target;
  * Describes one field of the user-facing model: its documentation, default, and simple bounds.
  *
  * <p>This annotation is the single source of truth for the YAML binder (defaults, required
- * fields, numeric bounds) and for the generated configuration reference in the README, so the
- * two cannot drift apart.
+ * fields, numeric bounds), for the generated configuration reference in the README and for the
+ * CRDs' schemas (required fields, bounds, descriptions; completed in mesh-controller), so they
+ * cannot drift apart.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
