@@ -135,13 +135,45 @@ public final class PolicyReader {
       problems.add(new Problem(fileOrDirectory.toString(), "", "does not exist", null));
       return reading;
     }
+    readFiles(files, false, reading);
+    return reading;
+  }
+
+  /**
+   * Reads {@code files} together, as if they were the files of one directory, in the order given;
+   * problems that name no resource name the file by its path as given. The same limits hold as
+   * for a directory.
+   */
+  static Reading readFiles(List<Path> files) {
+    Reading reading = new Reading();
+    long total = 0;
+    for (Path file : files) {
+      try {
+        total += Files.size(file);
+      } catch (IOException e) {
+        // reported when the file itself is read
+      }
+    }
+    if (total > MAX_DIRECTORY_BYTES) {
+      reading.order.add("input");
+      reading.problems.add(
+          new Problem(
+              "input", "", "must hold at most " + MAX_DIRECTORY_BYTES + " bytes of YAML in all", total + " bytes in " + files.size() + " files"));
+      return reading;
+    }
+    readFiles(files, true, reading);
+    return reading;
+  }
+
+  private static void readFiles(List<Path> files, boolean fullPaths, Reading reading) {
+    List<Problem> problems = reading.problems;
     YamlTree.Budget budget = YamlTree.Budget.standard();
     for (Path file : files) {
       if (budget.spent()) {
         // The read is refused already; the files left would only add problems of the same limit.
         break;
       }
-      String origin = String.valueOf(file.getFileName());
+      String origin = fullPaths ? file.toString() : String.valueOf(file.getFileName());
       try {
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {
@@ -158,7 +190,6 @@ public final class PolicyReader {
         problems.add(new Problem(origin, "", "cannot be read: " + e, null));
       }
     }
-    return reading;
   }
 
   /**

@@ -34,6 +34,15 @@ public final class PolicyResult {
     return validated(PolicyReader.readPath(fileOrDirectory));
   }
 
+  /**
+   * The set read from {@code files} together, as the files of one directory are read (so
+   * references between them are checked), in the order given, or every problem that keeps it
+   * from being valid. Problems that name no resource name the file by its path as given.
+   */
+  public static PolicyResult load(List<Path> files) {
+    return validated(PolicyReader.readFiles(List.copyOf(files)));
+  }
+
   /** The normalized set of {@code resources}, or every problem that keeps it from being valid. */
   public static PolicyResult of(List<? extends @Nullable MeshResource> resources) {
     return validated(PolicyReader.normalize(resources));
