@@ -1,5 +1,6 @@
 package io.mesh4j.cli;
 
+import io.mesh4j.core.base.JsonText;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicyReader;
 import io.mesh4j.core.policy.PolicyResult;

@@ -3,6 +3,7 @@ package io.mesh4j.controller.serve;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.mesh4j.core.base.JsonText;
 import io.mesh4j.controller.ca.IssuanceMetrics;
 import io.mesh4j.controller.resolve.ResourceCondition;
 import java.io.IOException;
@@ -228,7 +229,7 @@ public final class AdminServer implements AutoCloseable {
       resources.add(r);
     }
     doc.put("resources", resources);
-    respond(ex, 200, "application/json", Json.write(doc) + "\n");
+    respond(ex, 200, "application/json", JsonText.write(doc) + "\n");
   }
 
   private void metrics(HttpExchange ex) throws IOException {

@@ -1,15 +1,21 @@
-package io.mesh4j.cli;
+package io.mesh4j.core.base;
 
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** Just enough JSON writing for the command's output: maps, lists, strings, numbers, booleans, null. */
-final class JsonText {
+/**
+ * Just enough JSON writing for status documents and command output: maps, lists, strings,
+ * numbers, booleans and null. Keeps the controller and the command line free of a JSON library.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class JsonText {
 
   private JsonText() {}
 
-  static String write(@Nullable Object value) {
+  /** {@code value} as JSON; anything but a map, list, number or boolean is written as its string. */
+  public static String write(@Nullable Object value) {
     StringBuilder sb = new StringBuilder();
     write(value, sb);
     return sb.toString();
