@@ -1,5 +1,6 @@
 package io.mesh4j.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Mesh4jCommand.Version.class,
     description = {"Operates a mesh4j mesh.", ""},
-    subcommands = {ValidateCommand.class, StatusCommand.class})
+    subcommands = {ValidateCommand.class, StatusCommand.class, ConfigCommand.class})
 public final class Mesh4jCommand implements Runnable {
 
   @Spec CommandSpec spec;
@@ -25,6 +26,19 @@ public final class Mesh4jCommand implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
+  /**
+   * Runs one command line in this JVM, printing to {@code out} and {@code err} instead of the
+   * console; for programs that show an operator's view of a mesh they run (such as the demo).
+   *
+   * @return the exit status the command would have
+   */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
   /** The command line with its subcommands. */
   static CommandLine commandLine() {
     return new CommandLine(new Mesh4jCommand());
@@ -32,7 +46,7 @@ public final class Mesh4jCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing required subcommand: validate or status");
+    throw new ParameterException(spec.commandLine(), "Missing required subcommand: validate, status or config");
   }
 
   /** The version from the jar's manifest. */

@@ -2,10 +2,14 @@ package io.mesh4j.cli;
 
 import java.io.PrintWriter;
 import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +31,8 @@ import picocli.CommandLine.Spec;
       "  SYNCED  it applied the latest version it was sent,",
       "  NACKED  it refused the latest version it was sent (REASON says why),",
       "  STALE   it has not yet applied the latest version it was sent.",
-      "LAST SYNC is when it last applied, confirmed or refused a version.",
+      "CONNECTED SINCE is when its stream opened; LAST SYNC is when it last applied,",
+      "confirmed or refused a version.",
       "",
       "The controller's admin endpoint is open on loopback; elsewhere it needs a",
       "bearer token from the controller's --admin-token-file (--token-file here).",
@@ -69,7 +74,7 @@ final class StatusCommand implements Callable<Integer> {
 
   private static void printTable(Map<?, ?> doc, PrintWriter out) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"APPLICATION", "NAMESPACE", "SENT", "ACKED", "STATUS", "LAST SYNC", "REASON"});
+    rows.add(new String[] {"APPLICATION", "NAMESPACE", "SENT", "ACKED", "STATUS", "CONNECTED SINCE", "LAST SYNC", "REASON"});
     Object apps = doc.get("applications");
     if (apps instanceof List<?> list) {
       for (Object o : list) {
@@ -118,10 +123,23 @@ final class StatusCommand implements Callable<Integer> {
       String.valueOf(sent),
       String.valueOf(acked),
       state,
-      app.get("lastSync") == null ? "-" : AdminHttp.text(app.get("lastSync")),
+      time(app.get("connectedSince")),
+      time(app.get("lastSync")),
       reason.isEmpty() ? "-" : reason
     };
   }
 
 
+
+  /** An instant to the second, which is what people compare; "-" when there is none. */
+  private static String time(@Nullable Object instant) {
+    if (instant == null) {
+      return "-";
+    }
+    try {
+      return Instant.parse(instant.toString()).truncatedTo(ChronoUnit.SECONDS).toString();
+    } catch (DateTimeParseException e) {
+      return instant.toString();
+    }
+  }
 }

@@ -10,6 +10,7 @@ import io.mesh4j.core.base.Backoff;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.core.tls.MeshKeyManager;
+import io.mesh4j.wire.v1.AdminEndpoint;
 import io.mesh4j.wire.v1.Hello;
 import io.mesh4j.wire.v1.Version;
 import java.io.IOException;
@@ -105,6 +106,30 @@ public final class ControllerConfigSource implements ConfigSource {
     StreamClient.Status s = client.status();
     Version v = s.version();
     return new Status(s.connected(), v == null ? 0 : v.getNumber(), v == null ? "" : v.getHash(), s.lastSync());
+  }
+
+  /**
+   * Tells the controller where operators reach this application's admin endpoint (for example the
+   * actuator's {@code mesh} endpoint), so that {@code mesh4j config} and {@code mesh4j explain}
+   * find it. Only the scheme, port and path travel: the controller joins them to the address the
+   * stream comes from. Said again on every reconnection; a later call replaces an earlier one.
+   *
+   * @param scheme {@code http} or {@code https}
+   * @param port 1 to 65535
+   * @param path the endpoint's path, e.g. {@code /actuator/mesh}
+   * @throws IllegalArgumentException for a scheme, port or path the controller would refuse
+   */
+  public void announceAdminEndpoint(String scheme, int port, String path) {
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException("scheme must be http or https, got " + scheme);
+    }
+    if (port < 1 || port > 65_535) {
+      throw new IllegalArgumentException("port must be 1 to 65535, got " + port);
+    }
+    if (!path.matches("/[A-Za-z0-9/._~-]{0,255}")) {
+      throw new IllegalArgumentException("path must be / then at most 255 characters of letters, digits and /._~-, got " + path);
+    }
+    client.announce(AdminEndpoint.newBuilder().setScheme(scheme).setPort(port).setPath(path).build());
   }
 
   /** Closes the stream; the listener is not called after this returns (unless called from it). */

@@ -529,6 +529,48 @@ class PolicyStreamAttackTest {
     legitimateApplicationKeepsReceivingUpdates();
   }
 
+  @Test
+  void anAdminEndpointCanPointOnlyAtTheStreamsOwnAddress() throws Exception {
+    RawStream attacker = open(ATTACKER_TOKEN).hello(hello("attacker", "shop").toBuilder().addCalls("catalog").build());
+    attacker.next();
+
+    attacker.send(admin("http", 8080, "/actuator/mesh"));
+
+    // only scheme, port and path travel: the host is the one the stream came from
+    await().atMost(Duration.ofSeconds(5)).until(() -> statusOf("attacker").adminUrl().equals("http://127.0.0.1:8080/actuator/mesh"));
+    assertThat(adminGet("/status/attacker")).contains("\"adminUrl\":\"http://127.0.0.1:8080/actuator/mesh\"")
+        .doesNotContain("\"application\":\"frontend\"");
+    assertThat(adminGet("/config/shop/attacker")).contains("\"ref\":\"ServiceEndpoints shop/catalog\"");
+    assertThat(adminGet("/config/nobody")).isEqualTo("mesh4j: no application 'nobody' is connected; /status lists those that are\n");
+  }
+
+  @Test
+  void aMalformedAdminEndpointOrANinthClosesTheStream() throws Exception {
+    RawStream host = open(ATTACKER_TOKEN).hello(hello("attacker", "shop"));
+    host.next();
+    host.send(admin("http", 8080, "@evil.example/x"));
+    RawStream scheme = open(ATTACKER_TOKEN).hello(hello("attacker", "shop"));
+    scheme.next();
+    scheme.send(admin("file", 8080, "/etc/passwd"));
+    RawStream chatty = open(ATTACKER_TOKEN).hello(hello("attacker", "shop"));
+    chatty.next();
+    for (int i = 0; i < 9; i++) {
+      chatty.send(admin("http", 8080 + i, "/actuator/mesh"));
+    }
+
+    assertThat(host.closed().getDescription()).startsWith("mesh4j: admin.path: must be / then at most 255 characters");
+    assertThat(scheme.closed().getDescription()).isEqualTo("mesh4j: admin.scheme: must be http or https, got \"file\"");
+    assertThat(chatty.closed().getDescription()).isEqualTo("mesh4j: admin: at most 8 per stream");
+    assertThat(refusals(StreamRefusal.INVALID_MESSAGE)).isEqualTo(3);
+    legitimateApplicationKeepsReceivingUpdates();
+  }
+
+  private static ClientMessage admin(String scheme, int port, String path) {
+    return ClientMessage.newBuilder()
+        .setAdmin(io.mesh4j.wire.v1.AdminEndpoint.newBuilder().setScheme(scheme).setPort(port).setPath(path))
+        .build();
+  }
+
   // --- the other inputs of the same controller, while the stream keeps flowing
 
   @Test

@@ -60,6 +60,7 @@ public final class Mesh implements MeshView, AutoCloseable {
   private final SnapshotCompiler compiler;
   private final CallEngine engine;
   private final @Nullable ConfigSource source;
+  private volatile PolicySet applied = PolicySet.EMPTY;
   private final WorkloadIdentity identity;
   private final Set<EndpointWatch> watches = ConcurrentHashMap.newKeySet();
   private final SerialQueue notifications = new SerialQueue();
@@ -166,6 +167,7 @@ public final class Mesh implements MeshView, AutoCloseable {
           resets = registry.commit();
           MeshSnapshot published = compiled.publish();
           engine.publish(published);
+          applied = set;
           // a report that came between the bindings and the swap reached the old snapshot only
           synchronized (connections) {
             for (String d : connections.destinations()) {
@@ -411,6 +413,14 @@ public final class Mesh implements MeshView, AutoCloseable {
         version,
         version == 0 ? null : java.time.Duration.ofNanos(Math.max(0, now - appliedAtNanos)),
         SnapshotStatus.destinations(snapshot, now));
+  }
+
+  /**
+   * The policy set in effect, as it was applied (immutable values); {@link PolicySet#EMPTY}
+   * before the first. For operators, e.g. to compare with what the controller sent. Thread-safe.
+   */
+  public PolicySet policies() {
+    return applied;
   }
 
   /** The version of the policy set in effect; 0 before the first one. */

@@ -264,7 +264,8 @@ class HedgingGrpcTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-    // the first attempt and two hedges, 50 ms apart, all within the deadline
-    assertThat(received).hasValue(3);
+    // the first attempt and two hedges, 50 ms apart, all within the deadline; on a busy machine
+    // the servers may see the last one after the caller's deadline
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(received).hasValue(3));
   }
 }

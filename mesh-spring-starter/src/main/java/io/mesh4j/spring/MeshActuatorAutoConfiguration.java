@@ -4,7 +4,11 @@ import io.mesh4j.core.Mesh;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
+import io.mesh4j.core.source.ConfigSource;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
+import org.springframework.core.env.Environment;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -51,6 +55,19 @@ public class MeshActuatorAutoConfiguration {
           return info == null ? null : info.describe();
         },
         clock.getIfAvailable(Clock::systemUTC));
+  }
+
+  /**
+   * Tells the controller where the {@code mesh} endpoint listens, once its web server has a port;
+   * with a policy directory instead of a controller it does nothing.
+   */
+  @Bean
+  @ConditionalOnAvailableEndpoint(endpoint = MeshEndpoint.class)
+  MeshAdminAnnouncer meshAdminAnnouncer(
+      @Qualifier("meshConfigSource") ObjectProvider<ConfigSource> source,
+      ObjectProvider<PathMappedEndpoints> endpoints,
+      Environment environment) {
+    return new MeshAdminAnnouncer(source, endpoints, environment);
   }
 
   /**

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -44,9 +45,10 @@ public class MeshAutoConfiguration {
     @Bean(destroyMethod = "close")
     Mesh mesh(
         MeshProperties properties,
+        @Qualifier("meshConfigSource") ConfigSource source,
         ObjectProvider<MeshBuilderCustomizer> customizers,
         ObjectProvider<MeshCertificates> certificates) {
-      Mesh.Builder builder = Mesh.builder().configSource(configSource(properties));
+      Mesh.Builder builder = Mesh.builder().configSource(source);
       String zone = properties.getLocalZone();
       if (zone != null && !zone.isBlank()) {
         builder.localZone(zone);
@@ -76,6 +78,15 @@ public class MeshAutoConfiguration {
     @Conditional(MeshIdentityCondition.class)
     MeshCertificates meshCertificates(MeshProperties properties) {
       return MeshCertificates.create(properties);
+    }
+
+    /**
+     * Where the mesh's policy comes from: a bean of its own so that the actuator can tell the
+     * controller where the {@code mesh} endpoint listens. The mesh closes it, not the context.
+     */
+    @Bean(destroyMethod = "")
+    ConfigSource meshConfigSource(MeshProperties properties) {
+      return configSource(properties);
     }
 
     /** Where the mesh's policy comes from, for the health details. */

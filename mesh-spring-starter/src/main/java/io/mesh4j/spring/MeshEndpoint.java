@@ -1,6 +1,9 @@
 package io.mesh4j.spring;
 
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.PolicyWriter;
 import io.mesh4j.core.telemetry.MeshStatus;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.identity.IdentityMaterial;
@@ -26,6 +29,9 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  */
 @org.springframework.boot.actuate.endpoint.annotation.Endpoint(id = "mesh")
 public class MeshEndpoint {
+
+  /** The selector under which the endpoint shows the policy it holds. */
+  public static final String POLICY = "_policy";
 
   private final Mesh mesh;
   private final Supplier<Set<String>> destinations;
@@ -76,15 +82,34 @@ public class MeshEndpoint {
         grpcServer.get());
   }
 
-  /** One destination; empty lists when the policy does not know it. */
+  /**
+   * {@code /actuator/mesh/NAME}: the {@link #policy()} at {@value #POLICY} (no service name can
+   * take the underscore), else the {@link #destination(String) destination} NAME.
+   */
   @ReadOperation
-  public DestinationDescriptor destination(@Selector String destination) {
+  public Object select(@Selector String name) {
+    return POLICY.equals(name) ? policy() : destination(name);
+  }
+
+  /** One destination; empty lists when the policy does not know it. */
+  public DestinationDescriptor destination(String destination) {
     for (MeshStatus.DestinationStatus d : mesh.status().destinations()) {
       if (d.name().equals(destination)) {
         return describe(d);
       }
     }
     return new DestinationDescriptor(List.of(), List.of());
+  }
+
+  /** The policy in effect, every resource as the canonical YAML that {@code mesh4j config} compares. */
+  public PolicyDescriptor policy() {
+    PolicySet set = mesh.policies();
+    List<ResourceDescriptor> resources = new ArrayList<>();
+    for (MeshResource r : set.resources()) {
+      resources.add(new ResourceDescriptor(r.ref(), PolicyWriter.toYaml(r)));
+    }
+    resources.sort(java.util.Comparator.comparing(ResourceDescriptor::ref));
+    return new PolicyDescriptor(set.version(), resources);
   }
 
   private static DestinationDescriptor describe(MeshStatus.DestinationStatus d) {
@@ -156,6 +181,22 @@ public class MeshEndpoint {
    * @param ejections ejections without a quiet interval since
    */
   public record EndpointState(String authority, boolean ejected, int ejections) {}
+
+  /**
+   * The policy the mesh holds.
+   *
+   * @param appliedVersion its version, 0 before the first
+   * @param resources every resource, sorted by reference
+   */
+  public record PolicyDescriptor(long appliedVersion, List<ResourceDescriptor> resources) {}
+
+  /**
+   * One resource of the policy.
+   *
+   * @param ref {@code Kind namespace/name}
+   * @param yaml the resource as one canonical YAML document
+   */
+  public record ResourceDescriptor(String ref, String yaml) {}
 
   /**
    * The workload certificate.

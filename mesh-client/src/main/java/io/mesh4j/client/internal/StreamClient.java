@@ -12,6 +12,7 @@ import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.wire.v1.Ack;
+import io.mesh4j.wire.v1.AdminEndpoint;
 import io.mesh4j.wire.v1.ClientMessage;
 import io.mesh4j.wire.v1.Current;
 import io.mesh4j.wire.v1.Hello;
@@ -95,6 +96,8 @@ public final class StreamClient {
   // The number of the last version the controller sent on the open stream; 0 before its first.
   private long lastOnStream;
   private @Nullable ClientCallStreamObserver<ClientMessage> requests;
+  // Confined to the executor; said again on every new stream.
+  private @Nullable AdminEndpoint admin;
 
   /**
    * @param channel a channel to the controller whose executor is {@code executor}; the client
@@ -223,6 +226,26 @@ public final class StreamClient {
     ClientCallStreamObserver<ClientMessage> r = requests;
     if (r != null) {
       r.onNext(ClientMessage.newBuilder().setHello(hello).build());
+      AdminEndpoint a = admin;
+      if (a != null) {
+        r.onNext(ClientMessage.newBuilder().setAdmin(a).build());
+      }
+    }
+  }
+
+  /**
+   * Tells the controller, now and on every later stream, where operators reach this application's
+   * admin endpoint; callable from any thread, typically once the web server has its port.
+   */
+  public void announce(AdminEndpoint endpoint) {
+    try {
+      executor.execute(
+          () -> {
+            admin = endpoint;
+            send(ClientMessage.newBuilder().setAdmin(endpoint).build());
+          });
+    } catch (RejectedExecutionException e) {
+      // Closed: nobody to tell.
     }
   }
 

@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.mesh4j.core.base.JsonText;
 import io.mesh4j.controller.ca.IssuanceMetrics;
 import io.mesh4j.controller.resolve.ResourceCondition;
+import io.mesh4j.wire.v1.Resource;
+import io.mesh4j.wire.v1.Snapshot;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -27,6 +29,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code /status}: JSON with every connected application (the version it was sent and the
  *       resources in it, the version it applied, its last NACK with the reasons, when it last synced) and the {@code
  *       Accepted} condition of every resource;
+ *   <li>{@code /status/APP} and {@code /status/NAMESPACE/APP}: the same, for one application's
+ *       streams;
+ *   <li>{@code /config/APP} and {@code /config/NAMESPACE/APP}: JSON with the content each stream of
+ *       that application was last sent, as the controller resolved it (every resource as its
+ *       canonical YAML), and the version it acknowledged;
  *   <li>{@code /metrics}: Prometheus text with NACKs (in total and per application), pushes,
  *       snapshot computations, connected applications and, with a certificate authority,
  *       certificates issued and refused by reason;
@@ -131,8 +138,9 @@ public final class AdminServer implements AutoCloseable {
             });
     server.setExecutor(executor);
     AdminServer admin = new AdminServer(server, executor, distributor, mode, issuance, tokens);
-    server.createContext("/", admin.guarded(ex -> respond(ex, 404, "text/plain", "mesh4j: no such path; try /status, /metrics, /healthz or /readyz\n")));
+    server.createContext("/", admin.guarded(ex -> respond(ex, 404, "text/plain", "mesh4j: no such path; try /status, /config/APP, /metrics, /healthz or /readyz\n")));
     server.createContext("/status", admin.guarded(admin::status));
+    server.createContext("/config/", admin.guarded(admin::config));
     server.createContext("/metrics", admin.guarded(admin::metrics));
     server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
     server.createContext(
@@ -188,16 +196,27 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private void status(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath();
+    List<ApplicationStatus> selected = distributor.applications();
+    if (!path.equals("/status") && !path.equals("/status/")) {
+      selected = select(path.substring("/status/".length()));
+      if (selected.isEmpty()) {
+        notConnected(ex, path.substring("/status/".length()));
+        return;
+      }
+    }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("mode", mode.get());
     List<Object> apps = new ArrayList<>();
-    for (ApplicationStatus a : distributor.applications()) {
+    for (ApplicationStatus a : selected) {
       Map<String, Object> app = new LinkedHashMap<>();
       app.put("application", a.application());
       app.put("namespace", a.namespace());
       app.put("identity", a.identity());
       app.put("peer", a.peer());
       app.put("scope", a.scope());
+      app.put("connectedSince", a.connectedSince().toString());
+      app.put("adminUrl", a.adminUrl().isEmpty() ? null : a.adminUrl());
       app.put("sentVersion", a.sentVersion());
       app.put("resources", a.resources());
       app.put("ackedVersion", a.ackedVersion());
@@ -230,6 +249,61 @@ public final class AdminServer implements AutoCloseable {
     }
     doc.put("resources", resources);
     respond(ex, 200, "application/json", JsonText.write(doc) + "\n");
+  }
+
+  private void config(HttpExchange ex) throws IOException {
+    String name = ex.getRequestURI().getPath().substring("/config/".length());
+    List<ApplicationStatus> selected = select(name);
+    if (selected.isEmpty()) {
+      notConnected(ex, name);
+      return;
+    }
+    List<Object> streams = new ArrayList<>();
+    for (ApplicationStatus a : selected) {
+      Snapshot content = distributor.content(a.session());
+      Map<String, Object> stream = new LinkedHashMap<>();
+      stream.put("application", a.application());
+      stream.put("namespace", a.namespace());
+      stream.put("peer", a.peer());
+      stream.put("adminUrl", a.adminUrl().isEmpty() ? null : a.adminUrl());
+      stream.put("sentVersion", content == null ? 0 : content.getVersion().getNumber());
+      stream.put("sentHash", content == null ? "" : content.getVersion().getHash());
+      stream.put("ackedVersion", a.ackedVersion());
+      stream.put("ackedHash", a.ackedHash());
+      List<Object> resources = new ArrayList<>();
+      if (content != null) {
+        for (Resource r : content.getResourcesList()) {
+          Map<String, Object> resource = new LinkedHashMap<>();
+          resource.put("ref", r.getRef());
+          resource.put("yaml", r.getYaml());
+          resources.add(resource);
+        }
+      }
+      stream.put("resources", resources);
+      streams.add(stream);
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("streams", streams);
+    respond(ex, 200, "application/json", JsonText.write(doc) + "\n");
+  }
+
+  /** The streams of {@code name}: {@code app} (in any namespace) or {@code namespace/app}. */
+  private List<ApplicationStatus> select(String name) {
+    int slash = name.indexOf('/');
+    String namespace = slash < 0 ? null : name.substring(0, slash);
+    String application = slash < 0 ? name : name.substring(slash + 1);
+    List<ApplicationStatus> out = new ArrayList<>();
+    for (ApplicationStatus a : distributor.applications()) {
+      if (a.application().equals(application) && (namespace == null || a.namespace().equals(namespace))) {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
+  private static void notConnected(HttpExchange ex, String name) throws IOException {
+    respond(ex, 404, "text/plain",
+        "mesh4j: no application '" + name + "' is connected; /status lists those that are\n");
   }
 
   private void metrics(HttpExchange ex) throws IOException {

@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param ackedHash the content hash of that version, empty if none
  * @param lastNack its latest refusal, or null if it never refused a version on this stream
  * @param lastSync when it last applied, confirmed or refused a version, or null if it has not yet
+ * @param connectedSince when its stream opened
+ * @param adminUrl where operators reach its admin endpoint (its address as the controller sees it,
+ *     with the scheme, port and path it reported), empty until it reports one
  */
 public record ApplicationStatus(
     long session,
@@ -34,7 +37,9 @@ public record ApplicationStatus(
     long ackedVersion,
     String ackedHash,
     @Nullable Nack lastNack,
-    @Nullable Instant lastSync) {
+    @Nullable Instant lastSync,
+    Instant connectedSince,
+    String adminUrl) {
 
   /**
    * A refused version.

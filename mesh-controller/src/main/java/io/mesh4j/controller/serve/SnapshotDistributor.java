@@ -11,6 +11,7 @@ import io.mesh4j.controller.resolve.Visibility;
 import io.mesh4j.wire.v1.Snapshots;
 import io.mesh4j.wire.v1.ClientMessage;
 import io.mesh4j.wire.v1.Current;
+import io.mesh4j.wire.v1.AdminEndpoint;
 import io.mesh4j.wire.v1.Hello;
 import io.mesh4j.wire.v1.ServerMessage;
 import io.mesh4j.wire.v1.Snapshot;
@@ -75,6 +76,8 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   private static final int MAX_REASON_CHARS = 1_000;
   private static final int MAX_HELLO_SERVICES = 512;
+  private static final int MAX_ADMIN_REPORTS = 8;
+  private static final Pattern ADMIN_PATH = Pattern.compile("/[A-Za-z0-9/._~-]{0,255}");
   private static final int MAX_NAME_CHARS = 253;
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
 
@@ -114,6 +117,8 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   // Read by operators from any thread.
   private final Map<Long, ApplicationStatus> status = new ConcurrentHashMap<>();
+  /** The content each session was last sent or confirmed, by session, for operators. */
+  private final Map<Long, Snapshot> contents = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> nacksByOwner = new ConcurrentHashMap<>();
   private final AtomicLong nacks = new AtomicLong();
   private final AtomicLong pushes = new AtomicLong();
@@ -252,6 +257,14 @@ public final class SnapshotDistributor implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The content the application on stream {@code session} was last sent (or confirmed to hold),
+   * as the controller resolved it; null when the stream is gone or was sent nothing yet.
+   */
+  public @Nullable Snapshot content(long session) {
+    return contents.get(session);
+  }
+
   /** NACKs received since start. */
   public long nackCount() {
     return nacks.get();
@@ -346,6 +359,9 @@ public final class SnapshotDistributor implements AutoCloseable {
     switch (message.getKindCase()) {
       case ACK -> onAck(session, message.getAck().getVersion());
       case NACK -> onNack(session, message.getNack().getVersion(), message.getNack().getProblemsList());
+      case ADMIN -> {
+        return onAdmin(session, out, message.getAdmin());
+      }
       case HELLO -> {
         return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT,
             "mesh4j: a Hello may only be sent once, as the first message");
@@ -416,7 +432,7 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
     streamsByOwner.put(owner, open + 1);
     ownerGoneSince.remove(owner);
-    Session session = new Session(id, peer, hello, owner, identity, scope, out);
+    Session session = new Session(id, peer, hello, owner, identity, scope, out, clock.instant());
     sessions.put(id, session);
     Shared shared = scopes.get(scope);
     if (shared == null) {
@@ -429,6 +445,7 @@ public final class SnapshotDistributor implements AutoCloseable {
     Version ours = shared.snapshot.getVersion();
     if (held != null && held.getHash().equals(ours.getHash())) {
       session.sent = ours;
+      session.content = shared.snapshot;
       session.answered = true;
       session.resources = refs(shared.snapshot);
       session.acked = ours;
@@ -441,6 +458,46 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
     publish(session);
     return true;
+  }
+
+  private boolean onAdmin(Session session, StreamObserver<ServerMessage> out, AdminEndpoint admin) {
+    String problem = adminProblem(admin);
+    if (problem == null && ++session.adminReports > MAX_ADMIN_REPORTS) {
+      problem = "admin: at most " + MAX_ADMIN_REPORTS + " per stream";
+    }
+    if (problem != null) {
+      return refuseStream(session.id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT, "mesh4j: " + problem);
+    }
+    String host = peerHost(session.peer);
+    session.adminUrl = host == null ? "" : admin.getScheme() + "://" + host + ":" + admin.getPort() + admin.getPath();
+    publish(session);
+    return true;
+  }
+
+  private static @Nullable String adminProblem(AdminEndpoint admin) {
+    if (!admin.getScheme().equals("http") && !admin.getScheme().equals("https")) {
+      return "admin.scheme: must be http or https, got " + shorten(admin.getScheme());
+    }
+    if (admin.getPort() < 1 || admin.getPort() > 65_535) {
+      return "admin.port: must be 1 to 65535, got " + admin.getPort();
+    }
+    if (!ADMIN_PATH.matcher(admin.getPath()).matches()) {
+      return "admin.path: must be / then at most 255 characters of letters, digits and /._~-, got " + shorten(admin.getPath());
+    }
+    return null;
+  }
+
+  /** The host of a peer as gRPC prints it ({@code name/1.2.3.4:5}), bracketed when IPv6; null if none. */
+  static @Nullable String peerHost(String peer) {
+    int colon = peer.lastIndexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    String host = peer.substring(peer.indexOf('/') + 1, colon);
+    if (host.startsWith("[") || !host.contains(":")) {
+      return host.isEmpty() ? null : host;
+    }
+    return "[" + host + "]";
   }
 
   private static @Nullable String helloProblem(Hello hello) {
@@ -550,6 +607,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private void onClosed(long id, String why) {
     Session session = sessions.remove(id);
     status.remove(id);
+    contents.remove(id);
     if (session != null) {
       detach(session);
       int open = streamsByOwner.getOrDefault(session.owner, 1) - 1;
@@ -621,6 +679,7 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   private void push(Session session, Snapshot snapshot) {
     session.sent = snapshot.getVersion();
+    session.content = snapshot;
     session.answered = false;
     session.resources = refs(snapshot);
     pushes.incrementAndGet();
@@ -648,6 +707,10 @@ public final class SnapshotDistributor implements AutoCloseable {
   private void publish(Session session) {
     if (sessions.containsKey(session.id)) {
       status.put(session.id, session.toStatus());
+      Snapshot content = session.content;
+      if (content != null) {
+        contents.put(session.id, content);
+      }
     }
   }
 
@@ -712,15 +775,22 @@ public final class SnapshotDistributor implements AutoCloseable {
     final Scope scope;
     final StreamObserver<ServerMessage> out;
     @Nullable Version sent;
+    @Nullable Snapshot content;
     /** Whether {@link #sent} was answered (Ack or Nack) or needs no answer (a Current). */
     boolean answered;
     List<String> resources = List.of();
     @Nullable Version acked;
     ApplicationStatus.@Nullable Nack lastNack;
     @Nullable Instant lastSync;
+    final Instant connectedSince;
+    int adminReports;
+    String adminUrl = "";
 
-    Session(long id, String peer, Hello hello, String owner, String identity, Scope scope, StreamObserver<ServerMessage> out) {
+    Session(
+        long id, String peer, Hello hello, String owner, String identity, Scope scope, StreamObserver<ServerMessage> out,
+        Instant connectedSince) {
       this.id = id;
+      this.connectedSince = connectedSince;
       this.peer = peer;
       this.hello = hello;
       this.owner = owner;
@@ -746,7 +816,9 @@ public final class SnapshotDistributor implements AutoCloseable {
           acked == null ? 0 : acked.getNumber(),
           acked == null ? "" : acked.getHash(),
           lastNack,
-          lastSync);
+          lastSync,
+          connectedSince,
+          adminUrl);
     }
   }
 }

@@ -323,6 +323,11 @@ final class Shop implements AutoCloseable {
     return "http://127.0.0.1:" + port + "/admin/mode";
   }
 
+  /** The controller's admin endpoint, which the {@code mesh4j} command asks. */
+  String controllerAdmin() {
+    return "http://127.0.0.1:" + controller.adminPort();
+  }
+
   /** Every port the shop listens on. */
   List<Integer> ports() {
     return List.copyOf(ports);

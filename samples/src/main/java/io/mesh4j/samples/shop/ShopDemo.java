@@ -125,9 +125,10 @@ public final class ShopDemo {
    * @param identities each application's SPIFFE ID from its certificate (null when it had none), by instance
    * @param tracedPages how many sampled traces the shop's applications recorded
    * @param widestTrace the most spans one trace had (5 when a page's trace crossed all three applications)
+   * @param operatorView the operator's questions, asked with the {@code mesh4j} command before the shop closed
    */
   public record Report(List<PhaseResult> phases, Tally total, List<Integer> ports, String refusal, double seconds,
-      Map<String, String> identities, long tracedPages, int widestTrace) {
+      Map<String, String> identities, long tracedPages, int widestTrace, String operatorView) {
 
     /** Whether every phase behaved and no user-facing call failed. */
     public boolean allAsExpected() {
@@ -237,7 +238,7 @@ public final class ShopDemo {
     }
   }
 
-  private static void copyYaml(Path template, Path dir) throws IOException {
+  static void copyYaml(Path template, Path dir) throws IOException {
     if (!Files.isRegularFile(template.resolve("catalog.yaml"))) {
       throw new IllegalArgumentException(
           "the demo needs the shop's YAML directory (samples/mesh), but " + template.toAbsolutePath()
@@ -259,6 +260,7 @@ public final class ShopDemo {
     Map<String, String> identities = new LinkedHashMap<>();
     long traced;
     int widest;
+    String operatorView;
     try (Shop shop = Shop.start(dir)) {
       ports = shop.ports();
       shop.certificates().forEach((name, c) -> identities.put(name, c == null ? null : c.spiffeId()));
@@ -291,10 +293,13 @@ public final class ShopDemo {
       total = driver.total();
       traced = shop.traces().traces();
       widest = shop.traces().widest();
+      operatorView = OperatorView.ask(shop);
     }
     Report report = new Report(List.copyOf(results), total, ports, refusal, seconds(start),
-        Collections.unmodifiableMap(identities), traced, widest);
+        Collections.unmodifiableMap(identities), traced, widest, operatorView);
     summary(report);
+    out.println();
+    out.print(operatorView);
     return report;
   }
 
