@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Shows what every application connected to a controller holds.",
       "",
-      "One line per application: the version it was sent, the version it applied,",
+      "One line per application stream (PEER tells replicas apart): the version it was",
+      "sent, the version it applied,",
       "and whether it is",
       "  SYNCED  it applied the latest version it was sent,",
       "  NACKED  it refused the latest version it was sent (REASON says why),",
@@ -74,7 +75,7 @@ final class StatusCommand implements Callable<Integer> {
 
   private static void printTable(Map<?, ?> doc, PrintWriter out) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"APPLICATION", "NAMESPACE", "SENT", "ACKED", "STATUS", "CONNECTED SINCE", "LAST SYNC", "REASON"});
+    rows.add(new String[] {"APPLICATION", "NAMESPACE", "PEER", "SENT", "ACKED", "STATUS", "CONNECTED SINCE", "LAST SYNC", "REASON"});
     Object apps = doc.get("applications");
     if (apps instanceof List<?> list) {
       for (Object o : list) {
@@ -120,6 +121,7 @@ final class StatusCommand implements Callable<Integer> {
     return new String[] {
       AdminHttp.text(app.get("application")),
       AdminHttp.text(app.get("namespace")),
+      peer(app.get("peer")),
       String.valueOf(sent),
       String.valueOf(acked),
       state,
@@ -130,6 +132,12 @@ final class StatusCommand implements Callable<Integer> {
   }
 
 
+
+  /** The stream's address, which tells replicas apart: {@code 10.1.2.3:41234}. */
+  private static String peer(@Nullable Object peer) {
+    String p = AdminHttp.text(peer);
+    return p.isEmpty() ? "-" : p.substring(p.indexOf('/') + 1);
+  }
 
   /** An instant to the second, which is what people compare; "-" when there is none. */
   private static String time(@Nullable Object instant) {

@@ -99,7 +99,7 @@ class StatusCommandTest {
 
     Run run = last.get();
     assertThat(run.exitCode()).isZero();
-    assertThat(run.lines().get(0)).startsWith("APPLICATION").contains("NAMESPACE", "SENT", "ACKED", "STATUS", "CONNECTED SINCE", "LAST SYNC", "REASON");
+    assertThat(run.lines().get(0)).startsWith("APPLICATION").contains("NAMESPACE", "PEER", "SENT", "ACKED", "STATUS", "CONNECTED SINCE", "LAST SYNC", "REASON");
     assertThat(run.lines())
         .anySatisfy(l -> assertThat(l).startsWith("checkout").contains("shop", "NACKED").endsWith(REFUSAL))
         .anySatisfy(l -> assertThat(l).startsWith("frontend").contains("shop", "SYNCED").endsWith("-"));
