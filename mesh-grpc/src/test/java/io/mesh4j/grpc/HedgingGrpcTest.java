@@ -259,13 +259,13 @@ class HedgingGrpcTest {
     long start = System.nanoTime();
     assertThatThrownBy(
             () -> ClientCalls.blockingUnaryCall(
-                channel, GET, CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS), ""))
+                channel, GET, CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS), ""))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-    // the first attempt and two hedges, 50 ms apart, all within the deadline; on a busy machine
-    // the servers may see the last one after the caller's deadline
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+    // the first attempt and two hedges, 50 ms apart, all within the deadline (long enough for the
+    // first connections on a busy machine), though the servers hold each for 10 s
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(received).hasValue(3));
   }
 }
