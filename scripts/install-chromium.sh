@@ -6,8 +6,12 @@ if [ -n "${MESH4J_CHROMIUM:-}" ] && [ -x "${MESH4J_CHROMIUM}" ]; then
   echo "Chromium (MESH4J_CHROMIUM) is installed: $("${MESH4J_CHROMIUM}" --version 2>/dev/null | head -1)"
   exit 0
 fi
-if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; then
-  echo "Chromium is installed: $( (command -v chromium || echo /usr/bin/chromium) | xargs -I{} {} --version 2>/dev/null | head -1)"
+installed=$(command -v chromium 2>/dev/null || true)
+if [ -z "$installed" ] && [ -x /usr/bin/chromium ]; then
+  installed=/usr/bin/chromium
+fi
+if [ -n "$installed" ]; then
+  echo "Chromium is installed: $("$installed" --version 2>/dev/null | head -1)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
