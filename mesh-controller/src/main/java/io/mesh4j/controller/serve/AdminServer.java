@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * The operator's view of the controller over plain HTTP:
  *
  * <ul>
+ *   <li>{@code /mesh}: the live mesh page ({@link MeshPage}), an HTML page that polls {@code
+ *       mesh.json} beside it; {@code /} redirects there;
  *   <li>{@code /status}: JSON with every connected application (the version it was sent and the
  *       resources in it, the version it applied, its last NACK with the reasons, when it last synced) and the {@code
  *       Accepted} condition of every resource;
@@ -138,7 +140,9 @@ public final class AdminServer implements AutoCloseable {
             });
     server.setExecutor(executor);
     AdminServer admin = new AdminServer(server, executor, distributor, mode, issuance, tokens);
-    server.createContext("/", admin.guarded(ex -> respond(ex, 404, "text/plain", "mesh4j: no such path; try /status, /config/APP, /metrics, /healthz or /readyz\n")));
+    HttpHandler notFound = ex -> respond(ex, 404, "text/plain", "mesh4j: no such path; try /mesh, /status, /config/APP, /metrics, /healthz or /readyz\n");
+    server.createContext("/", admin.guarded(MeshPage.redirectingRoot(notFound)));
+    server.createContext(MeshPage.PATH, admin.guarded(MeshPage.serving(notFound)));
     server.createContext("/status", admin.guarded(admin::status));
     server.createContext("/config/", admin.guarded(admin::config));
     server.createContext("/metrics", admin.guarded(admin::metrics));
