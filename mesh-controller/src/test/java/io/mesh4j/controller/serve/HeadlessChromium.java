@@ -46,7 +46,10 @@ final class HeadlessChromium {
   static HeadlessChromium require() {
     Optional<Path> found = find();
     if (found.isEmpty()) {
-      String message = "no Chromium found (MESH4J_CHROMIUM, chromium on PATH, /usr/bin/chromium); " + INSTALL_HINT;
+      String configured = System.getenv("MESH4J_CHROMIUM");
+      String message = configured != null && !configured.isBlank()
+          ? "MESH4J_CHROMIUM is " + configured.strip() + ", which is not an executable file; " + INSTALL_HINT
+          : "no Chromium found (MESH4J_CHROMIUM, chromium on PATH, /usr/bin/chromium); " + INSTALL_HINT;
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         fail("CI=true and " + message);
       }
