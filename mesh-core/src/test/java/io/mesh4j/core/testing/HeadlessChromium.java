@@ -1,4 +1,4 @@
-package io.mesh4j.controller.serve;
+package io.mesh4j.core.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -29,9 +29,9 @@ import java.util.stream.Stream;
  * flags keep Chromium off the network but for the page's own URL: no background requests,
  * component or sync updates, first-run pings or QUIC.
  */
-final class HeadlessChromium {
+public final class HeadlessChromium {
 
-  static final Duration TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private static final String INSTALL_HINT =
       "install it with scripts/install-chromium.sh, or point MESH4J_CHROMIUM at a Chromium or Chrome binary";
@@ -43,7 +43,7 @@ final class HeadlessChromium {
   }
 
   /** Chromium, or the test stops here: skipped on a developer machine, failed on CI. */
-  static HeadlessChromium require() {
+  public static HeadlessChromium require() {
     Optional<Path> found = find();
     if (found.isEmpty()) {
       String configured = System.getenv("MESH4J_CHROMIUM");
@@ -58,7 +58,7 @@ final class HeadlessChromium {
     return new HeadlessChromium(found.orElseThrow());
   }
 
-  static Optional<Path> find() {
+  public static Optional<Path> find() {
     String configured = System.getenv("MESH4J_CHROMIUM");
     if (configured != null && !configured.isBlank()) {
       Path p = Path.of(configured.strip());
@@ -84,13 +84,13 @@ final class HeadlessChromium {
    * The serialized DOM of {@code url} once the page has had {@code virtualTime} of timers (network
    * waits do not count against it).
    */
-  String dumpDom(URI url, Duration virtualTime) {
+  public String dumpDom(URI url, Duration virtualTime) {
     Result r = run(List.of("--virtual-time-budget=" + virtualTime.toMillis(), "--dump-dom", url.toString()));
     return r.stdout();
   }
 
   /** A PNG of {@code url} in a {@code width} by {@code height} window, after {@code virtualTime}. */
-  void screenshot(URI url, Duration virtualTime, int width, int height, Path png) {
+  public void screenshot(URI url, Duration virtualTime, int width, int height, Path png) {
     Path target = png.toAbsolutePath();
     run(List.of(
         "--virtual-time-budget=" + virtualTime.toMillis(),
