@@ -151,11 +151,26 @@ final class Shop implements AutoCloseable {
   }
 
   private String identity(String account) {
-    return "--mesh4j.identity.token-file=" + identityDir.resolve(account + ".token");
+    return "--mesh4j.identity.token-file=" + tokenFile(account);
   }
 
   private String trustedRoots() {
-    return "--mesh4j.identity.trusted-roots=" + identityDir.resolve(MeshController.ROOT_FILE);
+    return "--mesh4j.identity.trusted-roots=" + trustedRootsFile();
+  }
+
+  /** The bootstrap token of service account {@code account} in namespace {@code shop}. */
+  Path tokenFile(String account) {
+    return identityDir.resolve(account + ".token");
+  }
+
+  /** The controller CA's trust bundle, which verifies its TLS port. */
+  Path trustedRootsFile() {
+    return identityDir.resolve(MeshController.ROOT_FILE);
+  }
+
+  /** The controller's policy stream, {@code host:port}. */
+  String controllerTarget() {
+    return "127.0.0.1:" + controller.grpcPort();
   }
 
   private void startApplications() throws Exception {

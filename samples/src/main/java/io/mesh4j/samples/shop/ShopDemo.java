@@ -266,6 +266,7 @@ public final class ShopDemo {
       shop.certificates().forEach((name, c) -> identities.put(name, c == null ? null : c.spiffeId()));
       out.printf(Locale.ROOT, "started in %.1f s: controller on port %d (TLS from its own CA, every stream authenticated by its token), frontend on http://127.0.0.1:%d/product/sku-1%n",
           seconds(start), ports.get(0), shop.frontendPort());
+      out.println("live mesh page (while the demo runs): " + shop.controllerAdmin() + "/mesh");
       TrafficDriver driver = new TrafficDriver(shop.frontendPort(), options.concurrency());
       ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "shop-console");
