@@ -77,7 +77,7 @@ final class ConfigCommand implements Callable<Integer> {
   @Mixin ControllerOptions controller = new ControllerOptions();
 
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-      description = "text, or json: the controller's content and the application's, side by side (default: ${DEFAULT-VALUE}).")
+      description = "text, or json or yaml: the controller's content and the application's, side by side (default: ${DEFAULT-VALUE}).")
   Output output = Output.text;
 
   @Spec CommandSpec spec;
@@ -103,12 +103,12 @@ final class ConfigCommand implements Callable<Integer> {
         }
       }
     }
-    if (output == Output.json) {
-      List<Object> json = new ArrayList<>();
+    if (output != Output.text) {
+      List<Object> streams = new ArrayList<>();
       for (Report r : report) {
-        json.add(r.toJson());
+        streams.add(r.toMap());
       }
-      out.println(io.mesh4j.core.base.JsonText.write(Map.of("streams", json)));
+      out.print(output.write(Map.of("streams", streams)));
     } else {
       for (int i = 0; i < report.size(); i++) {
         if (i > 0) {
@@ -139,8 +139,8 @@ final class ConfigCommand implements Callable<Integer> {
       @Nullable String unreachable,
       List<Row> rows) {
 
-    Map<String, Object> toJson() {
-      Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, @Nullable Object> toMap() {
+      Map<String, @Nullable Object> m = new LinkedHashMap<>();
       m.put("application", application);
       m.put("peer", peer);
       m.put("sentVersion", sentVersion);

@@ -47,7 +47,7 @@ final class StatusCommand implements Callable<Integer> {
   @Mixin ControllerOptions controller = new ControllerOptions();
 
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-      description = "text, or json: the controller's /status document as it came (default: ${DEFAULT-VALUE}).")
+      description = "text, or json: the controller's /status document as it came, or yaml: the same in YAML (default: ${DEFAULT-VALUE}).")
   Output output = Output.text;
 
   @Spec CommandSpec spec;
@@ -61,6 +61,8 @@ final class StatusCommand implements Callable<Integer> {
       URI uri = controller.uri("/status");
       if (output == Output.json) {
         out.println(http.get(uri, controller.describe()).strip());
+      } else if (output == Output.yaml) {
+        out.print(output.write(http.getJson(uri, controller.describe())));
       } else {
         printTable(http.getJson(uri, controller.describe()), out);
       }

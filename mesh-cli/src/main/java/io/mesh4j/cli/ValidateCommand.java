@@ -1,6 +1,5 @@
 package io.mesh4j.cli;
 
-import io.mesh4j.core.base.JsonText;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicyReader;
 import io.mesh4j.core.policy.PolicyResult;
@@ -56,7 +55,7 @@ final class ValidateCommand implements Callable<Integer> {
   List<Path> paths = new ArrayList<>();
 
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-      description = "text, or json: the problems as a JSON array (default: ${DEFAULT-VALUE}).")
+      description = "text, or json or yaml: the problems as a list (default: ${DEFAULT-VALUE}).")
   Output output = Output.text;
 
   @Spec CommandSpec spec;
@@ -67,7 +66,7 @@ final class ValidateCommand implements Callable<Integer> {
     PolicyResult result = PolicyResult.load(files);
     Map<String, Set<String>> filesOf = resourceFiles(files);
     PrintWriter out = spec.commandLine().getOut();
-    if (output == Output.json) {
+    if (output != Output.text) {
       List<Object> problems = new ArrayList<>();
       for (Problem p : result.problems()) {
         Map<String, @Nullable Object> o = new LinkedHashMap<>();
@@ -79,7 +78,7 @@ final class ValidateCommand implements Callable<Integer> {
         o.put("message", p.message());
         problems.add(o);
       }
-      out.println(JsonText.write(problems));
+      out.print(output.write(problems));
     } else {
       for (Problem p : result.problems()) {
         String file = fileOf(p, files, filesOf);

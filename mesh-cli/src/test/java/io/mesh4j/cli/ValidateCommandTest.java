@@ -111,6 +111,21 @@ class ValidateCommandTest {
   }
 
   @Test
+  void yamlOutputIsTheSameListInYaml() {
+    Path file = CORPUS.resolve("08-negative-weight.yaml");
+
+    Run run = Run.of("validate", "-o", "yaml", file.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out())
+        .startsWith("- file: " + file)
+        .contains(
+            "\n  resource: TrafficRoute shop/catalog\n",
+            "\n  path: spec.rules[1].backends[0].weight\n",
+            "\n  actual: '-5'\n");
+  }
+
+  @Test
   void aPathThatDoesNotExistIsAUsageError(@TempDir Path dir) {
     Run run = Run.of("validate", dir.resolve("missing.yaml").toString());
 
