@@ -13,6 +13,7 @@ import io.mesh4j.core.engine.runtime.CallEngine;
 import io.mesh4j.core.engine.runtime.ConnectionTracking;
 import io.mesh4j.core.engine.runtime.EngineContext;
 import io.mesh4j.core.engine.runtime.MeshSnapshot;
+import io.mesh4j.core.engine.runtime.SnapshotExplainer;
 import io.mesh4j.core.engine.runtime.SnapshotStatus;
 import io.mesh4j.core.engine.state.GuardRegistry;
 import io.mesh4j.core.identity.WorkloadIdentity;
@@ -21,6 +22,8 @@ import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.telemetry.ExplainRequest;
+import io.mesh4j.core.telemetry.Explanation;
 import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.telemetry.MeshStatus;
 import io.mesh4j.core.telemetry.MeshView;
@@ -421,6 +424,19 @@ public final class Mesh implements MeshView, AutoCloseable {
    */
   public PolicySet policies() {
     return applied;
+  }
+
+  /**
+   * What the mesh would do with {@code request} now, and why: which rule matches (and why each
+   * earlier one does not), the matched rule's backends and weights, and each backend's breaker,
+   * endpoints and next pick, from the policy in effect and the live state of its guards. Nothing
+   * is sent and nothing changes: no counter moves, no ejection ends, no random value is drawn. For
+   * operators (the actuator's {@code mesh/explain}, {@code mesh4j explain}); it allocates, so it
+   * is no call-path API. Thread-safe; one volatile read.
+   */
+  public Explanation explain(ExplainRequest request) {
+    Objects.requireNonNull(request, "request");
+    return SnapshotExplainer.explain(engine.snapshot(), request, ticker.nanos());
   }
 
   /** The version of the policy set in effect; 0 before the first one. */

@@ -34,6 +34,7 @@ public final class EndpointSet extends Candidates {
   private final Decay decay;
   private final double panicThreshold;
   private final Ejections ejections;
+  private final DestinationPolicy.LbPolicy policy;
 
   /**
    * @param endpoints local-zone endpoints first
@@ -65,6 +66,27 @@ public final class EndpointSet extends Candidates {
     this.decay = lb == null ? Decay.standard() : Decay.of(lb.decayTime().toNanos());
     this.panicThreshold = lb == null ? 0 : lb.panicThreshold();
     this.ejections = ejections;
+    this.policy = lb == null ? DestinationPolicy.LbPolicy.PEAK_EWMA : lb.policy();
+  }
+
+  /** The load-balancing policy the set picks by. */
+  public DestinationPolicy.LbPolicy policy() {
+    return policy;
+  }
+
+  /** The hash header of a consistent-hashing policy, or null. */
+  public @Nullable String hashHeader() {
+    return balancer instanceof RingHashBalancer r
+        ? r.header()
+        : balancer instanceof MaglevBalancer m ? m.header() : null;
+  }
+
+  /**
+   * The endpoint round robin would pick next among those {@code eligible} accepts, read without
+   * moving its cursor; -1 when none qualifies or the set is not round robin. Only reads.
+   */
+  public int peekRoundRobin(java.util.function.IntPredicate eligible) {
+    return balancer instanceof RoundRobinBalancer rr ? rr.peek(eligible) : -1;
   }
 
 

@@ -53,6 +53,11 @@ public final class MaglevBalancer extends Balancer {
     this.table = t;
   }
 
+  /** The header whose value is hashed, in lower case. */
+  String header() {
+    return header;
+  }
+
   @Override
   int pick(Candidates set, PickContext ctx, long now, int limit, int mode) {
     String key = ctx.call().header(header);

@@ -56,6 +56,11 @@ public final class RingHashBalancer extends Balancer {
     }
   }
 
+  /** The header whose value is hashed, in lower case. */
+  String header() {
+    return header;
+  }
+
   @Override
   int pick(Candidates set, PickContext ctx, long now, int limit, int mode) {
     String key = ctx.call().header(header);

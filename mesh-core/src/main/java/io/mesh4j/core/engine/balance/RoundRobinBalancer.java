@@ -56,6 +56,23 @@ public final class RoundRobinBalancer extends Balancer {
     return t;
   }
 
+  /**
+   * The endpoint the next pick would take if only the endpoints {@code eligible} accepts qualify,
+   * without moving the cursor; -1 when none does. For explanations: a concurrent call may take the
+   * slot first.
+   */
+  int peek(java.util.function.IntPredicate eligible) {
+    int len = schedule.length;
+    int start = cursor.get();
+    for (int k = 0; k < len; k++) {
+      int i = schedule[Math.floorMod(start + k, len)];
+      if (eligible.test(i)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   @Override
   int pick(Candidates set, PickContext ctx, long now, int limit, int mode) {
     int len = schedule.length;

@@ -366,7 +366,7 @@ public final class SnapshotCompiler {
     }
     CompiledRule defaultRule =
         new CompiledRule(
-            "default", null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
+            "default", null, null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
             null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null, false);
 
     RetryBudget budget =
@@ -587,6 +587,7 @@ public final class SnapshotCompiler {
     try {
       CompiledRule compiled = new CompiledRule(
           name,
+          ref + " " + path,
           rule.matches(),
           maxRegexInput,
           backends,

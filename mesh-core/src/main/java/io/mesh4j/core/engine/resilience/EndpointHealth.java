@@ -145,6 +145,19 @@ public final class EndpointHealth {
   }
 
   /**
+   * How long the running ejection still lasts at {@code now}, in nanoseconds; 0 when the endpoint
+   * is not ejected or its ejection is over. Unlike {@link #available} it only reads: an ejection
+   * whose time is up stays recorded until a pick ends it, so explanations change nothing.
+   */
+  public long ejectionLeft(long now) {
+    long until = ejectedUntil;
+    if (until == NOT_EJECTED || now - until >= 0) {
+      return 0;
+    }
+    return until - now;
+  }
+
+  /**
    * Whether a transport that manages connections reported no ready connection to this endpoint;
    * picks prefer endpoints with one, so an attempt does not wait for a handshake while another
    * endpoint could answer at once.

@@ -263,6 +263,11 @@ public final class SubsetGuard {
     return b == null ? BreakerState.CLOSED : map(b.getState());
   }
 
+  /** The destination whose subset this guards, {@code name.namespace}. */
+  public String destination() {
+    return destination;
+  }
+
   /** Requests currently holding a concurrency slot. */
   public int active() {
     return active.get();

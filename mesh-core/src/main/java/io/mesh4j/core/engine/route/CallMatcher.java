@@ -51,6 +51,71 @@ final class CallMatcher {
     }
   }
 
+  /**
+   * Why {@code call} fails this match, naming the first condition that does not hold, e.g. {@code
+   * header x-canary: wanted exact 'true', got none}; null when it matches. Agrees with {@link
+   * #matches}; for explanations off the call path, so it allocates freely.
+   */
+  @Nullable String whyNot(OutboundCall call) {
+    if (port != 0) {
+      int called = call.port();
+      if (called != 0 && called != port) {
+        return "port: wanted " + port + ", got " + called;
+      }
+    }
+    if (grpc) {
+      String service = call.grpcService();
+      if (service == null) {
+        return "grpc: wanted a gRPC call, got " + describeHttp(call);
+      }
+      if (grpcService != null && !grpcService.equals(service)) {
+        return "grpc service: wanted '" + grpcService + "', got '" + service + "'";
+      }
+      if (grpcMethod != null && !grpcMethod.equals(call.grpcMethod())) {
+        return "grpc method: wanted '" + grpcMethod + "', got " + quoted(call.grpcMethod());
+      }
+      StringMatcher s = grpcServiceRegex;
+      if (s != null && !s.matches(service)) {
+        return "grpc service: wanted " + s.describe() + ", got '" + service + "'";
+      }
+      StringMatcher m = grpcMethodRegex;
+      if (m != null && !m.matches(call.grpcMethod())) {
+        return "grpc method: wanted " + m.describe() + ", got " + quoted(call.grpcMethod());
+      }
+    }
+    if (httpMethod != null && !httpMethod.equals(call.httpMethod())) {
+      return "method: wanted " + httpMethod + ", got "
+          + (call.httpMethod() == null ? "a gRPC call" : call.httpMethod());
+    }
+    StringMatcher p = path;
+    if (p != null && !p.matches(call.path())) {
+      return "path: wanted " + p.describe() + ", got "
+          + (call.path() == null ? "a gRPC call" : call.path());
+    }
+    for (HeaderMatcher h : headers) {
+      if (!h.matches(call)) {
+        return h.whyNot(call);
+      }
+    }
+    for (QueryMatcher q : query) {
+      if (!q.matches(call)) {
+        StringMatcher v = q.value();
+        return "query parameter " + q.name() + ": wanted "
+            + (v == null ? "present" : v.describe()) + ", got " + quoted(call.queryParameter(q.name()));
+      }
+    }
+    return null;
+  }
+
+  private static String describeHttp(OutboundCall call) {
+    String method = call.httpMethod();
+    return method == null ? "a call of no protocol" : "HTTP " + method + " " + call.path();
+  }
+
+  static String quoted(@Nullable String value) {
+    return value == null ? "none" : "'" + value + "'";
+  }
+
   boolean matches(OutboundCall call) {
     if (port != 0) {
       int called = call.port();
@@ -126,6 +191,15 @@ final class CallMatcher {
       }
       StringMatcher m = value;
       return m == null || m.matches(v);
+    }
+
+    String whyNot(OutboundCall call) {
+      String v = call.header(name);
+      Boolean p = present;
+      StringMatcher m = value;
+      String wanted =
+          p != null && m == null ? (p ? "present" : "absent") : m == null ? "anything" : m.describe();
+      return "header " + name + ": wanted " + wanted + ", got " + quoted(v);
     }
   }
 }

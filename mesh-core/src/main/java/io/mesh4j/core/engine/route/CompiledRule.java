@@ -21,6 +21,11 @@ import org.jspecify.annotations.Nullable;
 public final class CompiledRule {
 
   public final String name;
+  /**
+   * Where the rule was written, e.g. {@code TrafficRoute shop/catalog spec.rules[0]}; null for the
+   * rules the compiler adds (the default rule, the Gateway API's "no matching rule").
+   */
+  public final @Nullable String source;
   private final CallMatcher[] matchers;
   private final Backend[] backends;
   private final long[] cumulative;
@@ -54,11 +59,12 @@ public final class CompiledRule {
    * @param attached one match per port the routes attach to (a match without port: every port)
    */
   public static CompiledRule noRoute(List<TrafficRoute.Match> attached) {
-    return new CompiledRule("no matching rule", attached, 0, new Backend[0], new int[0], Long.MAX_VALUE, null, null,
+    return new CompiledRule("no matching rule", null, attached, 0, new Backend[0], new int[0], Long.MAX_VALUE, null, null,
         null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null, true);
   }
 
   /**
+   * @param source see {@link #source}
    * @param matches the rule's alternatives; null or empty matches every call
    * @param backends the backends, parallel to {@code weights}
    * @param maxRegexInput the longest header value or path, in characters, a regular expression is
@@ -68,6 +74,7 @@ public final class CompiledRule {
    */
   public CompiledRule(
       String name,
+      @Nullable String source,
       @Nullable List<TrafficRoute.Match> matches,
       int maxRegexInput,
       Backend[] backends,
@@ -85,6 +92,7 @@ public final class CompiledRule {
       boolean noRoute) {
     this.noRoute = noRoute;
     this.name = name;
+    this.source = source;
     List<TrafficRoute.Match> all = Objects.requireNonNullElse(matches, List.of());
     this.matchers = new CallMatcher[all.size()];
     for (int i = 0; i < matchers.length; i++) {
@@ -152,6 +160,50 @@ public final class CompiledRule {
       }
     }
     return false;
+  }
+
+  /**
+   * Why {@code call} fails this rule: the first condition that does not hold in each alternative,
+   * e.g. {@code header x-canary: wanted exact 'true', got none}, alternatives joined by {@code ;
+   * }; null when the rule matches. Agrees with {@link #matches}; for explanations off the call
+   * path.
+   */
+  public @Nullable String whyNot(OutboundCall call) {
+    if (matchers.length == 0) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < matchers.length; i++) {
+      String why = matchers[i].whyNot(call);
+      if (why == null) {
+        return null;
+      }
+      if (matchers.length > 1) {
+        sb.append(i == 0 ? "" : "; ").append("matches[").append(i).append("]: ");
+      }
+      sb.append(why);
+    }
+    return sb.toString();
+  }
+
+  /** How many backends the rule splits between. */
+  public int backendCount() {
+    return backends.length;
+  }
+
+  /** Backend {@code i}, in the order the rule lists them. */
+  public Backend backend(int i) {
+    return backends[i];
+  }
+
+  /** Backend {@code i}'s weight (0 sends it nothing). */
+  public long weight(int i) {
+    return cumulative[i] - (i == 0 ? 0 : cumulative[i - 1]);
+  }
+
+  /** The sum of the weights; 0 when the rule sends nowhere. */
+  public long totalWeight() {
+    return totalWeight;
   }
 
   /**

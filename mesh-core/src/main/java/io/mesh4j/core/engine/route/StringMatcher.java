@@ -22,6 +22,7 @@ final class StringMatcher {
   private final @Nullable Pattern regex;
   private final @Nullable RegexDfa dfa;
   private final int maxRegexInput;
+  private final @Nullable String expression;
 
   /** Bounds an expression's automaton (and so its table) to a few kilobytes to tens of them. */
   static final int MAX_DFA_STATES = 128;
@@ -35,6 +36,7 @@ final class StringMatcher {
     this.dfa = regex == null ? null : RegexDfa.compile(regex, MAX_DFA_STATES);
     this.regex = dfa == null ? compiled : null;
     this.maxRegexInput = maxRegexInput;
+    this.expression = regex;
   }
 
   /**
@@ -47,6 +49,17 @@ final class StringMatcher {
       return null;
     }
     return new StringMatcher(exact, prefix, regex, maxRegexInput);
+  }
+
+  /** The condition as messages write it: {@code exact 'v'}, {@code prefix 'v'} or {@code regex 'v'}. */
+  String describe() {
+    if (exact != null) {
+      return "exact '" + exact + "'";
+    }
+    if (prefix != null) {
+      return "prefix '" + prefix + "'";
+    }
+    return "regex '" + expression + "'";
   }
 
   boolean matches(@Nullable String value) {
