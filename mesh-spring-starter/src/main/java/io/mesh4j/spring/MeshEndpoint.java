@@ -4,6 +4,7 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.PolicyWriter;
+import io.mesh4j.core.telemetry.ExplainRequest;
 import io.mesh4j.core.telemetry.MeshStatus;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.identity.IdentityMaterial;
@@ -19,13 +20,15 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
 /**
  * The {@code mesh} actuator endpoint: the policy version in effect and its age, every destination
  * of the policy (plus the ones the application names in {@code mesh4j.calls} and {@link
  * MeshClient} fields, even while the policy lacks them) with its endpoints, subsets, breaker
  * states and ejections, the workload certificate, and the mesh-managed gRPC server. Read from
- * {@link Mesh#status()}; never on a call's path.
+ * {@link Mesh#status()}; never on a call's path. {@code explain/<destination>} explains one call
+ * ({@link #explain}).
  */
 @org.springframework.boot.actuate.endpoint.annotation.Endpoint(id = "mesh")
 public class MeshEndpoint {
@@ -110,6 +113,118 @@ public class MeshEndpoint {
     }
     resources.sort(java.util.Comparator.comparing(ResourceDescriptor::ref));
     return new PolicyDescriptor(set.version(), resources);
+  }
+
+  /** At most this many {@code header} parameters are read; more is a bad request. */
+  static final int MAX_HEADERS = 32;
+
+  /** The longest header name, in characters. */
+  static final int MAX_HEADER_NAME = 128;
+
+  /** The longest header value, and the longest gRPC method, path or destination, in characters. */
+  static final int MAX_VALUE = 2048;
+
+  /**
+   * Explains a call to {@code destination} without making it: {@code
+   * /actuator/mesh/explain/catalog.shop?grpc=shop.Catalog/GetItem&header=x-canary:true}, or
+   * {@code ?method=GET&path=/prices/1} for HTTP. Answers {@link Mesh#explain}'s explanation (the
+   * rules with why each did not match, the matched rule's backends with weights, breakers,
+   * endpoints, ejections and next pick) as JSON, or 400 with {@code {"error": ...}} for a bad
+   * request. Only reads: no counter moves and nothing is sent.
+   *
+   * <p>Two selectors ({@code explain}, then the destination) keep it beside {@link #select}, whose
+   * single selector takes any one name for a destination's, and keep
+   * it on this endpoint so that exposing {@code mesh} exposes it. Every input is bounded: at most
+   * {@value #MAX_HEADERS} headers, names of {@value #MAX_HEADER_NAME} and values of {@value
+   * #MAX_VALUE} characters.
+   *
+   * @param explain must be {@code explain}
+   * @param destination the destination service, {@code name.namespace}
+   * @param grpc for a gRPC call, {@code package.Service/Method}
+   * @param method for an HTTP call, its method
+   * @param path for an HTTP call, its path and query
+   * @param header {@code name:value}, once per header: a string for one, a list for several (it
+   *     is not declared {@code String[]} because converting one value to an array splits it at
+   *     commas)
+   */
+  @ReadOperation
+  public WebEndpointResponse<Map<String, @Nullable Object>> explain(
+      @Selector String explain,
+      @Selector String destination,
+      @org.springframework.lang.Nullable String grpc,
+      @org.springframework.lang.Nullable String method,
+      @org.springframework.lang.Nullable String path,
+      @org.springframework.lang.Nullable Object header) {
+    ExplainRequest request;
+    try {
+      request = request(explain, destination, grpc, method, path, header);
+    } catch (IllegalArgumentException e) {
+      Map<String, @Nullable Object> error = new java.util.LinkedHashMap<>();
+      error.put("error", e.getMessage());
+      return new WebEndpointResponse<>(error, WebEndpointResponse.STATUS_BAD_REQUEST);
+    }
+    return new WebEndpointResponse<>(mesh.explain(request).toMap(clock.instant()));
+  }
+
+  private static ExplainRequest request(
+      String explain,
+      String destination,
+      @Nullable String grpc,
+      @Nullable String method,
+      @Nullable String path,
+      @Nullable Object header) {
+    if (!"explain".equals(explain)) {
+      throw new IllegalArgumentException(
+          "unknown operation '" + clip(explain) + "': the only one is explain/<destination>");
+    }
+    bounded("destination", destination);
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    List<?> values = header == null ? List.of() : header instanceof List<?> l ? l : List.of(header);
+    if (values.size() > MAX_HEADERS) {
+      throw new IllegalArgumentException(
+          values.size() + " headers: at most " + MAX_HEADERS + " may be given");
+    }
+    for (Object v : values) {
+      String text = String.valueOf(v);
+      int colon = text.indexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("header '" + clip(text) + "' is not name:value");
+      }
+      String name = text.substring(0, colon).strip();
+      if (name.isEmpty() || name.length() > MAX_HEADER_NAME) {
+        throw new IllegalArgumentException(
+            "header name '" + clip(name) + "' must have 1 to " + MAX_HEADER_NAME + " characters");
+      }
+      String value = text.substring(colon + 1).strip();
+      bounded("header " + name, value);
+      headers.putIfAbsent(name, value);
+    }
+    if (grpc != null) {
+      if (method != null || path != null) {
+        throw new IllegalArgumentException("give grpc, or method and path, not both");
+      }
+      bounded("grpc", grpc);
+      return ExplainRequest.grpc(destination, grpc, headers);
+    }
+    if (method == null || path == null) {
+      throw new IllegalArgumentException(
+          "give grpc=package.Service/Method, or method=GET&path=/some/path");
+    }
+    bounded("method", method);
+    bounded("path", path);
+    return ExplainRequest.http(destination, method, path, headers);
+  }
+
+  private static void bounded(String what, String value) {
+    if (value.length() > MAX_VALUE) {
+      throw new IllegalArgumentException(
+          what + ": " + value.length() + " characters, at most " + MAX_VALUE + " are read");
+    }
+  }
+
+  /** A hostile value, shortened for an error message. */
+  private static String clip(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
   }
 
   private static DestinationDescriptor describe(MeshStatus.DestinationStatus d) {
