@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Mesh4jCommand.Version.class,
     description = {"Operates a mesh4j mesh.", ""},
-    subcommands = {ValidateCommand.class, StatusCommand.class, ConfigCommand.class})
+    subcommands = {ValidateCommand.class, StatusCommand.class, ConfigCommand.class, ExplainCommand.class})
 public final class Mesh4jCommand implements Runnable {
 
   @Spec CommandSpec spec;
@@ -46,7 +46,7 @@ public final class Mesh4jCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing required subcommand: validate, status or config");
+    throw new ParameterException(spec.commandLine(), "Missing required subcommand: validate, status, config or explain");
   }
 
   /** The version from the jar's manifest. */
