@@ -57,8 +57,12 @@ import picocli.CommandLine.Spec;
     })
 final class ExplainCommand implements Callable<Integer> {
 
-  /** Letters only: an HTTP method; a destination always has a dot. */
-  private static final Pattern HTTP_METHOD = Pattern.compile("[A-Za-z]{1,16}");
+  /**
+   * An HTTP method: a well-known one in any case, or upper-case letters. A destination always has
+   * a dot, and a bare lower-case word is taken for a destination that lacks its namespace.
+   */
+  private static final Pattern HTTP_METHOD =
+      Pattern.compile("(?i:GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|TRACE|CONNECT)|[A-Z]{1,16}");
 
   @Mixin ControllerOptions controller = new ControllerOptions();
 
@@ -127,7 +131,7 @@ final class ExplainCommand implements Callable<Integer> {
   private String query() {
     String destination;
     StringBuilder q = new StringBuilder();
-    if (first.contains(".") || !HTTP_METHOD.matcher(first).matches()) {
+    if (!HTTP_METHOD.matcher(first).matches()) {
       destination = first;
       if (!second.matches("/?[^/\\s]+/[^/\\s]+")) {
         throw new ParameterException(spec.commandLine(), "'" + second + "' is not a gRPC method: give package.Service/Method,"

@@ -226,6 +226,7 @@ class ExplainCommandTest {
     Run notAMethod = Run.of("explain", "frontend", "catalog.shop", "GetItem", "--app-url", base());
     Run noPath = Run.of("explain", "frontend", "GET", "catalog.shop", "--app-url", base());
     Run badHeader = Run.of("explain", "frontend", "catalog.shop", "a.B/C", "-H", "novalue", "--app-url", base());
+    Run noNamespace = Run.of("explain", "frontend", "catalog", "shop.Catalog/GetItem", "--app-url", base());
 
     assertThat(notAMethod.exitCode()).isEqualTo(2);
     assertThat(notAMethod.err()).contains("'GetItem' is not a gRPC method");
@@ -233,5 +234,7 @@ class ExplainCommandTest {
     assertThat(noPath.err()).contains("'catalog.shop' is not DESTINATION/path");
     assertThat(badHeader.exitCode()).isEqualTo(2);
     assertThat(badHeader.err()).contains("-H: 'novalue' is not name=value");
+    assertThat(noNamespace.exitCode()).isEqualTo(2);
+    assertThat(noNamespace.err()).contains("'catalog' is not a destination: give name.namespace");
   }
 }

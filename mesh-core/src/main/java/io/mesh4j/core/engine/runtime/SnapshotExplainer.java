@@ -181,7 +181,11 @@ public final class SnapshotExplainer {
       next = "every endpoint is ejected: the call fails as NO_HEALTHY_ENDPOINT unless the"
           + " destination's panic threshold lets picks ignore ejections";
     } else if (policy == LbPolicy.ROUND_ROBIN) {
-      int i = set.peekRoundRobin(k -> eligible[k]);
+      // as the pick does: endpoints with a ready connection first
+      int i = set.peekRoundRobin(k -> eligible[k] && endpoints.get(k).state() == Availability.HEALTHY);
+      if (i < 0) {
+        i = set.peekRoundRobin(k -> eligible[k]);
+      }
       nextEndpoint = i < 0 ? null : set.endpoint(i).authority();
       next = "round robin: next in the schedule is " + (nextEndpoint == null ? "none" : nextEndpoint)
           + " (unless another call takes it first)";
