@@ -243,6 +243,33 @@ class ExplanationTest {
   }
 
   @Test
+  void explainingLeavesTheBreakersWindowAlone() {
+    try (MeshHarness h = new MeshHarness()) {
+      h.apply(
+          endpoints("cart.shop", ep("10.0.2.1")),
+          policy("cart.shop")
+              .breaker(io.mesh4j.core.testing.Policies.breaker(50, 4, 4, Duration.ofSeconds(30), 1))
+              .outliers(io.mesh4j.core.testing.Policies.noOutliers())
+              .build());
+      OutboundCall call = OutboundCall.builder("cart.shop").grpc("shop.Cart", "Get").build();
+      ExplainRequest request = ExplainRequest.grpc("cart.shop", "shop.Cart/Get", Map.of());
+      for (int i = 0; i < 3; i++) {
+        h.attempt(call).settle(FAIL);
+      }
+
+      for (int i = 0; i < 1000; i++) {
+        h.mesh.explain(request);
+      }
+
+      // three failures of four calls: the window opens the breaker at the fourth call, neither
+      // earlier (an explanation counted as a failure) nor later (one counted as a success)
+      assertThat(h.mesh.explain(request).backends().get(0).breaker()).isEqualTo(MeshListener.BreakerState.CLOSED);
+      h.attempt(call).settle(OK);
+      assertThat(h.mesh.explain(request).backends().get(0).breaker()).isEqualTo(MeshListener.BreakerState.OPEN);
+    }
+  }
+
+  @Test
   void aRequestIsOneProtocolWithAWellFormedMethod() {
     assertThatThrownBy(() -> ExplainRequest.grpc("a.b", "NoSlash", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
