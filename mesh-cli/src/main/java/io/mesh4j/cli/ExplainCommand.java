@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
       "The application is asked at --app-url (its actuator's mesh endpoint, e.g.",
       "http://127.0.0.1:8080/actuator/mesh, which must be exposed) or, without it, at the",
       "adminUrl the application reported to the controller (see --controller); APP is",
-      "then its name, or name.namespace.",
+      "then its name as mesh4j status shows it, or NAMESPACE/APP.",
       "",
       "Exit status: 0 when the application answered, 1 when it or the controller could not",
       "be reached or refused the request, 2 for a wrong command line.",
@@ -87,7 +87,7 @@ final class ExplainCommand implements Callable<Integer> {
   @Nullable String appUrl;
 
   @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-      description = "text, or json: the application's answer as it came (default: ${DEFAULT-VALUE}).")
+      description = "text, or json: the application's answer as it came, or yaml: the same in YAML (default: ${DEFAULT-VALUE}).")
   Output output = Output.text;
 
   @Spec CommandSpec spec;
@@ -115,6 +115,8 @@ final class ExplainCommand implements Callable<Integer> {
       String what = "the application " + app + " at " + base;
       if (output == Output.json) {
         out.println(application.get(uri, what).strip());
+      } else if (output == Output.yaml) {
+        out.print(output.write(application.getJson(uri, what)));
       } else {
         print(application.getJson(uri, what), out);
       }
@@ -172,7 +174,7 @@ final class ExplainCommand implements Callable<Integer> {
       for (Object o : apps) {
         if (o instanceof Map<?, ?> a) {
           String name = AdminHttp.text(a.get("application"));
-          String qualified = name + "." + AdminHttp.text(a.get("namespace"));
+          String qualified = AdminHttp.text(a.get("namespace")) + "/" + name;
           if (app.equals(name) || app.equals(qualified)) {
             found.add(a);
           }

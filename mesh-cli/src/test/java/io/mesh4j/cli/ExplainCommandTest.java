@@ -13,11 +13,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.mesh4j.client.ControllerConfigSource;
+import io.mesh4j.controller.MeshController;
 import io.mesh4j.core.base.JsonText;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.policy.DestinationPolicy;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.core.policy.TrafficRoute;
 import io.mesh4j.core.telemetry.ExplainRequest;
 import io.mesh4j.core.testing.MeshHarness;
@@ -27,25 +33,30 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code mesh4j explain} against an application's engine served on loopback the way the starter's
  * actuator serves it ({@code mesh/explain/<destination>}, the explanation's JSON): a destination
  * with two subsets and a header rule, one endpoint ejected by real failing attempts through the
  * engine. The engine runs on a fake ticker and the answer is dated by a fixed clock, so the
- * remaining ejection time is exact. The controller that reports the application's admin URL is
- * served likewise ({@code /status}).
+ * remaining ejection time is exact. A real controller in local mode tells the command where the
+ * application is, from the admin endpoint the application announced on its policy stream.
  */
 @Timeout(30)
 class ExplainCommandTest {
@@ -182,28 +193,72 @@ class ExplainCommandTest {
   }
 
   @Test
-  void theApplicationIsFoundThroughTheAdminUrlItReportedToTheController() {
-    status.set("{\"mode\":\"local\",\"applications\":[{\"application\":\"frontend\",\"namespace\":\"shop\","
-        + "\"adminUrl\":\"" + base() + "/actuator/mesh\"}]}");
+  void theApplicationIsFoundThroughTheAdminUrlItReportedToARealController(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("mesh.yaml"),
+        "apiVersion: mesh4j.io/v1alpha1\nkind: MeshConfig\nmetadata: {name: mesh, namespace: mesh4j-system}\nspec: {mtls: PERMISSIVE}\n");
+    try (MeshController controller = MeshController.startLocal(new MeshController.LocalOptions(
+            dir, new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), MeshController.Security.none()));
+        ControllerConfigSource frontend = connect(controller, "frontend");
+        ControllerConfigSource checkout = connect(controller, "checkout")) {
+      frontend.announceAdminEndpoint("http", server.getAddress().getPort(), "/actuator/mesh");
+      String admin = "http://127.0.0.1:" + controller.adminPort();
+      AtomicReference<Run> found = new AtomicReference<>();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        Run run = Run.of("explain", "shop/frontend", "catalog.shop", "shop.Catalog/GetItem", "-H", "x-canary=true", "--controller", admin);
+        found.set(run);
+        return run.exitCode() == 0;
+      });
 
-    Run run = Run.of("explain", "frontend.shop", "catalog.shop", "shop.Catalog/GetItem", "-H", "x-canary=true", "--controller", base());
+      assertThat(found.get().out()).contains("Matched rule: canary", "2026-12-05T12:00:18Z (18s left)");
+      Run missing = Run.of("explain", "checkout", "catalog.shop", "shop.Catalog/GetItem", "--controller", admin);
+      assertThat(missing.exitCode()).isEqualTo(1);
+      assertThat(missing.err()).startsWith("mesh4j: the application checkout did not report an admin URL to the controller at " + admin)
+          .contains("--app-url");
+      Run unknown = Run.of("explain", "cart", "catalog.shop", "shop.Catalog/GetItem", "--controller", admin);
+      assertThat(unknown.exitCode()).isEqualTo(1);
+      assertThat(unknown.err()).startsWith("mesh4j: no application cart is connected to the controller at " + admin);
+    }
+  }
 
-    assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("Matched rule: canary");
+  private static ControllerConfigSource connect(MeshController controller, String name) {
+    ControllerConfigSource source =
+        ControllerConfigSource.builder("127.0.0.1:" + controller.grpcPort())
+            .application(name)
+            .namespace("shop")
+            .identity("spiffe://cluster.local/ns/shop/sa/" + name)
+            .calls("catalog")
+            .backoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            .random(new SplittableRandom(42))
+            .build();
+    source.start(new ConfigSource.Listener() {
+      @Override
+      public ApplyResult onUpdate(PolicySet policies) {
+        return ApplyResult.accepted();
+      }
+
+      @Override
+      public void onRejected(List<Problem> problems) {}
+    });
+    return source;
   }
 
   @Test
   void anApplicationThatReportedNoAdminUrlIsNamedWithTheWayOut() {
-    status.set("{\"mode\":\"local\",\"applications\":[{\"application\":\"frontend\",\"namespace\":\"shop\"}]}");
+    status.set("{\"mode\":\"local\",\"applications\":[{\"application\":\"frontend\",\"namespace\":\"shop\",\"adminUrl\":null}]}");
 
     Run missing = Run.of("explain", "frontend", "catalog.shop", "shop.Catalog/GetItem", "--controller", base());
-    Run unknown = Run.of("explain", "checkout", "catalog.shop", "shop.Catalog/GetItem", "--controller", base());
 
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err()).startsWith("mesh4j: the application frontend did not report an admin URL to the controller at " + base())
         .contains("--app-url");
-    assertThat(unknown.exitCode()).isEqualTo(1);
-    assertThat(unknown.err()).startsWith("mesh4j: no application checkout is connected to the controller at " + base());
+  }
+
+  @Test
+  void yamlOutputIsTheSameDocument() {
+    Run run = Run.of("explain", "frontend", "catalog.shop", "shop.Catalog/GetItem", "-o", "yaml", "--app-url", base() + "/actuator/mesh");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("destination: catalog.shop\n").contains("verdict: ROUTED", "ejectionLeftMillis: 18000");
   }
 
   @Test
