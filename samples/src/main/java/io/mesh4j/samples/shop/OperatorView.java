@@ -22,6 +22,8 @@ final class OperatorView {
     question(view, "Did every application accept the last change?", List.of("status", "--controller", controller));
     question(view, "What routes does the frontend run, and does it hold what the controller sent?",
         List.of("config", "frontend", "routes", "--controller", controller));
+    question(view, "Why does a catalog call go to v2?",
+        List.of("explain", "frontend", "catalog.shop", "shop.Catalog/GetItem", "--controller", controller));
     return view.toString();
   }
 

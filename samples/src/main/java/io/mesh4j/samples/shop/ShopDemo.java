@@ -454,7 +454,7 @@ public final class ShopDemo {
   private static final java.util.regex.Pattern WEIGHT = java.util.regex.Pattern.compile("\\bweight: (\\d+)");
 
   /** Flips a pricing instance's switch through its real admin endpoint. */
-  private static void mode(Shop shop, TrafficDriver driver, String instance, String mode) throws IOException {
+  static void mode(Shop shop, TrafficDriver driver, String instance, String mode) throws IOException {
     Request request =
         new Request.Builder()
             .url(shop.pricingAdmin(instance) + "?value=" + mode)

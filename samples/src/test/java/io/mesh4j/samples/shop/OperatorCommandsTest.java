@@ -59,6 +59,33 @@ class OperatorCommandsTest {
       Result unknown = mesh4j("config", "nobody", "--controller", controller);
       assertThat(unknown.code()).isEqualTo(1);
       assertThat(unknown.err()).contains("no application 'nobody' is connected");
+
+      // why would a call with x-canary: true go to v2? The frontend's live engine says.
+      Result canary = mesh4j("explain", "frontend", "catalog.shop", "shop.Catalog/GetItem", "-H", "x-canary=true",
+          "--controller", controller);
+      System.out.println("$ mesh4j explain frontend catalog.shop shop.Catalog/GetItem -H x-canary=true\n" + canary.out());
+      assertThat(canary.code()).as(canary.err()).isZero();
+      assertThat(canary.out())
+          .contains("ROUTED", "canary-header", "TrafficRoute shop/catalog spec.rules[0]")
+          .containsPattern("(?m)^.*v2.*<- this call");
+
+      // an ejected pricing instance, with the time its ejection has left
+      try (TrafficDriver users = new TrafficDriver(shop.frontendPort(), 2)) {
+        users.start();
+        ShopDemo.mode(shop, users, "pricing-b", "fail");
+        await().atMost(Duration.ofSeconds(30)).until(() -> shop.frontendMesh().status().destinations().stream()
+            .filter(d -> d.name().equals("pricing.shop"))
+            .flatMap(d -> d.subsets().stream())
+            .flatMap(s -> s.endpoints().stream())
+            .anyMatch(e -> e.ejected()));
+        Result pricing = mesh4j("explain", "frontend", "GET", "pricing.shop/prices/sku-1", "--controller", controller);
+        System.out.println("$ mesh4j explain frontend GET pricing.shop/prices/sku-1\n" + pricing.out());
+        assertThat(pricing.code()).as(pricing.err()).isZero();
+        assertThat(pricing.out())
+            .contains("reads")
+            .containsPattern("EJECTED.*\\d+(\\.\\d+)?s left");
+        ShopDemo.mode(shop, users, "pricing-b", "ok");
+      }
     }
   }
 

@@ -366,7 +366,8 @@ public final class SnapshotCompiler {
     }
     CompiledRule defaultRule =
         new CompiledRule(
-            "default", null, null, 0, new Backend[] {all}, new int[] {1}, Long.MAX_VALUE, null, null,
+            "default", "built in: every endpoint when no rule matches", null, 0, new Backend[] {all}, new int[] {1},
+            Long.MAX_VALUE, null, null,
             null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null, false);
 
     RetryBudget budget =

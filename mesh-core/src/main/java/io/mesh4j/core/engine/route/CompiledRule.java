@@ -22,8 +22,9 @@ public final class CompiledRule {
 
   public final String name;
   /**
-   * Where the rule was written, e.g. {@code TrafficRoute shop/catalog spec.rules[0]}; null for the
-   * rules the compiler adds (the default rule, the Gateway API's "no matching rule").
+   * Where the rule was written, e.g. {@code TrafficRoute shop/catalog spec.rules[0]}, or, for the
+   * rules the compiler adds (the default rule, the Gateway API's "no matching rule"), {@code built
+   * in: } and why it is there; null only in tests.
    */
   public final @Nullable String source;
   private final CallMatcher[] matchers;
@@ -59,7 +60,7 @@ public final class CompiledRule {
    * @param attached one match per port the routes attach to (a match without port: every port)
    */
   public static CompiledRule noRoute(List<TrafficRoute.Match> attached) {
-    return new CompiledRule("no matching rule", null, attached, 0, new Backend[0], new int[0], Long.MAX_VALUE, null, null,
+    return new CompiledRule("no matching rule", "built in: Gateway API routes attach to these ports", attached, 0, new Backend[0], new int[0], Long.MAX_VALUE, null, null,
         null, 0, HeaderEdits.NONE, HeaderEdits.NONE, null, null, null, true);
   }
 
