@@ -5,12 +5,15 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
+import io.mesh4j.client.internal.CallCollector;
 import io.mesh4j.client.internal.StreamClient;
 import io.mesh4j.core.base.Backoff;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.core.source.ConfigSource;
+import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.core.tls.MeshKeyManager;
 import io.mesh4j.wire.v1.AdminEndpoint;
+import io.mesh4j.wire.v1.CallReports;
 import io.mesh4j.wire.v1.Hello;
 import io.mesh4j.wire.v1.Version;
 import java.io.IOException;
@@ -45,6 +48,10 @@ import org.jspecify.annotations.Nullable;
  * last good snapshot survives a restart of the application and is delivered by {@link #start}
  * before the controller is reached.
  *
+ * <p>It also reports what the application's outgoing calls did, every {@linkplain
+ * Builder#reportInterval 5 s}, for the controller's live traffic view: register {@link
+ * #callReports()} as a listener of the mesh this source feeds.
+ *
  * <p>Thread-safe. After {@link #start} returns, the listener is called on one daemon thread,
  * {@code mesh4j-controller-stream}, one call at a time.
  */
@@ -71,10 +78,15 @@ public final class ControllerConfigSource implements ConfigSource {
    */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(1);
 
-  private final StreamClient client;
+  /** How often outgoing calls are reported to the controller by default: every 5 s. */
+  public static final Duration DEFAULT_REPORT_INTERVAL = CallReports.DEFAULT_INTERVAL;
 
-  private ControllerConfigSource(StreamClient client) {
+  private final StreamClient client;
+  private final MeshListener callReports;
+
+  private ControllerConfigSource(StreamClient client, MeshListener callReports) {
     this.client = client;
+    this.callReports = callReports;
   }
 
   /**
@@ -99,6 +111,16 @@ public final class ControllerConfigSource implements ConfigSource {
   @Override
   public String describe() {
     return client.describe();
+  }
+
+  /**
+   * The listener that counts the application's outgoing calls for the reports this source sends
+   * the controller (see {@link Builder#reportInterval}); register it with {@code
+   * Mesh.Builder.listener} on the mesh this source feeds. A listener that observes nothing when
+   * reports are off.
+   */
+  public MeshListener callReports() {
+    return callReports;
   }
 
   /** What the source holds now; callable from any thread. */
@@ -157,6 +179,7 @@ public final class ControllerConfigSource implements ConfigSource {
     private @Nullable Path trustedRoots;
     private @Nullable Path tokenFile;
     private @Nullable WorkloadIdentity certificate;
+    private Duration reportInterval = DEFAULT_REPORT_INTERVAL;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -249,6 +272,24 @@ public final class ControllerConfigSource implements ConfigSource {
       return this;
     }
 
+    /**
+     * How often the application reports its outgoing calls (per destination, route and subset:
+     * requests, failures, latency) to the controller, for its live traffic view; {@linkplain
+     * ControllerConfigSource#DEFAULT_REPORT_INTERVAL 5 s} by default, {@link Duration#ZERO} for
+     * never. Calls are counted only on a mesh that registered {@link #callReports()}.
+     *
+     * @throws IllegalArgumentException when neither zero nor between 1 s and 1 min
+     */
+    public Builder reportInterval(Duration interval) {
+      if (!interval.isZero()
+          && (interval.compareTo(CallReports.MIN_INTERVAL) < 0 || interval.compareTo(CallReports.MAX_INTERVAL) > 0)) {
+        throw new IllegalArgumentException(
+            "reportInterval: must be 0 (no reports) or between 1s and 1m, got " + interval);
+      }
+      this.reportInterval = interval;
+      return this;
+    }
+
     /** The random source of the reconnection jitter; tests fix it. */
     public Builder random(RandomGenerator random) {
       this.random = random;
@@ -316,9 +357,13 @@ public final class ControllerConfigSource implements ConfigSource {
         }
       }
       ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).executor(executor).build();
+      CallCollector calls = reportInterval.isZero() ? null : new CallCollector();
       return new ControllerConfigSource(
           new StreamClient(
-              new StreamClient.Settings(target, hello, cacheFile, backoff, clock, tokenFile), channel, executor));
+              new StreamClient.Settings(target, hello, cacheFile, backoff, clock, tokenFile, calls, reportInterval),
+              channel,
+              executor),
+          calls == null ? new MeshListener() {} : calls);
     }
   }
 }

@@ -13,6 +13,7 @@ import io.mesh4j.core.source.ApplyResult;
 import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.wire.v1.Ack;
 import io.mesh4j.wire.v1.AdminEndpoint;
+import io.mesh4j.wire.v1.CallReport;
 import io.mesh4j.wire.v1.ClientMessage;
 import io.mesh4j.wire.v1.Current;
 import io.mesh4j.wire.v1.Hello;
@@ -67,9 +68,19 @@ public final class StreamClient {
    * @param cacheFile where the last good snapshot is kept, or null for no cache
    * @param tokenFile the workload's bearer token, re-read for every stream (projected tokens
    *     rotate), or null to send none
+   * @param calls what is reported on the stream every {@code reportInterval}, or null to send no
+   *     call reports
+   * @param reportInterval how often calls are reported; zero for never
    */
   public record Settings(
-      String target, Hello hello, @Nullable Path cacheFile, Backoff backoff, InstantSource clock, @Nullable Path tokenFile) {}
+      String target,
+      Hello hello,
+      @Nullable Path cacheFile,
+      Backoff backoff,
+      InstantSource clock,
+      @Nullable Path tokenFile,
+      @Nullable CallCollector calls,
+      Duration reportInterval) {}
 
   /**
    * What the client holds and how current it is.
@@ -126,6 +137,28 @@ public final class StreamClient {
       cache.read().ifPresent(this::applyCached);
     }
     executor.execute(this::connect);
+    long every = settings.reportInterval().toMillis();
+    if (settings.calls() != null && every > 0) {
+      // The executor lives as long as the client; close() stops it and with it this schedule.
+      @SuppressWarnings("FutureReturnValueIgnored")
+      Object unused = executor.scheduleAtFixedRate(this::report, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Sends what the calls did since the last report (rule 9 of the contract), once the controller
+   * answered the Hello on the open stream. Without such a stream the counts are dropped: a report
+   * covers one interval, and the controller shows rates, not totals.
+   */
+  private void report() {
+    CallCollector calls = settings.calls();
+    if (calls == null || closed) {
+      return;
+    }
+    CallReport report = calls.drain(settings.reportInterval().toMillis());
+    if (requests != null && status.connected() && report.getCallsCount() > 0) {
+      send(ClientMessage.newBuilder().setReport(report).build());
+    }
   }
 
   /** What the client holds now; callable from any thread. */

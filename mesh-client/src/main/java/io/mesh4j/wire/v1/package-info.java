@@ -6,7 +6,8 @@
  * written in that file's comments. Resources travel as canonical YAML documents so that an
  * application judges them with the same reader and validator as every other source; the proto
  * file explains the choice. {@link io.mesh4j.wire.v1.Snapshots} encodes and hashes snapshots for
- * both ends, so they cannot drift apart.
+ * both ends, so they cannot drift apart; {@link io.mesh4j.wire.v1.CallReports} holds the fixed
+ * latency buckets and bounds of call reports for the same reason.
  *
  * <p>A contract between two deployables rather than one module's internals: mesh-controller and
  * {@code io.mesh4j.client} use these types, and a change here must keep old peers of either side
