@@ -36,6 +36,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code /config/APP} and {@code /config/NAMESPACE/APP}: JSON with the content each stream of
  *       that application was last sent, as the controller resolved it (every resource as its
  *       canonical YAML), and the version it acknowledged;
+ *   <li>{@code /mesh.json}: the live traffic view, JSON: every connected application's sync state
+ *       and last NACK, and per edge (who calls whom) and route rule and subset the request rate,
+ *       success rate and latency percentiles of the last 30 s, from the applications' call
+ *       reports ({@link MeshTraffic});
  *   <li>{@code /metrics}: Prometheus text with NACKs (in total and per application), pushes,
  *       snapshot computations, connected applications and, with a certificate authority,
  *       certificates issued and refused by reason;
@@ -140,12 +144,13 @@ public final class AdminServer implements AutoCloseable {
             });
     server.setExecutor(executor);
     AdminServer admin = new AdminServer(server, executor, distributor, mode, issuance, tokens);
-    HttpHandler notFound = ex -> respond(ex, 404, "text/plain", "mesh4j: no such path; try /mesh, /status, /config/APP, /metrics, /healthz or /readyz\n");
+    HttpHandler notFound = ex -> respond(ex, 404, "text/plain", "mesh4j: no such path; try /mesh, /mesh.json, /status, /config/APP, /metrics, /healthz or /readyz\n");
     server.createContext("/", admin.guarded(MeshPage.redirectingRoot(notFound)));
     server.createContext(MeshPage.PATH, admin.guarded(MeshPage.serving(notFound)));
     server.createContext("/status", admin.guarded(admin::status));
     server.createContext("/config/", admin.guarded(admin::config));
     server.createContext("/metrics", admin.guarded(admin::metrics));
+    server.createContext("/mesh.json", admin.guarded(MeshTraffic.handler(distributor)));
     server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
     server.createContext(
         "/readyz",
@@ -344,6 +349,9 @@ public final class AdminServer implements AutoCloseable {
     distributor.refusals().forEach(
         (reason, count) ->
             sb.append("mesh4j_controller_stream_refusals_total{reason=\"").append(reason.label()).append("\"} ").append(count).append('\n'));
+    sb.append("# HELP mesh4j_controller_traffic_rows_dropped_total Call report rows not kept: a traffic bound was reached.\n");
+    sb.append("# TYPE mesh4j_controller_traffic_rows_dropped_total counter\n");
+    sb.append("mesh4j_controller_traffic_rows_dropped_total ").append(distributor.traffic().droppedRows()).append('\n');
     if (issuance != null) {
       issuance.writePrometheus(sb);
     }

@@ -9,6 +9,7 @@ import io.mesh4j.controller.resolve.ResourceCondition;
 import io.mesh4j.controller.resolve.Scope;
 import io.mesh4j.controller.resolve.Visibility;
 import io.mesh4j.wire.v1.Snapshots;
+import io.mesh4j.wire.v1.CallReport;
 import io.mesh4j.wire.v1.ClientMessage;
 import io.mesh4j.wire.v1.Current;
 import io.mesh4j.wire.v1.AdminEndpoint;
@@ -55,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Work and state per client are bounded: each stream has at most one message waiting for the
  * update thread (inbound flow control), an identity has at most {@link Limits#maxStreamsPerIdentity}
- * streams, a Nack keeps at most {@link #MAX_NACK_REASONS} reasons, and an identity's counters
+ * streams, a Nack keeps at most {@link #MAX_NACK_REASONS} reasons, call reports are checked,
+ * spaced and bounded ({@link MeshTraffic}) and refused ones only counted, and an identity's counters
  * disappear {@link Limits#retention} after its last stream closed. Bursts of world changes and of
  * Nack listeners are coalesced, so a noisy input or client cannot queue work ahead of others.
  *
@@ -81,6 +83,12 @@ public final class SnapshotDistributor implements AutoCloseable {
   private static final int MAX_NAME_CHARS = 253;
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
 
+  /** Accepted call reports on one stream are at least this far apart (contract rule 9). */
+  static final Duration MIN_REPORT_SPACING = Duration.ofMillis(500);
+
+  /** A stream that sent this many refused call reports is closed (contract rule 9). */
+  static final int MAX_REFUSED_REPORTS = 64;
+
   /**
    * Bounds on what clients can make the controller hold.
    *
@@ -103,6 +111,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private final Limits limits;
   private final VersionClock versions;
   private final StreamRefusal.Counts refusals = new StreamRefusal.Counts();
+  private final MeshTraffic traffic;
 
   // Confined to the update thread.
   private @Nullable PolicySet world;
@@ -110,6 +119,8 @@ public final class SnapshotDistributor implements AutoCloseable {
   private final Map<Long, Session> sessions = new HashMap<>();
   private final Map<String, Integer> streamsByOwner = new HashMap<>();
   private final Map<String, Instant> ownerGoneSince = new HashMap<>();
+  // Refused call reports of streams that have not sent their Hello yet.
+  private final Map<Long, Integer> reportsBeforeHello = new HashMap<>();
 
   // Handed from any thread to the update thread; at most one task of each kind is queued.
   private final AtomicReference<@Nullable Input> pendingInput = new AtomicReference<>();
@@ -142,6 +153,7 @@ public final class SnapshotDistributor implements AutoCloseable {
     this.clock = clock;
     this.limits = limits;
     this.versions = new VersionClock(clock);
+    this.traffic = new MeshTraffic(clock);
     ScheduledThreadPoolExecutor executor =
         new ScheduledThreadPoolExecutor(
             1,
@@ -265,6 +277,11 @@ public final class SnapshotDistributor implements AutoCloseable {
     return contents.get(session);
   }
 
+  /** The live traffic applications report on their streams. */
+  public MeshTraffic traffic() {
+    return traffic;
+  }
+
   /** NACKs received since start. */
   public long nackCount() {
     return nacks.get();
@@ -350,6 +367,10 @@ public final class SnapshotDistributor implements AutoCloseable {
       long id, String peer, @Nullable CallerIdentity caller, StreamObserver<ServerMessage> out, ClientMessage message) {
     Session session = sessions.get(id);
     if (session == null) {
+      if (message.getKindCase() == ClientMessage.KindCase.REPORT) {
+        int refused = reportsBeforeHello.merge(id, 1, Integer::sum);
+        return refuseReport(id, out, null, refused, StreamRefusal.REPORT_BEFORE_HELLO, "a call report before the Hello");
+      }
       if (message.getKindCase() != ClientMessage.KindCase.HELLO) {
         return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT,
             "mesh4j: the first message must be a Hello, got " + message.getKindCase());
@@ -361,6 +382,9 @@ public final class SnapshotDistributor implements AutoCloseable {
       case NACK -> onNack(session, message.getNack().getVersion(), message.getNack().getProblemsList());
       case ADMIN -> {
         return onAdmin(session, out, message.getAdmin());
+      }
+      case REPORT -> {
+        return onReport(session, out, message.getReport());
       }
       case HELLO -> {
         return refuseStream(id, out, StreamRefusal.INVALID_MESSAGE, Status.INVALID_ARGUMENT,
@@ -386,6 +410,40 @@ public final class SnapshotDistributor implements AutoCloseable {
       log.debug("Stream {} was already gone: {}", id, e.toString());
     }
     return false;
+  }
+
+  /** Records a call report, or ignores and counts it; false when the stream was closed for it. */
+  private boolean onReport(Session session, StreamObserver<ServerMessage> out, CallReport report) {
+    Instant now = clock.instant();
+    Instant last = session.lastReport;
+    if (last != null && now.isBefore(last.plus(MIN_REPORT_SPACING))) {
+      return refuseReport(session.id, out, session, ++session.refusedReports, StreamRefusal.REPORT_TOO_FREQUENT,
+          "a call report " + Duration.between(last, now).toMillis() + " ms after the previous one; at least "
+              + MIN_REPORT_SPACING.toMillis() + " ms apart");
+    }
+    MeshTraffic.Refusal refusal = MeshTraffic.check(report);
+    if (refusal != null) {
+      return refuseReport(session.id, out, session, ++session.refusedReports, refusal.reason(), refusal.message());
+    }
+    session.lastReport = now;
+    // The stream's proof and Hello say whose calls these are; the report is never asked.
+    traffic.record(session.owner, session.hello.getNamespace(), session.hello.getApplication(), report);
+    return true;
+  }
+
+  /** Ignores and counts a call report; closes the stream once it sent too many; false when closed. */
+  private boolean refuseReport(
+      long id, StreamObserver<ServerMessage> out, @Nullable Session session, int refused, StreamRefusal reason, String why) {
+    refusals.add(reason);
+    if (refused >= MAX_REFUSED_REPORTS) {
+      return refuseStream(id, out, StreamRefusal.TOO_MANY_REFUSED_REPORTS, Status.RESOURCE_EXHAUSTED,
+          "mesh4j: " + refused + " call reports refused on this stream, the last: " + why);
+    }
+    if (refused == 1) {
+      // Once per stream: a misbehaving client must not flood the log; the counter keeps counting.
+      log.warn("Ignored a call report on stream {}{} ({}): {}", id, session == null ? "" : " of " + session.name(), reason.label(), why);
+    }
+    return true;
   }
 
   private boolean onHello(long id, String peer, @Nullable CallerIdentity caller, StreamObserver<ServerMessage> out, Hello hello) {
@@ -605,6 +663,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   }
 
   private void onClosed(long id, String why) {
+    reportsBeforeHello.remove(id);
     Session session = sessions.remove(id);
     status.remove(id);
     contents.remove(id);
@@ -626,6 +685,7 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   /** Forgets the counters of identities whose last stream closed longer than the retention ago. */
   void sweep() {
+    traffic.sweep();
     Instant cutoff = clock.instant().minus(limits.retention());
     ownerGoneSince.entrySet().removeIf(
         e -> {
@@ -785,6 +845,9 @@ public final class SnapshotDistributor implements AutoCloseable {
     final Instant connectedSince;
     int adminReports;
     String adminUrl = "";
+    /** When the last accepted call report arrived. */
+    @Nullable Instant lastReport;
+    int refusedReports;
 
     Session(
         long id, String peer, Hello hello, String owner, String identity, Scope scope, StreamObserver<ServerMessage> out,

@@ -22,7 +22,17 @@ public enum StreamRefusal {
   /** A second Ack or Nack for the same sent version. */
   DUPLICATE_ANSWER("duplicate_answer"),
   /** More open streams for one identity than the controller allows. */
-  TOO_MANY_STREAMS("too_many_streams");
+  TOO_MANY_STREAMS("too_many_streams"),
+  /** A call report with a malformed row or interval; ignored. */
+  INVALID_REPORT("invalid_report"),
+  /** A call report with more rows than the contract allows; ignored. */
+  OVERSIZE_REPORT("oversize_report"),
+  /** A call report too soon after the previous accepted one on its stream; ignored. */
+  REPORT_TOO_FREQUENT("report_too_frequent"),
+  /** A call report before the stream's Hello; ignored. */
+  REPORT_BEFORE_HELLO("report_before_hello"),
+  /** A stream closed because it sent too many refused call reports. */
+  TOO_MANY_REFUSED_REPORTS("too_many_refused_reports");
 
   private final String label;
 

@@ -11,6 +11,7 @@ import io.mesh4j.wire.v1.Hello;
 import io.mesh4j.wire.v1.Nack;
 import io.mesh4j.wire.v1.Problem;
 import io.mesh4j.wire.v1.ServerMessage;
+import io.mesh4j.core.base.JsonText;
 import io.mesh4j.core.policy.PolicySet;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,6 +149,69 @@ class SnapshotDistributorTest {
 
     await().until(() -> distributor.isReady() && distributor.computeCount() >= 2);
     assertThat(distributor.computeCount()).as("one scope, far fewer than 100 computations").isLessThan(100);
+  }
+
+  @Test
+  void refusedCallReportsAreIgnoredAndCountedAndTheStreamGoesOn() {
+    distributor.serve(PolicySet.EMPTY);
+    FakeStream stream = new FakeStream();
+    StreamObserver<ClientMessage> in = distributor.open(1, "peer", new CallerIdentity("shop", "frontend"), stream);
+
+    in.onNext(report(5_000, 10));
+    await().until(() -> distributor.refusals().get(StreamRefusal.REPORT_BEFORE_HELLO) == 1);
+    in.onNext(hello("frontend"));
+    await().until(() -> stream.sent.size() == 1);
+
+    in.onNext(report(5_000, 10));
+    in.onNext(report(5_000, 10));
+    await().until(() -> distributor.refusals().get(StreamRefusal.REPORT_TOO_FREQUENT) == 1);
+    now.set(now.get().plusSeconds(1));
+    in.onNext(report(0, 10));
+    await().until(() -> distributor.refusals().get(StreamRefusal.INVALID_REPORT) == 1);
+    io.mesh4j.wire.v1.CallReport.Builder big = io.mesh4j.wire.v1.CallReport.newBuilder().setIntervalMillis(5_000);
+    for (int i = 0; i <= io.mesh4j.wire.v1.CallReports.MAX_ROWS; i++) {
+      big.addCalls(io.mesh4j.wire.v1.CallStats.newBuilder().setDestination("s" + i + ".shop").setRoute("default").setRequests(1));
+    }
+    in.onNext(ClientMessage.newBuilder().setReport(big).build());
+    await().until(() -> distributor.refusals().get(StreamRefusal.OVERSIZE_REPORT) == 1);
+    in.onNext(report(1_000, 5));
+
+    // the first ask, then one after each of the seven messages: every one was read
+    await().until(() -> stream.requested.get() == 8);
+    assertThat(stream.error.get()).isNull();
+    assertThat(distributor.applications()).hasSize(1);
+    assertThat(JsonText.write(distributor.traffic().view(distributor.applications())))
+        .as("15 calls, in reports covering the 6 s from 5 s before the first")
+        .contains("\"from\":\"frontend\",\"fromNamespace\":\"shop\",\"to\":\"catalog.shop\",\"requestsPerSecond\":2.5");
+  }
+
+  @Test
+  void aStreamThatKeepsSendingRefusedReportsIsClosed() {
+    distributor.serve(PolicySet.EMPTY);
+    FakeStream stream = new FakeStream();
+    StreamObserver<ClientMessage> in = distributor.open(1, "peer", new CallerIdentity("shop", "frontend"), stream);
+    in.onNext(hello("frontend"));
+    await().until(() -> stream.sent.size() == 1);
+
+    for (int i = 0; i < SnapshotDistributor.MAX_REFUSED_REPORTS; i++) {
+      in.onNext(report(0, 1));
+    }
+
+    await().until(() -> stream.error.get() != null);
+    assertThat(stream.error.get()).hasMessageStartingWith("RESOURCE_EXHAUSTED: mesh4j: 64 call reports refused on this stream");
+    assertThat(distributor.refusals().get(StreamRefusal.INVALID_REPORT)).isEqualTo(SnapshotDistributor.MAX_REFUSED_REPORTS);
+    assertThat(distributor.refusals().get(StreamRefusal.TOO_MANY_REFUSED_REPORTS)).isEqualTo(1);
+  }
+
+  /** A report of {@code requests} calls to catalog.shop, all in the first latency bucket. */
+  private static ClientMessage report(long intervalMillis, long requests) {
+    return ClientMessage.newBuilder()
+        .setReport(io.mesh4j.wire.v1.CallReport.newBuilder()
+            .setIntervalMillis(intervalMillis)
+            .addCalls(io.mesh4j.wire.v1.CallStats.newBuilder()
+                .setDestination("catalog.shop").setRoute("default").setSubset("v1")
+                .setRequests(requests).addLatencyBuckets(requests)))
+        .build();
   }
 
   private static ClientMessage hello(String application) {
