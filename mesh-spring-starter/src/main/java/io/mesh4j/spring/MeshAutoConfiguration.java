@@ -7,6 +7,7 @@ import io.mesh4j.core.source.DirectoryConfigSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -20,8 +21,10 @@ import org.springframework.core.io.ResourceLoader;
 /**
  * Builds the application's one {@link Mesh} from {@link MeshProperties}: from the controller
  * when {@code mesh4j.controller.address} is set, otherwise from the watched {@code
- * mesh4j.config-dir}. A {@code Mesh} bean of the application's own replaces it. The mesh is
- * closed with the context, which stops its config source.
+ * mesh4j.config-dir}. With a controller, the mesh also counts its outgoing calls for the reports
+ * the controller's traffic view is made of ({@code mesh4j.controller.report-interval}). A {@code
+ * Mesh} bean of the application's own replaces it. The mesh is closed with the context, which
+ * stops its config source.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(MeshProperties.class)
@@ -49,6 +52,10 @@ public class MeshAutoConfiguration {
         ObjectProvider<MeshBuilderCustomizer> customizers,
         ObjectProvider<MeshCertificates> certificates) {
       Mesh.Builder builder = Mesh.builder().configSource(source);
+      if (source instanceof ControllerConfigSource controller) {
+        // the calls this mesh carries feed the reports the controller's traffic view shows
+        builder.listener(controller.callReports());
+      }
       String zone = properties.getLocalZone();
       if (zone != null && !zone.isBlank()) {
         builder.localZone(zone);
@@ -156,6 +163,13 @@ public class MeshAutoConfiguration {
       if (service != null && !service.isBlank()) {
         // so that the controller also sends the authorization and rate-limit policy we enforce
         controller.serves(service);
+      }
+      Duration interval = properties.getController().getReportInterval();
+      try {
+        controller.reportInterval(interval);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException(
+            "mesh4j.controller.report-interval must be 0 (no call reports) or between 1s and 1m, got " + interval, e);
       }
       Path token = properties.getIdentity().getTokenFile();
       if (token != null) {

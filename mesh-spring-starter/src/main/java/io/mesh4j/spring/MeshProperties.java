@@ -361,6 +361,13 @@ public class MeshProperties {
     /** The controller's gRPC target, for example dns:///mesh-controller:7443. */
     private @Nullable String address;
 
+    /**
+     * How often the application reports its outgoing calls (requests, failures, latency per
+     * destination, route and subset) to the controller for its live traffic view; 0 for never,
+     * otherwise between 1s and 1m.
+     */
+    private Duration reportInterval = Duration.ofSeconds(5);
+
     /** The controller's gRPC target, or null to read policy from the config directory. */
     public @Nullable String getAddress() {
       return address;
@@ -369,6 +376,16 @@ public class MeshProperties {
     /** Sets the controller's gRPC target. */
     public void setAddress(@Nullable String address) {
       this.address = address;
+    }
+
+    /** How often outgoing calls are reported to the controller; zero for never. */
+    public Duration getReportInterval() {
+      return reportInterval;
+    }
+
+    /** Sets how often outgoing calls are reported to the controller; zero for never. */
+    public void setReportInterval(Duration reportInterval) {
+      this.reportInterval = reportInterval;
     }
   }
 }

@@ -30,6 +30,7 @@ class MeshConfigurationMetadataTest {
         .containsKeys(
             "mesh4j.config-dir",
             "mesh4j.controller.address",
+            "mesh4j.controller.report-interval",
             "mesh4j.application",
             "mesh4j.namespace",
             "mesh4j.calls",
@@ -58,6 +59,8 @@ class MeshConfigurationMetadataTest {
     assertThat(properties.get("mesh4j.grpc.port").get("defaultValue").asInt()).isEqualTo(9090);
     assertThat(properties.get("mesh4j.grpc.shutdown-grace-period").get("defaultValue").asText())
         .isEqualTo("10s");
+    assertThat(properties.get("mesh4j.controller.report-interval").get("defaultValue").asText())
+        .isEqualTo("5s");
     assertThat(properties.get("mesh4j.metrics.enabled").get("defaultValue").asBoolean()).isTrue();
     assertThat(properties.get("mesh4j.identity.startup-timeout").get("defaultValue").asText())
         .isEqualTo("30s");
