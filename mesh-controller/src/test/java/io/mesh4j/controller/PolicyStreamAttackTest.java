@@ -406,6 +406,49 @@ class PolicyStreamAttackTest {
   }
 
   @Test
+  void hostileCallReportsAreIgnoredAndCountedAndOnlyAFloodOfThemClosesTheStream() throws Exception {
+    RawStream attacker = open(ATTACKER_TOKEN);
+    attacker.send(report(1_000, 1));
+    attacker.hello(hello("attacker", "shop").toBuilder().addCalls("catalog").build());
+    attacker.next();
+    // the first is accepted; the others follow within milliseconds, far under the 500 ms spacing
+    // (a malformed report is refused for what it is, whenever it comes)
+    for (int i = 0; i < 5; i++) {
+      attacker.send(report(1_000, 1));
+    }
+    attacker.send(report(1_000, io.mesh4j.wire.v1.CallReports.MAX_ROWS + 1));
+    attacker.send(report(0, 1));
+
+    await().atMost(Duration.ofSeconds(5)).until(
+        () -> refusals(StreamRefusal.REPORT_BEFORE_HELLO) == 1
+            && refusals(StreamRefusal.OVERSIZE_REPORT) == 1
+            && refusals(StreamRefusal.INVALID_REPORT) == 1
+            && refusals(StreamRefusal.REPORT_TOO_FREQUENT) >= 1);
+    long tooFrequent = refusals(StreamRefusal.REPORT_TOO_FREQUENT);
+    assertThat(tooFrequent).isBetween(1L, 4L);
+    assertThat(attacker.closed.isDone()).isFalse();
+    // counted for the identity the stream proved, under the name its Hello gave
+    assertThat(adminGet("/mesh.json")).contains("\"from\":\"attacker\",\"fromNamespace\":\"shop\",\"to\":\"catalog.shop\"");
+
+    for (long refused = tooFrequent + 2; refused < 64; refused++) {
+      attacker.send(report(0, 1));
+    }
+    assertThat(attacker.closed().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(refusals(StreamRefusal.TOO_MANY_REFUSED_REPORTS)).isEqualTo(1);
+    legitimateApplicationKeepsReceivingUpdates();
+  }
+
+  /** A call report of {@code rows} rows of one call to catalog.shop each. */
+  private static ClientMessage report(long intervalMillis, int rows) {
+    io.mesh4j.wire.v1.CallReport.Builder report = io.mesh4j.wire.v1.CallReport.newBuilder().setIntervalMillis(intervalMillis);
+    for (int i = 0; i < rows; i++) {
+      report.addCalls(io.mesh4j.wire.v1.CallStats.newBuilder()
+          .setDestination("catalog.shop").setRoute("default").setSubset("s" + i).setRequests(1).addLatencyBuckets(1));
+    }
+    return ClientMessage.newBuilder().setReport(report).build();
+  }
+
+  @Test
   void aNackWithTenThousandReasonsKeepsTwentyShortOnes() throws Exception {
     RawStream attacker = open(ATTACKER_TOKEN).hello(hello("attacker", "shop").toBuilder().addCalls("catalog").build());
     Version sent = attacker.next().getSnapshot().getVersion();

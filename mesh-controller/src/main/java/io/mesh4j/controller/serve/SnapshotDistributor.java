@@ -414,16 +414,16 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   /** Records a call report, or ignores and counts it; false when the stream was closed for it. */
   private boolean onReport(Session session, StreamObserver<ServerMessage> out, CallReport report) {
+    MeshTraffic.Refusal refusal = MeshTraffic.check(report);
+    if (refusal != null) {
+      return refuseReport(session.id, out, session, ++session.refusedReports, refusal.reason(), refusal.message());
+    }
     Instant now = clock.instant();
     Instant last = session.lastReport;
     if (last != null && now.isBefore(last.plus(MIN_REPORT_SPACING))) {
       return refuseReport(session.id, out, session, ++session.refusedReports, StreamRefusal.REPORT_TOO_FREQUENT,
-          "a call report " + Duration.between(last, now).toMillis() + " ms after the previous one; at least "
+          "a call report " + Duration.between(last, now).toMillis() + " ms after the previous accepted one; at least "
               + MIN_REPORT_SPACING.toMillis() + " ms apart");
-    }
-    MeshTraffic.Refusal refusal = MeshTraffic.check(report);
-    if (refusal != null) {
-      return refuseReport(session.id, out, session, ++session.refusedReports, refusal.reason(), refusal.message());
     }
     session.lastReport = now;
     // The stream's proof and Hello say whose calls these are; the report is never asked.
