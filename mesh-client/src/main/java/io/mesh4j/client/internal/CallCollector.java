@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * getAndSet}, so a call ending meanwhile counts in this report or the next, never in none. Rows
  * are bounded by {@link CallReports#MAX_ROWS}; calls that would need another row are dropped and
  * counted. A row idle for {@link #IDLE_DRAINS} reports is removed, so routes that went away free
- * their place.
+ * their place; a call that started before and ends after that (a minute at the default interval)
+ * is not counted.
  *
  * <p>Thread-safe; {@link #drain} is called from one thread at a time.
  */

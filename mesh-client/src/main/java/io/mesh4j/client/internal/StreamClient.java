@@ -139,9 +139,10 @@ public final class StreamClient {
     executor.execute(this::connect);
     long every = settings.reportInterval().toMillis();
     if (settings.calls() != null && every > 0) {
-      // The executor lives as long as the client; close() stops it and with it this schedule.
+      // With a fixed delay, not rate: a stalled thread must not catch up with reports in a burst,
+      // which the controller would refuse as too frequent. close() stops the executor and this.
       @SuppressWarnings("FutureReturnValueIgnored")
-      Object unused = executor.scheduleAtFixedRate(this::report, every, every, TimeUnit.MILLISECONDS);
+      Object unused = executor.scheduleWithFixedDelay(this::report, every, every, TimeUnit.MILLISECONDS);
     }
   }
 

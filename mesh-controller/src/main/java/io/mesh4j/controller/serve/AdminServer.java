@@ -150,7 +150,7 @@ public final class AdminServer implements AutoCloseable {
     server.createContext("/status", admin.guarded(admin::status));
     server.createContext("/config/", admin.guarded(admin::config));
     server.createContext("/metrics", admin.guarded(admin::metrics));
-    server.createContext("/mesh.json", admin.guarded(MeshTraffic.handler(distributor)));
+    server.createContext("/mesh.json", admin.guarded(MeshTraffic.handler(distributor.traffic(), distributor::applications)));
     server.createContext("/healthz", ex -> respond(ex, 200, "text/plain", "ok\n"));
     server.createContext(
         "/readyz",

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -390,11 +391,11 @@ public final class MeshTraffic {
   }
 
   /**
-   * Serves {@link #view} of {@code distributor}'s traffic and connected applications as JSON.
-   * One line in {@link AdminServer} registers it, behind the admin token check.
+   * Serves {@link #view} of {@code traffic} and the {@code connected} applications as JSON. One
+   * line in {@link AdminServer} registers it, behind the admin token check.
    */
-  static HttpHandler handler(SnapshotDistributor distributor) {
-    return ex -> respond(ex, JsonText.write(distributor.traffic().view(distributor.applications())) + "\n");
+  static HttpHandler handler(MeshTraffic traffic, Supplier<List<ApplicationStatus>> connected) {
+    return ex -> respond(ex, JsonText.write(traffic.view(connected.get())) + "\n");
   }
 
   private static void respond(HttpExchange ex, String body) throws IOException {
