@@ -86,15 +86,20 @@ class AdminAuthenticationTest {
 
     assertThat(get("/no-such-path", null).statusCode()).isEqualTo(401);
     assertThat(admin.missingTokenCount()).isEqualTo(2);
+    assertThat(get("/mesh.json", null).statusCode()).isEqualTo(401);
+    assertThat(admin.missingTokenCount()).isEqualTo(3);
 
     assertThat(get("/healthz", null).statusCode()).isEqualTo(200);
     assertThat(get("/readyz", null).statusCode()).isEqualTo(503);
 
     assertThat(get("/status", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+    HttpResponse<String> mesh = get("/mesh.json", "Bearer " + TOKEN);
+    assertThat(mesh.statusCode()).isEqualTo(200);
+    assertThat(mesh.body()).startsWith("{\"generatedAt\":").contains("\"windowSeconds\":30,\"applications\":[],\"edges\":[]}");
     HttpResponse<String> metrics = get("/metrics", "bearer " + TOKEN);
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body())
-        .contains("mesh4j_controller_admin_refusals_total{reason=\"missing_token\"} 2\n")
+        .contains("mesh4j_controller_admin_refusals_total{reason=\"missing_token\"} 3\n")
         .contains("mesh4j_controller_admin_refusals_total{reason=\"wrong_token\"} 1\n");
   }
 
