@@ -154,7 +154,7 @@ class MeshPageTest {
     for (String path : List.of("/mesh/", "/meshes", "/mesh/x", "/nothing")) {
       HttpResponse<String> unknown = get(admin, path, null);
       assertThat(unknown.statusCode()).as(path).isEqualTo(404);
-      assertThat(unknown.body()).as(path).isEqualTo("mesh4j: no such path; try /mesh, /status, /config/APP, /metrics, /healthz or /readyz\n");
+      assertThat(unknown.body()).as(path).isEqualTo("mesh4j: no such path; try /mesh, /mesh.json, /status, /config/APP, /metrics, /healthz or /readyz\n");
     }
 
     HttpResponse<String> post = http.send(

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LiveMeshPageTest {
 
+  private static final int PAGES = 600;
+
   private static final String REFUSAL = "TrafficRoute shop/catalog: spec.rules[1]: an older engine cannot apply it";
 
   @BeforeAll
@@ -50,11 +52,13 @@ class LiveMeshPageTest {
         ControllerConfigSource legacy = refusingApplication(shop)) {
       users.start();
       String page = shop.controllerAdmin() + "/mesh";
-      // reports arrive every interval; wait until the controller has both edges and the refusal
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      // enough pages for a 10% share to be known within a point or two (4 standard deviations
+      // of 600 draws is 5 points), then the frontend's next report (every second in the shop)
+      await().atMost(Duration.ofSeconds(120)).until(() -> users.total().calls() >= PAGES);
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
         String json = get(shop.controllerAdmin() + "/mesh.json");
         return json.contains("\"to\":\"catalog.shop\"") && json.contains("\"to\":\"pricing.shop\"")
-            && json.contains(REFUSAL);
+            && json.contains(REFUSAL) && catalogCalls(json) >= PAGES;
       });
 
       String dom = chromium.dumpDom(URI.create(page), Duration.ofSeconds(5));
@@ -104,6 +108,21 @@ class LiveMeshPageTest {
     }
     assertThat(reversed.find()).as("a row for subset " + subset + " in\n" + dom).isTrue();
     return Double.parseDouble(reversed.group(1));
+  }
+
+  /** The catalog edge's calls in the window: its rate over the window the controller keeps. */
+  @SuppressWarnings("unchecked")
+  private static double catalogCalls(String json) {
+    java.util.Map<String, Object> doc = new org.yaml.snakeyaml.Yaml(
+        new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions())).load(json);
+    double window = ((Number) doc.get("windowSeconds")).doubleValue();
+    for (Object e : (List<Object>) doc.get("edges")) {
+      java.util.Map<String, Object> edge = (java.util.Map<String, Object>) e;
+      if ("catalog.shop".equals(edge.get("to"))) {
+        return ((Number) edge.get("requestsPerSecond")).doubleValue() * window;
+      }
+    }
+    return 0;
   }
 
   private static String get(String url) throws Exception {
