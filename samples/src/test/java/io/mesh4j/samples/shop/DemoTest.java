@@ -57,6 +57,12 @@ class DemoTest {
     // zero failed user-facing calls over the whole run, the moments between phases included
     assertThat(report.total().failed()).as(printed).isZero();
     assertThat(report.total().calls()).isGreaterThan(100);
+    // the operator's three questions, answered by three mesh4j commands against the demo's controller
+    assertThat(report.operatorView())
+        .contains("$ mesh4j status", "$ mesh4j config frontend routes", "$ mesh4j explain frontend catalog.shop")
+        .containsPattern("(?m)^frontend +shop +\\S+ +\\d+ +\\d+ +SYNCED ")
+        .contains("(application: SAME)", "ROUTED: rule ")
+        .doesNotContain("exit status");
 
     ShopDemo.PhaseResult canary = report.phases().get(0);
     ShopDemo.PhaseResult even = report.phases().get(1);

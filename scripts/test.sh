@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need beyond what Maven fetches (Chromium, for the
+# live mesh page's browser tests), then builds and tests every module. Arguments go to Maven
+# before the goal, e.g. `scripts/test.sh clean` or `scripts/test.sh -o`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! scripts/install-chromium.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    exit 1
+  fi
+  echo "WARNING: Chromium could not be installed; the browser tests will be skipped" >&2
+fi
+./mvnw -B "$@" verify
