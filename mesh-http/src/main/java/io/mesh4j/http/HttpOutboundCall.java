@@ -62,10 +62,7 @@ final class HttpOutboundCall implements OutboundCall {
   /** GET, HEAD, PUT, DELETE and OPTIONS are idempotent. */
   @Override
   public boolean idempotent() {
-    return switch (httpMethod()) {
-      case "GET", "HEAD", "PUT", "DELETE", "OPTIONS" -> true;
-      default -> false;
-    };
+    return HttpFailures.idempotent(request.method());
   }
 
   @Override

@@ -14,10 +14,6 @@ import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -282,15 +278,7 @@ final class MeshInterceptor implements Interceptor {
 
   /** How the engine should count a failed attempt, from the exception OkHttp threw. */
   static Outcome.Kind kind(Exception e) {
-    if (e instanceof ConnectException
-        || e instanceof NoRouteToHostException
-        || e instanceof UnknownHostException) {
-      return Outcome.Kind.CONNECT_FAILURE;
-    }
-    if (e instanceof SocketTimeoutException || e instanceof InterruptedIOException) {
-      return Outcome.Kind.TIMEOUT;
-    }
-    return Outcome.Kind.RESET;
+    return HttpFailures.kind(e);
   }
 
   /** The redirect the application gets instead of a response; nothing is sent. */

@@ -41,8 +41,33 @@ final class RetryAfter {
     return nanos < 0 ? outcome : outcome.withPushback(nanos);
   }
 
+  /**
+   * {@code outcome}, with the pushback of a response's {@code Retry-After} if it has one, for a
+   * client whose response is not OkHttp's.
+   *
+   * @param retryAfter the response's {@code Retry-After}, or null
+   * @param date the response's {@code Date}, or null
+   * @param receivedAtMillis when the response arrived, in epoch milliseconds
+   */
+  static Outcome apply(
+      Outcome outcome, int code, @Nullable String retryAfter, @Nullable String date, long receivedAtMillis) {
+    if (code != 429 && code != 503) {
+      return outcome;
+    }
+    long nanos = nanos(retryAfter, date, receivedAtMillis);
+    return nanos < 0 ? outcome : outcome.withPushback(nanos);
+  }
+
   /** The wait {@code value} asks for, in nanoseconds; -1 when there is none to honour. */
   static long nanos(@Nullable String value, Response response) {
+    return nanos(value, response.header("Date"), response.receivedResponseAtMillis());
+  }
+
+  /**
+   * The wait {@code value} asks for, in nanoseconds, a date measured from {@code date} (else from
+   * {@code receivedAtMillis}); -1 when there is none to honour.
+   */
+  static long nanos(@Nullable String value, @Nullable String dateHeader, long receivedAtMillis) {
     if (value == null || value.length() > MAX_LENGTH) {
       return -1;
     }
@@ -64,9 +89,8 @@ final class RetryAfter {
     if (at == null) {
       return -1;
     }
-    String dateHeader = response.header("Date");
     Instant date = dateHeader == null || dateHeader.length() > MAX_LENGTH ? null : httpDate(dateHeader);
-    long fromMillis = date != null ? date.toEpochMilli() : response.receivedResponseAtMillis();
+    long fromMillis = date != null ? date.toEpochMilli() : receivedAtMillis;
     long millis = at.toEpochMilli() - fromMillis;
     if (millis <= 0) {
       return 0;

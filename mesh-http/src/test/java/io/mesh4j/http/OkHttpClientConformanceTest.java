@@ -1,14 +1,10 @@
 package io.mesh4j.http;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.testing.conformance.ClientAdapterConformance;
 import io.mesh4j.http.testing.Servers;
+import io.mesh4j.http.testing.WireMockPeer;
 import java.io.IOException;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -16,7 +12,6 @@ import okhttp3.Call;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.jspecify.annotations.Nullable;
 
 /** The client conformance kit against the OkHttp interceptor: WireMock peers on loopback. */
 class OkHttpClientConformanceTest extends ClientAdapterConformance {
@@ -25,45 +20,7 @@ class OkHttpClientConformanceTest extends ClientAdapterConformance {
 
   @Override
   protected Peer peer(String name) {
-    WireMockServer server = servers.start(name);
-    return new Peer() {
-      @Override
-      public int port() {
-        return server.port();
-      }
-
-      @Override
-      public int calls() {
-        return server.getAllServeEvents().size();
-      }
-
-      @Override
-      public void behave(Behavior behavior) {
-        ResponseDefinitionBuilder answer =
-            switch (behavior) {
-              case OK -> aResponse().withStatus(200).withBody(name);
-              case FAIL -> aResponse().withStatus(503).withBody(name + " is down");
-              case HANG -> aResponse().withStatus(200).withBody(name).withFixedDelay(60_000);
-              case SLOW -> aResponse().withStatus(200).withBody(name).withFixedDelay(300);
-            };
-        Servers.answer(server, answer);
-      }
-
-      @Override
-      public List<@Nullable String> header(String header) {
-        // the journal lists the newest request first
-        List<@Nullable String> values =
-            new java.util.ArrayList<>(
-                server.getAllServeEvents().stream()
-                    .<@Nullable String>map(e -> e.getRequest().getHeader(header))
-                    .toList());
-        java.util.Collections.reverse(values);
-        return values;
-      }
-
-      @Override
-      public void close() {}
-    };
+    return new WireMockPeer(servers, name);
   }
 
   @Override
