@@ -462,7 +462,7 @@ class MtlsHttpTest {
     assertThat(catalog.refusals("denied")).isEqualTo(1);
   }
 
-  private static String causes(Throwable t) {
+  static String causes(Throwable t) {
     StringBuilder sb = new StringBuilder();
     for (Throwable c = t; c != null; c = c.getCause()) {
       sb.append(c).append('\n');
