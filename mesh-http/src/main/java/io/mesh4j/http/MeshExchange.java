@@ -45,7 +45,7 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
   /** Whether this JVM lets requests name their {@code Host} (it is a restricted header). */
   static final boolean HOST_SETTABLE = hostSettable();
 
-  private final MeshHttpClient client;
+  private final JdkTransport transport;
   private final CallPlan plan;
   private final HttpRequest request;
   private final HttpResponse.BodyHandler<T> handler;
@@ -65,8 +65,8 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
   private volatile @Nullable CompletableFuture<?> inFlight;
 
   private MeshExchange(
-      MeshHttpClient client, CallPlan plan, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    this.client = client;
+      JdkTransport transport, CallPlan plan, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    this.transport = transport;
     this.plan = plan;
     this.request = request;
     this.handler = handler;
@@ -82,14 +82,14 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
 
   /** Starts {@code request}'s call, planned as {@code plan}, and returns its future. */
   static <T> CompletableFuture<HttpResponse<T>> start(
-      MeshHttpClient client, CallPlan plan, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+      JdkTransport transport, CallPlan plan, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
     HttpRedirect redirect = plan.redirect();
     if (redirect != null) {
       return JdkResponses.redirect(plan, request, redirect, handler);
     }
     MeshExchange<T> call;
     try {
-      call = new MeshExchange<>(client, plan, prepared(plan, request), handler);
+      call = new MeshExchange<>(transport, plan, prepared(plan, request), handler);
     } catch (RuntimeException e) {
       plan.end(CallStatus.NO_RESPONSE, -1, -1);
       return CompletableFuture.failedFuture(e);
@@ -175,13 +175,13 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
         }
       }
       AttemptHandler answer = new AttemptHandler(attempt);
-      CompletableFuture<HttpResponse<T>> sent2 = client.delegate.sendAsync(sent, answer);
-      inFlight = sent2;
+      CompletableFuture<HttpResponse<T>> exchange = transport.delegate().sendAsync(sent, answer);
+      inFlight = exchange;
       if (isDone()) {
         // cancelled while the attempt was being sent: cancel() may have missed it
-        sent2.cancel(true);
+        exchange.cancel(true);
       }
-      sent2.whenComplete((response, failure) -> answered(answer, response, failure, boundByCallDeadline));
+      exchange.whenComplete((response, failure) -> answered(answer, response, failure, boundByCallDeadline));
     } catch (RuntimeException | Error e) {
       // The attempt's permits must be released even though it never went out.
       attempt.settleFinal(Outcome.failure(Outcome.Kind.RESET, e.getClass().getSimpleName()));
@@ -191,7 +191,7 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
 
   /** {@code b} aimed at {@code endpoint}, naming the logical host, bounded by {@code timeoutNanos}. */
   private HttpRequest pointAt(HttpRequest.Builder b, Endpoint endpoint, long timeoutNanos) {
-    b.uri(client.targets.target(request.uri(), endpoint));
+    b.uri(transport.targets().target(request.uri(), endpoint));
     String h = host;
     if (h != null) {
       b.setHeader("Host", h);
@@ -293,7 +293,7 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
       copy.settleFinal(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, e.getClass().getSimpleName()));
       return;
     }
-    client.mirrors.send(client.delegate, copy, sent);
+    transport.mirrors().send(transport.delegate(), copy, sent);
   }
 
   /**

@@ -27,15 +27,14 @@ import javax.net.ssl.SSLParameters;
  */
 final class MeshHttpClient extends HttpClient {
 
-  final HttpClient delegate;
-  final Outbound outbound;
-  final TargetUris targets;
-  final JdkMirrorSender mirrors = new JdkMirrorSender();
+  private final HttpClient delegate;
+  private final Outbound outbound;
+  private final JdkTransport transport;
 
   MeshHttpClient(Outbound outbound, HttpClient delegate, boolean https) {
     this.outbound = outbound;
     this.delegate = delegate;
-    this.targets = new TargetUris(https);
+    this.transport = new JdkTransport(delegate, new TargetUris(https), new JdkMirrorSender());
   }
 
   @Override
@@ -46,7 +45,7 @@ final class MeshHttpClient extends HttpClient {
       // Not a mesh destination: the request is none of the mesh's business.
       return delegate.send(request, handler);
     }
-    CompletableFuture<HttpResponse<T>> call = MeshExchange.start(this, plan, request, handler);
+    CompletableFuture<HttpResponse<T>> call = MeshExchange.start(transport, plan, request, handler);
     try {
       return call.get();
     } catch (InterruptedException e) {
@@ -74,7 +73,7 @@ final class MeshHttpClient extends HttpClient {
     if (!plan.known()) {
       return delegate.sendAsync(request, handler);
     }
-    return MeshExchange.start(this, plan, request, handler);
+    return MeshExchange.start(transport, plan, request, handler);
   }
 
   /**
@@ -90,7 +89,7 @@ final class MeshHttpClient extends HttpClient {
     if (!plan.known()) {
       return delegate.sendAsync(request, handler, pushPromiseHandler);
     }
-    return MeshExchange.start(this, plan, request, handler);
+    return MeshExchange.start(transport, plan, request, handler);
   }
 
   private static JdkOutboundCall describe(HttpRequest request) {
@@ -158,6 +157,25 @@ final class MeshHttpClient extends HttpClient {
   @Override
   public WebSocket.Builder newWebSocketBuilder() {
     return delegate.newWebSocketBuilder();
+  }
+
+  /**
+   * Closes the wrapped client where {@link HttpClient} is {@link AutoCloseable} (Java 21 and
+   * later; this overrides its {@code close} there), so that try-with-resources over the mesh's
+   * client releases the wrapped one's connections and threads. {@code shutdown}, {@code
+   * shutdownNow} and {@code awaitTermination} are not passed on: call them on the wrapped client.
+   */
+  public void close() {
+    if (delegate instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        // HttpClient.close declares no checked exception; another AutoCloseable might
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   @Override
