@@ -53,6 +53,7 @@ class OperatorCommandsTest {
       assertThat(routes.out()).doesNotContain("DestinationPolicy");
 
       Result summary = mesh4j("config", "frontend", "--controller", controller);
+      System.out.println("$ mesh4j config frontend\n" + summary.out());
       assertThat(summary.out()).contains("The application holds exactly what the controller sent.");
       assertThat(summary.out()).containsPattern("(?m)^ServiceEndpoints +shop/catalog +SAME$");
 
