@@ -53,11 +53,9 @@ abstract class JdkHttpClientConformance extends ClientAdapterConformance {
   }
 
   /**
-   * The client the mesh wraps, on an executor of one thread. The JDK client settles each attempt
-   * on a thread of its executor, and the breaker's count window is exact only for one thread's
-   * outcomes (it hands out its slots to threads in blocks), while the kit counts them exactly:
-   * with a pool of threads four sequential failures may not fill a window of four. OkHttp's
-   * interceptor settles on the caller's thread, the one the kit calls from. HTTP/1.1, as OkHttp
+   * The client the mesh wraps, on a pool of threads: the JDK client settles each attempt on a
+   * thread of its executor, so the breaker's window takes outcomes from several threads (and the
+   * kit's four sequential failures must still fill a window of four). HTTP/1.1, as OkHttp
    * speaks to these peers: with the JDK's default, each new connection first upgrades to
    * cleartext HTTP/2, which can take longer than the real-time cases' 100 ms per-try timeout
    * while the JDK's HTTP/2 classes load.
@@ -95,7 +93,7 @@ class JdkHttpSendConformanceTest extends JdkHttpClientConformance {
 
   @Override
   protected Client client(Mesh mesh) {
-    ExecutorService executor = Executors.newSingleThreadExecutor();
+    ExecutorService executor = Executors.newFixedThreadPool(4);
     HttpClient wrapped = wrapped(executor);
     HttpClient client = MeshJdkHttp.wrap(mesh, wrapped);
     return new Client() {
@@ -145,7 +143,7 @@ class JdkHttpSendAsyncConformanceTest extends JdkHttpClientConformance {
 
   @Override
   protected Client client(Mesh mesh) {
-    ExecutorService executor = Executors.newSingleThreadExecutor();
+    ExecutorService executor = Executors.newFixedThreadPool(4);
     HttpClient wrapped = wrapped(executor);
     HttpClient client = MeshJdkHttp.wrap(mesh, wrapped);
     return new Client() {

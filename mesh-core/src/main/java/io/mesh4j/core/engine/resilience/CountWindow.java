@@ -17,12 +17,16 @@ import java.util.concurrent.atomic.AtomicLong;
 final class CountWindow extends OutcomeWindow {
 
   private final int size;
-  /** Sequence numbers a thread takes at once, so threads rarely meet on the shared counter. */
-  private static final int BLOCK = 8;
+  /**
+   * Sequence numbers a thread takes at once, so threads rarely meet on the shared counter: up to
+   * 8, and small enough beside the window that 16 threads' blocks fit in it (a block as large as
+   * a small window would let threads overwrite each other's outcomes in the same slots).
+   */
+  private final int block;
 
   private final AtomicLong next = new AtomicLong();
   // Per thread: the next sequence number it owns and the end of its block.
-  private final ThreadLocal<long[]> block = ThreadLocal.withInitial(() -> new long[2]);
+  private final ThreadLocal<long[]> blocks = ThreadLocal.withInitial(() -> new long[2]);
   // 0 = empty slot, else SUCCESS | FAILED? | SLOW?
   private final AtomicIntegerArray ring;
   private final AtomicInteger recorded = new AtomicInteger();
@@ -35,6 +39,7 @@ final class CountWindow extends OutcomeWindow {
   CountWindow(int size, int minimumCalls, float failureRateThreshold, float slowRateThreshold) {
     super(Math.min(minimumCalls, size), failureRateThreshold, slowRateThreshold);
     this.size = size;
+    this.block = Math.max(1, Math.min(8, size / 16));
     this.ring = new AtomicIntegerArray(size);
   }
 
@@ -63,16 +68,16 @@ final class CountWindow extends OutcomeWindow {
   }
 
   /**
-   * The next slot's sequence number. Threads take blocks of {@value #BLOCK}, so with several
-   * threads the window holds the last {@code size} outcomes give or take a block per thread; a
-   * single thread's outcomes stay in exact order.
+   * The next slot's sequence number. Threads take blocks of {@link #block} numbers, so with
+   * several threads the window holds the last {@code size} outcomes give or take a block per
+   * thread; a single thread's outcomes stay in exact order.
    */
   private long nextSequence() {
-    long[] b = block.get();
+    long[] b = blocks.get();
     if (b[0] == b[1]) {
-      long start = next.getAndAdd(BLOCK);
+      long start = next.getAndAdd(block);
       b[0] = start;
-      b[1] = start + BLOCK;
+      b[1] = start + block;
     }
     return b[0]++;
   }

@@ -52,6 +52,22 @@ class CountWindowTest {
   }
 
   @Test
+  void failuresFromAsManyThreadsAsTheWindowHoldsAllCount() throws InterruptedException {
+    // a small window: one outcome per thread must not land in another thread's slot
+    CountWindow w = new CountWindow(4, 4, 50, 100);
+    List<Boolean> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Thread t = new Thread(() -> opened.add(w.record(SUCCESS | FAILED, 0)));
+      t.start();
+      t.join();
+    }
+
+    // the fourth failure fills the window to its minimum and opens the breaker
+    assertThat(opened).containsExactly(false, false, false, true);
+    assertThat(w.failureRate()).isEqualTo(100f);
+  }
+
+  @Test
   void slowCallsHaveTheirOwnRate() {
     CountWindow w = new CountWindow(4, 2, 50, 50);
 
