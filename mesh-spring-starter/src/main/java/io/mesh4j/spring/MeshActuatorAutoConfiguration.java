@@ -1,31 +1,34 @@
 package io.mesh4j.spring;
 
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.source.ConfigSource;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
-import io.mesh4j.core.source.ConfigSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
-import org.springframework.core.env.Environment;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
-import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
-import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.jspecify.annotations.Nullable;
+import org.springframework.core.env.Environment;
 
 /**
  * The {@code mesh} actuator endpoint and health indicator, for applications that have the
- * actuator and a {@link Mesh} bean (the starter's or their own).
+ * actuator and a {@link Mesh} bean (the starter's or their own). Spring Boot 4 ships health in a
+ * module of its own ({@code spring-boot-health}, which the actuator starter brings) and the web
+ * server's events in {@code spring-boot-web-server}, so each part waits for its module.
  */
 @AutoConfiguration(after = MeshAutoConfiguration.class)
-@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
 @ConditionalOnBean(Mesh.class)
 public class MeshActuatorAutoConfiguration {
 
@@ -57,17 +60,22 @@ public class MeshActuatorAutoConfiguration {
         clock.getIfAvailable(Clock::systemUTC));
   }
 
-  /**
-   * Tells the controller where the {@code mesh} endpoint listens, once its web server has a port;
-   * with a policy directory instead of a controller it does nothing.
-   */
-  @Bean
-  @ConditionalOnAvailableEndpoint(endpoint = MeshEndpoint.class)
-  MeshAdminAnnouncer meshAdminAnnouncer(
-      @Qualifier("meshConfigSource") ObjectProvider<ConfigSource> source,
-      ObjectProvider<PathMappedEndpoints> endpoints,
-      Environment environment) {
-    return new MeshAdminAnnouncer(source, endpoints, environment);
+  /** In applications with a web server. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(WebServerInitializedEvent.class)
+  static class AdminAnnouncerConfiguration {
+    /**
+     * Tells the controller where the {@code mesh} endpoint listens, once its web server has a
+     * port; with a policy directory instead of a controller it does nothing.
+     */
+    @Bean
+    @ConditionalOnAvailableEndpoint(endpoint = MeshEndpoint.class)
+    MeshAdminAnnouncer meshAdminAnnouncer(
+        @Qualifier("meshConfigSource") ObjectProvider<ConfigSource> source,
+        ObjectProvider<PathMappedEndpoints> endpoints,
+        Environment environment) {
+      return new MeshAdminAnnouncer(source, endpoints, environment);
+    }
   }
 
   /**
@@ -94,16 +102,21 @@ public class MeshActuatorAutoConfiguration {
     MeshEndpoint.@Nullable GrpcServerDescriptor describe();
   }
 
-  /** The {@code mesh} health contributor, named after the bean. */
-  @Bean
-  @ConditionalOnMissingBean(name = "meshHealthIndicator")
-  @ConditionalOnEnabledHealthIndicator("mesh")
-  public MeshHealthIndicator meshHealthIndicator(
-      Mesh mesh,
-      ObjectProvider<MeshAutoConfiguration.PolicySource> source,
-      ObjectProvider<Clock> clock) {
-    MeshAutoConfiguration.PolicySource s = source.getIfAvailable();
-    return new MeshHealthIndicator(
-        mesh, s == null ? "" : s.description(), clock.getIfAvailable(Clock::systemUTC));
+  /** In applications with {@code spring-boot-health}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(HealthIndicator.class)
+  static class HealthConfiguration {
+    /** The {@code mesh} health contributor, named after the bean. */
+    @Bean
+    @ConditionalOnMissingBean(name = "meshHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("mesh")
+    MeshHealthIndicator meshHealthIndicator(
+        Mesh mesh,
+        ObjectProvider<MeshAutoConfiguration.PolicySource> source,
+        ObjectProvider<Clock> clock) {
+      MeshAutoConfiguration.PolicySource s = source.getIfAvailable();
+      return new MeshHealthIndicator(
+          mesh, s == null ? "" : s.description(), clock.getIfAvailable(Clock::systemUTC));
+    }
   }
 }

@@ -151,10 +151,10 @@ public class MeshEndpoint {
   public WebEndpointResponse<Map<String, @Nullable Object>> explain(
       @Selector String explain,
       @Selector String destination,
-      @org.springframework.lang.Nullable String grpc,
-      @org.springframework.lang.Nullable String method,
-      @org.springframework.lang.Nullable String path,
-      @org.springframework.lang.Nullable Object header) {
+      @Nullable String grpc,
+      @Nullable String method,
+      @Nullable String path,
+      @Nullable Object header) {
     ExplainRequest request;
     try {
       request = request(explain, destination, grpc, method, path, header);

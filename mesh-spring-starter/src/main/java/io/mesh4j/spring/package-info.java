@@ -12,7 +12,8 @@
  * service. {@link io.mesh4j.spring.MeshMetricsAutoConfiguration} records the mesh's meters in the
  * application's registry. With the actuator, {@link io.mesh4j.spring.MeshActuatorAutoConfiguration}
  * adds the {@code mesh} endpoint ({@link io.mesh4j.spring.MeshEndpoint}) and a health indicator
- * ({@link io.mesh4j.spring.MeshHealthIndicator}).
+ * ({@link io.mesh4j.spring.MeshHealthIndicator}). Built and tested on Spring Boot 4.1; Boot 3.x is
+ * not supported.
  */
 @NullMarked
 package io.mesh4j.spring;

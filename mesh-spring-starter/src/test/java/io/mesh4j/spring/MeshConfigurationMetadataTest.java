@@ -2,14 +2,14 @@ package io.mesh4j.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /** IDEs complete every property from the metadata the starter ships, with text and defaults. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -24,7 +24,7 @@ class MeshConfigurationMetadataTest {
       new ObjectMapper()
           .readTree(in)
           .get("properties")
-          .forEach(p -> properties.put(p.get("name").asText(), p));
+          .forEach(p -> properties.put(p.get("name").asString(), p));
     }
     assertThat(properties)
         .containsKeys(
@@ -51,18 +51,18 @@ class MeshConfigurationMetadataTest {
             "management.health.mesh.enabled");
     properties.forEach(
         (name, p) ->
-            assertThat(p.path("description").asText())
+            assertThat(p.path("description").asString())
                 .as("description of %s", name)
                 .isNotBlank()
                 .doesNotContain("{@"));
-    assertThat(properties.get("mesh4j.config-dir").get("defaultValue").asText()).isEqualTo("mesh");
+    assertThat(properties.get("mesh4j.config-dir").get("defaultValue").asString()).isEqualTo("mesh");
     assertThat(properties.get("mesh4j.grpc.port").get("defaultValue").asInt()).isEqualTo(9090);
-    assertThat(properties.get("mesh4j.grpc.shutdown-grace-period").get("defaultValue").asText())
+    assertThat(properties.get("mesh4j.grpc.shutdown-grace-period").get("defaultValue").asString())
         .isEqualTo("10s");
-    assertThat(properties.get("mesh4j.controller.report-interval").get("defaultValue").asText())
+    assertThat(properties.get("mesh4j.controller.report-interval").get("defaultValue").asString())
         .isEqualTo("5s");
     assertThat(properties.get("mesh4j.metrics.enabled").get("defaultValue").asBoolean()).isTrue();
-    assertThat(properties.get("mesh4j.identity.startup-timeout").get("defaultValue").asText())
+    assertThat(properties.get("mesh4j.identity.startup-timeout").get("defaultValue").asString())
         .isEqualTo("30s");
     assertThat(properties.get("mesh4j.identity.http-clients").get("defaultValue").asBoolean())
         .isFalse();

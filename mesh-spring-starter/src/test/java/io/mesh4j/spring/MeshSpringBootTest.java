@@ -20,6 +20,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * A whole Boot web application on a loopback port, configured only through properties: the mesh
@@ -79,6 +81,8 @@ class MeshSpringBootTest {
   void healthIncludesTheMesh() throws Exception {
     HttpResponse<String> response = get("/actuator/health");
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).contains("\"mesh\":{\"status\":\"UP\"");
+    JsonNode mesh = new ObjectMapper().readTree(response.body()).path("components").path("mesh");
+    assertThat(mesh.path("status").asString()).isEqualTo("UP");
+    assertThat(mesh.path("details").path("appliedVersion").asLong()).isEqualTo(1);
   }
 }

@@ -1,7 +1,5 @@
 package io.mesh4j.samples.shop;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +11,8 @@ import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The shop's users: a fixed number of threads, each asking the frontend for one product page
@@ -21,7 +21,7 @@ import okhttp3.Response;
  */
 final class TrafficDriver implements AutoCloseable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final String frontend;
   private final OkHttpClient http;
@@ -102,7 +102,7 @@ final class TrafficDriver implements AutoCloseable {
           continue;
         }
         JsonNode page = JSON.readTree(body);
-        String version = page.path("catalogVersion").asText("?");
+        String version = page.path("catalogVersion").asString("?");
         if (page.path("degraded").asBoolean(false)) {
           p.degraded(version, nanos);
           s.degraded(version, nanos);

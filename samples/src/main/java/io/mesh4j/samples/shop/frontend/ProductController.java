@@ -1,6 +1,5 @@
 package io.mesh4j.samples.shop.frontend;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.StatusRuntimeException;
 import io.mesh4j.samples.shop.catalog.api.CatalogGrpc;
 import io.mesh4j.samples.shop.catalog.api.Item;
@@ -17,6 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 import org.springframework.web.client.RestClientResponseException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code GET /product/{id}}: the item from the catalog (gRPC) and its price from pricing (HTTP),
@@ -57,8 +57,8 @@ public class ProductController {
     try {
       JsonNode price = pricing.get().uri("/prices/{id}", id).retrieve().body(JsonNode.class);
       page.put("cents", price.path("cents").asLong());
-      page.put("currency", price.path("currency").asText());
-      page.put("pricingInstance", price.path("instance").asText());
+      page.put("currency", price.path("currency").asString());
+      page.put("pricingInstance", price.path("instance").asString());
       page.put("degraded", false);
     } catch (RestClientResponseException e) {
       page.put("degraded", true);
