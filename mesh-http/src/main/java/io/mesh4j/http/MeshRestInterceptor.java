@@ -13,10 +13,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpRequest;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
@@ -80,12 +78,17 @@ final class MeshRestInterceptor implements ClientHttpRequestInterceptor {
 
   /**
    * The request with the matched rule's path rewrite and header changes, made once, after
-   * matching saw the application's own request, and naming its logical authority in {@code Host}.
+   * matching saw the application's own request; the request itself when the rule changes
+   * nothing. Each attempt copies its headers ({@link SpringHeaders#forAttempt}).
    */
-  private static Sent prepared(CallPlan plan, HttpRequest request) {
+  private static RestRequest prepared(CallPlan plan, HttpRequest request) {
     URI uri = request.getURI();
-    HttpHeaders headers = SpringHeaders.copy(request.getHeaders());
     HttpRewrite rewrite = plan.rewrite();
+    HeaderEdits edits = plan.requestHeaderEdits();
+    if (rewrite == null && edits.isEmpty()) {
+      return new RestRequest(request.getMethod(), uri, request.getHeaders(), request.getAttributes());
+    }
+    HttpHeaders headers = SpringHeaders.copy(request.getHeaders());
     if (rewrite != null) {
       uri = TargetUris.rewritten(uri, rewrite);
       String hostname = rewrite.hostname();
@@ -93,25 +96,24 @@ final class MeshRestInterceptor implements ClientHttpRequestInterceptor {
         headers.set(HttpHeaders.HOST, hostname);
       }
     }
-    SpringHeaders.edit(headers, plan.requestHeaderEdits());
-    SpringHeaders.keepAuthority(headers, uri);
-    return new Sent(request.getMethod(), uri, headers, request.getAttributes());
+    SpringHeaders.edit(headers, edits);
+    return new RestRequest(request.getMethod(), uri, headers, request.getAttributes());
   }
 
   /** Runs the plan's attempts. */
   private ClientHttpResponse send(
-      Sent request, byte[] body, ClientHttpRequestExecution execution, CallPlan plan)
+      RestRequest request, byte[] body, ClientHttpRequestExecution execution, CallPlan plan)
       throws IOException {
     pause(plan, plan.faultDelayNanos());
     @Nullable IOException lastError = null;
     boolean first = true;
     while (true) {
-      HttpHeaders headers = SpringHeaders.copy(request.headers());
+      HttpHeaders headers = SpringHeaders.forAttempt(request.headers(), request.uri());
       Attempt attempt = plan.nextAttempt(headers::set);
       if (!attempt.admitted()) {
         throw new MeshHttpException(attempt.refusal(), lastError);
       }
-      Sent sent = request.to(targets.target(request.uri(), attempt.endpoint()), headers);
+      RestRequest sent = request.to(targets.target(request.uri(), attempt.endpoint()), headers);
       long timeout = attempt.timeoutNanos();
       // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
       boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
@@ -201,7 +203,7 @@ final class MeshRestInterceptor implements ClientHttpRequestInterceptor {
   }
 
   /** Sends the call's mirror copy, if the plan has one, when the first attempt goes out. */
-  private void mirror(CallPlan plan, Sent request, byte[] body, ClientHttpRequestExecution execution) {
+  private void mirror(CallPlan plan, RestRequest request, byte[] body, ClientHttpRequestExecution execution) {
     if (plan.mirror() == null) {
       return;
     }
@@ -210,8 +212,10 @@ final class MeshRestInterceptor implements ClientHttpRequestInterceptor {
       // The engine reported the refusal to listeners; the call goes on without a copy.
       return;
     }
-    Sent sent =
-        request.to(targets.target(request.uri(), copy.endpoint()), SpringHeaders.copy(request.headers()));
+    RestRequest sent =
+        request.to(
+            targets.target(request.uri(), copy.endpoint()),
+            SpringHeaders.forAttempt(request.headers(), request.uri()));
     mirrors.send(execution, copy, sent, body);
   }
 
@@ -259,34 +263,5 @@ final class MeshRestInterceptor implements ClientHttpRequestInterceptor {
             "mesh4j: attempt timed out after " + timeoutNanos / 1_000_000 + " ms");
     e.initCause(cause);
     return e;
-  }
-
-  /** One attempt's request: the application's, aimed at an endpoint, with its own headers. */
-  record Sent(HttpMethod method, URI uri, HttpHeaders headers, Map<String, Object> attributes)
-      implements HttpRequest {
-
-    Sent to(URI target, HttpHeaders attemptHeaders) {
-      return new Sent(method, target, attemptHeaders, attributes);
-    }
-
-    @Override
-    public HttpMethod getMethod() {
-      return method;
-    }
-
-    @Override
-    public URI getURI() {
-      return uri;
-    }
-
-    @Override
-    public HttpHeaders getHeaders() {
-      return headers;
-    }
-
-    @Override
-    public Map<String, Object> getAttributes() {
-      return attributes;
-    }
   }
 }

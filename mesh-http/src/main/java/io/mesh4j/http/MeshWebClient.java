@@ -64,6 +64,18 @@ public final class MeshWebClient {
   }
 
   /**
+   * The mesh's filter for mutual TLS to mesh destinations, naming the logical authority in {@code
+   * Host}: each attempt goes to its endpoint over {@code https} (the application keeps writing
+   * {@code http://catalog.shop/...}). The connector must present the workload's certificate and
+   * check the server's SPIFFE ID: one built on {@code tls}'s key manager and {@code
+   * tls.clientTrustManager(tls.expectedPeers())}, such as Reactor Netty's with Netty's {@code
+   * SslContextBuilder}.
+   */
+  public static ExchangeFilterFunction mtlsFilter(Mesh mesh) {
+    return new MeshExchangeFilter(mesh.outbound(), true, true);
+  }
+
+  /**
    * {@code builder} with mutual TLS to mesh destinations: its connector becomes Java's HttpClient
    * with {@code tls}'s SSL context, and each attempt goes to its endpoint over {@code https} (the
    * application keeps writing {@code http://catalog.shop/...}), presenting the workload's current

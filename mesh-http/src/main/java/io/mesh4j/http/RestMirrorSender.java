@@ -42,7 +42,7 @@ final class RestMirrorSender {
   void send(
       ClientHttpRequestExecution execution,
       Attempt attempt,
-      MeshRestInterceptor.Sent copy,
+      RestRequest copy,
       byte[] body) {
     try {
       executor.execute(() -> run(execution, attempt, copy, body));
@@ -52,7 +52,7 @@ final class RestMirrorSender {
   }
 
   private static void run(
-      ClientHttpRequestExecution execution, Attempt attempt, MeshRestInterceptor.Sent copy, byte[] body) {
+      ClientHttpRequestExecution execution, Attempt attempt, RestRequest copy, byte[] body) {
     // The attempt's timeout is what is left of the call's deadline.
     AttemptDeadline deadline = AttemptDeadline.start(attempt.timeoutNanos());
     Outcome outcome;

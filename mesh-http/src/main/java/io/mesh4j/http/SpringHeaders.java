@@ -20,6 +20,17 @@ final class SpringHeaders {
     return copy;
   }
 
+  /**
+   * The headers of one attempt of a request for {@code uri}: a copy of {@code headers}, which the
+   * engine's observers write (trace context), naming the logical authority ({@link
+   * #keepAuthority}).
+   */
+  static HttpHeaders forAttempt(HttpHeaders headers, URI uri) {
+    HttpHeaders copy = copy(headers);
+    keepAuthority(copy, uri);
+    return copy;
+  }
+
   /** Applies {@code edits} to {@code headers}. */
   static void edit(HttpHeaders headers, HeaderEdits edits) {
     edits.applyTo(new Editor(headers));

@@ -16,7 +16,6 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.ExchangeFunction;
-import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.Disposable;
 import reactor.core.publisher.MonoSink;
 import reactor.util.context.Context;
@@ -38,7 +37,9 @@ import reactor.util.context.Context;
  */
 final class WebClientExchange {
 
-  private final MeshExchangeFilter filter;
+  private final TargetUris targets;
+  private final boolean keepHost;
+  private final WebClientMirrors mirrors;
   private final CallPlan plan;
   private final ClientRequest request;
   private final ExchangeFunction next;
@@ -57,12 +58,16 @@ final class WebClientExchange {
   private volatile @Nullable Disposable inFlight;
 
   private WebClientExchange(
-      MeshExchangeFilter filter,
+      TargetUris targets,
+      boolean keepHost,
+      WebClientMirrors mirrors,
       CallPlan plan,
       ClientRequest request,
       ExchangeFunction next,
       MonoSink<ClientResponse> sink) {
-    this.filter = filter;
+    this.targets = targets;
+    this.keepHost = keepHost;
+    this.mirrors = mirrors;
     this.plan = plan;
     this.request = request;
     this.next = next;
@@ -71,9 +76,17 @@ final class WebClientExchange {
     this.replayable = !Boolean.TRUE.equals(request.attribute(MeshWebClient.ONE_SHOT_BODY).orElse(null));
   }
 
-  /** Runs {@code request}'s call, planned as {@code plan}, for the subscriber of {@code sink}. */
+  /**
+   * Runs {@code request}'s call, planned as {@code plan}, for the subscriber of {@code sink}.
+   *
+   * @param targets the endpoint URI cache of the filter
+   * @param keepHost whether attempts name the logical authority in {@code Host} (the connector
+   *     sends it)
+   */
   static void start(
-      MeshExchangeFilter filter,
+      TargetUris targets,
+      boolean keepHost,
+      WebClientMirrors mirrors,
       CallPlan plan,
       ClientRequest request,
       ExchangeFunction next,
@@ -89,7 +102,9 @@ final class WebClientExchange {
     }
     WebClientExchange call;
     try {
-      call = new WebClientExchange(filter, plan, prepared(filter, plan, request), next, sink);
+      call =
+          new WebClientExchange(
+              targets, keepHost, mirrors, plan, prepared(keepHost, plan, request), next, sink);
     } catch (RuntimeException e) {
       plan.end(CallStatus.NO_RESPONSE, -1, -1);
       sink.error(e);
@@ -106,13 +121,12 @@ final class WebClientExchange {
 
   /**
    * The request with the matched rule's path rewrite and header changes, made once, after
-   * matching saw the application's own request, naming its logical authority in {@code Host}
-   * where the connector accepts it.
+   * matching saw the application's own request; the request itself when the rule changes nothing.
    */
-  private static ClientRequest prepared(MeshExchangeFilter filter, CallPlan plan, ClientRequest request) {
+  private static ClientRequest prepared(boolean keepHost, CallPlan plan, ClientRequest request) {
     HttpRewrite rewrite = plan.rewrite();
     HeaderEdits edits = plan.requestHeaderEdits();
-    if (rewrite == null && edits.isEmpty() && !filter.keepHost) {
+    if (rewrite == null && edits.isEmpty()) {
       return request;
     }
     URI uri = rewrite == null ? request.url() : TargetUris.rewritten(request.url(), rewrite);
@@ -121,13 +135,10 @@ final class WebClientExchange {
         .url(uri)
         .headers(
             h -> {
-              if (hostname != null && filter.keepHost) {
+              if (hostname != null && keepHost) {
                 h.set(HttpHeaders.HOST, hostname);
               }
               SpringHeaders.edit(h, edits);
-              if (filter.keepHost) {
-                SpringHeaders.keepAuthority(h, uri);
-              }
             })
         .build();
   }
@@ -140,6 +151,10 @@ final class WebClientExchange {
     ClientRequest.Builder sending = ClientRequest.from(request);
     AttemptHeaders headers = new AttemptHeaders();
     sending.headers(headers);
+    if (keepHost) {
+      // where the connector sends it, each attempt names the logical authority
+      headers.keepAuthority(request.url());
+    }
     Attempt attempt;
     try {
       attempt = plan.nextAttempt(headers);
@@ -154,7 +169,7 @@ final class WebClientExchange {
     current = attempt;
     try {
       long timeout = attempt.timeoutNanos();
-      ClientRequest sent = sending.url(filter.targets.target(request.url(), attempt.endpoint())).build();
+      ClientRequest sent = sending.url(targets.target(request.url(), attempt.endpoint())).build();
       // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
       boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
       if (first) {
@@ -164,7 +179,7 @@ final class WebClientExchange {
         }
       }
       Disposable d =
-          MeshExchangeFilter.exchange(next, sent, timeout)
+          WebClientMirrors.exchange(next, sent, timeout)
               .subscribe(
                   response -> answered(attempt, response),
                   failure -> failed(attempt, failure, boundByCallDeadline),
@@ -221,7 +236,7 @@ final class WebClientExchange {
       attempt.settle(Outcome.cancelled());
       return;
     }
-    Throwable e = unwrap(failure);
+    Throwable e = WebClientMirrors.unwrap(failure);
     Outcome failed = Outcome.failure(HttpFailures.kind(e), e.getClass().getSimpleName());
     RetryDecision decision = replayable ? attempt.settle(failed) : attempt.settleFinal(failed);
     if (decision.shouldRetry()) {
@@ -230,12 +245,6 @@ final class WebClientExchange {
       return;
     }
     fail(HttpFailures.explainDeadline(failure, failed, plan, boundByCallDeadline));
-  }
-
-  /** WebClient's wrapper of a connector's failure, taken off so the failure can be classified. */
-  static Throwable unwrap(Throwable failure) {
-    Throwable cause = failure.getCause();
-    return failure instanceof WebClientRequestException && cause != null ? cause : failure;
   }
 
   private void fail(Throwable e) {
@@ -261,12 +270,17 @@ final class WebClientExchange {
     }
     ClientRequest sent;
     try {
-      sent = ClientRequest.from(request).url(filter.targets.target(request.url(), copy.endpoint())).build();
+      ClientRequest.Builder b =
+          ClientRequest.from(request).url(targets.target(request.url(), copy.endpoint()));
+      if (keepHost) {
+        b.headers(h -> SpringHeaders.keepAuthority(h, request.url()));
+      }
+      sent = b.build();
     } catch (RuntimeException e) {
       copy.settleFinal(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, e.getClass().getSimpleName()));
       return;
     }
-    filter.mirror(next, copy, sent);
+    mirrors.send(next, copy, sent);
   }
 
   /**
@@ -306,6 +320,13 @@ final class WebClientExchange {
       HttpHeaders h = headers;
       if (h != null) {
         h.set(name, value);
+      }
+    }
+
+    void keepAuthority(URI uri) {
+      HttpHeaders h = headers;
+      if (h != null) {
+        SpringHeaders.keepAuthority(h, uri);
       }
     }
   }

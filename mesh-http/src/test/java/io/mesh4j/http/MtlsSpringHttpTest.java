@@ -10,18 +10,22 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.mesh4j.core.testing.MtlsWorkload;
 import io.mesh4j.core.tls.MeshTls;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
+import reactor.netty.http.client.HttpClient;
 
 /**
  * Mutual TLS from RestClient and WebClient under the mesh to the servlet container of {@link
  * MtlsHttpTest}, on loopback: the application writes {@code http://catalog.shop}, the attempt
- * goes over TLS with the workload's certificate (both on Java's HttpClient with the mesh's SSL
- * context), and a server with the wrong identity is refused.
+ * goes over TLS with the workload's certificate (on Java's HttpClient with the mesh's SSL
+ * context, and WebClient also on Reactor Netty), and a server with the wrong identity is refused.
  */
 @Timeout(60)
 class MtlsSpringHttpTest {
@@ -73,6 +77,30 @@ class MtlsSpringHttpTest {
             .retrieve()
             .bodyToMono(String.class)
             .block(Duration.ofSeconds(10));
+
+    assertThat(body).isEqualTo("catalog:/items");
+    assertThat(tls.clientSerials).hasSize(1);
+  }
+
+  @Test
+  void aWebClientOnReactorNettyWithTheMeshsSslContextGoesOverMutualTls() throws Exception {
+    MtlsWorkload web =
+        web(tls.workload(CATALOG_ID, Duration.ofMinutes(10)).apply(meshConfig("STRICT")));
+    MeshTls meshTls = MeshTls.forMesh(web.mesh());
+    SslContext ssl =
+        SslContextBuilder.forClient()
+            .keyManager(meshTls.keyManager())
+            .trustManager(meshTls.clientTrustManager(meshTls.expectedPeers()))
+            .build();
+    WebClient client =
+        WebClient.builder()
+            .clientConnector(
+                new ReactorClientHttpConnector(HttpClient.create().secure(spec -> spec.sslContext(ssl))))
+            .filter(MeshWebClient.mtlsFilter(web.mesh()))
+            .build();
+
+    String body =
+        client.get().uri("http://catalog.shop/items").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(10));
 
     assertThat(body).isEqualTo("catalog:/items");
     assertThat(tls.clientSerials).hasSize(1);
