@@ -24,7 +24,8 @@ import org.springframework.util.ReflectionUtils;
 
 /**
  * Injects the fields annotated with {@link MeshClient}: gRPC channels per destination, generated
- * stubs on them, the shared OkHttp client and {@code RestClient}s on it, built on demand from the
+ * stubs on them, the shared OkHttp client and {@code RestClient}s on it, {@code WebClient}s with
+ * the mesh's filter, built on demand from the
  * context's {@link Mesh}, and released when the context closes. Registered by {@link
  * MeshAutoConfiguration}.
  */
@@ -37,10 +38,13 @@ public class MeshClientPostProcessor
   private static final String ABSTRACT_STUB = "io.grpc.stub.AbstractStub";
   private static final String OK_HTTP_CLIENT = "okhttp3.OkHttpClient";
   private static final String REST_CLIENT = "org.springframework.web.client.RestClient";
+  private static final String WEB_CLIENT =
+      "org.springframework.web.reactive.function.client.WebClient";
   private static final String EXPECTED =
       "the type must be io.grpc.Channel, io.grpc.ManagedChannel, a generated gRPC stub"
-          + " (FooGrpc.FooBlockingStub, FooStub, FooFutureStub), okhttp3.OkHttpClient or"
-          + " org.springframework.web.client.RestClient";
+          + " (FooGrpc.FooBlockingStub, FooStub, FooFutureStub), okhttp3.OkHttpClient,"
+          + " org.springframework.web.client.RestClient or"
+          + " org.springframework.web.reactive.function.client.WebClient";
 
   private final ObjectProvider<Mesh> mesh;
   private final ClassLoader classLoader;
@@ -127,6 +131,17 @@ public class MeshClientPostProcessor
         throw new BeanCreationException(beanName, "@MeshClient on " + where + ": no bean factory");
       }
       return RestClients.client(beans, okHttp(), destination);
+    } else if (name.equals(WEB_CLIENT)) {
+      require(beanName, where, "io.mesh4j.http.MeshWebClient", "mesh-http");
+      BeanFactory beans = beanFactory;
+      if (beans == null) {
+        throw new BeanCreationException(beanName, "@MeshClient on " + where + ": no bean factory");
+      }
+      return WebClients.client(
+          beans,
+          mesh.getObject(),
+          destination,
+          environment != null && MeshIdentityCondition.httpClients(environment));
     }
     throw new BeanCreationException(
         beanName, "@MeshClient on " + where + " (type " + name + "): " + EXPECTED);

@@ -173,9 +173,9 @@ public class MeshProperties {
     private Duration startupTimeout = Duration.ofSeconds(30);
 
     /**
-     * Whether @MeshClient OkHttpClient and RestClient dial endpoints with mutual TLS (https).
-     * Only for HTTP servers that serve TLS with mesh certificates: the starter does not set up
-     * the servlet container's TLS.
+     * Whether @MeshClient OkHttpClient, RestClient and WebClient dial endpoints with mutual TLS
+     * (https). Only for HTTP servers that serve TLS with mesh certificates: the starter does not
+     * set up the servlet container's TLS.
      */
     private boolean httpClients = false;
 
@@ -233,12 +233,12 @@ public class MeshProperties {
       this.startupTimeout = startupTimeout;
     }
 
-    /** Whether OkHttp and RestClient clients use mutual TLS. */
+    /** Whether OkHttp, RestClient and WebClient clients use mutual TLS. */
     public boolean isHttpClients() {
       return httpClients;
     }
 
-    /** Sets whether OkHttp and RestClient clients use mutual TLS. */
+    /** Sets whether OkHttp, RestClient and WebClient clients use mutual TLS. */
     public void setHttpClients(boolean httpClients) {
       this.httpClients = httpClients;
     }

@@ -3,8 +3,8 @@
  * {@link io.mesh4j.core.Mesh} bean from the {@code mesh4j.*} properties ({@link
  * io.mesh4j.spring.MeshProperties}, adjusted by {@link io.mesh4j.spring.MeshBuilderCustomizer}
  * beans) and closes it with the context. {@link io.mesh4j.spring.MeshClient} fields and parameters
- * receive gRPC channels and generated stubs, the OkHttp client and {@code RestClient}s on that
- * mesh, for whichever of {@code mesh-grpc} and {@code mesh-http} the application brings. {@link
+ * receive gRPC channels and generated stubs, the OkHttp client, {@code RestClient}s on it and
+ * {@code WebClient}s with the mesh's filter, for whichever of {@code mesh-grpc} and {@code mesh-http} the application brings. {@link
  * io.mesh4j.spring.MeshGrpcService} beans are served by {@link io.mesh4j.spring.MeshGrpcServer}
  * behind the mesh's server interceptors ({@link io.mesh4j.spring.MeshGrpcAutoConfiguration}). In
  * a servlet web application with {@code mesh4j.service} set, {@link
