@@ -1,101 +1,26 @@
 package io.mesh4j.http;
 
-import io.mesh4j.core.call.OutboundCall;
-import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
-/**
- * The engine's view of a request of Java's HttpClient, read from the request itself without
- * copying its headers. Immutable, as the request is.
- */
-final class JdkOutboundCall implements OutboundCall {
+/** The engine's view of a request of Java's HttpClient. Immutable, as the request is. */
+final class JdkOutboundCall extends UriOutboundCall {
 
   private final HttpRequest request;
-  private final URI uri;
-  private final long timeRemainingNanos;
 
   JdkOutboundCall(HttpRequest request, long timeRemainingNanos) {
+    super(request.uri(), timeRemainingNanos);
     this.request = request;
-    this.uri = request.uri();
-    this.timeRemainingNanos = timeRemainingNanos;
   }
 
   @Override
-  public String destination() {
-    String host = uri.getHost();
-    return host == null ? "" : host;
-  }
-
-  @Override
-  public String httpMethod() {
-    // Returns the method itself when it is upper case already, as it nearly always is.
-    return request.method().toUpperCase(Locale.ROOT);
-  }
-
-  @Override
-  public String path() {
-    String path = uri.getRawPath();
-    return path == null || path.isEmpty() ? "/" : path;
-  }
-
-  @Override
-  public int port() {
-    int port = uri.getPort();
-    if (port != -1) {
-      return port;
-    }
-    return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-  }
-
-  @Override
-  public @Nullable String queryParameter(String name) {
-    String query = uri.getRawQuery();
-    if (query == null) {
-      return null;
-    }
-    int start = 0;
-    while (start <= query.length()) {
-      int end = query.indexOf('&', start);
-      if (end < 0) {
-        end = query.length();
-      }
-      int eq = query.indexOf('=', start);
-      int nameEnd = eq < 0 || eq > end ? end : eq;
-      if (decode(query.substring(start, nameEnd)).equals(name)) {
-        // as OkHttp reads it: a name without "=" has no value
-        return nameEnd == end ? null : decode(query.substring(nameEnd + 1, end));
-      }
-      start = end + 1;
-    }
-    return null;
-  }
-
-  private static String decode(String s) {
-    return s.indexOf('%') < 0 && s.indexOf('+') < 0 ? s : URLDecoder.decode(s, StandardCharsets.UTF_8);
+  String method() {
+    return request.method();
   }
 
   @Override
   public @Nullable String header(String lowerCaseName) {
     // HttpHeaders compares names ignoring case; the first value wins, as in OutboundCall.Builder.
     return request.headers().firstValue(lowerCaseName).orElse(null);
-  }
-
-  @Override
-  public boolean idempotent() {
-    return HttpFailures.idempotent(request.method());
-  }
-
-  @Override
-  public long timeRemainingNanos() {
-    return timeRemainingNanos;
-  }
-
-  @Override
-  public String toString() {
-    return request.method() + " " + uri.getHost() + path();
   }
 }

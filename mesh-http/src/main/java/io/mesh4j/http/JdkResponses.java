@@ -70,12 +70,7 @@ final class JdkResponses {
    */
   static <T> CompletableFuture<HttpResponse<T>> redirect(
       CallPlan plan, HttpRequest request, HttpRedirect redirect, HttpResponse.BodyHandler<T> handler) {
-    URI uri = request.uri();
-    String scheme = uri.getScheme() == null ? "http" : uri.getScheme();
-    int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(scheme) ? 443 : 80;
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String host = uri.getHost() == null ? "" : uri.getHost();
-    String location = redirect.location(scheme, host, port, path, uri.getRawQuery());
+    String location = TargetUris.location(request.uri(), redirect);
     HttpHeaders headers =
         HttpHeaders.of(Map.of("location", List.of(location)), (name, value) -> true);
     Info info = new Info(redirect.status(), headers, HttpClient.Version.HTTP_1_1);

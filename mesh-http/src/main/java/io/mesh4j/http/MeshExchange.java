@@ -7,7 +7,6 @@ import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.HttpRedirect;
 import io.mesh4j.core.call.HttpRewrite;
-import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
 import java.net.URI;
@@ -117,14 +116,7 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
     Map<String, List<String>> headers = JdkResponses.mutable(request.headers());
     URI uri = request.uri();
     if (rewrite != null) {
-      String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-      String path = rewrite.path().apply(rawPath);
-      if (!path.equals(rawPath)) {
-        String query = uri.getRawQuery();
-        uri =
-            URI.create(
-                uri.getScheme() + "://" + uri.getRawAuthority() + path + (query == null ? "" : "?" + query));
-      }
+      uri = TargetUris.rewritten(uri, rewrite);
       String hostname = rewrite.hostname();
       if (hostname != null && HOST_SETTABLE) {
         headers.put("Host", new java.util.ArrayList<>(List.of(hostname)));
@@ -236,7 +228,7 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
         retry(decision.backoffNanos());
         return;
       }
-      fail(explainDeadline(e, failed, boundByCallDeadline));
+      fail(HttpFailures.explainDeadline(e, failed, plan, boundByCallDeadline));
       return;
     }
     HttpResponse<T> r = Objects.requireNonNull(response);
@@ -250,19 +242,6 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
 
   private void retry(long backoffNanos) {
     plan.resumeAfter(backoffNanos, this::attempt);
-  }
-
-  /**
-   * The JDK's timeout exception does not say where the deadline came from; when it is the mesh's
-   * default, the caller gets the mesh's failure (504, naming the setting) with the timeout as its
-   * cause, as with OkHttp.
-   */
-  private Throwable explainDeadline(Throwable e, Outcome failed, boolean boundByCallDeadline) {
-    if (!boundByCallDeadline || failed.kind() != Outcome.Kind.TIMEOUT) {
-      return e;
-    }
-    MeshFailure f = plan.defaultDeadlineFailure();
-    return f == null ? e : new MeshHttpException(f, e);
   }
 
   private void fail(Throwable e) {
@@ -333,14 +312,8 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
       int code = info.statusCode();
       HttpHeaders headers = info.headers();
       Outcome answered =
-          code >= 400
-              ? RetryAfter.apply(
-                  Outcome.status(CallStatus.http(code)),
-                  code,
-                  headers.firstValue("retry-after").orElse(null),
-                  headers.firstValue("date").orElse(null),
-                  System.currentTimeMillis())
-              : Outcome.success();
+          HttpFailures.answered(
+              code, headers.firstValue("retry-after").orElse(null), headers.firstValue("date").orElse(null));
       RetryDecision d = replayable ? attempt.settle(answered) : attempt.settleFinal(answered);
       decision = d;
       if (d.shouldRetry() || isDone()) {

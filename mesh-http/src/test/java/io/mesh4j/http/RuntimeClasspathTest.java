@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
  * a dependency that would quietly bring one of them back.
  *
  * <p>Reads the runtime class path Maven resolved for this module (the dependency plugin's {@code
- * build-classpath}, written before the tests run).
+ * build-classpath}, written before the tests run). It also lists this module's optional
+ * dependencies (Spring's {@code spring-web} and {@code spring-webflux}, Reactor), which Maven does
+ * not pass on to an application; none of them may bring in what is forbidden here either (Reactor
+ * Netty is only a test dependency).
  */
 class RuntimeClasspathTest {
 
