@@ -130,6 +130,32 @@ class AdaptiveBalancingTest {
   }
 
   /**
+   * One caller, two healthy endpoints that answer in 1 and 1.3 ms, and one 60 ms answer of the
+   * first (a pause of the caller's, say) as its 10th: without ageing, that answer kept the
+   * first endpoint out of every comparison for 40 s of decay, and the faster-by-noise endpoint
+   * would take every call; the shares stay within 3 points of equal.
+   */
+  @Test
+  void peakEwmaGivesEquallyHealthyEndpointsEqualSharesAfterAOneOffSlowAnswer() {
+    try (MeshHarness h = new MeshHarness(new ScriptedRandom(13), null)) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2")),
+          policy("catalog.shop").lb(LbPolicy.PEAK_EWMA, null, false).build());
+      int[] picks = new int[2];
+      for (int call = 0; call < 3000; call++) {
+        Attempt a = h.attempt(CALL);
+        int i = index(a);
+        picks[i]++;
+        h.ticker.advanceNanos(i == 0 && picks[0] == 10 ? 60 * MS : i == 0 ? MS : 13 * MS / 10);
+        a.settle(Outcome.success());
+      }
+      assertThat(Math.abs(picks[0] / 3000.0 - 0.5))
+          .as("shares %s", java.util.Arrays.toString(picks))
+          .isLessThanOrEqualTo(0.03);
+    }
+  }
+
+  /**
    * Two endpoints, one answering UNAVAILABLE at once, sixteen callers, no destination policy: the
    * default balancer and outlier detection keep the failing endpoint's share small and almost
    * every call succeeds.

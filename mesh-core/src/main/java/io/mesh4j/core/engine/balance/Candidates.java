@@ -41,6 +41,9 @@ abstract class Candidates {
   /** Endpoint {@code i}'s peak-EWMA latency in nanoseconds now, or 0 before its first sample. */
   abstract double latency(int i, long now);
 
+  /** Lowers endpoint {@code i}'s latency estimate after it lost a pick; see {@link PeakEwmaBalancer}. */
+  abstract void ageLatency(int i);
+
   /** Endpoint {@code i}'s recent failures, a count that fades with time. */
   abstract double failures(int i, long now);
 

@@ -210,6 +210,11 @@ public final class EndpointSet extends Candidates {
   }
 
   @Override
+  void ageLatency(int i) {
+    healths[i].ageLatency();
+  }
+
+  @Override
   double failures(int i, long now) {
     return healths[i].failures(now, decay);
   }

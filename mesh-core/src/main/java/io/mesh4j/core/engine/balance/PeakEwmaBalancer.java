@@ -8,6 +8,19 @@ package io.mesh4j.core.engine.balance;
  * tried again once its estimate has faded. An endpoint with no sample yet costs nothing while idle
  * (so new endpoints are tried) and counts as answering in a second while a request to it is pending
  * (so a cold connection does not collect a queue before it has answered once).
+ *
+ * <p>An estimate fades with time, but a busy caller makes thousands of decisions within one
+ * decay time, so one slow answer (a pause of the caller's own, a cold path) would keep an
+ * endpoint out of every comparison for seconds, and of two equally fast endpoints the one that
+ * happened to answer faster first would take everything. So an endpoint's estimate also ages by
+ * an eighth each time it loses a comparison: an endpoint that keeps losing is tried again after a
+ * bounded number of decisions (about 30 for one 100 times slower than its rival), and its next
+ * answer sets its estimate again.
+ *
+ * <p>Latencies within a factor of two of each other count as equal, and then requests in flight and
+ * recent failures decide, as with least-request: healthy replicas can differ by that much from one
+ * moment to the next (a pause, a busy core), and following such noise would hand one of two equal
+ * endpoints most of the calls for seconds at a time.
  */
 public final class PeakEwmaBalancer extends PowerOfTwoBalancer {
 
@@ -16,12 +29,34 @@ public final class PeakEwmaBalancer extends PowerOfTwoBalancer {
   // the latency assumed of an endpoint that has a request pending but has not answered yet
   private static final double UNPROVEN_NANOS = 1e9;
 
+  // latencies closer than this factor are alike
+  private static final double ALIKE = 2;
+
   private PeakEwmaBalancer() {}
 
   @Override
+  void lost(Candidates set, int i) {
+    set.ageLatency(i);
+  }
+
+  @Override
+  boolean beats(Candidates set, int b, int a, long now) {
+    double la = set.latency(a, now);
+    double lb = set.latency(b, now);
+    if (la > 0 && lb > 0 && la < lb * ALIKE && lb < la * ALIKE) {
+      la = 1;
+      lb = 1;
+    }
+    return cost(set, b, lb, now) * set.weight(a) < cost(set, a, la, now) * set.weight(b);
+  }
+
+  @Override
   double load(Candidates set, int i, long now) {
+    return cost(set, i, set.latency(i, now), now);
+  }
+
+  private static double cost(Candidates set, int i, double latency, long now) {
     int pending = set.inFlight(i);
-    double latency = set.latency(i, now);
     if (latency == 0) {
       return pending == 0 ? 0 : UNPROVEN_NANOS * (pending + 1);
     }

@@ -16,9 +16,25 @@ abstract class PowerOfTwoBalancer extends Balancer {
     if (b < 0) {
       return a;
     }
-    // a/wa <= b/wb without dividing; ties go to the first draw, which is uniform
-    return load(set, b, now) * set.weight(a) < load(set, a, now) * set.weight(b) ? b : a;
+    if (beats(set, b, a, now)) {
+      lost(set, a);
+      return b;
+    }
+    lost(set, b);
+    return a;
   }
+
+  /**
+   * Whether {@code b} is strictly better than {@code a}: by default a lower {@link #load} per unit
+   * of weight. Ties go to {@code a}, the first draw, which is uniform.
+   */
+  boolean beats(Candidates set, int b, int a, long now) {
+    // b/wb < a/wa without dividing
+    return load(set, b, now) * set.weight(a) < load(set, a, now) * set.weight(b);
+  }
+
+  /** Called with the candidate that was compared and not chosen; nothing by default. */
+  void lost(Candidates set, int i) {}
 
   /** Endpoint {@code i}'s load, before its weight; higher loses. */
   abstract double load(Candidates set, int i, long now);

@@ -195,6 +195,20 @@ public final class EndpointHealth {
   }
 
   /**
+   * Lowers the latency estimate by an eighth, keeping its time stamp, after the endpoint lost a
+   * balancing decision. One attempt at the update: losing the race to a sample (which sets the
+   * estimate anyway) or to another ageing costs nothing worth a retry.
+   */
+  public void ageLatency() {
+    long old = latency;
+    if (old != 0) {
+      float aged = value(old) * 0.875f;
+      LATENCY.compareAndSet(
+          this, old, ((long) Float.floatToRawIntBits(aged) << 32) | (old & 0xffff_ffffL));
+    }
+  }
+
+  /**
    * How many attempts failed recently beyond the first, each faded by the time since: 0 after an
    * isolated failure, so that one failure does not cost an endpoint its share, and about {@code
    * n - 1} after {@code n} failures within a short time.

@@ -515,12 +515,6 @@ public abstract class ClientAdapterConformance {
         int badCalls = bad.calls() - before[List.of(a, b, c).indexOf(bad)];
         assertThat(badCalls).as("%s: calls to the failing peer", lb).isEqualTo(1);
         assertThat(answers).as("%s: answers", lb).containsEntry("failed", 1);
-        if (lb.equals("PEAK_EWMA")) {
-          // with real latencies peak-EWMA prefers whichever survivor answered faster lately (a
-          // single caller on loopback: noise decides, for seconds at a time); equal shares for
-          // equal latencies are checked in the fake-clock simulation
-          continue;
-        }
         for (Peer p : List.of(a, b, c)) {
           if (p != bad) {
             int share = p.calls() - before[List.of(a, b, c).indexOf(p)];
