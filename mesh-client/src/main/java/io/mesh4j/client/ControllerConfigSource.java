@@ -36,7 +36,9 @@ import org.jspecify.annotations.Nullable;
  * and serves, and the version it holds); the controller answers with a snapshot resolved for
  * exactly that, then sends a new one whenever it changes. Every snapshot is validated through
  * {@link io.mesh4j.core.policy.PolicySet} before the listener sees it; the controller is told
- * "applied" only after the listener applied it, and otherwise gets every problem back.
+ * "applied" only after the listener applied it, and otherwise gets every problem back. A
+ * snapshot is complete, but its resources whose text is unchanged since the last good one are
+ * not parsed again ({@link io.mesh4j.core.policy.DocumentCache}); the whole is still validated.
  *
  * <p>While the controller is unreachable the application keeps what it holds and reconnects with
  * jittered exponential backoff: by default the delay starts at 250 ms and doubles up to a cap of

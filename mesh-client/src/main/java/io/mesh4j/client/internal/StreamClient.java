@@ -6,6 +6,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.mesh4j.core.base.Backoff;
+import io.mesh4j.core.policy.DocumentCache;
 import io.mesh4j.core.policy.PolicyResult;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
@@ -95,6 +96,9 @@ public final class StreamClient {
   private final ManagedChannel channel;
   private final ScheduledExecutorService executor;
   private final @Nullable CacheFile cache;
+  // What the resources of the last good snapshot were read as; used by start() on the calling
+  // thread, then only on the executor thread (start() hands over before submitting to it).
+  private final DocumentCache documents = new DocumentCache();
   private volatile boolean closed;
   private volatile Status status = new Status(false, null, null);
 
@@ -208,7 +212,7 @@ public final class StreamClient {
 
   private void applyCached(Snapshot snapshot) {
     ConfigSource.Listener l = listener;
-    PolicyResult decoded = Snapshots.decode(snapshot);
+    PolicyResult decoded = Snapshots.decode(snapshot, documents);
     if (l == null || !decoded.isValid()) {
       log.warn("Ignoring the cached snapshot in {}: {}", cache, decoded.problems());
       return;
@@ -330,7 +334,7 @@ public final class StreamClient {
       ack(v);
       return;
     }
-    PolicyResult decoded = Snapshots.decode(snapshot);
+    PolicyResult decoded = Snapshots.decode(snapshot, documents);
     ConfigSource.Listener l = listener;
     if (l == null || closed) {
       return;

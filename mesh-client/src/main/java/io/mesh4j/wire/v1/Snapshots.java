@@ -1,5 +1,6 @@
 package io.mesh4j.wire.v1;
 
+import io.mesh4j.core.policy.DocumentCache;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicyResult;
 import io.mesh4j.core.policy.PolicySet;
@@ -55,6 +56,15 @@ public final class Snapshots {
    * with it (a hash that does not match the content included).
    */
   public static PolicyResult decode(Snapshot snapshot) {
+    return decode(snapshot, new DocumentCache());
+  }
+
+  /**
+   * {@link #decode(Snapshot)}, reusing from {@code documents} what the resources whose text did
+   * not change since its last valid read were bound to: a snapshot is complete, yet an edit
+   * usually changes one of its resources.
+   */
+  public static PolicyResult decode(Snapshot snapshot, DocumentCache documents) {
     String actual = hash(snapshot.getResourcesList());
     if (!actual.equals(snapshot.getVersion().getHash())) {
       return PolicyResult.invalid(
@@ -65,11 +75,11 @@ public final class Snapshots {
                   "must be the SHA-256 of the resources, " + actual,
                   snapshot.getVersion().getHash())));
     }
-    StringBuilder yaml = new StringBuilder();
+    List<String> yaml = new ArrayList<>(snapshot.getResourcesCount());
     for (Resource r : snapshot.getResourcesList()) {
-      yaml.append("---\n").append(r.getYaml());
+      yaml.add(r.getYaml());
     }
-    PolicyResult result = PolicyResult.parse(yaml.toString());
+    PolicyResult result = documents.parse(yaml);
     return result.policies()
         .map(p -> PolicyResult.valid(p.withVersion(snapshot.getVersion().getNumber())))
         .orElse(result);

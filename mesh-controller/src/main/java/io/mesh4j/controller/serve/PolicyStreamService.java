@@ -1,8 +1,10 @@
 package io.mesh4j.controller.serve;
 
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import io.mesh4j.wire.v1.ClientMessage;
@@ -35,8 +37,17 @@ public final class PolicyStreamService extends PolicyServiceGrpc.PolicyServiceIm
    */
   public static ServerServiceDefinition definition(
       SnapshotDistributor distributor, @Nullable WorkloadAuthenticator authenticator) {
+    PolicyStreamService service = new PolicyStreamService(distributor);
+    MethodDescriptor<ClientMessage, ServerMessage> subscribe = PolicyServiceGrpc.getSubscribeMethod();
+    // The same snapshot goes to every application of a scope: encoded once, not once per stream.
+    ServerServiceDefinition definition =
+        ServerServiceDefinition.builder(PolicyServiceGrpc.SERVICE_NAME)
+            .addMethod(
+                subscribe.toBuilder().setResponseMarshaller(new EncodeOnceMarshaller(subscribe.getResponseMarshaller())).build(),
+                ServerCalls.asyncBidiStreamingCall(service::subscribe))
+            .build();
     return ServerInterceptors.intercept(
-        new PolicyStreamService(distributor),
+        definition,
         new StreamAuthentication(authenticator, distributor.refusalCounts(), () -> distributor.settings().trustDomain()));
   }
 

@@ -505,14 +505,14 @@ public final class SnapshotDistributor implements AutoCloseable {
       session.sent = ours;
       session.content = shared.snapshot;
       session.answered = true;
-      session.resources = refs(shared.snapshot);
+      session.resources = shared.resources;
       session.acked = ours;
       session.lastSync = clock.instant();
       send(session, ServerMessage.newBuilder().setCurrent(Current.newBuilder().setVersion(ours)).build());
       log.info("{} connected from {} and holds the current content; confirmed as version {}", session.name(), peer, Snapshots.describe(ours));
     } else {
       log.info("{} connected from {}; sending version {}", session.name(), peer, Snapshots.describe(ours));
-      push(session, shared.snapshot);
+      push(session, shared);
     }
     publish(session);
     return true;
@@ -595,7 +595,10 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
     session.acked = session.sent;
     session.lastSync = clock.instant();
-    log.info("{} applied version {}", session.name(), Snapshots.describe(version));
+    if (log.isInfoEnabled()) {
+      // One per application and change: not even its message is built when it is not logged.
+      log.info("{} applied version {}", session.name(), Snapshots.describe(version));
+    }
     publish(session);
     if (session.lastNack != null) {
       // Its refusal is over; whoever shows refusals must see that, not only new ones.
@@ -718,10 +721,10 @@ public final class SnapshotDistributor implements AutoCloseable {
     if (next == shared.snapshot) {
       return;
     }
-    shared.snapshot = next;
+    shared.set(next);
     for (Session session : shared.sessions) {
       if (session.sent == null || !session.sent.getHash().equals(next.getVersion().getHash())) {
-        push(session, next);
+        push(session, shared);
       }
     }
   }
@@ -737,13 +740,13 @@ public final class SnapshotDistributor implements AutoCloseable {
     return Snapshots.renumber(candidate, versions.next());
   }
 
-  private void push(Session session, Snapshot snapshot) {
-    session.sent = snapshot.getVersion();
-    session.content = snapshot;
+  private void push(Session session, Shared shared) {
+    session.sent = shared.snapshot.getVersion();
+    session.content = shared.snapshot;
     session.answered = false;
-    session.resources = refs(snapshot);
+    session.resources = shared.resources;
     pushes.incrementAndGet();
-    send(session, ServerMessage.newBuilder().setSnapshot(snapshot).build());
+    send(session, shared.message);
     publish(session);
   }
 
@@ -813,13 +816,25 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
   }
 
-  /** One scope's snapshot and the applications that share it. */
+  /**
+   * One scope's snapshot and the applications that share it. The message and the list of
+   * resources are made once per snapshot and shared by every push (the message is then encoded
+   * once, {@link EncodeOnceMarshaller}).
+   */
   private static final class Shared {
     Snapshot snapshot;
+    ServerMessage message;
+    List<String> resources;
     final Set<Session> sessions = new LinkedHashSet<>();
 
     Shared(Snapshot snapshot) {
-      this.snapshot = snapshot;
+      set(snapshot);
+    }
+
+    void set(Snapshot next) {
+      snapshot = next;
+      message = ServerMessage.newBuilder().setSnapshot(next).build();
+      resources = refs(next);
     }
   }
 

@@ -125,6 +125,22 @@ class SnapshotDistributorTest {
   }
 
   @Test
+  void theApplicationsOfOneScopeAreSentOneMessageInstanceSoItIsEncodedOnce() {
+    distributor.serve(PolicySet.EMPTY);
+    FakeStream[] streams = {new FakeStream(), new FakeStream()};
+    distributor.open(1, "peer", new CallerIdentity("shop", "frontend"), streams[0]).onNext(hello("frontend"));
+    distributor.open(2, "peer", new CallerIdentity("shop", "frontend"), streams[1]).onNext(hello("frontend"));
+    await().until(() -> streams[0].sent.size() == 1 && streams[1].sent.size() == 1);
+
+    distributor.serve(PolicySet.parse(CATALOG_ROUTE));
+
+    await().until(() -> streams[0].sent.size() == 2 && streams[1].sent.size() == 2);
+    assertThat(streams[1].sent.get(0)).isSameAs(streams[0].sent.get(0));
+    assertThat(streams[1].sent.get(1)).isSameAs(streams[0].sent.get(1));
+    assertThat(streams[1].sent.get(1).getSnapshot().getResourcesCount()).isEqualTo(1);
+  }
+
+  @Test
   void eachStreamHasAtMostOneMessageWaitingForTheUpdateThread() {
     distributor.serve(PolicySet.EMPTY);
     FakeStream stream = new FakeStream();

@@ -284,6 +284,55 @@ public final class PolicyReader {
     return reading;
   }
 
+  /**
+   * Reads each of {@code documents} on its own ({@code resources[i]} names the i-th in problems),
+   * taking the resource a text was bound to from {@code known} instead of parsing it again when
+   * that exact text is there. Puts into {@code bound} every text that, on its own, made exactly
+   * one resource and no problem, for the caller to keep. Texts found in {@code known} are not
+   * parsed, so they spend nothing of the read's budget.
+   */
+  static Reading readDocuments(List<String> documents, Map<String, Known> known, Map<String, Known> bound) {
+    Reading reading = new Reading();
+    long length = 0;
+    for (String text : documents) {
+      length += text.length();
+    }
+    if (length > MAX_FILE_BYTES) {
+      reading.order.add("input");
+      reading.problems.add(
+          new Problem("input", "", "must be at most " + MAX_FILE_BYTES + " characters", length + " characters"));
+      return reading;
+    }
+    YamlTree.Budget budget = YamlTree.Budget.standard();
+    for (int i = 0; i < documents.size(); i++) {
+      if (budget.spent()) {
+        // The read is refused already; the texts left would only add problems of the same limit.
+        break;
+      }
+      String text = documents.get(i);
+      Known k = known.get(text);
+      if (k == null) {
+        int problems = reading.problems.size();
+        int resources = reading.bound.size();
+        int order = reading.order.size();
+        readText("resources[" + i + "]", text, reading, budget);
+        if (reading.problems.size() == problems && reading.bound.size() == resources + 1 && reading.order.size() == order + 1) {
+          k = new Known(reading.order.get(order), reading.bound.get(resources));
+        }
+      } else {
+        reading.order.add(k.ref());
+        reading.bound.add(k.resource());
+      }
+      if (k != null) {
+        bound.put(text, k);
+      }
+    }
+    return reading;
+  }
+
+  /** The resource one document's text was bound to, without any problem, and how it was named. */
+  record Known(String ref, MeshResource resource) {}
+
   private static void readText(String origin, String text, Reading reading, YamlTree.Budget budget) {
     List<Problem> problems = reading.problems;
     for (YamlTree.Document doc : YamlTree.documents(text, budget)) {

@@ -48,7 +48,7 @@ public final class PolicyResult {
     return validated(PolicyReader.normalize(resources));
   }
 
-  private static PolicyResult validated(PolicyReader.Reading read) {
+  static PolicyResult validated(PolicyReader.Reading read) {
     List<Problem> problems = PolicySet.problems(read);
     return problems.isEmpty()
         ? valid(new PolicySet(0, read.resources()))

@@ -103,6 +103,9 @@ final class YamlTree {
     }
   }
 
+  // Built once: its table of implicit tags is filled by the constructor and only read afterwards.
+  private static final Resolver RESOLVER = new Resolver();
+
   /**
    * Every document of {@code text}. A document that cannot be parsed, or that passes a limit of
    * {@link PolicyReader}, is returned with its error and ends the list, since the parser cannot
@@ -114,7 +117,7 @@ final class YamlTree {
     int number = 0;
     LoaderOptions options = loaderOptions();
     StreamReader stream = new StreamReader(new StringReader(text));
-    Composer composer = new Composer(new ParserImpl(stream, options), new Resolver(), options);
+    Composer composer = new Composer(new ParserImpl(stream, options), RESOLVER, options);
     try {
       while (composer.checkNode()) {
         Node node = composer.getNode();
@@ -177,7 +180,7 @@ final class YamlTree {
     options.setIndicatorIndent(0);
     options.setWidth(Integer.MAX_VALUE);
     StringWriter out = new StringWriter();
-    new Yaml(options).serialize(node(tree, new Resolver()), out);
+    new Yaml(options).serialize(node(tree, RESOLVER), out);
     return out.toString();
   }
 
