@@ -26,7 +26,7 @@ final class AttemptTracer extends ClientStreamTracer.Factory {
   volatile long receivedBytes;
 
   AttemptTracer(Endpoint endpoint) {
-    this.endpoint = new EndpointKey(endpoint.address(), endpoint.port());
+    this.endpoint = EndpointKey.of(endpoint);
     this.dialPort = endpoint.grpcDialPort();
   }
 

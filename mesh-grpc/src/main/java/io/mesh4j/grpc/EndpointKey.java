@@ -2,7 +2,9 @@ package io.mesh4j.grpc;
 
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
+import io.mesh4j.core.call.Endpoint;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Names one endpoint of a destination the way the engine names it ({@code address:port}), so the
@@ -12,6 +14,31 @@ import java.net.InetSocketAddress;
  * Immutable.
  */
 record EndpointKey(String address, int port) {
+
+  private static final int SLOTS = 64;
+
+  /** Keys of recently chosen endpoints, direct-mapped by the endpoint's identity. */
+  private static final AtomicReferenceArray<Cached> RECENT = new AtomicReferenceArray<>(SLOTS);
+
+  private record Cached(Endpoint endpoint, EndpointKey key) {}
+
+  /**
+   * The key of {@code endpoint}, made once per endpoint of a snapshot rather than once per attempt:
+   * a snapshot's endpoints are shared by all its calls, so they are compared by identity, and an
+   * endpoint of a new snapshot costs one miss. Thread-safe (entries are immutable and replaced
+   * whole).
+   */
+  @SuppressWarnings("ReferenceEquality") // identity is the point: see above
+  static EndpointKey of(Endpoint endpoint) {
+    int slot = System.identityHashCode(endpoint) & (SLOTS - 1);
+    Cached c = RECENT.get(slot);
+    if (c != null && c.endpoint == endpoint) {
+      return c.key;
+    }
+    EndpointKey key = new EndpointKey(endpoint.address(), endpoint.port());
+    RECENT.set(slot, new Cached(endpoint, key));
+    return key;
+  }
 
   /** Tags each resolved address group with the endpoint it stands for. */
   static final Attributes.Key<EndpointKey> ATTRIBUTE = Attributes.Key.create("mesh4j.endpoint");

@@ -15,6 +15,7 @@ import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outbound;
+import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
 import java.lang.invoke.MethodHandles;
@@ -59,13 +60,19 @@ import org.jspecify.annotations.Nullable;
  * cancellation, or its deadline passing, ends the call at once instead of when the wait is over.
  *
  * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and the mesh's
- * timer (after a backoff or a fault delay) may run on different threads. Fields marked as guarded
- * by {@code lock} are touched only under it. No application callback is ever invoked while it is
- * held; underlying calls are, only for streaming calls, to keep their messages in order (they
- * never wait on another thread).
+ * timer (after a backoff or a fault delay) may run on different threads. The call is its own lock
+ * (it is package-private, so nobody else can lock it): fields marked as guarded by {@code lock}
+ * are touched only while it is held. No application callback is ever invoked while it is held;
+ * underlying calls are, only for streaming calls, to keep their messages in order (they never
+ * wait on another thread).
+ *
+ * <p>The call is also the engine's view of itself ({@link OutboundCall}), read from the method
+ * descriptor and the application's metadata without copying them, and the setter observers write
+ * an attempt's headers through: per call, the mesh allocates this object and the engine's plan.
+ * Binary ({@code -bin}) metadata is invisible to header matches, since route rules match text.
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
-    implements HeaderSetter, Context.CancellationListener {
+    implements OutboundCall, HeaderSetter, Context.CancellationListener {
 
   /** The server's retry pushback in milliseconds (gRFC A6). */
   private static final Metadata.Key<String> PUSHBACK =
@@ -88,11 +95,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   private final CallOptions callOptions;
   private final Channel next;
   private final Outbound outbound;
-  private final String destination;
   private final boolean replayable;
-  // The call is its own lock (it is package-private, so nobody else can lock it): one object
-  // fewer per call.
-  private final Object lock = this;
   // 1 once the call has finished; set through FINISHED.
   @SuppressWarnings("UnusedVariable") // read and written through FINISHED
   private volatile int finished;
@@ -137,13 +140,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       MethodDescriptor<ReqT, RespT> method,
       CallOptions callOptions,
       Channel next,
-      Outbound outbound,
-      String destination) {
+      Outbound outbound) {
     this.method = method;
     this.callOptions = callOptions;
     this.next = next;
     this.outbound = outbound;
-    this.destination = destination;
     this.replayable = method.getType().clientSendsOneMessage();
   }
 
@@ -152,13 +153,15 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     if (appListener != null) {
       throw new IllegalStateException("call already started");
     }
-    synchronized (lock) {
+    synchronized (this) {
       if (cancelled) {
         throw new IllegalStateException("call was cancelled");
       }
     }
     context = Context.current();
-    CallPlan p = outbound.plan(new GrpcOutboundCall(destination, method, headers, timeRemainingNanos()));
+    // The engine reads the call (this) while it plans it: the headers are the application's own.
+    appHeaders = headers;
+    CallPlan p = outbound.plan(this);
     plan = p;
     // After matching, which saw the application's own headers; the call owns them from start on.
     HeaderEdits requestEdits = p.requestHeaderEdits();
@@ -167,7 +170,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
     HeaderEdits responseEdits = p.responseHeaderEdits();
     appListener = responseEdits.isEmpty() ? listener : new EditingListener<>(listener, responseEdits);
-    appHeaders = headers;
     if (!replayable) {
       begin();
     }
@@ -177,7 +179,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   public void request(int numMessages) {
     ClientCall<ReqT, RespT> call;
     List<ClientCall<ReqT, RespT>> hedges = List.of();
-    synchronized (lock) {
+    synchronized (this) {
       requested += numMessages;
       call = current;
       Hedged h = hedged;
@@ -203,7 +205,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       return;
     }
     // Forwarded under the lock so that messages held during a fault delay keep their order.
-    synchronized (lock) {
+    synchronized (this) {
       if (!streaming) {
         List<ReqT> h = held;
         if (h == null) {
@@ -223,7 +225,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       begin();
       return;
     }
-    synchronized (lock) {
+    synchronized (this) {
       halfClosed = true;
       if (streaming && current != null) {
         current.halfClose();
@@ -256,7 +258,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       return Status.DEADLINE_EXCEEDED
           .withDescription(
               "mesh4j: the caller's context deadline ended the mesh's wait before an attempt to "
-                  + destination
+                  + destination()
                   + ": "
                   + cause.getMessage())
           .withCause(cause);
@@ -264,7 +266,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     Status status =
         Status.CANCELLED.withDescription(
             "mesh4j: the caller's context cancellation ended the mesh's wait before an attempt to "
-                + destination
+                + destination()
                 + (cause == null ? "" : ": " + cause));
     return cause == null ? status : status.withCause(cause);
   }
@@ -276,7 +278,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   private void stop(Status status) {
     ClientCall<ReqT, RespT> call;
     List<ClientCall<ReqT, RespT>> hedges = List.of();
-    synchronized (lock) {
+    synchronized (this) {
       if (cancelled) {
         return;
       }
@@ -330,7 +332,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   }
 
   private @Nullable ClientCall<ReqT, RespT> currentCall() {
-    synchronized (lock) {
+    synchronized (this) {
       return current;
     }
   }
@@ -377,7 +379,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   }
 
   private void startAttempt() {
-    synchronized (lock) {
+    synchronized (this) {
       if (cancelled) {
         return;
       }
@@ -436,7 +438,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     if (replayable) {
       int toRequest;
       boolean cancelNow;
-      synchronized (lock) {
+      synchronized (this) {
         cancelNow = cancelled;
         if (!cancelNow) {
           current = call;
@@ -462,7 +464,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       return;
     }
     boolean cancelNow;
-    synchronized (lock) {
+    synchronized (this) {
       cancelNow = cancelled;
       if (!cancelNow) {
         current = call;
@@ -485,13 +487,22 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
   }
 
-  /** The application's call options for one attempt: its tracer and its deadline. */
+  /**
+   * The application's call options for one attempt: its tracer and its deadline. The deadline
+   * costs a second copy of the options, so it is set only when it comes before the one the options
+   * carry already (which the copy keeps).
+   */
   private CallOptions options(Attempt attempt, AttemptTracer tracer) {
     CallOptions options = callOptions.withStreamTracerFactory(tracer);
     long timeout = attempt.timeoutNanos();
-    return timeout == Long.MAX_VALUE
-        ? options
-        : options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
+    if (timeout == Long.MAX_VALUE) {
+      return options;
+    }
+    Deadline own = callOptions.getDeadline();
+    if (own != null && own.timeRemaining(TimeUnit.NANOSECONDS) <= timeout) {
+      return options;
+    }
+    return options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -555,7 +566,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
           t == null ? -1 : t.sentBytes,
           t == null ? -1 : t.receivedBytes);
     }
-    synchronized (lock) {
+    synchronized (this) {
       // Anything a streaming application still sends goes nowhere, as on a closed gRPC call.
       streaming = true;
       held = null;
@@ -583,7 +594,50 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     listener.onClose(status, trailers);
   }
 
-  private long timeRemainingNanos() {
+  /** The destination: the channel's authority, which the {@code mesh} resolver sets to it. */
+  @Override
+  public String destination() {
+    return next.authority();
+  }
+
+  @Override
+  public @Nullable String grpcService() {
+    return method.getServiceName();
+  }
+
+  @Override
+  public String grpcFullMethod() {
+    return method.getFullMethodName();
+  }
+
+  @Override
+  public @Nullable String grpcMethod() {
+    return method.getBareMethodName();
+  }
+
+  /** A text header of the application's metadata; binary ones are never matched. */
+  @Override
+  public @Nullable String header(String lowerCaseName) {
+    Metadata h = appHeaders;
+    if (h == null || lowerCaseName.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+      return null;
+    }
+    return h.get(AsciiKeys.of(lowerCaseName));
+  }
+
+  @Override
+  public boolean idempotent() {
+    return method.isIdempotent() || method.isSafe();
+  }
+
+  @Override
+  public boolean streaming() {
+    return method.getType() != MethodDescriptor.MethodType.UNARY;
+  }
+
+  /** The sooner of the call options' and the caller's context's deadlines, from now. */
+  @Override
+  public long timeRemainingNanos() {
     Deadline deadline = callOptions.getDeadline();
     Deadline contextDeadline = context.getDeadline();
     if (deadline == null || (contextDeadline != null && contextDeadline.isBefore(deadline))) {
@@ -660,7 +714,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     @Override
     public void onClose(Status status, Metadata trailers) {
       boolean wasCancelled;
-      synchronized (lock) {
+      synchronized (MeshClientCall.this) {
         current = null;
         wasCancelled = cancelled;
       }
@@ -747,7 +801,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       headers.merge(appHeaders());
       Attempt attempt;
       Status ending = null;
-      synchronized (lock) {
+      synchronized (MeshClientCall.this) {
         if (!hedge && scheduled > 0) {
           scheduled--;
         }
@@ -785,7 +839,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         listener = new HedgeListener(attempt, tracer, call);
         call.start(listener, headers);
       } catch (RuntimeException | Error e) {
-        synchronized (lock) {
+        synchronized (MeshClientCall.this) {
           attempt.settleFinal(Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "INTERNAL"));
         }
         if (attempt.number() == 1 && FINISHED.compareAndSet(MeshClientCall.this, 0, 1)) {
@@ -804,7 +858,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       int toRequest;
       long delay = Long.MAX_VALUE;
       int tag;
-      synchronized (lock) {
+      synchronized (MeshClientCall.this) {
         cancelNow = cancelled || winner != null;
         if (!cancelNow && !listener.closed) {
           out.add(listener);
@@ -837,7 +891,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
     /** The hedging delay passed: a hedge goes out unless another attempt went out meanwhile. */
     private void hedgeOnTimer(int tag) {
-      synchronized (lock) {
+      synchronized (MeshClientCall.this) {
         if (sent != tag) {
           return;
         }
@@ -851,7 +905,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
     /** An attempt could not start; it ends the call when nothing else is out. */
     private void failed(Status status) {
-      synchronized (lock) {
+      synchronized (MeshClientCall.this) {
         if (!out.isEmpty() || scheduled > 0 || winner != null) {
           return;
         }
@@ -862,7 +916,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     private void finishWithLastFailure(@Nullable Status ending) {
       Metadata trailers;
       Metadata headers;
-      synchronized (lock) {
+      synchronized (MeshClientCall.this) {
         trailers = lastTrailers;
         headers = lastHeaders;
         AttemptTracer t = lastFailedTracer;
@@ -932,7 +986,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       public void onMessage(RespT response) {
         if (!won) {
           List<HedgeListener> losers;
-          synchronized (lock) {
+          synchronized (MeshClientCall.this) {
             losers = commit(this);
           }
           if (losers == null) {
@@ -959,7 +1013,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       @Override
       public void onClose(Status status, Metadata trailers) {
         boolean wasCancelled;
-        synchronized (lock) {
+        synchronized (MeshClientCall.this) {
           wasCancelled = cancelled;
         }
         Outcome outcome = pushback(classify(status, wasCancelled, tracer), trailers);
@@ -967,7 +1021,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         Status ending;
         Metadata held = null;
         long retryAfter = -1;
-        synchronized (lock) {
+        synchronized (MeshClientCall.this) {
           closed = true;
           out.remove(this);
           if (won) {

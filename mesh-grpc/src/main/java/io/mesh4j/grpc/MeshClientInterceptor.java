@@ -26,6 +26,6 @@ final class MeshClientInterceptor implements ClientInterceptor {
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-    return new MeshClientCall<>(method, callOptions, next, outbound, next.authority());
+    return new MeshClientCall<>(method, callOptions, next, outbound);
   }
 }

@@ -1,5 +1,6 @@
 package io.mesh4j.http;
 
+import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.OutboundCall;
 import java.util.Locale;
 import okhttp3.Headers;
@@ -9,12 +10,17 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The engine's view of an OkHttp request, read from the request itself without copying its
- * headers. Immutable, as the request is.
+ * headers, and the setter observers write an attempt's headers through (into the request that
+ * attempt sends), so that a call allocates no setter of its own. The view is immutable, as the
+ * request is; the setter belongs to the interceptor's thread, which starts the call's attempts
+ * one after another.
  */
-final class HttpOutboundCall implements OutboundCall {
+final class HttpOutboundCall implements OutboundCall, HeaderSetter {
 
   private final Request request;
   private final long timeRemainingNanos;
+  // The request of the attempt being started, only while the engine starts it.
+  private Request.@Nullable Builder starting;
 
   HttpOutboundCall(Request request, long timeRemainingNanos) {
     this.request = request;
@@ -68,6 +74,19 @@ final class HttpOutboundCall implements OutboundCall {
   @Override
   public long timeRemainingNanos() {
     return timeRemainingNanos;
+  }
+
+  /** Makes observers' headers go to {@code attempt}'s request, until the next call; null for none. */
+  void startingAttempt(Request.@Nullable Builder attempt) {
+    starting = attempt;
+  }
+
+  @Override
+  public void set(String name, String value) {
+    Request.Builder b = starting;
+    if (b != null) {
+      b.header(name, value);
+    }
   }
 
   @Override

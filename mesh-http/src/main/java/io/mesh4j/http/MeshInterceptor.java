@@ -9,7 +9,6 @@ import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Endpoint;
 import io.mesh4j.core.call.MeshFailure;
 import io.mesh4j.core.call.Outbound;
-import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
 import java.io.IOException;
@@ -53,7 +52,8 @@ final class MeshInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    CallPlan plan = outbound.plan(describe(chain, request));
+    HttpOutboundCall call = describe(chain, request);
+    CallPlan plan = outbound.plan(call);
     if (!plan.known()) {
       // Not a mesh destination: the request is none of the mesh's business.
       return chain.proceed(request);
@@ -77,7 +77,7 @@ final class MeshInterceptor implements Interceptor {
     }
     Response response;
     try {
-      response = send(chain, request, plan);
+      response = send(chain, request, call, plan);
       HeaderEdits responseEdits = plan.responseHeaderEdits();
       if (!responseEdits.isEmpty()) {
         Response.Builder edited = response.newBuilder();
@@ -107,8 +107,9 @@ final class MeshInterceptor implements Interceptor {
     }
   }
 
-  /** Runs the plan's attempts. */
-  private Response send(Chain chain, Request request, CallPlan plan) throws IOException {
+  /** Runs the plan's attempts; observers write each attempt's headers through {@code call}. */
+  private Response send(Chain chain, Request request, HttpOutboundCall call, CallPlan plan)
+      throws IOException {
     pause(chain, plan, plan.faultDelayNanos());
     RequestBody body = request.body();
     boolean replayable = body == null || !body.isOneShot();
@@ -116,7 +117,13 @@ final class MeshInterceptor implements Interceptor {
     boolean first = true;
     while (true) {
       Request.Builder sending = pointAt(request);
-      Attempt attempt = plan.nextAttempt(sending::header);
+      call.startingAttempt(sending);
+      Attempt attempt;
+      try {
+        attempt = plan.nextAttempt(call);
+      } finally {
+        call.startingAttempt(null);
+      }
       if (!attempt.admitted()) {
         throw new MeshHttpException(attempt.refusal(), lastError);
       }
@@ -189,7 +196,8 @@ final class MeshInterceptor implements Interceptor {
   private static void pause(Chain chain, CallPlan plan, long nanos) throws IOException {
     boolean goOn;
     try {
-      goOn = plan.pause(nanos, chain.call()::isCanceled);
+      // No wait, no look at the call's flag: nothing to make for it.
+      goOn = plan.pause(nanos, nanos <= 0 ? MeshInterceptor::neverCancelled : chain.call()::isCanceled);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException ie = new InterruptedIOException("interrupted while the mesh waited");
@@ -199,6 +207,11 @@ final class MeshInterceptor implements Interceptor {
     if (!goOn) {
       throw new IOException("Canceled");
     }
+  }
+
+  /** What a wait of nothing is given for the call's flag; it is never read. */
+  private static boolean neverCancelled() {
+    return false;
   }
 
   /**
@@ -221,7 +234,7 @@ final class MeshInterceptor implements Interceptor {
         pointAt(request).url(targets.target(request.url(), copy.endpoint())).build());
   }
 
-  private static OutboundCall describe(Chain chain, Request request) {
+  private static HttpOutboundCall describe(Chain chain, Request request) {
     long callTimeout = chain.call().timeout().timeoutNanos();
     return new HttpOutboundCall(request, callTimeout > 0 ? callTimeout : Long.MAX_VALUE);
   }
