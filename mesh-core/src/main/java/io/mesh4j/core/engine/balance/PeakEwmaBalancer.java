@@ -10,17 +10,14 @@ package io.mesh4j.core.engine.balance;
  * (so a cold connection does not collect a queue before it has answered once).
  *
  * <p>An estimate fades with time, but a busy caller makes thousands of decisions within one
- * decay time, so one slow answer (a pause of the caller's own, a cold path) would keep an
- * endpoint out of every comparison for seconds, and of two equally fast endpoints the one that
- * happened to answer faster first would take everything. So an endpoint's estimate also ages by
- * an eighth each time it loses a comparison: an endpoint that keeps losing is tried again after a
- * bounded number of decisions (about 30 for one 100 times slower than its rival), and its next
- * answer sets its estimate again.
- *
- * <p>Latencies within a factor of two of each other count as equal, and then requests in flight and
- * recent failures decide, as with least-request: healthy replicas can differ by that much from one
- * moment to the next (a pause, a busy core), and following such noise would hand one of two equal
- * endpoints most of the calls for seconds at a time.
+ * decay time. So an endpoint's estimate also ages by a sixteenth each time it loses a comparison:
+ * one that keeps losing is tried again after a bounded number of decisions (about 60 for one 100
+ * times slower than its rival), and its next answers set its estimate again. One answer more than
+ * twice the estimate (a pause of the caller's own, a cold path) moves nothing until a second in a
+ * row confirms it, and latencies within a factor of two count as equal, requests in flight and
+ * recent failures deciding as with least-request: healthy replicas differ by that much from one
+ * moment to the next, and following such noise handed one of two equal endpoints most of a single
+ * caller's calls for seconds at a time.
  */
 public final class PeakEwmaBalancer extends PowerOfTwoBalancer {
 

@@ -57,6 +57,8 @@ public final class EndpointHealth {
   private volatile long intervalStart;
   private volatile Binding binding;
   private volatile long latency;
+  // the last sample was more than twice the average and was held back until a second confirms it
+  private volatile boolean outlyingSample;
   private volatile long failures;
   private volatile boolean connecting;
 
@@ -195,14 +197,14 @@ public final class EndpointHealth {
   }
 
   /**
-   * Lowers the latency estimate by an eighth, keeping its time stamp, after the endpoint lost a
+   * Lowers the latency estimate by a sixteenth, keeping its time stamp, after the endpoint lost a
    * balancing decision. One attempt at the update: losing the race to a sample (which sets the
    * estimate anyway) or to another ageing costs nothing worth a retry.
    */
   public void ageLatency() {
     long old = latency;
     if (old != 0) {
-      float aged = value(old) * 0.875f;
+      float aged = value(old) * 0.9375f;
       LATENCY.compareAndSet(
           this, old, ((long) Float.floatToRawIntBits(aged) << 32) | (old & 0xffff_ffffL));
     }
@@ -238,10 +240,20 @@ public final class EndpointHealth {
     recordOutlier(serverFailure, now);
   }
 
-  // Peak-sensitive: a sample above the average replaces it at once; one below moves it by the
-  // share of the decay time elapsed since the last sample, so many samples in a short time count
-  // no more than one.
+  // Peak-sensitive: a sample above the average replaces it at once (one more than twice the
+  // average only when the next confirms it); one below moves it by the share of the decay time
+  // elapsed since the last sample, so many samples in a short time count no more than one.
   private void observeLatency(long sample, long now, Decay decay) {
+    long first = latency;
+    if (first != 0 && sample > 2 * (double) value(first)) {
+      // one answer far slower than the average (a pause of the caller's, a cold path) moves
+      // nothing; a second in a row is the endpoint's new speed
+      if (!outlyingSample) {
+        outlyingSample = true;
+        return;
+      }
+    }
+    outlyingSample = false;
     for (; ; ) {
       long old = latency;
       float current = value(old);
