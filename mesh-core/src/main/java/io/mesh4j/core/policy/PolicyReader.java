@@ -303,6 +303,13 @@ public final class PolicyReader {
           new Problem("input", "", "must be at most " + MAX_FILE_BYTES + " characters", length + " characters"));
       return reading;
     }
+    // reused texts cost no parsing, but each is still a resource to validate
+    if (documents.size() > MAX_DOCUMENTS) {
+      reading.order.add("input");
+      reading.problems.add(
+          new Problem("input", "", "must have at most " + MAX_DOCUMENTS + " documents", documents.size() + " documents"));
+      return reading;
+    }
     YamlTree.Budget budget = YamlTree.Budget.standard();
     for (int i = 0; i < documents.size(); i++) {
       if (budget.spent()) {

@@ -127,4 +127,19 @@ class DocumentCacheTest {
 
     assertThat(result.problems()).extracting(Problem::resource).containsExactly("input");
   }
+
+  @Test
+  void documentsReusedFromTheLastReadStillCountTowardsTheReadersLimit() {
+    DocumentCache cache = new DocumentCache();
+    assertThat(cache.parse(List.of(MESH)).isValid()).isTrue();
+
+    PolicyResult result =
+        cache.parse(java.util.Collections.nCopies(PolicyReader.MAX_DOCUMENTS + 1, MESH));
+
+    assertThat(result.problems())
+        .extracting(Problem::resource, Problem::expected)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "input", "must have at most " + PolicyReader.MAX_DOCUMENTS + " documents"));
+  }
 }
