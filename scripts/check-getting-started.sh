@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-version=$(./mvnw -B -q help:evaluate -Dexpression=project.version -DforceStdout -N)
+# the value of a property of the build, as the Maven Invoker fills @name@ in the projects' poms
+property() { ./mvnw -B -q help:evaluate -Dexpression="$1" -DforceStdout -N; }
+version=$(property project.version)
 
 echo "staging mesh4j $version"
 ./mvnw -B -q deploy -DskipTests -Dmaven.install.skip=true -pl mesh-bom,mesh-grpc,mesh-http,mesh-spring-starter -am \
@@ -40,7 +42,10 @@ fi
 status=0
 for p in "${projects[@]}"; do
   cp -r "samples/getting-started/$p" "$work/$p"
-  sed -i "s/@project.version@/$version/g" "$work/$p/pom.xml"
+  for token in $(grep -o '@[a-z.-]*@' "$work/$p/pom.xml" | sort -u); do
+    name=${token//@/}
+    sed -i "s/$token/$(property "$name")/g" "$work/$p/pom.xml"
+  done
   repo="$work/repository-$p"
   mkdir "$repo"
   start=$(date +%s)

@@ -293,6 +293,13 @@ public final class PolicyReader {
    */
   static Reading readDocuments(List<String> documents, Map<String, Known> known, Map<String, Known> bound) {
     Reading reading = new Reading();
+    // reused texts cost no parsing, but each is still a resource to validate
+    if (documents.size() > MAX_DOCUMENTS) {
+      reading.order.add("input");
+      reading.problems.add(
+          new Problem("input", "", "must have at most " + MAX_DOCUMENTS + " documents", documents.size() + " documents"));
+      return reading;
+    }
     long length = 0;
     for (String text : documents) {
       length += text.length();
@@ -301,13 +308,6 @@ public final class PolicyReader {
       reading.order.add("input");
       reading.problems.add(
           new Problem("input", "", "must be at most " + MAX_FILE_BYTES + " characters", length + " characters"));
-      return reading;
-    }
-    // reused texts cost no parsing, but each is still a resource to validate
-    if (documents.size() > MAX_DOCUMENTS) {
-      reading.order.add("input");
-      reading.problems.add(
-          new Problem("input", "", "must have at most " + MAX_DOCUMENTS + " documents", documents.size() + " documents"));
       return reading;
     }
     YamlTree.Budget budget = YamlTree.Budget.standard();
