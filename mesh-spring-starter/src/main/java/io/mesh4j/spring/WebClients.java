@@ -4,6 +4,8 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.tls.MeshTls;
 import io.mesh4j.http.MeshWebClient;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.http.client.reactive.JdkClientHttpConnector;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -24,6 +26,9 @@ final class WebClients {
         beans.getBeanProvider(WebClient.Builder.class).getIfAvailable(WebClient::builder).clone();
     if (mtls) {
       MeshWebClient.installMtls(mesh, MeshTls.forMesh(mesh), builder);
+    } else if (javaHttpClientOnly()) {
+      // the connector Spring would pick; it refuses a Host header, so the filter must know
+      MeshWebClient.install(mesh, builder, new JdkClientHttpConnector());
     } else {
       MeshWebClient.install(mesh, builder);
     }
@@ -31,5 +36,13 @@ final class WebClients {
       builder.baseUrl("http://" + destination);
     }
     return builder.build();
+  }
+
+  /** Whether none of the connectors Spring prefers to Java's HttpClient is on the class path. */
+  private static boolean javaHttpClientOnly() {
+    ClassLoader loader = WebClients.class.getClassLoader();
+    return !ClassUtils.isPresent("reactor.netty.http.client.HttpClient", loader)
+        && !ClassUtils.isPresent("org.eclipse.jetty.client.HttpClient", loader)
+        && !ClassUtils.isPresent("org.apache.hc.client5.http.impl.async.HttpAsyncClients", loader);
   }
 }
