@@ -111,6 +111,6 @@ class ShopApplicationTest {
     // every call answered, though v1 failed one attempt with 503: the mesh retried it
     assertThat(v1Calls.get() + v2Calls.get()).isEqualTo(calls + 1);
     // 20% of 1,000 is 200; the binomial spread is 12.6 calls, so +-60 is almost five of them
-    assertThat(v2Answers).isBetween(140, 260);
+    assertThat(v2Answers).isBetween(140L, 260L);
   }
 }
