@@ -405,12 +405,21 @@ public final class ControllerScaleBenchmark {
   // JMX to a child JVM this benchmark started itself, on its loopback management agent
   @SuppressWarnings("BanJNDI")
   private static JMXConnector attach(Process process) throws Exception {
-    VirtualMachine vm = attachWhenReady(process);
-    try {
-      String address = vm.startLocalManagementAgent();
-      return JMXConnectorFactory.connect(new JMXServiceURL(address));
-    } finally {
-      vm.detach();
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      VirtualMachine vm = attachWhenReady(process);
+      try {
+        String address = vm.startLocalManagementAgent();
+        return JMXConnectorFactory.connect(new JMXServiceURL(address));
+      } catch (com.sun.tools.attach.AttachOperationFailedException e) {
+        // a JVM still starting can fail to start its agent (a NullPointerException inside it)
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        Thread.sleep(100);
+      } finally {
+        vm.detach();
+      }
     }
   }
 
