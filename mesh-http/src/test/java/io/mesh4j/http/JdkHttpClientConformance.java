@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -140,6 +141,12 @@ class JdkHttpSendConformanceTest extends JdkHttpClientConformance {
 
 /** The kit through {@code sendAsync}; a pending call is cancelled through its future. */
 class JdkHttpSendAsyncConformanceTest extends JdkHttpClientConformance {
+
+  /** Runs the default balancer only: {@code send} runs them all on the same mesh path. */
+  @Override
+  protected List<String> fairnessBalancers() {
+    return List.of("PEAK_EWMA");
+  }
 
   @Override
   protected Client client(Mesh mesh) {

@@ -7,6 +7,7 @@ import io.mesh4j.http.testing.WireMockPeer;
 import java.io.InterruptedIOException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +26,12 @@ import org.springframework.web.client.RestClient;
 abstract class RestClientConformance extends ClientAdapterConformance {
 
   private final Servers servers = closing(new Servers());
+
+  /** Runs the default balancer only: the transport below the interceptor does not change balancing. */
+  @Override
+  protected List<String> fairnessBalancers() {
+    return List.of("PEAK_EWMA");
+  }
 
   @Override
   protected Peer peer(String name) {

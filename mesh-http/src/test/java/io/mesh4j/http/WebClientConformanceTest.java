@@ -5,6 +5,7 @@ import io.mesh4j.core.testing.conformance.ClientAdapterConformance;
 import io.mesh4j.http.testing.Servers;
 import io.mesh4j.http.testing.WireMockPeer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,12 @@ import reactor.netty.resources.ConnectionProvider;
  * peers on loopback; a pending call is cancelled by cancelling its subscription.
  */
 class WebClientConformanceTest extends ClientAdapterConformance {
+
+  /** Runs the default balancer only: the transport below the interceptor does not change balancing. */
+  @Override
+  protected List<String> fairnessBalancers() {
+    return List.of("PEAK_EWMA");
+  }
 
   private final Servers servers = closing(new Servers());
 
