@@ -43,21 +43,27 @@ final class MirrorSender {
   // The derived client, rebuilt only when a call comes from a client with another connection pool.
   private volatile @Nullable OkHttpClient client;
 
+  /**
+   * The threads mirror copies run on: up to {@link #MAX_IN_FLIGHT} daemon threads, started on first
+   * use and ended after a minute without copies; a copy beyond them is rejected, not queued.
+   */
+  static ThreadPoolExecutor newExecutor() {
+    return new ThreadPoolExecutor(
+        0,
+        MAX_IN_FLIGHT,
+        60,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "mesh4j-http-mirror");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
   MirrorSender(Function<Exception, Outcome.Kind> classify) {
     this.classify = classify;
-    ThreadPoolExecutor executor =
-        new ThreadPoolExecutor(
-            0,
-            MAX_IN_FLIGHT,
-            60,
-            TimeUnit.SECONDS,
-            new SynchronousQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "mesh4j-http-mirror");
-              t.setDaemon(true);
-              return t;
-            });
-    this.dispatcher = new Dispatcher(executor);
+    this.dispatcher = new Dispatcher(newExecutor());
     dispatcher.setMaxRequests(MAX_IN_FLIGHT);
     dispatcher.setMaxRequestsPerHost(MAX_IN_FLIGHT);
   }

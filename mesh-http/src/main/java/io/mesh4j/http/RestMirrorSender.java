@@ -5,9 +5,7 @@ import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.Outcome;
 import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpResponse;
 
@@ -21,18 +19,7 @@ import org.springframework.http.client.ClientHttpResponse;
  */
 final class RestMirrorSender {
 
-  private final ThreadPoolExecutor executor =
-      new ThreadPoolExecutor(
-          0,
-          MirrorSender.MAX_IN_FLIGHT,
-          60,
-          TimeUnit.SECONDS,
-          new SynchronousQueue<>(),
-          r -> {
-            Thread t = new Thread(r, "mesh4j-http-mirror");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ThreadPoolExecutor executor = MirrorSender.newExecutor();
 
   /**
    * Sends {@code copy} for the admitted mirror attempt {@code attempt} and returns at once. The
