@@ -2,7 +2,7 @@ package io.mesh4j.core.engine.resilience;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The closed breaker's count window: the last {@code size} outcomes in a pre-allocated ring, with
@@ -24,10 +24,7 @@ final class CountWindow extends OutcomeWindow {
    */
   private final int block;
 
-  // The shared sequence, alone on its cache line (the middle of 16 longs): its writes must not
-  // evict what every call reads, such as the ring or the thread-local key allocated beside it.
-  private final AtomicLongArray next = new AtomicLongArray(16);
-  private static final int NEXT = 8;
+  private final AtomicLong next = new AtomicLong();
   // Per thread: the next sequence number it owns and the end of its block.
   private final ThreadLocal<long[]> blocks = ThreadLocal.withInitial(() -> new long[2]);
   // 0 = empty slot, else SUCCESS | FAILED? | SLOW?
@@ -78,7 +75,7 @@ final class CountWindow extends OutcomeWindow {
   private long nextSequence() {
     long[] b = blocks.get();
     if (b[0] == b[1]) {
-      long start = next.getAndAdd(NEXT, block);
+      long start = next.getAndAdd(block);
       b[0] = start;
       b[1] = start + block;
     }
