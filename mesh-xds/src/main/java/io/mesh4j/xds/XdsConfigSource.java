@@ -272,6 +272,10 @@ public final class XdsConfigSource implements ConfigSource {
       refuse(type, sub, response.getVersionInfo(), problems);
       return;
     }
+    if (!complete) {
+      // What is no longer subscribed to is no longer needed.
+      byName.keySet().retainAll(sub.names);
+    }
     Resources candidate = held.with(type, byName);
     Map<Target, List<MeshResource>> good = new HashMap<>(lastGood);
     for (Target t : targets) {
