@@ -17,6 +17,7 @@ import io.mesh4j.ca.CertificateAuthority;
 import io.mesh4j.controller.serve.PolicyStreamService;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.controller.serve.WorkloadCertificates;
+import io.mesh4j.controller.xds.XdsServer;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.source.ApplyResult;
@@ -75,17 +76,33 @@ public final class MeshController implements AutoCloseable {
    * @param adminAddress where the admin endpoint listens (port 0 picks a free one)
    * @param security how the gRPC port is protected
    * @param adminTokens the bearer tokens the admin endpoint requires, or null for none (loopback only)
+   * @param xdsPlaintextAddress when not null, xDS is also served here without TLS (streams are
+   *     still authenticated when {@code security} has an authenticator), for peers that cannot do
+   *     TLS; logged as a warning at every start
    */
   public record LocalOptions(
       Path configDir,
       InetSocketAddress grpcAddress,
       InetSocketAddress adminAddress,
       Security security,
-      @Nullable AdminTokens adminTokens) {
+      @Nullable AdminTokens adminTokens,
+      @Nullable InetSocketAddress xdsPlaintextAddress) {
 
     /** Options for a controller whose admin endpoint is open (loopback only). */
     public LocalOptions(Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress, Security security) {
-      this(configDir, grpcAddress, adminAddress, security, null);
+      this(configDir, grpcAddress, adminAddress, security, null, null);
+    }
+
+    /** Options without a plaintext xDS listener. */
+    public LocalOptions(
+        Path configDir, InetSocketAddress grpcAddress, InetSocketAddress adminAddress, Security security,
+        @Nullable AdminTokens adminTokens) {
+      this(configDir, grpcAddress, adminAddress, security, adminTokens, null);
+    }
+
+    /** The same options, also serving xDS without TLS on {@code address}. */
+    public LocalOptions withXdsPlaintext(InetSocketAddress address) {
+      return new LocalOptions(configDir, grpcAddress, adminAddress, security, adminTokens, address);
     }
   }
 
@@ -191,6 +208,8 @@ public final class MeshController implements AutoCloseable {
   private final SnapshotDistributor distributor;
   private final List<AutoCloseable> inputs;
   private final Server server;
+  private final XdsServer xds;
+  private final @Nullable Server xdsPlaintext;
   private final AdminServer admin;
   private final BooleanSupplier leader;
   private final @Nullable CertificateSigningService certificates;
@@ -199,12 +218,16 @@ public final class MeshController implements AutoCloseable {
       SnapshotDistributor distributor,
       List<AutoCloseable> inputs,
       Server server,
+      XdsServer xds,
+      @Nullable Server xdsPlaintext,
       AdminServer admin,
       BooleanSupplier leader,
       @Nullable CertificateSigningService certificates) {
     this.distributor = distributor;
     this.inputs = inputs;
     this.server = server;
+    this.xds = xds;
+    this.xdsPlaintext = xdsPlaintext;
     this.admin = admin;
     this.leader = leader;
     this.certificates = certificates;
@@ -218,6 +241,7 @@ public final class MeshController implements AutoCloseable {
    */
   public static MeshController startKubernetes(KubernetesOptions options) throws IOException {
     SnapshotDistributor distributor = new SnapshotDistributor(InstantSource.system());
+    XdsServer xds = XdsServer.start(distributor);
     Leadership leadership = new Leadership();
     KubernetesWorld world = new KubernetesWorld(options.client(), distributor, leadership::isLeader, InstantSource.system());
     Server server = null;
@@ -237,7 +261,7 @@ public final class MeshController implements AutoCloseable {
         ca.onRootsChanged(rootConfigMaps::changed);
         world.observe(rootConfigMaps::observed);
       }
-      server = grpcServer(options.grpcAddress(), distributor, options.security(), certificates);
+      server = grpcServer(options.grpcAddress(), distributor, xds, options.security(), certificates);
       AdminServer admin =
           AdminServer.start(
               options.adminAddress(), distributor, () -> "kubernetes", certificates == null ? null : metrics, options.adminTokens());
@@ -249,7 +273,7 @@ public final class MeshController implements AutoCloseable {
         inputs.add(rootConfigMaps);
         inputs.add(certificates);
       }
-      return new MeshController(distributor, List.copyOf(inputs), server, admin, leadership::isLeader, certificates);
+      return new MeshController(distributor, List.copyOf(inputs), server, xds, null, admin, leadership::isLeader, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
@@ -273,6 +297,7 @@ public final class MeshController implements AutoCloseable {
   private static Server grpcServer(
       InetSocketAddress address,
       SnapshotDistributor distributor,
+      XdsServer xds,
       Security security,
       @Nullable CertificateSigningService certificates)
       throws IOException {
@@ -300,11 +325,32 @@ public final class MeshController implements AutoCloseable {
             .maxInboundMetadataSize(32 * 1024)
             // connections that never open a stream (or whose streams were refused) do not stay
             .maxConnectionIdle(5, TimeUnit.MINUTES)
-            .addService(PolicyStreamService.definition(distributor, security.authenticator()));
+            .addService(PolicyStreamService.definition(distributor, security.authenticator()))
+            // xDS for gRPC's proxyless clients, behind the same TLS and authentication
+            .addService(xds.definition(security.authenticator()));
     if (certificates != null) {
       builder.addService(certificates.definition());
     }
     return builder.build().start();
+  }
+
+  /** xDS alone, without TLS: only when the options ask for it, and said loudly. */
+  private static @Nullable Server xdsPlaintextServer(@Nullable InetSocketAddress address, XdsServer xds, Security security)
+      throws IOException {
+    if (address == null) {
+      return null;
+    }
+    Server server =
+        NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
+            .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+            .maxInboundMetadataSize(32 * 1024)
+            .maxConnectionIdle(5, TimeUnit.MINUTES)
+            .addService(xds.definition(security.authenticator()))
+            .build()
+            .start();
+    log.warn("SECURITY: xDS is also served in PLAINTEXT on {}{}: policy (and tokens) cross the network in clear",
+        server.getListenSockets(), security.authenticator() == null ? ", without authentication" : "");
+    return server;
   }
 
   /** Writes the trust bundle whole, then moves it, so an application never reads half of one. */
@@ -349,8 +395,10 @@ public final class MeshController implements AutoCloseable {
    */
   public static MeshController startLocal(LocalOptions options) throws IOException {
     SnapshotDistributor distributor = new SnapshotDistributor(InstantSource.system());
+    XdsServer xds = XdsServer.start(distributor);
     DirectoryConfigSource input = DirectoryConfigSource.watching(options.configDir());
     Server server = null;
+    Server xdsPlaintext = null;
     AdminServer admin = null;
     CertificateSigningService certificates = null;
     try {
@@ -369,16 +417,21 @@ public final class MeshController implements AutoCloseable {
           });
       IssuanceMetrics metrics = new IssuanceMetrics();
       certificates = certificates(options.security(), distributor, metrics);
-      server = grpcServer(options.grpcAddress(), distributor, options.security(), certificates);
+      server = grpcServer(options.grpcAddress(), distributor, xds, options.security(), certificates);
+      xdsPlaintext = xdsPlaintextServer(options.xdsPlaintextAddress(), xds, options.security());
       admin =
           AdminServer.start(
               options.adminAddress(), distributor, input::describe, certificates == null ? null : metrics, options.adminTokens());
       log.info("mesh4j controller serving {} on {} (admin on port {})", input.describe(), server.getListenSockets(), admin.port());
       return new MeshController(
-          distributor, certificates == null ? List.of(input) : List.of(input, certificates), server, admin, () -> false, certificates);
+          distributor, certificates == null ? List.of(input) : List.of(input, certificates), server, xds, xdsPlaintext, admin,
+          () -> false, certificates);
     } catch (IOException | RuntimeException e) {
       if (server != null) {
         server.shutdownNow();
+      }
+      if (xdsPlaintext != null) {
+        xdsPlaintext.shutdownNow();
       }
       if (certificates != null) {
         certificates.close();
@@ -392,6 +445,24 @@ public final class MeshController implements AutoCloseable {
   /** The port applications connect to. */
   public int grpcPort() {
     return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+  }
+
+  /**
+   * The port of the plaintext xDS listener.
+   *
+   * @throws IllegalStateException when the options asked for none
+   */
+  public int xdsPlaintextPort() {
+    Server s = xdsPlaintext;
+    if (s == null) {
+      throw new IllegalStateException("no plaintext xDS listener: LocalOptions.withXdsPlaintext was not used");
+    }
+    return ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
+  }
+
+  /** The xDS face: what it serves and what the policy says that xDS cannot. */
+  public XdsServer xds() {
+    return xds;
   }
 
   /** The admin endpoint's port. */
@@ -434,6 +505,10 @@ public final class MeshController implements AutoCloseable {
       }
     }
     distributor.endStreams();
+    Server plaintext = xdsPlaintext;
+    if (plaintext != null) {
+      plaintext.shutdownNow();
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

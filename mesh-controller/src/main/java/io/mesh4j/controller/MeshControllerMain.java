@@ -146,6 +146,16 @@ public final class MeshControllerMain implements Callable<Integer> {
       description = "Port of the admin endpoint (default: ${DEFAULT-VALUE}).")
   int adminPort = 15014;
 
+  @Option(names = "--xds-plaintext-port", paramLabel = "PORT",
+      description = "local mode: also serve xDS without TLS on this port of --xds-plaintext-address, for loopback"
+          + " tests and peers that cannot do TLS (streams are still authenticated by token). Off unless set;"
+          + " logged as a warning at every start.")
+  @Nullable Integer xdsPlaintextPort;
+
+  @Option(names = "--xds-plaintext-address", paramLabel = "HOST", defaultValue = "127.0.0.1",
+      description = "Address of --xds-plaintext-port (default: ${DEFAULT-VALUE}).")
+  String xdsPlaintextAddress = "127.0.0.1";
+
   /** Runs the command line; exits with its status. */
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -197,8 +207,16 @@ public final class MeshControllerMain implements Callable<Integer> {
       if (dir == null) {
         throw new ParameterException(spec.commandLine(), "--config-dir is required in local mode");
       }
-      controller = MeshController.startLocal(new MeshController.LocalOptions(dir, grpc, admin, localSecurity(), adminTokens()));
+      MeshController.LocalOptions options = new MeshController.LocalOptions(dir, grpc, admin, localSecurity(), adminTokens());
+      Integer xdsPort = xdsPlaintextPort;
+      if (xdsPort != null) {
+        options = options.withXdsPlaintext(new InetSocketAddress(xdsPlaintextAddress, xdsPort));
+      }
+      controller = MeshController.startLocal(options);
     } else {
+      if (xdsPlaintextPort != null) {
+        throw new ParameterException(spec.commandLine(), "--xds-plaintext-port is for local mode; kubernetes mode serves xDS on --port");
+      }
       if (caDir != null || tokenFile != null) {
         throw new ParameterException(
             spec.commandLine(), "--ca-dir and --token-file are for local mode; kubernetes mode uses --ca-secret and TokenReview");

@@ -6,6 +6,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.mesh4j.controller.ca.CallerIdentity;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import io.mesh4j.wire.v1.ClientMessage;
 import io.mesh4j.wire.v1.PolicyServiceGrpc;
@@ -46,17 +47,41 @@ public final class PolicyStreamService extends PolicyServiceGrpc.PolicyServiceIm
                 subscribe.toBuilder().setResponseMarshaller(new EncodeOnceMarshaller(subscribe.getResponseMarshaller())).build(),
                 ServerCalls.asyncBidiStreamingCall(service::subscribe))
             .build();
+    return authenticated(definition, distributor, authenticator);
+  }
+
+  /**
+   * {@code service} behind the same authentication as the policy stream: each call proves who it
+   * is with the workload's mesh certificate or its token, or is closed with {@code UNAUTHENTICATED}
+   * before any message is read; refusals are counted with the policy stream's. Inside the call,
+   * {@link #caller()} and {@link #peer()} say who and from where.
+   *
+   * @param authenticator null only for a controller explicitly run without authentication
+   */
+  public static ServerServiceDefinition authenticated(
+      ServerServiceDefinition service, SnapshotDistributor distributor, @Nullable WorkloadAuthenticator authenticator) {
     return ServerInterceptors.intercept(
-        definition,
-        new StreamAuthentication(authenticator, distributor.refusalCounts(), () -> distributor.settings().trustDomain()));
+        service, new StreamAuthentication(authenticator, distributor.refusalCounts(), () -> distributor.settings().trustDomain()));
+  }
+
+  /**
+   * The identity the current call of an {@link #authenticated} service proved; null only on a
+   * controller without authentication.
+   */
+  public static @Nullable CallerIdentity caller() {
+    return StreamAuthentication.CALLER.get();
+  }
+
+  /** The remote address of the current call of an {@link #authenticated} service. */
+  public static String peer() {
+    String peer = StreamAuthentication.PEER.get();
+    return peer == null ? "unknown" : peer;
   }
 
   @Override
   public StreamObserver<ClientMessage> subscribe(StreamObserver<ServerMessage> responses) {
     ServerCallStreamObserver<ServerMessage> out = (ServerCallStreamObserver<ServerMessage>) responses;
     out.disableAutoRequest();
-    String peer = StreamAuthentication.PEER.get();
-    return distributor.open(
-        streams.incrementAndGet(), peer == null ? "unknown" : peer, StreamAuthentication.CALLER.get(), out);
+    return distributor.open(streams.incrementAndGet(), peer(), caller(), out);
   }
 }

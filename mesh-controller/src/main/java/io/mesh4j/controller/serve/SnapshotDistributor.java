@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -121,6 +122,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private final Map<String, Instant> ownerGoneSince = new HashMap<>();
   // Refused call reports of streams that have not sent their Hello yet.
   private final Map<Long, Integer> reportsBeforeHello = new HashMap<>();
+  private final List<Consumer<PolicySet>> worldListeners = new ArrayList<>();
 
   // Handed from any thread to the update thread; at most one task of each kind is queued.
   private final AtomicReference<@Nullable Input> pendingInput = new AtomicReference<>();
@@ -238,6 +240,33 @@ public final class SnapshotDistributor implements AutoCloseable {
     }
     for (Map.Entry<Scope, Shared> e : scopes.entrySet()) {
       recompute(e.getKey(), e.getValue());
+    }
+    for (Consumer<PolicySet> listener : worldListeners) {
+      tellWorld(listener, accepted);
+    }
+  }
+
+  /**
+   * Called on the update thread with every world served from now on, after the policy streams
+   * were sent theirs, and at once with the world served now, if any: for other faces of the
+   * controller that serve the same world (xDS). Must be fast and not throw.
+   */
+  public void onWorldServed(Consumer<PolicySet> listener) {
+    updates.execute(
+        () -> {
+          worldListeners.add(listener);
+          PolicySet served = world;
+          if (served != null) {
+            tellWorld(listener, served);
+          }
+        });
+  }
+
+  private static void tellWorld(Consumer<PolicySet> listener, PolicySet served) {
+    try {
+      listener.accept(served);
+    } catch (RuntimeException e) {
+      log.error("A world listener failed on version {}", served.version(), e);
     }
   }
 

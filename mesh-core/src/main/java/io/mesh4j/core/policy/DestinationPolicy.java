@@ -1,6 +1,9 @@
 package io.mesh4j.core.policy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,6 +47,35 @@ public record DestinationPolicy(
       }
       // The validator refuses a policy without either.
       return java.util.Objects.requireNonNull(targetRef, "destination or targetRef").name();
+    }
+  }
+
+  /**
+   * What a destination without a {@code DestinationPolicy} gets: the model's own defaults (its
+   * load balancer, outlier detection and retry budget; guards that are "off unless set" stay off),
+   * obtained from the policy binder so that the defaults live in one place.
+   */
+  public static Spec defaults() {
+    return Defaults.SPEC;
+  }
+
+  private static final class Defaults {
+    static final Spec SPEC = bindDefaults();
+
+    // Bound like a document naming only its destination, so the defaults are the fields' own.
+    private static Spec bindDefaults() {
+      List<Problem> problems = new ArrayList<>();
+      DestinationPolicy policy =
+          new Binder("DestinationPolicy mesh4j-defaults/defaults", "", problems)
+              .bindResource(
+                  Map.of(
+                      "metadata", Map.of("name", YamlTree.Scalar.string("defaults")),
+                      "spec", Map.of("destination", YamlTree.Scalar.string("defaults"))),
+                  DestinationPolicy.class);
+      if (policy == null || !problems.isEmpty()) {
+        throw new IllegalStateException("DestinationPolicy defaults do not bind: " + problems);
+      }
+      return policy.spec();
     }
   }
 

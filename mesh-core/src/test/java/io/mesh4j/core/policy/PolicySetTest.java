@@ -23,6 +23,26 @@ class PolicySetTest {
   }
 
   @Test
+  void destinationPolicyDefaultsAreWhatAPolicyNamingOnlyItsDestinationGets() {
+    PolicySet set =
+        PolicySet.parse(
+            """
+            apiVersion: mesh4j.io/v1alpha1
+            kind: DestinationPolicy
+            metadata: {name: catalog, namespace: shop}
+            spec: {destination: catalog}
+            """);
+    DestinationPolicy.Spec bound = set.destinationPolicies().get(0).spec();
+    DestinationPolicy.Spec defaults = DestinationPolicy.defaults();
+
+    assertThat(defaults.loadBalancer()).isEqualTo(bound.loadBalancer());
+    assertThat(defaults.outlierDetection()).isEqualTo(bound.outlierDetection());
+    assertThat(defaults.retryBudget()).isEqualTo(bound.retryBudget());
+    assertThat(defaults.circuitBreaker()).isNull();
+    assertThat(defaults.loadBalancer().policy()).isEqualTo(LbPolicy.PEAK_EWMA);
+  }
+
+  @Test
   void fullExampleParsesWithDefaultsFilledIn() {
     PolicyResult result = PolicyResult.load(resource("valid/full-example.yaml"));
     assertThat(result.problems()).isEmpty();

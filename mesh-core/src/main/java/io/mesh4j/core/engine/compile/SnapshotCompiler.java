@@ -27,7 +27,6 @@ import io.mesh4j.core.policy.DestinationPolicy;
 import io.mesh4j.core.policy.GatewayRoutes;
 import io.mesh4j.core.policy.GatewayRoutes.SourcedRule;
 import io.mesh4j.core.policy.MeshConfig;
-import io.mesh4j.core.policy.Metadata;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.Problem;
 import io.mesh4j.core.policy.ServiceEndpoints;
@@ -57,21 +56,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SnapshotCompiler {
 
-  /**
-   * What a destination without a {@link DestinationPolicy} gets: the model's own defaults (its
-   * load balancer and retry budget; guards that are "off unless set" stay off), obtained from the
-   * policy binder so that the defaults live in one place.
-   */
-  @SuppressWarnings("NullAway") // the nulls are what PolicySet.of replaces with the defaults
-  private static final DestinationPolicy.Spec DEFAULTS =
-      PolicySet.of(
-              new DestinationPolicy(
-                  Metadata.of("mesh4j-defaults", "defaults"),
-                  new DestinationPolicy.Spec(
-                      "defaults", null, null, null, null, null, null, null, null)))
-          .destinationPolicies()
-          .get(0)
-          .spec();
+  /** What a destination without a {@link DestinationPolicy} gets. */
+  private static final DestinationPolicy.Spec DEFAULTS = DestinationPolicy.defaults();
 
   private final EngineContext ctx;
   private final GuardRegistry registry;

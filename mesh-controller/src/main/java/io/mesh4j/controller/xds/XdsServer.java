@@ -1,0 +1,220 @@
+package io.mesh4j.controller.xds;
+
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.mesh4j.controller.ca.CallerIdentity;
+import io.mesh4j.controller.ca.WorkloadAuthenticator;
+import io.mesh4j.controller.resolve.PolicyResolver;
+import io.mesh4j.controller.resolve.Scope;
+import io.mesh4j.controller.serve.PolicyStreamService;
+import io.mesh4j.controller.serve.SnapshotDistributor;
+import io.mesh4j.core.policy.PolicySet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller's xDS face: an aggregated discovery service (ADS, xDS v3, state of the world and
+ * incremental) built on envoy's java-control-plane, serving each peer the {@link XdsTranslator
+ * translation} of the world the policy streams serve, and following every change of it.
+ *
+ * <p>Who a peer is comes only from proof, as on the policy stream: the service is {@link
+ * PolicyStreamService#authenticated authenticated} like it, and every request's {@code node} is
+ * replaced by one the controller writes from that proof (its {@code id} the proven SPIFFE ID, its
+ * {@code cluster} the cache group), so nothing a peer says in its node chooses what it is sent.
+ * Peers are grouped by their proven namespace, which decides whose Gateway API routes apply to
+ * them; peers of a controller without authentication share one group.
+ *
+ * <p>A peer learns of every destination service (any identity may read any service's routes,
+ * policies and endpoints, {@link io.mesh4j.controller.resolve.Visibility}), never of
+ * authorization policies.
+ *
+ * <p>Thread-safe: worlds arrive on the distributor's update thread, new groups on gRPC's call
+ * threads; both take this object's lock, which per-call work never does.
+ */
+public final class XdsServer {
+
+  private static final Logger log = LoggerFactory.getLogger(XdsServer.class);
+
+  /** The group of peers of a controller without authentication. */
+  static final String ANONYMOUS = "";
+
+  private final SimpleCache<String> cache = new SimpleCache<>(Node::getCluster);
+  private final V3DiscoveryServer discovery;
+  private final SnapshotDistributor distributor;
+  private final AtomicLong nacks = new AtomicLong();
+
+  // Guarded by this.
+  private PolicySet world = PolicySet.EMPTY;
+  private final Map<String, XdsResources> served = new HashMap<>();
+  private List<XdsGap> gaps = List.of();
+  private long version;
+
+  private XdsServer(SnapshotDistributor distributor) {
+    this.distributor = distributor;
+    this.discovery = new V3DiscoveryServer(new Callbacks(), cache);
+  }
+
+  /** An xDS server that serves every world {@code distributor} serves, from now on. */
+  public static XdsServer start(SnapshotDistributor distributor) {
+    XdsServer server = new XdsServer(distributor);
+    distributor.onWorldServed(server::serve);
+    return server;
+  }
+
+  /**
+   * The ADS service to add to a server, behind the policy stream's authentication.
+   *
+   * @param authenticator null only for a controller explicitly run without authentication
+   */
+  public ServerServiceDefinition definition(@Nullable WorkloadAuthenticator authenticator) {
+    ServerServiceDefinition ads = ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(), new ProvenNode());
+    return PolicyStreamService.authenticated(ads, distributor, authenticator);
+  }
+
+  /** What the world served now says that xDS cannot, for every peer alike. */
+  public synchronized List<XdsGap> gaps() {
+    return gaps;
+  }
+
+  /** NACKs xDS peers sent since start. */
+  public long nackCount() {
+    return nacks.get();
+  }
+
+  private synchronized void serve(PolicySet next) {
+    world = next;
+    for (String group : List.copyOf(served.keySet())) {
+      update(group);
+    }
+    if (served.isEmpty()) {
+      // Nobody connected yet: still tell operators what xDS peers will not get.
+      report(translate(ANONYMOUS));
+    }
+  }
+
+  /** The group's snapshot, made when its first peer arrives. */
+  private synchronized void ensure(String group) {
+    if (!served.containsKey(group)) {
+      update(group);
+    }
+  }
+
+  private void update(String group) {
+    XdsResources next = translate(group);
+    XdsResources previous = served.get(group);
+    if (previous != null && previous.equals(next)) {
+      return;
+    }
+    served.put(group, next);
+    String v = Long.toString(++version);
+    cache.setSnapshot(group, Snapshot.create(next.clusters(), next.endpoints(), next.listeners(), List.of(), List.of(), v));
+    log.info("xDS: serving version {} to {} ({} listeners, {} clusters) from policy version {}",
+        v, group.equals(ANONYMOUS) ? "every peer" : "namespace " + group, next.listeners().size(), next.clusters().size(),
+        world.version());
+    report(next);
+  }
+
+  private XdsResources translate(String group) {
+    SortedSet<String> services = new TreeSet<>();
+    world.routes().forEach(r -> services.add(r.spec().destination()));
+    world.destinationPolicies().forEach(p -> services.add(p.spec().service()));
+    world.endpoints().forEach(e -> services.add(e.spec().service()));
+    return XdsTranslator.translate(PolicyResolver.resolve(world, new Scope(group, services, new TreeSet<>())));
+  }
+
+  private void report(XdsResources resources) {
+    if (resources.gaps().equals(gaps)) {
+      return;
+    }
+    gaps = resources.gaps();
+    if (gaps.isEmpty()) {
+      log.info("xDS: the policy served is expressed in full");
+      return;
+    }
+    StringBuilder lines = new StringBuilder();
+    for (XdsGap gap : gaps) {
+      lines.append("\n  ").append(gap);
+    }
+    log.warn("xDS: {} things the policy says are served differently or not at all to xDS peers:{}", gaps.size(), lines);
+  }
+
+  /**
+   * Replaces the node of every request with one written from the call's proof, and makes sure the
+   * peer's group has a snapshot before the request reaches the cache.
+   */
+  private final class ProvenNode implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      CallerIdentity caller = PolicyStreamService.caller();
+      String group = caller == null ? ANONYMOUS : caller.namespace();
+      String id = caller == null ? "unauthenticated " + PolicyStreamService.peer() : caller.spiffeId(distributor.settings().trustDomain());
+      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        @Override
+        @SuppressWarnings("unchecked") // the ADS methods' request types
+        public void onMessage(Q message) {
+          ensure(group);
+          if (message instanceof DiscoveryRequest r) {
+            super.onMessage((Q) r.toBuilder().setNode(node(r.getNode(), id, group)).build());
+          } else if (message instanceof DeltaDiscoveryRequest r) {
+            super.onMessage((Q) r.toBuilder().setNode(node(r.getNode(), id, group)).build());
+          } else {
+            super.onMessage(message);
+          }
+        }
+      };
+    }
+
+    private static Node node(Node claimed, String id, String group) {
+      // Only what describes the client build is kept, for logs; nothing that names or groups it.
+      return Node.newBuilder()
+          .setId(id)
+          .setCluster(group)
+          .setUserAgentName(claimed.getUserAgentName())
+          .setUserAgentVersion(claimed.getUserAgentVersion())
+          .build();
+    }
+  }
+
+  /** Logs what peers accept and refuse; the node they see is the proven one. */
+  private final class Callbacks implements DiscoveryServerCallbacks {
+    @Override
+    public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+      if (request.hasErrorDetail()) {
+        nacks.incrementAndGet();
+        log.warn("xDS: {} (stream {}) refused {} (nonce {}) and keeps version {}: {}", request.getNode().getId(), streamId,
+            request.getTypeUrl(), request.getResponseNonce(), request.getVersionInfo(), request.getErrorDetail().getMessage());
+      } else if (!request.getVersionInfo().isEmpty()) {
+        log.debug("xDS: {} (stream {}) holds {} version {}", request.getNode().getId(), streamId, request.getTypeUrl(),
+            request.getVersionInfo());
+      }
+    }
+
+    @Override
+    public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+      if (request.hasErrorDetail()) {
+        nacks.incrementAndGet();
+        log.warn("xDS: {} (stream {}) refused {}: {}", request.getNode().getId(), streamId, request.getTypeUrl(),
+            request.getErrorDetail().getMessage());
+      }
+    }
+  }
+}

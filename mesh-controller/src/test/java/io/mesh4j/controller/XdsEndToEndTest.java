@@ -1,0 +1,285 @@
+package io.mesh4j.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.NameResolverRegistry;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.grpc.xds.XdsNameResolverProvider;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.mesh4j.controller.ca.TokenFileAuthenticator;
+import io.mesh4j.controller.testing.Utf8;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The controller's xDS face seen from grpc-java's own xDS client ({@code grpc-xds}), with real
+ * calls on loopback: a TrafficRoute's split and its live change, a retry policy, and who a peer
+ * is coming from proof only.
+ */
+@Timeout(90)
+class XdsEndToEndTest {
+
+  private static final MethodDescriptor<String, String> GET_ITEM =
+      MethodDescriptor.<String, String>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(MethodDescriptor.generateFullMethodName("shop.Catalog", "GetItem"))
+          .setRequestMarshaller(Utf8.INSTANCE)
+          .setResponseMarshaller(Utf8.INSTANCE)
+          .build();
+
+  private static final AtomicInteger SCHEMES = new AtomicInteger();
+
+  private static final String TOKEN = "xds-peer-token-0123456789";
+
+  @TempDir Path dir;
+
+  private final List<AutoCloseable> closing = new ArrayList<>();
+
+  @AfterEach
+  void closeEverything() throws Exception {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      closing.get(i).close();
+    }
+  }
+
+  @Test
+  void aSplitReachesTheXdsClientAndSoDoesItsLiveChange() throws Exception {
+    Backend v1 = backend("v1", false);
+    Backend v2 = backend("v2", false);
+    Path config = config(v1, v2, LocalDirectory.catalogRoute(70, 30));
+    MeshController controller = local(config, MeshController.Security.none());
+    ManagedChannel channel = xdsChannel(controller.grpcPort(), "catalog.shop");
+
+    assertShare(channel, 3_000, 0.70);
+
+    LocalDirectory.write(config, "catalog.yaml", LocalDirectory.catalogRoute(20, 80));
+    // 100 calls tell 30% from 80% of them to v2 by more than seven standard deviations
+    await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> shareOfV1(channel, 100) < 0.5);
+    assertShare(channel, 3_000, 0.20);
+    assertThat(controller.xds().nackCount()).as("NACKs from grpc-java").isZero();
+  }
+
+  @Test
+  void theXdsClientRetriesAsTheRouteSays() throws Exception {
+    Backend flaky = backend("v1", true);
+    Backend v2 = backend("v2", false);
+    Path config = config(flaky, v2, """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog
+          subsets: [{name: v1, labels: {version: v1}}]
+          rules:
+            - backends: [{subset: v1}]
+              retries: {attempts: 2, retryOn: [UNAVAILABLE], retryNonIdempotent: true, backoff: {base: 1ms, max: 5ms}}
+        """);
+    MeshController controller = local(config, MeshController.Security.none());
+    ManagedChannel channel = xdsChannel(controller.grpcPort(), "catalog.shop");
+
+    for (int i = 0; i < 50; i++) {
+      assertThat(call(channel)).isEqualTo("v1");
+    }
+    // every call failed once with UNAVAILABLE and was answered on its retry
+    assertThat(flaky.calls.get()).isEqualTo(100);
+    assertThat(v2.calls.get()).isZero();
+    assertThat(controller.xds().nackCount()).isZero();
+  }
+
+  @Test
+  void aPeerIsWhoItsTokenSaysNotWhatItsNodeClaims() throws Exception {
+    Backend v1 = backend("v1", false);
+    Backend v2 = backend("v2", false);
+    Path config = config(v1, v2, LocalDirectory.catalogRoute(70, 30));
+    Path tokens = Files.writeString(dir.resolve("tokens"), TOKEN + " shop/frontend\n");
+    MeshController controller = local(config, MeshController.Security.plaintext(TokenFileAuthenticator.load(tokens), null));
+
+    // No proof: refused before any message is read.
+    ManagedChannel plain = Grpc.newChannelBuilder("127.0.0.1:" + controller.xdsPlaintextPort(), InsecureChannelCredentials.create()).build();
+    closing.add(() -> plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    Node claimed = Node.newBuilder().setId("spiffe://cluster.local/ns/kube-system/sa/admin").setCluster("kube-system").build();
+    Object anonymous = ads(plain, null, claimed).poll(10, TimeUnit.SECONDS);
+    assertThat(anonymous).isInstanceOf(StatusRuntimeException.class);
+    assertThat(((StatusRuntimeException) anonymous).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+
+    // With the token: served, whatever the node says.
+    Object answer = ads(plain, TOKEN, claimed).poll(10, TimeUnit.SECONDS);
+    assertThat(answer).isInstanceOf(DiscoveryResponse.class);
+    DiscoveryResponse response = (DiscoveryResponse) answer;
+    assertThat(response.getResourcesList()).hasSize(1);
+    assertThat(response.getResources(0).unpack(Listener.class).getName()).isEqualTo("catalog.shop");
+    assertThat(controller.xds().gaps()).isNotEmpty();
+  }
+
+  /** Sends one listener request for {@code catalog.shop}; the queue gets the first response or the error. */
+  private LinkedBlockingQueue<Object> ads(ManagedChannel channel, @Nullable String token, Node node) {
+    LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();
+    Metadata headers = new Metadata();
+    if (token != null) {
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    }
+    AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub =
+        AggregatedDiscoveryServiceGrpc.newStub(ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)));
+    StreamObserver<DiscoveryRequest> requests = stub.streamAggregatedResources(new StreamObserver<>() {
+      @Override
+      public void onNext(DiscoveryResponse value) {
+        out.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        out.add(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    });
+    closing.add(() -> requests.onError(Status.CANCELLED.asRuntimeException()));
+    requests.onNext(DiscoveryRequest.newBuilder()
+        .setNode(node)
+        .setTypeUrl("type.googleapis.com/envoy.config.listener.v3.Listener")
+        .addResourceNames("catalog.shop")
+        .build());
+    return out;
+  }
+
+  private void assertShare(ManagedChannel channel, int calls, double expected) {
+    assertThat(shareOfV1(channel, calls)).isCloseTo(expected, within(0.03));
+  }
+
+  private static double shareOfV1(ManagedChannel channel, int calls) {
+    int v1 = 0;
+    for (int i = 0; i < calls; i++) {
+      if (call(channel).equals("v1")) {
+        v1++;
+      }
+    }
+    return (double) v1 / calls;
+  }
+
+  private static String call(ManagedChannel channel) {
+    return ClientCalls.blockingUnaryCall(channel, GET_ITEM, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "item");
+  }
+
+  /** A directory with the mesh settings, the two backends as subsets v1 and v2 of catalog.shop, and {@code route}. */
+  private Path config(Backend v1, Backend v2, String route) throws IOException {
+    Path config = Files.createDirectory(dir.resolve("config"));
+    LocalDirectory.write(config, "mesh.yaml", LocalDirectory.MESH);
+    LocalDirectory.write(config, "catalog-endpoints.yaml", """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: ServiceEndpoints
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          service: catalog
+          endpoints:
+            - {address: 127.0.0.1, port: %d, labels: {version: v1}}
+            - {address: 127.0.0.1, port: %d, labels: {version: v2}}
+        """.formatted(v1.port(), v2.port()));
+    LocalDirectory.write(config, "catalog.yaml", route);
+    return config;
+  }
+
+  private MeshController local(Path config, MeshController.Security security) throws IOException {
+    InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+    MeshController controller = MeshController.startLocal(
+        new MeshController.LocalOptions(config, loopback, loopback, security).withXdsPlaintext(loopback));
+    closing.add(controller);
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.distributor().isReady());
+    return controller;
+  }
+
+  /** grpc-java's xDS client on {@code xds:///target}, bootstrapped to the controller's port. */
+  private ManagedChannel xdsChannel(int port, String target) {
+    // A scheme of its own with the bootstrap given directly: no process-wide property or file.
+    String scheme = "xds-test" + SCHEMES.incrementAndGet();
+    Map<String, ?> bootstrap = Map.of(
+        "xds_servers", List.of(Map.of(
+            "server_uri", "127.0.0.1:" + port,
+            "channel_creds", List.of(Map.of("type", "insecure")),
+            "server_features", List.of("xds_v3"))),
+        // what the node claims is not who the peer is; a controller without authentication ignores it too
+        "node", Map.of("id", "claimed-id", "cluster", "claimed-cluster"));
+    XdsNameResolverProvider provider = XdsNameResolverProvider.createForTest(scheme, bootstrap);
+    NameResolverRegistry.getDefaultRegistry().register(provider);
+    closing.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
+    ManagedChannel channel = Grpc.newChannelBuilder(scheme + ":///" + target, InsecureChannelCredentials.create()).build();
+    closing.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    return channel;
+  }
+
+  private Backend backend(String name, boolean flaky) throws IOException {
+    Backend b = new Backend(name, flaky);
+    closing.add(b);
+    return b;
+  }
+
+  /** A catalog server answering its name; a flaky one fails every other call (the first, third...) with UNAVAILABLE. */
+  private static final class Backend implements AutoCloseable {
+    final AtomicInteger calls = new AtomicInteger();
+    private final String name;
+    private final boolean flaky;
+    private final Server server;
+
+    Backend(String name, boolean flaky) throws IOException {
+      this.name = name;
+      this.flaky = flaky;
+      ServerServiceDefinition service =
+          ServerServiceDefinition.builder("shop.Catalog").addMethod(GET_ITEM, ServerCalls.asyncUnaryCall(this::getItem)).build();
+      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+    }
+
+    private void getItem(String item, StreamObserver<String> response) {
+      int n = calls.incrementAndGet();
+      if (flaky && n % 2 == 1) {
+        response.onError(Status.UNAVAILABLE.withDescription("failing once, as the test wants").asRuntimeException());
+        return;
+      }
+      response.onNext(name);
+      response.onCompleted();
+    }
+
+    int port() {
+      return server.getPort();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}
