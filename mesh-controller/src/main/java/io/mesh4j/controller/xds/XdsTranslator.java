@@ -495,7 +495,7 @@ public final class XdsTranslator {
       Any policy;
       switch (lb.policy()) {
         case ROUND_ROBIN -> {
-          policy = wrrLocality(Any.pack(RoundRobin.getDefaultInstance()), "envoy.load_balancing_policies.round_robin");
+          policy = wrrLocality(Any.pack(RoundRobin.getDefaultInstance()), ROUND_ROBIN);
           cluster.setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
         }
         case LEAST_REQUEST, PEAK_EWMA -> {
@@ -594,13 +594,24 @@ public final class XdsTranslator {
     }
   }
 
+  /**
+   * Locality-weighted picking with {@code child} inside, then round robin: a peer takes the first
+   * policy of the list it has (grpc-js-xds 1.14 has no least-request balancer and would otherwise
+   * refuse the cluster).
+   */
   private static Any wrrLocality(Any child, String childName) {
-    return Any.pack(WrrLocality.newBuilder()
-        .setEndpointPickingPolicy(LoadBalancingPolicy.newBuilder()
-            .addPolicies(LoadBalancingPolicy.Policy.newBuilder()
-                .setTypedExtensionConfig(TypedExtensionConfig.newBuilder().setName(childName).setTypedConfig(child))))
-        .build());
+    LoadBalancingPolicy.Builder picking = LoadBalancingPolicy.newBuilder()
+        .addPolicies(LoadBalancingPolicy.Policy.newBuilder()
+            .setTypedExtensionConfig(TypedExtensionConfig.newBuilder().setName(childName).setTypedConfig(child)));
+    if (!child.is(RoundRobin.class)) {
+      picking.addPolicies(LoadBalancingPolicy.Policy.newBuilder()
+          .setTypedExtensionConfig(TypedExtensionConfig.newBuilder()
+              .setName(ROUND_ROBIN).setTypedConfig(Any.pack(RoundRobin.getDefaultInstance()))));
+    }
+    return Any.pack(WrrLocality.newBuilder().setEndpointPickingPolicy(picking).build());
   }
+
+  private static final String ROUND_ROBIN = "envoy.load_balancing_policies.round_robin";
 
   private static boolean ringHash(DestinationPolicy.LbPolicy policy) {
     return policy == DestinationPolicy.LbPolicy.RING_HASH || policy == DestinationPolicy.LbPolicy.MAGLEV;
