@@ -529,6 +529,11 @@ final class XdsTranslator {
               policy.getPolicySpecifierCase().name());
         }
       }
+      if (rule != null && rule.matches() == null) {
+        // The first route that matches every call takes them all, in xDS as in mesh4j: the routes
+        // after it are never reached (mesh4j's controller ends with such a default route).
+        break;
+      }
     }
     if (rules.isEmpty() && host.getRoutesCount() == 0) {
       sink.add("routes", "must not be empty", "[]");

@@ -96,6 +96,25 @@ class XdsTranslatorTest {
   }
 
   @Test
+  void routesAfterOneThatMatchesEveryCallAreNeverReachedAndNotTranslated() {
+    RouteConfiguration config = IstiodShapes.routes(IstiodShapes.split(70, 30));
+    RouteConfiguration withTail = config.toBuilder()
+        .setVirtualHosts(0, config.getVirtualHosts(0).toBuilder()
+            .addRoutes(Route.newBuilder()
+                .setName("unreachable")
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(RouteAction.newBuilder().setCluster(V2))))
+        .build();
+
+    List<MeshResource> out = translate(resources(IstiodShapes.listener(), withTail,
+        List.of(IstiodShapes.cluster(V1).build(), IstiodShapes.cluster(V2).build()),
+        List.of(IstiodShapes.endpoints(V1, 9001), IstiodShapes.endpoints(V2, 9002))));
+
+    assertThat(only(out, TrafficRoute.class).spec().rules()).extracting(TrafficRoute.Rule::name).containsExactly("default");
+    assertThat(PolicyResult.of(out).problems()).isEmpty();
+  }
+
+  @Test
   void istiodsWeightedClustersBecomeSubsetsOfTheDestinationLabelledByClusterName() {
     List<MeshResource> out = translate(split(IstiodShapes.split(70, 30)));
 
