@@ -12,14 +12,19 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.Environment;
 
 /**
  * The mesh-managed gRPC server for {@link MeshGrpcService} beans, in applications that have
- * {@code mesh-grpc} and a {@link Mesh} bean. The server runs only when such beans exist.
+ * {@code mesh-grpc} and a {@link Mesh} bean. The server runs only when such beans exist. With
+ * Spring Boot's own gRPC server on the class path ({@code spring-boot-grpc-server}, not turned off
+ * by {@code spring.grpc.server.enabled=false}) Boot's server serves them instead, meshed by {@link
+ * MeshBootGrpcAutoConfiguration}, and this one backs off.
  */
 @AutoConfiguration(after = MeshAutoConfiguration.class)
 @ConditionalOnClass({MeshServerInterceptors.class, ServerCredentials.class})
+@Conditional(MeshBootGrpcAutoConfiguration.NoBootGrpcServer.class)
 @ConditionalOnBean(Mesh.class)
 public class MeshGrpcAutoConfiguration {
 

@@ -1,6 +1,5 @@
 package io.mesh4j.spring;
 
-import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
@@ -124,49 +123,17 @@ public class MeshGrpcServer implements SmartLifecycle {
   private Map<String, ServerServiceDefinition> definitions() {
     Map<String, ServerServiceDefinition> out = new LinkedHashMap<>();
     Map<String, ServerInterceptor> interceptors = new HashMap<>();
-    for (String beanName : context.getBeanNamesForAnnotation(MeshGrpcService.class)) {
-      MeshGrpcService annotation = context.findAnnotationOnBean(beanName, MeshGrpcService.class);
-      Object bean = context.getBean(beanName);
-      if (!(bean instanceof BindableService bindable)) {
-        throw new IllegalStateException(
-            "mesh4j: @MeshGrpcService bean '"
-                + beanName
-                + "' is a "
-                + bean.getClass().getName()
-                + "; expected an io.grpc.BindableService such as a generated FooGrpc.FooImplBase");
-      }
-      String service = serviceOf(beanName, annotation);
-      ServerServiceDefinition definition = bindable.bindService();
-      String grpcName = definition.getServiceDescriptor().getName();
-      if (out.containsKey(grpcName)) {
-        throw new IllegalStateException(
-            "mesh4j: @MeshGrpcService bean '"
-                + beanName
-                + "' serves "
-                + grpcName
-                + ", which another @MeshGrpcService bean serves already; one server binds each"
-                + " gRPC service once");
-      }
-      ServerInterceptor interceptor =
-          interceptors.computeIfAbsent(service, s -> MeshServerInterceptors.forService(mesh, s));
-      out.put(grpcName, ServerInterceptors.intercept(definition, interceptor));
-    }
+    MeshGrpcServices.find(context, properties)
+        .forEach(
+            (grpcName, served) ->
+                out.put(
+                    grpcName,
+                    ServerInterceptors.intercept(
+                        served.definition(),
+                        interceptors.computeIfAbsent(
+                            served.meshService(),
+                            s -> MeshServerInterceptors.forService(mesh, s)))));
     return out;
-  }
-
-  private String serviceOf(String beanName, @Nullable MeshGrpcService annotation) {
-    String service = annotation == null ? "" : annotation.service();
-    if (service.isBlank()) {
-      service = properties.getService() == null ? "" : properties.getService();
-    }
-    if (service.isBlank()) {
-      throw new IllegalStateException(
-          "mesh4j: @MeshGrpcService bean '"
-              + beanName
-              + "' needs the mesh service its policy is written for: set mesh4j.service (e.g."
-              + " catalog.shop) or @MeshGrpcService(service = \"catalog.shop\")");
-    }
-    return service;
   }
 
   @Override

@@ -20,7 +20,9 @@ import org.springframework.stereotype.Component;
  * }</pre>
  *
  * <p>The server starts once the context has refreshed and only when at least one such bean
- * exists; it shuts down gracefully when the context closes. Needs {@code mesh-grpc}.
+ * exists; it shuts down gracefully when the context closes. Needs {@code mesh-grpc}. With Spring
+ * Boot's own gRPC server on the class path, Boot's server serves the bean instead, behind the same
+ * interceptor ({@link MeshBootGrpcAutoConfiguration}).
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

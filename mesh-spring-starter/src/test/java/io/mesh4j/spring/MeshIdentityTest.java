@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -107,11 +109,22 @@ class MeshIdentityTest {
     return file;
   }
 
+  /** The auto-configurations of every application; {@link BootGrpcIdentityTest} adds Boot's. */
+  List<Class<?>> configurations() {
+    return List.of(MeshAutoConfiguration.class, MeshGrpcAutoConfiguration.class);
+  }
+
+  /** The port of the server that serves the greeter. */
+  int serverPort(ApplicationContext server) {
+    return server.getBean(MeshGrpcServer.class).port();
+  }
+
   private ApplicationContextRunner app(String name, String tokenName) throws IOException {
     return new ApplicationContextRunner()
-        .withConfiguration(
-            AutoConfigurations.of(MeshAutoConfiguration.class, MeshGrpcAutoConfiguration.class))
+        .withConfiguration(AutoConfigurations.of(configurations().toArray(Class<?>[]::new)))
         .withPropertyValues(
+            "spring.grpc.server.port=0",
+            "spring.grpc.server.address=127.0.0.1",
             "mesh4j.controller.address=127.0.0.1:" + controller.grpcPort(),
             "mesh4j.application=" + name,
             "mesh4j.namespace=test",
@@ -154,7 +167,7 @@ class MeshIdentityTest {
                     endpoints:
                       - {address: 127.0.0.1, port: %d, identity: %s}
                   """
-                      .formatted(server.getBean(MeshGrpcServer.class).port(), GREETER_ID));
+                      .formatted(serverPort(server), GREETER_ID));
 
               caller.run(
                   client -> {
