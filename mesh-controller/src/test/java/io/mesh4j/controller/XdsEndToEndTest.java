@@ -146,6 +146,52 @@ class XdsEndToEndTest {
     assertThat(controller.xds().gaps()).isNotEmpty();
   }
 
+  @Test
+  void aRefusedVersionIsNotSentAgainUntilThePolicyChanges() throws Exception {
+    Backend v1 = backend("v1", false);
+    Backend v2 = backend("v2", false);
+    Path config = config(v1, v2, LocalDirectory.catalogRoute(70, 30));
+    MeshController controller = local(config, MeshController.Security.none());
+    ManagedChannel plain = Grpc.newChannelBuilder("127.0.0.1:" + controller.grpcPort(), InsecureChannelCredentials.create()).build();
+    closing.add(() -> plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
+    StreamObserver<DiscoveryRequest> requests = AggregatedDiscoveryServiceGrpc.newStub(plain)
+        .streamAggregatedResources(new StreamObserver<>() {
+          @Override
+          public void onNext(DiscoveryResponse value) {
+            responses.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            responses.add(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    closing.add(() -> requests.onError(Status.CANCELLED.asRuntimeException()));
+    DiscoveryRequest subscribe = DiscoveryRequest.newBuilder()
+        .setTypeUrl("type.googleapis.com/envoy.config.listener.v3.Listener")
+        .addResourceNames("catalog.shop")
+        .build();
+    requests.onNext(subscribe);
+    DiscoveryResponse first = (DiscoveryResponse) responses.poll(10, TimeUnit.SECONDS);
+    assertThat(first).isNotNull();
+
+    // A NACK that keeps no version, as a peer's first refusal does.
+    requests.onNext(subscribe.toBuilder()
+        .setResponseNonce(first.getNonce())
+        .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage("refused by the test"))
+        .build());
+    // Answered again only once the policy changes: the next response is the new version.
+    LocalDirectory.write(config, "catalog.yaml", LocalDirectory.catalogRoute(20, 80));
+    DiscoveryResponse next = (DiscoveryResponse) responses.poll(10, TimeUnit.SECONDS);
+    assertThat(next).isNotNull();
+    assertThat(next.getVersionInfo()).isNotEqualTo(first.getVersionInfo());
+    assertThat(controller.xds().nackCount()).isEqualTo(1);
+  }
+
   /** Sends one listener request for {@code catalog.shop}; the queue gets the first response or the error. */
   private LinkedBlockingQueue<Object> ads(ManagedChannel channel, @Nullable String token, Node node) {
     LinkedBlockingQueue<Object> out = new LinkedBlockingQueue<>();

@@ -7,6 +7,8 @@ import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -160,6 +163,13 @@ public final class XdsServer {
   /**
    * Replaces the node of every request with one written from the call's proof, and makes sure the
    * peer's group has a snapshot before the request reaches the cache.
+   *
+   * <p>NACKs are counted and logged here. The snapshot cache answers at once a request whose
+   * version differs from its own or that names resources the stream has not accepted, so a NACK
+   * passed on as it came would be answered with the refused resources again, and refused again,
+   * in a loop. The last response of each type on the call is remembered (one entry per type, gone
+   * with the call), and a NACK of it is passed on as holding it, so the next answer waits for a
+   * new version. The peer keeps its own last good version either way.
    */
   private final class ProvenNode implements ServerInterceptor {
     @Override
@@ -167,13 +177,34 @@ public final class XdsServer {
       CallerIdentity caller = PolicyStreamService.caller();
       String group = caller == null ? ANONYMOUS : caller.namespace();
       String id = caller == null ? "unauthenticated " + PolicyStreamService.peer() : caller.spiffeId(distributor.settings().trustDomain());
-      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+      // type URL -> {nonce, version} of the last response sent on this call
+      Map<String, String[]> sent = new ConcurrentHashMap<>();
+      ServerCall<Q, R> remembering = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+        @Override
+        public void sendMessage(R message) {
+          if (message instanceof DiscoveryResponse r) {
+            sent.put(r.getTypeUrl(), new String[] {r.getNonce(), r.getVersionInfo()});
+          }
+          super.sendMessage(message);
+        }
+      };
+      return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(remembering, headers)) {
         @Override
         @SuppressWarnings("unchecked") // the ADS methods' request types
         public void onMessage(Q message) {
           ensure(group);
           if (message instanceof DiscoveryRequest r) {
-            super.onMessage((Q) r.toBuilder().setNode(node(r.getNode(), id, group)).build());
+            DiscoveryRequest.Builder proven = r.toBuilder().setNode(node(r.getNode(), id, group));
+            if (r.hasErrorDetail()) {
+              nacks.incrementAndGet();
+              log.warn("xDS: {} refused {} (nonce {}): {}", id, r.getTypeUrl(), r.getResponseNonce(),
+                  r.getErrorDetail().getMessage());
+              String[] last = sent.get(r.getTypeUrl());
+              if (last != null && last[0].equals(r.getResponseNonce())) {
+                proven.setVersionInfo(last[1]).clearErrorDetail();
+              }
+            }
+            super.onMessage((Q) proven.build());
           } else if (message instanceof DeltaDiscoveryRequest r) {
             super.onMessage((Q) r.toBuilder().setNode(node(r.getNode(), id, group)).build());
           } else {
@@ -194,15 +225,11 @@ public final class XdsServer {
     }
   }
 
-  /** Logs what peers accept and refuse; the node they see is the proven one. */
+  /** Logs what peers hold (their NACKs are logged before the cache sees them); the node is the proven one. */
   private final class Callbacks implements DiscoveryServerCallbacks {
     @Override
     public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-      if (request.hasErrorDetail()) {
-        nacks.incrementAndGet();
-        log.warn("xDS: {} (stream {}) refused {} (nonce {}) and keeps version {}: {}", request.getNode().getId(), streamId,
-            request.getTypeUrl(), request.getResponseNonce(), request.getVersionInfo(), request.getErrorDetail().getMessage());
-      } else if (!request.getVersionInfo().isEmpty()) {
+      if (!request.getVersionInfo().isEmpty()) {
         log.debug("xDS: {} (stream {}) holds {} version {}", request.getNode().getId(), streamId, request.getTypeUrl(),
             request.getVersionInfo());
       }
