@@ -10,16 +10,11 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.NameResolverRegistry;
-import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.grpc.xds.XdsNameResolverProvider;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -28,7 +23,6 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
-import io.mesh4j.controller.testing.Utf8;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -54,14 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class XdsEndToEndTest {
 
-  private static final MethodDescriptor<String, String> GET_ITEM =
-      MethodDescriptor.<String, String>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName("shop.Catalog", "GetItem"))
-          .setRequestMarshaller(Utf8.INSTANCE)
-          .setResponseMarshaller(Utf8.INSTANCE)
-          .build();
-
   private static final AtomicInteger SCHEMES = new AtomicInteger();
 
   private static final String TOKEN = "xds-peer-token-0123456789";
@@ -79,9 +65,9 @@ class XdsEndToEndTest {
 
   @Test
   void aSplitReachesTheXdsClientAndSoDoesItsLiveChange() throws Exception {
-    Backend v1 = backend("v1", false);
-    Backend v2 = backend("v2", false);
-    Path config = config(v1, v2, LocalDirectory.catalogRoute(70, 30));
+    CatalogBackend v1 = backend("v1", false);
+    CatalogBackend v2 = backend("v2", false);
+    Path config = CatalogBackend.config(dir, v1, v2, LocalDirectory.catalogRoute(70, 30));
     MeshController controller = local(config, MeshController.Security.none());
     ManagedChannel channel = xdsChannel(controller.grpcPort(), "catalog.shop");
 
@@ -96,9 +82,9 @@ class XdsEndToEndTest {
 
   @Test
   void theXdsClientRetriesAsTheRouteSays() throws Exception {
-    Backend flaky = backend("v1", true);
-    Backend v2 = backend("v2", false);
-    Path config = config(flaky, v2, """
+    CatalogBackend flaky = backend("v1", true);
+    CatalogBackend v2 = backend("v2", false);
+    Path config = CatalogBackend.config(dir, flaky, v2, """
         apiVersion: mesh4j.io/v1alpha1
         kind: TrafficRoute
         metadata: {name: catalog, namespace: shop}
@@ -123,9 +109,9 @@ class XdsEndToEndTest {
 
   @Test
   void aPeerIsWhoItsTokenSaysNotWhatItsNodeClaims() throws Exception {
-    Backend v1 = backend("v1", false);
-    Backend v2 = backend("v2", false);
-    Path config = config(v1, v2, LocalDirectory.catalogRoute(70, 30));
+    CatalogBackend v1 = backend("v1", false);
+    CatalogBackend v2 = backend("v2", false);
+    Path config = CatalogBackend.config(dir, v1, v2, LocalDirectory.catalogRoute(70, 30));
     Path tokens = Files.writeString(dir.resolve("tokens"), TOKEN + " shop/frontend\n");
     MeshController controller = local(config, MeshController.Security.plaintext(TokenFileAuthenticator.load(tokens), null));
 
@@ -148,9 +134,9 @@ class XdsEndToEndTest {
 
   @Test
   void aRefusedVersionIsNotSentAgainUntilThePolicyChanges() throws Exception {
-    Backend v1 = backend("v1", false);
-    Backend v2 = backend("v2", false);
-    Path config = config(v1, v2, LocalDirectory.catalogRoute(70, 30));
+    CatalogBackend v1 = backend("v1", false);
+    CatalogBackend v2 = backend("v2", false);
+    Path config = CatalogBackend.config(dir, v1, v2, LocalDirectory.catalogRoute(70, 30));
     MeshController controller = local(config, MeshController.Security.none());
     ManagedChannel plain = Grpc.newChannelBuilder("127.0.0.1:" + controller.grpcPort(), InsecureChannelCredentials.create()).build();
     closing.add(() -> plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
@@ -239,25 +225,7 @@ class XdsEndToEndTest {
   }
 
   private static String call(ManagedChannel channel) {
-    return ClientCalls.blockingUnaryCall(channel, GET_ITEM, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "item");
-  }
-
-  /** A directory with the mesh settings, the two backends as subsets v1 and v2 of catalog.shop, and {@code route}. */
-  private Path config(Backend v1, Backend v2, String route) throws IOException {
-    Path config = Files.createDirectory(dir.resolve("config"));
-    LocalDirectory.write(config, "mesh.yaml", LocalDirectory.MESH);
-    LocalDirectory.write(config, "catalog-endpoints.yaml", """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: ServiceEndpoints
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          service: catalog
-          endpoints:
-            - {address: 127.0.0.1, port: %d, labels: {version: v1}}
-            - {address: 127.0.0.1, port: %d, labels: {version: v2}}
-        """.formatted(v1.port(), v2.port()));
-    LocalDirectory.write(config, "catalog.yaml", route);
-    return config;
+    return ClientCalls.blockingUnaryCall(channel, CatalogBackend.GET_ITEM, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "item");
   }
 
   private MeshController local(Path config, MeshController.Security security) throws IOException {
@@ -288,44 +256,9 @@ class XdsEndToEndTest {
     return channel;
   }
 
-  private Backend backend(String name, boolean flaky) throws IOException {
-    Backend b = new Backend(name, flaky);
+  private CatalogBackend backend(String name, boolean flaky) throws IOException {
+    CatalogBackend b = new CatalogBackend(name, flaky);
     closing.add(b);
     return b;
-  }
-
-  /** A catalog server answering its name; a flaky one fails every other call (the first, third...) with UNAVAILABLE. */
-  private static final class Backend implements AutoCloseable {
-    final AtomicInteger calls = new AtomicInteger();
-    private final String name;
-    private final boolean flaky;
-    private final Server server;
-
-    Backend(String name, boolean flaky) throws IOException {
-      this.name = name;
-      this.flaky = flaky;
-      ServerServiceDefinition service =
-          ServerServiceDefinition.builder("shop.Catalog").addMethod(GET_ITEM, ServerCalls.asyncUnaryCall(this::getItem)).build();
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
-    }
-
-    private void getItem(String item, StreamObserver<String> response) {
-      int n = calls.incrementAndGet();
-      if (flaky && n % 2 == 1) {
-        response.onError(Status.UNAVAILABLE.withDescription("failing once, as the test wants").asRuntimeException());
-        return;
-      }
-      response.onNext(name);
-      response.onCompleted();
-    }
-
-    int port() {
-      return server.getPort();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
   }
 }

@@ -4,14 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.MethodDescriptor;
-import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
-import io.grpc.stub.StreamObserver;
-import io.mesh4j.controller.testing.Utf8;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,14 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class XdsNodeClientTest {
-
-  private static final MethodDescriptor<String, String> GET_ITEM =
-      MethodDescriptor.<String, String>newBuilder()
-          .setType(MethodDescriptor.MethodType.UNARY)
-          .setFullMethodName(MethodDescriptor.generateFullMethodName("shop.Catalog", "GetItem"))
-          .setRequestMarshaller(Utf8.INSTANCE)
-          .setResponseMarshaller(Utf8.INSTANCE)
-          .build();
 
   private static final Path CLIENT = Path.of("src/test/node/xds-client");
 
@@ -80,9 +63,9 @@ class XdsNodeClientTest {
 
   @Test
   void aSplitReachesTheNodeClientAndSoDoesItsLiveChange() throws Exception {
-    Backend v1 = backend("v1", false);
-    Backend v2 = backend("v2", false);
-    Path config = config(v1, v2, LocalDirectory.catalogRoute(70, 30));
+    CatalogBackend v1 = backend("v1", false);
+    CatalogBackend v2 = backend("v2", false);
+    Path config = CatalogBackend.config(dir, v1, v2, LocalDirectory.catalogRoute(70, 30));
     MeshController controller = local(config);
     NodeClient client = nodeClient(controller.grpcPort(), "catalog.shop", -1);
 
@@ -97,9 +80,9 @@ class XdsNodeClientTest {
 
   @Test
   void theNodeClientRetriesAsTheRouteSays() throws Exception {
-    Backend flaky = backend("v1", true);
-    Backend v2 = backend("v2", false);
-    Path config = config(flaky, v2, """
+    CatalogBackend flaky = backend("v1", true);
+    CatalogBackend v2 = backend("v2", false);
+    Path config = CatalogBackend.config(dir, flaky, v2, """
         apiVersion: mesh4j.io/v1alpha1
         kind: TrafficRoute
         metadata: {name: catalog, namespace: shop}
@@ -146,7 +129,7 @@ class XdsNodeClientTest {
     ProcessBuilder pb = new ProcessBuilder(
         "node", "client.js",
         "--target", "xds:///" + target,
-        "--method", "/" + GET_ITEM.getFullMethodName(),
+        "--method", "/" + CatalogBackend.GET_ITEM.getFullMethodName(),
         "--request-hex", HexFormat.of().formatHex("item".getBytes(StandardCharsets.UTF_8)),
         "--deadline-ms", "10000",
         "--calls", Integer.toString(calls))
@@ -210,24 +193,6 @@ class XdsNodeClientTest {
     }
   }
 
-  /** A directory with the mesh settings, the two backends as subsets v1 and v2 of catalog.shop, and {@code route}. */
-  private Path config(Backend v1, Backend v2, String route) throws IOException {
-    Path config = Files.createDirectory(dir.resolve("config"));
-    LocalDirectory.write(config, "mesh.yaml", LocalDirectory.MESH);
-    LocalDirectory.write(config, "catalog-endpoints.yaml", """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: ServiceEndpoints
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          service: catalog
-          endpoints:
-            - {address: 127.0.0.1, port: %d, labels: {version: v1}}
-            - {address: 127.0.0.1, port: %d, labels: {version: v2}}
-        """.formatted(v1.port(), v2.port()));
-    LocalDirectory.write(config, "catalog.yaml", route);
-    return config;
-  }
-
   /** A local controller without authentication: grpc-js-xds sends no credentials to its xDS server. */
   private MeshController local(Path config) throws IOException {
     InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
@@ -238,44 +203,9 @@ class XdsNodeClientTest {
     return controller;
   }
 
-  private Backend backend(String name, boolean flaky) throws IOException {
-    Backend b = new Backend(name, flaky);
+  private CatalogBackend backend(String name, boolean flaky) throws IOException {
+    CatalogBackend b = new CatalogBackend(name, flaky);
     closing.add(b);
     return b;
-  }
-
-  /** A catalog server answering its name; a flaky one fails every other call (the first, third...) with UNAVAILABLE. */
-  private static final class Backend implements AutoCloseable {
-    final AtomicInteger calls = new AtomicInteger();
-    private final String name;
-    private final boolean flaky;
-    private final Server server;
-
-    Backend(String name, boolean flaky) throws IOException {
-      this.name = name;
-      this.flaky = flaky;
-      ServerServiceDefinition service =
-          ServerServiceDefinition.builder("shop.Catalog").addMethod(GET_ITEM, ServerCalls.asyncUnaryCall(this::getItem)).build();
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
-    }
-
-    private void getItem(String item, StreamObserver<String> response) {
-      int n = calls.incrementAndGet();
-      if (flaky && n % 2 == 1) {
-        response.onError(Status.UNAVAILABLE.withDescription("failing once, as the test wants").asRuntimeException());
-        return;
-      }
-      response.onNext(name);
-      response.onCompleted();
-    }
-
-    int port() {
-      return server.getPort();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
   }
 }

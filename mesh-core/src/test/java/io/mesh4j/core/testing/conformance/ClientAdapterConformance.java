@@ -487,8 +487,9 @@ public abstract class ClientAdapterConformance {
   /**
    * The balancers the ejection-fairness case runs through with real calls. Balancing itself does
    * not depend on the transport: the engine's simulations prove every balancer, and the gRPC and
-   * OkHttp kits run them all; an adapter that only has to show it reports outcomes the balancer
-   * sees may run the default balancer alone.
+   * OkHttp kits run them all; an adapter that only has to show that the failure it reports ejects
+   * the endpoint may run round robin alone, the one balancer whose real-time shares do not move
+   * with the machine's latency noise.
    */
   protected List<String> fairnessBalancers() {
     return List.of("ROUND_ROBIN", "LEAST_REQUEST", "PEAK_EWMA");
