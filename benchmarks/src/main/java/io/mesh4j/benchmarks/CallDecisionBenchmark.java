@@ -189,6 +189,10 @@ public class CallDecisionBenchmark {
   public RetryDecision planPickAndSettle() {
     CallPlan plan = outbound.plan(CALL);
     Attempt attempt = plan.nextAttempt();
+    // Every adapter arms the attempt's timeout.
+    if (attempt.timeoutNanos() <= 0) {
+      throw new IllegalStateException("no time left for the attempt");
+    }
     if (hedging && plan.hedgeDelayNanos() == Long.MAX_VALUE) {
       throw new IllegalStateException("the call is not hedged");
     }

@@ -413,9 +413,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
     AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
     CallOptions options = options(attempt, tracer);
-    long timeout = attempt.timeoutNanos();
-    // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
-    boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= p.remainingNanos();
+    boolean boundByCallDeadline = attempt.timeoutIsCallDeadline();
     ClientCall<ReqT, RespT> call;
     try {
       call = next.newCall(method, options);

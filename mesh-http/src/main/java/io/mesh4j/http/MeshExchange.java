@@ -158,8 +158,7 @@ final class MeshExchange<T> extends CompletableFuture<HttpResponse<T>> {
     try {
       long timeout = attempt.timeoutNanos();
       HttpRequest sent = pointAt(sending, attempt.endpoint(), timeout);
-      // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
-      boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
+      boolean boundByCallDeadline = attempt.timeoutIsCallDeadline();
       if (first) {
         first = false;
         if (replayable) {

@@ -130,8 +130,7 @@ final class MeshInterceptor implements Interceptor {
       Request sent = sending.url(targets.target(request.url(), attempt.endpoint())).build();
       long timeout = attempt.timeoutNanos();
       Chain attemptChain = withTimeout(chain, timeout, body != null);
-      // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
-      boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
+      boolean boundByCallDeadline = attempt.timeoutIsCallDeadline();
       if (first) {
         first = false;
         mirror(chain, plan, request, replayable && (body == null || !body.isDuplex()));

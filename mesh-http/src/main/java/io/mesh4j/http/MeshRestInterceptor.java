@@ -115,8 +115,7 @@ final class MeshRestInterceptor implements ClientHttpRequestInterceptor {
       }
       RestRequest sent = request.to(targets.target(request.uri(), attempt.endpoint()), headers);
       long timeout = attempt.timeoutNanos();
-      // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
-      boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
+      boolean boundByCallDeadline = attempt.timeoutIsCallDeadline();
       if (first) {
         first = false;
         mirror(plan, request, body, execution);

@@ -170,8 +170,7 @@ final class WebClientExchange {
     try {
       long timeout = attempt.timeoutNanos();
       ClientRequest sent = sending.url(targets.target(request.url(), attempt.endpoint())).build();
-      // Otherwise a per-try timeout, shorter than the call's deadline, is what may cut it off.
-      boolean boundByCallDeadline = timeout != Long.MAX_VALUE && timeout >= plan.remainingNanos();
+      boolean boundByCallDeadline = attempt.timeoutIsCallDeadline();
       if (first) {
         first = false;
         if (replayable) {

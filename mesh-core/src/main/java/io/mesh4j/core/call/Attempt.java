@@ -44,6 +44,12 @@ public interface Attempt {
   long timeoutNanos();
 
   /**
+   * Whether {@link #timeoutNanos()} is what the call's deadline leaves rather than a shorter
+   * per-try timeout: an attempt cut off by it ends the call, since no time is left for another.
+   */
+  boolean timeoutIsCallDeadline();
+
+  /**
    * Reports how the attempt ended. The first call releases the permits and records the outcome;
    * later calls return a {@link RetryDecision.Reason#ALREADY_SETTLED} stop. Settling a refused
    * attempt records nothing and never retries.

@@ -64,10 +64,11 @@ public interface CallPlan {
   @Nullable String subset();
 
   /**
-   * Nanoseconds left until the call's deadline, which was fixed at planning as the sooner of the
-   * rule's timeout and the caller's own deadline; when neither exists, the MeshConfig's {@code
-   * defaultUnaryTimeout} for a call that does not stream, else {@link Long#MAX_VALUE}. Never
-   * negative.
+   * Nanoseconds left until the call's deadline: the sooner of the rule's timeout and the caller's
+   * own deadline; when neither exists, the MeshConfig's {@code defaultUnaryTimeout} for a call
+   * that does not stream, else {@link Long#MAX_VALUE}. Never negative. The rule's timeout counts
+   * from the first attempt (as a route timeout counts from the end of the request), or from
+   * planning when the plan delays the call with an injected fault, which counts against it.
    */
   long remainingNanos();
 

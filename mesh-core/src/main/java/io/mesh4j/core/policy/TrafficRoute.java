@@ -42,7 +42,10 @@ public record TrafficRoute(
                   + " endpoints.",
               defaultValue = "[{weight: 1}]")
           List<Backend> backends,
-      @Field(doc = "Overall deadline of a call, retries included; a caller's shorter deadline wins.")
+      @Field(
+              doc =
+                  "Overall deadline of a call, retries included, from its first attempt (an"
+                      + " injected delay counts too); a caller's shorter deadline wins.")
           @Nullable Duration timeout,
       @Field(doc = "Retries; none unless set.") @Nullable Retry retries,
       @Field(

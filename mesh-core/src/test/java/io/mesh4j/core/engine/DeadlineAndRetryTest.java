@@ -71,6 +71,11 @@ class DeadlineAndRetryTest {
           .isEqualTo(2000 * ms);
       CallPlan plan = h.plan(call().build());
       assertThat(plan.remainingNanos()).isEqualTo(2000 * ms);
+      // The rule's timeout counts from the first attempt, as a route timeout counts from the end
+      // of the request (gRPC's unary calls wait for theirs after planning).
+      h.ticker.advance(Duration.ofMillis(700));
+      assertThat(plan.remainingNanos()).isEqualTo(2000 * ms);
+      assertThat(plan.nextAttempt().timeoutNanos()).isEqualTo(2000 * ms);
       h.ticker.advance(Duration.ofMillis(1500));
       assertThat(plan.remainingNanos()).isEqualTo(500 * ms);
     }

@@ -3,6 +3,7 @@ package io.mesh4j.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.core.call.MeshFailure;
+import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.Attempt;
 import io.mesh4j.core.call.CallPlan;
 import io.mesh4j.core.call.OutboundCall;
@@ -87,6 +88,10 @@ class DefaultDeadlineTest {
                 + " unary calls expired; set a timeout on the route rule or a deadline on the call"
                 + " to change it)");
 
+    Attempt first = plan.nextAttempt();
+    assertThat(first.timeoutIsCallDeadline()).isTrue();
+    assertThat(plan.defaultDeadlineFailure()).isNotNull();
+    first.settle(Outcome.failure(Outcome.Kind.RESET, "UNAVAILABLE"));
     h.ticker.advance(Duration.ofMillis(300));
     assertThat(plan.remainingNanos()).isZero();
     Attempt late = plan.nextAttempt();
@@ -94,7 +99,7 @@ class DefaultDeadlineTest {
     assertThat(late.refusal().reason()).isEqualTo(MeshFailure.Reason.DEADLINE_EXCEEDED);
     assertThat(late.refusal().getMessage())
         .startsWith("mesh4j: deadline exceeded for catalog.shop (the mesh's default timeout of 300ms")
-        .endsWith("before attempt 1 of rule any)");
+        .endsWith("before attempt 2 of rule any)");
   }
 
   @Test

@@ -84,6 +84,34 @@ class FaultAndMirrorTest {
   }
 
   @Test
+  void anInjectedDelayCountsAgainstTheDeadlineAndTimeBeforeAnUndelayedFirstAttemptDoesNot() {
+    ScriptedRandom random = new ScriptedRandom().script(MeshRandom.Purpose.FAULT, 0, 999_999);
+    try (MeshHarness h = new MeshHarness(random, null)) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1")),
+          route(
+              "catalog.shop",
+              List.of(),
+              rule().timeout(Duration.ofSeconds(1)).delay(50, Duration.ofSeconds(2)).build()));
+      CallPlan delayed = h.plan(CALL);
+      assertThat(delayed.faultDelayNanos()).isEqualTo(Duration.ofSeconds(1).toNanos());
+      h.ticker.advance(Duration.ofSeconds(1));
+      Attempt late = delayed.nextAttempt();
+      assertThat(late.admitted()).isFalse();
+      assertThat(late.refusal().reason()).isEqualTo(MeshFailure.Reason.DEADLINE_EXCEEDED);
+
+      CallPlan undelayed = h.plan(CALL);
+      assertThat(undelayed.faultDelayNanos()).isZero();
+      h.ticker.advance(Duration.ofSeconds(1));
+      Attempt first = undelayed.nextAttempt();
+      assertThat(first.admitted()).isTrue();
+      assertThat(first.timeoutNanos()).isEqualTo(Duration.ofSeconds(1).toNanos());
+      assertThat(first.timeoutIsCallDeadline()).isTrue();
+      first.settle(Outcome.success());
+    }
+  }
+
+  @Test
   void mirrorCopiesItsShareOfCalls() {
     try (MeshHarness h = new MeshHarness()) {
       h.apply(

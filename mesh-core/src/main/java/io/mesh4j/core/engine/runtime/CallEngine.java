@@ -26,8 +26,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CallEngine implements Outbound, Inbound {
 
-  private static final long NO_DEADLINE_BEYOND = 100L * 365 * 24 * 3600 * 1_000_000_000L;
-
   private final EngineContext ctx;
   private volatile MeshSnapshot snapshot = MeshSnapshot.empty();
 
@@ -47,25 +45,14 @@ public final class CallEngine implements Outbound, Inbound {
   @Override
   public CallPlan plan(OutboundCall call) {
     MeshSnapshot s = snapshot;
-    long now = ctx.ticker().nanos();
     DestinationRuntime d = s.destination(call.destination());
     if (d == null) {
-      return new RefusedPlan(ctx, call, s.version(), now);
+      return new RefusedPlan(ctx, call, s.version(), ctx.ticker().nanos());
     }
     CompiledRule rule = d.match(call);
     MeshRandom random = ctx.random();
     Backend backend = rule.pickBackend(random);
-    long callerLeft = call.timeRemainingNanos();
-    long timeout = Math.min(rule.timeoutNanos, callerLeft);
     int flags = 0;
-    // A unary call nobody bounded would otherwise wait forever on a server that never answers.
-    if (timeout == Long.MAX_VALUE && !call.streaming()) {
-      timeout = d.defaultUnaryTimeoutNanos;
-      flags |= CallPlanImpl.DEFAULT_DEADLINE;
-    }
-    // Deadlines further out than a century are treated as none: adding them to the ticker could
-    // overflow, and ticker comparisons are only safe for differences below 2^63.
-    long deadline = timeout >= NO_DEADLINE_BEYOND ? Long.MAX_VALUE : now + Math.max(0, timeout);
     FaultPolicy fault = rule.fault;
     if (fault != null) {
       long delay = fault.drawDelay(random);
@@ -83,14 +70,17 @@ public final class CallEngine implements Outbound, Inbound {
     if (rule.mirror != null && FaultPolicy.fires(rule.mirrorPpm, random, MeshRandom.Purpose.MIRROR)) {
       flags |= CallPlanImpl.MIRRORED;
     }
-    CallPlanImpl plan = new CallPlanImpl(d, rule, call, backend, deadline, flags);
+    CallPlanImpl plan = new CallPlanImpl(d, rule, call, backend, flags);
     if (ctx.events().observesClientCalls()) {
       plan.observe(
           ctx.events()
               .clientCall(
                   ClientCalls.info(
-                      call, d.name, rule.name, backend == null ? null : backend.name(), true)),
-          now);
+                      call, d.name, rule.name, backend == null ? null : backend.name(), true)));
+    }
+    if ((flags & CallPlanImpl.DELAYED) != 0) {
+      // An injected delay counts against the deadline: the call's clock starts now.
+      plan.startDeadline(ctx.ticker().nanos());
     }
     return plan;
   }

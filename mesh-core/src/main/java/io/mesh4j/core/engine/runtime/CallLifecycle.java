@@ -59,6 +59,8 @@ abstract class CallLifecycle implements CallPlan {
   static final class Extras {
     ClientCallObserver observer = ClientCallObserver.NONE;
     long startNanos;
+    // Whether startNanos is set: a call ended before its clock started lasted no time.
+    boolean timed;
     // The refusal of the last attempt taken; null once an attempt was admitted after it.
     @Nullable MeshFailure lastRefusal;
     // What cancel() must stop: the thread blocked in pause, or the last step resumeAfter scheduled.
@@ -87,7 +89,22 @@ abstract class CallLifecycle implements CallPlan {
   final void observe(ClientCallObserver observer, long startNanos) {
     Extras e = extras();
     e.startNanos = startNanos;
+    e.timed = true;
     e.observer = observer;
+  }
+
+  /** Makes {@code observer} hear this call, whose clock {@link #startClock starts} later. */
+  final void observe(ClientCallObserver observer) {
+    extras().observer = observer;
+  }
+
+  /** Observers time the call from {@code nowNanos}. */
+  final void startClock(long nowNanos) {
+    Extras e = extras;
+    if (e != null && !e.timed) {
+      e.startNanos = nowNanos;
+      e.timed = true;
+    }
   }
 
   private ClientCallObserver observer() {
@@ -254,7 +271,7 @@ abstract class CallLifecycle implements CallPlan {
     }
     Extras e = extras;
     if (e != null && e.observer != ClientCallObserver.NONE) {
-      long duration = ctx().ticker().nanos() - e.startNanos;
+      long duration = e.timed ? ctx().ticker().nanos() - e.startNanos : 0;
       e.observer.callEnded(new CallEnd(status, duration, requestBytes, responseBytes, e.lastRefusal));
     }
   }
@@ -297,6 +314,11 @@ abstract class CallLifecycle implements CallPlan {
     @Override
     public long timeoutNanos() {
       return 0;
+    }
+
+    @Override
+    public boolean timeoutIsCallDeadline() {
+      return false;
     }
 
     @Override

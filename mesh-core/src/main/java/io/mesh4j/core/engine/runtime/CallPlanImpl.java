@@ -46,15 +46,18 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
   static final int DELAYED = 1;
   static final int ABORTED = 2;
   static final int MIRRORED = 4;
-  /** The deadline is the MeshConfig's default unary timeout. */
-  static final int DEFAULT_DEADLINE = 8;
+  // Deadlines further out than a century are treated as none: adding them to the ticker could
+  // overflow, and ticker comparisons are only safe for differences below 2^63.
+  private static final long NO_DEADLINE_BEYOND = 100L * 365 * 24 * 3600 * 1_000_000_000L;
 
   // 64 bytes with compressed references: keep it so (CallDecisionBenchmark measures it).
   private final DestinationRuntime dest;
   private final CompiledRule rule;
   private final OutboundCall call;
   private final @Nullable Backend backend;
-  private final long deadline;
+  // Set when the call's clock starts, by the thread that takes the first attempt: whoever
+  // settles an attempt learns of it as it learns of the attempt.
+  private long deadline = Long.MAX_VALUE;
   private final int flags;
   private int attempts;
   // The first attempt's endpoint, as an index into the backend's (immutable) endpoint set.
@@ -66,14 +69,45 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       CompiledRule rule,
       OutboundCall call,
       @Nullable Backend backend,
-      long deadline,
       int flags) {
     this.dest = dest;
     this.rule = rule;
     this.call = call;
     this.backend = backend;
-    this.deadline = deadline;
     this.flags = flags;
+  }
+
+  /**
+   * Starts the call's clock: its deadline is fixed, and observers time it, from {@code nowNanos}.
+   * That is when the first attempt is taken (as a route timeout counts from the end of the
+   * request: gRPC's unary calls wait for theirs after planning), or at planning when an injected
+   * delay comes first, which counts against the deadline. Reading the clock once for both saves
+   * a good part of the decision's cost.
+   */
+  void startDeadline(long nowNanos) {
+    long timeout = timeout(call.timeRemainingNanos());
+    deadline = timeout >= NO_DEADLINE_BEYOND ? Long.MAX_VALUE : nowNanos + Math.max(0, timeout);
+    startClock(nowNanos);
+  }
+
+  private boolean clockStarted() {
+    return attempts > 0 || (flags & DELAYED) != 0;
+  }
+
+  /** The sooner of the rule's timeout and the caller's, else the default for a unary call. */
+  private long timeout(long callerLeft) {
+    return usesDefault(callerLeft)
+        ? dest.defaultUnaryTimeoutNanos
+        : Math.min(rule.timeoutNanos, callerLeft);
+  }
+
+  /**
+   * Whether the deadline is the MeshConfig's default unary timeout: a unary call nobody bounded
+   * would otherwise wait forever on a server that never answers. Whether the caller set a
+   * deadline does not change over the call.
+   */
+  private boolean usesDefault(long callerLeft) {
+    return rule.timeoutNanos == Long.MAX_VALUE && callerLeft == Long.MAX_VALUE && !call.streaming();
   }
 
   @Override
@@ -124,6 +158,10 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   @Override
   public long remainingNanos() {
+    if (!clockStarted()) {
+      long timeout = timeout(call.timeRemainingNanos());
+      return timeout >= NO_DEADLINE_BEYOND ? Long.MAX_VALUE : Math.max(0, timeout);
+    }
     if (deadline == Long.MAX_VALUE) {
       return Long.MAX_VALUE;
     }
@@ -132,7 +170,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   @Override
   public @Nullable MeshFailure defaultDeadlineFailure() {
-    if ((flags & DEFAULT_DEADLINE) == 0) {
+    if (!usesDefault(call.timeRemainingNanos())) {
       return null;
     }
     Backend b = backend;
@@ -291,6 +329,10 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     if (isCancelled()) {
       return refuseCancelled(number);
     }
+    long now = ctx().ticker().nanos();
+    if (number == 1 && (flags & DELAYED) == 0) {
+      startDeadline(now);
+    }
     Backend b = backend;
     String subset = b == null ? null : b.name();
     if (number == 1 && (flags & ABORTED) != 0) {
@@ -303,14 +345,13 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
               f == null ? 503 : f.httpStatus),
           number);
     }
-    long now = ctx().ticker().nanos();
     if (deadline != Long.MAX_VALUE && now - deadline >= 0) {
       return refuse(
           MeshFailure.of(
               MeshFailure.Reason.DEADLINE_EXCEEDED,
               dest.name,
               subset,
-              (flags & DEFAULT_DEADLINE) != 0
+              usesDefault(call.timeRemainingNanos())
                   ? defaultDeadlineDetail() + ", before attempt " + number + " of rule " + rule.name
                   : "before attempt " + number + " of rule " + rule.name),
           number);
@@ -395,7 +436,12 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
   @Override
   public long timeoutNanos() {
-    return perTryTimeout();
+    return perTryTimeout(firstStart);
+  }
+
+  @Override
+  public boolean timeoutIsCallDeadline() {
+    return timeoutIsCallDeadline(firstStart);
   }
 
   @Override
@@ -460,10 +506,24 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     return new Refused(failure, 1);
   }
 
-  long perTryTimeout() {
+  /**
+   * The per-try timeout of an attempt that began at {@code startNanos}, bounded by what the
+   * call's deadline left then: adapters arm it as soon as the attempt is taken, so the attempt's
+   * own start serves and no clock is read.
+   */
+  long perTryTimeout(long startNanos) {
     RetryPolicy r = rule.retry;
     long perTry = r == null ? Long.MAX_VALUE : r.perTryTimeoutNanos;
-    return Math.min(perTry, remainingNanos());
+    return deadline == Long.MAX_VALUE
+        ? perTry
+        : Math.min(perTry, Math.max(0, deadline - startNanos));
+  }
+
+  /** Whether the call's deadline, not a shorter per-try timeout, bounds an attempt begun then. */
+  boolean timeoutIsCallDeadline(long startNanos) {
+    RetryPolicy r = rule.retry;
+    long perTry = r == null ? Long.MAX_VALUE : r.perTryTimeoutNanos;
+    return deadline != Long.MAX_VALUE && deadline - startNanos <= perTry;
   }
 
   long now() {
@@ -631,7 +691,12 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
 
     @Override
     public long timeoutNanos() {
-      return plan.perTryTimeout();
+      return plan.perTryTimeout(startNanos);
+    }
+
+    @Override
+    public boolean timeoutIsCallDeadline() {
+      return plan.timeoutIsCallDeadline(startNanos);
     }
 
     @Override

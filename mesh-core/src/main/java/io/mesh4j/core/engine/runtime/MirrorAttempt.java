@@ -96,6 +96,12 @@ final class MirrorAttempt implements Attempt, PickContext {
   }
 
   @Override
+  public boolean timeoutIsCallDeadline() {
+    // A copy gets what the call has left, and never ends the call.
+    return timeoutNanos != Long.MAX_VALUE;
+  }
+
+  @Override
   public RetryDecision settle(Outcome outcome) {
     EndpointHealth h = health;
     if (h == null) {
