@@ -1,5 +1,6 @@
 package io.mesh4j.benchmarks.load;
 
+import com.google.gson.Gson;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
@@ -24,6 +25,7 @@ import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.core.telemetry.MeshListener;
 import io.mesh4j.grpc.MeshChannels;
+import io.mesh4j.xds.XdsConfigSource;
 import io.mesh4j.http.MeshOkHttp;
 import io.mesh4j.micrometer.MeshMetrics;
 import io.mesh4j.opentelemetry.MeshTracing;
@@ -114,6 +116,9 @@ public final class LoadHarness {
 
   /** grpc-java's proxyless xDS client. */
   public static final String XDS = "grpc-xds";
+
+  /** A mesh4j channel configured over xDS by the control plane of {@link #XDS}. */
+  public static final String MESH_XDS = "mesh4j-xds";
 
   /** The floor with grpc-java's callbacks on the transport's thread. */
   public static final String FLOOR_DIRECT = "grpc-plain-direct";
@@ -281,6 +286,9 @@ public final class LoadHarness {
     rows.add(new RowDef(XDS, "grpc-java proxyless xDS client (grpc-xds), java-control-plane ADS:"
         + " weighted clusters 90/10, retry policy, least-request, outlier detection", null,
         () -> xds(env, resources, grpcPort, payload)));
+    rows.add(new RowDef(MESH_XDS, "mesh4j channel configured over xDS (XdsConfigSource) by the"
+        + " control plane of grpc-xds: the same resources, run by mesh4j's engine; no telemetry,"
+        + " as grpc-xds has none", XDS, () -> meshXds(env, resources, grpcPort, payload)));
     Optional<Path> haproxy = HaProxySidecars.findExecutable();
     for (boolean tls : new boolean[] {false, true}) {
       String name = tls ? SIDECAR_TLS : SIDECAR_H2C;
@@ -563,22 +571,54 @@ public final class LoadHarness {
 
   private static Opened xds(Environment env, ConcurrentLinkedDeque<AutoCloseable> resources,
       int grpcPort, byte[] payload) throws IOException, InterruptedException {
+    int xdsPort = startXdsControlPlane(env, resources, grpcPort);
+    // A scheme of our own with the bootstrap given directly: no process-wide property or file,
+    // so several runs in one JVM (the tests) each reach their own control plane.
+    String scheme = "xds-bench" + XDS_SCHEMES.incrementAndGet();
+    XdsNameResolverProvider provider = XdsNameResolverProvider.createForTest(
+        scheme, XdsControlPlane.bootstrap(xdsPort));
+    NameResolverRegistry.getDefaultRegistry().register(provider);
+    ManagedChannel channel = Grpc.newChannelBuilder(
+        scheme + ":///" + XdsControlPlane.TARGET, InsecureChannelCredentials.create()).build();
+    return grpc(channel, null, payload)
+        .alsoClosing(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
+  }
+
+  /** A mesh4j application whose only policy source is the xDS control plane of {@link #XDS}. */
+  private static Opened meshXds(Environment env, ConcurrentLinkedDeque<AutoCloseable> resources,
+      int grpcPort, byte[] payload) throws IOException, InterruptedException {
+    int xdsPort = startXdsControlPlane(env, resources, grpcPort);
+    XdsConfigSource source = XdsConfigSource.builder()
+        .bootstrapJson(new Gson().toJson(XdsControlPlane.bootstrap(xdsPort)))
+        .targets(XdsControlPlane.TARGET)
+        .build();
+    Events events = new Events();
+    Mesh mesh = Mesh.builder().configSource(source).listener(events).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (mesh.appliedVersion() <= 0) {
+      if (System.nanoTime() > deadline) {
+        mesh.close();
+        throw new IllegalStateException(
+            "the mesh did not apply the xDS control plane's resources within 10 s");
+      }
+      Thread.sleep(5);
+    }
+    ManagedChannel channel = MeshChannels.builderForService(
+        mesh, XdsControlPlane.TARGET, InsecureChannelCredentials.create()).build();
+    return grpc(channel, events, payload).alsoClosing(mesh);
+  }
+
+  /** Starts the xDS control plane for the echo server on {@code grpcPort}; returns its port. */
+  private static int startXdsControlPlane(Environment env,
+      ConcurrentLinkedDeque<AutoCloseable> resources, int grpcPort)
+      throws IOException, InterruptedException {
     ChildProcess controlPlane = register(resources, ChildProcess.startJvm("xds-control-plane",
         // C1 only: the control plane's speed does not matter after its first push, its start-up does.
         XdsControlPlane.class,
         List.of("-Xms128m", "-Xmx128m", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1"),
         List.of(Integer.toString(grpcPort)), 60));
     env.controlPlanes().add(controlPlane);
-    // A scheme of our own with the bootstrap given directly: no process-wide property or file,
-    // so several runs in one JVM (the tests) each reach their own control plane.
-    String scheme = "xds-bench" + XDS_SCHEMES.incrementAndGet();
-    XdsNameResolverProvider provider = XdsNameResolverProvider.createForTest(
-        scheme, XdsControlPlane.bootstrap(controlPlane.readyValue("xds")));
-    NameResolverRegistry.getDefaultRegistry().register(provider);
-    ManagedChannel channel = Grpc.newChannelBuilder(
-        scheme + ":///" + XdsControlPlane.TARGET, InsecureChannelCredentials.create()).build();
-    return grpc(channel, null, payload)
-        .alsoClosing(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
+    return controlPlane.readyValue("xds");
   }
 
   private static ChannelCredentials clientTls(Path certs) throws IOException {

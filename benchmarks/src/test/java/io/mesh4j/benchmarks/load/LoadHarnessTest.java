@@ -42,7 +42,7 @@ class LoadHarnessTest {
     for (ModeResult mode : report.modes()) {
       assertThat(mode.rows()).extracting(RowResult::name).containsExactly("grpc-plain",
           "mesh4j-all", "grpc-plain-direct", "mesh4j-all-direct", "mesh4j-bare", "mesh4j-routing", "mesh4j-retries", "mesh4j-breaker",
-          "mesh4j-metrics", "mesh4j-tracing-1%", "grpc-xds", "grpc-mtls", "mesh4j-mtls",
+          "mesh4j-metrics", "mesh4j-tracing-1%", "grpc-xds", "mesh4j-xds", "grpc-mtls", "mesh4j-mtls",
           "okhttp-plain",
           "okhttp-mesh4j");
       for (RowResult row : mode.rows()) {
@@ -61,7 +61,7 @@ class LoadHarnessTest {
         .contains("| sidecar-h2c | not measured: switched off with --no-sidecars |")
         .contains("mesh4j-all / grpc-plain, p50", "mesh4j-all / grpc-xds, client CPU per call")
         .contains("mesh4j-all-direct / grpc-plain-direct, p50", "95% interval", "verdicts: ")
-        .contains("mesh4j-mtls / grpc-mtls: p50");
+        .contains("mesh4j-mtls / grpc-mtls: p50", "mesh4j-xds / grpc-xds: p50");
     List<Path> files;
     try (var list = Files.list(results)) {
       files = list.toList();
