@@ -4,11 +4,12 @@
 // standard bootstrap file (GRPC_XDS_BOOTSTRAP) and read what each call got.
 //
 //   node client.js --target xds:///catalog.shop --method /pkg.Service/Method [--calls N]
-//                  [--request-hex HEX] [--deadline-ms MS]
+//                  [--request-hex HEX | --request-prefix TEXT] [--deadline-ms MS]
 //
-// Calls one at a time, N times (default: until stdin closes), and prints one line per call:
+// Calls one at a time, N times, or else once per line read on stdin (the line, when not empty, is
+// the method to call instead) until stdin closes, and prints one line per call:
 // "ok <response bytes in hex>" or "err <status code> <details>". Requests and responses are raw
-// bytes, so no .proto is needed.
+// bytes, so no .proto is needed; with --request-prefix, call n (0, 1, ...) sends TEXT followed by n.
 const grpc = require('@grpc/grpc-js');
 require('@grpc/grpc-js-xds').register();
 
@@ -25,21 +26,15 @@ if (!target || !method) {
 }
 const calls = Number(option('calls', '-1'));
 const request = Buffer.from(option('request-hex', ''), 'hex');
+const prefix = option('request-prefix');
 const deadlineMs = Number(option('deadline-ms', '5000'));
 const identity = (b) => b;
 
-let stdinOpen = calls < 0;
-if (stdinOpen) {
-  process.stdin.on('end', () => { stdinOpen = false; });
-  process.stdin.on('close', () => { stdinOpen = false; });
-  process.stdin.resume();
-}
-
 const client = new grpc.Client(target, grpc.credentials.createInsecure());
 
-function once() {
+function once(n, path) {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(method, identity, identity, request,
+    client.makeUnaryRequest(path, identity, identity, prefix === undefined ? request : Buffer.from(prefix + n),
       { deadline: Date.now() + deadlineMs },
       (err, response) => {
         if (err) {
@@ -51,12 +46,24 @@ function once() {
   });
 }
 
-(async () => {
-  let n = 0;
-  while (calls < 0 ? stdinOpen : n < calls) {
-    process.stdout.write(await once() + '\n');
-    n++;
-  }
+function done() {
   client.close();
   process.exit(0);
-})();
+}
+
+let n = 0;
+if (calls >= 0) {
+  (async () => {
+    while (n < calls) {
+      process.stdout.write(await once(n++, method) + '\n');
+    }
+    done();
+  })();
+} else {
+  let previous = Promise.resolve();
+  const lines = require('readline').createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    previous = previous.then(async () => process.stdout.write(await once(n++, line.trim() || method) + '\n'));
+  });
+  lines.on('close', () => previous.then(done));
+}

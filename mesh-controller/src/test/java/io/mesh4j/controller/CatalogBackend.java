@@ -1,7 +1,9 @@
 package io.mesh4j.controller;
 
+import io.grpc.HandlerRegistry;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -12,12 +14,18 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code shop.Catalog} server on 127.0.0.1 answering {@code GetItem} with its name, for the xDS
- * interop tests; a flaky one fails every other call (the first, third...) with UNAVAILABLE.
+ * interop tests; a flaky one fails every other call (the first, third...) with UNAVAILABLE, and
+ * the first attempt of every item {@link #failFirstAttempt} picks fails the same way. It counts
+ * attempts per item and calls of methods it does not serve.
  */
 final class CatalogBackend implements AutoCloseable {
 
@@ -30,6 +38,10 @@ final class CatalogBackend implements AutoCloseable {
           .build();
 
   final AtomicInteger calls = new AtomicInteger();
+  /** Calls of methods other than {@code GetItem}, answered UNIMPLEMENTED. */
+  final AtomicInteger unknownCalls = new AtomicInteger();
+  private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+  volatile Predicate<String> failFirstAttempt = item -> false;
   private final String name;
   private final boolean flaky;
   private final Server server;
@@ -39,17 +51,31 @@ final class CatalogBackend implements AutoCloseable {
     this.flaky = flaky;
     ServerServiceDefinition service =
         ServerServiceDefinition.builder("shop.Catalog").addMethod(GET_ITEM, ServerCalls.asyncUnaryCall(this::getItem)).build();
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+    HandlerRegistry unknown = new HandlerRegistry() {
+      @Override
+      public @Nullable ServerMethodDefinition<?, ?> lookupMethod(String method, @Nullable String authority) {
+        unknownCalls.incrementAndGet();
+        return null;
+      }
+    };
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(service).fallbackHandlerRegistry(unknown).build().start();
   }
 
   private void getItem(String item, StreamObserver<String> response) {
     int n = calls.incrementAndGet();
-    if (flaky && n % 2 == 1) {
+    int attempt = attempts.computeIfAbsent(item, k -> new AtomicInteger()).incrementAndGet();
+    if ((flaky && n % 2 == 1) || (attempt == 1 && failFirstAttempt.test(item))) {
       response.onError(Status.UNAVAILABLE.withDescription("failing once, as the test wants").asRuntimeException());
       return;
     }
     response.onNext(name);
     response.onCompleted();
+  }
+
+  /** Attempts so far of the items starting with {@code prefix}. */
+  int attempts(String prefix) {
+    return attempts.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(e -> e.getValue().get()).sum();
   }
 
   int port() {

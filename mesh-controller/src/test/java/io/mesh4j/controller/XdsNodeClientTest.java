@@ -4,22 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,23 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class XdsNodeClientTest {
 
-  private static final Path CLIENT = Path.of("src/test/node/xds-client");
-
   @TempDir Path dir;
 
   private final List<AutoCloseable> closing = new ArrayList<>();
 
   @BeforeAll
   static void nodeAndItsPackages() {
-    boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-    boolean node = commandWorks("node", "--version");
-    if (!ci) {
-      Assumptions.assumeTrue(node, "no Node.js on this machine: scripts/install-node-xds-client.sh installs it");
-    }
-    assertThat(node).as("Node.js (scripts/install-node-xds-client.sh installs it)").isTrue();
-    assertThat(CLIENT.resolve("node_modules/@grpc/grpc-js-xds"))
-        .as("the Node client's packages: run scripts/install-node-xds-client.sh")
-        .isDirectory();
+    NodeXdsClient.assumeNodeAndItsPackages();
   }
 
   @AfterEach
@@ -67,7 +48,7 @@ class XdsNodeClientTest {
     CatalogBackend v2 = backend("v2", false);
     Path config = CatalogBackend.config(dir, v1, v2, LocalDirectory.catalogRoute(70, 30));
     MeshController controller = local(config);
-    NodeClient client = nodeClient(controller.grpcPort(), "catalog.shop", -1);
+    NodeXdsClient client = nodeClient(controller.grpcPort(), "catalog.shop", -1);
 
     assertThat(shareOfV1(client, 3_000)).isCloseTo(0.70, within(0.03));
 
@@ -94,7 +75,7 @@ class XdsNodeClientTest {
               retries: {attempts: 2, retryOn: [UNAVAILABLE], retryNonIdempotent: true, backoff: {base: 1ms, max: 5ms}}
         """);
     MeshController controller = local(config);
-    NodeClient client = nodeClient(controller.grpcPort(), "catalog.shop", 50);
+    NodeXdsClient client = nodeClient(controller.grpcPort(), "catalog.shop", 50);
 
     for (int i = 0; i < 50; i++) {
       assertThat(client.next()).isEqualTo("ok v1");
@@ -106,10 +87,10 @@ class XdsNodeClientTest {
     assertThat(controller.xds().nackCount()).isZero();
   }
 
-  private static double shareOfV1(NodeClient client, int calls) throws InterruptedException {
+  private static double shareOfV1(NodeXdsClient client, int calls) throws IOException, InterruptedException {
     int v1 = 0;
     for (int i = 0; i < calls; i++) {
-      String answer = client.next();
+      String answer = client.call(null);
       assertThat(answer).startsWith("ok ");
       if (answer.equals("ok v1")) {
         v1++;
@@ -119,78 +100,10 @@ class XdsNodeClientTest {
   }
 
   /** {@code client.js} calling {@code xds:///target} one call at a time, {@code calls} times or, when negative, until closed. */
-  private NodeClient nodeClient(int port, String target, int calls) throws IOException {
-    Path bootstrap = Files.writeString(dir.resolve("bootstrap.json"), """
-        {
-          "xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}], "server_features": ["xds_v3"]}],
-          "node": {"id": "node-client", "cluster": "claimed", "locality": {"zone": "local"}}
-        }
-        """.formatted(port));
-    ProcessBuilder pb = new ProcessBuilder(
-        "node", "client.js",
-        "--target", "xds:///" + target,
-        "--method", "/" + CatalogBackend.GET_ITEM.getFullMethodName(),
-        "--request-hex", HexFormat.of().formatHex("item".getBytes(StandardCharsets.UTF_8)),
-        "--deadline-ms", "10000",
-        "--calls", Integer.toString(calls))
-        .directory(CLIENT.toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT);
-    pb.environment().put("GRPC_XDS_BOOTSTRAP", bootstrap.toString());
-    NodeClient client = new NodeClient(pb.start());
+  private NodeXdsClient nodeClient(int port, String target, int calls) throws IOException {
+    NodeXdsClient client = NodeXdsClient.start(dir, port, target, "/" + CatalogBackend.GET_ITEM.getFullMethodName(), "item", false, calls);
     closing.add(client);
     return client;
-  }
-
-  /** A running {@code client.js}: its answers, one line per call, decoded as "ok NAME" or "err CODE ...". */
-  private static final class NodeClient implements AutoCloseable {
-    private final Process process;
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-    NodeClient(Process process) {
-      this.process = process;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = in.readLine()) != null; ) {
-            lines.add(line.startsWith("ok ")
-                ? "ok " + new String(HexFormat.of().parseHex(line.substring(3)), StandardCharsets.UTF_8)
-                : line);
-          }
-        } catch (IOException e) {
-          lines.add("err reading the client: " + e);
-        }
-        lines.add("err the client exited");
-      }, "node-xds-client");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    /** The next call's answer; a call waits at most its 10 s deadline, and the client's start a few seconds. */
-    String next() throws InterruptedException {
-      String line = lines.poll(30, TimeUnit.SECONDS);
-      assertThat(line).as("an answer from the Node client within 30 s").isNotNull();
-      return line;
-    }
-
-    @Override
-    public void close() throws Exception {
-      process.getOutputStream().close();
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    }
-  }
-
-  private static boolean commandWorks(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   /** A local controller without authentication: grpc-js-xds sends no credentials to its xDS server. */

@@ -44,8 +44,11 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.mesh4j.core.policy.DestinationPolicy;
 import io.mesh4j.core.policy.GRPCRoute;
+import io.mesh4j.core.policy.GatewayRoutes;
 import io.mesh4j.core.policy.HTTPRoute;
 import io.mesh4j.core.policy.MeshResource;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.ReferenceGrant;
 import io.mesh4j.core.policy.ServiceEndpoints;
 import io.mesh4j.core.policy.TrafficRoute;
 import java.util.ArrayList;
@@ -72,6 +75,9 @@ import org.jspecify.annotations.Nullable;
  *       matches, header matches, weighted clusters (A28), retries (A44), the rule's timeout as the
  *       maximum stream duration (A31), faults as per-route fault filter overrides (A33); and last,
  *       as the mesh does when no rule matches, every endpoint of the destination;
+ *   <li>for a Service with {@link GRPCRoute}s, the engine's rules for them ({@link
+ *       GatewayRoutes#rulesByParent}, the mesh's own merge and precedence) translated the same way,
+ *       and last a route failing calls no rule matches with {@code UNIMPLEMENTED}, as the mesh does;
  *   <li>one EDS {@link Cluster} named {@code name.namespace} for every endpoint and one named
  *       {@code name.namespace/subset} per subset, with the destination's load balancer always as
  *       the typed {@code load_balancing_policy} (A52, A42), outlier detection (A50) and the
@@ -120,8 +126,11 @@ public final class XdsTranslator {
     final SortedSet<String> services = new TreeSet<>();
     final Set<String> retried = new TreeSet<>();
     final List<XdsGap> gaps = new ArrayList<>();
+    /** The engine's rules of every Service GRPCRoutes attach to, in the order calls try them. */
+    final Map<String, List<GatewayRoutes.SourcedRule>> gatewayRules;
 
     Translation(List<MeshResource> resolved) {
+      List<MeshResource> gateway = new ArrayList<>();
       for (MeshResource r : resolved) {
         if (r instanceof TrafficRoute route) {
           routes.put(route.spec().destination(), route);
@@ -133,11 +142,29 @@ public final class XdsTranslator {
             gap(r.ref(), "spec.endpoints[].identity",
                 "xDS clients are sent no transport security (gRFC A29): they do not check endpoint identities");
           }
-        } else if (r instanceof HTTPRoute || r instanceof GRPCRoute) {
-          gap(r.ref(), "spec", "Gateway API routes are not served over xDS: xDS clients route its parent Services by"
-              + " their TrafficRoute, or to every endpoint");
+        } else if (r instanceof GRPCRoute route) {
+          gateway.add(route);
+          headerFilters(route);
+        } else if (r instanceof ReferenceGrant) {
+          gateway.add(r);
+        } else if (r instanceof HTTPRoute) {
+          gap(r.ref(), "spec", "HTTPRoutes are not served over xDS yet: xDS clients route its parent Services by"
+              + " their GRPCRoutes, or to every endpoint");
         }
       }
+      gatewayRules = gateway.stream().anyMatch(GRPCRoute.class::isInstance)
+          ? GatewayRoutes.rulesByParent(PolicySet.of(gateway.toArray(MeshResource[]::new)))
+          : Map.of();
+      gatewayRules.forEach((parent, rules) -> {
+        services.add(parent);
+        for (GatewayRoutes.SourcedRule s : rules) {
+          for (TrafficRoute.Backend b : s.rule().backends()) {
+            if (b.destination() != null) {
+              services.add(b.destination());
+            }
+          }
+        }
+      });
       services.addAll(routes.keySet());
       services.addAll(policies.keySet());
       services.addAll(endpoints.keySet());
@@ -182,21 +209,24 @@ public final class XdsTranslator {
 
     Listener listener(String service) {
       List<Route> out = new ArrayList<>();
-      boolean faults = false;
       TrafficRoute route = routes.get(service);
       if (route != null) {
         List<TrafficRoute.Rule> rules = route.spec().rules();
         for (int i = 0; i < rules.size(); i++) {
-          List<Route> translated = rule(route, rules.get(i), "spec.rules[" + i + "]");
-          faults |= translated.stream().anyMatch(r -> r.containsTypedPerFilterConfig(FAULT_FILTER));
-          out.addAll(translated);
+          out.addAll(rule(route.ref(), service, rules.get(i), "spec.rules[" + i + "]"));
         }
       }
-      out.add(Route.newBuilder()
-          .setName("default")
-          .setMatch(RouteMatch.newBuilder().setPrefix(""))
-          .setRoute(hashed(RouteAction.newBuilder().setCluster(clusterName(service, null)), Set.of(service)))
-          .build());
+      List<GatewayRoutes.SourcedRule> attached = gatewayRules.get(service);
+      if (attached != null) {
+        out.addAll(gatewayRoutes(service, attached));
+      } else {
+        out.add(Route.newBuilder()
+            .setName("default")
+            .setMatch(RouteMatch.newBuilder().setPrefix(""))
+            .setRoute(hashed(RouteAction.newBuilder().setCluster(clusterName(service, null)), Set.of(service)))
+            .build());
+      }
+      boolean faults = out.stream().anyMatch(r -> r.containsTypedPerFilterConfig(FAULT_FILTER));
       RouteConfiguration config = RouteConfiguration.newBuilder()
           .setName(service)
           .addVirtualHosts(VirtualHost.newBuilder().setName(service).addDomains("*").addAllRoutes(out))
@@ -214,30 +244,16 @@ public final class XdsTranslator {
     }
 
     /** The routes of one rule: one per match alternative gRPC calls can fit; none if it cannot send anywhere. */
-    List<Route> rule(TrafficRoute route, TrafficRoute.Rule rule, String path) {
-      String ref = route.ref();
-      String service = route.spec().destination();
+    List<Route> rule(String ref, String service, TrafficRoute.Rule rule, String path) {
       RouteAction.Builder action = action(ref, service, rule, path);
       if (action == null) {
         return List.of();
       }
       HTTPFault fault = rule.fault() == null ? null : fault(ref, rule.fault(), path + ".fault");
       unsupported(ref, path, rule);
-      List<RouteMatch> matches = new ArrayList<>();
-      List<TrafficRoute.Match> alternatives = rule.matches();
-      if (alternatives == null || alternatives.isEmpty()) {
-        matches.add(RouteMatch.newBuilder().setPrefix("").build());
-      } else {
-        for (int j = 0; j < alternatives.size(); j++) {
-          RouteMatch m = match(ref, alternatives.get(j), path + ".matches[" + j + "]");
-          if (m != null) {
-            matches.add(m);
-          }
-        }
-      }
       String name = rule.name() != null ? rule.name() : path;
       List<Route> out = new ArrayList<>();
-      for (RouteMatch m : matches) {
+      for (RouteMatch m : matches(ref, rule, path)) {
         Route.Builder r = Route.newBuilder().setName(name).setMatch(m).setRoute(action);
         if (fault != null) {
           r.putTypedPerFilterConfig(FAULT_FILTER, Any.pack(fault));
@@ -245,6 +261,83 @@ public final class XdsTranslator {
         out.add(r.build());
       }
       return out;
+    }
+
+    /** The route matches of a rule's alternatives gRPC calls can fit. */
+    List<RouteMatch> matches(String ref, TrafficRoute.Rule rule, String path) {
+      List<TrafficRoute.Match> alternatives = rule.matches();
+      if (alternatives == null || alternatives.isEmpty()) {
+        return List.of(RouteMatch.newBuilder().setPrefix("").build());
+      }
+      List<RouteMatch> out = new ArrayList<>();
+      for (int j = 0; j < alternatives.size(); j++) {
+        RouteMatch m = match(ref, alternatives.get(j), path + ".matches[" + j + "]");
+        if (m != null) {
+          out.add(m);
+        }
+      }
+      return out;
+    }
+
+    /**
+     * The routes of the engine's rules for a Service's GRPCRoutes, then one failing every call no
+     * rule matches with UNIMPLEMENTED, as the mesh does. A rule without weight fails its calls with
+     * UNAVAILABLE, as in the mesh, rather than being left out. Header modifiers were named by
+     * {@link #headerFilters}.
+     */
+    List<Route> gatewayRoutes(String service, List<GatewayRoutes.SourcedRule> rules) {
+      List<Route> out = new ArrayList<>();
+      for (GatewayRoutes.SourcedRule s : rules) {
+        TrafficRoute.Rule r = s.rule();
+        List<TrafficRoute.Backend> backends = new ArrayList<>();
+        for (TrafficRoute.Backend b : r.backends()) {
+          backends.add(new TrafficRoute.Backend(b.destination(), b.subset(), b.weight(), null));
+        }
+        TrafficRoute.Rule plain = new TrafficRoute.Rule(r.name(), r.matches(), backends, r.timeout(), r.retries(),
+            r.hedging(), r.fault(), r.mirror(), null, null, r.rewrite(), r.redirect());
+        if (backends.stream().allMatch(b -> b.weight() == 0)) {
+          for (RouteMatch m : matches(s.ref(), plain, s.path())) {
+            out.add(failing(r.name() != null ? r.name() : s.path(), m, service, io.grpc.Status.Code.UNAVAILABLE));
+          }
+        } else {
+          out.addAll(rule(s.ref(), service, plain, s.path()));
+        }
+      }
+      out.add(failing("no matching route rule", RouteMatch.newBuilder().setPrefix("").build(), service,
+          io.grpc.Status.Code.UNIMPLEMENTED));
+      return out;
+    }
+
+    /** A route failing every call it matches with {@code code}: a fault aborting all of them (A33). */
+    Route failing(String name, RouteMatch match, String service, io.grpc.Status.Code code) {
+      HTTPFault abort = HTTPFault.newBuilder()
+          .setAbort(FaultAbort.newBuilder().setGrpcStatus(code.value()).setPercentage(percent(100)))
+          .build();
+      return Route.newBuilder()
+          .setName(name)
+          .setMatch(match)
+          .setRoute(RouteAction.newBuilder().setCluster(clusterName(service, null)))
+          .putTypedPerFilterConfig(FAULT_FILTER, Any.pack(abort))
+          .build();
+    }
+
+    /** Names the header modifiers of a GRPCRoute, which gRPC's xDS client cannot apply. */
+    void headerFilters(GRPCRoute route) {
+      List<GRPCRoute.Rule> rules = route.spec().rules();
+      for (int i = 0; i < rules.size(); i++) {
+        GRPCRoute.Rule rule = rules.get(i);
+        headerFilters(route.ref(), rule.filters(), "spec.rules[" + i + "].filters");
+        List<HTTPRoute.BackendRef> refs = rule.backendRefs() == null ? List.of() : rule.backendRefs();
+        for (int j = 0; j < refs.size(); j++) {
+          headerFilters(route.ref(), refs.get(j).filters(), "spec.rules[" + i + "].backendRefs[" + j + "].filters");
+        }
+      }
+    }
+
+    private void headerFilters(String ref, @Nullable List<HTTPRoute.Filter> filters, String path) {
+      for (int k = 0; filters != null && k < filters.size(); k++) {
+        gap(ref, path + "[" + k + "]", filters.get(k).type() + ": gRPC's xDS client does not edit metadata; not applied");
+      }
     }
 
     /** Where a rule sends calls and how: null, and a gap, when it sends nowhere gRPC can go. */

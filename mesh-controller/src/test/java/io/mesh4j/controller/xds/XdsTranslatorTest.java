@@ -1,6 +1,7 @@
 package io.mesh4j.controller.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -391,6 +392,89 @@ class XdsTranslatorTest {
     assertThat(routes(out, "catalog.shop").get(0).getRoute().getWeightedClusters().getClustersList())
         .extracting(WeightedCluster.ClusterWeight::getName).containsExactly("catalog.shop", "catalog-next.shop");
     assertThat(byName(out.endpoints(), ClusterLoadAssignment::getClusterName).get("catalog-next.shop").getEndpointsCount()).isZero();
+  }
+
+  @Test
+  void aGrpcRouteIsTranslatedFromTheMeshsOwnRulesThenCallsNoRuleMatchesFailUnimplemented() throws Exception {
+    XdsResources out = translate(ENDPOINTS, """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          parentRefs: [{group: "", kind: Service, name: catalog}]
+          rules:
+            - name: split
+              matches: [{method: {service: shop.Catalog}}]
+              backendRefs:
+                - {name: catalog-v1, port: 8080, weight: 70}
+                - {name: catalog-v2, port: 8080, weight: 30}
+            - matches:
+                - method: {service: shop.Catalog, method: GetItem}
+                  headers: [{name: X-Canary, value: "true"}]
+              backendRefs: [{name: catalog-v2, port: 8080}]
+        """);
+
+    List<Route> routes = routes(out, "catalog.shop");
+    // the mesh's precedence: the exact method with a header first, then the service alone
+    assertThat(routes).extracting(Route::getName).containsExactly("catalog-rule-1", "split", "no matching route rule");
+    assertThat(routes.get(0).getMatch().getPath()).isEqualTo("/shop.Catalog/GetItem");
+    assertThat(routes.get(0).getMatch().getHeaders(0).getName()).isEqualTo("x-canary");
+    assertThat(routes.get(0).getMatch().getHeaders(0).getStringMatch().getExact()).isEqualTo("true");
+    assertThat(routes.get(0).getRoute().getCluster()).isEqualTo("catalog-v2.shop");
+    assertThat(routes.get(1).getMatch().getPrefix()).isEqualTo("/shop.Catalog/");
+    assertThat(routes.get(1).getRoute().getWeightedClusters().getClustersList())
+        .extracting(WeightedCluster.ClusterWeight::getName, c -> c.getWeight().getValue())
+        .containsExactly(tuple("catalog-v1.shop", 70), tuple("catalog-v2.shop", 30));
+    Route none = routes.get(2);
+    assertThat(none.getMatch().getPrefix()).isEmpty();
+    HTTPFault abort = none.getTypedPerFilterConfigOrThrow(XdsTranslator.FAULT_FILTER).unpack(HTTPFault.class);
+    assertThat(abort.getAbort().getGrpcStatus()).isEqualTo(12);
+    assertThat(abort.getAbort().getPercentage().getNumerator()).isEqualTo(1_000_000);
+    assertThat(manager(out, "catalog.shop").getHttpFiltersList()).extracting(HttpFilter::getName)
+        .containsExactly(XdsTranslator.FAULT_FILTER, XdsTranslator.ROUTER_FILTER);
+    // the backend Services are destinations of their own
+    assertThat(out.clusters()).extracting(Cluster::getName).contains("catalog.shop", "catalog-v1.shop", "catalog-v2.shop");
+    assertThat(out.listeners()).extracting(Listener::getName).contains("catalog-v1.shop", "catalog-v2.shop");
+    assertThat(out.gaps()).noneMatch(g -> g.resource().startsWith("GRPCRoute"));
+  }
+
+  @Test
+  void aGrpcRouteRuleWithoutWeightFailsUnavailableAndHeaderFiltersAreNamed() throws Exception {
+    XdsResources out = translate(ENDPOINTS, """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          parentRefs: [{group: "", kind: Service, name: catalog}]
+          rules:
+            - matches: [{method: {type: RegularExpression, service: "shop[.].*", method: "Get.*"}}]
+              backendRefs:
+                - name: catalog-v1
+                  port: 8080
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-a, value: b}]}}]
+              filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {remove: [x-c]}}]
+            - matches: [{method: {service: shop.Admin}}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: web, namespace: shop}
+        spec:
+          parentRefs: [{group: "", kind: Service, name: web}]
+          rules: [{backendRefs: [{name: web-v1, port: 80}]}]
+        """);
+
+    List<Route> routes = routes(out, "catalog.shop");
+    assertThat(routes).extracting(Route::getName).containsExactly("catalog-rule-1", "catalog-rule-0", "no matching route rule");
+    assertThat(routes.get(0).getMatch().getPrefix()).isEqualTo("/shop.Admin/");
+    assertThat(routes.get(0).getTypedPerFilterConfigOrThrow(XdsTranslator.FAULT_FILTER).unpack(HTTPFault.class)
+        .getAbort().getGrpcStatus()).isEqualTo(14);
+    assertThat(routes.get(1).getMatch().getSafeRegex().getRegex()).isEqualTo("/(?:shop[.].*)/(?:Get.*)");
+    assertThat(routes.get(1).getRoute().getCluster()).isEqualTo("catalog-v1.shop");
+    assertThat(routes.get(1).getTypedPerFilterConfigMap()).isEmpty();
+    assertThat(out.gaps()).filteredOn(g -> g.resource().startsWith("GRPCRoute")).extracting(XdsGap::field)
+        .containsExactly("spec.rules[0].filters[0]", "spec.rules[0].backendRefs[0].filters[0]");
+    assertThat(out.gaps()).filteredOn(g -> g.resource().equals("HTTPRoute shop/web")).extracting(XdsGap::field)
+        .containsExactly("spec");
   }
 
   @Test
