@@ -245,7 +245,7 @@ public final class XdsServer {
           super.onComplete();
         }
 
-        /** The call's peer, made at its first request (whose node id it shows, for information). */
+        // The call's peer, made at its first request (whose node id it shows, for information).
         private XdsPeer peer(Node claimed) {
           XdsPeer p = peer.get();
           if (p == null) {
