@@ -26,11 +26,13 @@ import picocli.CommandLine.Spec;
     description = {
       "Shows what every application connected to a controller holds.",
       "",
-      "One line per application stream (PEER tells replicas apart): the version it was",
-      "sent, the version it applied,",
-      "and whether it is",
+      "One line per application stream (PEER tells replicas apart): KIND mesh4j for a",
+      "policy stream, xds for a gRPC xDS client (named by the ServiceAccount it proved,",
+      "or 'unauthenticated'); the version it was sent, the version it applied (xDS: the",
+      "oldest over its resource types), and whether it is",
       "  SYNCED  it applied the latest version it was sent,",
-      "  NACKED  it refused the latest version it was sent (REASON says why),",
+      "  NACKED  it refused the latest version it was sent (REASON says why; xDS: the",
+      "          refused type and resources, then the peer's message),",
       "  STALE   it has not yet applied the latest version it was sent.",
       "CONNECTED SINCE is when its stream opened; LAST SYNC is when it last applied,",
       "confirmed or refused a version.",
@@ -77,7 +79,7 @@ final class StatusCommand implements Callable<Integer> {
 
   private static void printTable(Map<?, ?> doc, PrintWriter out) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"APPLICATION", "NAMESPACE", "PEER", "SENT", "ACKED", "STATUS", "CONNECTED SINCE", "LAST SYNC", "REASON"});
+    rows.add(new String[] {"APPLICATION", "NAMESPACE", "KIND", "PEER", "SENT", "ACKED", "STATUS", "CONNECTED SINCE", "LAST SYNC", "REASON"});
     Object apps = doc.get("applications");
     if (apps instanceof List<?> list) {
       for (Object o : list) {
@@ -109,6 +111,14 @@ final class StatusCommand implements Callable<Integer> {
         }
         reason = String.join("; ", texts);
       }
+      String type = AdminHttp.text(n.get("type"));
+      if (!type.isEmpty() && n.get("names") instanceof List<?> names) {
+        List<String> texts = new ArrayList<>();
+        for (Object name : names) {
+          texts.add(AdminHttp.text(name));
+        }
+        reason = type + " " + String.join(", ", texts) + ": " + reason;
+      }
     }
     if (sent != 0 && sent == acked) {
       state = "SYNCED";
@@ -122,7 +132,8 @@ final class StatusCommand implements Callable<Integer> {
     }
     return new String[] {
       AdminHttp.text(app.get("application")),
-      AdminHttp.text(app.get("namespace")),
+      AdminHttp.text(app.get("namespace")).isEmpty() ? "-" : AdminHttp.text(app.get("namespace")),
+      app.get("kind") == null ? "mesh4j" : AdminHttp.text(app.get("kind")),
       peer(app.get("peer")),
       String.valueOf(sent),
       String.valueOf(acked),
@@ -132,8 +143,6 @@ final class StatusCommand implements Callable<Integer> {
       reason.isEmpty() ? "-" : reason
     };
   }
-
-
 
   /** The stream's address, which tells replicas apart: {@code 10.1.2.3:41234}. */
   private static String peer(@Nullable Object peer) {

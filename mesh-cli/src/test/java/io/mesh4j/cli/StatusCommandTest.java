@@ -2,6 +2,15 @@ package io.mesh4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import io.mesh4j.client.ControllerConfigSource;
 import io.mesh4j.controller.MeshController;
 import io.mesh4j.controller.serve.AdminTokens;
@@ -19,6 +28,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.jspecify.annotations.Nullable;
@@ -103,6 +114,55 @@ class StatusCommandTest {
     assertThat(run.lines())
         .anySatisfy(l -> assertThat(l).startsWith("checkout").contains("shop", "NACKED").endsWith(REFUSAL))
         .anySatisfy(l -> assertThat(l).startsWith("frontend").contains("shop", "SYNCED").endsWith("-"));
+  }
+
+  @Test
+  void anXdsPeerThatRefusesAResourceIsShownNackedWithItsMessage() throws Exception {
+    MeshController c = controller;
+    assertThat(c).isNotNull();
+    ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + c.grpcPort(), InsecureChannelCredentials.create()).build();
+    toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    LinkedBlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
+    StreamObserver<DiscoveryRequest> requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
+        .streamAggregatedResources(new StreamObserver<>() {
+          @Override
+          public void onNext(DiscoveryResponse value) {
+            responses.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        });
+    toClose.add(() -> requests.onError(Status.CANCELLED.asRuntimeException()));
+    DiscoveryRequest subscribe = DiscoveryRequest.newBuilder()
+        .setNode(Node.newBuilder().setId("peer-7"))
+        .setTypeUrl("type.googleapis.com/envoy.config.listener.v3.Listener")
+        .addResourceNames("catalog.shop")
+        .build();
+    requests.onNext(subscribe);
+    DiscoveryResponse first = responses.poll(10, TimeUnit.SECONDS);
+    assertThat(first).isNotNull();
+    requests.onNext(subscribe.toBuilder()
+        .setResponseNonce(first.getNonce())
+        .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage("unsupported route action"))
+        .build());
+
+    AtomicReference<Run> last = new AtomicReference<>();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              Run run = Run.of("status", "--controller", adminUrl());
+              last.set(run);
+              return run.out().contains("NACKED");
+            });
+    assertThat(last.get().lines())
+        .anySatisfy(l -> assertThat(l).startsWith("unauthenticated").contains(" - ", " xds ", "NACKED")
+            .endsWith("Listener catalog.shop: unsupported route action"));
   }
 
   @Test

@@ -23,6 +23,7 @@ import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.mesh4j.controller.ca.TokenFileAuthenticator;
+import io.mesh4j.controller.serve.ApplicationStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -78,6 +79,18 @@ class XdsEndToEndTest {
     await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> shareOfV1(channel, 100) < 0.5);
     assertShare(channel, 3_000, 0.20);
     assertThat(controller.xds().nackCount()).as("NACKs from grpc-java").isZero();
+
+    // Shown with the policy streams: in sync on every type it was sent, gone with its channel.
+    ApplicationStatus peer = controller.distributor().applications().get(0);
+    assertThat(peer.kind()).isEqualTo(ApplicationStatus.XDS);
+    assertThat(peer.application()).isEqualTo(ApplicationStatus.UNAUTHENTICATED);
+    assertThat(peer.node()).isEqualTo("claimed-id");
+    assertThat(peer.inSync()).isTrue();
+    assertThat(peer.lastNack()).isNull();
+    assertThat(peer.ackedByType()).containsOnlyKeys("Listener", "Cluster", "ClusterLoadAssignment")
+        .allSatisfy((type, version) -> assertThat(version).isEqualTo(peer.sentVersion()));
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.distributor().applications().isEmpty());
   }
 
   @Test
@@ -130,6 +143,13 @@ class XdsEndToEndTest {
     assertThat(response.getResourcesList()).hasSize(1);
     assertThat(response.getResources(0).unpack(Listener.class).getName()).isEqualTo("catalog.shop");
     assertThat(controller.xds().gaps()).isNotEmpty();
+    // Status names it by its proof too; what its node claimed is only shown as such.
+    assertThat(controller.distributor().applications()).singleElement().satisfies(peer -> {
+      assertThat(peer.application()).isEqualTo("frontend");
+      assertThat(peer.namespace()).isEqualTo("shop");
+      assertThat(peer.identity()).isEqualTo("spiffe://cluster.local/ns/shop/sa/frontend");
+      assertThat(peer.node()).isEqualTo("spiffe://cluster.local/ns/kube-system/sa/admin");
+    });
   }
 
   @Test
@@ -170,6 +190,14 @@ class XdsEndToEndTest {
         .setResponseNonce(first.getNonce())
         .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage("refused by the test"))
         .build());
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.distributor().applications().get(0).lastNack() != null);
+    ApplicationStatus refused = controller.distributor().applications().get(0);
+    assertThat(refused.lastNack().reasons()).containsExactly("refused by the test");
+    assertThat(refused.lastNack().type()).isEqualTo("Listener");
+    assertThat(refused.lastNack().names()).containsExactly("catalog.shop");
+    assertThat(refused.lastNack().version()).isEqualTo(Long.parseLong(first.getVersionInfo()));
+    assertThat(refused.ackedVersion()).isZero();
+
     // Answered again only once the policy changes: the next response is the new version.
     LocalDirectory.write(config, "catalog.yaml", LocalDirectory.catalogRoute(20, 80));
     DiscoveryResponse next = (DiscoveryResponse) responses.poll(10, TimeUnit.SECONDS);

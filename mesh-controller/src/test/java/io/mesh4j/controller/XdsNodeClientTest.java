@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import io.mesh4j.controller.serve.ApplicationStatus;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,7 +92,74 @@ class XdsNodeClientTest {
     assertThat(controller.xds().nackCount()).isZero();
   }
 
-  private static double shareOfV1(NodeXdsClient client, int calls) throws IOException, InterruptedException {
+  @Test
+  void aListenerTheNodeClientRefusesShowsOnStatusWithItsMessageAndItKeepsItsLastGoodConfig() throws Exception {
+    CatalogBackend v1 = backend("v1", false);
+    CatalogBackend v2 = backend("v2", false);
+    Path config = CatalogBackend.config(dir, v1, v2, LocalDirectory.catalogRoute(100, 0));
+    MeshController controller = local(config);
+    NodeXdsClient client = nodeClient(controller.grpcPort(), "catalog.shop", -1);
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.call(null)).isEqualTo("ok v1");
+    }
+    ApplicationStatus synced = xdsPeer(controller);
+    assertThat(synced.inSync()).isTrue();
+    assertThat(synced.ackedByType()).containsOnlyKeys("Listener", "Cluster", "ClusterLoadAssignment"); // routes are inline in the listener
+    assertThat(synced.node()).isEqualTo("node-client");
+
+    // All calls to v2, with a retry backoff grpc-js-xds reads as 0 ms (it counts whole milliseconds)
+    // and so refuses, whole listener and all.
+    LocalDirectory.write(config, "catalog.yaml", """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: catalog, namespace: shop}
+        spec:
+          destination: catalog
+          subsets: [{name: v2, labels: {version: v2}}]
+          rules:
+            - backends: [{subset: v2}]
+              retries: {attempts: 2, retryOn: [UNAVAILABLE], backoff: {base: 500us, max: 5ms}}
+        """);
+    await().atMost(Duration.ofSeconds(20)).until(() -> xdsPeer(controller).lastNack() != null);
+    ApplicationStatus refused = xdsPeer(controller);
+    ApplicationStatus.Nack nack = refused.lastNack();
+    assertThat(nack.type()).isEqualTo("Listener");
+    assertThat(nack.version()).isEqualTo(refused.sentVersion());
+    assertThat(nack.names()).containsExactly("catalog.shop");
+    assertThat(nack.reasons()).singleElement().asString().contains("retry_back_off.base_interval");
+    assertThat(refused.inSync()).isFalse();
+    assertThat(refused.ackedByType().get("Listener")).isEqualTo(synced.ackedByType().get("Listener"));
+    assertThat(controller.xds().nackCount()).isPositive();
+
+    // The admin endpoint shows the peer's own words, and the peer still calls v1 as the listener it
+    // held says.
+    String status = get(controller.adminPort(), "/status/" + ApplicationStatus.UNAUTHENTICATED);
+    assertThat(status).contains("\"kind\":\"xds\"", "\"type\":\"Listener\"", "retry_back_off.base_interval");
+    for (int i = 0; i < 20; i++) {
+      assertThat(client.call(null)).isEqualTo("ok v1");
+    }
+
+    // Gone from status with its stream.
+    client.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> controller.distributor().applications().isEmpty());
+  }
+
+  private static ApplicationStatus xdsPeer(MeshController controller) {
+    List<ApplicationStatus> all = controller.distributor().applications();
+    assertThat(all).singleElement().extracting(ApplicationStatus::kind).isEqualTo(ApplicationStatus.XDS);
+    return all.get(0);
+  }
+
+  private static String get(int port, String path) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return response.body();
+  }
+
+  private static double shareOfV1(NodeXdsClient client, int calls)
+      throws IOException, InterruptedException {
     int v1 = 0;
     for (int i = 0; i < calls; i++) {
       String answer = client.call(null);

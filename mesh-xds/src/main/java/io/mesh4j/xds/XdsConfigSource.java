@@ -3,6 +3,11 @@ package io.mesh4j.xds;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import io.envoyproxy.envoy.admin.v3.ClientResourceStatus;
+import io.envoyproxy.envoy.admin.v3.UpdateFailureState;
+import io.envoyproxy.envoy.service.status.v3.ClientConfig;
+import io.envoyproxy.envoy.service.status.v3.ClientConfig.GenericXdsConfig;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -24,6 +29,7 @@ import io.mesh4j.xds.XdsTranslator.Target;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -101,6 +107,18 @@ public final class XdsConfigSource implements ConfigSource {
   // after a NACK (java-control-plane's SimpleCache does) gets a NACK each time, but the log and
   // the listener hear of it once.
   private final Map<String, String> lastRefused = new HashMap<>();
+  // For CSDS: per type and name, the resources accepted; per type, the refusal that stands.
+  private final Map<String, Map<String, Accepted>> accepted = new HashMap<>();
+  private final Map<String, Refusal> refusals = new HashMap<>();
+
+  // Written on the executor thread, read by CSDS from any.
+  private volatile ClientConfig clientConfig;
+
+  /** An accepted resource as it came, the version of the response that brought it, and when. */
+  private record Accepted(Any raw, String version, Timestamp at) {}
+
+  /** A refused response: its version, why, when, and its resources by name. */
+  private record Refusal(String version, String details, Timestamp at, Map<String, Any> resources) {}
 
   /** What the source asks for of one type and what it last accepted of it. */
   private static final class Subscription {
@@ -119,6 +137,7 @@ public final class XdsConfigSource implements ConfigSource {
     TYPES.forEach(t -> subscriptions.put(t, new Subscription()));
     Subscription listeners = Objects.requireNonNull(subscriptions.get(XdsTranslator.LISTENER));
     targets.forEach(t -> listeners.names.add(t.listener()));
+    this.clientConfig = status();
   }
 
   /** A builder; the bootstrap comes from the environment unless given. */
@@ -212,6 +231,7 @@ public final class XdsConfigSource implements ConfigSource {
       if (generation == streamGeneration && !closed) {
         failedAttempts = 0;
         onResponse(response);
+        clientConfig = status();
       }
     }
 
@@ -254,6 +274,7 @@ public final class XdsConfigSource implements ConfigSource {
     // LDS and CDS responses hold every resource of the type; RDS and EDS only those they name.
     boolean complete = type.equals(XdsTranslator.LISTENER) || type.equals(XdsTranslator.CLUSTER);
     Map<String, Message> byName = complete ? new LinkedHashMap<>() : new LinkedHashMap<>(held.of(type));
+    Map<String, Any> raw = new LinkedHashMap<>();
     Class<? extends Message> kind = XdsTranslator.messageClass(type);
     for (int i = 0; i < response.getResourcesCount(); i++) {
       Any any = response.getResources(i);
@@ -267,9 +288,10 @@ public final class XdsConfigSource implements ConfigSource {
       }
       problems.addAll(XdsTranslator.check(resource));
       byName.put(XdsTranslator.name(resource), resource);
+      raw.put(XdsTranslator.name(resource), any);
     }
     if (!problems.isEmpty()) {
-      refuse(type, sub, response.getVersionInfo(), problems);
+      refuse(type, sub, response.getVersionInfo(), raw, problems);
       return;
     }
     if (!complete) {
@@ -285,7 +307,7 @@ public final class XdsConfigSource implements ConfigSource {
       }
     }
     if (!problems.isEmpty()) {
-      refuse(type, sub, response.getVersionInfo(), problems);
+      refuse(type, sub, response.getVersionInfo(), raw, problems);
       return;
     }
     List<MeshResource> resources = new ArrayList<>();
@@ -293,7 +315,7 @@ public final class XdsConfigSource implements ConfigSource {
     if (!resources.equals(delivered)) {
       PolicyResult result = PolicyResult.of(resources);
       if (!result.isValid()) {
-        refuse(type, sub, response.getVersionInfo(), result.problems());
+        refuse(type, sub, response.getVersionInfo(), raw, result.problems());
         return;
       }
       Listener l = listener;
@@ -305,7 +327,7 @@ public final class XdsConfigSource implements ConfigSource {
         List<Problem> why = applied.problems().isEmpty()
             ? List.of(new Problem("policy version " + (version + 1), "", "was refused by the application without a reason", null))
             : applied.problems();
-        refuse(type, sub, response.getVersionInfo(), why);
+        refuse(type, sub, response.getVersionInfo(), raw, why);
         return;
       }
       version++;
@@ -318,6 +340,12 @@ public final class XdsConfigSource implements ConfigSource {
     lastGood.putAll(good);
     sub.version = response.getVersionInfo();
     lastRefused.remove(type);
+    Map<String, Accepted> byType = complete ? new LinkedHashMap<>() : new LinkedHashMap<>(accepted.getOrDefault(type, Map.of()));
+    Timestamp now = now();
+    raw.forEach((name, any) -> byType.put(name, new Accepted(any, response.getVersionInfo(), now)));
+    byType.keySet().retainAll(held.of(type).keySet());
+    accepted.put(type, byType);
+    refusals.remove(type);
     send(type, sub, null);
     follow();
   }
@@ -335,8 +363,9 @@ public final class XdsConfigSource implements ConfigSource {
     }
   }
 
-  private void refuse(String type, Subscription sub, String version, List<Problem> problems) {
+  private void refuse(String type, Subscription sub, String version, Map<String, Any> raw, List<Problem> problems) {
     String refusal = version + " " + problems;
+    refusals.put(type, new Refusal(version, details(problems), now(), raw));
     if (refusal.equals(lastRefused.put(type, refusal))) {
       send(type, sub, problems);
       return;
@@ -379,9 +408,63 @@ public final class XdsConfigSource implements ConfigSource {
     if (problems != null) {
       request.setErrorDetail(com.google.rpc.Status.newBuilder()
           .setCode(io.grpc.Status.Code.INVALID_ARGUMENT.value())
-          .setMessage("mesh4j: " + problems.stream().map(Problem::message).collect(Collectors.joining("; "))));
+          .setMessage(details(problems)));
     }
     r.onNext(request.build());
+  }
+
+  private static String details(List<Problem> problems) {
+    return "mesh4j: " + problems.stream().map(Problem::message).collect(Collectors.joining("; "));
+  }
+
+  /**
+   * What the source holds now, in the form of the client status discovery service (CSDS, gRFC
+   * A40), as grpc-java's own {@code CsdsService} answers it: the bootstrap's node and one {@code
+   * GenericXdsConfig} per resource subscribed to or held, with the version and raw form of what was
+   * accepted ({@code ACKED}), or {@code REQUESTED} while none arrived; a resource of a refused
+   * response is {@code NACKED} with the refusal in its {@code error_state} (the refused version,
+   * the reasons sent in the NACK, when) and keeps the version it holds. Any thread; served by
+   * {@link ClientStatusService}.
+   */
+  public ClientConfig clientStatus() {
+    return clientConfig;
+  }
+
+  private ClientConfig status() {
+    ClientConfig.Builder config = ClientConfig.newBuilder().setNode(bootstrap.node());
+    for (String type : TYPES) {
+      Map<String, Accepted> kept = accepted.getOrDefault(type, Map.of());
+      Refusal refusal = refusals.get(type);
+      Set<String> names = new LinkedHashSet<>(Objects.requireNonNull(subscriptions.get(type)).names);
+      names.addAll(kept.keySet());
+      if (refusal != null) {
+        names.addAll(refusal.resources().keySet());
+      }
+      for (String name : names) {
+        GenericXdsConfig.Builder resource = GenericXdsConfig.newBuilder().setTypeUrl(type).setName(name)
+            .setClientStatus(ClientResourceStatus.REQUESTED);
+        Accepted a = kept.get(name);
+        if (a != null) {
+          resource.setVersionInfo(a.version()).setXdsConfig(a.raw()).setLastUpdated(a.at())
+              .setClientStatus(ClientResourceStatus.ACKED);
+        }
+        Any refused = refusal == null ? null : refusal.resources().get(name);
+        if (refusal != null && refused != null) {
+          resource.setClientStatus(ClientResourceStatus.NACKED).setErrorState(UpdateFailureState.newBuilder()
+              .setFailedConfiguration(refused)
+              .setLastUpdateAttempt(refusal.at())
+              .setDetails(refusal.details())
+              .setVersionInfo(refusal.version()));
+        }
+        config.addGenericXdsConfigs(resource);
+      }
+    }
+    return config.build();
+  }
+
+  private static Timestamp now() {
+    Instant now = Instant.now();
+    return Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
   }
 
   private static String shortType(String type) {

@@ -297,13 +297,16 @@ public final class KubernetesWorld implements AutoCloseable {
   /**
    * What applications currently refuse, by resource: NACK reasons of the version each application
    * was last sent that name a resource ({@code Kind namespace/name: ...}), prefixed with who
-   * refused. A refusal ends when the application applies a later version.
+   * refused. A refusal ends when the application applies a later version. xDS peers' refusals show
+   * on {@code /status} only: they name xDS resources, which do not map one to one to mesh4j's.
    */
   static Map<String, List<String>> refusals(List<ApplicationStatus> applications) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     for (ApplicationStatus a : applications) {
       ApplicationStatus.Nack nack = a.lastNack();
-      if (nack == null || nack.version() != a.sentVersion() || a.ackedVersion() == a.sentVersion()) {
+      // An xDS peer's refusal names xDS resources in its own words, never a mesh4j resource.
+      if (nack == null || a.kind().equals(ApplicationStatus.XDS)
+          || nack.version() != a.sentVersion() || a.ackedVersion() == a.sentVersion()) {
         continue;
       }
       for (String reason : nack.reasons()) {

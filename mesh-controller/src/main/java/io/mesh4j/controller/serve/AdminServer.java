@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -221,8 +222,13 @@ public final class AdminServer implements AutoCloseable {
       Map<String, Object> app = new LinkedHashMap<>();
       app.put("application", a.application());
       app.put("namespace", a.namespace());
+      app.put("kind", a.kind());
       app.put("identity", a.identity());
       app.put("peer", a.peer());
+      if (a.kind().equals(ApplicationStatus.XDS)) {
+        app.put("node", a.node());
+        app.put("ackedByType", new TreeMap<>(a.ackedByType()));
+      }
       app.put("scope", a.scope());
       app.put("connectedSince", a.connectedSince().toString());
       app.put("adminUrl", a.adminUrl().isEmpty() ? null : a.adminUrl());
@@ -239,6 +245,10 @@ public final class AdminServer implements AutoCloseable {
         n.put("hash", nack.hash());
         n.put("reasons", nack.reasons());
         n.put("at", nack.at().toString());
+        if (!nack.type().isEmpty()) {
+          n.put("type", nack.type());
+          n.put("names", nack.names());
+        }
         app.put("lastNack", n);
       } else {
         app.put("lastNack", null);

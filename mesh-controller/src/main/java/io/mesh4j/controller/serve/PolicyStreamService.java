@@ -11,7 +11,6 @@ import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import io.mesh4j.wire.v1.ClientMessage;
 import io.mesh4j.wire.v1.PolicyServiceGrpc;
 import io.mesh4j.wire.v1.ServerMessage;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,7 +23,6 @@ import org.jspecify.annotations.Nullable;
 public final class PolicyStreamService extends PolicyServiceGrpc.PolicyServiceImplBase {
 
   private final SnapshotDistributor distributor;
-  private final AtomicLong streams = new AtomicLong();
 
   private PolicyStreamService(SnapshotDistributor distributor) {
     this.distributor = distributor;
@@ -82,6 +80,6 @@ public final class PolicyStreamService extends PolicyServiceGrpc.PolicyServiceIm
   public StreamObserver<ClientMessage> subscribe(StreamObserver<ServerMessage> responses) {
     ServerCallStreamObserver<ServerMessage> out = (ServerCallStreamObserver<ServerMessage>) responses;
     out.disableAutoRequest();
-    return distributor.open(streams.incrementAndGet(), peer(), caller(), out);
+    return distributor.open(distributor.newSession(), peer(), caller(), out);
   }
 }

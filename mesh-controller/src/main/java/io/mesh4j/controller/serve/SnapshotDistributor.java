@@ -130,6 +130,7 @@ public final class SnapshotDistributor implements AutoCloseable {
 
   // Read by operators from any thread.
   private final Map<Long, ApplicationStatus> status = new ConcurrentHashMap<>();
+  private final AtomicLong sessionIds = new AtomicLong();
   /** The content each session was last sent or confirmed, by session, for operators. */
   private final Map<Long, Snapshot> contents = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> nacksByOwner = new ConcurrentHashMap<>();
@@ -291,7 +292,35 @@ public final class SnapshotDistributor implements AutoCloseable {
     return conditions;
   }
 
-  /** Every connected application. */
+  /** The clock of every time {@link #applications} shows. */
+  public InstantSource clock() {
+    return clock;
+  }
+
+  /** The bounds on what clients can make the controller hold. */
+  public Limits limits() {
+    return limits;
+  }
+
+  /** A new stream number, unique among the streams of every face of the controller. */
+  public long newSession() {
+    return sessionIds.incrementAndGet();
+  }
+
+  /**
+   * Shows, or updates, the status of a stream another face of the controller serves (xDS), by its
+   * {@link #newSession session number}, until {@link #withdraw}n. Any thread.
+   */
+  public void publish(ApplicationStatus stream) {
+    status.put(stream.session(), stream);
+  }
+
+  /** Stops showing a stream {@link #publish}ed by another face; its stream closed. Any thread. */
+  public void withdraw(long session) {
+    status.remove(session);
+  }
+
+  /** Every connected application, of every kind. */
   public List<ApplicationStatus> applications() {
     List<ApplicationStatus> out = new ArrayList<>(status.values());
     out.sort((a, b) -> Long.compare(a.session(), b.session()));
@@ -925,7 +954,10 @@ public final class SnapshotDistributor implements AutoCloseable {
           lastNack,
           lastSync,
           connectedSince,
-          adminUrl);
+          adminUrl,
+          ApplicationStatus.NATIVE,
+          "",
+          Map.of());
     }
   }
 }

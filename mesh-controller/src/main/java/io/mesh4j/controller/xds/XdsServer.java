@@ -7,7 +7,9 @@ import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -20,6 +22,7 @@ import io.mesh4j.controller.ca.CallerIdentity;
 import io.mesh4j.controller.ca.WorkloadAuthenticator;
 import io.mesh4j.controller.resolve.PolicyResolver;
 import io.mesh4j.controller.resolve.Scope;
+import io.mesh4j.controller.serve.ApplicationStatus;
 import io.mesh4j.controller.serve.PolicyStreamService;
 import io.mesh4j.controller.serve.SnapshotDistributor;
 import io.mesh4j.core.policy.PolicySet;
@@ -30,6 +33,7 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * {@code cluster} the cache group), so nothing a peer says in its node chooses what it is sent.
  * Peers are grouped by their proven namespace, which decides whose Gateway API routes apply to
  * them; peers of a controller without authentication share one group.
+ *
+ * <p>Every peer's stream shows with the policy streams on the controller's status ({@link
+ * SnapshotDistributor#applications}, {@code /status}, {@code mesh4j status}), named by its proof:
+ * what it was sent and applied per type, and its latest refusal in its own words ({@link
+ * XdsPeer}); at most {@link SnapshotDistributor.Limits#maxStreamsPerIdentity} streams of one
+ * identity show, every stream is served.
  *
  * <p>A peer learns of every destination service (any identity may read any service's routes,
  * policies and endpoints, {@link io.mesh4j.controller.resolve.Visibility}), never of
@@ -64,6 +74,8 @@ public final class XdsServer {
   private final V3DiscoveryServer discovery;
   private final SnapshotDistributor distributor;
   private final AtomicLong nacks = new AtomicLong();
+  /** Open ADS streams by proven {@code namespace/serviceAccount}, to bound those status shows. */
+  private final Map<String, Integer> peersByOwner = new ConcurrentHashMap<>();
 
   // Guarded by this.
   private PolicySet world = PolicySet.EMPTY;
@@ -161,15 +173,15 @@ public final class XdsServer {
   }
 
   /**
-   * Replaces the node of every request with one written from the call's proof, and makes sure the
-   * peer's group has a snapshot before the request reaches the cache.
+   * Replaces the node of every request with one written from the call's proof, makes sure the
+   * peer's group has a snapshot before the request reaches the cache, and keeps the peer's {@link
+   * XdsPeer status}: what it was sent, applied and refused.
    *
-   * <p>NACKs are counted and logged here. The snapshot cache answers at once a request whose
+   * <p>NACKs are counted, logged and shown here. The snapshot cache answers at once a request whose
    * version differs from its own or that names resources the stream has not accepted, so a NACK
    * passed on as it came would be answered with the refused resources again, and refused again,
-   * in a loop. The last response of each type on the call is remembered (one entry per type, gone
-   * with the call), and a NACK of it is passed on as holding it, so the next answer waits for a
-   * new version. The peer keeps its own last good version either way.
+   * in a loop. A NACK of the last response of its type on the call is passed on as holding it, so
+   * the next answer waits for a new version. The peer keeps its own last good version either way.
    */
   private final class ProvenNode implements ServerInterceptor {
     @Override
@@ -177,13 +189,18 @@ public final class XdsServer {
       CallerIdentity caller = PolicyStreamService.caller();
       String group = caller == null ? ANONYMOUS : caller.namespace();
       String id = caller == null ? "unauthenticated " + PolicyStreamService.peer() : caller.spiffeId(distributor.settings().trustDomain());
-      // type URL -> {nonce, version} of the last response sent on this call
-      Map<String, String[]> sent = new ConcurrentHashMap<>();
+      String owner = caller == null ? ANONYMOUS : caller.toString();
+      String address = PolicyStreamService.peer();
+      AtomicReference<@Nullable XdsPeer> peer = new AtomicReference<>();
       ServerCall<Q, R> remembering = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
         @Override
         public void sendMessage(R message) {
-          if (message instanceof DiscoveryResponse r) {
-            sent.put(r.getTypeUrl(), new String[] {r.getNonce(), r.getVersionInfo()});
+          XdsPeer p = peer.get();
+          if (p != null && message instanceof DiscoveryResponse r) {
+            p.sent(r.getTypeUrl(), r.getNonce(), r.getVersionInfo(), () -> XdsPeer.names(r.getResourcesList()));
+          } else if (p != null && message instanceof DeltaDiscoveryResponse r) {
+            p.sent(r.getTypeUrl(), r.getNonce(), r.getSystemVersionInfo(),
+                () -> r.getResourcesList().stream().map(Resource::getName).toList());
           }
           super.sendMessage(message);
         }
@@ -194,21 +211,63 @@ public final class XdsServer {
         public void onMessage(Q message) {
           ensure(group);
           if (message instanceof DiscoveryRequest r) {
+            XdsPeer p = peer(r.getNode());
             DiscoveryRequest.Builder proven = r.toBuilder().setNode(node(r.getNode(), id, group));
             if (r.hasErrorDetail()) {
               nacks.incrementAndGet();
               log.warn("xDS: {} refused {} (nonce {}): {}", id, r.getTypeUrl(), r.getResponseNonce(),
                   r.getErrorDetail().getMessage());
-              String[] last = sent.get(r.getTypeUrl());
-              if (last != null && last[0].equals(r.getResponseNonce())) {
-                proven.setVersionInfo(last[1]).clearErrorDetail();
+              String last = p.lastSent(r.getTypeUrl(), r.getResponseNonce());
+              if (last != null) {
+                proven.setVersionInfo(last).clearErrorDetail();
               }
             }
+            p.answered(r.getTypeUrl(), r.getResponseNonce(), r.hasErrorDetail() ? r.getErrorDetail().getMessage() : null);
             super.onMessage((Q) proven.build());
           } else if (message instanceof DeltaDiscoveryRequest r) {
+            XdsPeer p = peer(r.getNode());
+            p.answered(r.getTypeUrl(), r.getResponseNonce(), r.hasErrorDetail() ? r.getErrorDetail().getMessage() : null);
             super.onMessage((Q) r.toBuilder().setNode(node(r.getNode(), id, group)).build());
           } else {
             super.onMessage(message);
+          }
+        }
+
+        @Override
+        public void onCancel() {
+          gone();
+          super.onCancel();
+        }
+
+        @Override
+        public void onComplete() {
+          gone();
+          super.onComplete();
+        }
+
+        // The call's peer, made at its first request (whose node id it shows, for information).
+        private XdsPeer peer(Node claimed) {
+          XdsPeer p = peer.get();
+          if (p == null) {
+            boolean shown = peersByOwner.merge(owner, 1, Integer::sum) <= distributor.limits().maxStreamsPerIdentity();
+            if (!shown) {
+              log.debug("xDS: {} has more streams than status shows; this one is served, not shown", id);
+            }
+            p = caller == null
+                ? new XdsPeer(distributor, shown, ApplicationStatus.UNAUTHENTICATED, "", "", address, "every service",
+                    claimed.getId())
+                : new XdsPeer(distributor, shown, caller.serviceAccount(), caller.namespace(), id, address,
+                    "every service, namespace " + group, claimed.getId());
+            peer.set(p);
+          }
+          return p;
+        }
+
+        private void gone() {
+          XdsPeer p = peer.getAndSet(null);
+          if (p != null) {
+            p.close();
+            peersByOwner.computeIfPresent(owner, (k, n) -> n <= 1 ? null : n - 1);
           }
         }
       };
