@@ -4,14 +4,18 @@
 // standard bootstrap file (GRPC_XDS_BOOTSTRAP) and read what each call got.
 //
 //   node client.js --target xds:///catalog.shop --method /pkg.Service/Method [--calls N]
-//                  [--request-hex HEX | --request-prefix TEXT] [--deadline-ms MS]
+//                  [--request-hex HEX | --request-prefix TEXT] [--deadline-ms MS] [--xds-credentials]
 //
 // Calls one at a time, N times, or else once per line read on stdin (the line, when not empty, is
 // the method to call instead) until stdin closes, and prints one line per call:
 // "ok <response bytes in hex>" or "err <status code> <details>". Requests and responses are raw
 // bytes, so no .proto is needed; with --request-prefix, call n (0, 1, ...) sends TEXT followed by n.
+// With --xds-credentials the channel uses XdsChannelCredentials (gRFC A29): mutual TLS, from the
+// bootstrap's certificate providers, to the endpoints of clusters that ask for it; plaintext to
+// the others.
 const grpc = require('@grpc/grpc-js');
-require('@grpc/grpc-js-xds').register();
+const xds = require('@grpc/grpc-js-xds');
+xds.register();
 
 function option(name, fallback) {
   const i = process.argv.indexOf('--' + name);
@@ -30,7 +34,10 @@ const prefix = option('request-prefix');
 const deadlineMs = Number(option('deadline-ms', '5000'));
 const identity = (b) => b;
 
-const client = new grpc.Client(target, grpc.credentials.createInsecure());
+const credentials = process.argv.includes('--xds-credentials')
+  ? new xds.XdsChannelCredentials(grpc.credentials.createInsecure())
+  : grpc.credentials.createInsecure();
+const client = new grpc.Client(target, credentials);
 
 function once(n, path) {
   return new Promise((resolve) => {

@@ -75,15 +75,21 @@ final class NodeXdsClient implements AutoCloseable {
    */
   static NodeXdsClient start(Path dir, int port, String target, String method, String request, boolean numbered, int calls)
       throws IOException {
-    Path bootstrap = dir.resolve("node-bootstrap.json");
-    if (!Files.exists(bootstrap)) {
-      Files.writeString(bootstrap, """
-          {
-            "xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}], "server_features": ["xds_v3"]}],
-            "node": {"id": "node-client", "cluster": "claimed", "locality": {"zone": "local"}}
-          }
-          """.formatted(port));
-    }
+    return start(dir, port, target, method, request, numbered, calls, "node", "");
+  }
+
+  /**
+   * The same with its bootstrap named after {@code name}, {@code bootstrapFields} appended to the
+   * bootstrap's top-level fields (e.g. its certificate providers) and {@code options} to the command.
+   */
+  static NodeXdsClient start(Path dir, int port, String target, String method, String request, boolean numbered, int calls,
+      String name, String bootstrapFields, String... options) throws IOException {
+    Path bootstrap = Files.writeString(dir.resolve(name + "-bootstrap.json"), """
+        {
+          "xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}], "server_features": ["xds_v3"]}],
+          "node": {"id": "node-client", "cluster": "claimed", "locality": {"zone": "local"}}%s
+        }
+        """.formatted(port, bootstrapFields));
     List<String> command = new ArrayList<>(List.of(
         "node", "client.js",
         "--target", "xds:///" + target,
@@ -93,6 +99,7 @@ final class NodeXdsClient implements AutoCloseable {
     command.addAll(numbered
         ? List.of("--request-prefix", request + "-")
         : List.of("--request-hex", HexFormat.of().formatHex(request.getBytes(StandardCharsets.UTF_8))));
+    command.addAll(List.of(options));
     ProcessBuilder pb = new ProcessBuilder(command).directory(CLIENT.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
     pb.environment().put("GRPC_XDS_BOOTSTRAP", bootstrap.toString());
     return new NodeXdsClient(pb.start());

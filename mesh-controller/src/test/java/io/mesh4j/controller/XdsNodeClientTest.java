@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The controller's xDS face seen from a client nobody here wrote: Node.js's {@code @grpc/grpc-js}
  * with {@code @grpc/grpc-js-xds} (installed by {@code scripts/install-node-xds-client.sh}, which
  * the test command runs), driven by {@code src/test/node/xds-client/client.js}. Real calls on
- * loopback: a TrafficRoute's split and its live change, and a retry policy. Skipped, saying why,
+ * loopback: a TrafficRoute's split and its live change, a retry policy, and mutual TLS (gRFC A29)
+ * to a mesh4j server under its AuthorizationPolicy ({@link MtlsCatalog}). Skipped, saying why,
  * only when the machine has no Node.js and this is not CI.
  */
 @Timeout(120)
@@ -158,6 +160,42 @@ class XdsNodeClientTest {
     return response.body();
   }
 
+  @Test
+  void theNodeClientCallsAMeshServerOverMutualTlsAndTheMeshRefusesWhomItsPolicyDoesNotAllow() throws Exception {
+    MtlsCatalog mesh = new MtlsCatalog(dir);
+    closing.add(mesh);
+
+    // The server is STRICT: a call without a client certificate would be UNAUTHENTICATED.
+    assertThat(mtlsClient(mesh, "frontend").next()).isEqualTo("ok catalog");
+    // 7: PERMISSION_DENIED
+    assertThat(mtlsClient(mesh, "batch").next()).isEqualTo("err 7 " + MtlsCatalog.DENIED_BATCH);
+    assertThat(mesh.calls.get()).isEqualTo(1);
+    assertThat(mesh.xds.xds().nackCount()).as("NACKs from grpc-js-xds").isZero();
+  }
+
+  @Test
+  void theNodeClientNeverCallsAServerThatIsNotWhoThePolicySays() throws Exception {
+    MtlsCatalog mesh = new MtlsCatalog(dir);
+    closing.add(mesh);
+    mesh.publishEndpoint(MtlsCatalog.spiffeId("pricing"));
+
+    // 14: UNAVAILABLE, the handshake refused on the server's name
+    assertThat(mtlsClient(mesh, "frontend").next())
+        .startsWith("err 14 ")
+        .contains("No matching subject alternative name found in certificate");
+    assertThat(mesh.calls.get()).isZero();
+  }
+
+  /** {@code client.js} with XdsChannelCredentials as {@code account}, making one call to catalog.shop. */
+  private NodeXdsClient mtlsClient(MtlsCatalog mesh, String account) throws IOException {
+    String files = mesh.files(account).fileWatcherConfig().entrySet().stream()
+        .map(e -> "\"" + e.getKey() + "\": \"" + e.getValue() + "\"")
+        .collect(Collectors.joining(", "));
+    return nodeClient(mesh.xds.grpcPort(), "catalog.shop", 1, account,
+        ", \"certificate_providers\": {\"mesh4j\": {\"plugin_name\": \"file_watcher\", \"config\": {" + files + "}}}",
+        "--xds-credentials");
+  }
+
   private static double shareOfV1(NodeXdsClient client, int calls)
       throws IOException, InterruptedException {
     int v1 = 0;
@@ -173,7 +211,14 @@ class XdsNodeClientTest {
 
   /** {@code client.js} calling {@code xds:///target} one call at a time, {@code calls} times or, when negative, until closed. */
   private NodeXdsClient nodeClient(int port, String target, int calls) throws IOException {
-    NodeXdsClient client = NodeXdsClient.start(dir, port, target, "/" + CatalogBackend.GET_ITEM.getFullMethodName(), "item", false, calls);
+    return nodeClient(port, target, calls, "node", "");
+  }
+
+  /** The same with {@code more} appended to the bootstrap's top-level fields and {@code options} to the command. */
+  private NodeXdsClient nodeClient(int port, String target, int calls, String name, String more, String... options)
+      throws IOException {
+    NodeXdsClient client = NodeXdsClient.start(dir, port, target, "/" + CatalogBackend.GET_ITEM.getFullMethodName(),
+        "item", false, calls, name, more, options);
     closing.add(client);
     return client;
   }

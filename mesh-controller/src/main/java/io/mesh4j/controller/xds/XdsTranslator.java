@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -39,6 +40,10 @@ import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.L
 import io.envoyproxy.envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
@@ -46,6 +51,7 @@ import io.mesh4j.core.policy.DestinationPolicy;
 import io.mesh4j.core.policy.GRPCRoute;
 import io.mesh4j.core.policy.GatewayRoutes;
 import io.mesh4j.core.policy.HTTPRoute;
+import io.mesh4j.core.policy.MeshConfig;
 import io.mesh4j.core.policy.MeshResource;
 import io.mesh4j.core.policy.PolicySet;
 import io.mesh4j.core.policy.ReferenceGrant;
@@ -82,7 +88,11 @@ import org.jspecify.annotations.Nullable;
  *       {@code name.namespace/subset} per subset, with the destination's load balancer always as
  *       the typed {@code load_balancing_policy} (A52, A42), outlier detection (A50) and the
  *       breaker's concurrent-request limit (A32);
- *   <li>one {@link ClusterLoadAssignment} per cluster, one locality per zone.
+ *   <li>one {@link ClusterLoadAssignment} per cluster, one locality per zone;
+ *   <li>when the mesh's {@code mtls} is {@code STRICT}, mutual TLS to every cluster's endpoints
+ *       (A29): the peer's {@value #CERTIFICATE_PROVIDER} certificate provider supplies the mesh's
+ *       roots and the workload's certificate, and the endpoints' SPIFFE IDs are the names the
+ *       peer accepts.
  * </ul>
  *
  * <p>What xDS cannot say is never dropped silently: it becomes an {@link XdsGap}. A match
@@ -98,6 +108,16 @@ public final class XdsTranslator {
 
   /** The name of the router filter, always last. */
   public static final String ROUTER_FILTER = "envoy.filters.http.router";
+
+  /**
+   * The certificate provider instance mTLS clusters name for both the mesh's roots and the
+   * workload's certificate: a peer's bootstrap defines it under {@code certificate_providers},
+   * e.g. with gRPC's {@code file_watcher} plugin (A29).
+   */
+  public static final String CERTIFICATE_PROVIDER = "mesh4j";
+
+  /** The transport socket of mTLS clusters, the only one gRPC's xDS clients know. */
+  public static final String TLS_TRANSPORT_SOCKET = "envoy.transport_sockets.tls";
 
   /** gRPC status codes gRPC's xDS client retries on (A44); others are ignored by it. */
   private static final Set<String> RETRYABLE =
@@ -128,9 +148,16 @@ public final class XdsTranslator {
     final List<XdsGap> gaps = new ArrayList<>();
     /** The engine's rules of every Service GRPCRoutes attach to, in the order calls try them. */
     final Map<String, List<GatewayRoutes.SourcedRule>> gatewayRules;
+    final Map<String, String> endpointLists = new TreeMap<>();
+    MeshConfig.Spec settings = MeshConfig.defaults();
 
     Translation(List<MeshResource> resolved) {
       List<MeshResource> gateway = new ArrayList<>();
+      for (MeshResource r : resolved) {
+        if (r instanceof MeshConfig config) {
+          settings = config.spec();
+        }
+      }
       for (MeshResource r : resolved) {
         if (r instanceof TrafficRoute route) {
           routes.put(route.spec().destination(), route);
@@ -138,9 +165,10 @@ public final class XdsTranslator {
           policies.put(policy.spec().service(), policy);
         } else if (r instanceof ServiceEndpoints list) {
           endpoints.computeIfAbsent(list.spec().service(), k -> new ArrayList<>()).addAll(list.spec().endpoints());
-          if (list.spec().endpoints().stream().anyMatch(e -> e.identity() != null)) {
-            gap(r.ref(), "spec.endpoints[].identity",
-                "xDS clients are sent no transport security (gRFC A29): they do not check endpoint identities");
+          endpointLists.putIfAbsent(list.spec().service(), r.ref());
+          if (settings.mtls() != MeshConfig.MtlsMode.STRICT && list.spec().endpoints().stream().anyMatch(e -> e.identity() != null)) {
+            gap(r.ref(), "spec.endpoints[].identity", "the mesh's mtls is " + settings.mtls() + ": xDS clients dial its"
+                + " endpoints in plaintext and check no identity (mTLS to endpoints is served under STRICT)");
           }
         } else if (r instanceof GRPCRoute route) {
           gateway.add(route);
@@ -195,7 +223,10 @@ public final class XdsTranslator {
             subsets.put(clusterName(service, s.name()), s.labels());
           }
         }
-        clusters.addAll(clusters(service, subsets.keySet()));
+        for (Cluster c : clusters(service, subsets.keySet())) {
+          TransportSocket tls = transportSocket(service, c.getName(), members(service, subsets.getOrDefault(c.getName(), Map.of())));
+          clusters.add(tls == null ? c : c.toBuilder().setTransportSocket(tls).build());
+        }
         subsets.forEach((name, labels) -> assignments.add(assignment(service, name, labels)));
       }
       return new XdsResources(listeners, clusters, assignments, gaps);
@@ -658,13 +689,62 @@ public final class XdsTranslator {
       return whole;
     }
 
-    ClusterLoadAssignment assignment(String service, String cluster, Map<String, String> labels) {
-      Map<String, List<ServiceEndpoints.Endpoint>> byZone = new TreeMap<>();
+    /** The endpoints of {@code service} whose labels include {@code labels}. */
+    List<ServiceEndpoints.Endpoint> members(String service, Map<String, String> labels) {
+      List<ServiceEndpoints.Endpoint> out = new ArrayList<>();
       for (ServiceEndpoints.Endpoint e : endpoints.getOrDefault(service, List.of())) {
         Map<String, String> own = e.labels() == null ? Map.of() : e.labels();
         if (own.entrySet().containsAll(labels.entrySet())) {
-          byZone.computeIfAbsent(e.zone() == null ? "" : e.zone(), k -> new ArrayList<>()).add(e);
+          out.add(e);
         }
+      }
+      return out;
+    }
+
+    /**
+     * Mutual TLS to {@code members} when the mesh is STRICT (A29), else null: under STRICT a mesh
+     * server refuses plaintext callers, under PERMISSIVE and DISABLED it takes them. The peer
+     * accepts the endpoints' SPIFFE IDs, or any ID of the trust domain when one has none, as the
+     * mesh's own clients do.
+     */
+    @Nullable TransportSocket transportSocket(String service, String cluster, List<ServiceEndpoints.Endpoint> members) {
+      if (settings.mtls() != MeshConfig.MtlsMode.STRICT) {
+        return null;
+      }
+      SortedSet<String> ids = new TreeSet<>();
+      boolean unnamed = members.isEmpty();
+      for (ServiceEndpoints.Endpoint e : members) {
+        if (e.identity() == null) {
+          unnamed = true;
+        } else {
+          ids.add(e.identity());
+        }
+      }
+      List<StringMatcher> names = new ArrayList<>();
+      if (unnamed) {
+        // never an empty list: A29 peers would accept any name the roots signed
+        names.add(StringMatcher.newBuilder().setPrefix("spiffe://" + settings.trustDomain() + "/").build());
+      } else {
+        ids.forEach(id -> names.add(StringMatcher.newBuilder().setExact(id).build()));
+      }
+      if (ids.size() > 1 || (unnamed && !ids.isEmpty())) {
+        gap(endpointLists.getOrDefault(service, "ServiceEndpoints of " + service), "spec.endpoints[].identity",
+            "xDS has one list of accepted names per cluster: each endpoint of " + cluster + " is accepted with "
+            + (unnamed ? "any ID of the trust domain" : "any of " + String.join(", ", ids)) + ", not only its own");
+      }
+      CertificateProviderPluginInstance provider = CertificateProviderPluginInstance.newBuilder().setInstanceName(CERTIFICATE_PROVIDER).build();
+      UpstreamTlsContext tls = UpstreamTlsContext.newBuilder()
+          .setCommonTlsContext(CommonTlsContext.newBuilder()
+              .setTlsCertificateProviderInstance(provider)
+              .setValidationContext(validation(provider, names)))
+          .build();
+      return TransportSocket.newBuilder().setName(TLS_TRANSPORT_SOCKET).setTypedConfig(Any.pack(tls)).build();
+    }
+
+    ClusterLoadAssignment assignment(String service, String cluster, Map<String, String> labels) {
+      Map<String, List<ServiceEndpoints.Endpoint>> byZone = new TreeMap<>();
+      for (ServiceEndpoints.Endpoint e : members(service, labels)) {
+        byZone.computeIfAbsent(e.zone() == null ? "" : e.zone(), k -> new ArrayList<>()).add(e);
       }
       ClusterLoadAssignment.Builder out = ClusterLoadAssignment.newBuilder().setClusterName(cluster);
       byZone.forEach((zone, list) -> {
@@ -705,6 +785,15 @@ public final class XdsTranslator {
   }
 
   private static final String ROUND_ROBIN = "envoy.load_balancing_policies.round_robin";
+
+  /** Roots from {@code provider}, the peer's certificate named by one of {@code names}. */
+  @SuppressWarnings("deprecation") // grpc-java and grpc-js read match_subject_alt_names, not its typed successor
+  private static CertificateValidationContext validation(CertificateProviderPluginInstance provider, List<StringMatcher> names) {
+    return CertificateValidationContext.newBuilder()
+        .setCaCertificateProviderInstance(provider)
+        .addAllMatchSubjectAltNames(names)
+        .build();
+  }
 
   private static boolean ringHash(DestinationPolicy.LbPolicy policy) {
     return policy == DestinationPolicy.LbPolicy.RING_HASH || policy == DestinationPolicy.LbPolicy.MAGLEV;

@@ -22,6 +22,10 @@ import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.L
 import io.envoyproxy.envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.mesh4j.core.policy.PolicySet;
 import java.util.List;
@@ -392,6 +396,93 @@ class XdsTranslatorTest {
     assertThat(routes(out, "catalog.shop").get(0).getRoute().getWeightedClusters().getClustersList())
         .extracting(WeightedCluster.ClusterWeight::getName).containsExactly("catalog.shop", "catalog-next.shop");
     assertThat(byName(out.endpoints(), ClusterLoadAssignment::getClusterName).get("catalog-next.shop").getEndpointsCount()).isZero();
+  }
+
+  private static final String IDENTIFIED =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: ServiceEndpoints
+      metadata: {name: catalog, namespace: shop}
+      spec:
+        service: catalog
+        endpoints:
+          - {address: 10.0.0.1, port: 8080, labels: {version: v1}, identity: "spiffe://mesh.test/ns/shop/sa/catalog"}
+          - {address: 10.0.0.2, port: 8080, labels: {version: v2}, identity: "spiffe://mesh.test/ns/shop/sa/catalog-v2"}
+      """;
+
+  private static String mesh(String mtls) {
+    return """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: MeshConfig
+        metadata: {name: mesh, namespace: mesh4j-system}
+        spec: {trustDomain: mesh.test, mtls: %s}
+        """.formatted(mtls);
+  }
+
+  @Test
+  void underStrictEveryClusterIsMutualTlsFromTheMeshProviderAcceptingItsEndpointsIds() throws Exception {
+    XdsResources out = translate(mesh("STRICT"), IDENTIFIED, SPLIT);
+
+    Map<String, Cluster> clusters = byName(out.clusters(), Cluster::getName);
+    for (Cluster c : clusters.values()) {
+      assertThat(c.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+      CommonTlsContext common = c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class).getCommonTlsContext();
+      assertThat(common.getTlsCertificateProviderInstance().getInstanceName()).isEqualTo("mesh4j");
+      assertThat(common.getValidationContext().getCaCertificateProviderInstance().getInstanceName()).isEqualTo("mesh4j");
+    }
+    assertThat(names(clusters.get("catalog.shop/v1"))).containsExactly(exact("spiffe://mesh.test/ns/shop/sa/catalog"));
+    assertThat(names(clusters.get("catalog.shop/v2"))).containsExactly(exact("spiffe://mesh.test/ns/shop/sa/catalog-v2"));
+    // One list per cluster: every endpoint of catalog.shop is accepted with either ID.
+    assertThat(names(clusters.get("catalog.shop")))
+        .containsExactly(exact("spiffe://mesh.test/ns/shop/sa/catalog"), exact("spiffe://mesh.test/ns/shop/sa/catalog-v2"));
+    assertThat(out.gaps()).filteredOn(g -> g.resource().equals("ServiceEndpoints shop/catalog")).containsExactly(
+        new XdsGap("ServiceEndpoints shop/catalog", "spec.endpoints[].identity", "xDS has one list of accepted names"
+            + " per cluster: each endpoint of catalog.shop is accepted with any of spiffe://mesh.test/ns/shop/sa/catalog,"
+            + " spiffe://mesh.test/ns/shop/sa/catalog-v2, not only its own"));
+  }
+
+  @Test
+  void endpointsWithoutAnIdentityAreAcceptedWithAnyIdOfTheTrustDomainNeverWithAnyName() throws Exception {
+    XdsResources out = translate(mesh("STRICT"), ENDPOINTS, SPLIT, """
+        apiVersion: mesh4j.io/v1alpha1
+        kind: TrafficRoute
+        metadata: {name: pricing, namespace: shop}
+        spec:
+          destination: pricing
+          rules: [{backends: [{weight: 1}]}]
+        """);
+
+    Map<String, Cluster> clusters = byName(out.clusters(), Cluster::getName);
+    StringMatcher trustDomain = StringMatcher.newBuilder().setPrefix("spiffe://mesh.test/").build();
+    assertThat(names(clusters.get("catalog.shop"))).containsExactly(trustDomain);
+    // pricing has no endpoints at all: still a name list, never an empty one (which accepts anything)
+    assertThat(names(clusters.get("pricing.shop"))).containsExactly(trustDomain);
+    assertThat(out.gaps()).extracting(XdsGap::field).doesNotContain("spec.endpoints[].identity");
+  }
+
+  @Test
+  void belowStrictClustersArePlaintextAndEndpointIdentitiesAGap() {
+    for (String mode : List.of("PERMISSIVE", "DISABLED")) {
+      XdsResources out = translate(mesh(mode), IDENTIFIED, SPLIT);
+
+      assertThat(out.clusters()).noneMatch(Cluster::hasTransportSocket);
+      assertThat(out.gaps()).contains(new XdsGap("ServiceEndpoints shop/catalog", "spec.endpoints[].identity",
+          "the mesh's mtls is " + mode + ": xDS clients dial its endpoints in plaintext and check no identity"
+              + " (mTLS to endpoints is served under STRICT)"));
+    }
+    // Without identities there is nothing to check: no gap.
+    assertThat(translate(ENDPOINTS, SPLIT).gaps()).extracting(XdsGap::field).doesNotContain("spec.endpoints[].identity");
+  }
+
+  private static StringMatcher exact(String name) {
+    return StringMatcher.newBuilder().setExact(name).build();
+  }
+
+  @SuppressWarnings("deprecation") // the field A29 peers read
+  private static List<StringMatcher> names(Cluster cluster) throws InvalidProtocolBufferException {
+    CertificateValidationContext validation = cluster.getTransportSocket().getTypedConfig()
+        .unpack(UpstreamTlsContext.class).getCommonTlsContext().getValidationContext();
+    return validation.getMatchSubjectAltNamesList();
   }
 
   @Test
