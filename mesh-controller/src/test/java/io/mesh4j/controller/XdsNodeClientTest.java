@@ -167,8 +167,7 @@ class XdsNodeClientTest {
 
     // The server is STRICT: a call without a client certificate would be UNAUTHENTICATED.
     assertThat(mtlsClient(mesh, "frontend").next()).isEqualTo("ok catalog");
-    // 7: PERMISSION_DENIED
-    assertThat(mtlsClient(mesh, "batch").next()).isEqualTo("err 7 " + MtlsCatalog.DENIED_BATCH);
+    assertThat(mtlsClient(mesh, "batch").next()).isEqualTo("err PERMISSION_DENIED " + MtlsCatalog.DENIED_BATCH);
     assertThat(mesh.calls.get()).isEqualTo(1);
     assertThat(mesh.xds.xds().nackCount()).as("NACKs from grpc-js-xds").isZero();
   }
@@ -179,9 +178,9 @@ class XdsNodeClientTest {
     closing.add(mesh);
     mesh.publishEndpoint(MtlsCatalog.spiffeId("pricing"));
 
-    // 14: UNAVAILABLE, the handshake refused on the server's name
+    // The handshake refused on the server's name.
     assertThat(mtlsClient(mesh, "frontend").next())
-        .startsWith("err 14 ")
+        .startsWith("err UNAVAILABLE ")
         .contains("No matching subject alternative name found in certificate");
     assertThat(mesh.calls.get()).isZero();
   }
