@@ -556,13 +556,16 @@ public final class LoadHarness {
     if (tracing != null) {
       builder.listener(tracing);
     }
-    Mesh mesh = builder.build();
+    return applied(builder.build(), "the benchmark's policy:\n" + yaml);
+  }
+
+  /** {@code mesh} once it applied its first policy ({@code what}), within 10 s. */
+  private static Mesh applied(Mesh mesh, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (mesh.appliedVersion() <= 0) {
       if (System.nanoTime() > deadline) {
         mesh.close();
-        throw new IllegalStateException(
-            "the mesh did not apply the benchmark's policy within 10 s:\n" + yaml);
+        throw new IllegalStateException("the mesh did not apply " + what + " within 10 s");
       }
       Thread.sleep(5);
     }
@@ -593,16 +596,8 @@ public final class LoadHarness {
         .targets(XdsControlPlane.TARGET)
         .build();
     Events events = new Events();
-    Mesh mesh = Mesh.builder().configSource(source).listener(events).build();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (mesh.appliedVersion() <= 0) {
-      if (System.nanoTime() > deadline) {
-        mesh.close();
-        throw new IllegalStateException(
-            "the mesh did not apply the xDS control plane's resources within 10 s");
-      }
-      Thread.sleep(5);
-    }
+    Mesh mesh = applied(Mesh.builder().configSource(source).listener(events).build(),
+        "the xDS control plane's resources");
     ManagedChannel channel = MeshChannels.builderForService(
         mesh, XdsControlPlane.TARGET, InsecureChannelCredentials.create()).build();
     return grpc(channel, events, payload).alsoClosing(mesh);
