@@ -60,7 +60,7 @@ class DemoTest {
     // the operator's three questions, answered by three mesh4j commands against the demo's controller
     assertThat(report.operatorView())
         .contains("$ mesh4j status", "$ mesh4j config frontend routes", "$ mesh4j explain frontend catalog.shop")
-        .containsPattern("(?m)^frontend +shop +\\S+ +\\d+ +\\d+ +SYNCED ")
+        .containsPattern("(?m)^frontend +shop +mesh4j +\\S+ +\\d+ +\\d+ +SYNCED ")
         .contains("(application: SAME)", "ROUTED: rule ")
         .doesNotContain("exit status");
 

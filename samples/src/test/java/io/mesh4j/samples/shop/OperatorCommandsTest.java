@@ -39,7 +39,7 @@ class OperatorCommandsTest {
 
       Result status = mesh4j("status", "--controller", controller);
       assertThat(status.code()).as(status.err()).isZero();
-      assertThat(status.out()).containsPattern("(?m)^frontend +shop +127.0.0.1:\\d+ +\\d+ +\\d+ +SYNCED ");
+      assertThat(status.out()).containsPattern("(?m)^frontend +shop +mesh4j +127.0.0.1:\\d+ +\\d+ +\\d+ +SYNCED ");
 
       Result routes = mesh4j("config", "frontend", "routes", "--controller", controller);
       assertThat(routes.code()).as(routes.err()).isZero();
