@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -119,9 +120,8 @@ class MixedFleetTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> controller.distributor().isReady());
     List<Client> fleet = List.of(meshClient(controller.grpcPort()), grpcJavaClient(controller.grpcPort()), nodeClient(controller.grpcPort()));
 
-    Map<String, Double> shares = each(fleet, c -> shareOfV1(c, CALLS));
+    Map<String, Double> shares = each(fleet, c -> shareOfV1Near(c, 0.70));
     System.out.printf("MixedFleetTest %s 70/30: v1's share over %d calls %s%n", policy, CALLS, shares);
-    assertThat(shares.values()).allSatisfy(s -> assertThat(s).isCloseTo(0.70, within(0.03)));
 
     LocalDirectory.write(config, "catalog.yaml", policy.split(20, 80));
     long edited = System.nanoTime();
@@ -130,9 +130,8 @@ class MixedFleetTest {
       await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ZERO).until(() -> shareOfV1(c, 100) < 0.5);
       return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - edited);
     });
-    shares = each(fleet, c -> shareOfV1(c, CALLS));
+    shares = each(fleet, c -> shareOfV1Near(c, 0.20));
     System.out.printf("MixedFleetTest %s 20/80: seen after %s ms; v1's share over %d calls %s%n", policy, seenAfterMs, CALLS, shares);
-    assertThat(shares.values()).allSatisfy(s -> assertThat(s).isCloseTo(0.20, within(0.03)));
 
     if (policy == Policy.TRAFFIC_ROUTE) {
       retriesAndFaults(config, fleet, v1, v2);
@@ -187,7 +186,7 @@ class MixedFleetTest {
       await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ZERO).until(() -> c.call().equals("ok v1"));
       return true;
     });
-    Map<String, Double> aborted = each(fleet, c -> {
+    Map<String, Double> aborted = each(fleet, c -> near(c.name() + ": share aborted", 0.30, () -> {
       int n = 0;
       for (int i = 0; i < CALLS; i++) {
         String answer = outcome(c.call());
@@ -195,9 +194,8 @@ class MixedFleetTest {
         n += answer.equals("err ABORTED") ? 1 : 0;
       }
       return (double) n / CALLS;
-    });
+    }));
     System.out.printf("MixedFleetTest faults: share aborted of %d calls %s%n", CALLS, aborted);
-    assertThat(aborted.values()).allSatisfy(s -> assertThat(s).isCloseTo(0.30, within(0.03)));
   }
 
   /**
@@ -360,6 +358,29 @@ class MixedFleetTest {
 
   private interface ClientWork<T> {
     T apply(Client c) throws Exception;
+  }
+
+  private static double shareOfV1Near(Client c, double expected) throws Exception {
+    return near(c.name() + ": v1's share", expected, () -> shareOfV1(c, CALLS));
+  }
+
+  /**
+   * A share of {@link #CALLS} calls that a client decides at random (a weighted pick, an injected
+   * abort), within 3 points of {@code expected}. The stock clients draw fresh randomness: 3 points
+   * are 3.6 standard deviations at 70/30 over 3,000 calls, so about one sample in 3,000 lands
+   * outside by chance and, with a dozen samples a run, CI would fail every few hundred runs. A
+   * share outside is measured once more over new calls, and that one must be inside: two in a row
+   * outside by chance happen about once in ten million.
+   */
+  private static double near(String what, double expected, Callable<Double> share) throws Exception {
+    double first = share.call();
+    if (Math.abs(first - expected) <= 0.03) {
+      return first;
+    }
+    System.out.printf("MixedFleetTest: %s %.3f is more than 3 points from %.2f; measuring once more%n", what, first, expected);
+    double second = share.call();
+    assertThat(second).as("%s over %d calls, after %.3f", what, CALLS, first).isCloseTo(expected, within(0.03));
+    return second;
   }
 
   private static double shareOfV1(Client c, int calls) throws Exception {
