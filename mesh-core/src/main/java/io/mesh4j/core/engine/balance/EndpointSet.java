@@ -196,7 +196,7 @@ public final class EndpointSet extends Candidates {
 
   @Override
   int inFlight(int i) {
-    return healths[i].inFlight.get();
+    return healths[i].inFlight();
   }
 
   @Override

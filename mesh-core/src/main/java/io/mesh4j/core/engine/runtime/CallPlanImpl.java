@@ -249,7 +249,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       return refuseCopy(guard.refusal(admitted));
     }
     EndpointHealth h = set.health(i);
-    h.inFlight.incrementAndGet();
+    h.attemptStarted();
     copy.admit(set.endpoint(i), h, now);
     return copy;
   }
@@ -396,7 +396,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       return refuse(guard.refusal(admitted), number);
     }
     EndpointHealth h = set.health(i);
-    h.inFlight.incrementAndGet();
+    h.attemptStarted();
     if (number == 1) {
       firstIndex = i;
       firstStart = now;
@@ -479,7 +479,7 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
       Outcome outcome,
       boolean replayable) {
     long now = now();
-    h.inFlight.decrementAndGet();
+    h.attemptEnded();
     long latency = now - startNanos;
     b.guard().settle(outcome, latency, now);
     if (outcome.charged()) {

@@ -114,7 +114,7 @@ final class MirrorAttempt implements Attempt, PickContext {
       ctx.events().mirrorEnded(destination, backend.name(), outcome);
     }
     long now = ctx.ticker().nanos();
-    h.inFlight.decrementAndGet();
+    h.attemptEnded();
     long latency = now - startNanos;
     backend.guard().settle(outcome, latency, now);
     if (outcome.charged()) {

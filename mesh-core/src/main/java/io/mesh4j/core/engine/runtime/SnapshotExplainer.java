@@ -160,7 +160,7 @@ public final class SnapshotExplainer {
       long left = h.ejectionLeft(now);
       Availability state =
           left > 0 ? Availability.EJECTED : h.connecting() ? Availability.CONNECTING : Availability.HEALTHY;
-      int n = h.inFlight.get();
+      int n = h.inFlight();
       inFlight += n;
       eligible[i] = left == 0;
       if (eligible[i]) {
