@@ -1,7 +1,6 @@
 package io.mesh4j.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.CallOptions;
@@ -27,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -186,7 +184,7 @@ class MixedFleetTest {
       await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ZERO).until(() -> c.call().equals("ok v1"));
       return true;
     });
-    Map<String, Double> aborted = each(fleet, c -> near(c.name() + ": share aborted", 0.30, () -> {
+    Map<String, Double> aborted = each(fleet, c -> RandomShares.near(c.name() + ": share aborted", 0.30, () -> {
       int n = 0;
       for (int i = 0; i < CALLS; i++) {
         String answer = outcome(c.call());
@@ -361,26 +359,7 @@ class MixedFleetTest {
   }
 
   private static double shareOfV1Near(Client c, double expected) throws Exception {
-    return near(c.name() + ": v1's share", expected, () -> shareOfV1(c, CALLS));
-  }
-
-  /**
-   * A share of {@link #CALLS} calls that a client decides at random (a weighted pick, an injected
-   * abort), within 3 points of {@code expected}. The stock clients draw fresh randomness: 3 points
-   * are 3.6 standard deviations at 70/30 over 3,000 calls, so about one sample in 3,000 lands
-   * outside by chance and, with a dozen samples a run, CI would fail every few hundred runs. A
-   * share outside is measured once more over new calls, and that one must be inside: two in a row
-   * outside by chance happen about once in ten million.
-   */
-  private static double near(String what, double expected, Callable<Double> share) throws Exception {
-    double first = share.call();
-    if (Math.abs(first - expected) <= 0.03) {
-      return first;
-    }
-    System.out.printf("MixedFleetTest: %s %.3f is more than 3 points from %.2f; measuring once more%n", what, first, expected);
-    double second = share.call();
-    assertThat(second).as("%s over %d calls, after %.3f", what, CALLS, first).isCloseTo(expected, within(0.03));
-    return second;
+    return RandomShares.near(c.name() + ": v1's share", expected, () -> shareOfV1(c, CALLS));
   }
 
   private static double shareOfV1(Client c, int calls) throws Exception {

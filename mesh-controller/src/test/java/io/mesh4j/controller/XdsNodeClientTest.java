@@ -1,7 +1,6 @@
 package io.mesh4j.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.mesh4j.controller.serve.ApplicationStatus;
@@ -57,12 +56,12 @@ class XdsNodeClientTest {
     MeshController controller = local(config);
     NodeXdsClient client = nodeClient(controller.grpcPort(), "catalog.shop", -1);
 
-    assertThat(shareOfV1(client, 3_000)).isCloseTo(0.70, within(0.03));
+    RandomShares.near("node: v1's share", 0.70, () -> shareOfV1(client, 3_000));
 
     LocalDirectory.write(config, "catalog.yaml", LocalDirectory.catalogRoute(20, 80));
     // 100 calls tell 30% from 80% of them to v2 by more than seven standard deviations
     await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ZERO).until(() -> shareOfV1(client, 100) < 0.5);
-    assertThat(shareOfV1(client, 3_000)).isCloseTo(0.20, within(0.03));
+    RandomShares.near("node: v1's share", 0.20, () -> shareOfV1(client, 3_000));
     assertThat(controller.xds().nackCount()).as("NACKs from grpc-js-xds").isZero();
   }
 
