@@ -106,6 +106,12 @@ public class CallDecisionBenchmark {
           return "GetItem";
         }
 
+        /** What the gRPC adapter answers too: its method descriptor's own field. */
+        @Override
+        public String grpcFullMethod() {
+          return "shop.Catalog/GetItem";
+        }
+
         @Override
         public @Nullable String header(String lowerCaseName) {
           return lowerCaseName.equals("x-user") ? "user-4242" : null;

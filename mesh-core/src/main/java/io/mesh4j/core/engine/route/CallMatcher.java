@@ -15,6 +15,10 @@ final class CallMatcher {
 
   private final @Nullable String grpcService;
   private final @Nullable String grpcMethod;
+  /** {@code service/method} when both are exact: one comparison with the call's full method. */
+  private final @Nullable String grpcFullMethod;
+  /** The exact method has no {@code /}, so it can be found at the end of the call's full method. */
+  private final boolean methodIsTail;
   private final @Nullable StringMatcher grpcServiceRegex;
   private final @Nullable StringMatcher grpcMethodRegex;
   private final boolean grpc;
@@ -30,6 +34,9 @@ final class CallMatcher {
     this.grpc = g != null;
     this.grpcService = g == null ? null : g.service();
     this.grpcMethod = g == null ? null : g.method();
+    this.grpcFullMethod =
+        grpcService == null || grpcMethod == null ? null : grpcService + "/" + grpcMethod;
+    this.methodIsTail = grpcMethod != null && grpcMethod.indexOf('/') < 0;
     this.grpcServiceRegex = g == null ? null : StringMatcher.of(null, null, g.serviceRegex(), maxRegexInput);
     this.grpcMethodRegex = g == null ? null : StringMatcher.of(null, null, g.methodRegex(), maxRegexInput);
     String method = m.method();
@@ -124,18 +131,28 @@ final class CallMatcher {
       }
     }
     if (grpc) {
-      String service = call.grpcService();
-      if (service == null) {
-        return false;
-      }
-      if (grpcService != null && !grpcService.equals(service)) {
-        return false;
-      }
-      if (grpcMethod != null && !grpcMethod.equals(call.grpcMethod())) {
-        return false;
+      // Compared on the full method where possible: adapters hold it, while the bare method
+      // name may be cut out of it on every read (grpc-java's getBareMethodName does).
+      String full = grpcFullMethod;
+      if (full != null) {
+        if (!full.equals(call.grpcFullMethod())) {
+          return false;
+        }
+      } else {
+        String service = call.grpcService();
+        if (service == null) {
+          return false;
+        }
+        if (grpcService != null && !grpcService.equals(service)) {
+          return false;
+        }
+        String method = grpcMethod;
+        if (method != null && !(methodIsTail ? hasBareMethod(call, method) : method.equals(call.grpcMethod()))) {
+          return false;
+        }
       }
       StringMatcher s = grpcServiceRegex;
-      if (s != null && !s.matches(service)) {
+      if (s != null && !s.matches(call.grpcService())) {
         return false;
       }
       StringMatcher m = grpcMethodRegex;
@@ -160,6 +177,24 @@ final class CallMatcher {
       }
     }
     return true;
+  }
+
+  /** Whether the call's full method is {@code service/method}: its bare method, without a copy. */
+  private static boolean hasBareMethod(OutboundCall call, String method) {
+    String full = call.grpcFullMethod();
+    if (full == null) {
+      return false;
+    }
+    int start = full.length() - method.length();
+    return start > 0 && full.charAt(start - 1) == '/' && full.startsWith(method, start);
+  }
+
+  /**
+   * The full method {@code service/method} this alternative requires, or null when it can match
+   * calls to more than one method.
+   */
+  @Nullable String exactGrpcFullMethod() {
+    return grpcFullMethod;
   }
 
   /** One compiled query parameter condition; without a value condition, the parameter must be present. */

@@ -164,6 +164,34 @@ public final class CompiledRule {
   }
 
   /**
+   * Whether a gRPC call to {@code fullMethod} may match this rule: false only when every
+   * alternative requires another exact {@code service/method}. Null stands for a method that no
+   * alternative of the destination names.
+   */
+  boolean mayMatchGrpc(@Nullable String fullMethod) {
+    if (matchers.length == 0) {
+      return true;
+    }
+    for (CallMatcher m : matchers) {
+      String required = m.exactGrpcFullMethod();
+      if (required == null || required.equals(fullMethod)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Adds every exact {@code service/method} an alternative requires to {@code out}. */
+  void addNamedGrpcMethods(java.util.Set<String> out) {
+    for (CallMatcher m : matchers) {
+      String required = m.exactGrpcFullMethod();
+      if (required != null) {
+        out.add(required);
+      }
+    }
+  }
+
+  /**
    * Why {@code call} fails this rule: the first condition that does not hold in each alternative,
    * e.g. {@code header x-canary: wanted exact 'true', got none}, alternatives joined by {@code ;
    * }; null when the rule matches. Agrees with {@link #matches}; for explanations off the call

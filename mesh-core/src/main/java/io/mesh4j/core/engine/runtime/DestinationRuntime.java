@@ -6,6 +6,7 @@ import io.mesh4j.core.engine.resilience.RetryBudget;
 import io.mesh4j.core.engine.resilience.TokenBucket;
 import io.mesh4j.core.engine.route.Backend;
 import io.mesh4j.core.engine.route.CompiledRule;
+import io.mesh4j.core.engine.route.RuleTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ public final class DestinationRuntime {
   final String name;
   final EngineContext ctx;
   private final CompiledRule[] rules;
+  private final RuleTable table;
   private final CompiledRule defaultRule;
   final RetryBudget budget;
   final @Nullable TokenBucket limiter;
@@ -53,6 +55,7 @@ public final class DestinationRuntime {
     this.subsets = Map.copyOf(subsets);
     this.ctx = ctx;
     this.rules = rules;
+    this.table = new RuleTable(rules);
     this.defaultRule = defaultRule;
     this.budget = budget;
     this.limiter = limiter;
@@ -89,11 +92,7 @@ public final class DestinationRuntime {
 
   /** The first rule that matches, or the default rule (all endpoints) when none does. */
   CompiledRule match(OutboundCall call) {
-    for (CompiledRule r : rules) {
-      if (r.matches(call)) {
-        return r;
-      }
-    }
-    return defaultRule;
+    CompiledRule r = table.first(call);
+    return r != null ? r : defaultRule;
   }
 }

@@ -1,0 +1,67 @@
+package io.mesh4j.core.engine.route;
+
+import io.mesh4j.core.call.OutboundCall;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A destination's rules in order, and for gRPC calls only the rules that can match the call's
+ * method: a route that names many methods ({@code service} and {@code method} both exact) costs
+ * a gRPC call one lookup by its full method instead of a test of every such rule. The first rule
+ * that matches is the same as testing every rule in order. Immutable; thread-safe.
+ */
+public final class RuleTable {
+
+  private final CompiledRule[] all;
+  /** For each full method some alternative names: the rules a call to it may match, in order. */
+  private final Map<String, CompiledRule[]> byGrpcMethod;
+  /** The rules a gRPC call to a method no alternative names may match, in order. */
+  private final CompiledRule[] otherGrpc;
+
+  public RuleTable(CompiledRule[] rules) {
+    this.all = rules.clone();
+    Set<String> named = new LinkedHashSet<>();
+    for (CompiledRule r : all) {
+      r.addNamedGrpcMethods(named);
+    }
+    Map<String, CompiledRule[]> index = new HashMap<>();
+    for (String method : named) {
+      index.put(method, candidates(all, method));
+    }
+    this.byGrpcMethod = index;
+    this.otherGrpc = named.isEmpty() ? all : candidates(all, null);
+  }
+
+  private static CompiledRule[] candidates(CompiledRule[] rules, @Nullable String fullMethod) {
+    List<CompiledRule> out = new ArrayList<>(rules.length);
+    for (CompiledRule r : rules) {
+      if (r.mayMatchGrpc(fullMethod)) {
+        out.add(r);
+      }
+    }
+    return out.toArray(new CompiledRule[0]);
+  }
+
+  /** The first rule that matches {@code call}, or null when none does. */
+  public @Nullable CompiledRule first(OutboundCall call) {
+    CompiledRule[] rules = all;
+    if (!byGrpcMethod.isEmpty()) {
+      String method = call.grpcFullMethod();
+      if (method != null) {
+        CompiledRule[] named = byGrpcMethod.get(method);
+        rules = named != null ? named : otherGrpc;
+      }
+    }
+    for (CompiledRule r : rules) {
+      if (r.matches(call)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}
