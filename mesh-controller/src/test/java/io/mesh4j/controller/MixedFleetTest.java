@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.CallOptions;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.NameResolverRegistry;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import io.grpc.xds.XdsNameResolverProvider;
 import io.mesh4j.client.ControllerConfigSource;
 import io.mesh4j.controller.testing.Utf8;
 import io.mesh4j.core.Mesh;
@@ -300,18 +297,8 @@ class MixedFleetTest {
 
   /** grpc-java's xDS client, bootstrapped to the controller (a scheme of its own: no process-wide file). */
   private Client grpcJavaClient(int port) {
-    String scheme = "xds-fleet";
-    Map<String, ?> bootstrap = Map.of(
-        "xds_servers", List.of(Map.of(
-            "server_uri", "127.0.0.1:" + port,
-            "channel_creds", List.of(Map.of("type", "insecure")),
-            "server_features", List.of("xds_v3"))),
-        "node", Map.of("id", "grpc-java", "cluster", "fleet"));
-    XdsNameResolverProvider provider = XdsNameResolverProvider.createForTest(scheme, bootstrap);
-    NameResolverRegistry.getDefaultRegistry().register(provider);
-    closing.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
-    ManagedChannel channel = Grpc.newChannelBuilder(scheme + ":///catalog.shop", InsecureChannelCredentials.create()).build();
-    closing.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    ManagedChannel channel = GrpcJavaXdsClient.channel(port, "catalog.shop",
+        Map.of("id", "grpc-java", "cluster", "fleet"), Map.of(), InsecureChannelCredentials.create(), closing);
     return new ChannelClient("grpc-java", channel);
   }
 

@@ -9,13 +9,11 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.grpc.xds.XdsNameResolverProvider;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
@@ -33,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class XdsEndToEndTest {
 
-  private static final AtomicInteger SCHEMES = new AtomicInteger();
 
   private static final String TOKEN = "xds-peer-token-0123456789";
 
@@ -266,21 +262,9 @@ class XdsEndToEndTest {
 
   /** grpc-java's xDS client on {@code xds:///target}, bootstrapped to the controller's port. */
   private ManagedChannel xdsChannel(int port, String target) {
-    // A scheme of its own with the bootstrap given directly: no process-wide property or file.
-    String scheme = "xds-test" + SCHEMES.incrementAndGet();
-    Map<String, ?> bootstrap = Map.of(
-        "xds_servers", List.of(Map.of(
-            "server_uri", "127.0.0.1:" + port,
-            "channel_creds", List.of(Map.of("type", "insecure")),
-            "server_features", List.of("xds_v3"))),
-        // what the node claims is not who the peer is; a controller without authentication ignores it too
-        "node", Map.of("id", "claimed-id", "cluster", "claimed-cluster"));
-    XdsNameResolverProvider provider = XdsNameResolverProvider.createForTest(scheme, bootstrap);
-    NameResolverRegistry.getDefaultRegistry().register(provider);
-    closing.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
-    ManagedChannel channel = Grpc.newChannelBuilder(scheme + ":///" + target, InsecureChannelCredentials.create()).build();
-    closing.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    return channel;
+    // what the node claims is not who the peer is; a controller without authentication ignores it too
+    return GrpcJavaXdsClient.channel(port, target, Map.of("id", "claimed-id", "cluster", "claimed-cluster"),
+        Map.of(), InsecureChannelCredentials.create(), closing);
   }
 
   private CatalogBackend backend(String name, boolean flaky) throws IOException {

@@ -6,22 +6,18 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.xds.XdsChannelCredentials;
-import io.grpc.xds.XdsNameResolverProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class XdsMtlsTest {
 
-  private static final AtomicInteger SCHEMES = new AtomicInteger();
 
   @TempDir Path dir;
 
@@ -127,21 +122,9 @@ class XdsMtlsTest {
 
   /** grpc-java's xDS client as {@code account}: its certificate, key and the mesh's roots as certificate provider {@code mesh4j}. */
   private ManagedChannel xdsChannel(String account, ChannelCredentials credentials) {
-    String scheme = "xds-mtls" + SCHEMES.incrementAndGet();
     MtlsCatalog.WorkloadFiles files = mesh.files(account);
-    Map<String, ?> bootstrap = Map.of(
-        "xds_servers", List.of(Map.of(
-            "server_uri", "127.0.0.1:" + mesh.xds.grpcPort(),
-            "channel_creds", List.of(Map.of("type", "insecure")),
-            "server_features", List.of("xds_v3"))),
-        "node", Map.of("id", account, "cluster", "shop"),
-        "certificate_providers", Map.of(
-            "mesh4j", Map.of("plugin_name", "file_watcher", "config", files.fileWatcherConfig())));
-    XdsNameResolverProvider provider = XdsNameResolverProvider.createForTest(scheme, bootstrap);
-    NameResolverRegistry.getDefaultRegistry().register(provider);
-    closing.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
-    ManagedChannel channel = Grpc.newChannelBuilder(scheme + ":///catalog.shop", credentials).build();
-    closing.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    return channel;
+    return GrpcJavaXdsClient.channel(mesh.xds.grpcPort(), "catalog.shop", Map.of("id", account, "cluster", "shop"),
+        Map.of("mesh4j", Map.of("plugin_name", "file_watcher", "config", files.fileWatcherConfig())),
+        credentials, closing);
   }
 }
