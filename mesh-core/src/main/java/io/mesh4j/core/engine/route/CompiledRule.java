@@ -11,6 +11,7 @@ import io.mesh4j.core.engine.resilience.RetryPolicy;
 import io.mesh4j.core.policy.TrafficRoute;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -182,7 +183,7 @@ public final class CompiledRule {
   }
 
   /** Adds every exact {@code service/method} an alternative requires to {@code out}. */
-  void addNamedGrpcMethods(java.util.Set<String> out) {
+  void addNamedGrpcMethods(Set<String> out) {
     for (CallMatcher m : matchers) {
       String required = m.exactGrpcFullMethod();
       if (required != null) {
