@@ -106,7 +106,7 @@ public class CallDecisionBenchmark {
           return "GetItem";
         }
 
-        /** What the gRPC adapter answers too: its method descriptor's own field. */
+        // what the gRPC adapter answers too: its method descriptor's own field
         @Override
         public String grpcFullMethod() {
           return "shop.Catalog/GetItem";
