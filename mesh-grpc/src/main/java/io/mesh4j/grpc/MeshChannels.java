@@ -95,6 +95,7 @@ public final class MeshChannels {
     registerProviders();
     return Grpc.newChannelBuilder(MeshNameResolverProvider.SCHEME + ":///" + destination, credentials)
         .setNameResolverArg(MeshNameResolverProvider.MESH, mesh)
+        .disableRetry()
         .intercept(clientInterceptor(mesh));
   }
 

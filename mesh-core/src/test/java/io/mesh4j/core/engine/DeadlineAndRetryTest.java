@@ -157,6 +157,33 @@ class DeadlineAndRetryTest {
   }
 
   @Test
+  void withoutAPolicyOnlyARequestThatNeverLeftIsSentAgainOnceElsewhere() {
+    Outcome connectFailure = Outcome.failure(Outcome.Kind.CONNECT_FAILURE, "UNAVAILABLE");
+    try (MeshHarness h = mesh(new ScriptedRandom(), rule().build(), 2)) {
+      OutboundCall post = OutboundCall.builder("catalog.shop").http("POST", "/orders").build();
+      CallPlan plan = h.plan(post);
+      Attempt first = plan.nextAttempt();
+      RetryDecision d = first.settle(connectFailure);
+      assertThat(d.shouldRetry()).as("nothing was sent, so even a POST is safe").isTrue();
+      assertThat(d.backoffNanos()).isZero();
+      Attempt second = plan.nextAttempt();
+      assertThat(second.endpoint().authority()).isNotEqualTo(first.endpoint().authority());
+      assertThat(second.settle(connectFailure).reason())
+          .as("once only")
+          .isEqualTo(RetryDecision.Reason.NO_RETRY_POLICY);
+      assertThat(h.attempt(call().build()).settle(UNAVAILABLE).reason())
+          .as("an answer of the server is retried only by a policy")
+          .isEqualTo(RetryDecision.Reason.NO_RETRY_POLICY);
+      assertThat(
+              h.attempt(call().build())
+                  .settle(Outcome.failure(Outcome.Kind.RESET, "UNAVAILABLE"))
+                  .reason())
+          .as("a request that may have reached the server is not sent again")
+          .isEqualTo(RetryDecision.Reason.NO_RETRY_POLICY);
+    }
+  }
+
+  @Test
   void backoffIsFullJitterUnderAnExponentialCap() {
     ScriptedRandom random = new ScriptedRandom().alwaysHighest(MeshRandom.Purpose.JITTER);
     try (MeshHarness h = mesh(random, rule().retries(retry(5, null)).build(), 3)) {

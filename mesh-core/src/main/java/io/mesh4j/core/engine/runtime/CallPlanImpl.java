@@ -548,7 +548,12 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     }
     RetryPolicy r = rule.retry;
     if (r == null) {
-      return RetryDecision.stop(RetryDecision.Reason.NO_RETRY_POLICY);
+      // A request that never left is safe to send again: once, at once, to another endpoint
+      // where there is one (what gRPC's transparent retry and Linkerd do without a policy).
+      if (outcome.kind() != Outcome.Kind.CONNECT_FAILURE || number > 1) {
+        return RetryDecision.stop(RetryDecision.Reason.NO_RETRY_POLICY);
+      }
+      return withinBudget(0, number, outcome, now);
     }
     if (!r.retryable(outcome)) {
       return RetryDecision.stop(RetryDecision.Reason.NOT_RETRYABLE);
@@ -570,6 +575,11 @@ final class CallPlanImpl extends CallLifecycle implements Attempt, PickContext {
     if (pushback < 0 || (deadline != Long.MAX_VALUE && wait >= deadline - now)) {
       return waitRefused(backoff, pushback, now);
     }
+    return withinBudget(wait, number, outcome, now);
+  }
+
+  /** A retry after {@code wait}, if the destination's retry budget has room for it. */
+  private RetryDecision withinBudget(long wait, int number, Outcome outcome, long now) {
     Events events = ctx().events();
     RetryBudget budget = dest.budget;
     if (!budget.tryRetry(now)) {
