@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code transport=IN_PROCESS}: grpc-java's in-process transport, no sockets; the mesh
  *       channel is that transport with {@link MeshChannels#clientInterceptor} in front, so the
  *       difference is the interceptor, the engine's plan and settle and the client call wrapper,
- *       with no network noise. The in-process channel has no {@code mesh} resolver, so the
+ *       with no network noise. Like a channel {@link MeshChannels} builds, it has grpc-java's own
+ *       retries off. The in-process channel has no {@code mesh} resolver, so the
  *       adapter's picker is not on this path.
  *   <li>{@code transport=NETTY}: a real loopback connection; the mesh channel is {@link
  *       MeshChannels#forService}, so the interceptor and the {@code mesh4j_endpoint} picker are
@@ -63,6 +64,13 @@ public class GrpcAdapterBenchmark {
 
   @Param({"false", "true"})
   boolean mesh;
+
+  /**
+   * Whether the plain channel keeps grpc-java's own retries on (its default) or turns them off
+   * (as a mesh channel does, since the mesh retries): {@code OFF} measures the adapter alone.
+   */
+  @Param({"ON"})
+  String plainRetries;
 
   /** What the matched rule also does: nothing, or set one request metadata entry. */
   @Param({"NONE", "HEADER_SET"})
@@ -104,14 +112,22 @@ public class GrpcAdapterBenchmark {
     if (transport == Transport.IN_PROCESS) {
       InProcessChannelBuilder builder = InProcessChannelBuilder.forName(name).directExecutor();
       if (mesh) {
-        // The authority names the destination, as the mesh resolver would set it.
-        builder.overrideAuthority("echo.bench").intercept(MeshChannels.clientInterceptor(meshInstance));
+        // The authority names the destination, as the mesh resolver would set it; retries are
+        // the mesh's, as on a channel MeshChannels builds.
+        builder.overrideAuthority("echo.bench").disableRetry()
+            .intercept(MeshChannels.clientInterceptor(meshInstance));
+      } else if (plainRetries.equals("OFF")) {
+        builder.disableRetry();
       }
       channel = builder.build();
+    } else if (mesh) {
+      channel = MeshChannels.forService(meshInstance, "echo.bench");
     } else {
-      channel = mesh
-          ? MeshChannels.forService(meshInstance, "echo.bench")
-          : NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
+      if (plainRetries.equals("OFF")) {
+        builder.disableRetry();
+      }
+      channel = builder.build();
     }
     call();
   }

@@ -30,9 +30,11 @@ import java.util.Objects;
  *
  * <p>The mesh interceptor must be the channel's innermost one, so that other interceptors see each
  * logical call once, not each attempt. grpc-java runs the interceptor added first last, so {@link
- * #builderForService} adds it before anything else; on a hand-built channel, add it first. Do not
- * enable grpc-java's own retries on a mesh channel; the mesh retries with per-try timeouts and a
- * budget. Thread-safe.
+ * #builderForService} adds it before anything else; on a hand-built channel, add it first. The
+ * builders turn grpc-java's own retries off ({@code disableRetry()}; do the same on a hand-built
+ * channel): the mesh retries with per-try timeouts and a budget, and sends a request that never
+ * left again once even without a retry policy, as grpc-java's transparent retry would. Its retry
+ * buffer would otherwise cost every call over a network transport about 2.6 KB. Thread-safe.
  */
 public final class MeshChannels {
 

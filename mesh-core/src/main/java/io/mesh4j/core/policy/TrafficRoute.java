@@ -47,7 +47,7 @@ public record TrafficRoute(
                   "Overall deadline of a call, retries included, from its first attempt (an"
                       + " injected delay counts too); a caller's shorter deadline wins.")
           @Nullable Duration timeout,
-      @Field(doc = "Retries; none unless set.") @Nullable Retry retries,
+      @Field(doc = "Retries; unless set, only a request that never left (a failed connection) is sent again, once.") @Nullable Retry retries,
       @Field(
               doc = "Hedging of idempotent unary gRPC calls: more attempts sent while the first is"
                   + " still out, the first answer wins; not together with `retries`.")
