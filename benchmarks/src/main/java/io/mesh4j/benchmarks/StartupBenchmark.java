@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -62,12 +64,21 @@ public final class StartupBenchmark {
   static List<Probe.Result> compare(int runs, List<String> jvmOptions, PrintStream out)
       throws IOException, InterruptedException {
     Server server = ProbeProcess.echoServer();
+    // The mesh probe reads its policy from a file, as an application does; writing it is no part
+    // of the application's start.
+    Path policy = Files.createTempFile("mesh4j-startup-", ".yaml");
+    Files.writeString(
+        policy,
+        MeshPolicies.yaml(
+                "echo", server.getPort(), EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE")
+            + "---\n"
+            + MeshPolicies.tracingConfig(1));
     try {
       List<Probe.Result> plain = new ArrayList<>();
       List<Probe.Result> mesh = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
-        plain.add(run("plain", server.getPort(), jvmOptions, out));
-        mesh.add(run("mesh", server.getPort(), jvmOptions, out));
+        plain.add(run("plain", server.getPort(), policy, jvmOptions, out));
+        mesh.add(run("mesh", server.getPort(), policy, jvmOptions, out));
         out.printf(
             Locale.ROOT, "run %d: plain %s | mesh %s%n", i + 1, plain.get(i), mesh.get(i));
       }
@@ -85,16 +96,18 @@ public final class StartupBenchmark {
       return List.of(p, m);
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      Files.deleteIfExists(policy);
     }
   }
 
-  private static Probe.Result run(String mode, int port, List<String> jvmOptions, PrintStream out)
+  private static Probe.Result run(
+      String mode, int port, Path policy, List<String> jvmOptions, PrintStream out)
       throws IOException, InterruptedException {
     String[] f =
         ProbeProcess.run(
             Probe.class,
             jvmOptions,
-            List.of(mode, Integer.toString(port)),
+            List.of(mode, Integer.toString(port), policy.toString()),
             60,
             line -> {
               if (line.startsWith("PHASES ")) {
@@ -134,7 +147,10 @@ public final class StartupBenchmark {
       return ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
-    /** {@code args}: {@code plain} or {@code mesh}, then the echo server's port. */
+    /**
+     * {@code args}: {@code plain} or {@code mesh}, the echo server's port, and the file with the
+     * mesh's policy.
+     */
     public static void main(String[] args) throws Exception {
       boolean mesh = args[0].equals("mesh");
       int port = Integer.parseInt(args[1]);
@@ -142,10 +158,6 @@ public final class StartupBenchmark {
       MeshTracing tracing = null;
       ManagedChannel channel;
       if (mesh) {
-        String yaml =
-            MeshPolicies.yaml("echo", port, EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE")
-                + "---\n"
-                + MeshPolicies.tracingConfig(1);
         long t0 = uptime();
         tracing = MeshTracing.withSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite()));
         long t1 = uptime();
@@ -154,7 +166,7 @@ public final class StartupBenchmark {
         long t2 = uptime();
         MeshMetrics metrics = MeshMetrics.bindTo(registry);
         long t3 = uptime();
-        StaticConfigSource source = StaticConfigSource.parse(yaml);
+        StaticConfigSource source = StaticConfigSource.parse(Files.readString(Path.of(args[2])));
         long t4 = uptime();
         meshInstance =
             Mesh.builder().configSource(source).listener(metrics).listener(tracing).build();
