@@ -70,7 +70,15 @@ public class GrpcAdapterBenchmark {
    * (as a mesh channel does, since the mesh retries): {@code OFF} measures the adapter alone.
    */
   @Param({"ON"})
-  String plainRetries;
+  Switch plainRetries;
+
+  /** A plain channel's retries. */
+  public enum Switch {
+    /** grpc-java's default. */
+    ON,
+    /** {@code disableRetry()}. */
+    OFF
+  }
 
   /** What the matched rule also does: nothing, or set one request metadata entry. */
   @Param({"NONE", "HEADER_SET"})
@@ -116,7 +124,7 @@ public class GrpcAdapterBenchmark {
         // the mesh's, as on a channel MeshChannels builds.
         builder.overrideAuthority("echo.bench").disableRetry()
             .intercept(MeshChannels.clientInterceptor(meshInstance));
-      } else if (plainRetries.equals("OFF")) {
+      } else if (plainRetries == Switch.OFF) {
         builder.disableRetry();
       }
       channel = builder.build();
@@ -124,7 +132,7 @@ public class GrpcAdapterBenchmark {
       channel = MeshChannels.forService(meshInstance, "echo.bench");
     } else {
       NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
-      if (plainRetries.equals("OFF")) {
+      if (plainRetries == Switch.OFF) {
         builder.disableRetry();
       }
       channel = builder.build();

@@ -176,6 +176,27 @@ class MeshChannelsTest {
   }
 
   @Test
+  @Timeout(30)
+  void withoutARetryPolicyACallWhoseConnectionFailedIsSentOnceMoreElsewhere() {
+    // A mesh channel has grpc-java's own (transparent) retries off; the engine's retry of a
+    // request that never left takes their place.
+    Backend down = grpc.backend("down");
+    Backend up = grpc.backend("up");
+    String config = endpoints(down.port(), "v1", up.port(), "v1");
+    down.close();
+    mesh.apply(config + ROUTE_ALL);
+    ManagedChannel channel = channel();
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(channel)).isEqualTo("up");
+    }
+    assertThat(mesh.retriesScheduled())
+        .as("the closed endpoint was picked, and each such call was sent once more")
+        .isNotEmpty()
+        .containsOnly(CATALOG + "#2");
+  }
+
+  @Test
   @Timeout(60)
   void openBreakerFailsCallsFastWithTheMeshMessageAndClosesAfterItsWait() {
     Backend backend = grpc.backend("only").failWith(Status.UNAVAILABLE.withDescription("down"));
