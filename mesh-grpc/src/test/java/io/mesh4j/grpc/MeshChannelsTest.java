@@ -177,9 +177,11 @@ class MeshChannelsTest {
 
   @Test
   @Timeout(30)
-  void withoutARetryPolicyACallWhoseConnectionFailedIsSentOnceMoreElsewhere() {
+  void withoutARetryPolicyNoCallFailsForAnEndpointRefusingConnections() {
     // A mesh channel has grpc-java's own (transparent) retries off; the engine's retry of a
-    // request that never left takes their place.
+    // request that never left takes their place. Whether the closed endpoint is chosen before
+    // its connection is known to fail depends on timing; when it is, the call must still succeed,
+    // sent once more (DeadlineAndRetryTest proves the decision itself deterministically).
     Backend down = grpc.backend("down");
     Backend up = grpc.backend("up");
     String config = endpoints(down.port(), "v1", up.port(), "v1");
@@ -191,9 +193,8 @@ class MeshChannelsTest {
       assertThat(call(channel)).isEqualTo("up");
     }
     assertThat(mesh.retriesScheduled())
-        .as("the closed endpoint was picked, and each such call was sent once more")
-        .isNotEmpty()
-        .containsOnly(CATALOG + "#2");
+        .as("a call sent to the closed endpoint is sent once more, never twice")
+        .allMatch((CATALOG + "#2")::equals);
   }
 
   @Test
