@@ -135,7 +135,8 @@ class CatalogApplicationTest {
     int v2Calls = v2.getBean(Counter.class).calls.get();
     // every call answered, though v1 failed one attempt: the mesh retried it
     assertThat(v1Calls + v2Calls).isEqualTo(calls + 1);
-    // 20% of 1,000 is 200; the binomial spread is 12.6 calls, so +-40 is over three of them
-    assertThat(v2Calls / (double) calls).isBetween(0.16, 0.24);
+    // 20% of 1,000 is 200; the binomial spread is 12.6 calls: +-60, as in the HTTP samples, is
+    // over four and a half of them (+-40 failed about once in 700 runs)
+    assertThat(v2Calls / (double) calls).isBetween(0.14, 0.26);
   }
 }
