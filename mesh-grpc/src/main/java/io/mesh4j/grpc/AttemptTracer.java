@@ -9,16 +9,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One attempt as the transport sees it. It carries the endpoint the engine chose to the picker
- * (among the call's stream tracer factories, so the attempt's call options are copied once, not
- * once for the endpoint and once for the tracer), and learns from the transport whether the
- * request went out and whether the server answered, which tells a connect failure and a reset
- * apart from a status the server sent.
+ * (as the attempt starting on the picking thread, which the picker hands to the transport with
+ * the connection, or else among the call's stream tracer factories), and learns from the
+ * transport whether the request went out and whether the server answered, which tells a connect
+ * failure and a reset apart from a status the server sent.
  */
 final class AttemptTracer extends ClientStreamTracer.Factory {
 
   final EndpointKey endpoint;
   /** The port a connection to {@link #endpoint} dials: the endpoint's gRPC port. */
   final int dialPort;
+  /** The mesh's picker gave the attempt a connection: the channel's picker is the mesh's. */
+  volatile boolean pickedByMesh;
   volatile boolean streamCreated;
   volatile boolean serverAnswered;
   // Each written by one transport thread at a time (outbound, inbound); read at the call's end.
@@ -43,6 +45,40 @@ final class AttemptTracer extends ClientStreamTracer.Factory {
       }
     }
     return null;
+  }
+
+  /**
+   * The attempt whose call is being started on this thread, with the headers it was started with:
+   * while the channel picks within {@code ClientCall.start}, as it does once it has a picker, the
+   * picker finds the attempt here and hands the transport the tracer itself, so the attempt's call
+   * options need not be copied to carry it. Other picks that run on this thread meanwhile (the
+   * channel may replay its pending streams there) have other headers.
+   */
+  private static final ThreadLocal<Starting> STARTING = ThreadLocal.withInitial(Starting::new);
+
+  /** This thread's attempt being started; cleared by {@link #end} once its call has started. */
+  static final class Starting {
+    private @Nullable AttemptTracer tracer;
+    private @Nullable Metadata headers;
+
+    void end() {
+      tracer = null;
+      headers = null;
+    }
+  }
+
+  /** Marks this attempt, started with {@code headers}, as the one starting on this thread. */
+  Starting beginStart(Metadata headers) {
+    Starting s = STARTING.get();
+    s.tracer = this;
+    s.headers = headers;
+    return s;
+  }
+
+  /** The attempt being started on this thread with exactly {@code headers}, if there is one. */
+  static @Nullable AttemptTracer startingWith(Metadata headers) {
+    Starting s = STARTING.get();
+    return s.headers == headers ? s.tracer : null;
   }
 
   @Override

@@ -11,8 +11,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Hands each attempt the subchannel of the endpoint the engine chose for it (read from the
- * attempt's call options). Immutable: the load balancer publishes a new picker whenever an
- * endpoint or its connection state changes, so a pick reads one map and no lock.
+ * attempt's call options, or from the attempt being started on the picking thread). Immutable:
+ * the load balancer publishes a new picker whenever an endpoint or its connection state changes,
+ * so a pick reads one map and no lock.
  */
 final class EndpointPicker extends LoadBalancer.SubchannelPicker {
 
@@ -70,10 +71,34 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
     return text == null ? " (" + failure.getCode() + ")" : " (" + text + ")";
   }
 
+  /**
+   * Picks for an attempt being started on this thread, whose options do not name it: only its
+   * endpoint's ready connection, handed the attempt's tracer. Anything else leaves the stream
+   * waiting in the channel, where a later pick on another thread could not tell which attempt it
+   * is; the call then starts the attempt again with the tracer among its options.
+   */
+  private PickResult pickInline(AttemptTracer attempt) {
+    Entry entry = entries.get(attempt.endpoint);
+    if (entry == null
+        || entry.state() != ConnectivityState.READY
+        || (entry.onDemandDialPort() != 0 && entry.onDemandDialPort() != attempt.dialPort)) {
+      return PickResult.withNoResult();
+    }
+    Usage usage = entry.usage();
+    if (!usage.picked) {
+      usage.picked = true;
+    }
+    return PickResult.withSubchannel(entry.subchannel(), attempt);
+  }
+
   @Override
   public PickResult pickSubchannel(PickSubchannelArgs args) {
     AttemptTracer attempt = AttemptTracer.chosen(args.getCallOptions());
     if (attempt == null) {
+      AttemptTracer starting = AttemptTracer.startingWith(args.getHeaders());
+      if (starting != null) {
+        return pickInline(starting);
+      }
       return PickResult.withError(
           Status.INTERNAL.withDescription(
               "mesh4j: call on a mesh channel was not planned by the mesh interceptor; build the"
@@ -98,6 +123,9 @@ final class EndpointPicker extends LoadBalancer.SubchannelPicker {
     }
     switch (entry.state()) {
       case READY -> {
+        if (!attempt.pickedByMesh) {
+          attempt.pickedByMesh = true;
+        }
         return PickResult.withSubchannel(entry.subchannel());
       }
       case TRANSIENT_FAILURE -> {

@@ -14,7 +14,6 @@ import io.mesh4j.core.call.CallStatus;
 import io.mesh4j.core.call.HeaderEdits;
 import io.mesh4j.core.call.HeaderSetter;
 import io.mesh4j.core.call.MeshFailure;
-import io.mesh4j.core.call.Outbound;
 import io.mesh4j.core.call.OutboundCall;
 import io.mesh4j.core.call.Outcome;
 import io.mesh4j.core.call.RetryDecision;
@@ -94,7 +93,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions callOptions;
   private final Channel next;
-  private final Outbound outbound;
+  private final ChannelState channel;
   private final boolean replayable;
   // 1 once the call has finished; set through FINISHED.
   @SuppressWarnings("UnusedVariable") // read and written through FINISHED
@@ -140,11 +139,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       MethodDescriptor<ReqT, RespT> method,
       CallOptions callOptions,
       Channel next,
-      Outbound outbound) {
+      ChannelState channel) {
     this.method = method;
     this.callOptions = callOptions;
     this.next = next;
-    this.outbound = outbound;
+    this.channel = channel;
     this.replayable = method.getType().clientSendsOneMessage();
   }
 
@@ -161,7 +160,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     context = Context.current();
     // The engine reads the call (this) while it plans it: the headers are the application's own.
     appHeaders = headers;
-    CallPlan p = outbound.plan(this);
+    CallPlan p = channel.outbound.plan(this);
     plan = p;
     // After matching, which saw the application's own headers; the call owns them from start on.
     HeaderEdits requestEdits = p.requestHeaderEdits();
@@ -412,13 +411,18 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       return;
     }
     AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
-    CallOptions options = options(attempt, tracer);
     boolean boundByCallDeadline = attempt.timeoutIsCallDeadline();
     ClientCall<ReqT, RespT> call;
     try {
-      call = next.newCall(method, options);
       lastTracer = tracer;
-      call.start(new AttemptListener(attempt, tracer, boundByCallDeadline), headers);
+      call =
+          channel.meshPicks == next
+              ? startInline(attempt, tracer, boundByCallDeadline, headers)
+              : null;
+      if (call == null) {
+        call = next.newCall(method, options(attempt, tracer));
+        call.start(new AttemptListener(attempt, tracer, boundByCallDeadline), headers);
+      }
     } catch (RuntimeException | Error e) {
       // The attempt holds permits; it must be settled even though it never went out, and the
       // call ends here: the exception is all the application will hear of it.
@@ -486,12 +490,41 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   }
 
   /**
+   * Starts the attempt's call with options that do not name its tracer, for the picker to find
+   * the attempt on this thread instead: a copy of the options that names it is the larger part of
+   * what the mesh adds to a call's allocation. Returns null, with that call cancelled before it
+   * sent anything, when the channel did not open the attempt's stream right there (it has no
+   * picker yet, or the endpoint's connection is not ready): the stream would wait where no later
+   * pick could tell which attempt it is.
+   */
+  private @Nullable ClientCall<ReqT, RespT> startInline(
+      Attempt attempt, AttemptTracer tracer, boolean boundByCallDeadline, Metadata headers) {
+    ClientCall<ReqT, RespT> call = next.newCall(method, withAttemptDeadline(attempt, callOptions));
+    AttemptListener listener = new AttemptListener(attempt, tracer, boundByCallDeadline);
+    AttemptTracer.Starting starting = tracer.beginStart(headers);
+    try {
+      call.start(listener, headers);
+    } finally {
+      starting.end();
+    }
+    if (tracer.streamCreated) {
+      return call;
+    }
+    listener.superseded = true;
+    call.cancel("mesh4j: attempt started again with its endpoint in its call options", null);
+    return null;
+  }
+
+  /**
    * The application's call options for one attempt: its tracer and its deadline. The deadline
-   * costs a second copy of the options, so it is set only when it comes before the one the options
+   * costs another copy of the options, so it is set only when it comes before the one the options
    * carry already (which the copy keeps).
    */
   private CallOptions options(Attempt attempt, AttemptTracer tracer) {
-    CallOptions options = callOptions.withStreamTracerFactory(tracer);
+    return withAttemptDeadline(attempt, callOptions.withStreamTracerFactory(tracer));
+  }
+
+  private CallOptions withAttemptDeadline(Attempt attempt, CallOptions options) {
     long timeout = attempt.timeoutNanos();
     if (timeout == Long.MAX_VALUE) {
       return options;
@@ -674,6 +707,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     private final AttemptTracer tracer;
     private final boolean boundByCallDeadline;
     private @Nullable Metadata heldHeaders;
+    // Its call was cancelled before it sent anything, and the attempt started again on another.
+    volatile boolean superseded;
 
     AttemptListener(Attempt attempt, AttemptTracer tracer, boolean boundByCallDeadline) {
       this.attempt = attempt;
@@ -683,6 +718,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
     @Override
     public void onHeaders(Metadata headers) {
+      if (superseded) {
+        return;
+      }
       if (committed) {
         appListener().onHeaders(headers);
       } else {
@@ -692,6 +730,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
     @Override
     public void onMessage(RespT message) {
+      if (superseded) {
+        return;
+      }
       if (!committed) {
         // From here on the application has seen a response, so this attempt is final.
         committed = true;
@@ -706,11 +747,19 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
     @Override
     public void onReady() {
-      appListener().onReady();
+      if (!superseded) {
+        appListener().onReady();
+      }
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+      if (superseded) {
+        return;
+      }
+      if (tracer.pickedByMesh && channel.meshPicks != next) {
+        channel.meshPicks = next;
+      }
       boolean wasCancelled;
       synchronized (MeshClientCall.this) {
         current = null;

@@ -13,19 +13,19 @@ import io.mesh4j.core.call.Outbound;
  * engine says. The destination is the channel's authority, which the {@code mesh} resolver sets
  * to the target's service name.
  *
- * <p>Thread-safe (immutable).
+ * <p>Thread-safe.
  */
 final class MeshClientInterceptor implements ClientInterceptor {
 
-  private final Outbound outbound;
+  private final ChannelState channel;
 
   MeshClientInterceptor(Outbound outbound) {
-    this.outbound = outbound;
+    this.channel = new ChannelState(outbound);
   }
 
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-    return new MeshClientCall<>(method, callOptions, next, outbound);
+    return new MeshClientCall<>(method, callOptions, next, channel);
   }
 }

@@ -26,6 +26,8 @@ import io.mesh4j.core.testing.TestMesh;
 import io.mesh4j.grpc.testing.Backend;
 import io.mesh4j.grpc.testing.EchoService;
 import io.mesh4j.grpc.testing.GrpcExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -750,6 +752,119 @@ class MeshChannelsTest {
 
     assertThat(broken.calls()).isPositive();
     assertThat(seen).hasValue(20);
+  }
+
+  @Test
+  @Timeout(30)
+  void aConnectedEndpointIsPickedWithoutCopyingTheCallOptionsAndAnUnreadyOneIsWaitedFor()
+      throws Exception {
+    Backend a = grpc.backend("a");
+    mesh.apply(endpoints(a.port(), "v1") + ROUTE_ALL);
+    // What the mesh interceptor hands the channel for each attempt: whether the options name the
+    // attempt's tracer (the copy a pick on another thread needs) or not (picked as it starts).
+    List<Boolean> optionsNameTheAttempt = new CopyOnWriteArrayList<>();
+    ClientInterceptor recorder =
+        new ClientInterceptor() {
+          @Override
+          public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+              MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+            optionsNameTheAttempt.add(AttemptTracer.chosen(callOptions) != null);
+            return next.newCall(method, callOptions);
+          }
+        };
+    ManagedChannel channel =
+        grpc.channel(
+            io.grpc.Grpc.newChannelBuilder(
+                    MeshNameResolverProvider.SCHEME + ":///" + CATALOG,
+                    io.grpc.InsecureChannelCredentials.create())
+                .setNameResolverArg(MeshNameResolverProvider.MESH, mesh.mesh())
+                .disableRetry()
+                .intercept(recorder) // runs after the mesh's: sees each attempt's call
+                .intercept(MeshChannels.clientInterceptor(mesh.mesh()))
+                .build());
+
+    // Until the channel has shown that its picker is the mesh's, attempts name themselves.
+    assertThat(call(channel)).isEqualTo("a");
+    assertThat(optionsNameTheAttempt).containsExactly(true);
+    optionsNameTheAttempt.clear();
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(channel)).isEqualTo("a");
+    }
+    assertThat(optionsNameTheAttempt).hasSize(20).containsOnly(false);
+
+    // An endpoint whose connection never becomes ready (it accepts TCP and never answers): the
+    // attempt's first call is cancelled before it sends anything, and the attempt starts again
+    // naming itself, to wait for the connection as long as the call's deadline allows.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      mesh.apply(
+          endpoints(a.port(), "v1", silent.getLocalPort(), "v2")
+              + """
+              apiVersion: mesh4j.io/v1alpha1
+              kind: TrafficRoute
+              metadata: {name: catalog, namespace: shop}
+              spec:
+                destination: catalog.shop
+                subsets: [{name: v2, labels: {version: v2}}]
+                rules:
+                  - backends: [{subset: v2}]
+              """);
+      optionsNameTheAttempt.clear();
+      assertThatThrownBy(
+              () -> call(channel, CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS)))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+      assertThat(optionsNameTheAttempt).containsExactly(false, true);
+    }
+    assertThat(a.calls()).isEqualTo(21);
+  }
+
+  @Test
+  @Timeout(30)
+  void anInterceptorSharedWithAChannelOfAnotherBalancerStartsEachOfItsAttemptsOnce() {
+    Backend a = grpc.backend("a");
+    mesh.apply(endpoints(a.port(), "v1") + ROUTE_ALL);
+    ClientInterceptor shared = MeshChannels.clientInterceptor(mesh.mesh());
+    List<Boolean> plainCalls = new CopyOnWriteArrayList<>();
+    ClientInterceptor recorder =
+        new ClientInterceptor() {
+          @Override
+          public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+              MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+            plainCalls.add(AttemptTracer.chosen(callOptions) != null);
+            return next.newCall(method, callOptions);
+          }
+        };
+    ManagedChannel meshChannel =
+        grpc.channel(
+            io.grpc.Grpc.newChannelBuilder(
+                    MeshNameResolverProvider.SCHEME + ":///" + CATALOG,
+                    io.grpc.InsecureChannelCredentials.create())
+                .setNameResolverArg(MeshNameResolverProvider.MESH, mesh.mesh())
+                .disableRetry()
+                .intercept(shared)
+                .build());
+    // pick_first to the same server: its picker knows nothing of the mesh's attempts.
+    ManagedChannel plainChannel =
+        grpc.channel(
+            io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", a.port())
+                .usePlaintext()
+                .overrideAuthority(CATALOG) // the destination the mesh plans for
+                .disableRetry()
+                .intercept(recorder)
+                .intercept(shared)
+                .build());
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(call(meshChannel)).isEqualTo("a");
+    }
+    for (int i = 0; i < 5; i++) {
+      assertThat(call(plainChannel)).isEqualTo("a");
+      assertThat(call(meshChannel)).isEqualTo("a");
+    }
+
+    assertThat(plainCalls).hasSize(5).containsOnly(true);
+    assertThat(a.calls()).isEqualTo(13);
   }
 
   private static List<String> stream(ManagedChannel channel, int count) {
