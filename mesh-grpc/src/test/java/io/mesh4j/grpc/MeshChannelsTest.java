@@ -760,28 +760,11 @@ class MeshChannelsTest {
       throws Exception {
     Backend a = grpc.backend("a");
     mesh.apply(endpoints(a.port(), "v1") + ROUTE_ALL);
-    // What the mesh interceptor hands the channel for each attempt: whether the options name the
-    // attempt's tracer (the copy a pick on another thread needs) or not (picked as it starts).
     List<Boolean> optionsNameTheAttempt = new CopyOnWriteArrayList<>();
-    ClientInterceptor recorder =
-        new ClientInterceptor() {
-          @Override
-          public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-              MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-            optionsNameTheAttempt.add(AttemptTracer.chosen(callOptions) != null);
-            return next.newCall(method, callOptions);
-          }
-        };
     ManagedChannel channel =
-        grpc.channel(
-            io.grpc.Grpc.newChannelBuilder(
-                    MeshNameResolverProvider.SCHEME + ":///" + CATALOG,
-                    io.grpc.InsecureChannelCredentials.create())
-                .setNameResolverArg(MeshNameResolverProvider.MESH, mesh.mesh())
-                .disableRetry()
-                .intercept(recorder) // runs after the mesh's: sees each attempt's call
-                .intercept(MeshChannels.clientInterceptor(mesh.mesh()))
-                .build());
+        handBuiltMeshChannel(
+            recordingWhetherOptionsNameTheAttempt(optionsNameTheAttempt),
+            MeshChannels.clientInterceptor(mesh.mesh()));
 
     // Until the channel has shown that its picker is the mesh's, attempts name themselves.
     assertThat(call(channel)).isEqualTo("a");
@@ -826,24 +809,8 @@ class MeshChannelsTest {
     mesh.apply(endpoints(a.port(), "v1") + ROUTE_ALL);
     ClientInterceptor shared = MeshChannels.clientInterceptor(mesh.mesh());
     List<Boolean> plainCalls = new CopyOnWriteArrayList<>();
-    ClientInterceptor recorder =
-        new ClientInterceptor() {
-          @Override
-          public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
-              MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
-            plainCalls.add(AttemptTracer.chosen(callOptions) != null);
-            return next.newCall(method, callOptions);
-          }
-        };
-    ManagedChannel meshChannel =
-        grpc.channel(
-            io.grpc.Grpc.newChannelBuilder(
-                    MeshNameResolverProvider.SCHEME + ":///" + CATALOG,
-                    io.grpc.InsecureChannelCredentials.create())
-                .setNameResolverArg(MeshNameResolverProvider.MESH, mesh.mesh())
-                .disableRetry()
-                .intercept(shared)
-                .build());
+    ClientInterceptor recorder = recordingWhetherOptionsNameTheAttempt(plainCalls);
+    ManagedChannel meshChannel = handBuiltMeshChannel(shared);
     // pick_first to the same server: its picker knows nothing of the mesh's attempts.
     ManagedChannel plainChannel =
         grpc.channel(
@@ -865,6 +832,36 @@ class MeshChannelsTest {
 
     assertThat(plainCalls).hasSize(5).containsOnly(true);
     assertThat(a.calls()).isEqualTo(13);
+  }
+
+  /**
+   * Records, for each call the channel is given, whether its options name the mesh's attempt (the
+   * copy a pick on another thread needs) or not (picked as it starts).
+   */
+  private static ClientInterceptor recordingWhetherOptionsNameTheAttempt(List<Boolean> record) {
+    return new ClientInterceptor() {
+      @Override
+      public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+          MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+        record.add(AttemptTracer.chosen(callOptions) != null);
+        return next.newCall(method, callOptions);
+      }
+    };
+  }
+
+  /**
+   * A channel built by hand on the catalog's {@code mesh:///} target. The last of {@code
+   * interceptors} runs first, so one before the mesh's sees each attempt's call.
+   */
+  private ManagedChannel handBuiltMeshChannel(ClientInterceptor... interceptors) {
+    return grpc.channel(
+        io.grpc.Grpc.newChannelBuilder(
+                MeshNameResolverProvider.SCHEME + ":///" + CATALOG,
+                io.grpc.InsecureChannelCredentials.create())
+            .setNameResolverArg(MeshNameResolverProvider.MESH, mesh.mesh())
+            .disableRetry()
+            .intercept(interceptors)
+            .build());
   }
 
   private static List<String> stream(ManagedChannel channel, int count) {
