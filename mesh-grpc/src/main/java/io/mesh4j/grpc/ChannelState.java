@@ -18,9 +18,22 @@ final class ChannelState {
    * it, and each attempt's call is started once there, as that balancer expects; an interceptor
    * shared by several channels only ever does so for the one seen last.
    */
-  volatile @Nullable Channel meshPicks;
+  private volatile @Nullable Channel meshPicker;
 
   ChannelState(Outbound outbound) {
     this.outbound = outbound;
+  }
+
+  /** Whether {@code channel}'s picker was seen to be the mesh's. */
+  @SuppressWarnings("ReferenceEquality") // the very channel object, whatever its equals says
+  boolean meshPicks(Channel channel) {
+    return meshPicker == channel;
+  }
+
+  /** {@code channel}'s picker gave one of its attempts a connection and is the mesh's. */
+  void sawMeshPick(Channel channel) {
+    if (!meshPicks(channel)) {
+      meshPicker = channel;
+    }
   }
 }

@@ -416,7 +416,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     try {
       lastTracer = tracer;
       call =
-          channel.meshPicks == next
+          channel.meshPicks(next)
               ? startInline(attempt, tracer, boundByCallDeadline, headers)
               : null;
       if (call == null) {
@@ -757,8 +757,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       if (superseded) {
         return;
       }
-      if (tracer.pickedByMesh && channel.meshPicks != next) {
-        channel.meshPicks = next;
+      if (tracer.pickedByMesh) {
+        channel.sawMeshPick(next);
       }
       boolean wasCancelled;
       synchronized (MeshClientCall.this) {
