@@ -76,6 +76,7 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
             switch (behavior) {
               case HANG -> Duration.ofMinutes(5);
               case SLOW -> Duration.ofMillis(300);
+              case STEADY -> Duration.ofMillis(1);
               default -> Duration.ZERO;
             });
       }

@@ -156,6 +156,40 @@ class AdaptiveBalancingTest {
   }
 
   /**
+   * One caller, two endpoints that answer in 1 ms, the first of which answers its first call in
+   * 60 ms (a cold path): an estimate set by that answer would fade only over the 10 s decay time
+   * and hand the other endpoint most of the calls meanwhile; the second answer sets the estimate
+   * instead, and the shares stay even from the start.
+   */
+  @Test
+  void peakEwmaDoesNotHoldAColdFirstAnswerAgainstAnEndpoint() {
+    try (MeshHarness h = new MeshHarness(new ScriptedRandom(17), null)) {
+      h.apply(
+          endpoints("catalog.shop", ep("10.0.0.1"), ep("10.0.0.2")),
+          policy("catalog.shop").lb(LbPolicy.PEAK_EWMA, null, false).build());
+      int[] picks = new int[2];
+      int[] first200 = null;
+      for (int call = 0; call < 3000; call++) {
+        Attempt a = h.attempt(CALL);
+        int i = index(a);
+        picks[i]++;
+        h.ticker.advanceNanos(i == 0 && picks[0] == 1 ? 60 * MS : MS);
+        a.settle(Outcome.success());
+        if (call == 199) {
+          first200 = picks.clone();
+        }
+      }
+      System.out.printf(
+          "PEAK_EWMA after a cold first answer: first 200 calls %s, all 3,000 %s%n",
+          java.util.Arrays.toString(first200), java.util.Arrays.toString(picks));
+      assertThat(first200[0]).as("the cold endpoint's calls of the first 200").isBetween(80, 120);
+      assertThat(Math.abs(picks[0] / 3000.0 - 0.5))
+          .as("shares %s", java.util.Arrays.toString(picks))
+          .isLessThanOrEqualTo(0.03);
+    }
+  }
+
+  /**
    * Two endpoints, one answering UNAVAILABLE at once, sixteen callers, no destination policy: the
    * default balancer and outlier detection keep the failing endpoint's share small and almost
    * every call succeeds.

@@ -40,6 +40,7 @@ public final class WireMockPeer implements ClientAdapterConformance.Peer {
           case FAIL -> aResponse().withStatus(503).withBody(name + " is down");
           case HANG -> aResponse().withStatus(200).withBody(name).withFixedDelay(60_000);
           case SLOW -> aResponse().withStatus(200).withBody(name).withFixedDelay(300);
+          case STEADY -> aResponse().withStatus(200).withBody(name).withFixedDelay(1);
         };
     Servers.answer(server, answer);
   }

@@ -5,9 +5,11 @@ package io.mesh4j.core.engine.balance;
  * endpoint's load is its peak-sensitive moving average of latency times its requests in flight
  * (plus one), made heavier by recent failures. The average jumps up at once on a slow response and
  * fades over the policy's decay time, so a slow endpoint loses its share within a few calls and is
- * tried again once its estimate has faded. An endpoint with no sample yet costs nothing while idle
+ * tried again once its estimate has faded. An endpoint's estimate is set by its second answer, to
+ * the lower of its first two (a first answer often carries a cold path, which would otherwise cost
+ * the endpoint its share until the decay time had passed). Until then it costs nothing while idle
  * (so new endpoints are tried) and counts as answering in a second while a request to it is pending
- * (so a cold connection does not collect a queue before it has answered once).
+ * (so a cold connection does not collect a queue before it has answered).
  *
  * <p>An estimate fades with time, but a busy caller makes thousands of decisions within one
  * decay time. So an endpoint's estimate also ages by a sixteenth each time it loses a comparison:

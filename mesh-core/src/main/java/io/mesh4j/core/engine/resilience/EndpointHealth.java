@@ -64,8 +64,11 @@ public final class EndpointHealth {
   private volatile long intervalStart;
   private volatile Binding binding;
   private volatile long latency;
-  // the last sample was more than twice the average and was held back until a second confirms it
+  // the last sample was the first or more than twice the average, and was held back until a
+  // second confirms it
   private volatile boolean outlyingSample;
+  // the held-back first sample, written before outlyingSample is set
+  private long firstSample;
   private volatile long failures;
   private volatile boolean connecting;
 
@@ -211,7 +214,7 @@ public final class EndpointHealth {
 
   /**
    * The peak-EWMA of this endpoint's attempt latency at {@code now}, in nanoseconds, faded by the
-   * time since its last sample; 0 before the first sample.
+   * time since its last sample; 0 before its second sample.
    */
   public double latency(long now, Decay decay) {
     return faded(latency, now, decay);
@@ -266,12 +269,20 @@ public final class EndpointHealth {
   // elapsed since the last sample, so many samples in a short time count no more than one.
   private void observeLatency(long sample, long now, Decay decay) {
     long first = latency;
-    if (first != 0 && sample > 2 * (double) value(first)) {
-      // one answer far slower than the average (a pause of the caller's, a cold path) moves
-      // nothing; a second in a row is the endpoint's new speed
+    if (first == 0 || sample > 2 * (double) value(first)) {
+      // One answer far slower than the average (a pause of the caller's, a cold path) moves
+      // nothing; a second in a row is the endpoint's new speed. So does an endpoint's first: it
+      // often carries a cold path, and an estimate set by it would fade only over the decay
+      // time, so the second sets the estimate, to the lower of the two.
       if (!outlyingSample) {
+        if (first == 0) {
+          firstSample = sample;
+        }
         outlyingSample = true;
         return;
+      }
+      if (first == 0) {
+        sample = Math.min(sample, firstSample);
       }
     }
     if (outlyingSample) {
