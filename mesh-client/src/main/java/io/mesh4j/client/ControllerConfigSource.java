@@ -1,10 +1,10 @@
 package io.mesh4j.client;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.mesh4j.client.internal.CallCollector;
 import io.mesh4j.client.internal.StreamClient;
 import io.mesh4j.core.base.Backoff;
@@ -26,7 +26,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -55,7 +55,8 @@ import org.jspecify.annotations.Nullable;
  * #callReports()} as a listener of the mesh this source feeds.
  *
  * <p>Thread-safe. After {@link #start} returns, the listener is called on one daemon thread,
- * {@code mesh4j-controller-stream}, one call at a time.
+ * {@code mesh4j-controller-stream}, one call at a time; the controller sources of one JVM share
+ * that thread.
  */
 public final class ControllerConfigSource implements ConfigSource {
 
@@ -326,20 +327,10 @@ public final class ControllerConfigSource implements ConfigSource {
               .addAllCalls(calls)
               .addAllServes(serves)
               .build();
-      ScheduledThreadPoolExecutor executor =
-          new ScheduledThreadPoolExecutor(
-              1,
-              r -> {
-                Thread t = new Thread(r, StreamClient.THREAD_NAME);
-                t.setDaemon(true);
-                return t;
-              });
-      executor.setRemoveOnCancelPolicy(true);
-      // The channel's callbacks run on the client's one thread: that is what serializes them.
+      // The channel's callbacks run on the client's executor: that is what serializes them.
       ChannelCredentials credentials = InsecureChannelCredentials.create();
       Path roots = trustedRoots;
       if (roots == null && certificate != null) {
-        executor.shutdownNow();
         throw new IllegalStateException("a client certificate needs trustedRoots: it is only sent over TLS");
       }
       if (roots != null) {
@@ -351,14 +342,19 @@ public final class ControllerConfigSource implements ConfigSource {
           }
           credentials = tls.build();
         } catch (IOException e) {
-          executor.shutdownNow();
           throw new IllegalArgumentException(
               "ControllerConfigSource trustedRoots: cannot read " + roots + " (" + e
                   + "); expected a PEM file of CA certificates",
               e);
         }
       }
-      ManagedChannel channel = Grpc.newChannelBuilder(target, credentials).executor(executor).build();
+      Executor executor = StreamClient.serialExecutor();
+      ManagedChannel channel =
+          NettyChannelBuilder.forTarget(target, credentials)
+              // A fixed window: the automatic one pings the controller after every message read.
+              .flowControlWindow(NettyChannelBuilder.DEFAULT_FLOW_CONTROL_WINDOW)
+              .executor(executor)
+              .build();
       CallCollector calls = reportInterval.isZero() ? null : new CallCollector();
       return new ControllerConfigSource(
           new StreamClient(

@@ -234,6 +234,26 @@ class ControllerConfigSourceTest {
     assertThat(listener.updates).hasSize(1);
   }
 
+  @Test
+  void theSourcesOfOneJvmShareOneThreadAndClosingOneLeavesTheOtherServed() throws InterruptedException {
+    connect();
+    next();
+    ControllerConfigSource first = source();
+    RecordingListener second = new RecordingListener();
+    connect(second);
+    next();
+
+    assertThat(Thread.getAllStackTraces().keySet())
+        .filteredOn(t -> t.isAlive() && t.getName().equals("mesh4j-controller-stream"))
+        .hasSize(1);
+    first.close();
+    send(snapshot(1, 90));
+
+    assertThat(next().getAck().getVersion().getNumber()).isEqualTo(1);
+    assertThat(second.updates).hasSize(1);
+    assertThat(listener.updates).isEmpty();
+  }
+
   // --- fixtures
 
   private void connect() {

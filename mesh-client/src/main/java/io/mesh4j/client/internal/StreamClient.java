@@ -1,5 +1,6 @@
 package io.mesh4j.client.internal;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -32,8 +33,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -47,9 +50,13 @@ import org.slf4j.LoggerFactory;
  * reconnection first cuts short the channel's own connection backoff, so the stream's backoff,
  * not the channel's, decides how soon a returning controller is reached.
  *
- * <p>Threading: everything after {@link #start} runs on one executor thread, which is also the
- * gRPC channel's executor, so stream callbacks, reconnection timers and listener calls never
- * overlap and the mutable state below needs no lock. {@link #status} may be read from any thread.
+ * <p>Threading: everything after {@link #start} runs one task at a time on the client's {@link
+ * #serialExecutor}, which is also the gRPC channel's executor, so stream callbacks, reconnection
+ * timers and listener calls never overlap and the mutable state below needs no lock. Those tasks
+ * run on one daemon thread that every client in the JVM shares, as grpc-java's channels share
+ * their default executor: an application holds one client, and a process holding thousands (the
+ * controller's scale benchmark) wakes one thread per message instead of one of thousands. {@link
+ * #status} may be read from any thread.
  */
 public final class StreamClient {
 
@@ -58,8 +65,34 @@ public final class StreamClient {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
-  /** The name of the client's one thread. */
+  /** The name of the thread the clients share. */
   public static final String THREAD_NAME = "mesh4j-controller-stream";
+
+  /** Created with the first client and never stopped: a daemon, idle without clients. */
+  private static final class SharedThread {
+    static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+    private static ScheduledThreadPoolExecutor create() {
+      ScheduledThreadPoolExecutor executor =
+          new ScheduledThreadPoolExecutor(
+              1,
+              r -> {
+                Thread t = new Thread(r, THREAD_NAME);
+                t.setDaemon(true);
+                return t;
+              });
+      executor.setRemoveOnCancelPolicy(true);
+      return executor;
+    }
+  }
+
+  /**
+   * A new client's executor: runs its tasks in order, one at a time, on the shared thread. Give it
+   * to the client's channel and to the constructor.
+   */
+  public static Executor serialExecutor() {
+    return MoreExecutors.newSequentialExecutor(SharedThread.EXECUTOR);
+  }
 
   /**
    * What the client needs to know.
@@ -94,12 +127,15 @@ public final class StreamClient {
 
   private final Settings settings;
   private final ManagedChannel channel;
-  private final ScheduledExecutorService executor;
+  private final Executor executor;
   private final @Nullable CacheFile cache;
   // What the resources of the last good snapshot were read as; used by start() on the calling
   // thread, then only on the executor thread (start() hands over before submitting to it).
   private final DocumentCache documents = new DocumentCache();
   private volatile boolean closed;
+  // Timers on the shared thread that hop onto this client's executor; cancelled by close().
+  private volatile @Nullable ScheduledFuture<?> reporting;
+  private volatile @Nullable ScheduledFuture<?> reconnecting;
   private volatile Status status = new Status(false, null, null);
 
   // Confined to the executor thread (start() hands over before submitting to it).
@@ -116,10 +152,10 @@ public final class StreamClient {
 
   /**
    * @param channel a channel to the controller whose executor is {@code executor}; the client
-   *     owns both and shuts them down on {@link #close}
-   * @param executor a single-threaded executor
+   *     owns it and shuts it down on {@link #close}
+   * @param executor from {@link #serialExecutor}, for this client alone
    */
-  public StreamClient(Settings settings, ManagedChannel channel, ScheduledExecutorService executor) {
+  public StreamClient(Settings settings, ManagedChannel channel, Executor executor) {
     this.settings = settings;
     this.channel = channel;
     this.executor = executor;
@@ -144,9 +180,9 @@ public final class StreamClient {
     long every = settings.reportInterval().toMillis();
     if (settings.calls() != null && every > 0) {
       // With a fixed delay, not rate: a stalled thread must not catch up with reports in a burst,
-      // which the controller would refuse as too frequent. close() stops the executor and this.
-      @SuppressWarnings("FutureReturnValueIgnored")
-      Object unused = executor.scheduleWithFixedDelay(this::report, every, every, TimeUnit.MILLISECONDS);
+      // which the controller would refuse as too frequent.
+      reporting = SharedThread.EXECUTOR.scheduleWithFixedDelay(
+          () -> executor.execute(this::report), every, every, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -179,22 +215,18 @@ public final class StreamClient {
   /** Closes the stream and the channel; no listener call starts after this returns. */
   public void close() {
     closed = true;
-    boolean onOwnThread = Thread.currentThread().getName().equals(THREAD_NAME);
-    try {
-      executor.execute(
-          () -> {
-            ClientCallStreamObserver<ClientMessage> r = requests;
-            if (r != null) {
-              r.cancel("application closed the controller source", null);
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      // Already closed.
-    }
+    cancel(reporting);
+    cancel(reconnecting);
+    executor.execute(
+        () -> {
+          ClientCallStreamObserver<ClientMessage> r = requests;
+          if (r != null) {
+            r.cancel("application closed the controller source", null);
+          }
+        });
     channel.shutdown();
-    if (onOwnThread) {
+    if (Thread.currentThread().getName().equals(THREAD_NAME)) {
       // Waiting here would wait for this very thread; the closed flag stops further deliveries.
-      executor.shutdownNow();
       return;
     }
     try {
@@ -202,13 +234,20 @@ public final class StreamClient {
       if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
         channel.shutdownNow();
       }
-      executor.shutdownNow();
-      executor.awaitTermination(5, TimeUnit.SECONDS);
+      // A task running now (a listener call among them) ends before this one; later ones see closed.
+      CountDownLatch drained = new CountDownLatch(1);
+      executor.execute(drained::countDown);
+      drained.await(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
+  private static void cancel(@Nullable ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
 
   private void applyCached(Snapshot snapshot) {
     ConfigSource.Listener l = listener;
@@ -276,15 +315,11 @@ public final class StreamClient {
    * admin endpoint; callable from any thread, typically once the web server has its port.
    */
   public void announce(AdminEndpoint endpoint) {
-    try {
-      executor.execute(
-          () -> {
-            admin = endpoint;
-            send(ClientMessage.newBuilder().setAdmin(endpoint).build());
-          });
-    } catch (RejectedExecutionException e) {
-      // Closed: nobody to tell.
-    }
+    executor.execute(
+        () -> {
+          admin = endpoint;
+          send(ClientMessage.newBuilder().setAdmin(endpoint).build());
+        });
   }
 
   private void onMessage(ServerMessage message) {
@@ -412,8 +447,6 @@ public final class StreamClient {
     }
   }
 
-  // connect() reports its own failures; close() stops the executor and what it holds
-  @SuppressWarnings("FutureReturnValueIgnored")
   private void onLost(long generation, @Nullable Throwable error) {
     if (generation != streamGeneration) {
       return;
@@ -437,7 +470,9 @@ public final class StreamClient {
       log.debug("Still cannot reach {} ({}) after {} attempts; retrying in {} ms",
           settings.target(), reason, failedAttempts, delay.toMillis());
     }
-    executor.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
+    // connect() reports its own failures; close() cancels what has not run yet.
+    reconnecting = SharedThread.EXECUTOR.schedule(
+        () -> executor.execute(this::connect), delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Callbacks of one stream; those of a stream that was replaced are ignored. */
