@@ -325,6 +325,10 @@ public final class MeshController implements AutoCloseable {
             .maxInboundMetadataSize(32 * 1024)
             // connections that never open a stream (or whose streams were refused) do not stay
             .maxConnectionIdle(5, TimeUnit.MINUTES)
+            // A fixed window, not grpc-java's automatic one, which pings every peer after each
+            // message it reads to measure bandwidth: small messages to thousands of peers gain
+            // nothing from that but a ping and its answer per message.
+            .flowControlWindow(NettyServerBuilder.DEFAULT_FLOW_CONTROL_WINDOW)
             .addService(PolicyStreamService.definition(distributor, security.authenticator()))
             // xDS for gRPC's proxyless clients, behind the same TLS and authentication
             .addService(xds.definition(security.authenticator()));
