@@ -12,6 +12,7 @@ import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.client.ControllerConfigSource;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.net.InetAddress;
@@ -33,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -62,12 +64,12 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Each simulated application is a real {@link ControllerConfigSource} whose listener accepts
  * every snapshot, so the source ACKs it. They all live in this JVM and share what grpc-java
- * shares between channels by default: the Netty event loops, the timer and the blocking
- * executor. What the public API does not share is one channel and one thread per source, which
- * is what a real application has too.
+ * shares between channels by default (the Netty event loops, the timer and the blocking
+ * executor) and the one stream thread that the controller sources of a JVM share. Each has its
+ * own channel, connection, stream and parsed-document cache, as a real application has.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar
- * io.mesh4j.benchmarks.ControllerScaleBenchmark --apps 1000 --warmup 2 --edits 5}.
+ * io.mesh4j.benchmarks.ControllerScaleBenchmark --apps 1000 --edits 5}.
  */
 public final class ControllerScaleBenchmark {
 
@@ -75,12 +77,23 @@ public final class ControllerScaleBenchmark {
    * What to run.
    *
    * @param apps how many applications connect
-   * @param warmupEdits how many route-weight edits are made first and not measured, so the
-   *     measured ones run on compiled code in both JVMs
+   * @param warmupEdits how many route-weight edits are made first, at least, and not measured
+   * @param maxWarmupEdits after {@code warmupEdits}, warm-up goes on while either JVM compiled for
+   *     more than {@link #COMPILE_QUIET} during the last edit, up to this many edits in all, so
+   *     that the measured edits run on compiled code in both JVMs and not beside their compilers
    * @param edits how many route-weight edits are measured
    * @param controllerHeap the controller JVM's {@code -Xmx}, e.g. {@code 512m}
    */
-  public record Options(int apps, int warmupEdits, int edits, String controllerHeap) {}
+  public record Options(int apps, int warmupEdits, int maxWarmupEdits, int edits, String controllerHeap) {}
+
+  /**
+   * Compilation in one edit below which a JVM counts as warm. On two cores a compilation of one of
+   * Netty's hot methods takes 0.4 to 0.7 s of CPU, as much as the edit itself.
+   */
+  static final Duration COMPILE_QUIET = Duration.ofMillis(50);
+
+  private static final Duration SETTLE_QUIET = Duration.ofMillis(250);
+  private static final Duration SETTLE_MAX = Duration.ofSeconds(3);
 
   /**
    * What was measured.
@@ -165,29 +178,32 @@ public final class ControllerScaleBenchmark {
   }
 
   /**
-   * Runs with {@code --apps N} (default 1000), {@code --warmup N} unmeasured edits (default 2),
-   * {@code --edits N} measured edits (default 5) and {@code --controller-heap SIZE} (default 512m).
+   * Runs with {@code --apps N} (default 1000), {@code --warmup N} unmeasured edits at least
+   * (default 2), {@code --max-warmup N} at most (default 30), {@code --edits N} measured edits
+   * (default 5) and {@code --controller-heap SIZE} (default 512m).
    */
   public static void main(String[] args) throws Exception {
     // A thousand sources logging every connection and apply would measure the console.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     int apps = 1000;
     int warmup = 2;
+    int maxWarmup = 30;
     int edits = 5;
     String heap = "512m";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--apps" -> apps = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--max-warmup" -> maxWarmup = Integer.parseInt(args[++i]);
         case "--edits" -> edits = Integer.parseInt(args[++i]);
         case "--controller-heap" -> heap = args[++i];
         default -> {
-          System.err.println("usage: ControllerScaleBenchmark [--apps N] [--warmup N] [--edits N] [--controller-heap SIZE]");
+          System.err.println("usage: ControllerScaleBenchmark [--apps N] [--warmup N] [--max-warmup N] [--edits N] [--controller-heap SIZE]");
           System.exit(2);
         }
       }
     }
-    Result r = run(new Options(apps, warmup, edits, heap), System.out);
+    Result r = run(new Options(apps, warmup, Math.max(warmup, maxWarmup), edits, heap), System.out);
     report(r, System.out);
     System.exit(r.missedApplies() == 0 ? 0 : 1);
   }
@@ -240,6 +256,9 @@ public final class ControllerScaleBenchmark {
     try (JMXConnector jmx = attach(controller)) {
       MemoryMXBean memory =
           ManagementFactory.newPlatformMXBeanProxy(jmx.getMBeanServerConnection(), ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
+      CompilationMXBean controllerCompiler =
+          ManagementFactory.newPlatformMXBeanProxy(jmx.getMBeanServerConnection(), ManagementFactory.COMPILATION_MXBEAN_NAME, CompilationMXBean.class);
+      CompilationMXBean ownCompiler = ManagementFactory.getCompilationMXBean();
       await("the controller to serve", () -> adminGet("/readyz").statusCode() == 200);
       long heapBefore = usedHeapAfterGc(memory);
       long rssBefore = rss(controller);
@@ -269,29 +288,42 @@ public final class ControllerScaleBenchmark {
 
       Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
       Histogram ackLatency = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+      Histogram warmupLatency = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
       List<Long> lastAck = new ArrayList<>();
       int missed = 0;
       long controllerCpu = 0;
       long applicationsCpu = 0;
       long self = ProcessHandle.current().pid();
-      for (int e = 1; e <= options.warmupEdits() + options.edits(); e++) {
-        boolean measured = e > options.warmupEdits();
-        int v1 = 50 + e;
+      int warmups = 0;
+      boolean warm = false;
+      for (int e = 1; e <= warmups + options.edits(); e++) {
+        boolean measured = warm || warmups == options.maxWarmupEdits();
+        if (!measured) {
+          warmups++;
+        }
+        // 51 to 99 and back: each edit changes the weight.
+        int v1 = 51 + (e - 1) % 49;
+        settle(controllerCompiler, ownCompiler);
+        // Warm-up edits are recorded too, apart, so that measuring runs compiled code as well.
+        Histogram applies = measured ? latency : warmupLatency;
+        Histogram acks = measured ? ackLatency : warmupLatency;
         long controllerCpuBefore = ProcessCpu.nanos(controller.pid());
         long applicationsCpuBefore = ProcessCpu.nanos(self);
+        long controllerCompileBefore = controllerCompiler.getTotalCompilationTime();
+        long applicationsCompileBefore = ownCompiler.getTotalCompilationTime();
         Instant writtenAt = Instant.now();
         long written = System.nanoTime();
         write("catalog.yaml", route(v1, 100 - v1));
         Check applied = () -> allHave(appliedWeight, v1);
         awaitQuietly(applied, POLL);
         long lastAckMicros = -1;
-        if (awaitQuietly(() -> inSync(n), STATUS_POLL)) {
-          Matcher m = LAST_SYNC.matcher(adminGet("/status").body());
+        // The status that shows every ACK also holds their times: one rendering, not two.
+        AtomicReference<String> status = new AtomicReference<>();
+        if (awaitQuietly(() -> inSync(n, status), STATUS_POLL)) {
+          Matcher m = LAST_SYNC.matcher(status.get());
           while (m.find()) {
             long micros = Math.max(0, ChronoUnit.MICROS.between(writtenAt, Instant.parse(m.group(1))));
-            if (measured) {
-              ackLatency.recordValue(micros);
-            }
+            acks.recordValue(micros);
             lastAckMicros = Math.max(lastAckMicros, micros);
           }
         }
@@ -300,20 +332,23 @@ public final class ControllerScaleBenchmark {
           if (appliedWeight.get(i) == v1) {
             long micros = Math.max(0, TimeUnit.NANOSECONDS.toMicros(appliedAt.get(i) - written));
             lastApplyMicros = Math.max(lastApplyMicros, micros);
-            if (measured) {
-              latency.recordValue(micros);
-            }
+            applies.recordValue(micros);
           } else if (measured) {
             missed++;
           }
         }
         long controllerCpuEdit = ProcessCpu.nanos(controller.pid()) - controllerCpuBefore;
         long applicationsCpuEdit = ProcessCpu.nanos(self) - applicationsCpuBefore;
+        long controllerCompile = controllerCompiler.getTotalCompilationTime() - controllerCompileBefore;
+        long applicationsCompile = ownCompiler.getTotalCompilationTime() - applicationsCompileBefore;
         out.printf("edit %d%s: last apply %d ms, last ACK received %d ms; CPU: controller %d ms,"
-                + " applications %d ms%n", e, measured ? "" : " (warm-up)",
+                + " applications %d ms; compiling: controller %d ms, applications %d ms%n", e, measured ? "" : " (warm-up)",
             TimeUnit.MICROSECONDS.toMillis(lastApplyMicros), TimeUnit.MICROSECONDS.toMillis(lastAckMicros),
-            TimeUnit.NANOSECONDS.toMillis(controllerCpuEdit), TimeUnit.NANOSECONDS.toMillis(applicationsCpuEdit));
+            TimeUnit.NANOSECONDS.toMillis(controllerCpuEdit), TimeUnit.NANOSECONDS.toMillis(applicationsCpuEdit),
+            controllerCompile, applicationsCompile);
         if (!measured) {
+          warm = warmups >= options.warmupEdits()
+              && Math.max(controllerCompile, applicationsCompile) <= COMPILE_QUIET.toMillis();
           continue;
         }
         controllerCpu += controllerCpuEdit;
@@ -466,7 +501,13 @@ public final class ControllerScaleBenchmark {
 
   /** Whether the controller reports {@code n} applications, each having ACKed what it was sent. */
   private boolean inSync(int n) throws IOException, InterruptedException {
+    return inSync(n, new AtomicReference<>());
+  }
+
+  /** Whether all {@code n} applications are in sync; {@code read} gets the status read. */
+  private boolean inSync(int n, AtomicReference<String> read) throws IOException, InterruptedException {
     String status = adminGet("/status").body();
+    read.set(status);
     return count(status, "\"inSync\":true") == n && count(status, "\"inSync\":false") == 0;
   }
 
@@ -496,6 +537,27 @@ public final class ControllerScaleBenchmark {
   private static void await(String what, Check check, Duration every) throws InterruptedException {
     if (!awaitQuietly(check, every)) {
       throw new IllegalStateException("timed out waiting for " + what);
+    }
+  }
+
+  /**
+   * Waits, at most {@link #SETTLE_MAX}, until neither JVM finished a compilation for {@link
+   * #SETTLE_QUIET}, so that an edit does not run beside compilations that the last one (or this
+   * benchmark's bookkeeping of it) started. Edits in a cluster come seconds apart, not back to back.
+   */
+  private static void settle(CompilationMXBean... compilers) throws InterruptedException {
+    long deadline = System.nanoTime() + SETTLE_MAX.toNanos();
+    long last = -1;
+    while (System.nanoTime() < deadline) {
+      long now = 0;
+      for (CompilationMXBean c : compilers) {
+        now += c.getTotalCompilationTime();
+      }
+      if (now == last) {
+        return;
+      }
+      last = now;
+      Thread.sleep(SETTLE_QUIET.toMillis());
     }
   }
 

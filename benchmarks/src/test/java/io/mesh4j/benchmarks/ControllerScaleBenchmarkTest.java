@@ -17,7 +17,7 @@ class ControllerScaleBenchmarkTest {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     ControllerScaleBenchmark.Result r =
         ControllerScaleBenchmark.run(
-            new ControllerScaleBenchmark.Options(20, 0, 1, "128m"), new PrintStream(log, true, StandardCharsets.UTF_8));
+            new ControllerScaleBenchmark.Options(20, 0, 0, 1, "128m"), new PrintStream(log, true, StandardCharsets.UTF_8));
 
     assertThat(r.missedApplies()).as("applications that did not apply the edit").isZero();
     assertThat(r.applyLatency().getTotalCount()).isEqualTo(20);
