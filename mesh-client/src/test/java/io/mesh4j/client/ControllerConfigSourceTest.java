@@ -252,6 +252,11 @@ class ControllerConfigSourceTest {
     assertThat(next().getAck().getVersion().getNumber()).isEqualTo(1);
     assertThat(second.updates).hasSize(1);
     assertThat(listener.updates).isEmpty();
+    source().close();
+    await("the shared thread to end once no source is open")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Thread.getAllStackTraces().keySet().stream()
+            .noneMatch(t -> t.isAlive() && t.getName().equals("mesh4j-controller-stream")));
   }
 
   // --- fixtures

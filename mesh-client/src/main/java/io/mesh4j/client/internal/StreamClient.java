@@ -68,7 +68,10 @@ public final class StreamClient {
   /** The name of the thread the clients share. */
   public static final String THREAD_NAME = "mesh4j-controller-stream";
 
-  /** Created with the first client and never stopped: a daemon, idle without clients. */
+  /**
+   * A daemon started by the first task; it ends once it found nothing to do for a while (every
+   * client closed and its timers cancelled), so a closed application keeps no thread of the mesh.
+   */
   private static final class SharedThread {
     static final ScheduledThreadPoolExecutor EXECUTOR = create();
 
@@ -82,6 +85,8 @@ public final class StreamClient {
                 return t;
               });
       executor.setRemoveOnCancelPolicy(true);
+      executor.setKeepAliveTime(2, TimeUnit.SECONDS);
+      executor.allowCoreThreadTimeOut(true);
       return executor;
     }
   }
