@@ -4,7 +4,9 @@ import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.mesh4j.core.call.Endpoint;
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names one endpoint of a destination the way the engine names it ({@code address:port}), so the
@@ -21,6 +23,18 @@ record EndpointKey(String address, int port) {
   private static final AtomicReferenceArray<Cached> RECENT = new AtomicReferenceArray<>(SLOTS);
 
   private record Cached(Endpoint endpoint, EndpointKey key) {}
+
+  // Written out, as Endpoint's are: the generated ones cost start-up time on their first call.
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof EndpointKey k && port == k.port && Objects.equals(address, k.address);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Objects.hashCode(address) + port;
+  }
 
   /**
    * The key of {@code endpoint}, made once per endpoint of a snapshot rather than once per attempt:

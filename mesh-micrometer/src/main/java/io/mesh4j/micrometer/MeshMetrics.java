@@ -641,7 +641,29 @@ public final class MeshMetrics extends MeshListener {
   private record SubsetKey(String destination, String subset) {}
 
   private record ClientKey(
-      String destination, String route, String subset, String method, String status) {}
+      String destination, String route, String subset, String method, String status) {
+
+    // Written out, as Endpoint's are: the generated ones cost start-up time on their first call.
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof ClientKey k
+          && Objects.equals(destination, k.destination)
+          && Objects.equals(route, k.route)
+          && Objects.equals(subset, k.subset)
+          && Objects.equals(method, k.method)
+          && Objects.equals(status, k.status);
+    }
+
+    @Override
+    public int hashCode() {
+      int h = Objects.hashCode(destination);
+      h = 31 * h + Objects.hashCode(route);
+      h = 31 * h + Objects.hashCode(subset);
+      h = 31 * h + Objects.hashCode(method);
+      return 31 * h + Objects.hashCode(status);
+    }
+  }
 
   private record ServerKey(String source, String destination, String method, String status) {}
 }

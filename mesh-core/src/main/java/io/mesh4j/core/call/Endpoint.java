@@ -1,6 +1,7 @@
 package io.mesh4j.core.call;
 
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +40,32 @@ public record Endpoint(
       int weight,
       @Nullable String identity) {
     this(address, port, labels, zone, weight, identity, 0);
+  }
+
+  // equals and hashCode are written out: the generated ones link through method handles
+  // (ObjectMethods) on their first call, about 20 ms of a JVM's start-up before its first call.
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof Endpoint e
+        && port == e.port
+        && weight == e.weight
+        && grpcPort == e.grpcPort
+        && Objects.equals(address, e.address)
+        && labels.equals(e.labels)
+        && Objects.equals(zone, e.zone)
+        && Objects.equals(identity, e.identity);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hashCode(address);
+    h = 31 * h + port;
+    h = 31 * h + labels.hashCode();
+    h = 31 * h + Objects.hashCode(zone);
+    h = 31 * h + weight;
+    h = 31 * h + Objects.hashCode(identity);
+    return 31 * h + grpcPort;
   }
 
   /** The port gRPC clients dial: {@link #grpcPort} when set, else {@link #port}. */
