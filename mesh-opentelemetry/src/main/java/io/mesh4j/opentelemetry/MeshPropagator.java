@@ -39,7 +39,13 @@ public final class MeshPropagator implements TextMapPropagator {
 
   @Override
   public <C> void inject(Context context, @Nullable C carrier, TextMapSetter<C> setter) {
-    w3c.inject(context, carrier, setter);
+    if (carrier != null
+        && Span.fromContext(context).getSpanContext() instanceof NewTraces.Unsampled unsampled) {
+      // What the W3C propagator writes for it (no trace state), without its ids' text first.
+      setter.set(carrier, "traceparent", unsampled.traceparent());
+    } else {
+      w3c.inject(context, carrier, setter);
+    }
     baggage.inject(context, carrier, setter);
   }
 

@@ -22,10 +22,12 @@ import java.util.function.Supplier;
  */
 public final class MeshSampler implements Sampler {
 
+  private final LiveRatio root;
   private final Sampler delegate;
 
   private MeshSampler(Supplier<MeshConfig.Spec> settings) {
-    this.delegate = Sampler.parentBased(new LiveRatio(settings));
+    this.root = new LiveRatio(settings);
+    this.delegate = Sampler.parentBased(root);
   }
 
   /** A sampler reading the sampling share from {@code settings} ({@code mesh::settings}). */
@@ -44,15 +46,23 @@ public final class MeshSampler implements Sampler {
     return delegate.shouldSample(parentContext, traceId, name, spanKind, attributes, parentLinks);
   }
 
+  /**
+   * Whether a new trace (a span without a parent) whose trace id ends in the 64 bits {@code
+   * traceIdLow} is sampled: the decision {@link #shouldSample} makes for it.
+   */
+  boolean samplesNewTrace(long traceIdLow) {
+    return root.samples(traceIdLow);
+  }
+
   @Override
   public String getDescription() {
     return "MeshSampler{parentBased(mesh4j tracing.samplingPercent)}";
   }
 
-  /** The root sampler: a trace-id ratio rebuilt only when the share changes. */
+  /** The root sampler: OpenTelemetry's trace-id ratio, its bound recomputed when the share changes. */
   private static final class LiveRatio implements Sampler {
     private final Supplier<MeshConfig.Spec> settings;
-    private volatile Ratio current = new Ratio(-1, Sampler.alwaysOff());
+    private volatile Ratio current = new Ratio(-1, Long.MIN_VALUE);
 
     LiveRatio(Supplier<MeshConfig.Spec> settings) {
       this.settings = settings;
@@ -66,19 +76,30 @@ public final class MeshSampler implements Sampler {
         SpanKind spanKind,
         Attributes attributes,
         List<LinkData> parentLinks) {
+      return samples(lowBits(traceId)) ? SamplingResult.recordAndSample() : SamplingResult.drop();
+    }
+
+    /**
+     * As OpenTelemetry's {@code TraceIdRatioBasedSampler}: the magnitude of the trace id's low 64
+     * bits under ratio x {@code Long.MAX_VALUE}; 100% takes every trace, the largest id too.
+     */
+    boolean samples(long traceIdLow) {
       double percent = settings.get().tracing().samplingPercent();
       Ratio r = current;
       if (r.percent() != percent) {
-        // 100% means every trace: the ratio sampler would still drop the one largest trace id.
-        Sampler sampler =
-            percent >= 100
-                ? Sampler.alwaysOn()
-                : percent <= 0 ? Sampler.alwaysOff() : Sampler.traceIdRatioBased(percent / 100.0);
-        r = new Ratio(percent, sampler);
+        r = new Ratio(percent, percent <= 0 ? Long.MIN_VALUE : (long) (percent / 100 * Long.MAX_VALUE));
         current = r;
       }
-      return r.sampler()
-          .shouldSample(parentContext, traceId, name, spanKind, attributes, parentLinks);
+      return percent >= 100 || Math.abs(traceIdLow) < r.bound();
+    }
+
+    /** The low 64 bits of a 32-digit hexadecimal trace id. */
+    private static long lowBits(String traceId) {
+      long v = 0;
+      for (int i = traceId.length() - 16; i < traceId.length(); i++) {
+        v = (v << 4) | Character.digit(traceId.charAt(i), 16);
+      }
+      return v;
     }
 
     @Override
@@ -87,5 +108,5 @@ public final class MeshSampler implements Sampler {
     }
   }
 
-  private record Ratio(double percent, Sampler sampler) {}
+  private record Ratio(double percent, long bound) {}
 }

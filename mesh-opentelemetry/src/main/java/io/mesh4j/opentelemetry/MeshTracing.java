@@ -57,6 +57,8 @@ import org.jspecify.annotations.Nullable;
  * server.address}, {@code network.peer.address}, {@code network.peer.port}) plus {@code
  * mesh4j.route}, {@code mesh4j.subset} and {@code mesh4j.retry.attempt}. Trace context travels
  * as W3C {@code traceparent}/{@code tracestate} and {@code baggage} ({@link MeshPropagator}).
+ * On the SDK the mesh builds, a call that starts a trace its sampler drops costs no SDK span: the
+ * mesh draws the trace's ids, asks the sampler, and sends their {@code traceparent} itself.
  *
  * <pre>{@code
  * // the application's own OpenTelemetry (its sampler and exporters apply):
@@ -120,17 +122,21 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
   private final TextMapPropagator propagator;
   private final @Nullable Runnable shutdown;
   private final SettingsHolder settings;
+  /** The sampler of the SDK the mesh built, which takes new traces' ids from {@link NewTraces}. */
+  private final @Nullable MeshSampler ownSampler;
 
   private MeshTracing(
       OpenTelemetry openTelemetry,
       TextMapPropagator propagator,
       @Nullable Runnable shutdown,
-      SettingsHolder settings) {
+      SettingsHolder settings,
+      @Nullable MeshSampler ownSampler) {
     this.openTelemetry = openTelemetry;
     this.tracer = openTelemetry.getTracer("io.mesh4j");
     this.propagator = propagator;
     this.shutdown = shutdown;
     this.settings = settings;
+    this.ownSampler = ownSampler;
   }
 
   /**
@@ -156,7 +162,8 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
         Objects.requireNonNull(openTelemetry, "openTelemetry"),
         Objects.requireNonNull(propagator, "propagator"),
         null,
-        new SettingsHolder());
+        new SettingsHolder(),
+        null);
   }
 
   /**
@@ -208,10 +215,12 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
 
     static MeshTracing build(SpanProcessor processor) {
       SettingsHolder settings = new SettingsHolder();
+      MeshSampler sampler = MeshSampler.fromSettings(settings);
       SdkTracerProvider provider =
           SdkTracerProvider.builder()
               .setResource(Resource.getDefault())
-              .setSampler(MeshSampler.fromSettings(settings))
+              .setSampler(sampler)
+              .setIdGenerator(NewTraces.INSTANCE)
               .addSpanProcessor(processor)
               .build();
       ContextPropagators propagators = ContextPropagators.create(MeshPropagator.get());
@@ -233,7 +242,8 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
           tracingOnly,
           MeshPropagator.get(),
           () -> provider.shutdown().join(10, TimeUnit.SECONDS),
-          settings);
+          settings,
+          sampler);
     }
   }
 
@@ -255,6 +265,27 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
   @Override
   public ClientCallObserver clientCall(ClientCallInfo call) {
     Context parent = Context.current();
+    MeshSampler own = ownSampler;
+    if (own != null && !Span.fromContext(parent).getSpanContext().isValid()) {
+      // A new trace on the mesh's own SDK: decide on ids drawn here, and make the SDK's span only
+      // when it is sampled (see NewTraces).
+      long high = NewTraces.drawHigh();
+      long low = NewTraces.drawNonZero();
+      if (!own.samplesNewTrace(low)) {
+        Span unsampled = Span.wrap(new NewTraces.Unsampled(high, low, NewTraces.drawNonZero()));
+        return new ClientSpan(unsampled, parent.with(unsampled), call.protocol());
+      }
+      NewTraces.startingTrace(high, low);
+      try {
+        return clientSpan(call, parent);
+      } finally {
+        NewTraces.endStarting();
+      }
+    }
+    return clientSpan(call, parent);
+  }
+
+  private ClientSpan clientSpan(ClientCallInfo call, Context parent) {
     Span span =
         tracer
             .spanBuilder(call.method())

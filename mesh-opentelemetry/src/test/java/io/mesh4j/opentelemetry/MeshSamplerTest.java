@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -80,5 +81,35 @@ class MeshSamplerTest {
 
     settings.set(sampling(100));
     assertThat(child(false)).isEqualTo(SamplingDecision.DROP);
+  }
+
+  @Test
+  void newTracesAreDecidedAsOpenTelemetrysTraceIdRatioDecidesThem() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    for (double percent : new double[] {0, 0.01, 1, 12.5, 50, 99.99, 100}) {
+      settings.set(sampling(percent));
+      Sampler reference =
+          percent >= 100
+              ? Sampler.alwaysOn()
+              : percent <= 0 ? Sampler.alwaysOff() : Sampler.traceIdRatioBased(percent / 100);
+      for (int i = 0; i < 20_000; i++) {
+        long low =
+            switch (i) {
+              case 0 -> 0;
+              case 1 -> Long.MIN_VALUE;
+              case 2 -> Long.MAX_VALUE;
+              case 3 -> -1;
+              default -> random.nextLong();
+            };
+        String traceId = String.format(java.util.Locale.ROOT, "%016x%016x", random.nextLong(), low);
+        SamplingDecision expected =
+            reference
+                .shouldSample(Context.root(), traceId, "GET", SpanKind.CLIENT, Attributes.empty(), List.of())
+                .getDecision();
+        assertThat(root(traceId)).as("%s%% of %s", percent, traceId).isEqualTo(expected);
+        assertThat(sampler.samplesNewTrace(low))
+            .isEqualTo(expected == SamplingDecision.RECORD_AND_SAMPLE);
+      }
+    }
   }
 }
