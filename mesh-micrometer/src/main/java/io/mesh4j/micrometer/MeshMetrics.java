@@ -302,6 +302,12 @@ public final class MeshMetrics extends MeshListener {
     this.mesh = mesh;
   }
 
+  /** Metrics carry no trace ids. */
+  @Override
+  public boolean readsTraceIds() {
+    return false;
+  }
+
   @Override
   public ClientCallObserver clientCall(ClientCallInfo call) {
     return new ClientTiming(call);

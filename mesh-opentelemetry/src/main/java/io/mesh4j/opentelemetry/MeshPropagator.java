@@ -23,7 +23,6 @@ public final class MeshPropagator implements TextMapPropagator {
 
   private final TextMapPropagator w3c = W3CTraceContextPropagator.getInstance();
   private final TextMapPropagator baggage = W3CBaggagePropagator.getInstance();
-  private final @Nullable TextMapPropagator b3 = B3.propagator();
 
   private MeshPropagator() {}
 
@@ -52,16 +51,23 @@ public final class MeshPropagator implements TextMapPropagator {
   @Override
   public <C> Context extract(Context context, @Nullable C carrier, TextMapGetter<C> getter) {
     Context extracted = w3c.extract(context, carrier, getter);
-    TextMapPropagator b = b3;
-    if (b != null && !Span.fromContext(extracted).getSpanContext().isValid()) {
-      extracted = b.extract(extracted, carrier, getter);
+    if (!Span.fromContext(extracted).getSpanContext().isValid()) {
+      TextMapPropagator b = B3.PROPAGATOR;
+      if (b != null) {
+        extracted = b.extract(extracted, carrier, getter);
+      }
     }
     return baggage.extract(extracted, carrier, getter);
   }
 
-  /** The B3 extractor, looked up once; absent when its optional jar is. */
+  /**
+   * The B3 extractor, looked up the first time a call comes without W3C trace context (until then,
+   * none of it is loaded); absent when its optional jar is.
+   */
   private static final class B3 {
-    static @Nullable TextMapPropagator propagator() {
+    static final @Nullable TextMapPropagator PROPAGATOR = propagator();
+
+    private static @Nullable TextMapPropagator propagator() {
       try {
         Class.forName(
             "io.opentelemetry.extension.trace.propagation.B3Propagator",

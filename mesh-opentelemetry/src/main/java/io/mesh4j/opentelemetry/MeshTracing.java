@@ -262,6 +262,12 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
     return true;
   }
 
+  /** Spans take their trace from the context, not from the call's info. */
+  @Override
+  public boolean readsTraceIds() {
+    return false;
+  }
+
   @Override
   public ClientCallObserver clientCall(ClientCallInfo call) {
     Context parent = Context.current();

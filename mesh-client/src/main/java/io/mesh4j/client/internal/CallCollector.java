@@ -58,6 +58,12 @@ public final class CallCollector extends MeshListener {
     this.maxRows = maxRows;
   }
 
+  /** The controller's call reports carry no trace ids. */
+  @Override
+  public boolean readsTraceIds() {
+    return false;
+  }
+
   @Override
   public ClientCallObserver clientCall(ClientCallInfo call) {
     if (!call.known()) {

@@ -28,14 +28,20 @@ final class CallObservers {
     void observerFailed(Object observer, Throwable failure);
   }
 
-  /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
+  /**
+   * Asks every call-observing listener, tracing ones first, for an observer of {@code info}; the
+   * trace id an observer knows goes into the info of the later ones, up to {@code lastReader}
+   * (the last that reads it).
+   */
   @SuppressWarnings("ReferenceEquality") // NONE is a marker: only that instance means "declined"
-  static ClientCallObserver client(Failures events, MeshListener[] listeners, ClientCallInfo info) {
+  static ClientCallObserver client(
+      Failures events, MeshListener[] listeners, int lastReader, ClientCallInfo info) {
     // One array per observed call, no list: this runs on every call.
     ClientCallObserver[] observers = new ClientCallObserver[listeners.length];
     int n = 0;
     ClientCallInfo current = info;
-    for (MeshListener l : listeners) {
+    for (int i = 0; i < listeners.length; i++) {
+      MeshListener l = listeners[i];
       ClientCallObserver o;
       try {
         o = l.clientCall(current);
@@ -47,7 +53,7 @@ final class CallObservers {
         continue;
       }
       observers[n++] = o;
-      String traceId = current.traceId() == null ? traceId(events, o) : null;
+      String traceId = i < lastReader && current.traceId() == null ? traceId(events, o) : null;
       if (traceId != null) {
         current = current.withTraceId(traceId);
       }
@@ -58,13 +64,15 @@ final class CallObservers {
     return new Client(events, n == observers.length ? observers : Arrays.copyOf(observers, n));
   }
 
-  /** Asks every call-observing listener, tracing ones first, for an observer of {@code info}. */
+  /** As {@link #client}, for an incoming call. */
   @SuppressWarnings("ReferenceEquality") // NONE is a marker: only that instance means "declined"
-  static ServerCallObserver server(Failures events, MeshListener[] listeners, ServerCallInfo info) {
+  static ServerCallObserver server(
+      Failures events, MeshListener[] listeners, int lastReader, ServerCallInfo info) {
     ServerCallObserver[] observers = new ServerCallObserver[listeners.length];
     int n = 0;
     ServerCallInfo current = info;
-    for (MeshListener l : listeners) {
+    for (int i = 0; i < listeners.length; i++) {
+      MeshListener l = listeners[i];
       ServerCallObserver o;
       try {
         o = l.serverCall(current);
@@ -77,7 +85,7 @@ final class CallObservers {
       }
       observers[n++] = o;
       String traceId = null;
-      if (current.traceId() == null) {
+      if (i < lastReader && current.traceId() == null) {
         try {
           traceId = o.traceId();
         } catch (RuntimeException | LinkageError e) {

@@ -42,6 +42,9 @@ public final class Events implements CallObservers.Failures {
   // Tracing listeners first, so that the others learn the trace id.
   private final MeshListener[] clientObservers;
   private final MeshListener[] serverObservers;
+  // The last observer that reads the trace id in a call's info: later ones are not asked for it.
+  private final int clientTraceIdReader;
+  private final int serverTraceIdReader;
   private final Set<Class<?>> loggedObservers = ConcurrentHashMap.newKeySet();
 
   public Events(List<MeshListener> listeners) {
@@ -58,6 +61,17 @@ public final class Events implements CallObservers.Failures {
     this.serverObservers =
         ordered.stream().filter(l -> overrides(l, "serverCall", ServerCallInfo.class))
             .toArray(MeshListener[]::new);
+    this.clientTraceIdReader = lastReader(clientObservers);
+    this.serverTraceIdReader = lastReader(serverObservers);
+  }
+
+  private static int lastReader(MeshListener[] observers) {
+    for (int i = observers.length - 1; i >= 0; i--) {
+      if (observers[i].readsTraceIds()) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Whether {@code l} observes calls: the default methods answer NONE for every call. */
@@ -83,14 +97,14 @@ public final class Events implements CallObservers.Failures {
   public ClientCallObserver clientCall(ClientCallInfo info) {
     return clientObservers.length == 0
         ? ClientCallObserver.NONE
-        : CallObservers.client(this, clientObservers, info);
+        : CallObservers.client(this, clientObservers, clientTraceIdReader, info);
   }
 
   /** The shielded observers of an incoming call; NONE when no listener records it. */
   public ServerCallObserver serverCall(ServerCallInfo info) {
     return serverObservers.length == 0
         ? ServerCallObserver.NONE
-        : CallObservers.server(this, serverObservers, info);
+        : CallObservers.server(this, serverObservers, serverTraceIdReader, info);
   }
 
   /** Gives every listener a view of the mesh, once, before any call. */

@@ -160,6 +160,16 @@ public abstract class MeshListener {
   }
 
   /**
+   * Whether this listener reads the trace id in a call's info ({@link ClientCallInfo#traceId()},
+   * {@link ServerCallInfo#traceId()}). When none of the listeners after a tracing one does, the
+   * mesh does not ask the tracing observer for it: writing a trace id out as text costs every
+   * call. True unless a listener says otherwise.
+   */
+  public boolean readsTraceIds() {
+    return true;
+  }
+
+  /**
    * Called once when the mesh this listener is registered with is built, before any call: gives
    * access to the mesh's live settings (sampling) and its certificate's expiry.
    */
