@@ -45,6 +45,12 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 
+  /** Every balancer with each peer failing in turn: the loopback check of fairness. */
+  @Override
+  protected boolean everyFailingPosition() {
+    return true;
+  }
+
   @Override
   protected Peer peer(String name) {
     List<Metadata> seen = new CopyOnWriteArrayList<>();

@@ -18,6 +18,12 @@ class OkHttpClientConformanceTest extends ClientAdapterConformance {
 
   private final Servers servers = closing(new Servers());
 
+  /** Every balancer with each peer failing in turn: the loopback check of fairness. */
+  @Override
+  protected boolean everyFailingPosition() {
+    return true;
+  }
+
   @Override
   protected Peer peer(String name) {
     return new WireMockPeer(servers, name);
