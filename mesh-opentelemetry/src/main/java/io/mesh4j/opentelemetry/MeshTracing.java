@@ -27,7 +27,6 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -58,7 +57,8 @@ import org.jspecify.annotations.Nullable;
  * mesh4j.route}, {@code mesh4j.subset} and {@code mesh4j.retry.attempt}. Trace context travels
  * as W3C {@code traceparent}/{@code tracestate} and {@code baggage} ({@link MeshPropagator}).
  * On the SDK the mesh builds, a call that starts a trace its sampler drops costs no SDK span: the
- * mesh draws the trace's ids, asks the sampler, and sends their {@code traceparent} itself.
+ * mesh draws the trace's ids, asks the sampler, and sends their {@code traceparent} itself; that
+ * SDK is built when the first span needs it.
  *
  * <pre>{@code
  * // the application's own OpenTelemetry (its sampler and exporters apply):
@@ -97,6 +97,8 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
   private static final Set<String> GRPC_SERVER_ERRORS =
       Set.of("UNKNOWN", "DEADLINE_EXCEEDED", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS");
 
+  private static final String TRACER_NAME = "io.mesh4j";
+
   private static final TextMapSetter<HeaderSetter> SETTER =
       (carrier, key, value) -> {
         if (carrier != null) {
@@ -127,12 +129,13 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
 
   private MeshTracing(
       OpenTelemetry openTelemetry,
+      Tracer tracer,
       TextMapPropagator propagator,
       @Nullable Runnable shutdown,
       SettingsHolder settings,
       @Nullable MeshSampler ownSampler) {
     this.openTelemetry = openTelemetry;
-    this.tracer = openTelemetry.getTracer("io.mesh4j");
+    this.tracer = tracer;
     this.propagator = propagator;
     this.shutdown = shutdown;
     this.settings = settings;
@@ -160,6 +163,7 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
   public static MeshTracing create(OpenTelemetry openTelemetry, TextMapPropagator propagator) {
     return new MeshTracing(
         Objects.requireNonNull(openTelemetry, "openTelemetry"),
+        openTelemetry.getTracer(TRACER_NAME),
         Objects.requireNonNull(propagator, "propagator"),
         null,
         new SettingsHolder(),
@@ -216,34 +220,77 @@ public final class MeshTracing extends MeshListener implements AutoCloseable {
     static MeshTracing build(SpanProcessor processor) {
       SettingsHolder settings = new SettingsHolder();
       MeshSampler sampler = MeshSampler.fromSettings(settings);
-      SdkTracerProvider provider =
-          SdkTracerProvider.builder()
-              .setResource(Resource.getDefault())
-              .setSampler(sampler)
-              .setIdGenerator(NewTraces.INSTANCE)
-              .addSpanProcessor(processor)
-              .build();
-      ContextPropagators propagators = ContextPropagators.create(MeshPropagator.get());
-      // Tracing only: OpenTelemetrySdk would also build a meter and a logger provider, which
-      // start-up pays for and the mesh never uses.
-      OpenTelemetry tracingOnly =
-          new OpenTelemetry() {
-            @Override
-            public TracerProvider getTracerProvider() {
-              return provider;
-            }
-
-            @Override
-            public ContextPropagators getPropagators() {
-              return propagators;
-            }
-          };
+      Deferred sdk = new Deferred(processor, sampler);
       return new MeshTracing(
-          tracingOnly,
-          MeshPropagator.get(),
-          () -> provider.shutdown().join(10, TimeUnit.SECONDS),
-          settings,
+          sdk, name -> sdk.tracer().spanBuilder(name), MeshPropagator.get(), sdk::close, settings,
           sampler);
+    }
+  }
+
+  /**
+   * The mesh's own SDK, built when the first span needs it. A call that starts a trace the
+   * sampler drops needs no SDK (see {@link NewTraces}), so at a low sampling share the first calls
+   * of a starting application do not wait for the SDK's tens of milliseconds of classes and
+   * set-up.
+   *
+   * <p>Tracing only: OpenTelemetrySdk would also build a meter and a logger provider, which the
+   * mesh never uses.
+   */
+  static final class Deferred implements OpenTelemetry {
+    private final SpanProcessor processor;
+    private final MeshSampler sampler;
+    private final ContextPropagators propagators = ContextPropagators.create(MeshPropagator.get());
+    private volatile @Nullable SdkTracerProvider provider;
+    private volatile @Nullable Tracer tracer;
+
+    Deferred(SpanProcessor processor, MeshSampler sampler) {
+      this.processor = processor;
+      this.sampler = sampler;
+    }
+
+    @Override
+    public SdkTracerProvider getTracerProvider() {
+      SdkTracerProvider p = provider;
+      return p != null ? p : build();
+    }
+
+    @Override
+    public ContextPropagators getPropagators() {
+      return propagators;
+    }
+
+    Tracer tracer() {
+      Tracer t = tracer;
+      if (t == null) {
+        t = getTracerProvider().get(TRACER_NAME);
+        tracer = t;
+      }
+      return t;
+    }
+
+    boolean built() {
+      return provider != null;
+    }
+
+    private synchronized SdkTracerProvider build() {
+      SdkTracerProvider p = provider;
+      if (p == null) {
+        p =
+            SdkTracerProvider.builder()
+                .setResource(Resource.getDefault())
+                .setSampler(sampler)
+                .setIdGenerator(NewTraces.INSTANCE)
+                .addSpanProcessor(processor)
+                .build();
+        provider = p;
+      }
+      return p;
+    }
+
+    /** Flushes and stops the SDK, or only the processor when no span ever needed the SDK. */
+    synchronized void close() {
+      SdkTracerProvider p = provider;
+      (p != null ? p.shutdown() : processor.shutdown()).join(10, TimeUnit.SECONDS);
     }
   }
 

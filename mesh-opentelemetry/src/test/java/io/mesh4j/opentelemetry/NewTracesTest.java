@@ -158,4 +158,35 @@ class NewTracesTest {
       }
     }
   }
+
+  @Test
+  void theSdkIsBuiltOnlyWhenASpanNeedsIt() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (MeshTracing tracing = MeshTracing.withSpanProcessor(SimpleSpanProcessor.create(spans));
+        MeshHarness h = new MeshHarness(ticker -> tracing)) {
+      MeshTracing.Deferred sdk = (MeshTracing.Deferred) tracing.openTelemetry();
+      h.apply(policy(0));
+      for (int i = 0; i < 100; i++) {
+        assertThat(call(h).get("traceparent")).matches(TRACEPARENT);
+      }
+      assertThat(sdk.built()).as("built for unsampled new traces").isFalse();
+
+      h.apply(policy(100));
+      call(h);
+      assertThat(sdk.built()).isTrue();
+      assertThat(spans.getFinishedSpanItems()).hasSize(1);
+    }
+  }
+
+  @Test
+  void closingBeforeAnySpanStopsTheProcessorAndItsExporter() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    MeshTracing tracing = MeshTracing.withSpanProcessor(SimpleSpanProcessor.create(spans));
+    assertThat(spans.export(List.of()).isSuccess()).isTrue();
+
+    tracing.close();
+
+    assertThat(((MeshTracing.Deferred) tracing.openTelemetry()).built()).isFalse();
+    assertThat(spans.export(List.of()).isSuccess()).as("exporter stopped").isFalse();
+  }
 }
