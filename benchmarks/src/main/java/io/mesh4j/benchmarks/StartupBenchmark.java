@@ -25,6 +25,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Start-up to the first successful call: a fresh JVM that makes one unary call to a loopback echo
@@ -36,11 +37,16 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.StartupBenchmark [--runs 5]
- *     [--jvm-option OPTION]...
+ *     [--jvm-option OPTION]... [--cds DIR]
  * </pre>
  *
  * <p>{@code --jvm-option} passes an option to every probe JVM, for example {@code
- * -Xlog:class+load:file=classes-%p.log} to see what each one loads.
+ * -Xlog:class+load:file=classes-%p.log} to see what each one loads. {@code --cds DIR} measures
+ * both with application class-data sharing, as a deployment that cares about start-up runs: one
+ * training run of each kind writes its own archive into {@code DIR} ({@code
+ * -XX:ArchiveClassesAtExit}), and the measured runs map it ({@code -XX:SharedArchiveFile}). The
+ * JVM archives classes from jars only, so {@code --cds} needs the benchmarks jar as the class path
+ * (as above), not a build's class directories.
  */
 public final class StartupBenchmark {
 
@@ -50,18 +56,24 @@ public final class StartupBenchmark {
   public static void main(String[] args) throws Exception {
     int runs = 5;
     List<String> jvmOptions = new ArrayList<>();
+    Path cds = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--runs" -> runs = Integer.parseInt(args[i + 1]);
         case "--jvm-option" -> jvmOptions.add(args[i + 1]);
+        case "--cds" -> cds = Path.of(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    compare(runs, jvmOptions, System.out);
+    compare(runs, jvmOptions, cds, System.out);
   }
 
-  /** The medians of {@code runs} probes of each kind: plain first, then the mesh. */
-  static List<Probe.Result> compare(int runs, List<String> jvmOptions, PrintStream out)
+  /**
+   * The medians of {@code runs} probes of each kind: plain first, then the mesh; with {@code cds},
+   * each kind with a class-data archive of its own written there by a training run first.
+   */
+  static List<Probe.Result> compare(
+      int runs, List<String> jvmOptions, @Nullable Path cds, PrintStream out)
       throws IOException, InterruptedException {
     Server server = ProbeProcess.echoServer();
     // The mesh probe reads its policy from a file, as an application does; writing it is no part
@@ -74,11 +86,18 @@ public final class StartupBenchmark {
             + "---\n"
             + MeshPolicies.tracingConfig(1));
     try {
+      List<String> plainOptions = jvmOptions;
+      List<String> meshOptions = jvmOptions;
+      if (cds != null) {
+        Files.createDirectories(cds);
+        plainOptions = train("plain", server.getPort(), policy, jvmOptions, cds, out);
+        meshOptions = train("mesh", server.getPort(), policy, jvmOptions, cds, out);
+      }
       List<Probe.Result> plain = new ArrayList<>();
       List<Probe.Result> mesh = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
-        plain.add(run("plain", server.getPort(), policy, jvmOptions, out));
-        mesh.add(run("mesh", server.getPort(), policy, jvmOptions, out));
+        plain.add(run("plain", server.getPort(), policy, plainOptions, out));
+        mesh.add(run("mesh", server.getPort(), policy, meshOptions, out));
         out.printf(
             Locale.ROOT, "run %d: plain %s | mesh %s%n", i + 1, plain.get(i), mesh.get(i));
       }
@@ -98,6 +117,25 @@ public final class StartupBenchmark {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       Files.deleteIfExists(policy);
     }
+  }
+
+  /** One training run that writes {@code mode}'s archive; the options that then map it. */
+  private static List<String> train(
+      String mode, int port, Path policy, List<String> jvmOptions, Path cds, PrintStream out)
+      throws IOException, InterruptedException {
+    Path archive = cds.resolve(mode + ".jsa").toAbsolutePath();
+    Files.deleteIfExists(archive);
+    List<String> training = new ArrayList<>(jvmOptions);
+    training.add("-XX:ArchiveClassesAtExit=" + archive);
+    run(mode, port, policy, training, out);
+    if (!Files.exists(archive)) {
+      throw new IllegalStateException("the " + mode + " training run wrote no archive " + archive);
+    }
+    List<String> mapped = new ArrayList<>(jvmOptions);
+    // fail rather than quietly measure without the archive
+    mapped.add("-Xshare:on");
+    mapped.add("-XX:SharedArchiveFile=" + archive);
+    return mapped;
   }
 
   private static Probe.Result run(

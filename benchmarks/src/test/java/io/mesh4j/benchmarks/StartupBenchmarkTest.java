@@ -18,7 +18,7 @@ class StartupBenchmarkTest {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
 
     List<StartupBenchmark.Probe.Result> medians =
-        StartupBenchmark.compare(1, List.of(), new PrintStream(log, true, StandardCharsets.UTF_8));
+        StartupBenchmark.compare(1, List.of(), null, new PrintStream(log, true, StandardCharsets.UTF_8));
 
     StartupBenchmark.Probe.Result plain = medians.get(0);
     StartupBenchmark.Probe.Result mesh = medians.get(1);
