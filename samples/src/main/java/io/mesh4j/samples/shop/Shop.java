@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -174,6 +175,7 @@ final class Shop implements AutoCloseable {
   }
 
   private void startApplications() throws Exception {
+    TomcatHome.pin();
     List<String> common =
         List.of(
             "--mesh4j.controller.address=127.0.0.1:" + controller.grpcPort(),
@@ -419,6 +421,34 @@ final class Shop implements AutoCloseable {
     controller.close();
     telemetry.close();
     deleteTree(identityDir);
+  }
+
+  /**
+   * Tomcat keeps its home directory in a JVM-wide system property: the first embedded Tomcat sets
+   * it to its own temporary base directory, which Spring Boot deletes when that Tomcat stops.
+   * Every later Tomcat then finds the home missing and creates it again, and two starting at once
+   * race for it: one fails with "Unable to create the directory [...] to use as the home
+   * directory". The shop starts its applications side by side, and tests start shops several
+   * times in one JVM, so it gives Tomcat a home that lasts as long as the JVM.
+   */
+  private static final class TomcatHome {
+    private static final Path DIR = create();
+
+    private TomcatHome() {}
+
+    private static Path create() {
+      try {
+        Path dir = Files.createTempDirectory("mesh4j-shop-tomcat-home");
+        dir.toFile().deleteOnExit();
+        return dir;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    static void pin() {
+      System.setProperty("catalina.home", DIR.toString());
+    }
   }
 
   private static void deleteTree(Path dir) {

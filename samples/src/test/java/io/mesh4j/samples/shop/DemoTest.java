@@ -104,6 +104,9 @@ class DemoTest {
         throw new AssertionError("port " + port + " is still in use after the demo", e);
       }
     }
+    // Tomcat's JVM-wide home outlives the shop's Tomcats, so the next shop in this JVM, whose
+    // applications start side by side, need not race to create it again
+    assertThat(Path.of(System.getProperty("catalina.home"))).isDirectory();
   }
 
   private static Set<Thread> liveNonDaemonThreads() {
