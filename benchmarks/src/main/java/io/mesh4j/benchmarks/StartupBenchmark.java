@@ -211,8 +211,8 @@ public final class StartupBenchmark {
         long t5 = uptime();
         System.out.printf(
             Locale.ROOT,
-            "PHASES tracing SDK %d ms, application's meter registry %d ms, MeshMetrics %d ms,"
-                + " policy parse %d ms, Mesh.build %d ms%n",
+            "PHASES span processor and MeshTracing %d ms, application's meter registry %d ms,"
+                + " MeshMetrics %d ms, policy parse %d ms, Mesh.build %d ms%n",
             t1 - t0,
             t2 - t1,
             t3 - t2,

@@ -26,6 +26,6 @@ class StartupBenchmarkTest {
     assertThat(mesh.firstCallMillis()).isPositive();
     assertThat(mesh.classes()).isGreaterThan(plain.classes());
     assertThat(log.toString(StandardCharsets.UTF_8))
-        .contains("mesh probe: tracing SDK", "mesh4j - plain: ");
+        .contains("mesh probe: span processor and MeshTracing", "mesh4j - plain: ");
   }
 }
