@@ -89,9 +89,11 @@ public class MeshAutoConfiguration {
 
     /**
      * Where the mesh's policy comes from: a bean of its own so that the actuator can tell the
-     * controller where the {@code mesh} endpoint listens. The mesh closes it, not the context.
+     * controller where the {@code mesh} endpoint listens. The mesh closes it when it closes; the
+     * context closes it too, after the mesh (closing twice is harmless), so that a start-up that
+     * fails after the source was made, before a mesh owns it, leaves no channel or watch open.
      */
-    @Bean(destroyMethod = "")
+    @Bean(destroyMethod = "close")
     ConfigSource meshConfigSource(MeshProperties properties) {
       return configSource(properties);
     }

@@ -1,17 +1,24 @@
 package io.mesh4j.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mesh4j.core.Mesh;
 import io.mesh4j.client.ControllerConfigSource;
+import io.mesh4j.core.policy.PolicySet;
+import io.mesh4j.core.policy.Problem;
+import io.mesh4j.core.source.ApplyResult;
+import io.mesh4j.core.source.ConfigSource;
 import io.mesh4j.core.source.DirectoryConfigSource;
 import io.mesh4j.core.source.StaticConfigSource;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -51,6 +58,61 @@ class MeshAutoConfigurationTest {
     // a closed mesh publishes the empty snapshot, whose version is 0
     assertThat(seen[0].appliedVersion()).isZero();
     assertThat(seen[0].endpoints("catalog.shop")).isEmpty();
+  }
+
+  @Test
+  void aStartUpThatFailsAfterTheSourceWasMadeClosesTheSource() {
+    AtomicReference<ConfigSource> made = new AtomicReference<>();
+    runner
+        .withPropertyValues(
+            "mesh4j.controller.address=127.0.0.1:1", "mesh4j.application=web", "mesh4j.namespace=shop")
+        .withBean(BeanPostProcessor.class, () -> new Capture(made))
+        // fails the mesh's bean after its source was made, before a mesh owns the source
+        .withBean(
+            MeshBuilderCustomizer.class,
+            () ->
+                builder -> {
+                  throw new IllegalStateException("an application's customizer failed");
+                })
+        .run(context -> assertThat(context).hasFailed());
+    ConfigSource source = made.get();
+    assertThat(source).isInstanceOf(ControllerConfigSource.class);
+    try {
+      // no mesh ever started it, so only a closed source refuses to start
+      assertThatThrownBy(() -> source.start(new NoListener()))
+          .isInstanceOf(IllegalStateException.class);
+    } finally {
+      source.close();
+    }
+  }
+
+  private static final class NoListener implements ConfigSource.Listener {
+    @Override
+    public ApplyResult onUpdate(PolicySet policies) {
+      throw new AssertionError("a closed source delivered " + policies);
+    }
+
+    @Override
+    public void onRejected(List<Problem> problems) {
+      throw new AssertionError("a closed source delivered " + problems);
+    }
+  }
+
+  /** Keeps the starter's config source (the bean itself, which the context closes). */
+  private static final class Capture implements BeanPostProcessor {
+    private final AtomicReference<ConfigSource> made;
+
+    Capture(AtomicReference<ConfigSource> made) {
+      this.made = made;
+    }
+
+    @Override
+    public Object postProcessAfterInitialization(Object bean, String name) {
+      if (name.equals("meshConfigSource")) {
+        made.set((ConfigSource) bean);
+      }
+      return bean;
+    }
   }
 
   @Test

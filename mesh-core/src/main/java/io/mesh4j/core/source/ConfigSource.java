@@ -21,7 +21,10 @@ public interface ConfigSource extends AutoCloseable {
   /** A short description for logs and messages, e.g. {@code directory ./mesh}. */
   String describe();
 
-  /** Stops delivering updates and releases resources (threads, watches). */
+  /**
+   * Stops delivering updates and releases resources (threads, watches). Closing again is harmless:
+   * an owner may close a source its mesh has closed already.
+   */
   @Override
   void close();
 
