@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -189,7 +190,7 @@ public final class KubernetesWorld implements AutoCloseable {
 
   /** Writes every condition again; called when this replica becomes the leader. */
   public void rewriteStatus() {
-    rebuilds.execute(
+    onRebuildThread(
         () -> {
           written.clear();
           markDirty();
@@ -198,7 +199,16 @@ public final class KubernetesWorld implements AutoCloseable {
 
   private void markDirty() {
     if (started && dirty.compareAndSet(false, true)) {
-      rebuilds.execute(this::rebuild);
+      onRebuildThread(this::rebuild);
+    }
+  }
+
+  // A leadership change or an informer's last event may arrive while the controller stops.
+  private void onRebuildThread(Runnable task) {
+    try {
+      rebuilds.execute(task);
+    } catch (RejectedExecutionException e) {
+      log.debug("Closed; dropped a late rebuild");
     }
   }
 

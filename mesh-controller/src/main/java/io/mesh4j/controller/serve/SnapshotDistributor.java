@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -209,13 +210,13 @@ public final class SnapshotDistributor implements AutoCloseable {
       next = new Input(previous == null ? null : previous.world(), copy);
     } while (!pendingInput.compareAndSet(previous, next));
     if (previous == null) {
-      updates.execute(this::applyInput);
+      onUpdateThread(this::applyInput);
     }
   }
 
   private void offer(Input input) {
     if (pendingInput.getAndSet(input) == null) {
-      updates.execute(this::applyInput);
+      onUpdateThread(this::applyInput);
     }
   }
 
@@ -253,7 +254,7 @@ public final class SnapshotDistributor implements AutoCloseable {
    * controller that serve the same world (xDS). Must be fast and not throw.
    */
   public void onWorldServed(Consumer<PolicySet> listener) {
-    updates.execute(
+    onUpdateThread(
         () -> {
           worldListeners.add(listener);
           PolicySet served = world;
@@ -392,7 +393,7 @@ public final class SnapshotDistributor implements AutoCloseable {
     return new StreamObserver<>() {
       @Override
       public void onNext(ClientMessage message) {
-        updates.execute(
+        onUpdateThread(
             () -> {
               if (onMessage(id, peer, caller, out, message)) {
                 out.request(1);
@@ -402,12 +403,12 @@ public final class SnapshotDistributor implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        updates.execute(() -> onClosed(id, t.toString()));
+        onUpdateThread(() -> onClosed(id, t.toString()));
       }
 
       @Override
       public void onCompleted() {
-        updates.execute(
+        onUpdateThread(
             () -> {
               onClosed(id, "closed by the application");
               try {
@@ -711,7 +712,7 @@ public final class SnapshotDistributor implements AutoCloseable {
   private void refusalsChanged() {
     if (refusalListenerQueued.compareAndSet(false, true)) {
       // Queued behind what is waiting now, so a burst runs the listener once.
-      updates.execute(
+      onUpdateThread(
           () -> {
             refusalListenerQueued.set(false);
             try {
@@ -858,8 +859,20 @@ public final class SnapshotDistributor implements AutoCloseable {
       log.warn("Could not end every stream cleanly: {}", e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       // Already closed.
+    }
+  }
+
+  /**
+   * Queues {@code task} for the update thread. Once the distributor is closed the task is dropped:
+   * a stream's last callbacks and an input's last change may arrive while the controller stops.
+   */
+  private void onUpdateThread(Runnable task) {
+    try {
+      updates.execute(task);
+    } catch (RejectedExecutionException e) {
+      log.debug("Closed; dropped a late update: {}", task);
     }
   }
 

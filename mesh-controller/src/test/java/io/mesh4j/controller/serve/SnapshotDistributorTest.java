@@ -62,6 +62,23 @@ class SnapshotDistributorTest {
   }
 
   @Test
+  void callbacksThatArriveAfterCloseAreDropped() {
+    distributor.serve(PolicySet.EMPTY);
+    FakeStream stream = new FakeStream();
+    StreamObserver<ClientMessage> in = distributor.open(1, "peer", new CallerIdentity("shop", "frontend"), stream);
+    in.onNext(hello("frontend"));
+    await().until(() -> stream.sent.size() == 1);
+    distributor.close();
+
+    // what a stopping gRPC server and the policy inputs may still deliver
+    in.onNext(hello("frontend"));
+    in.onError(new IllegalStateException("cancelled"));
+    in.onCompleted();
+    distributor.serve(PolicySet.EMPTY);
+    assertThat(stream.sent).hasSize(1);
+  }
+
+  @Test
   void theRefusalListenerHearsWhenARefusalEndsNotOnlyWhenItStarts() {
     AtomicInteger calls = new AtomicInteger();
     distributor.onRefusalsChanged(calls::incrementAndGet);
