@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The one reflective binder between plain YAML trees and the model records, driven by {@link
- * Field}: required fields, defaults (a default is a YAML snippet bound exactly like user input),
+ * Field} (read from {@link ModelTable}, its generated copy): required fields, defaults (a default is a YAML snippet bound exactly like user input),
  * numeric bounds, enums, durations, lists, string maps and nested records. It also renders records
  * back into trees, so code-built records are normalized by the same rules as YAML.
  *
@@ -130,7 +130,7 @@ final class Binder {
     String path = join(parent, component.name());
     Object node = fields.get(component.name());
     if (node == null) {
-      if (component.field().required()) {
+      if (component.rules().required()) {
         return fail(path, "is required", null);
       }
       node = component.defaultTree();
@@ -147,12 +147,12 @@ final class Binder {
       return null;
     }
     if (value instanceof Number number) {
-      checkBounds(number, component.field(), path);
+      checkBounds(number, component.rules(), path);
     } else if (value instanceof String text) {
-      if (component.field().required() && text.isEmpty()) {
+      if (component.rules().required() && text.isEmpty()) {
         return fail(path, "must not be empty", null);
       }
-      if (component.serviceName()) {
+      if (component.rules().serviceName()) {
         if (!SERVICE_NAME.matcher(text).matches()) {
           return fail(path, SERVICE_NAME_EXPECTED, text);
         }
@@ -163,27 +163,25 @@ final class Binder {
   }
 
   /** Refuses a number out of its bounds but keeps it bound, so checks of its neighbours still run. */
-  private void checkBounds(Number number, Field field, String path) {
+  private void checkBounds(Number number, ModelTable.Component rules, String path) {
     double v = number.doubleValue();
-    boolean hasMin = field.min() != Double.NEGATIVE_INFINITY;
-    boolean hasMax = field.max() != Double.POSITIVE_INFINITY;
-    if ((hasMin && v < field.min()) || (hasMax && v > field.max())) {
-      refuse(path, boundsText(field), render(number));
+    if (v < rules.min() || v > rules.max()) {
+      refuse(path, boundsText(rules), render(number));
     }
   }
 
   /** How a field's bounds read in messages and in the reference; empty when it has none. */
-  static String boundsText(Field field) {
-    boolean hasMin = field.min() != Double.NEGATIVE_INFINITY;
-    boolean hasMax = field.max() != Double.POSITIVE_INFINITY;
+  static String boundsText(ModelTable.Component rules) {
+    boolean hasMin = rules.min() != Double.NEGATIVE_INFINITY;
+    boolean hasMax = rules.max() != Double.POSITIVE_INFINITY;
     if (hasMin && hasMax) {
-      return "must be between " + render(field.min()) + " and " + render(field.max());
+      return "must be between " + render(rules.min()) + " and " + render(rules.max());
     }
     if (hasMin) {
-      return "must be >= " + render(field.min());
+      return "must be >= " + render(rules.min());
     }
     if (hasMax) {
-      return "must be <= " + render(field.max());
+      return "must be <= " + render(rules.max());
     }
     return "";
   }
@@ -404,7 +402,7 @@ final class Binder {
 
   /** What the binder knows about one record component. */
   record ComponentModel(
-      RecordComponent component, Field field, boolean serviceName, @Nullable Object defaultTree) {
+      RecordComponent component, ModelTable.Component rules, @Nullable Object defaultTree) {
 
     String name() {
       return component.getName();
@@ -421,7 +419,7 @@ final class Binder {
      */
     boolean absentWhenUnreadable() {
       Class<?> raw = component.getType();
-      return !field.required() && defaultTree == null && (raw == Duration.class || raw.isEnum());
+      return !rules.required() && defaultTree == null && (raw == Duration.class || raw.isEnum());
     }
 
     @Nullable Object get(Record record) {
@@ -442,16 +440,17 @@ final class Binder {
 
     Model(Class<?> type) {
       RecordComponent[] rc = type.getRecordComponents();
+      ModelTable.Component[] rules = ModelTable.components(type.getName());
       components = new ComponentModel[rc.length];
       Class<?>[] types = new Class<?>[rc.length];
       for (int i = 0; i < rc.length; i++) {
-        Field field = rc[i].getAnnotation(Field.class);
-        if (field == null) {
-          throw new IllegalStateException(type.getName() + "." + rc[i].getName() + " lacks @Field");
+        if (rules == null || rules.length != rc.length || !rules[i].name().equals(rc[i].getName())) {
+          throw new IllegalStateException(
+              "ModelTable does not describe " + type.getName() + " as it is; regenerate it (ModelTableTest)");
         }
-        Object defaultTree = field.defaultValue().isEmpty() ? null : YamlTree.snippet(field.defaultValue());
-        components[i] =
-            new ComponentModel(rc[i], field, rc[i].isAnnotationPresent(ServiceName.class), defaultTree);
+        String dflt = rules[i].defaultValue();
+        Object defaultTree = dflt == null ? null : YamlTree.snippet(dflt);
+        components[i] = new ComponentModel(rc[i], rules[i], defaultTree);
         types[i] = rc[i].getType();
       }
       try {

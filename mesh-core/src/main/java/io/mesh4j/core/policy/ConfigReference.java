@@ -255,18 +255,19 @@ public final class ConfigReference {
   }
 
   private static void rows(StringBuilder md, ComponentModel c, String path) {
-    Field field = c.field();
-    String bounds = Binder.boundsText(field).replaceFirst("^must be ", "");
+    ModelTable.Component rules = c.rules();
+    String bounds = Binder.boundsText(rules).replaceFirst("^must be ", "");
+    String dflt = rules.defaultValue();
     md.append("| `").append(path).append("` | ")
-        .append(typeName(c.type(), c.serviceName()))
+        .append(typeName(c.type(), rules.serviceName()))
         .append(" | ")
-        .append(field.required() ? "yes" : "")
+        .append(rules.required() ? "yes" : "")
         .append(" | ")
-        .append(field.defaultValue().isEmpty() ? "" : "`" + cell(field.defaultValue()) + "`")
+        .append(dflt == null ? "" : "`" + cell(dflt) + "`")
         .append(" | ")
         .append(cell(bounds))
         .append(" | ")
-        .append(cell(field.doc()))
+        .append(cell(c.component().getAnnotation(Field.class).doc()))
         .append(" |\n");
     Class<?> nested = recordType(c.type());
     if (nested != null) {
