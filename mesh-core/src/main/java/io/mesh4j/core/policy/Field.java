@@ -12,7 +12,9 @@ import java.lang.annotation.Target;
  * <p>This annotation is the single source of truth for the YAML binder (defaults, required
  * fields, numeric bounds), for the generated configuration reference in the README and for the
  * CRDs' schemas (required fields, bounds, descriptions; completed in mesh-controller), so they
- * cannot drift apart.
+ * cannot drift apart. The binder reads it through {@link ModelTable}, generated from it, so that
+ * a cold start reads no annotation; after changing one, regenerate the table ({@code
+ * ModelTableTest} says how).
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
