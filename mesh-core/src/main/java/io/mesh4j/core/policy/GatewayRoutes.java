@@ -2,7 +2,6 @@ package io.mesh4j.core.policy;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -115,7 +114,7 @@ public final class GatewayRoutes {
     }
     Map<String, List<SourcedRule>> out = new LinkedHashMap<>();
     ranked.forEach((parent, list) -> {
-      list.sort(PRECEDENCE);
+      list.sort(GatewayRoutes::precedence);
       out.put(parent, list.stream().map(Ranked::rule).toList());
     });
     return out;
@@ -359,11 +358,18 @@ public final class GatewayRoutes {
   /** A rule with what orders it among the rules of one parent. */
   private record Ranked(SourcedRule rule, long rank, String route, int ruleIndex, int matchIndex) {}
 
-  private static final Comparator<Ranked> PRECEDENCE =
-      Comparator.comparingLong(Ranked::rank).reversed()
-          .thenComparing(Ranked::route)
-          .thenComparingInt(Ranked::ruleIndex)
-          .thenComparingInt(Ranked::matchIndex);
+  // A method rather than a static comparator, so that a policy without Gateway API routes links
+  // none of it on the way to the first call.
+  private static int precedence(Ranked a, Ranked b) {
+    int c = Long.compare(b.rank(), a.rank());
+    if (c == 0) {
+      c = a.route().compareTo(b.route());
+    }
+    if (c == 0) {
+      c = Integer.compare(a.ruleIndex(), b.ruleIndex());
+    }
+    return c != 0 ? c : Integer.compare(a.matchIndex(), b.matchIndex());
+  }
 
   /** Larger is more specific: path kind, path length, method, headers, packed in that order. */
   private static long httpRank(HTTPRoute.Match m) {
