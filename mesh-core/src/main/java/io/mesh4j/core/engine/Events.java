@@ -13,7 +13,6 @@ import io.mesh4j.core.telemetry.TlsRefusal;
 import io.mesh4j.core.policy.Problem;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,16 +52,33 @@ public final class Events implements CallObservers.Failures {
     for (int i = 0; i < logged.length; i++) {
       logged[i] = new AtomicBoolean();
     }
-    List<MeshListener> ordered = new ArrayList<>(listeners);
-    ordered.sort(Comparator.comparing(l -> !l.tracesCalls()));
-    this.clientObservers =
-        ordered.stream().filter(l -> overrides(l, "clientCall", ClientCallInfo.class))
-            .toArray(MeshListener[]::new);
-    this.serverObservers =
-        ordered.stream().filter(l -> overrides(l, "serverCall", ServerCallInfo.class))
-            .toArray(MeshListener[]::new);
+    // Tracing listeners first, each group in the order given. Loops rather than streams: this
+    // runs once per mesh, on the way to the first call, where each lambda is linked cold.
+    List<MeshListener> ordered = new ArrayList<>(listeners.size());
+    for (MeshListener l : listeners) {
+      if (l.tracesCalls()) {
+        ordered.add(l);
+      }
+    }
+    for (MeshListener l : listeners) {
+      if (!l.tracesCalls()) {
+        ordered.add(l);
+      }
+    }
+    this.clientObservers = observers(ordered, "clientCall", ClientCallInfo.class);
+    this.serverObservers = observers(ordered, "serverCall", ServerCallInfo.class);
     this.clientTraceIdReader = lastReader(clientObservers);
     this.serverTraceIdReader = lastReader(serverObservers);
+  }
+
+  private static MeshListener[] observers(List<MeshListener> ordered, String method, Class<?> parameter) {
+    List<MeshListener> observers = new ArrayList<>(ordered.size());
+    for (MeshListener l : ordered) {
+      if (overrides(l, method, parameter)) {
+        observers.add(l);
+      }
+    }
+    return observers.toArray(new MeshListener[0]);
   }
 
   private static int lastReader(MeshListener[] observers) {
