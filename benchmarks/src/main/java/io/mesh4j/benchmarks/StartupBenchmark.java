@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
 import io.grpc.stub.ClientCalls;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mesh4j.benchmarks.load.Echo;
 import io.mesh4j.benchmarks.load.MeshPolicies;
@@ -12,8 +13,10 @@ import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.grpc.MeshChannels;
 import io.mesh4j.micrometer.MeshMetrics;
 import io.mesh4j.opentelemetry.MeshTracing;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -31,9 +34,12 @@ import org.jspecify.annotations.Nullable;
  * Start-up to the first successful call: a fresh JVM that makes one unary call to a loopback echo
  * server, with plain grpc-java against a mesh4j channel with every client feature on (routing,
  * retries, balancing, outlier detection, retry budget, circuit breaker, Micrometer metrics,
- * OpenTelemetry tracing at 1%). Runs alternate (plain, mesh, plain, mesh, ...) so both see the
- * same machine; each reports the JVM's uptime when the first call returned, the classes it had
- * loaded and its metaspace.
+ * OpenTelemetry tracing at 1%). A third kind, plain grpc-java with the same observability an
+ * application brings for itself (a Micrometer registry and Micrometer's gRPC client interceptor,
+ * an OpenTelemetry tracer provider sampling 1% with a span processor), tells what the mesh adds
+ * beyond what such an application loads anyway. Runs alternate (plain, mesh, observed, plain,
+ * ...) so all see the same machine; each reports the JVM's uptime when the first call returned,
+ * the classes it had loaded and its metaspace.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.StartupBenchmark [--runs 5]
@@ -69,8 +75,9 @@ public final class StartupBenchmark {
   }
 
   /**
-   * The medians of {@code runs} probes of each kind: plain first, then the mesh; with {@code cds},
-   * each kind with a class-data archive of its own written there by a training run first.
+   * The medians of {@code runs} probes of each kind: plain, the mesh, then plain with the
+   * application's own observability; with {@code cds}, each kind with a class-data archive of its
+   * own written there by a training run first.
    */
   static List<Probe.Result> compare(
       int runs, List<String> jvmOptions, @Nullable Path cds, PrintStream out)
@@ -88,35 +95,52 @@ public final class StartupBenchmark {
     try {
       List<String> plainOptions = jvmOptions;
       List<String> meshOptions = jvmOptions;
+      List<String> observedOptions = jvmOptions;
       if (cds != null) {
         Files.createDirectories(cds);
         plainOptions = train("plain", server.getPort(), policy, jvmOptions, cds, out);
         meshOptions = train("mesh", server.getPort(), policy, jvmOptions, cds, out);
+        observedOptions = train("observed", server.getPort(), policy, jvmOptions, cds, out);
       }
       List<Probe.Result> plain = new ArrayList<>();
       List<Probe.Result> mesh = new ArrayList<>();
+      List<Probe.Result> observed = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
         plain.add(run("plain", server.getPort(), policy, plainOptions, out));
         mesh.add(run("mesh", server.getPort(), policy, meshOptions, out));
+        observed.add(run("observed", server.getPort(), policy, observedOptions, out));
         out.printf(
-            Locale.ROOT, "run %d: plain %s | mesh %s%n", i + 1, plain.get(i), mesh.get(i));
+            Locale.ROOT,
+            "run %d: plain %s | mesh %s | plain, observed %s%n",
+            i + 1,
+            plain.get(i),
+            mesh.get(i),
+            observed.get(i));
       }
       Probe.Result p = median(plain);
       Probe.Result m = median(mesh);
+      Probe.Result o = median(observed);
       out.printf(Locale.ROOT, "median of %d runs each:%n", runs);
       out.printf(Locale.ROOT, "  plain grpc-java: %s%n", p);
       out.printf(Locale.ROOT, "  mesh4j, all client features: %s%n", m);
-      out.printf(
-          Locale.ROOT,
-          "  mesh4j - plain: %+d ms to the first call, %+d loaded classes, %+.1f MiB metaspace%n",
-          m.firstCallMillis() - p.firstCallMillis(),
-          m.classes() - p.classes(),
-          (m.metaspaceBytes() - p.metaspaceBytes()) / 1048576.0);
-      return List.of(p, m);
+      out.printf(Locale.ROOT, "  plain grpc-java with Micrometer and OpenTelemetry: %s%n", o);
+      difference(out, "mesh4j - plain", m, p);
+      difference(out, "mesh4j - plain with Micrometer and OpenTelemetry", m, o);
+      return List.of(p, m, o);
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       Files.deleteIfExists(policy);
     }
+  }
+
+  private static void difference(PrintStream out, String label, Probe.Result a, Probe.Result b) {
+    out.printf(
+        Locale.ROOT,
+        "  %s: %+d ms to the first call, %+d loaded classes, %+.1f MiB metaspace%n",
+        label,
+        a.firstCallMillis() - b.firstCallMillis(),
+        a.classes() - b.classes(),
+        (a.metaspaceBytes() - b.metaspaceBytes()) / 1048576.0);
   }
 
   /** One training run that writes {@code mode}'s archive; the options that then map it. */
@@ -186,14 +210,15 @@ public final class StartupBenchmark {
     }
 
     /**
-     * {@code args}: {@code plain} or {@code mesh}, the echo server's port, and the file with the
-     * mesh's policy.
+     * {@code args}: {@code plain}, {@code mesh} or {@code observed}, the echo server's port, and
+     * the file with the mesh's policy.
      */
     public static void main(String[] args) throws Exception {
       boolean mesh = args[0].equals("mesh");
       int port = Integer.parseInt(args[1]);
       Mesh meshInstance = null;
       MeshTracing tracing = null;
+      SdkTracerProvider appTracer = null;
       ManagedChannel channel;
       if (mesh) {
         long t0 = uptime();
@@ -220,6 +245,19 @@ public final class StartupBenchmark {
             t5 - t4);
         // Nothing to wait for: a static source is applied before build() returns.
         channel = MeshChannels.forService(meshInstance, "echo.bench");
+      } else if (args[0].equals("observed")) {
+        // What an application with metrics and tracing makes for itself, mesh or not.
+        appTracer =
+            SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite()))
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(0.01)))
+                .build();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        channel =
+            ManagedChannelBuilder.forAddress("127.0.0.1", port)
+                .usePlaintext()
+                .intercept(new MetricCollectingClientInterceptor(registry))
+                .build();
       } else {
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
       }
@@ -243,6 +281,9 @@ public final class StartupBenchmark {
       }
       if (tracing != null) {
         tracing.close();
+      }
+      if (appTracer != null) {
+        appTracer.close();
       }
       System.exit(0);
     }
