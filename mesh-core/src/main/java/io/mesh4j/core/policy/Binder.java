@@ -22,9 +22,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The one reflective binder between plain YAML trees and the model records, driven by {@link
- * Field} (read from {@link ModelTable}, its generated copy): required fields, defaults (a default is a YAML snippet bound exactly like user input),
- * numeric bounds, enums, durations, lists, string maps and nested records. It also renders records
- * back into trees, so code-built records are normalized by the same rules as YAML.
+ * Field} (read from {@link ModelTable}, its generated copy): required fields, defaults (a default
+ * is a YAML snippet bound exactly like user input), numeric bounds, enums, durations, lists, string
+ * maps and nested records. It also renders records back into trees, so code-built records are
+ * normalized by the same rules as YAML.
  *
  * <p>An instance binds one resource and collects every problem it meets instead of stopping at
  * the first. Problems come in two strengths, so that semantic checks can still judge a refused
