@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -510,7 +511,9 @@ public abstract class ClientAdapterConformance {
     return false;
   }
 
+  // Tagged soak: up to 27,000 real calls, whose balancing is the engine's on any JDK.
   @Test
+  @Tag("soak")
   @Timeout(120)
   void theSurvivorsOfAnEjectionShareItsTrafficEvenlyWithEveryBalancer() throws Exception {
     Peer a = closing(peer("a"));
