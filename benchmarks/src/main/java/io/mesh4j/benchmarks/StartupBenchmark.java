@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientIntercept
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mesh4j.benchmarks.load.Echo;
 import io.mesh4j.benchmarks.load.MeshPolicies;
+import io.mesh4j.client.ControllerCertificateIssuer;
 import io.mesh4j.core.Mesh;
+import io.mesh4j.core.identity.CertificateRotator;
 import io.mesh4j.core.source.StaticConfigSource;
 import io.mesh4j.grpc.MeshChannels;
 import io.mesh4j.micrometer.MeshMetrics;
@@ -23,6 +25,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -37,9 +40,11 @@ import org.jspecify.annotations.Nullable;
  * OpenTelemetry tracing at 1%). A third kind, plain grpc-java with the same observability an
  * application brings for itself (a Micrometer registry and Micrometer's gRPC client interceptor,
  * an OpenTelemetry tracer provider sampling 1% with a span processor), tells what the mesh adds
- * beyond what such an application loads anyway. Runs alternate (plain, mesh, observed, plain,
- * ...) so all see the same machine; each reports the JVM's uptime when the first call returned,
- * the classes it had loaded and its metaspace.
+ * beyond what such an application loads anyway. A fourth kind, reported apart, is the mesh probe
+ * with mutual TLS and a certificate the controller's authority issues at start (a new key pair, a
+ * signing request, a TLS connection to the controller). Runs alternate (plain, mesh, observed,
+ * mTLS, plain, ...) so all see the same machine; each reports the JVM's uptime when the first
+ * call returned, the classes it had loaded and its metaspace.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.StartupBenchmark [--runs 5]
@@ -83,54 +88,84 @@ public final class StartupBenchmark {
       int runs, List<String> jvmOptions, @Nullable Path cds, PrintStream out)
       throws IOException, InterruptedException {
     Server server = ProbeProcess.echoServer();
-    // The mesh probe reads its policy from a file, as an application does; writing it is no part
-    // of the application's start.
-    Path policy = Files.createTempFile("mesh4j-startup-", ".yaml");
-    Files.writeString(
-        policy,
-        MeshPolicies.yaml(
-                "echo", server.getPort(), EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE")
-            + "---\n"
-            + MeshPolicies.tracingConfig(1));
+    IssuingMesh issuing;
     try {
-      List<String> plainOptions = jvmOptions;
-      List<String> meshOptions = jvmOptions;
-      List<String> observedOptions = jvmOptions;
-      if (cds != null) {
-        Files.createDirectories(cds);
-        plainOptions = train("plain", server.getPort(), policy, jvmOptions, cds, out);
-        meshOptions = train("mesh", server.getPort(), policy, jvmOptions, cds, out);
-        observedOptions = train("observed", server.getPort(), policy, jvmOptions, cds, out);
+      issuing = new IssuingMesh();
+    } catch (Exception e) {
+      server.shutdownNow();
+      throw new IllegalStateException("the controller and the mTLS echo server did not start", e);
+    }
+    // The mesh probes read their policy from a file, as an application does; writing it is no
+    // part of the application's start.
+    Path policy = policyFile(server.getPort());
+    Path mtlsPolicy = policyFile(issuing.server.getPort());
+    try {
+      String port = Integer.toString(server.getPort());
+      List<List<String>> kinds =
+          List.of(
+              List.of("plain", port),
+              List.of("mesh", port, policy.toString()),
+              List.of("observed", port),
+              List.of(
+                  "mtls",
+                  Integer.toString(issuing.server.getPort()),
+                  mtlsPolicy.toString(),
+                  issuing.controllerTarget(),
+                  issuing.probeTokenFile.toString(),
+                  issuing.rootFile.toString()));
+      List<List<String>> options = new ArrayList<>();
+      for (List<String> kind : kinds) {
+        options.add(cds == null ? jvmOptions : train(kind, jvmOptions, cds, out));
       }
-      List<Probe.Result> plain = new ArrayList<>();
-      List<Probe.Result> mesh = new ArrayList<>();
-      List<Probe.Result> observed = new ArrayList<>();
+      List<List<Probe.Result>> results = new ArrayList<>();
+      kinds.forEach(k -> results.add(new ArrayList<>()));
       for (int i = 0; i < runs; i++) {
-        plain.add(run("plain", server.getPort(), policy, plainOptions, out));
-        mesh.add(run("mesh", server.getPort(), policy, meshOptions, out));
-        observed.add(run("observed", server.getPort(), policy, observedOptions, out));
+        for (int k = 0; k < kinds.size(); k++) {
+          results.get(k).add(run(kinds.get(k), options.get(k), out));
+        }
         out.printf(
             Locale.ROOT,
-            "run %d: plain %s | mesh %s | plain, observed %s%n",
+            "run %d: plain %s | mesh %s | plain, observed %s | mesh, mTLS issued %s%n",
             i + 1,
-            plain.get(i),
-            mesh.get(i),
-            observed.get(i));
+            results.get(0).get(i),
+            results.get(1).get(i),
+            results.get(2).get(i),
+            results.get(3).get(i));
       }
-      Probe.Result p = median(plain);
-      Probe.Result m = median(mesh);
-      Probe.Result o = median(observed);
+      Probe.Result p = median(results.get(0));
+      Probe.Result m = median(results.get(1));
+      Probe.Result o = median(results.get(2));
+      Probe.Result t = median(results.get(3));
       out.printf(Locale.ROOT, "median of %d runs each:%n", runs);
       out.printf(Locale.ROOT, "  plain grpc-java: %s%n", p);
       out.printf(Locale.ROOT, "  mesh4j, all client features: %s%n", m);
       out.printf(Locale.ROOT, "  plain grpc-java with Micrometer and OpenTelemetry: %s%n", o);
+      out.printf(
+          Locale.ROOT, "  mesh4j, all client features, mTLS with a certificate issued at start: %s%n", t);
       difference(out, "mesh4j - plain", m, p);
       difference(out, "mesh4j - plain with Micrometer and OpenTelemetry", m, o);
-      return List.of(p, m, o);
+      difference(out, "mesh4j with mTLS issued at start - mesh4j", t, m);
+      return List.of(p, m, o, t);
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      try {
+        issuing.close();
+      } catch (Exception e) {
+        out.println("closing the controller and the mTLS echo server failed: " + e);
+      }
       Files.deleteIfExists(policy);
+      Files.deleteIfExists(mtlsPolicy);
     }
+  }
+
+  /** The {@code mesh4j-all} policy, tracing at 1%, for an echo server on {@code port}. */
+  private static Path policyFile(int port) throws IOException {
+    Path policy = Files.createTempFile("mesh4j-startup-", ".yaml");
+    return Files.writeString(
+        policy,
+        MeshPolicies.yaml("echo", port, EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE")
+            + "---\n"
+            + MeshPolicies.tracingConfig(1));
   }
 
   private static void difference(PrintStream out, String label, Probe.Result a, Probe.Result b) {
@@ -143,17 +178,18 @@ public final class StartupBenchmark {
         (a.metaspaceBytes() - b.metaspaceBytes()) / 1048576.0);
   }
 
-  /** One training run that writes {@code mode}'s archive; the options that then map it. */
+  /** One training run that writes {@code kind}'s archive; the options that then map it. */
   private static List<String> train(
-      String mode, int port, Path policy, List<String> jvmOptions, Path cds, PrintStream out)
+      List<String> kind, List<String> jvmOptions, Path cds, PrintStream out)
       throws IOException, InterruptedException {
-    Path archive = cds.resolve(mode + ".jsa").toAbsolutePath();
+    Path archive = cds.resolve(kind.get(0) + ".jsa").toAbsolutePath();
     Files.deleteIfExists(archive);
     List<String> training = new ArrayList<>(jvmOptions);
     training.add("-XX:ArchiveClassesAtExit=" + archive);
-    run(mode, port, policy, training, out);
+    run(kind, training, out);
     if (!Files.exists(archive)) {
-      throw new IllegalStateException("the " + mode + " training run wrote no archive " + archive);
+      throw new IllegalStateException(
+          "the " + kind.get(0) + " training run wrote no archive " + archive);
     }
     List<String> mapped = new ArrayList<>(jvmOptions);
     // fail rather than quietly measure without the archive
@@ -162,18 +198,18 @@ public final class StartupBenchmark {
     return mapped;
   }
 
-  private static Probe.Result run(
-      String mode, int port, Path policy, List<String> jvmOptions, PrintStream out)
+  /** One probe of {@code kind}: its mode, then the arguments {@link Probe#main} takes. */
+  private static Probe.Result run(List<String> kind, List<String> jvmOptions, PrintStream out)
       throws IOException, InterruptedException {
     String[] f =
         ProbeProcess.run(
             Probe.class,
             jvmOptions,
-            List.of(mode, Integer.toString(port), policy.toString()),
+            kind,
             60,
             line -> {
               if (line.startsWith("PHASES ")) {
-                out.println("  " + mode + " probe: " + line.substring("PHASES ".length()));
+                out.println("  " + kind.get(0) + " probe: " + line.substring("PHASES ".length()));
               }
             });
     return new Probe.Result(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]));
@@ -210,15 +246,20 @@ public final class StartupBenchmark {
     }
 
     /**
-     * {@code args}: {@code plain}, {@code mesh} or {@code observed}, the echo server's port, and
-     * the file with the mesh's policy.
+     * {@code args}: {@code plain}, {@code mesh}, {@code observed} or {@code mtls}, the echo
+     * server's port; for {@code mesh} and {@code mtls} the file with the mesh's policy; for {@code
+     * mtls} also the controller's address, the file with the workload's token and the controller's
+     * root certificate.
      */
     public static void main(String[] args) throws Exception {
-      boolean mesh = args[0].equals("mesh");
+      boolean mtls = args[0].equals("mtls");
+      boolean mesh = mtls || args[0].equals("mesh");
       int port = Integer.parseInt(args[1]);
       Mesh meshInstance = null;
       MeshTracing tracing = null;
       SdkTracerProvider appTracer = null;
+      CertificateRotator rotator = null;
+      String phases = null;
       ManagedChannel channel;
       if (mesh) {
         long t0 = uptime();
@@ -229,22 +270,40 @@ public final class StartupBenchmark {
         long t2 = uptime();
         MeshMetrics metrics = MeshMetrics.bindTo(registry);
         long t3 = uptime();
-        StaticConfigSource source = StaticConfigSource.parse(Files.readString(Path.of(args[2])));
+        Mesh.Builder builder = Mesh.builder();
+        if (mtls) {
+          // As an application with mTLS starts: its identity is asked for first (a new key pair,
+          // signed by the controller's authority for the identity its token proves), and the
+          // policy is read and the mesh built while the controller answers.
+          ControllerCertificateIssuer issuer =
+              ControllerCertificateIssuer.builder(args[3])
+                  .tokenFile(Path.of(args[4]))
+                  .trustedRoots(Path.of(args[5]))
+                  .build();
+          rotator = CertificateRotator.builder(issuer).listener(metrics).build().start();
+          builder.identity(rotator.identity());
+        }
         long t4 = uptime();
-        meshInstance =
-            Mesh.builder().configSource(source).listener(metrics).listener(tracing).build();
+        StaticConfigSource source = StaticConfigSource.parse(Files.readString(Path.of(args[2])));
         long t5 = uptime();
-        System.out.printf(
-            Locale.ROOT,
-            "PHASES span processor and MeshTracing %d ms, application's meter registry %d ms,"
-                + " MeshMetrics %d ms, policy parse %d ms, Mesh.build %d ms%n",
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            t4 - t3,
-            t5 - t4);
+        meshInstance = builder.configSource(source).listener(metrics).listener(tracing).build();
+        long t6 = uptime();
+        // Printed after the call, so that the measured window holds only the application's work.
+        phases =
+            "span processor and MeshTracing " + (t1 - t0) + " ms, application's meter registry "
+                + (t2 - t1) + " ms, MeshMetrics " + (t3 - t2) + " ms, policy parse " + (t5 - t4)
+                + " ms, Mesh.build " + (t6 - t5) + " ms";
+        if (rotator != null) {
+          rotator.awaitCertificate(Duration.ofSeconds(30));
+          phases +=
+              ", certificate requested " + (t4 - t3) + " ms, then waited for "
+                  + (uptime() - t6) + " ms after Mesh.build";
+        }
         // Nothing to wait for: a static source is applied before build() returns.
-        channel = MeshChannels.forService(meshInstance, "echo.bench");
+        channel =
+            mtls
+                ? MeshChannels.forServiceWithMtls(meshInstance, "echo.bench")
+                : MeshChannels.forService(meshInstance, "echo.bench");
       } else if (args[0].equals("observed")) {
         // What an application with metrics and tracing makes for itself, mesh or not.
         appTracer =
@@ -274,10 +333,16 @@ public final class StartupBenchmark {
           metaspace = pool.getUsage().getUsed();
         }
       }
+      if (phases != null) {
+        System.out.println("PHASES " + phases);
+      }
       System.out.println("RESULT " + uptime + " " + classes + " " + metaspace);
       channel.shutdownNow();
       if (meshInstance != null) {
         meshInstance.close();
+      }
+      if (rotator != null) {
+        rotator.close();
       }
       if (tracing != null) {
         tracing.close();

@@ -23,15 +23,22 @@ class StartupBenchmarkTest {
     StartupBenchmark.Probe.Result plain = medians.get(0);
     StartupBenchmark.Probe.Result mesh = medians.get(1);
     StartupBenchmark.Probe.Result observed = medians.get(2);
+    StartupBenchmark.Probe.Result mtls = medians.get(3);
     assertThat(plain.firstCallMillis()).isPositive();
     assertThat(mesh.firstCallMillis()).isPositive();
     assertThat(observed.firstCallMillis()).isPositive();
+    assertThat(mtls.firstCallMillis()).isPositive();
+    // the certificate's request and the TLS handshakes load more still
+    assertThat(mtls.classes()).isGreaterThan(mesh.classes());
     assertThat(mesh.classes()).isGreaterThan(plain.classes());
     assertThat(observed.classes()).isGreaterThan(plain.classes());
     assertThat(log.toString(StandardCharsets.UTF_8))
         .contains(
             "mesh probe: span processor and MeshTracing",
             "mesh4j - plain: ",
-            "mesh4j - plain with Micrometer and OpenTelemetry: ");
+            "mesh4j - plain with Micrometer and OpenTelemetry: ",
+            "mtls probe: span processor and MeshTracing",
+            ", certificate requested ",
+            "mesh4j with mTLS issued at start - mesh4j: ");
   }
 }
