@@ -11,6 +11,7 @@ import io.mesh4j.core.Mesh;
 import io.mesh4j.core.identity.CertificateIssuer;
 import io.mesh4j.core.identity.Csr;
 import io.mesh4j.core.identity.IdentityMaterial;
+import io.mesh4j.core.identity.Pem;
 import io.mesh4j.core.identity.WorkloadIdentity;
 import io.mesh4j.grpc.MeshServerCredentials;
 import java.io.IOException;
@@ -30,7 +31,9 @@ import java.util.stream.Stream;
 /**
  * What a probe that gets its certificate from the controller calls, on 127.0.0.1: a controller
  * with its certificate authority (TLS port, bootstrap tokens, as deployed) and an echo server that
- * serves mutual TLS with a certificate the same authority issued.
+ * serves mutual TLS with a certificate the same authority issued. For the probe of plain
+ * grpc-java with mutual TLS, a certificate issued before the probe starts, in PEM files, as an
+ * application reads those a certificate manager wrote.
  */
 final class IssuingMesh implements AutoCloseable {
 
@@ -39,12 +42,19 @@ final class IssuingMesh implements AutoCloseable {
 
   private static final String ECHO_TOKEN = "echo-token-0123456789abcdef";
 
+  private static final String PLAIN_TOKEN = "plain-token-0123456789abcdef";
+
   private final Path dir;
   private final List<AutoCloseable> closing = new ArrayList<>();
   final MeshController controller;
   final Path rootFile;
   final Path probeTokenFile;
   final Server server;
+  /** The plain probe's certificate chain, its PKCS#8 private key and the mesh's roots. */
+  final Path plainCertificate;
+
+  final Path plainKey;
+  final Path plainRoots;
 
   IssuingMesh() throws Exception {
     dir = Files.createTempDirectory("mesh4j-startup-ca-");
@@ -53,7 +63,8 @@ final class IssuingMesh implements AutoCloseable {
       Path tokens =
           Files.writeString(
               dir.resolve("tokens"),
-              PROBE_TOKEN + " bench/probe\n" + ECHO_TOKEN + " bench/echo\n");
+              PROBE_TOKEN + " bench/probe\n" + ECHO_TOKEN + " bench/echo\n" + PLAIN_TOKEN
+                  + " bench/plain\n");
       probeTokenFile = Files.writeString(dir.resolve("probe-token"), PROBE_TOKEN + "\n");
       rootFile = dir.resolve("controller-root.pem");
       InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -77,7 +88,12 @@ final class IssuingMesh implements AutoCloseable {
         }
         Thread.sleep(10);
       }
-      Mesh mesh = Mesh.builder().identity(WorkloadIdentity.of(echoIdentity())).build();
+      IdentityMaterial plain = issue(PLAIN_TOKEN);
+      plainCertificate = Files.writeString(dir.resolve("plain.crt"), Pem.certificates(plain.chain()));
+      plainKey = Files.writeString(dir.resolve("plain.key"), Pem.privateKey(plain.privateKey()));
+      plainRoots =
+          Files.writeString(dir.resolve("plain-roots.crt"), Pem.certificates(plain.trustBundle()));
+      Mesh mesh = Mesh.builder().identity(WorkloadIdentity.of(issue(ECHO_TOKEN))).build();
       closing.add(mesh);
       server =
           NettyServerBuilder.forAddress(
@@ -99,9 +115,10 @@ final class IssuingMesh implements AutoCloseable {
     return "127.0.0.1:" + controller.grpcPort();
   }
 
-  /** The echo server's certificate, asked for as a workload does. */
-  private IdentityMaterial echoIdentity() throws Exception {
-    Path tokenFile = Files.writeString(dir.resolve("echo-token"), ECHO_TOKEN + "\n");
+  /** The certificate of the identity {@code token} proves, asked for as a workload does. */
+  private IdentityMaterial issue(String token) throws Exception {
+    Path tokenFile = Files.createTempFile(dir, "token-", "");
+    Files.writeString(tokenFile, token + "\n");
     KeyPair keys = Csr.generateKeyPair();
     CertificateIssuer.Issued issued;
     try (ControllerCertificateIssuer issuer =

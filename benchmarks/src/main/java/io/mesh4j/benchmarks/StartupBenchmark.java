@@ -1,9 +1,13 @@
 package io.mesh4j.benchmarks;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
+import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mesh4j.benchmarks.load.Echo;
@@ -19,6 +23,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -40,9 +45,10 @@ import org.jspecify.annotations.Nullable;
  * OpenTelemetry tracing at 1%). A third kind, plain grpc-java with the same observability an
  * application brings for itself (a Micrometer registry and Micrometer's gRPC client interceptor,
  * an OpenTelemetry tracer provider sampling 1% with a span processor), tells what the mesh adds
- * beyond what such an application loads anyway. A fourth kind, reported apart, is the mesh probe
+ * beyond what such an application loads anyway. Two more kinds are reported apart: the mesh probe
  * with mutual TLS and a certificate the controller's authority issues at start (a new key pair, a
- * signing request, a TLS connection to the controller). Runs alternate (plain, mesh, observed,
+ * signing request, a TLS connection to the controller), and plain grpc-java with mutual TLS from
+ * certificate files, what the TLS alone costs. Runs alternate (plain, mesh, observed, mTLS, plain
  * mTLS, plain, ...) so all see the same machine; each reports the JVM's uptime when the first
  * call returned, the classes it had loaded and its metaspace.
  *
@@ -112,7 +118,13 @@ public final class StartupBenchmark {
                   mtlsPolicy.toString(),
                   issuing.controllerTarget(),
                   issuing.probeTokenFile.toString(),
-                  issuing.rootFile.toString()));
+                  issuing.rootFile.toString()),
+              List.of(
+                  "plain-mtls",
+                  Integer.toString(issuing.server.getPort()),
+                  issuing.plainCertificate.toString(),
+                  issuing.plainKey.toString(),
+                  issuing.plainRoots.toString()));
       List<List<String>> options = new ArrayList<>();
       for (List<String> kind : kinds) {
         options.add(cds == null ? jvmOptions : train(kind, jvmOptions, cds, out));
@@ -125,27 +137,32 @@ public final class StartupBenchmark {
         }
         out.printf(
             Locale.ROOT,
-            "run %d: plain %s | mesh %s | plain, observed %s | mesh, mTLS issued %s%n",
+            "run %d: plain %s | mesh %s | plain, observed %s | mesh, mTLS issued %s"
+                + " | plain, mTLS from files %s%n",
             i + 1,
             results.get(0).get(i),
             results.get(1).get(i),
             results.get(2).get(i),
-            results.get(3).get(i));
+            results.get(3).get(i),
+            results.get(4).get(i));
       }
       Probe.Result p = median(results.get(0));
       Probe.Result m = median(results.get(1));
       Probe.Result o = median(results.get(2));
       Probe.Result t = median(results.get(3));
+      Probe.Result f = median(results.get(4));
       out.printf(Locale.ROOT, "median of %d runs each:%n", runs);
       out.printf(Locale.ROOT, "  plain grpc-java: %s%n", p);
       out.printf(Locale.ROOT, "  mesh4j, all client features: %s%n", m);
       out.printf(Locale.ROOT, "  plain grpc-java with Micrometer and OpenTelemetry: %s%n", o);
       out.printf(
           Locale.ROOT, "  mesh4j, all client features, mTLS with a certificate issued at start: %s%n", t);
+      out.printf(Locale.ROOT, "  plain grpc-java, mTLS with a certificate from files: %s%n", f);
       difference(out, "mesh4j - plain", m, p);
       difference(out, "mesh4j - plain with Micrometer and OpenTelemetry", m, o);
       difference(out, "mesh4j with mTLS issued at start - mesh4j", t, m);
-      return List.of(p, m, o, t);
+      difference(out, "mesh4j with mTLS issued at start - plain grpc-java with mTLS from files", t, f);
+      return List.of(p, m, o, t, f);
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       try {
@@ -246,10 +263,11 @@ public final class StartupBenchmark {
     }
 
     /**
-     * {@code args}: {@code plain}, {@code mesh}, {@code observed} or {@code mtls}, the echo
-     * server's port; for {@code mesh} and {@code mtls} the file with the mesh's policy; for {@code
-     * mtls} also the controller's address, the file with the workload's token and the controller's
-     * root certificate.
+     * {@code args}: {@code plain}, {@code mesh}, {@code observed}, {@code mtls} or {@code
+     * plain-mtls}, the echo server's port; for {@code mesh} and {@code mtls} the file with the
+     * mesh's policy; for {@code mtls} also the controller's address, the file with the workload's
+     * token and the controller's root certificate; for {@code plain-mtls} the files of the
+     * certificate chain, its private key and the roots to trust.
      */
     public static void main(String[] args) throws Exception {
       boolean mtls = args[0].equals("mtls");
@@ -304,6 +322,20 @@ public final class StartupBenchmark {
             mtls
                 ? MeshChannels.forServiceWithMtls(meshInstance, "echo.bench")
                 : MeshChannels.forService(meshInstance, "echo.bench");
+      } else if (args[0].equals("plain-mtls")) {
+        // The certificate a certificate manager wrote, and the roots it trusts; SPIFFE
+        // certificates name no host, so the server's is checked against the roots only.
+        AdvancedTlsX509TrustManager trust =
+            AdvancedTlsX509TrustManager.newBuilder()
+                .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
+                .build();
+        trust.updateTrustCredentials(new File(args[4]));
+        ChannelCredentials credentials =
+            TlsChannelCredentials.newBuilder()
+                .keyManager(new File(args[2]), new File(args[3]))
+                .trustManager(trust)
+                .build();
+        channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, credentials).build();
       } else if (args[0].equals("observed")) {
         // What an application with metrics and tracing makes for itself, mesh or not.
         appTracer =

@@ -24,10 +24,13 @@ class StartupBenchmarkTest {
     StartupBenchmark.Probe.Result mesh = medians.get(1);
     StartupBenchmark.Probe.Result observed = medians.get(2);
     StartupBenchmark.Probe.Result mtls = medians.get(3);
+    StartupBenchmark.Probe.Result plainMtls = medians.get(4);
     assertThat(plain.firstCallMillis()).isPositive();
     assertThat(mesh.firstCallMillis()).isPositive();
     assertThat(observed.firstCallMillis()).isPositive();
     assertThat(mtls.firstCallMillis()).isPositive();
+    assertThat(plainMtls.firstCallMillis()).isPositive();
+    assertThat(plainMtls.classes()).isGreaterThan(plain.classes());
     // the certificate's request and the TLS handshakes load more still
     assertThat(mtls.classes()).isGreaterThan(mesh.classes());
     assertThat(mesh.classes()).isGreaterThan(plain.classes());
@@ -39,6 +42,7 @@ class StartupBenchmarkTest {
             "mesh4j - plain with Micrometer and OpenTelemetry: ",
             "mtls probe: span processor and MeshTracing",
             ", certificate requested ",
-            "mesh4j with mTLS issued at start - mesh4j: ");
+            "mesh4j with mTLS issued at start - mesh4j: ",
+            "mesh4j with mTLS issued at start - plain grpc-java with mTLS from files: ");
   }
 }
