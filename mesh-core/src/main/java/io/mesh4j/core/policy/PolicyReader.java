@@ -431,7 +431,16 @@ public final class PolicyReader {
 
     /** The bound resources without any problem: the only ones that may reach a policy set. */
     List<MeshResource> resources() {
-      return bound.stream().filter(r -> !refused.containsKey(r)).toList();
+      if (refused.isEmpty()) {
+        return List.copyOf(bound);
+      }
+      List<MeshResource> kept = new ArrayList<>(bound.size());
+      for (MeshResource r : bound) {
+        if (!refused.containsKey(r)) {
+          kept.add(r);
+        }
+      }
+      return List.copyOf(kept);
     }
 
     ReadResult result() {

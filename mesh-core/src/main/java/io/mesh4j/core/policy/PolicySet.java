@@ -69,7 +69,9 @@ public final class PolicySet {
     List<Problem> problems = new ArrayList<>(read.problems);
     problems.addAll(PolicyValidator.validate(read.bound, read.refused));
     // Stable: the reader's and the validator's problems about one input stay in their order.
-    problems.sort(Comparator.comparingInt(p -> rank(read.order, p.resource())));
+    if (problems.size() > 1) {
+      problems.sort(Comparator.comparingInt(p -> rank(read.order, p.resource())));
+    }
     return problems;
   }
 

@@ -21,6 +21,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -162,6 +163,20 @@ final class YamlTree {
 
   /** The tree of a single trusted snippet, such as a {@link Field#defaultValue()}. */
   static @Nullable Object snippet(String text) {
+    // Most defaults are one plain word, '' or {}: read directly, as the parser would read them,
+    // a cold start's binding parses almost none of them.
+    if (isPlainWord(text)) {
+      return scalar(RESOLVER.resolve(NodeId.scalar, text, true), text);
+    }
+    return switch (text) {
+      case "''" -> Scalar.string("");
+      case "{}" -> Collections.unmodifiableMap(new LinkedHashMap<String, @Nullable Object>());
+      default -> parsedSnippet(text);
+    };
+  }
+
+  /** {@link #snippet} through the whole parser. */
+  static @Nullable Object parsedSnippet(String text) {
     List<Document> docs = documents(text);
     if (docs.size() > 1 || (docs.size() == 1 && docs.get(0).error() != null)) {
       throw new MalformedSnippetException("not a single YAML value: " + text);
@@ -210,7 +225,7 @@ final class YamlTree {
     Tag tag =
         scalar.kind() == Scalar.Kind.STRING
             ? Tag.STR
-            : resolver.resolve(org.yaml.snakeyaml.nodes.NodeId.scalar, scalar.text(), true);
+            : resolver.resolve(NodeId.scalar, scalar.text(), true);
     return new ScalarNode(tag, scalar.text(), null, null, DumperOptions.ScalarStyle.PLAIN);
   }
 
@@ -410,8 +425,29 @@ final class YamlTree {
     return "line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
   }
 
+  /**
+   * Letters, digits, {@code _}, {@code .} and {@code /}, not starting with {@code .} or {@code _}:
+   * a plain scalar in any YAML context, which no indicator, comment or document marker can start.
+   */
+  static boolean isPlainWord(String text) {
+    if (text.isEmpty() || text.charAt(0) == '.' || text.charAt(0) == '_') {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '_' || c == '.' || c == '/')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static @Nullable Scalar scalar(ScalarNode node) {
-    Tag tag = node.getTag();
+    return scalar(node.getTag(), node.getValue());
+  }
+
+  private static @Nullable Scalar scalar(Tag tag, String text) {
     if (tag.equals(Tag.NULL)) {
       return null;
     }
@@ -425,7 +461,7 @@ final class YamlTree {
     } else {
       kind = Scalar.Kind.STRING;
     }
-    return new Scalar(node.getValue(), kind);
+    return new Scalar(text, kind);
   }
 
   /** A problem found while converting; carries the node's position. */

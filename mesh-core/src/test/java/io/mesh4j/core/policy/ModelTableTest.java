@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,34 @@ class ModelTableTest {
   void everyModelRecordIsInTheTable() {
     for (Class<?> type : modelRecords()) {
       assertThat(Binder.components(type)).as(type.getName()).isNotEmpty();
+    }
+  }
+
+  @Test
+  void everyDefaultReadsAsTheParserReadsIt() {
+    int words = 0;
+    for (Class<?> type : modelRecords()) {
+      for (ModelTable.Component c : Objects.requireNonNull(ModelTable.components(type.getName()))) {
+        String dflt = c.defaultValue();
+        if (dflt != null) {
+          words += YamlTree.isPlainWord(dflt) ? 1 : 0;
+          assertThat(YamlTree.snippet(dflt)).as("%s.%s: %s", type.getName(), c.name(), dflt)
+              .isEqualTo(YamlTree.parsedSnippet(dflt));
+        }
+      }
+    }
+    assertThat(words).as("defaults read without the parser").isGreaterThan(40);
+    // Words whose implicit type YAML decides, and texts that are not plain words.
+    for (String text : List.of("null", "Null", "true", "yes", "off", "0x1F", "0o17", "010", "1e3",
+        "1_000", "NaN", "a/b", "/", "10s", "PEAK_EWMA", "x.y")) {
+      assertThat(YamlTree.isPlainWord(text)).as(text).isTrue();
+      assertThat(YamlTree.snippet(text)).as(text).isEqualTo(YamlTree.parsedSnippet(text));
+    }
+    for (String text : List.of("", "...", ".inf", "_x", "~", "-1", "''", "{}", "a b", "a:b", "a#b")) {
+      assertThat(YamlTree.isPlainWord(text)).as(text).isFalse();
+    }
+    for (String text : List.of("''", "{}")) {
+      assertThat(YamlTree.snippet(text)).as(text).isEqualTo(YamlTree.parsedSnippet(text));
     }
   }
 
