@@ -163,8 +163,8 @@ final class YamlTree {
 
   /** The tree of a single trusted snippet, such as a {@link Field#defaultValue()}. */
   static @Nullable Object snippet(String text) {
-    // Most defaults are one plain word, '' or {}: read directly, as the parser would read them,
-    // a cold start's binding parses almost none of them.
+    // Most defaults are one plain word, '' or {}: read directly (as the parser reads them), so a
+    // cold start's binding parses almost none.
     if (isPlainWord(text)) {
       return scalar(RESOLVER.resolve(NodeId.scalar, text, true), text);
     }
@@ -426,11 +426,11 @@ final class YamlTree {
   }
 
   /**
-   * Letters, digits, {@code _}, {@code .} and {@code /}, not starting with {@code .} or {@code _}:
-   * a plain scalar in any YAML context, which no indicator, comment or document marker can start.
+   * Letters, digits, {@code _}, {@code .} and {@code /}, not starting with {@code .} (which could
+   * begin a document end marker): a plain scalar that no YAML indicator or comment can change.
    */
   static boolean isPlainWord(String text) {
-    if (text.isEmpty() || text.charAt(0) == '.' || text.charAt(0) == '_') {
+    if (text.isEmpty() || text.charAt(0) == '.') {
       return false;
     }
     for (int i = 0; i < text.length(); i++) {
