@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -192,7 +193,11 @@ class OneConfigRuleTest {
     LocalDirectory.write(path, "pricing-policy.yaml", PRICING_POLICY);
   }
 
-  /** Creates or replaces the custom resource {@code yaml} describes, as {@code kubectl apply}. */
+  /**
+   * Creates or replaces the custom resource {@code yaml} describes, as {@code kubectl apply}. The
+   * controller may write the resource's status between the read and the write of a replacement,
+   * which the API server answers with a conflict; like kubectl, read again.
+   */
   private void apply(String yaml) {
     GenericKubernetesResource r = Serialization.unmarshal(yaml, GenericKubernetesResource.class);
     String plural = r.getKind().equals("TrafficRoute") ? "trafficroutes" : "destinationpolicies";
@@ -204,7 +209,16 @@ class OneConfigRuleTest {
             .withPlural(plural)
             .withNamespaced(true)
             .build();
-    client.genericKubernetesResources(context).inNamespace("shop").resource(r).createOr(c -> c.update());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.genericKubernetesResources(context).inNamespace("shop").resource(r).createOr(c -> c.update());
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   private RecordingApplication connect(MeshController controller) {
