@@ -50,7 +50,11 @@ public final class HeaderEdits {
     if (set.isEmpty() && add.isEmpty() && remove.isEmpty()) {
       return NONE;
     }
-    return new HeaderEdits(pairs(set), pairs(add), remove.stream().map(HeaderEdits::lower).toArray(String[]::new));
+    String[] removed = new String[remove.size()];
+    for (int i = 0; i < removed.length; i++) {
+      removed[i] = lower(remove.get(i));
+    }
+    return new HeaderEdits(pairs(set), pairs(add), removed);
   }
 
   /** These edits, then {@code later}'s, which win where both set one header. */

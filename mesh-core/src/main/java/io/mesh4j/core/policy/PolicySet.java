@@ -117,7 +117,8 @@ public final class PolicySet {
 
   /** The mesh-wide settings, if a {@link MeshConfig} is present. */
   public Optional<MeshConfig> meshConfig() {
-    return ofKind(MeshConfig.class).stream().findFirst();
+    List<MeshConfig> configs = ofKind(MeshConfig.class);
+    return configs.isEmpty() ? Optional.empty() : Optional.of(configs.get(0));
   }
 
   /** The Gateway API HTTP routes, in the order they were read. */

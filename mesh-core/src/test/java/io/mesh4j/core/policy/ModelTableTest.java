@@ -41,6 +41,12 @@ class ModelTableTest {
   }
 
   @Test
+  void theReaderKnowsEveryKindTheModelPermitsInItsOrder() {
+    assertThat(List.<Class<?>>copyOf(PolicyReader.kindClasses()))
+        .containsExactly(MeshResource.class.getPermittedSubclasses());
+  }
+
+  @Test
   void everyModelRecordIsInTheTable() {
     for (Class<?> type : modelRecords()) {
       assertThat(Binder.components(type)).as(type.getName()).isNotEmpty();

@@ -325,7 +325,10 @@ public final class SnapshotCompiler {
           }
         }
       }
-      int[] ids = memberOf.stream().mapToInt(Integer::intValue).toArray();
+      int[] ids = new int[memberOf.size()];
+      for (int k = 0; k < ids.length; k++) {
+        ids[k] = memberOf.get(k);
+      }
       Endpoint ep = e.getKey();
       EndpointHealth h = e.getValue();
       bindings.add(
