@@ -190,6 +190,32 @@ final class CallMatcher {
   }
 
   /**
+   * Whether a gRPC call to {@code fullMethod} may match this alternative; null stands for a method
+   * that no alternative of the destination names exactly. False when the alternative needs what a
+   * gRPC call never has (an HTTP method, a path or a query parameter: {@link OutboundCall}), another
+   * exact method, or, for a known method, another exact service or bare method name.
+   */
+  boolean mayMatchGrpc(@Nullable String fullMethod) {
+    if (httpMethod != null || path != null || query.length > 0) {
+      return false;
+    }
+    String required = grpcFullMethod;
+    if (required != null || fullMethod == null) {
+      return required == null || required.equals(fullMethod);
+    }
+    // The call's full method is its service, '/' and its method.
+    String service = grpcService;
+    if (service != null
+        && !(fullMethod.length() > service.length()
+            && fullMethod.startsWith(service)
+            && fullMethod.charAt(service.length()) == '/')) {
+      return false;
+    }
+    String method = grpcMethod;
+    return method == null || !methodIsTail || fullMethod.endsWith("/" + method);
+  }
+
+  /**
    * The full method {@code service/method} this alternative requires, or null when it can match
    * calls to more than one method.
    */

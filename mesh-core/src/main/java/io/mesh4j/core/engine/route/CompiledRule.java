@@ -165,17 +165,16 @@ public final class CompiledRule {
   }
 
   /**
-   * Whether a gRPC call to {@code fullMethod} may match this rule: false only when every
-   * alternative requires another exact {@code service/method}. Null stands for a method that no
-   * alternative of the destination names.
+   * Whether a gRPC call to {@code fullMethod} may match this rule: false only when no alternative
+   * can ({@link CallMatcher#mayMatchGrpc}). Null stands for a method that no alternative of the
+   * destination names.
    */
   boolean mayMatchGrpc(@Nullable String fullMethod) {
     if (matchers.length == 0) {
       return true;
     }
     for (CallMatcher m : matchers) {
-      String required = m.exactGrpcFullMethod();
-      if (required == null || required.equals(fullMethod)) {
+      if (m.mayMatchGrpc(fullMethod)) {
         return true;
       }
     }

@@ -12,8 +12,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A destination's rules in order, and for gRPC calls only the rules that can match the call's
  * method: a route that names many methods ({@code service} and {@code method} both exact) costs
- * a gRPC call one lookup by its full method instead of a test of every such rule. The first rule
- * that matches is the same as testing every rule in order. Immutable; thread-safe.
+ * a gRPC call one lookup by its full method instead of a test of every such rule, and a gRPC call
+ * is never tested against conditions only HTTP calls have (method, path, query parameters). The
+ * first rule that matches is the same as testing every rule in order, for calls that keep {@link
+ * OutboundCall}'s contract (a gRPC call has no HTTP method, path or query). Immutable; thread-safe.
  */
 public final class RuleTable {
 
@@ -22,6 +24,8 @@ public final class RuleTable {
   private final Map<String, CompiledRule[]> byGrpcMethod;
   /** The rules a gRPC call to a method no alternative names may match, in order. */
   private final CompiledRule[] otherGrpc;
+  /** Whether a gRPC call is tested against fewer rules than {@link #all}. */
+  private final boolean narrowsGrpc;
 
   public RuleTable(CompiledRule[] rules) {
     this.all = rules.clone();
@@ -34,7 +38,8 @@ public final class RuleTable {
       index.put(method, candidates(all, method));
     }
     this.byGrpcMethod = index;
-    this.otherGrpc = named.isEmpty() ? all : candidates(all, null);
+    this.otherGrpc = candidates(all, null);
+    this.narrowsGrpc = !index.isEmpty() || otherGrpc.length < all.length;
   }
 
   private static CompiledRule[] candidates(CompiledRule[] rules, @Nullable String fullMethod) {
@@ -50,10 +55,10 @@ public final class RuleTable {
   /** The first rule that matches {@code call}, or null when none does. */
   public @Nullable CompiledRule first(OutboundCall call) {
     CompiledRule[] rules = all;
-    if (!byGrpcMethod.isEmpty()) {
+    if (narrowsGrpc) {
       String method = call.grpcFullMethod();
       if (method != null) {
-        CompiledRule[] named = byGrpcMethod.get(method);
+        CompiledRule[] named = byGrpcMethod.isEmpty() ? null : byGrpcMethod.get(method);
         rules = named != null ? named : otherGrpc;
       }
     }

@@ -32,6 +32,17 @@ class RuleTableTest {
         List.of(new TrafficRoute.HeaderMatch(name, exact, null, null, null)), null, null);
   }
 
+  /** An HTTP alternative: a method, a path prefix, both, or neither (then it matches any call). */
+  private static TrafficRoute.Match http(@Nullable String method, @Nullable String pathPrefix) {
+    return new TrafficRoute.Match(null, method,
+        pathPrefix == null ? null : new TrafficRoute.StringMatch(null, pathPrefix, null), null, null, null);
+  }
+
+  private static TrafficRoute.Match query(String name) {
+    return new TrafficRoute.Match(null, null, null, null,
+        List.of(new TrafficRoute.QueryMatch(name, null, null)), null);
+  }
+
   private static @Nullable CompiledRule linear(CompiledRule[] rules, OutboundCall call) {
     for (CompiledRule r : rules) {
       if (r.matches(call)) {
@@ -48,11 +59,13 @@ class RuleTableTest {
   private static TrafficRoute.Match randomMatch(SplittableRandom random) {
     String service = any(random, SERVICES);
     String method = any(random, METHODS);
-    return switch (random.nextInt(7)) {
+    return switch (random.nextInt(10)) {
       case 0, 1, 2 -> grpc(service, method, null);
       case 3 -> grpc(service, null, null);
       case 4 -> grpc(null, method, null);
       case 5 -> grpc(null, null, method.charAt(0) + ".*");
+      case 6 -> http(random.nextBoolean() ? "GET" : null, random.nextBoolean() ? "/items" : null);
+      case 7 -> query("page");
       default -> header("x-canary", random.nextBoolean() ? "true" : "false");
     };
   }
@@ -86,8 +99,12 @@ class RuleTableTest {
           }
         }
       }
-      OutboundCall http = OutboundCall.builder("catalog.shop").http("GET", "/items").header("x-canary", "true").build();
-      assertThat(t.first(http)).isSameAs(linear(rules, http));
+      for (boolean paged : new boolean[] {false, true}) {
+        OutboundCall.Builder b =
+            OutboundCall.builder("catalog.shop").http("GET", "/items").header("x-canary", "true");
+        OutboundCall http = (paged ? b.queryParameter("page", "2") : b).build();
+        assertThat(t.first(http)).isSameAs(linear(rules, http));
+      }
     }
     assertThat(indexed).as("calls some rule matched").isGreaterThan(10_000);
   }
@@ -106,6 +123,26 @@ class RuleTableTest {
     // A method's name ending with another's is not that method.
     assertThat(t.first(call("shop.Cart", "Get"))).isSameAs(bareGet);
     assertThat(t.first(call("shop.Cart", "ItemGet"))).isNull();
+  }
+
+  @Test
+  void aGrpcCallSkipsHttpConditionsAndOtherServices() {
+    CompiledRule post = rule("post", List.of(http("POST", "/admin/")));
+    CompiledRule paged = rule("paged", List.of(query("page")));
+    CompiledRule admin = rule("admin", List.of(grpc("shop.Admin", null, null)));
+    CompiledRule list = rule("list", List.of(grpc(null, "ListItems", null)));
+    CompiledRule get = rule("get", List.of(grpc("shop.Catalog", "GetItem", null)));
+    CompiledRule canary = rule("canary", List.of(header("x-canary", "true")));
+    RuleTable t = new RuleTable(new CompiledRule[] {post, paged, admin, list, get, canary});
+
+    assertThat(t.first(call("shop.Catalog", "GetItem"))).isSameAs(get);
+    assertThat(t.first(call("shop.Admin", "GetItem"))).isSameAs(admin);
+    assertThat(t.first(call("shop.Cart", "ListItems"))).isSameAs(list);
+    assertThat(t.first(call("shop.Cart", "Put"))).isNull();
+    assertThat(t.first(OutboundCall.builder("catalog.shop").http("POST", "/admin/x").build()))
+        .isSameAs(post);
+    // A service whose name starts with another's is not that service.
+    assertThat(t.first(call("shop.AdminV2", "GetItem"))).isNull();
   }
 
   private static OutboundCall call(String service, String method) {
