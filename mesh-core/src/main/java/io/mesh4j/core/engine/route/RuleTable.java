@@ -54,19 +54,23 @@ public final class RuleTable {
 
   /** The first rule that matches {@code call}, or null when none does. */
   public @Nullable CompiledRule first(OutboundCall call) {
-    CompiledRule[] rules = all;
-    if (narrowsGrpc) {
-      String method = call.grpcFullMethod();
-      if (method != null) {
-        CompiledRule[] named = byGrpcMethod.isEmpty() ? null : byGrpcMethod.get(method);
-        rules = named != null ? named : otherGrpc;
-      }
-    }
-    for (CompiledRule r : rules) {
+    for (CompiledRule r : candidates(call)) {
       if (r.matches(call)) {
         return r;
       }
     }
     return null;
+  }
+
+  /** The rules {@code call} may match, in order. */
+  CompiledRule[] candidates(OutboundCall call) {
+    if (narrowsGrpc) {
+      String method = call.grpcFullMethod();
+      if (method != null) {
+        CompiledRule[] named = byGrpcMethod.isEmpty() ? null : byGrpcMethod.get(method);
+        return named != null ? named : otherGrpc;
+      }
+    }
+    return all;
   }
 }

@@ -126,23 +126,26 @@ class RuleTableTest {
   }
 
   @Test
-  void aGrpcCallSkipsHttpConditionsAndOtherServices() {
+  void aGrpcCallIsNotTestedAgainstHttpConditionsOrOtherServicesAndMethods() {
     CompiledRule post = rule("post", List.of(http("POST", "/admin/")));
     CompiledRule paged = rule("paged", List.of(query("page")));
     CompiledRule admin = rule("admin", List.of(grpc("shop.Admin", null, null)));
     CompiledRule list = rule("list", List.of(grpc(null, "ListItems", null)));
     CompiledRule get = rule("get", List.of(grpc("shop.Catalog", "GetItem", null)));
+    CompiledRule adminV2 = rule("admin v2", List.of(grpc("shop.AdminV2", "ListItems", null)));
     CompiledRule canary = rule("canary", List.of(header("x-canary", "true")));
-    RuleTable t = new RuleTable(new CompiledRule[] {post, paged, admin, list, get, canary});
+    RuleTable t =
+        new RuleTable(new CompiledRule[] {post, paged, admin, list, get, adminV2, canary});
 
-    assertThat(t.first(call("shop.Catalog", "GetItem"))).isSameAs(get);
-    assertThat(t.first(call("shop.Admin", "GetItem"))).isSameAs(admin);
-    assertThat(t.first(call("shop.Cart", "ListItems"))).isSameAs(list);
-    assertThat(t.first(call("shop.Cart", "Put"))).isNull();
-    assertThat(t.first(OutboundCall.builder("catalog.shop").http("POST", "/admin/x").build()))
-        .isSameAs(post);
+    assertThat(t.candidates(call("shop.Catalog", "GetItem"))).containsExactly(get, canary);
     // A service whose name starts with another's is not that service.
-    assertThat(t.first(call("shop.AdminV2", "GetItem"))).isNull();
+    assertThat(t.candidates(call("shop.AdminV2", "ListItems")))
+        .containsExactly(list, adminV2, canary);
+    // A method no rule names exactly: every gRPC rule but those naming exact methods.
+    assertThat(t.candidates(call("shop.Admin", "Put"))).containsExactly(admin, list, canary);
+    assertThat(t.candidates(OutboundCall.builder("catalog.shop").http("POST", "/admin/x").build()))
+        .hasSize(7);
+    assertThat(t.first(call("shop.Admin", "Put"))).isSameAs(admin);
   }
 
   private static OutboundCall call(String service, String method) {
