@@ -1,9 +1,12 @@
 package io.mesh4j.grpc;
 
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.mesh4j.core.call.Endpoint;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -14,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * transport whether the request went out and whether the server answered, which tells a connect
  * failure and a reset apart from a status the server sent.
  */
-final class AttemptTracer extends ClientStreamTracer.Factory {
+class AttemptTracer extends ClientStreamTracer.Factory {
 
   final EndpointKey endpoint;
   /** The port a connection to {@link #endpoint} dials: the endpoint's gRPC port. */
@@ -30,6 +33,76 @@ final class AttemptTracer extends ClientStreamTracer.Factory {
   AttemptTracer(Endpoint endpoint) {
     this.endpoint = EndpointKey.of(endpoint);
     this.dialPort = endpoint.grpcDialPort();
+  }
+
+  /** An attempt whose per-try timeout {@link AttemptDeadlines} keeps, or a plain one. */
+  static AttemptTracer of(Endpoint endpoint, boolean timed) {
+    return timed ? new Timed(endpoint) : new AttemptTracer(endpoint);
+  }
+
+  /**
+   * Marks the attempt's call closed, so that no timer cancels it any more; answers whether the
+   * mesh's timer cancelled it first.
+   */
+  boolean closedByTimer() {
+    return false;
+  }
+
+  /**
+   * An attempt whose call {@link AttemptDeadlines} cancels when its per-try timeout passes: the
+   * tracer is the timer's entry, so keeping the deadline allocates nothing per attempt.
+   */
+  static final class Timed extends AttemptTracer {
+    private static final int NEW = 0;
+    private static final int ARMED = 1;
+    private static final int CLOSED = 2;
+    private static final int FIRED = 3;
+    private static final VarHandle STATE;
+
+    static {
+      try {
+        STATE = MethodHandles.lookup().findVarHandle(Timed.class, "state", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    @SuppressWarnings("UnusedVariable") // through STATE
+    private volatile int state;
+    // Written once before the entry is published to the timer, read by the timer.
+    @Nullable ClientCall<?, ?> call;
+    long deadline;
+    // The timer's link: its arrivals stack first, then its own list.
+    @Nullable Timed next;
+
+    Timed(Endpoint endpoint) {
+      super(endpoint);
+    }
+
+    /** Takes the call to cancel at {@code deadline}; false when the call has closed already. */
+    boolean arm(ClientCall<?, ?> call, long deadline) {
+      this.call = call;
+      this.deadline = deadline;
+      return STATE.compareAndSet(this, NEW, ARMED);
+    }
+
+    boolean armed() {
+      return state == ARMED;
+    }
+
+    /** The deadline passed: cancels the call unless it closed first. */
+    void fire() {
+      ClientCall<?, ?> c = call;
+      call = null;
+      if (c != null && STATE.compareAndSet(this, ARMED, FIRED)) {
+        c.cancel(AttemptDeadlines.CANCELLED, null);
+      }
+    }
+
+    @Override
+    boolean closedByTimer() {
+      return (int) STATE.getAndSet(this, CLOSED) == FIRED;
+    }
   }
 
   /**

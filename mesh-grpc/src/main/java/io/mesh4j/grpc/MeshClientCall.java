@@ -410,7 +410,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       finish(MeshStatus.of(attempt.refusal()), new Metadata(), null);
       return;
     }
-    AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
+    long timer = timerNanos(attempt);
+    AttemptTracer tracer = AttemptTracer.of(attempt.endpoint(), timer != Long.MAX_VALUE);
     boolean boundByCallDeadline = attempt.timeoutIsCallDeadline();
     ClientCall<ReqT, RespT> call;
     try {
@@ -459,6 +460,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         call.sendMessage(m);
       }
       call.halfClose();
+      if (tracer instanceof AttemptTracer.Timed t) {
+        // Only now: a call cancelled while the application's thread sends would throw there.
+        AttemptDeadlines.SYSTEM.arm(t, call, timer);
+      }
       // After the call is on its way, so that the copy never delays it.
       if (attempt.number() == 1 && m != null && method.getType() == MethodDescriptor.MethodType.UNARY) {
         sendMirrorCopy(p, m);
@@ -499,7 +504,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
    */
   private @Nullable ClientCall<ReqT, RespT> startInline(
       Attempt attempt, AttemptTracer tracer, boolean boundByCallDeadline, Metadata headers) {
-    ClientCall<ReqT, RespT> call = next.newCall(method, withAttemptDeadline(attempt, callOptions));
+    ClientCall<ReqT, RespT> call =
+        next.newCall(method, withAttemptDeadline(attempt, tracer, callOptions));
     AttemptListener listener = new AttemptListener(attempt, tracer, boundByCallDeadline);
     AttemptTracer.Starting starting = tracer.beginStart(headers);
     try {
@@ -516,24 +522,65 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
   }
 
   /**
-   * The application's call options for one attempt: its tracer and its deadline. The deadline
-   * costs another copy of the options, so it is set only when it comes before the one the options
-   * carry already (which the copy keeps).
+   * The application's call options for one attempt: its tracer and, unless {@link
+   * AttemptDeadlines} keeps it, its deadline.
    */
   private CallOptions options(Attempt attempt, AttemptTracer tracer) {
-    return withAttemptDeadline(attempt, callOptions.withStreamTracerFactory(tracer));
+    return withAttemptDeadline(attempt, tracer, callOptions.withStreamTracerFactory(tracer));
   }
 
-  private CallOptions withAttemptDeadline(Attempt attempt, CallOptions options) {
+  /**
+   * The per-try timeout that {@link AttemptDeadlines} keeps for an attempt, or {@link
+   * Long#MAX_VALUE} for none: when the call has a deadline of its own (its options' or its
+   * context's, which grpc-java tells the server) and the attempt's per-try timeout ends first.
+   * The server is told the call's deadline, as with gRPC's own retries (gRFC A6) and a sidecar's
+   * per-try timeout, and the mesh cancels the attempt when its time is up; a copy of the options
+   * with the attempt's deadline would cost more than the rest of what the mesh adds to a call.
+   */
+  private long timerNanos(Attempt attempt) {
     long timeout = attempt.timeoutNanos();
-    if (timeout == Long.MAX_VALUE) {
-      return options;
+    // A streamed request's messages are sent to the attempt's call later, which the timer's
+    // cancel would make throw: such an attempt keeps its deadline in its options.
+    if (timeout == Long.MAX_VALUE || attempt.timeoutIsCallDeadline() || !replayable) {
+      return Long.MAX_VALUE;
     }
-    Deadline own = callOptions.getDeadline();
-    if (own != null && own.timeRemaining(TimeUnit.NANOSECONDS) <= timeout) {
+    long left = timeRemainingNanos();
+    return left != Long.MAX_VALUE && left > timeout ? timeout : Long.MAX_VALUE;
+  }
+
+  /**
+   * The options with the attempt's deadline, which the transport keeps and tells the server,
+   * unless the timer keeps it or the deadline the options carry comes first: the call's deadline
+   * as the mesh sets it (a route's timeout, the mesh's default), or a per-try timeout of a call
+   * with no deadline of its own.
+   */
+  private CallOptions withAttemptDeadline(
+      Attempt attempt, AttemptTracer tracer, CallOptions options) {
+    long timeout = attempt.timeoutNanos();
+    if (timeout == Long.MAX_VALUE
+        || tracer instanceof AttemptTracer.Timed
+        || timeRemainingNanos() <= timeout) {
       return options;
     }
     return options.withDeadlineAfter(timeout, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * How an attempt's call closed, as the mesh tells it: one that {@link AttemptDeadlines}
+   * cancelled ended at its per-try timeout. Marks the attempt closed for the timer.
+   */
+  private Status closed(Status status, Attempt attempt, AttemptTracer tracer) {
+    if (!tracer.closedByTimer() || status.getCode() != Status.Code.CANCELLED) {
+      return status;
+    }
+    return Status.DEADLINE_EXCEEDED.withDescription(
+        "mesh4j: attempt "
+            + attempt.number()
+            + " to "
+            + destination()
+            + " had no answer within its per-try timeout of "
+            + TimeUnit.NANOSECONDS.toMillis(attempt.timeoutNanos())
+            + " ms");
   }
 
   /**
@@ -753,10 +800,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
     }
 
     @Override
-    public void onClose(Status status, Metadata trailers) {
+    public void onClose(Status closedWith, Metadata trailers) {
       if (superseded) {
         return;
       }
+      Status status = closed(closedWith, attempt, tracer);
       if (tracer.pickedByMesh) {
         channel.sawMeshPick(next);
       }
@@ -878,7 +926,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         finishWithLastFailure(ending);
         return;
       }
-      AttemptTracer tracer = new AttemptTracer(attempt.endpoint());
+      long timer = timerNanos(attempt);
+      AttemptTracer tracer = AttemptTracer.of(attempt.endpoint(), timer != Long.MAX_VALUE);
       CallOptions options = options(attempt, tracer);
       HedgeListener listener;
       try {
@@ -928,6 +977,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
         listener.call.sendMessage(m);
       }
       listener.call.halfClose();
+      if (tracer instanceof AttemptTracer.Timed t) {
+        AttemptDeadlines.SYSTEM.arm(t, listener.call, timer);
+      }
       if (attempt.number() == 1 && m != null) {
         sendMirrorCopy(p, m);
       }
@@ -1058,7 +1110,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
       }
 
       @Override
-      public void onClose(Status status, Metadata trailers) {
+      public void onClose(Status closedWith, Metadata trailers) {
+        Status status = closed(closedWith, attempt, tracer);
         boolean wasCancelled;
         synchronized (MeshClientCall.this) {
           wasCancelled = cancelled;

@@ -177,15 +177,21 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
 
   // --- gRPC only: every ClientCall method and call option reaches every attempt unchanged
 
-  /** A peer that records, per message, whether it arrived compressed, and the deadline it had. */
+  /**
+   * A peer that records, per message, whether it arrived compressed, and the deadline it had; it
+   * answers with {@code answer}, or never when that is null.
+   */
   private static final class WirePeer implements AutoCloseable {
     final List<Boolean> compressed = new CopyOnWriteArrayList<>();
     final List<@Nullable String> timeouts = new CopyOnWriteArrayList<>();
     final Server server;
 
-    WirePeer(Status answer) throws IOException {
+    WirePeer(@Nullable Status answer) throws IOException {
       ServerCalls.UnaryMethod<String, String> handler =
           (request, response) -> {
+            if (answer == null) {
+              return;
+            }
             if (answer.isOk()) {
               response.onNext("wire");
               response.onCompleted();
@@ -337,6 +343,48 @@ class GrpcClientConformanceTest extends ClientAdapterConformance {
     assertThat(peer.timeouts).hasSize(2).allSatisfy(t -> assertThat(t).isNotNull());
     assertThat(peer.timeouts)
         .allSatisfy(t -> assertThat(nanos(String.valueOf(t))).isLessThanOrEqualTo(20_000_000_000L));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aPerTryTimeoutIsKeptByTheMeshAndTheServerIsToldTheCallersDeadlineWhenThereIsOne()
+      throws Exception {
+    WirePeer peer = closing(new WirePeer(null));
+    ManagedChannel channel =
+        channelTo(
+            peer,
+            "retries: {attempts: 2, perTryTimeout: 300ms, retryOn: [per-try-timeout],"
+                + " backoff: {base: 1ms, max: 1ms}}");
+
+    // Without a deadline of the caller's, each attempt carries its own in its options.
+    Status alone = hangingCall(channel, CallOptions.DEFAULT);
+    assertThat(alone.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(peer.timeouts).hasSize(2);
+    assertThat(peer.timeouts)
+        .allSatisfy(t -> assertThat(nanos(String.valueOf(t))).isLessThanOrEqualTo(300_000_000L));
+
+    // Within the caller's 20 seconds, the mesh's timer cuts each attempt off at 300 ms (the call
+    // would otherwise wait out the 20 s) and the server is told the caller's deadline, as with
+    // gRPC's own retries; the caller learns which timeout ended the call.
+    peer.timeouts.clear();
+    Status bounded =
+        hangingCall(channel, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+    assertThat(bounded.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    assertThat(bounded.getDescription())
+        .contains("attempt 2 to catalog.shop had no answer within its per-try timeout of 300 ms");
+    assertThat(peer.timeouts).hasSize(2);
+    assertThat(peer.timeouts)
+        .allSatisfy(t -> assertThat(nanos(String.valueOf(t))).isGreaterThan(10_000_000_000L));
+  }
+
+  private static Status hangingCall(ManagedChannel channel, CallOptions options) throws Exception {
+    ListenableFuture<String> answer =
+        ClientCalls.futureUnaryCall(channel.newCall(EchoService.UNARY, options), "hi");
+    try {
+      answer.get(10, TimeUnit.SECONDS);
+      throw new AssertionError("a peer that never answers answered");
+    } catch (ExecutionException e) {
+      return Status.fromThrowable(e);
+    }
   }
 
   private static long nanos(String grpcTimeout) {
