@@ -550,9 +550,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT>
 
   /**
    * The options with the attempt's deadline, which the transport keeps and tells the server,
-   * unless the timer keeps it or the deadline the options carry comes first: the call's deadline
-   * as the mesh sets it (a route's timeout, the mesh's default), or a per-try timeout of a call
-   * with no deadline of its own.
+   * unless the timer keeps it or the call's own deadline (its options' or its context's) comes
+   * first: the call's deadline as the mesh sets it (a route's timeout, the mesh's default), or a
+   * per-try timeout of a call with no deadline of its own.
    */
   private CallOptions withAttemptDeadline(
       Attempt attempt, AttemptTracer tracer, CallOptions options) {
