@@ -59,7 +59,8 @@ import org.jspecify.annotations.Nullable;
  * cancellation, or its deadline passing, ends the call at once instead of when the wait is over.
  *
  * <p>Thread-safe. Application methods, attempt callbacks (on the call's executor) and the mesh's
- * timer (after a backoff or a fault delay) may run on different threads. The call is its own lock
+ * timer (after a backoff or a fault delay, or cancelling an attempt whose per-try timeout passed)
+ * may run on different threads. The call is its own lock
  * (it is package-private, so nobody else can lock it): fields marked as guarded by {@code lock}
  * are touched only while it is held. No application callback is ever invoked while it is held;
  * underlying calls are, only for streaming calls, to keep their messages in order (they never
