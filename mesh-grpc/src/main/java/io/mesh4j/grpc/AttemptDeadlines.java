@@ -43,7 +43,6 @@ final class AttemptDeadlines {
   private final Ticker ticker;
   private final Sleeper sleeper;
   // Armed since the last sweep, newest first; the sweep takes them all at once.
-  @SuppressWarnings("UnusedVariable") // through ARRIVALS
   private volatile AttemptTracer.@Nullable Timed arrivals;
   // When the next sweep runs; Long.MAX_VALUE when none is scheduled. Written under the lock.
   private volatile long wakeAt = Long.MAX_VALUE;

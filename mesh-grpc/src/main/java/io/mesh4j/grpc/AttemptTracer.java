@@ -67,7 +67,6 @@ class AttemptTracer extends ClientStreamTracer.Factory {
       }
     }
 
-    @SuppressWarnings("UnusedVariable") // through STATE
     private volatile int state;
     // Written once before the entry is published to the timer, read by the timer.
     @Nullable ClientCall<?, ?> call;
