@@ -1,5 +1,6 @@
 package io.mesh4j.grpc;
 
+import io.grpc.ClientCall;
 import io.mesh4j.core.base.Sleeper;
 import io.mesh4j.core.base.Ticker;
 import java.lang.invoke.MethodHandles;
@@ -59,9 +60,9 @@ final class AttemptDeadlines {
 
   /**
    * Cancels {@code call} {@code timeoutNanos} from now unless its attempt closes first. Called
-   * once per attempt, after its call started.
+   * once per attempt, once its request is half-closed.
    */
-  void arm(AttemptTracer.Timed attempt, io.grpc.ClientCall<?, ?> call, long timeoutNanos) {
+  void arm(AttemptTracer.Timed attempt, ClientCall<?, ?> call, long timeoutNanos) {
     long now = ticker.nanos();
     long deadline = now + timeoutNanos;
     if (!attempt.arm(call, deadline)) {
@@ -77,7 +78,8 @@ final class AttemptDeadlines {
     if (later(wakeAt, deadline)) {
       synchronized (this) {
         if (later(wakeAt, deadline)) {
-          scheduleAt(Math.min(deadline, now + SWEEP_NANOS));
+          long sweep = now + SWEEP_NANOS;
+          scheduleAt(deadline - sweep < 0 ? deadline : sweep);
         }
       }
     }
