@@ -2,6 +2,7 @@ package io.mesh4j.benchmarks;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -33,14 +34,15 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  *   <li>{@code transport=IN_PROCESS}: grpc-java's in-process transport, no sockets; the mesh
- *       channel is that transport with {@link MeshChannels#clientInterceptor} in front, so the
- *       difference is the interceptor, the engine's plan and settle and the client call wrapper,
- *       with no network noise. Like a channel {@link MeshChannels} builds, it has grpc-java's own
- *       retries off. The in-process channel has no {@code mesh} resolver, so the
- *       adapter's picker is not on this path.
+ *       channel is {@link MeshChannels#inProcessBuilderForService}, so the interceptor and the
+ *       {@code mesh4j_endpoint} picker are on the path, as over Netty, with no network noise.
+ *   <li>{@code transport=IN_PROCESS_INTERCEPTOR}: the same transport, the mesh's {@link
+ *       MeshChannels#clientInterceptor} on a channel the application built ({@code pick_first},
+ *       grpc-java's own retries off as on a mesh channel): what the adapter adds where the mesh
+ *       does not own the channel's picker, and must name each attempt's tracer in a copy of its
+ *       call options. Its plain row is the {@code IN_PROCESS} one.
  *   <li>{@code transport=NETTY}: a real loopback connection; the mesh channel is {@link
- *       MeshChannels#forService}, so the interceptor and the {@code mesh4j_endpoint} picker are
- *       both on the path.
+ *       MeshChannels#forService}.
  * </ul>
  *
  * <p>The mesh's policy has every client feature on (routing with a weighted split, timeout and
@@ -55,11 +57,13 @@ public class GrpcAdapterBenchmark {
   public enum Transport {
     /** grpc-java's in-process transport. */
     IN_PROCESS,
+    /** The in-process transport, the mesh's interceptor on the application's own channel. */
+    IN_PROCESS_INTERCEPTOR,
     /** Netty on 127.0.0.1. */
     NETTY
   }
 
-  @Param({"IN_PROCESS", "NETTY"})
+  @Param({"IN_PROCESS", "IN_PROCESS_INTERCEPTOR", "NETTY"})
   Transport transport;
 
   @Param({"false", "true"})
@@ -90,12 +94,17 @@ public class GrpcAdapterBenchmark {
   private ManagedChannel channel;
   private final byte[] payload = new byte[100];
 
+  /** The port of the in-process rows' endpoint; nothing listens on it. */
+  private static final int IN_PROCESS_PORT = 50051;
+
   /** Starts the server and the channel for this trial. */
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    String name = "grpc-adapter-benchmark-" + System.nanoTime();
-    int port = 0;
-    if (transport == Transport.IN_PROCESS) {
+    boolean inProcess = transport != Transport.NETTY;
+    // The mesh channel's endpoint: the in-process server is named after it.
+    String name = "127.0.0.1:" + IN_PROCESS_PORT;
+    int port = IN_PROCESS_PORT;
+    if (inProcess) {
       server = InProcessServerBuilder.forName(name).directExecutor().addService(Echo.service())
           .build().start();
     } else {
@@ -104,8 +113,7 @@ public class GrpcAdapterBenchmark {
       port = server.getPort();
     }
     if (mesh) {
-      // The in-process row never connects to this port; the policy only needs an endpoint.
-      String policy = MeshPolicies.yaml("echo", port == 0 ? 1 : port, EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE");
+      String policy = MeshPolicies.yaml("echo", port, EnumSet.allOf(MeshPolicies.Feature.class), "UNAVAILABLE");
       if (filter.equals("HEADER_SET")) {
         String rule = "    - name: default\n";
         policy = policy.replace(rule, rule + "      requestHeaders: {set: [{name: x-tenant, value: bench}]}\n");
@@ -117,25 +125,24 @@ public class GrpcAdapterBenchmark {
         Thread.sleep(5);
       }
     }
-    if (transport == Transport.IN_PROCESS) {
-      InProcessChannelBuilder builder = InProcessChannelBuilder.forName(name).directExecutor();
-      if (mesh) {
-        // The authority names the destination, as the mesh resolver would set it; retries are
-        // the mesh's, as on a channel MeshChannels builds.
-        builder.overrideAuthority("echo.bench").disableRetry()
-            .intercept(MeshChannels.clientInterceptor(meshInstance));
-      } else if (plainRetries == Switch.OFF) {
-        builder.disableRetry();
-      }
-      channel = builder.build();
-    } else if (mesh) {
-      channel = MeshChannels.forService(meshInstance, "echo.bench");
-    } else {
-      NettyChannelBuilder builder = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
+    if (!mesh) {
+      ManagedChannelBuilder<?> builder = inProcess
+          ? InProcessChannelBuilder.forName(name).directExecutor()
+          : NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext();
       if (plainRetries == Switch.OFF) {
         builder.disableRetry();
       }
       channel = builder.build();
+    } else if (transport == Transport.IN_PROCESS) {
+      channel = MeshChannels.inProcessBuilderForService(meshInstance, "echo.bench").directExecutor().build();
+    } else if (transport == Transport.IN_PROCESS_INTERCEPTOR) {
+      // The authority names the destination, as the mesh resolver would set it.
+      channel = InProcessChannelBuilder.forName(name).directExecutor()
+          .overrideAuthority("echo.bench").disableRetry()
+          .intercept(MeshChannels.clientInterceptor(meshInstance))
+          .build();
+    } else {
+      channel = MeshChannels.forService(meshInstance, "echo.bench");
     }
     call();
   }

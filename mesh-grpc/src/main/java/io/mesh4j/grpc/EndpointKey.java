@@ -4,6 +4,7 @@ import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.mesh4j.core.call.Endpoint;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
@@ -66,26 +67,47 @@ record EndpointKey(String address, int port) {
     void report(EndpointKey endpoint, boolean ready);
   }
 
-  /** Tells the load balancer whether subchannels take the endpoint as authority (TLS channels). */
-  static final Attributes.Key<Boolean> PER_ENDPOINT_AUTHORITY =
-      Attributes.Key.create("mesh4j.perEndpointAuthority");
+  /** How a channel's subchannels address its endpoints: set by its resolver, read by its balancer. */
+  static final Attributes.Key<Addressing> ADDRESSING = Attributes.Key.create("mesh4j.addressing");
 
-  /**
-   * The address group of {@code key}, dialling {@code dialPort} (the endpoint's gRPC port); with
-   * {@code perEndpointAuthority}, its connection's authority is the endpoint itself (its name,
-   * with {@code port}), so a TLS handshake knows which endpoint it verifies.
-   */
-  static EquivalentAddressGroup group(EndpointKey key, int dialPort, boolean perEndpointAuthority) {
+  /** How a subchannel addresses the endpoint it connects to. */
+  enum Addressing {
+    /** A socket to the endpoint's address and gRPC port. */
+    SOCKET,
+    /**
+     * The same socket, with the endpoint itself ({@code address:port}) as the connection's
+     * authority, so that a TLS handshake knows which endpoint it verifies.
+     */
+    SOCKET_ENDPOINT_AUTHORITY,
+    /**
+     * grpc-java's in-process transport: the in-process server named after the endpoint's address
+     * and gRPC port ({@link InProcessEndpoints}).
+     */
+    IN_PROCESS
+  }
+
+  /** The address group of {@code key}, dialling {@code dialPort} (the endpoint's gRPC port). */
+  static EquivalentAddressGroup group(EndpointKey key, int dialPort, Addressing addressing) {
     Attributes.Builder attrs = Attributes.newBuilder().set(ATTRIBUTE, key);
-    if (perEndpointAuthority) {
-      attrs.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, key.toString());
+    SocketAddress address;
+    if (addressing == Addressing.IN_PROCESS) {
+      address = InProcessEndpoints.address(name(key.address(), dialPort));
+    } else {
+      address = new InetSocketAddress(key.address(), dialPort);
+      if (addressing == Addressing.SOCKET_ENDPOINT_AUTHORITY) {
+        attrs.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, key.toString());
+      }
     }
-    return new EquivalentAddressGroup(
-        new InetSocketAddress(key.address(), dialPort), attrs.build());
+    return new EquivalentAddressGroup(address, attrs.build());
+  }
+
+  /** {@code address:port}, with {@code port} in place of the key's own. */
+  static String name(String address, int port) {
+    return address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
   }
 
   @Override
   public String toString() {
-    return address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+    return name(address, port);
   }
 }

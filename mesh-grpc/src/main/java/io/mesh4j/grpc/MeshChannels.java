@@ -88,14 +88,43 @@ public final class MeshChannels {
   /** A channel builder for {@code destination} that connects with {@code credentials}. */
   public static ManagedChannelBuilder<?> builderForService(
       Mesh mesh, String destination, ChannelCredentials credentials) {
-    Objects.requireNonNull(mesh, "mesh");
     Objects.requireNonNull(credentials, "credentials");
+    checkDestination(destination);
+    registerProviders();
+    return underMesh(
+        Grpc.newChannelBuilder(MeshNameResolverProvider.SCHEME + ":///" + destination, credentials),
+        mesh);
+  }
+
+  /**
+   * A channel builder for {@code destination} on grpc-java's in-process transport, for tests: the
+   * mesh routes, balances, retries and guards its calls as on any mesh channel, and an attempt to
+   * an endpoint {@code address:port} goes to the in-process server of that name ({@code
+   * InProcessServerBuilder.forName("10.0.0.7:8080")}; with a {@code grpcPort}, that port). An
+   * endpoint with no such server fails its attempts with {@code UNAVAILABLE}, as an endpoint
+   * nobody listens on does. Needs {@code io.grpc:grpc-inprocess} on the class path.
+   */
+  public static ManagedChannelBuilder<?> inProcessBuilderForService(Mesh mesh, String destination) {
+    checkDestination(destination);
+    registerProviders();
+    InProcessRegistration.ensure();
+    return underMesh(
+        InProcessEndpoints.channelBuilder(
+            MeshNameResolverProvider.IN_PROCESS_SCHEME + ":///" + destination),
+        mesh);
+  }
+
+  private static void checkDestination(String destination) {
     if (destination.isEmpty() || destination.contains("/")) {
       throw new IllegalArgumentException(
           "mesh4j: destination must be <service>.<namespace>, got '" + destination + "'");
     }
-    registerProviders();
-    return Grpc.newChannelBuilder(MeshNameResolverProvider.SCHEME + ":///" + destination, credentials)
+  }
+
+  /** What every mesh channel has: its mesh, no retries of grpc-java's, the mesh's interceptor. */
+  private static ManagedChannelBuilder<?> underMesh(ManagedChannelBuilder<?> builder, Mesh mesh) {
+    Objects.requireNonNull(mesh, "mesh");
+    return builder
         .setNameResolverArg(MeshNameResolverProvider.MESH, mesh)
         .disableRetry()
         .intercept(clientInterceptor(mesh));
@@ -137,6 +166,21 @@ public final class MeshChannels {
     private Registration() {}
 
     /** Runs the static initializer on first use; nothing after. */
+    static void ensure() {}
+  }
+
+  /** Registers the {@code mesh-in-process} resolver once, when an in-process channel is built. */
+  private static final class InProcessRegistration {
+    static {
+      NameResolverRegistry resolvers = NameResolverRegistry.getDefaultRegistry();
+      if (!(resolvers.getProviderForScheme(MeshNameResolverProvider.IN_PROCESS_SCHEME)
+          instanceof MeshNameResolverProvider)) {
+        resolvers.register(MeshNameResolverProvider.inProcess());
+      }
+    }
+
+    private InProcessRegistration() {}
+
     static void ensure() {}
   }
 }

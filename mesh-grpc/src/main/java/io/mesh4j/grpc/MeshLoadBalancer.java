@@ -50,7 +50,7 @@ final class MeshLoadBalancer extends LoadBalancer {
   private SynchronizationContext.@Nullable ScheduledHandle sweep;
   private Status lastResolutionError = Status.OK;
   private boolean shutdown;
-  private boolean perEndpointAuthority;
+  private EndpointKey.Addressing addressing = EndpointKey.Addressing.SOCKET;
   private EndpointKey.@Nullable ConnectionReports connections;
   private final Map<Subchannel, EndpointKey> keys = new HashMap<>();
 
@@ -64,8 +64,8 @@ final class MeshLoadBalancer extends LoadBalancer {
 
   @Override
   public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
-    perEndpointAuthority =
-        Boolean.TRUE.equals(resolved.getAttributes().get(EndpointKey.PER_ENDPOINT_AUTHORITY));
+    EndpointKey.Addressing a = resolved.getAttributes().get(EndpointKey.ADDRESSING);
+    addressing = a == null ? EndpointKey.Addressing.SOCKET : a;
     connections = resolved.getAttributes().get(EndpointKey.CONNECTIONS);
     Map<EndpointKey, EquivalentAddressGroup> wanted = new HashMap<>();
     for (EquivalentAddressGroup group : resolved.getAddresses()) {
@@ -121,7 +121,7 @@ final class MeshLoadBalancer extends LoadBalancer {
       Integer before = onDemand.get(key);
       if (before != null && before != dialPort) {
         onDemand.put(key, dialPort);
-        existing.updateAddresses(List.of(EndpointKey.group(key, dialPort, perEndpointAuthority)));
+        existing.updateAddresses(List.of(EndpointKey.group(key, dialPort, addressing)));
         publish();
       }
       return;
@@ -138,7 +138,7 @@ final class MeshLoadBalancer extends LoadBalancer {
                   TimeUnit.NANOSECONDS,
                   helper.getScheduledExecutorService());
     }
-    create(key, EndpointKey.group(key, dialPort, perEndpointAuthority));
+    create(key, EndpointKey.group(key, dialPort, addressing));
     publish();
   }
 

@@ -8,7 +8,6 @@ import io.grpc.StatusOr;
 import io.grpc.SynchronizationContext;
 import io.mesh4j.core.Mesh;
 import io.mesh4j.core.call.Endpoint;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +39,11 @@ final class MeshNameResolver extends NameResolver {
   private @Nullable Listener2 listener;
   private Mesh.@Nullable EndpointWatch watch;
 
-  private final boolean perEndpointAuthority;
+  private final EndpointKey.Addressing addressing;
 
   MeshNameResolver(
-      String destination, @Nullable Mesh mesh, Args args, boolean perEndpointAuthority) {
-    this.perEndpointAuthority = perEndpointAuthority;
+      String destination, @Nullable Mesh mesh, Args args, EndpointKey.Addressing addressing) {
+    this.addressing = addressing;
     this.destination = destination;
     this.mesh = mesh;
     this.args = args;
@@ -93,7 +92,7 @@ final class MeshNameResolver extends NameResolver {
     List<EquivalentAddressGroup> groups = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) {
       EndpointKey key = new EndpointKey(e.address(), e.port());
-      groups.add(EndpointKey.group(key, e.grpcDialPort(), perEndpointAuthority));
+      groups.add(EndpointKey.group(key, e.grpcDialPort(), addressing));
     }
     ConfigOrError config = args.getServiceConfigParser().parseServiceConfig(SERVICE_CONFIG);
     l.onResult2(
@@ -102,7 +101,7 @@ final class MeshNameResolver extends NameResolver {
             .setServiceConfig(config)
             .setAttributes(
                 Attributes.newBuilder()
-                    .set(EndpointKey.PER_ENDPOINT_AUTHORITY, perEndpointAuthority)
+                    .set(EndpointKey.ADDRESSING, addressing)
                     .set(EndpointKey.CONNECTIONS, this::connectionState)
                     .build())
             .build());

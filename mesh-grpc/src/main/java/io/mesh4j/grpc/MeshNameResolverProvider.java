@@ -18,9 +18,12 @@ import org.jspecify.annotations.Nullable;
  * mesh)}; {@link MeshChannels} does that, and also adds the interceptor the channel needs.
  *
  * <p>Registered through {@link java.util.ServiceLoader}, and explicitly by {@link MeshChannels}.
- * A target without a mesh argument fails resolution with a status that says so.
+ * A target without a mesh argument fails resolution with a status that says so. A second
+ * instance, {@code mesh-in-process}, addresses the endpoints as grpc-java's in-process servers
+ * for channels on the in-process transport ({@link MeshChannels#inProcessBuilderForService}); it
+ * is registered only when such a channel is built.
  *
- * <p>Thread-safe (stateless).
+ * <p>Thread-safe (immutable).
  */
 public final class MeshNameResolverProvider extends NameResolverProvider {
 
@@ -40,28 +43,51 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
   public static final NameResolver.Args.Key<Boolean> PER_ENDPOINT_AUTHORITY =
       NameResolver.Args.Key.create("mesh4j.perEndpointAuthority");
 
+  /** The scheme of channels on grpc-java's in-process transport. */
+  static final String IN_PROCESS_SCHEME = "mesh-in-process";
+
+  private final String scheme;
+  private final boolean inProcess;
+
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */
-  public MeshNameResolverProvider() {}
+  public MeshNameResolverProvider() {
+    this(SCHEME, false);
+  }
+
+  private MeshNameResolverProvider(String scheme, boolean inProcess) {
+    this.scheme = scheme;
+    this.inProcess = inProcess;
+  }
+
+  /** The provider of {@code mesh-in-process:///<destination>}. */
+  static MeshNameResolverProvider inProcess() {
+    return new MeshNameResolverProvider(IN_PROCESS_SCHEME, true);
+  }
 
   @Override
   public @Nullable NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-    if (!SCHEME.equals(targetUri.getScheme())) {
+    if (!scheme.equals(targetUri.getScheme())) {
       return null;
     }
     String path = targetUri.getPath();
     String destination = path == null ? "" : path.startsWith("/") ? path.substring(1) : path;
     if (destination.isEmpty() || destination.contains("/")) {
       throw new IllegalArgumentException(
-          "mesh4j: target must be mesh:///<service>.<namespace>, got " + targetUri);
+          "mesh4j: target must be " + scheme + ":///<service>.<namespace>, got " + targetUri);
     }
     Mesh mesh = args.getArg(MESH);
-    return new MeshNameResolver(
-        destination, mesh, args, Boolean.TRUE.equals(args.getArg(PER_ENDPOINT_AUTHORITY)));
+    EndpointKey.Addressing addressing =
+        inProcess
+            ? EndpointKey.Addressing.IN_PROCESS
+            : Boolean.TRUE.equals(args.getArg(PER_ENDPOINT_AUTHORITY))
+                ? EndpointKey.Addressing.SOCKET_ENDPOINT_AUTHORITY
+                : EndpointKey.Addressing.SOCKET;
+    return new MeshNameResolver(destination, mesh, args, addressing);
   }
 
   @Override
   public String getDefaultScheme() {
-    return SCHEME;
+    return scheme;
   }
 
   @Override
@@ -78,6 +104,6 @@ public final class MeshNameResolverProvider extends NameResolverProvider {
 
   @Override
   public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
-    return List.of(InetSocketAddress.class);
+    return inProcess ? InProcessEndpoints.ADDRESS_TYPES : List.of(InetSocketAddress.class);
   }
 }
