@@ -3,6 +3,7 @@ package io.mesh4j.grpc;
 import static io.mesh4j.core.testing.TestMesh.CATALOG;
 import static io.mesh4j.core.testing.TestMesh.ROUTE_ALL;
 import static io.mesh4j.core.testing.TestMesh.endpoints;
+import static io.mesh4j.core.testing.TestMesh.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -106,15 +107,7 @@ class InProcessMeshChannelTest {
     server("127.0.0.1:7002", Status.OK);
     mesh.apply(
         endpoints(7001, "v1", 7002, "v1")
-            + """
-            apiVersion: mesh4j.io/v1alpha1
-            kind: TrafficRoute
-            metadata: {name: catalog, namespace: shop}
-            spec:
-              destination: catalog.shop
-              rules:
-                - retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 1ms, max: 1ms}}
-            """);
+            + route("retries: {attempts: 3, retryOn: [UNAVAILABLE], backoff: {base: 1ms, max: 1ms}}"));
     ManagedChannel channel = channel();
 
     for (int i = 0; i < 20; i++) {

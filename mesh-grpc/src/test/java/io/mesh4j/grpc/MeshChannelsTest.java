@@ -2,6 +2,7 @@ package io.mesh4j.grpc;
 
 import static io.mesh4j.core.testing.TestMesh.CATALOG;
 import static io.mesh4j.core.testing.TestMesh.endpoints;
+import static io.mesh4j.core.testing.TestMesh.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -65,19 +66,6 @@ class MeshChannelsTest {
     return ClientCalls.blockingUnaryCall(channel, EchoService.UNARY, options, "hi");
   }
 
-  /** A route with one rule for every call and every endpoint, plus {@code settings} of the rule. */
-  private static String route(String settings) {
-    return """
-        apiVersion: mesh4j.io/v1alpha1
-        kind: TrafficRoute
-        metadata: {name: catalog, namespace: shop}
-        spec:
-          destination: catalog.shop
-          rules:
-            - backends: [{}]
-        """
-        + (settings.isEmpty() ? "" : "      " + settings + "\n");
-  }
 
   @Test
   @Timeout(60)

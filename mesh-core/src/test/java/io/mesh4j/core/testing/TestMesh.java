@@ -38,6 +38,25 @@ public final class TestMesh implements AutoCloseable {
         rules: [{backends: [{}]}]
       """;
 
+  /**
+   * A route with one rule for every call and all of {@value #CATALOG}'s endpoints, plus {@code
+   * settings} of that rule (one YAML line, such as {@code "timeout: 200ms"}), or none when empty.
+   */
+  public static String route(String settings) {
+    return ROUTE_ALL_ONE_RULE + (settings.isEmpty() ? "" : "      " + settings + "\n");
+  }
+
+  private static final String ROUTE_ALL_ONE_RULE =
+      """
+      apiVersion: mesh4j.io/v1alpha1
+      kind: TrafficRoute
+      metadata: {name: catalog, namespace: shop}
+      spec:
+        destination: catalog.shop
+        rules:
+          - backends: [{}]
+      """;
+
   private final StaticConfigSource source = StaticConfigSource.empty();
   private final Recorder recorder = new Recorder();
   private final AtomicInteger waiting = new AtomicInteger();
