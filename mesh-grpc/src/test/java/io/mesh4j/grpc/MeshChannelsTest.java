@@ -1,6 +1,7 @@
 package io.mesh4j.grpc;
 
 import static io.mesh4j.core.testing.TestMesh.CATALOG;
+import static io.mesh4j.core.testing.TestMesh.ROUTE_ALL;
 import static io.mesh4j.core.testing.TestMesh.endpoints;
 import static io.mesh4j.core.testing.TestMesh.route;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,9 +47,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Mesh channels against real gRPC servers on loopback. */
 class MeshChannelsTest {
-
-  /** A route sending every call to every endpoint of the destination. */
-  private static final String ROUTE_ALL = route("");
 
   @RegisterExtension final GrpcExtension grpc = new GrpcExtension();
 

@@ -35,27 +35,17 @@ public final class TestMesh implements AutoCloseable {
       metadata: {name: catalog, namespace: shop}
       spec:
         destination: catalog.shop
-        rules: [{backends: [{}]}]
-      """;
-
-  /**
-   * A route with one rule for every call and all of {@value #CATALOG}'s endpoints, plus {@code
-   * settings} of that rule (one YAML line, such as {@code "timeout: 200ms"}), or none when empty.
-   */
-  public static String route(String settings) {
-    return ROUTE_ALL_ONE_RULE + (settings.isEmpty() ? "" : "      " + settings + "\n");
-  }
-
-  private static final String ROUTE_ALL_ONE_RULE =
-      """
-      apiVersion: mesh4j.io/v1alpha1
-      kind: TrafficRoute
-      metadata: {name: catalog, namespace: shop}
-      spec:
-        destination: catalog.shop
         rules:
           - backends: [{}]
       """;
+
+  /**
+   * {@link #ROUTE_ALL} with {@code settings} of its one rule (one YAML line, such as {@code
+   * "timeout: 200ms"}), or as it is when empty.
+   */
+  public static String route(String settings) {
+    return ROUTE_ALL + (settings.isEmpty() ? "" : "      " + settings + "\n");
+  }
 
   private final StaticConfigSource source = StaticConfigSource.empty();
   private final Recorder recorder = new Recorder();
