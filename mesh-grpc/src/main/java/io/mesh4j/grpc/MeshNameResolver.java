@@ -62,9 +62,12 @@ final class MeshNameResolver extends NameResolver {
     if (m == null) {
       listener.onError(
           Status.FAILED_PRECONDITION.withDescription(
-              "mesh4j: no Mesh for mesh:///"
-                  + destination
-                  + "; build the channel with MeshChannels.forService(mesh, \""
+              "mesh4j: no Mesh for "
+                  + (addressing == EndpointKey.Addressing.IN_PROCESS
+                      ? MeshNameResolverProvider.IN_PROCESS_SCHEME + ":///" + destination
+                          + "; build the channel with MeshChannels.inProcessBuilderForService(mesh, \""
+                      : MeshNameResolverProvider.SCHEME + ":///" + destination
+                          + "; build the channel with MeshChannels.forService(mesh, \"")
                   + destination
                   + "\") or pass setNameResolverArg(MeshNameResolverProvider.MESH, mesh)"));
       return;

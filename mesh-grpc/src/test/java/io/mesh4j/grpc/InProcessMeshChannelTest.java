@@ -122,4 +122,31 @@ class InProcessMeshChannelTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
   }
+
+  @Test
+  void aDestinationThatIsNoServiceNameIsRefusedWithTheValue() {
+    for (String bad : new String[] {"", "catalog.shop/extra"}) {
+      assertThatThrownBy(() -> MeshChannels.inProcessBuilderForService(mesh.mesh(), bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("destination must be <service>.<namespace>, got '" + bad + "'");
+    }
+  }
+
+  @Test
+  void aHandBuiltInProcessChannelWithoutAMeshFailsItsCallsSayingHowToBuildIt() {
+    channel().shutdownNow(); // registers the mesh-in-process scheme, as the builder does
+    ManagedChannel bare =
+        io.grpc.inprocess.InProcessChannelBuilder.forTarget("mesh-in-process:///" + CATALOG)
+            .directExecutor()
+            .build();
+    channels.add(bare);
+
+    assertThatThrownBy(() -> call(bare))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e ->
+                assertThat(e.getStatus().getDescription())
+                    .contains("no Mesh for mesh-in-process:///" + CATALOG)
+                    .contains("MeshChannels.inProcessBuilderForService(mesh, \"" + CATALOG + "\")"));
+  }
 }
